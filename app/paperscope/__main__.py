@@ -1,0 +1,5 @@
+"""``python -m paperscope``."""
+
+from paperscope.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Qt-free foundations: records, tasks (progress/cancel), paths and settings."""

@@ -1,0 +1,1 @@
+"""The paper library: the DuckDB store (the only SQL speaker), dedup keys, search."""

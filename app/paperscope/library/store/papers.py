@@ -1,0 +1,342 @@
+"""SQL for papers: import with merge, windows of rows for the table, edits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from paperscope.core.records import Paper, ReadIssue
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.library.dedup import paper_keys
+
+if TYPE_CHECKING:
+    import duckdb
+
+SEP = "\x1f"  # joins list fields on their way into DuckDB
+
+# Columns a reader fills; on merge a stored value wins, a missing one is filled in.
+PAPER_FIELDS = (
+    "title", "authors", "abstract", "year", "date", "upvotes", "organisation", "arxiv_id",
+    "doi", "hf_id", "url", "venue", "kind", "citation_key", "keywords", "extra", "source",
+)  # fmt: skip
+
+# Columns the table may show and sort on.
+TABLE_COLUMNS = (
+    "id", "title", "authors", "year", "date", "upvotes", "organisation", "venue", "status",
+    "rating", "added_at",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    added: int = 0
+    merged: int = 0
+    skipped: int = 0
+    issues: list[ReadIssue] = field(default_factory=list)
+    paper_ids: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
+
+
+def _s(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+def _merge_values(a: Paper, b: Paper) -> Paper:
+    """Fill ``a``'s missing fields from ``b`` (``a`` wins where both have a value)."""
+    changes: dict[str, Any] = {}
+    for name in PAPER_FIELDS:
+        va, vb = getattr(a, name), getattr(b, name)
+        if name == "extra":
+            if vb:
+                changes[name] = {**vb, **va}
+        elif name == "upvotes":
+            if vb is not None and (va is None or vb > va):
+                changes[name] = vb
+        elif name == "abstract":
+            if len(vb or "") > len(va or ""):
+                changes[name] = vb
+        elif (va is None or va == "" or va == ()) and vb not in (None, "", ()):
+            changes[name] = vb
+    if not changes:
+        return a
+    from dataclasses import replace
+
+    return replace(a, **changes)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+class PapersMixin:
+    """Mixed into :class:`paperscope.library.store.Store`."""
+
+    _write_lock: Any
+
+    def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
+
+    # -- import ----------------------------------------------------------------------
+    def add_papers(
+        self,
+        papers: Sequence[Paper],
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> ImportSummary:
+        """Add papers, merging each into the stored paper it shares a key with.
+
+        One transaction: on any error (or cancel) nothing of this call is stored.
+        """
+        cancel = cancel or CancelToken()
+        summary = ImportSummary()
+        n = len(papers)
+        keys = [paper_keys(p) for p in papers]
+        uf = _UnionFind(n)
+        first_with_key: dict[str, int] = {}
+        for i, ks in enumerate(keys):
+            for k in ks:
+                j = first_with_key.setdefault(k, i)
+                if j != i:
+                    uf.union(i, j)
+        groups: dict[int, list[int]] = {}
+        for i in range(n):
+            groups.setdefault(uf.find(i), []).append(i)
+        progress(0.1, "Matching against the library")
+        cancel.check()
+
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                all_keys = np.array(sorted(first_with_key), dtype=object)
+                existing: dict[str, int] = {}
+                if len(all_keys):
+                    incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
+                    for k, pid in cur.execute(
+                        "SELECT k.key, min(k.paper_id) FROM paper_keys k "
+                        "JOIN incoming i ON i.key = k.key GROUP BY k.key"
+                    ).fetchall():
+                        existing[k] = pid
+                new_rows: list[Paper] = []
+                new_keys: list[list[str]] = []
+                updates: dict[int, Paper] = {}
+                extra_keys: list[tuple[str, int]] = []
+                for members in groups.values():
+                    cancel.check()
+                    merged = papers[members[0]]
+                    for m in members[1:]:
+                        merged = _merge_values(merged, papers[m])
+                    gkeys = sorted({k for m in members for k in keys[m]})
+                    hits = sorted({existing[k] for k in gkeys if k in existing})
+                    if hits:
+                        target = hits[0]
+                        updates[target] = (
+                            _merge_values(updates[target], merged) if target in updates else merged
+                        )
+                        extra_keys.extend((k, target) for k in gkeys if k not in existing)
+                        summary.merged += len(members)
+                    else:
+                        new_rows.append(merged)
+                        new_keys.append(gkeys)
+                        summary.added += 1
+                        summary.merged += len(members) - 1
+                progress(0.4, f"Writing {len(new_rows)} new papers")
+                new_ids = self._insert_papers(cur, new_rows)
+                for pid, ks in zip(new_ids, new_keys, strict=True):
+                    extra_keys.extend((k, pid) for k in ks)
+                cancel.check()
+                progress(0.7, f"Merging {len(updates)} papers")
+                self._fill_missing(cur, updates)
+                if extra_keys:
+                    key_rows = {
+                        "key": np.array([k for k, _ in extra_keys], dtype=object),
+                        "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
+                    }
+                    cur.execute("INSERT INTO paper_keys SELECT key, paper_id FROM key_rows")
+                cancel.check()
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        summary.paper_ids = list(new_ids) + sorted(updates)
+        self._after_papers_changed(summary.paper_ids)
+        progress(1.0, summary.line())
+        return summary
+
+    def _after_papers_changed(self, ids: Sequence[int]) -> None:
+        """Hook for derived indexes (search) to catch up; the base store has none."""
+
+    def _insert_papers(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Paper]) -> list[int]:
+        if not rows:
+            return []
+        # take a block of ids from the sequence so they are never reused after a delete
+        ids = cur.execute(
+            "SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)]
+        ).fetchnumpy()["id"].astype(np.int64)
+        obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+        data = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": ids,
+            "title": obj([p.title for p in rows]),
+            "authors": obj([SEP.join(p.authors) for p in rows]),
+            "abstract": obj([p.abstract or "" for p in rows]),
+            "year": obj([_s(p.year) for p in rows]),
+            "date": obj([_s(p.date) for p in rows]),
+            "upvotes": obj([_s(p.upvotes) for p in rows]),
+            "organisation": obj([_s(p.organisation) for p in rows]),
+            "arxiv_id": obj([_s(p.arxiv_id) for p in rows]),
+            "doi": obj([_s(p.doi) for p in rows]),
+            "hf_id": obj([_s(p.hf_id) for p in rows]),
+            "url": obj([_s(p.url) for p in rows]),
+            "venue": obj([_s(p.venue) for p in rows]),
+            "kind": obj([_s(p.kind) for p in rows]),
+            "citation_key": obj([_s(p.citation_key) for p in rows]),
+            "keywords": obj([SEP.join(p.keywords) for p in rows]),
+            "extra": obj([json.dumps(dict(p.extra)) if p.extra else "" for p in rows]),
+            "source": obj([_s(p.source) for p in rows]),
+        }
+        cur.execute(
+            """
+            INSERT INTO papers (id, title, authors, abstract, year, date, upvotes, organisation,
+                arxiv_id, doi, hf_id, url, venue, kind, citation_key, keywords, extra, source)
+            SELECT id, title,
+                CASE WHEN authors = '' THEN [] ELSE string_split(authors, chr(31)) END,
+                abstract,
+                TRY_CAST(NULLIF(year, '') AS INTEGER),
+                TRY_CAST(NULLIF(date, '') AS DATE),
+                TRY_CAST(NULLIF(upvotes, '') AS INTEGER),
+                NULLIF(organisation, ''), NULLIF(arxiv_id, ''), NULLIF(doi, ''),
+                NULLIF(hf_id, ''), NULLIF(url, ''), NULLIF(venue, ''), NULLIF(kind, ''),
+                NULLIF(citation_key, ''),
+                CASE WHEN keywords = '' THEN [] ELSE string_split(keywords, chr(31)) END,
+                json(NULLIF(extra, '')), source
+            FROM data
+            """
+        )
+        return [int(i) for i in ids]
+
+    def _fill_missing(self, cur: duckdb.DuckDBPyConnection, updates: dict[int, Paper]) -> None:
+        """Merge incoming values into stored papers: stored values win, gaps are filled."""
+        if not updates:
+            return
+        stored = {p_id: p for p_id, p in zip(updates, self.papers(list(updates)), strict=True)}
+        for pid, incoming in updates.items():
+            have = stored[pid]
+            merged = _merge_values(have, incoming)
+            if merged is have:
+                continue
+            cur.execute(
+                """UPDATE papers SET authors = ?, abstract = ?, year = ?, date = TRY_CAST(? AS DATE),
+                   upvotes = ?, organisation = ?, arxiv_id = ?, doi = ?, hf_id = ?, url = ?,
+                   venue = ?, kind = ?, citation_key = ?, keywords = ?, extra = ?,
+                   modified_at = current_timestamp WHERE id = ?""",
+                [
+                    list(merged.authors), merged.abstract, merged.year, merged.date,
+                    merged.upvotes, merged.organisation, merged.arxiv_id, merged.doi,
+                    merged.hf_id, merged.url, merged.venue, merged.kind, merged.citation_key,
+                    list(merged.keywords), json.dumps(dict(merged.extra)) if merged.extra else None,
+                    pid,
+                ],
+            )  # fmt: skip
+
+    # -- reading ---------------------------------------------------------------------
+    def paper_count(self) -> int:
+        row = self.cursor().execute("SELECT count(*) FROM papers").fetchone()
+        return int(row[0]) if row else 0
+
+    def papers(self, ids: Iterable[int]) -> list[Paper]:
+        """Papers by id, in the order asked (ids that do not exist are left out)."""
+        id_list = [int(i) for i in ids]
+        if not id_list:
+            return []
+        wanted = {"id": np.array(id_list, dtype=np.int64)}  # noqa: F841
+        rows = self.cursor().execute(
+            """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
+                      organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
+                      keywords, CAST(extra AS VARCHAR), source
+               FROM papers p JOIN wanted w ON w.id = p.id"""
+        ).fetchall()
+        by_id = {
+            r[0]: Paper(
+                title=r[1], authors=tuple(r[2] or ()), abstract=r[3] or "", year=r[4],
+                date=r[5], upvotes=r[6], organisation=r[7], arxiv_id=r[8], doi=r[9],
+                hf_id=r[10], url=r[11], venue=r[12], kind=r[13], citation_key=r[14],
+                keywords=tuple(r[15] or ()), extra=json.loads(r[16]) if r[16] else {},
+                source=r[17] or "",
+            )
+            for r in rows
+        }  # fmt: skip
+        return [by_id[i] for i in id_list if i in by_id]
+
+    def paper_row(self, paper_id: int) -> dict[str, Any] | None:
+        """Every stored column of one paper (including the user's status, rating, notes)."""
+        cur = self.cursor().execute(
+            "SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = ?", [paper_id]
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cur.description]
+        out = dict(zip(names, row, strict=True))
+        out["extra"] = json.loads(out.pop("extra_text") or "{}")
+        return out
+
+    def paper_ids(
+        self, sort: str = "id", descending: bool = False, contains: str = ""
+    ) -> np.ndarray:
+        """All paper ids in table order; ``contains`` keeps papers whose title, authors
+        or abstract contain the text (case-insensitive)."""
+        if sort not in TABLE_COLUMNS:
+            raise ValueError(f"cannot sort by {sort!r}")
+        order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, id"
+        if sort == "authors":
+            order = f"authors[1] {'DESC' if descending else 'ASC'} NULLS LAST, id"
+        where, params = "", []
+        if contains.strip():
+            where = (
+                "WHERE title ILIKE ? OR abstract ILIKE ? OR array_to_string(authors, ' ') ILIKE ?"
+            )
+            like = f"%{contains.strip()}%"
+            params = [like, like, like]
+        res = self.cursor().execute(f"SELECT id FROM papers {where} ORDER BY {order}", params)
+        return res.fetchnumpy()["id"].astype(np.int64)
+
+    def table_rows(self, ids: Sequence[int], columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
+        """The given columns for a window of ids (what the table shows), by id."""
+        for c in columns:
+            if c not in TABLE_COLUMNS:
+                raise ValueError(f"unknown column {c!r}")
+        if len(ids) == 0:
+            return {}
+        wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
+        cols = ", ".join(f"p.{c}" for c in columns)
+        rows = self.cursor().execute(
+            f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
+        ).fetchall()
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+    def set_status(self, paper_ids: Sequence[int], status: str) -> None:
+        if status not in ("unread", "reading", "read"):
+            raise ValueError(f"unknown reading status {status!r}")
+        with self._write_lock:
+            for pid in paper_ids:
+                self.cursor().execute(
+                    "UPDATE papers SET status = ?, modified_at = current_timestamp WHERE id = ?",
+                    [status, int(pid)],
+                )

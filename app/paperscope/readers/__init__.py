@@ -1,0 +1,1 @@
+"""Readers turn files into records; all of them go through :mod:`paperscope.readers.registry`."""

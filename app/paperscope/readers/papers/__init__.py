@@ -1,0 +1,1 @@
+"""Paper readers, one format per module."""

@@ -1,0 +1,194 @@
+"""The one registry of readers, for papers and for runs.
+
+A reader declares what it reads (``kind``: ``"papers"`` or ``"runs"``), which file
+names it may read (``patterns``, fnmatch globs on the file name) and whether it reads
+single files (``unit = "file"``) or whole run folders (``unit = "dir"``, e.g. an MLflow
+run or a Sacred run folder). ``sniff`` looks at the content and may decline; when
+several readers accept a path the highest ``priority`` wins. Built-in readers
+register themselves exactly as an outside one would: ``registry.register(reader)``.
+
+Scanning a dropped folder walks it recursively: a folder claimed by a ``dir`` reader is
+read as one run and not descended into; every other file is offered to the ``file``
+readers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from paperscope.core.records import ReadError, ReadIssue, ReadResult
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+
+Kind = Literal["papers", "runs"]
+Unit = Literal["file", "dir"]
+
+
+@runtime_checkable
+class Reader(Protocol):
+    name: str
+    kind: Kind
+    unit: Unit
+    patterns: tuple[str, ...]
+    priority: int
+
+    def sniff(self, path: Path) -> bool:
+        """Cheap content check; ``False`` declines the path."""
+
+    def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
+        """Read ``path``; raise :class:`ReadError` when nothing could be read."""
+
+
+# Modules holding the built-in readers; each calls ``register`` at import.
+BUILTIN_MODULES: tuple[str, ...] = (
+    "paperscope.readers.papers.hf_page",
+)
+
+_readers: list[Reader] = []
+_builtins_loaded = False
+
+
+def register(reader: Reader) -> Reader:
+    if any(r.name == reader.name for r in _readers):
+        raise ValueError(f"a reader named {reader.name!r} is already registered")
+    _readers.append(reader)
+    return reader
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+
+
+def readers(kind: Kind | None = None) -> list[Reader]:
+    _load_builtins()
+    return [r for r in _readers if kind is None or r.kind == kind]
+
+
+def get(name: str) -> Reader:
+    for r in readers():
+        if r.name == name:
+            return r
+    raise KeyError(name)
+
+
+def _matches(reader: Reader, path: Path) -> bool:
+    name = path.name
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(name.lower(), p) for p in reader.patterns)
+
+
+def _accepts(reader: Reader, path: Path) -> bool:
+    try:
+        return reader.sniff(path)
+    except OSError:
+        return False
+
+
+def reader_for(path: Path, kind: Kind | None = None) -> Reader | None:
+    """The best reader for one file or folder, or ``None``."""
+    unit: Unit = "dir" if path.is_dir() else "file"
+    candidates = [
+        r for r in readers(kind) if r.unit == unit and _matches(r, path) and _accepts(r, path)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: r.priority)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    reader: Reader
+    path: Path
+
+
+def scan(paths: Iterable[Path], kind: Kind | None = None) -> tuple[list[Job], list[ReadIssue]]:
+    """Find what each path holds: files directly, folders recursively.
+
+    Returns the read jobs in a stable order and a note for each explicitly named path
+    that no reader accepts.
+    """
+    jobs: list[Job] = []
+    issues: list[ReadIssue] = []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            issues.append(ReadIssue(str(path), "", "no such file or folder", "skipped"))
+            continue
+        if path.is_dir():
+            found = list(_walk(path, kind))
+            if not found:
+                issues.append(ReadIssue(str(path), "", "no readable file in this folder", "skipped"))
+            jobs.extend(found)
+            continue
+        reader = reader_for(path, kind)
+        if reader is None:
+            issues.append(ReadIssue(str(path), "", "no reader knows this file", "skipped"))
+        else:
+            jobs.append(Job(reader, path))
+    return jobs, issues
+
+
+def _walk(root: Path, kind: Kind | None) -> Iterator[Job]:
+    dir_reader = reader_for(root, kind)
+    if dir_reader is not None:
+        yield Job(dir_reader, root)
+        return
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(path, kind)
+        elif entry.is_file():
+            reader = reader_for(path, kind)
+            if reader is not None:
+                yield Job(reader, path)
+
+
+def read_jobs(
+    jobs: Sequence[Job], progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> ReadResult:
+    """Run read jobs in order. A file that fails becomes a ``skipped`` issue naming it;
+    the rest is still read."""
+    cancel = cancel or CancelToken()
+    result = ReadResult()
+    n = max(len(jobs), 1)
+    for i, job in enumerate(jobs):
+        cancel.check()
+        progress(i / n, f"Reading {job.path.name}")
+
+        def sub(fraction: float | None, message: str = "", _i: int = i) -> None:
+            progress(None if fraction is None else (_i + fraction) / n, message)
+
+        try:
+            result.extend(job.reader.read(job.path, sub, cancel))
+        except ReadError as exc:
+            result.issues.append(ReadIssue(exc.file, exc.location, exc.message, "skipped"))
+        except (OSError, UnicodeDecodeError, MemoryError) as exc:
+            result.issues.append(ReadIssue(str(job.path), "", f"could not read: {exc}", "skipped"))
+    progress(1.0, "")
+    return result
+
+
+def read_paths(
+    paths: Iterable[Path],
+    kind: Kind | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> ReadResult:
+    """Scan ``paths`` and read everything found."""
+    jobs, issues = scan(paths, kind)
+    result = read_jobs(jobs, progress, cancel)
+    result.issues[:0] = issues
+    return result
