@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import os
+import pkgutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,10 +45,9 @@ class Reader(Protocol):
         """Read ``path``; raise :class:`ReadError` when nothing could be read."""
 
 
-# Modules holding the built-in readers; each calls ``register`` at import.
-BUILTIN_MODULES: tuple[str, ...] = (
-    "paperscope.readers.papers.hf_page",
-)
+# Packages holding the built-in readers: every public module in them calls
+# ``register`` at import (modules whose name starts with "_" are helpers).
+BUILTIN_PACKAGES: tuple[str, ...] = ("paperscope.readers.papers", "paperscope.readers.runs")
 
 _readers: list[Reader] = []
 _builtins_loaded = False
@@ -65,8 +65,11 @@ def _load_builtins() -> None:
     if _builtins_loaded:
         return
     _builtins_loaded = True
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
+    for package in BUILTIN_PACKAGES:
+        pkg = importlib.import_module(package)
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{package}.{info.name}")
 
 
 def readers(kind: Kind | None = None) -> list[Reader]:

@@ -130,9 +130,9 @@ class Store(PapersMixin):
             "CREATE TABLE IF NOT EXISTS schema_version ("
             " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
         )
-        current = self.schema_version()
+        done = {int(r[0]) for r in cur.execute("SELECT version FROM schema_version").fetchall()}
         for version, name, sql in _migrations():
-            if version <= current:
+            if version in done:
                 continue
             cur.execute("BEGIN TRANSACTION")
             try:

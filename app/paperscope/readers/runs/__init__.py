@@ -1,0 +1,1 @@
+"""Run readers (experiment logs), one format per module."""

@@ -1,0 +1,34 @@
+"""Shared fixtures. Every test runs with PAPERSCOPE_HOME in a temporary folder, so no
+test touches the user's real library, settings or caches."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("PAPERSCOPE_SHARED", REPO.parent / "shared"))
+SHARED_DATA = SHARED / "data"
+PAPERS = SHARED_DATA / "papers"
+RUNS = SHARED_DATA / "runs"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("PAPERSCOPE_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[object]:
+    from paperscope.library.store import Store
+
+    s = Store(tmp_path / "library.duckdb")
+    yield s
+    s.close()
