@@ -86,3 +86,9 @@ ReadEvents = Callable[..., Run]
 def go_ramp_run() -> Run:
     """go-tensorboard: tensor-encoded ``my_metric = 0.5 * step`` for 100 steps."""
     return read_events(next((RUNS / "go-tensorboard").rglob("events.out.tfevents.*")))
+
+
+@pytest.fixture(scope="session")
+def iris_dir() -> Path:
+    """rliable-style Atari 100k final scores (26 games) copied from eloialonso/iris."""
+    return IRIS
