@@ -1,0 +1,97 @@
+"""``paperscope aggregate`` and ``paperscope plot`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rliable import metrics as rly_metrics
+
+from paperscope.cli import main
+from paperscope.results import aggregate as A
+
+
+def test_aggregate_json(iris_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [str(iris_dir / "SPR.json"), str(iris_dir / "DrQ(eps).json")]
+    refs = [str(iris_dir / "RANDOM.json"), str(iris_dir / "HUMAN.json")]
+    rc = main(["aggregate", *files, "--reference", *refs, "--json", "--reps", "1000"])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    d = json.loads(out.out)
+    assert list(d["methods"]) == ["SPR", "DrQ(eps)"]
+    assert len(d["tasks"]) == 26 and d["bootstrap"]["reps"] == 1000
+    rnd, hum = A.load_reference(refs[0]), A.load_reference(refs[1])
+    spr = A.score_matrix("SPR", A.load_scores(files[0]), rnd, hum).scores
+    res = d["methods"]["SPR"]
+    assert res["runs"] == 100
+    assert res["IQM"]["point"] == pytest.approx(rly_metrics.aggregate_iqm(spr), rel=1e-12)
+    assert res["Median"]["point"] == pytest.approx(rly_metrics.aggregate_median(spr), rel=1e-12)
+    assert res["Mean"]["point"] == pytest.approx(rly_metrics.aggregate_mean(spr), rel=1e-12)
+    gap = rly_metrics.aggregate_optimality_gap(spr)
+    assert res["Optimality Gap"]["point"] == pytest.approx(gap, rel=1e-12)
+    for metric in A.METRICS:
+        e = res[metric]
+        assert e["ci_low"] < e["point"] < e["ci_high"]
+    assert d["methods"]["DrQ(eps)"]["IQM"]["point"] == pytest.approx(0.2796469, abs=1e-6)
+
+
+def test_aggregate_table_and_improvement(
+    iris_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [str(iris_dir / "IRIS.json"), str(iris_dir / "SimPLe.json")]
+    refs = [str(iris_dir / "RANDOM.json"), str(iris_dir / "HUMAN.json")]
+    rc = main(["aggregate", *files, "--reference", *refs, "--reps", "500", "--improvement"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("26 tasks; (score - random) / (human - random)")
+    assert lines[1].split()[:3] == ["method", "runs", "IQM"]
+    # IRIS's own paper (Table 1): IQM 0.501, mean 1.046, median 0.289, gap 0.512
+    assert lines[2].split()[:3] == ["IRIS", "5", "0.501"]
+    assert " 0.289 [" in lines[2] and " 1.046 [" in lines[2] and " 0.512 [" in lines[2]
+    assert lines[3].split()[:2] == ["SimPLe", "5"]
+    assert any(line.startswith("P(IRIS > SimPLe) = ") for line in lines)
+
+
+def test_aggregate_bad_input(
+    iris_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"Pong": [1.0, null]}')
+    assert main(["aggregate", str(bad), "--reps", "10"]) == 2
+    assert (
+        "broken.json:task 'Pong' run 1: expected a number, got NoneType" in capsys.readouterr().err
+    )
+    rc = main(["aggregate", str(iris_dir / "CURL_10_evals.json"), "--reps", "10"])
+    assert rc == 2 and "record 0: which field is the score?" in capsys.readouterr().err
+    rc = main(["aggregate", str(iris_dir / "CURL_10_evals.json"), "--value-key", "HNS",
+               "--reps", "100", "--json"])  # fmt: skip
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and d["normalisation"] == "raw scores" and len(d["tasks"]) == 26
+    assert d["methods"]["CURL_10_evals"]["runs"] == 100  # 2600 records: 26 games × 100 seeds
+
+
+def test_plot_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["plot", str(tmp_path), "--metric", "loss", "--out", str(tmp_path / "f.jpg")])
+    assert rc == 2 and "unsupported figure format 'jpg'" in capsys.readouterr().err
+    rc = main(["plot", str(tmp_path), "--metric", "m", "--smoothing", "1.5", "--out", "f.pdf"])
+    assert rc == 2 and "--smoothing must be in [0, 1]" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "plot",
+                "x",
+                "--metric",
+                "m",
+                "--group-by",
+                "a",
+                "--group-regex",
+                "b",
+                "--out",
+                "f.pdf",
+            ]
+        )
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not np.any([p.exists() for p in (tmp_path / "f.jpg", Path("f.pdf"))])
