@@ -289,9 +289,10 @@ def align(xs: Sequence[FloatArray], ys: Sequence[FloatArray], grid: FloatArray) 
         xo, yo = x[ok], y[ok]
         if xo.size == 0:
             continue
-        # keep the last of repeated x (np.unique keeps the first, so look at the reverse)
-        rev_u, rev_idx = np.unique(xo[::-1], return_index=True)
-        xo, yo = rev_u, yo[::-1][rev_idx]
+        if xo.size > 1 and not bool(np.all(xo[1:] > xo[:-1])):
+            # keep the last of repeated x (np.unique keeps the first: look at the reverse)
+            rev_u, rev_idx = np.unique(xo[::-1], return_index=True)
+            xo, yo = rev_u, yo[::-1][rev_idx]
         inside = (grid >= xo[0]) & (grid <= xo[-1])
         out[i, inside] = np.interp(grid[inside], xo, yo)
     return out
@@ -418,10 +419,13 @@ def bootstrap_band(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN resampled column
                 stats[start : start + r] = np.nanmedian(sample, axis=1)
-    alpha = (1.0 - confidence) / 2.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = np.nanpercentile(stats, [100 * alpha, 100 * (1 - alpha)], axis=0)
+    q = [50 * (1.0 - confidence), 100 - 50 * (1.0 - confidence)]
+    lo, hi = np.percentile(stats, q, axis=0)
+    gaps = np.isnan(stats).any(axis=0)  # a resample without any run at that point
+    if gaps.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo[gaps], hi[gaps] = np.nanpercentile(stats[:, gaps], q, axis=0)
     return np.asarray(lo), np.asarray(hi)
 
 
@@ -446,9 +450,12 @@ def aggregate_group(
     k = len(curves) if min_runs is None else max(1, min(int(min_runs), len(curves)))
     grid = common_grid([c.x for c in curves], max_points)
     smoothed = align([c.x for c in curves], [c.y for c in curves], grid)
-    raw = align([c.x for c in curves], [c.raw for c in curves], grid)
     stats = column_stats(smoothed, center, band, reps, confidence, seed, cancel)
-    raw_stats = column_stats(raw, center, "none")
+    if all(np.array_equal(c.y, c.raw, equal_nan=True) for c in curves):  # no smoothing
+        raw_center = stats.center
+    else:
+        raw = align([c.x for c in curves], [c.raw for c in curves], grid)
+        raw_center = column_stats(raw, center, "none").center
     keep = stats.n >= k
     return GroupCurve(
         label=label,
@@ -458,7 +465,7 @@ def aggregate_group(
         lower=stats.lower[keep],
         upper=stats.upper[keep],
         n=stats.n[keep],
-        raw_center=raw_stats.center[keep],
+        raw_center=raw_center[keep],
         center_kind=center,
         band_kind=band,
     )
