@@ -27,8 +27,11 @@ PAPER_FIELDS = (
 # Columns the table may show and sort on.
 TABLE_COLUMNS = (
     "id", "title", "authors", "year", "date", "upvotes", "organisation", "venue", "status",
-    "rating", "added_at",
+    "rating", "added_at", "n_authors",
 )  # fmt: skip
+
+# Derived columns the table may ask for
+_DERIVED = {"n_authors": "TRY_CAST(json_extract_string(p.extra, '$.n_authors') AS INTEGER)"}
 
 
 @dataclass(slots=True)
@@ -302,7 +305,7 @@ class PapersMixin:
     ) -> np.ndarray:
         """All paper ids in table order; ``contains`` keeps papers whose title, authors
         or abstract contain the text (case-insensitive)."""
-        if sort not in TABLE_COLUMNS:
+        if sort not in TABLE_COLUMNS or sort in _DERIVED:
             raise ValueError(f"cannot sort by {sort!r}")
         order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, id"
         if sort == "authors":
@@ -325,7 +328,7 @@ class PapersMixin:
         if len(ids) == 0:
             return {}
         wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
-        cols = ", ".join(f"p.{c}" for c in columns)
+        cols = ", ".join(_DERIVED.get(c, f"p.{c}") for c in columns)
         rows = self.cursor().execute(
             f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
         ).fetchall()

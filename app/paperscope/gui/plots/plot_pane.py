@@ -1,0 +1,141 @@
+"""A plot pane: the curves of the loaded runs for one metric.
+
+pyqtgraph does the drawing; large curves are decimated per pixel column (peak mode)
+and clipped to the view, so a million points per curve still pans smoothly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from paperscope.core.records import Run
+
+# Okabe–Ito, readable by colour-blind viewers; cycled
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+)  # fmt: skip
+
+
+class PlotPane(QWidget):
+    """Shows one metric of every loaded run.
+
+    Signals
+    -------
+    metric_changed(str)
+    """
+
+    metric_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runs: dict[str, Run] = {}
+        self._curves: dict[str, pg.PlotDataItem] = {}
+        self.metric_box = QComboBox()
+        self.metric_box.setMinimumContentsLength(24)
+        self.metric_box.currentTextChanged.connect(self._on_metric_changed)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("bottom", "step")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.empty_label = QLabel("Drop TensorBoard, CSV, MLflow or Sacred logs here, or use File → Open runs…")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Metric:"))
+        top.addWidget(self.metric_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.empty_label)
+        self._update_empty()
+
+    # -- API -------------------------------------------------------------------------
+    def runs(self) -> list[Run]:
+        return list(self._runs.values())
+
+    def add_runs(self, runs: Sequence[Run]) -> None:
+        for run in runs:
+            self._runs[run.id] = run
+        self._refresh_metrics()
+        self._redraw()
+
+    def clear_runs(self) -> None:
+        self._runs.clear()
+        self._refresh_metrics()
+        self._redraw()
+
+    def metric(self) -> str:
+        return self.metric_box.currentText()
+
+    def set_metric(self, name: str) -> None:
+        self.metric_box.setCurrentText(name)
+
+    def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What is drawn: run name → (x, y)."""
+        out = {}
+        for name, item in self._curves.items():
+            x, y = item.getOriginalDataset()
+            out[name] = (np.asarray(x), np.asarray(y))
+        return out
+
+    # -- internals -------------------------------------------------------------------
+    def _refresh_metrics(self) -> None:
+        current = self.metric_box.currentText()
+        counts: dict[str, int] = {}
+        for run in self._runs.values():
+            for tag in run.series:
+                counts[tag] = counts.get(tag, 0) + 1
+        tags = sorted(counts, key=lambda t: (-counts[t], t))
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
+        self.metric_box.addItems(tags)
+        if current in counts:
+            self.metric_box.setCurrentText(current)
+        self.metric_box.blockSignals(False)
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        self.empty_label.setVisible(not self._runs)
+
+    def _on_metric_changed(self, name: str) -> None:
+        self._redraw()
+        self.metric_changed.emit(name)
+
+    def _redraw(self) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        self._curves.clear()
+        metric = self.metric_box.currentText()
+        for i, run in enumerate(self._runs.values()):
+            series = run.series.get(metric)
+            if series is None or len(series) == 0:
+                continue
+            color = PALETTE[i % len(PALETTE)]
+            item = self.plot.plot(
+                series.steps.astype(np.float64), series.values,
+                pen=pg.mkPen(color, width=1.5), name=run.name,
+            )  # fmt: skip
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+            self._curves[run.name] = item
+        self.plot.setTitle(metric or None)
+
+    def export(self, path: Path, dpi: int = 200) -> Path:
+        """Write the pane's plot as PNG (at ``dpi``, relative to 96) or SVG."""
+        from pyqtgraph.exporters import ImageExporter, SVGExporter
+
+        item = self.plot.getPlotItem()
+        if path.suffix.lower() == ".svg":
+            SVGExporter(item).export(str(path))
+        else:
+            exporter = ImageExporter(item)
+            width = int(item.sceneBoundingRect().width() * dpi / 96)
+            exporter.parameters()["width"] = max(width, 100)
+            exporter.export(str(path))
+        return path
