@@ -14,7 +14,13 @@ PAGE = PAPERS / "hf-daily-page" / "daily-papers-page.txt"
 
 def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "paperscope", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "paperscope", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_version(tmp_path: Path) -> None:
@@ -27,7 +33,9 @@ def test_import_prints_the_summary_line(tmp_path: Path) -> None:
     first = run_cli("--library", str(lib), "import", str(PAGE), home=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == "added 79, merged 0, skipped 0"
-    again = run_cli("--library", str(lib), "import", str(PAGE), str(tmp_path / "missing.bib"), home=tmp_path)
+    again = run_cli(
+        "--library", str(lib), "import", str(PAGE), str(tmp_path / "missing.bib"), home=tmp_path
+    )
     assert again.stdout.strip().splitlines()[-1] == "added 0, merged 79, skipped 1"
     assert "missing.bib" in again.stderr
 

@@ -23,7 +23,9 @@ def test_selecting_a_row_fills_the_detail_pane(window, qtbot) -> None:  # type: 
     pid = view.model.paper_id(0)
     assert window.state.current_paper == pid
     text = window.detail_pane.text()
-    assert text.startswith("RL Tango: Reinforcing Generator and Verifier Together for Language Reasoning")
+    assert text.startswith(
+        "RL Tango: Reinforcing Generator and Verifier Together for Language Reasoning"
+    )
     assert "6 authors" in text and "2025-05-20" in text
     assert "Reinforcement learning (RL) has recently emerged" in text
 
@@ -134,10 +136,22 @@ def drop(widget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     # as in a real drag: the widget must accept the enter before it gets the drop
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -145,7 +159,8 @@ def test_dropping_a_paper_file_imports_it(window, qtbot, tmp_path: Path) -> None
     page = tmp_path / "page.txt"
     page.write_text(
         "Daily Papers\n\nbyAK and the research community\n\nNov 14\n\n"
-        "A Brand New Paper About Reward Models\n\nWe study reward models.\n\n  • 3 authors\n·\nMar 3, 2024 5\n",
+        "A Brand New Paper About Reward Models\n\nWe study reward models.\n\n"
+        "  • 3 authors\n·\nMar 3, 2024 5\n",
         encoding="utf-8",
     )
     with qtbot.waitSignal(window.import_finished, timeout=10000) as done:

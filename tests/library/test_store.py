@@ -25,8 +25,18 @@ def test_fresh_library_has_every_migration(tmp_path: Path) -> None:
 
 
 def test_add_and_merge_by_arxiv_id(store: Store) -> None:
-    a = Paper(title="Attention Is All You Need", authors=("Ashish Vaswani",), year=2017, arxiv_id="1706.03762v5")
-    b = Paper(title="Attention is all you need", abstract="The dominant sequence models...", arxiv_id="1706.03762", upvotes=7)
+    a = Paper(
+        title="Attention Is All You Need",
+        authors=("Ashish Vaswani",),
+        year=2017,
+        arxiv_id="1706.03762v5",
+    )
+    b = Paper(
+        title="Attention is all you need",
+        abstract="The dominant sequence models...",
+        arxiv_id="1706.03762",
+        upvotes=7,
+    )
     first = store.add_papers([a])
     assert (first.added, first.merged) == (1, 0)
     second = store.add_papers([b])
@@ -40,8 +50,15 @@ def test_add_and_merge_by_arxiv_id(store: Store) -> None:
 
 
 def test_duplicates_inside_one_batch_merge(store: Store) -> None:
-    p = Paper(title="Deep Residual Learning for Image Recognition", authors=("He, Kaiming",), year=2016)
-    q = Paper(title="Deep residual learning for image recognition.", authors=("Kaiming He",), year=2016, doi="10.1109/CVPR.2016.90")
+    p = Paper(
+        title="Deep Residual Learning for Image Recognition", authors=("He, Kaiming",), year=2016
+    )
+    q = Paper(
+        title="Deep residual learning for image recognition.",
+        authors=("Kaiming He",),
+        year=2016,
+        doi="10.1109/CVPR.2016.90",
+    )
     s = store.add_papers([p, q])
     assert (s.added, s.merged) == (1, 1)
     assert store.paper_count() == 1
@@ -92,7 +109,8 @@ def test_second_process_gets_a_clear_message(tmp_path: Path) -> None:
         # the CLI says the same in one line, without a traceback
         cli = subprocess.run(
             [sys.executable, "-m", "paperscope", "--library", str(path), "import", str(tmp_path)],
-            capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "app"), "PATH": "/usr/bin:/bin"},
+            capture_output=True, text=True,
+            env={"PYTHONPATH": str(REPO / "app"), "PATH": "/usr/bin:/bin"},
         )  # fmt: skip
         assert cli.returncode == 2
         assert "already open in another process" in cli.stderr

@@ -51,7 +51,9 @@ def test_paper_with_explicit_year_and_upvotes(papers) -> None:  # type: ignore[n
 
 
 def test_paper_without_upvotes(papers) -> None:  # type: ignore[no-untyped-def]
-    p = papers["Attacking Cooperative Multi-Agent Reinforcement Learning by Adversarial Minority Influence"]
+    p = papers[
+        "Attacking Cooperative Multi-Agent Reinforcement Learning by Adversarial Minority Influence"
+    ]
     assert p.date == "2023-02-07" and p.upvotes is None and p.extra["n_authors"] == 8
 
 
@@ -78,7 +80,9 @@ def test_empty_page_is_a_read_error(tmp_path: Path) -> None:
     assert str(f) in str(info.value)
 
 
-@settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=3000))
 def test_arbitrary_bytes_read_or_read_error(tmp_path: Path, data: bytes) -> None:
     f = tmp_path / "fuzz.txt"

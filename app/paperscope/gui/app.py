@@ -25,11 +25,8 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
     box.exec()
 
 
-def main(args: argparse.Namespace | None = None) -> int:
-    if args is None:
-        from paperscope.cli import main as cli_main
-
-        return cli_main()
+def main(args: argparse.Namespace) -> int:
+    """Open the window as the command line asked (see :func:`paperscope.cli.main`)."""
     screenshot: Path | None = getattr(args, "screenshot", None)
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

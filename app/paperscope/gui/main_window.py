@@ -66,9 +66,15 @@ class MainWindow(QMainWindow):
         self.detail_pane = PaperDetailPane(store)
         self.map_pane = MapPane()
         self.plot_pane = PlotPane()
-        self.details_dock = self._dock("Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.map_dock = self._dock("Map", "map", self.map_pane, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.plots_dock = self._dock("Plots", "plots", self.plot_pane, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.details_dock = self._dock(
+            "Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.map_dock = self._dock(
+            "Map", "map", self.map_pane, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.plots_dock = self._dock(
+            "Plots", "plots", self.plot_pane, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.details_dock], [460], Qt.Orientation.Horizontal)
         self.resizeDocks([self.plots_dock], [330], Qt.Orientation.Vertical)
@@ -210,7 +216,12 @@ class MainWindow(QMainWindow):
         self.runs_loaded.emit(list(runs))
 
     def _show_issues(self, title: str, issues: Sequence[ReadIssue], warning: bool = True) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information, "PaperScope", title, parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
+            "PaperScope",
+            title,
+            parent=self,
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText(f"{len(issues)} problem(s); see the details.")
         box.setDetailedText("\n".join(f"{i.severity}: {i}" for i in issues))
@@ -235,7 +246,9 @@ class MainWindow(QMainWindow):
             self.load_runs([Path(folder)])
 
     def _on_export_plot(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "plot.png", "PNG (*.png);;SVG (*.svg)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export plot", "plot.png", "PNG (*.png);;SVG (*.svg)"
+        )
         if path:
             self.plot_pane.export(Path(path))
 
@@ -245,8 +258,17 @@ class MainWindow(QMainWindow):
             seq = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if seq and action.text():
                 lines.append(f"{seq:<16} {action.text().replace('&', '')}")
-        lines += ["j / k           next / previous paper", "Enter           show details", "Esc             clear the search"]
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "\n".join(sorted(set(lines))), parent=self)
+        lines += [
+            "j / k           next / previous paper",
+            "Enter           show details",
+            "Esc             clear the search",
+        ]
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "Keyboard shortcuts",
+            "\n".join(sorted(set(lines))),
+            parent=self,
+        )
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.exec()
 
@@ -291,17 +313,17 @@ class MainWindow(QMainWindow):
         self.error_shown.emit(message)
 
     # -- drag and drop ---------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
             self.open_paths(paths)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist_layout:
             self.save_layout()
         self.runner.shutdown()

@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from paperscope.core.tasks import CancelToken, Cancelled
+from paperscope.core.tasks import Cancelled, CancelToken
 
 
 class _Signals(QObject):
@@ -42,10 +42,23 @@ class Task:
 
 
 class _Job(QRunnable):
-    def __init__(self, runner: TaskRunner, task: Task, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        task: Task,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._runner, self._task, self._fn, self._args, self._kwargs = runner, task, fn, args, kwargs
+        self._runner, self._task, self._fn, self._args, self._kwargs = (
+            runner,
+            task,
+            fn,
+            args,
+            kwargs,
+        )
 
     def run(self) -> None:
         task, signals = self._task, self._runner._signals
@@ -61,7 +74,7 @@ class _Job(QRunnable):
             result = self._fn(*self._args, progress=progress, cancel=task.cancel, **self._kwargs)
         except Cancelled:
             signals.cancelled.emit(task.id)
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the user, not kill the app
+        except Exception as exc:
             signals.failed.emit(task.id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
         else:
             if task.cancel.cancelled:
@@ -148,8 +161,10 @@ class TaskRunner(QObject):
         if task.on_result is not None:
             try:
                 task.on_result(result)
-            except Exception as exc:  # noqa: BLE001
-                self.error_raised.emit(task.title, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            except Exception as exc:
+                self.error_raised.emit(
+                    task.title, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+                )
 
     def _on_failed(self, task_id: int, message: str, details: str) -> None:
         task = self._tasks.pop(task_id, None)

@@ -64,7 +64,9 @@ class PaperDetailPane(QWidget):
             return
         authors = row["authors"] or []
         n = (row.get("extra") or {}).get("n_authors")
-        author_text = format_authors(authors, limit=12) if authors else (f"{n} authors" if n else MISSING)
+        author_text = (
+            format_authors(authors, limit=12) if authors else (f"{n} authors" if n else MISSING)
+        )
         blocks: list[tuple[str, str]] = [
             (row["title"], "title"),
             (author_text, "body"),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from paperscope.gui.papers.table_model import PaperTableModel
 from paperscope.gui.state import AppState
@@ -17,7 +25,7 @@ class SearchBox(QLineEdit):
     escaped = Signal()
     down_pressed = Signal()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.clear()
             self.escaped.emit()
@@ -33,11 +41,15 @@ class PapersTable(QTableView):
 
     activated_paper = Signal(int)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_J, Qt.Key.Key_K) and not event.modifiers():
             row = self.currentIndex().row()
-            row = min(row + 1, self.model().rowCount() - 1) if key == Qt.Key.Key_J else max(row - 1, 0)
+            row = (
+                min(row + 1, self.model().rowCount() - 1)
+                if key == Qt.Key.Key_J
+                else max(row - 1, 0)
+            )
             self.selectRow(row)
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -114,11 +126,15 @@ class PapersView(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} papers" if not self.search.text() else f"{n:,} matching papers")
+        self.count_label.setText(
+            f"{n:,} papers" if not self.search.text() else f"{n:,} matching papers"
+        )
 
     def _on_table_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         ids = [self.model.paper_id(r) for r in rows]
         self._state.set_selection(ids)
         if ids:
-            self._state.set_current_paper(ids[-1] if len(ids) == 1 else self.model.paper_id(self.table.currentIndex().row()))
+            self._state.set_current_paper(
+                ids[-1] if len(ids) == 1 else self.model.paper_id(self.table.currentIndex().row())
+            )

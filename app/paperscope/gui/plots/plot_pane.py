@@ -1,20 +1,24 @@
 """A plot pane: the curves of the loaded runs for one metric.
 
 pyqtgraph does the drawing; large curves are decimated per pixel column (peak mode)
-and clipped to the view, so a million points per curve still pans smoothly.
+and clipped to the view, so a million points per curve still pans smoothly. pyqtgraph
+is imported when the first runs arrive, not at start-up (it costs ~0.15 s to import).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from paperscope.core.records import Run
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 # Okabe–Ito, readable by colour-blind viewers; cycled
 PALETTE = (
@@ -39,20 +43,22 @@ class PlotPane(QWidget):
         self.metric_box = QComboBox()
         self.metric_box.setMinimumContentsLength(24)
         self.metric_box.currentTextChanged.connect(self._on_metric_changed)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setLabel("bottom", "step")
-        self.legend = self.plot.addLegend(offset=(-10, 10))
-        self.empty_label = QLabel("Drop TensorBoard, CSV, MLflow or Sacred logs here, or use File → Open runs…")
+        self.plot: pg.PlotWidget | None = None
+        self.legend: pg.LegendItem | None = None
+        self.empty_label = QLabel(
+            "Drop TensorBoard, CSV, MLflow or Sacred logs here, or use File → Open runs…"
+        )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_label)
         top = QHBoxLayout()
         top.addWidget(QLabel("Metric:"))
         top.addWidget(self.metric_box, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.empty_label)
+        layout.addWidget(self.stack, 1)
         self._update_empty()
 
     # -- API -------------------------------------------------------------------------
@@ -101,36 +107,58 @@ class PlotPane(QWidget):
         self._update_empty()
 
     def _update_empty(self) -> None:
-        self.empty_label.setVisible(not self._runs)
+        if self._runs:
+            self.stack.setCurrentWidget(self._ensure_plot())
+        else:
+            self.stack.setCurrentWidget(self.empty_label)
+
+    def _ensure_plot(self) -> pg.PlotWidget:
+        if self.plot is None:
+            import pyqtgraph as pg
+
+            self.plot = pg.PlotWidget(background="w")
+            self.plot.showGrid(x=True, y=True, alpha=0.25)
+            self.plot.setLabel("bottom", "step")
+            self.legend = self.plot.addLegend(offset=(-10, 10))
+            self.stack.addWidget(self.plot)
+        return self.plot
 
     def _on_metric_changed(self, name: str) -> None:
         self._redraw()
         self.metric_changed.emit(name)
 
     def _redraw(self) -> None:
-        self.plot.clear()
-        self.legend.clear()
         self._curves.clear()
+        if not self._runs:
+            if self.plot is not None:
+                self.plot.clear()
+            return
+        import pyqtgraph as pg
+
+        plot = self._ensure_plot()
+        plot.clear()
+        if self.legend is not None:
+            self.legend.clear()
         metric = self.metric_box.currentText()
         for i, run in enumerate(self._runs.values()):
             series = run.series.get(metric)
             if series is None or len(series) == 0:
                 continue
             color = PALETTE[i % len(PALETTE)]
-            item = self.plot.plot(
+            item = plot.plot(
                 series.steps.astype(np.float64), series.values,
                 pen=pg.mkPen(color, width=1.5), name=run.name,
             )  # fmt: skip
             item.setDownsampling(auto=True, method="peak")
             item.setClipToView(True)
             self._curves[run.name] = item
-        self.plot.setTitle(metric or None)
+        plot.setTitle(metric or None)
 
     def export(self, path: Path, dpi: int = 200) -> Path:
         """Write the pane's plot as PNG (at ``dpi``, relative to 96) or SVG."""
         from pyqtgraph.exporters import ImageExporter, SVGExporter
 
-        item = self.plot.getPlotItem()
+        item = self._ensure_plot().getPlotItem()
         if path.suffix.lower() == ".svg":
             SVGExporter(item).export(str(path))
         else:

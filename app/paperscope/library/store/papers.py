@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,11 @@ def _s(v: object) -> str:
     return "" if v is None else str(v)
 
 
+def obj(values: list[Any]) -> np.ndarray:
+    """An object array of Python strings, which DuckDB scans without copying to fixed width."""
+    return np.array(values, dtype=object)
+
+
 def _merge_values(a: Paper, b: Paper) -> Paper:
     """Fill ``a``'s missing fields from ``b`` (``a`` wins where both have a value)."""
     changes: dict[str, Any] = {}
@@ -93,8 +98,7 @@ class PapersMixin:
     """Mixed into :class:`paperscope.library.store.Store`."""
 
     _write_lock: Any
-
-    def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
+    cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
 
     # -- import ----------------------------------------------------------------------
     def add_papers(
@@ -168,7 +172,7 @@ class PapersMixin:
                 progress(0.7, f"Merging {len(updates)} papers")
                 self._fill_missing(cur, updates)
                 if extra_keys:
-                    key_rows = {
+                    key_rows = {  # noqa: F841  (scanned by DuckDB by name)
                         "key": np.array([k for k, _ in extra_keys], dtype=object),
                         "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
                     }
@@ -190,10 +194,11 @@ class PapersMixin:
         if not rows:
             return []
         # take a block of ids from the sequence so they are never reused after a delete
-        ids = cur.execute(
-            "SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)]
-        ).fetchnumpy()["id"].astype(np.int64)
-        obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+        ids = (
+            cur.execute("SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)])
+            .fetchnumpy()["id"]
+            .astype(np.int64)
+        )
         data = {  # noqa: F841  (scanned by DuckDB by name)
             "id": ids,
             "title": obj([p.title for p in rows]),
@@ -245,7 +250,8 @@ class PapersMixin:
             if merged is have:
                 continue
             cur.execute(
-                """UPDATE papers SET authors = ?, abstract = ?, year = ?, date = TRY_CAST(? AS DATE),
+                """UPDATE papers SET authors = ?, abstract = ?, year = ?,
+                   date = TRY_CAST(? AS DATE),
                    upvotes = ?, organisation = ?, arxiv_id = ?, doi = ?, hf_id = ?, url = ?,
                    venue = ?, kind = ?, citation_key = ?, keywords = ?, extra = ?,
                    modified_at = current_timestamp WHERE id = ?""",
@@ -269,12 +275,16 @@ class PapersMixin:
         if not id_list:
             return []
         wanted = {"id": np.array(id_list, dtype=np.int64)}  # noqa: F841
-        rows = self.cursor().execute(
-            """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
                       organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
                       keywords, CAST(extra AS VARCHAR), source
                FROM papers p JOIN wanted w ON w.id = p.id"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         by_id = {
             r[0]: Paper(
                 title=r[1], authors=tuple(r[2] or ()), abstract=r[3] or "", year=r[4],
@@ -290,7 +300,9 @@ class PapersMixin:
     def paper_row(self, paper_id: int) -> dict[str, Any] | None:
         """Every stored column of one paper (including the user's status, rating, notes)."""
         cur = self.cursor().execute(
-            "SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = ?", [paper_id]
+            # the id is inlined: binding any parameter makes DuckDB import pandas when it is
+            # installed (300 ms), and this runs when the window first shows a paper
+            f"SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = {int(paper_id)}"
         )
         row = cur.fetchone()
         if row is None:
@@ -329,9 +341,11 @@ class PapersMixin:
             return {}
         wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
         cols = ", ".join(_DERIVED.get(c, f"p.{c}") for c in columns)
-        rows = self.cursor().execute(
-            f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id")
+            .fetchall()
+        )
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def set_status(self, paper_ids: Sequence[int], status: str) -> None:
