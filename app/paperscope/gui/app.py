@@ -5,24 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
-from types import TracebackType
 
 from paperscope.core import paths as app_paths
-
-
-def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    """Show an unhandled exception in a dialog instead of killing the app."""
-    details = "".join(traceback.format_exception(kind, exc, tb))
-    sys.stderr.write(details)
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    if QApplication.instance() is None or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
-        return
-    box = QMessageBox(QMessageBox.Icon.Critical, "PaperScope", f"Something went wrong: {exc}")
-    box.setDetailedText(details)
-    box.exec()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -32,20 +17,42 @@ def main(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from paperscope.core.logs import setup_logging
+    from paperscope.gui import crash
+    from paperscope.gui.single_instance import InstanceServer, send_to_running
     from paperscope.library.store import LibraryError, Store
     from paperscope.workflows import open as open_flow
 
+    setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("PaperScope")
     app.setOrganizationName("PaperScope")
-    sys.excepthook = _excepthook
+    app.setDesktopFileName("paperscope")
+    icon = app_paths.resources_dir() / "icons" / "paperscope.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
 
-    files = list(getattr(args, "files", []) or [])
+        app.setWindowIcon(QIcon(str(icon)))
+    sys.excepthook = crash.excepthook
+
+    files = [Path(f) for f in (getattr(args, "files", []) or [])]
     if args.demo:
-        library = open_flow.create_demo_library()
-        files.append(open_flow.demo_runs())
+        library = app_paths.demo_library_path()
     else:
         library = Path(args.library) if args.library else app_paths.default_library_path()
+    server = None
+    if screenshot is None:
+        # one window per library: a second launch hands its files over and leaves
+        if send_to_running(library, files):
+            print(
+                f"paperscope: handed {len(files)} file(s) to the running PaperScope",
+                file=sys.stderr,
+            )
+            return 0
+        server = InstanceServer(library)
+    if args.demo:
+        open_flow.create_demo_library(library)
+        files.append(open_flow.demo_runs())
     try:
         store = Store(library)
     except LibraryError as exc:
@@ -61,12 +68,17 @@ def main(args: argparse.Namespace) -> int:
         window.persist_layout = False  # a rendering must not change the user's layout
         window.resize(1400, 900)
     window.show()
+    if server is not None:
+        server.files_received.connect(window.receive_files)
     if files:
-        window.open_paths(files)
+        # files given on the command line come from a double-click: confirm paper imports
+        window.open_paths(files, confirm=not args.demo and screenshot is None)
     if screenshot is not None:
         return _screenshot(app, window, screenshot)
     code = app.exec()
-    store.close()
+    if server is not None:
+        server.close()
+    window.store.close()
     return int(code)
 
 

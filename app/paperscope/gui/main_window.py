@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QWidget,
 )
 
@@ -29,12 +30,13 @@ from paperscope.core.records import ReadIssue
 from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.papers.detail_pane import PaperDetailPane
 from paperscope.gui.papers.papers_view import PapersView
+from paperscope.gui.papers.welcome import WelcomePage
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
 from paperscope.workflows import open as open_flow
-from paperscope.workflows.papers import import_paths
+from paperscope.workflows.papers import ImportPreview, add_previewed, import_paths, preview_import
 
 PAPER_FILTER = "Papers (*.txt *.json *.jsonl *.bib *.ris *.xml *.atom);;All files (*)"
 LAYOUT_VERSION = 1
@@ -50,6 +52,8 @@ class MainWindow(QMainWindow):
     import_finished = Signal(object)
     runs_loaded = Signal(list)
     error_shown = Signal(str)
+    library_switched = Signal(str)
+    preview_shown = Signal(object)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +66,14 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
 
         self.papers_view = PapersView(store, self.state)
-        self.setCentralWidget(self.papers_view)
+        self.welcome = WelcomePage()
+        self.welcome.demo_requested.connect(self.open_demo_library)
+        self.welcome.import_requested.connect(self._on_import_papers)
+        self.welcome.runs_requested.connect(self._on_open_runs)
+        self.central = QStackedWidget()
+        self.central.addWidget(self.welcome)
+        self.central.addWidget(self.papers_view)
+        self.setCentralWidget(self.central)
         self.detail_pane = PaperDetailPane(store)
         self.map_pane = MapPane()
         self.plot_pane = PlotPane()
@@ -82,7 +93,9 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_menus()
-        self.state.current_paper_changed.connect(self.detail_pane.show_paper)
+        self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
+        self.state.library_changed.connect(self._update_central)
+        self._update_central()
         self.runner.task_started.connect(self._on_runner_task_started)
         self.runner.task_progressed.connect(self._on_runner_task_progressed)
         self.runner.task_ended.connect(self._on_runner_task_ended)
@@ -168,20 +181,96 @@ class MainWindow(QMainWindow):
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
 
+    # -- the library -----------------------------------------------------------------
+    def _update_central(self) -> None:
+        empty = self.store.paper_count() == 0
+        self.central.setCurrentWidget(self.welcome if empty else self.papers_view)
+
+    def _on_state_current_paper_changed(self, paper_id: int) -> None:
+        self.detail_pane.show_paper(paper_id)
+
+    def switch_library(self, path: Path) -> None:
+        """Close this library and show another in the same window."""
+        new_store = Store(path)
+        self.runner.shutdown()
+        old = self.store
+        self.store = new_store
+        old_view, old_detail = self.papers_view, self.detail_pane
+        self.papers_view = PapersView(new_store, self.state)
+        self.central.addWidget(self.papers_view)
+        self.detail_pane = PaperDetailPane(new_store)
+        self.details_dock.setWidget(self.detail_pane)
+        self.central.removeWidget(old_view)
+        old_view.deleteLater()
+        old_detail.deleteLater()
+        old.close()
+        self.state.set_selection([])
+        self.state.set_current_paper(-1)
+        self.setWindowTitle(f"PaperScope — {path.name}")
+        self._update_central()
+        self.library_switched.emit(str(path))
+
+    def open_demo_library(self) -> None:
+        self.switch_library(open_flow.create_demo_library())
+        self.load_runs([open_flow.demo_runs()])
+
     # -- opening things --------------------------------------------------------------
     def focus_search(self) -> None:
+        self.central.setCurrentWidget(self.papers_view)
         self.papers_view.search.setFocus()
         self.papers_view.search.selectAll()
 
-    def open_paths(self, paths: Sequence[Path]) -> None:
-        """Route files and folders: papers into the library, logs onto the plot pane."""
+    def open_paths(self, paths: Sequence[Path], confirm: bool = False) -> None:
+        """Route files and folders: papers into the library, logs onto the plot pane.
+
+        ``confirm``: paper files opened from outside (the file manager, a second launch)
+        are imported only after the user saw what would be added.
+        """
         routed = open_flow.route_paths([Path(p) for p in paths])
         if routed.issues:
             self._show_issues("Nothing to open", routed.issues)
         if routed.papers:
-            self.import_papers(routed.papers)
+            if confirm:
+                self.runner.submit(
+                    preview_import, self.store, routed.papers,
+                    title="Reading " + ", ".join(p.name for p in routed.papers),
+                    on_result=self._on_preview_ready,
+                )  # fmt: skip
+            else:
+                self.import_papers(routed.papers)
         if routed.runs:
             self.load_runs(routed.runs)
+
+    def receive_files(self, files: list[Path]) -> None:
+        """Files handed over by a second launch of PaperScope."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if files:
+            self.open_paths(files, confirm=True)
+
+    def _on_preview_ready(self, preview: ImportPreview) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Import papers", "Import these papers?", parent=self
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(preview.line())
+        if preview.issues:
+            box.setDetailedText("\n".join(f"{i.severity}: {i}" for i in preview.issues))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Ok).setText("Import")
+        box.setModal(False)
+        box.finished.connect(lambda code: self._on_preview_answered(preview, code))
+        self._last_message_box = box
+        box.show()
+        self.preview_shown.emit(preview)
+
+    def _on_preview_answered(self, preview: ImportPreview, code: int) -> None:
+        if code == QMessageBox.StandardButton.Ok:
+            self.runner.submit(
+                add_previewed, self.store, preview, title="Importing papers",
+                on_result=self._on_import_finished,
+            )  # fmt: skip
 
     def import_papers(self, paths: Sequence[Path]) -> None:
         self.runner.submit(

@@ -357,3 +357,15 @@ class PapersMixin:
                     "UPDATE papers SET status = ?, modified_at = current_timestamp WHERE id = ?",
                     [status, int(pid)],
                 )
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these identity keys the library already holds (for import previews)."""
+        if not keys:
+            return set()
+        asked = {"key": obj(list(keys))}  # noqa: F841  (scanned by DuckDB by name)
+        rows = (
+            self.cursor()
+            .execute("SELECT DISTINCT k.key FROM paper_keys k JOIN asked a ON a.key = k.key")
+            .fetchall()
+        )
+        return {r[0] for r in rows}
