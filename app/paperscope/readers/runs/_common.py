@@ -162,7 +162,7 @@ def load_yaml(path: Path) -> Any:
     plain data they hold; nothing is ever imported, called or executed."""
     import yaml
 
-    class _Loader(yaml.SafeLoader):
+    class _Loader(yaml.SafeLoader):  # type: ignore[misc]
         pass
 
     def _python_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:

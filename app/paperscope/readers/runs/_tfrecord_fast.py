@@ -11,6 +11,8 @@ tags in a small open-addressing table it shares with the Python side. Anything e
 record by record, as are CRC failures, so the file order is kept exactly.
 """
 
+# mypy: ignore-errors
+# (numba kernels: numpy scalar types everywhere; checked by the tests instead)
 from __future__ import annotations
 
 import numba  # noqa: TID253 - this module is only imported lazily

@@ -256,11 +256,7 @@ class TensorBoardRun:
             cancel.check()
             before = cur.offset
 
-            def sub(
-                frac: float | None, msg: str = "", _d: int = done, _n: int = size - before
-            ) -> None:
-                progress(None if frac is None else (_d + frac * _n) / total, msg)
-
+            sub = _scaled(progress, done, size - before, total)
             self._read_file(cur, sub, cancel)
             changed |= cur.offset != before
             done += size - before
@@ -517,6 +513,13 @@ class TensorBoardRun:
         )
 
 
+def _scaled(progress: Progress, done: int, n: int, total: int) -> Progress:
+    def report(fraction: float | None, message: str = "") -> None:
+        progress(None if fraction is None else (done + fraction * n) / total, message)
+
+    return report
+
+
 # --- pure-Python framing (used without numba) ------------------------------------------
 
 
@@ -589,7 +592,7 @@ class TensorBoardDirReader:
     name = "tensorboard"
     kind: registry.Kind = "runs"
     unit: registry.Unit = "dir"
-    patterns = ("*",)
+    patterns: tuple[str, ...] = ("*",)
     priority = 50
 
     def sniff(self, path: Path) -> bool:
@@ -613,7 +616,7 @@ class TensorBoardFileReader:
     name = "tensorboard-file"
     kind: registry.Kind = "runs"
     unit: registry.Unit = "file"
-    patterns = (EVENT_PATTERN,)
+    patterns: tuple[str, ...] = (EVENT_PATTERN,)
     priority = 50
 
     def sniff(self, path: Path) -> bool:
