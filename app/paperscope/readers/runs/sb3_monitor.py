@@ -37,7 +37,7 @@ def find_config(folder: Path) -> dict[str, Any]:
             except ReadError:
                 continue
             if isinstance(data, dict):
-                return plain(data)
+                return dict(plain(data))
     return {}
 
 
