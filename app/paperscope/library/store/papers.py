@@ -187,9 +187,11 @@ class PapersMixin:
         if not rows:
             return []
         # take a block of ids from the sequence so they are never reused after a delete
-        ids = cur.execute(
-            "SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)]
-        ).fetchnumpy()["id"].astype(np.int64)
+        ids = (
+            cur.execute("SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)])
+            .fetchnumpy()["id"]
+            .astype(np.int64)
+        )
         obj = lambda values: np.array(values, dtype=object)  # noqa: E731
         data = {  # noqa: F841  (scanned by DuckDB by name)
             "id": ids,
@@ -266,12 +268,16 @@ class PapersMixin:
         if not id_list:
             return []
         wanted = {"id": np.array(id_list, dtype=np.int64)}  # noqa: F841
-        rows = self.cursor().execute(
-            """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
                       organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
                       keywords, CAST(extra AS VARCHAR), source
                FROM papers p JOIN wanted w ON w.id = p.id"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         by_id = {
             r[0]: Paper(
                 title=r[1], authors=tuple(r[2] or ()), abstract=r[3] or "", year=r[4],
@@ -326,9 +332,11 @@ class PapersMixin:
             return {}
         wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
         cols = ", ".join(f"p.{c}" for c in columns)
-        rows = self.cursor().execute(
-            f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id")
+            .fetchall()
+        )
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def set_status(self, paper_ids: Sequence[int], status: str) -> None:
