@@ -597,7 +597,8 @@ class TensorBoardDirReader:
 
     def sniff(self, path: Path) -> bool:
         try:
-            return any(e.is_file() and is_event_file(Path(e.name)) for e in os.scandir(path))
+            with os.scandir(path) as entries:
+                return any(e.is_file() and is_event_file(Path(e.name)) for e in entries)
         except OSError:
             return False
 
