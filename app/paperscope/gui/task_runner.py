@@ -28,6 +28,7 @@ class _Signals(QObject):
     finished = Signal(int, object)  # task id, result
     failed = Signal(int, str, str)  # task id, message, traceback
     cancelled = Signal(int)
+    partial = Signal(int, object)  # task id, a partial result (e.g. a layout on its way)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Task:
     cancel: CancelToken = field(default_factory=CancelToken)
     on_result: Callable[[Any], None] | None = None
     on_error: Callable[[str, str], None] | None = None
+    on_partial: Callable[[Any], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -109,6 +111,7 @@ class TaskRunner(QObject):
         self._signals.finished.connect(self._on_finished)
         self._signals.failed.connect(self._on_failed)
         self._signals.cancelled.connect(self._on_cancelled)
+        self._signals.partial.connect(self._on_partial)
         self._tasks: dict[int, Task] = {}
         self._ids = itertools.count(1)
 
@@ -121,14 +124,31 @@ class TaskRunner(QObject):
         key: str | None = None,
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[str, str], None] | None = None,
+        on_partial: Callable[[Any], None] | None = None,
         **kwargs: Any,
     ) -> Task:
+        """Run ``fn(*args, progress=…, cancel=…, **kwargs)`` on a worker thread.
+
+        ``on_partial``: the function gets an ``on_partial`` callable it may call from the
+        worker with intermediate results; they reach ``on_partial`` on the UI thread.
+        """
         if key is not None:
             for old in self._tasks.values():
                 if old.key == key:
                     old.cancel.cancel()
                     old.on_result = None  # superseded: its result is dropped
-        task = Task(next(self._ids), title, key, on_result=on_result, on_error=on_error)
+                    old.on_partial = None
+        task = Task(
+            next(self._ids),
+            title,
+            key,
+            on_result=on_result,
+            on_error=on_error,
+            on_partial=on_partial,
+        )
+        if on_partial is not None:
+            task_id = task.id
+            kwargs["on_partial"] = lambda value: self._signals.partial.emit(task_id, value)
         self._tasks[task.id] = task
         self.task_started.emit(task.id, title)
         self._pool.start(_Job(self, task, fn, args, kwargs))
@@ -152,6 +172,11 @@ class TaskRunner(QObject):
     def _on_progressed(self, task_id: int, fraction: object, message: str) -> None:
         if task_id in self._tasks:
             self.task_progressed.emit(task_id, fraction, message)
+
+    def _on_partial(self, task_id: int, value: object) -> None:
+        task = self._tasks.get(task_id)
+        if task is not None and task.on_partial is not None and not task.cancel.cancelled:
+            task.on_partial(value)
 
     def _on_finished(self, task_id: int, result: object) -> None:
         task = self._tasks.pop(task_id, None)

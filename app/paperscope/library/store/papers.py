@@ -369,3 +369,26 @@ class PapersMixin:
             .fetchall()
         )
         return {r[0] for r in rows}
+
+    def column_values(self, ids: Sequence[int], column: str) -> np.ndarray:
+        """One table column for these ids, row-aligned (an object array; None = missing).
+        For colouring a million map points without building a million tuples."""
+        if column not in TABLE_COLUMNS:
+            raise ValueError(f"unknown column {column!r}")
+        wanted = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": np.asarray(ids, dtype=np.int64),
+            "pos": np.arange(len(ids), dtype=np.int64),
+        }
+        expr = _DERIVED.get(column, f"p.{column}")
+        res = (
+            self.cursor()
+            .execute(
+                f"SELECT w.pos, {expr} AS v FROM wanted w "
+                "LEFT JOIN papers p ON p.id = w.id ORDER BY w.pos"
+            )
+            .fetchnumpy()
+        )
+        values = res["v"]
+        out = np.asarray(np.ma.getdata(values), dtype=object)
+        out[np.ma.getmaskarray(values)] = None
+        return out
