@@ -167,3 +167,22 @@ def test_dropping_a_paper_file_imports_it(window, qtbot, tmp_path: Path) -> None
         drop(window, [page])
     assert done.args[0].line() == "added 1, merged 0, skipped 0"
     qtbot.waitUntil(lambda: window.papers_view.model.rowCount() == 80, timeout=2000)
+
+
+def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.workflows.open import demo_runs
+
+    with qtbot.waitSignal(window.runs_loaded, timeout=30000) as loaded:
+        drop(window, [demo_runs()])
+    names = sorted(r.name for r in loaded.args[0])
+    assert names == ["rl-zoo-ppo-CartPole-v1", "run_1", "run_2", "run_3"]
+    pane = window.plot_pane
+    assert pane.metric() == "strict/foo"  # the metric most runs share comes first
+    curves = pane.curves()
+    assert sorted(curves) == ["run_1", "run_2", "run_3"]
+    x, y = curves["run_1"]
+    assert len(x) == 100 and x[0] == 0 and x[-1] == 495  # steps 0, 5, …, 495
+    # tensorboard-reducer's runs are rand() + run index: their means differ by about 1
+    assert 0.5 < curves["run_2"][1].mean() - y.mean() < 1.5
+    pane.set_metric("rollout/ep_reward")
+    assert sorted(pane.curves()) == ["rl-zoo-ppo-CartPole-v1"]
