@@ -3,7 +3,6 @@ EventAccumulator (tests only: the app reads them with its own readers)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,7 @@ import numpy as np
 import pytest
 
 from paperscope.core.records import Run, Series
-
-_REPO = Path(__file__).resolve().parents[2]
-RUNS = Path(os.environ.get("PAPERSCOPE_SHARED", _REPO.parent / "shared")) / "data" / "runs"
+from tests.conftest import RUNS
 
 REDUCER = RUNS / "tensorboard-reducer" / "tests" / "runs" / "strict"
 UNET = RUNS / "pixel-level-segmentation-in-pets-unipr" / "unet" / "runs"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +97,80 @@ def test_plot_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixtur
         )
     assert "not allowed with argument" in capsys.readouterr().err
     assert not np.any([p.exists() for p in (tmp_path / "f.jpg", Path("f.pdf"))])
+
+
+def test_plot_reducer_group_pdf_and_csv(
+    reducer_runs: list, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.results.conftest import REDUCER
+
+    out, table = tmp_path / "fig.pdf", tmp_path / "fig.csv"
+    rc = main(["plot", str(REDUCER), "--metric", "strict/foo", "--group-regex", "run",
+               "--smoothing", "0", "--out", str(out), "--csv", str(table)])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert f"wrote {out}: 1 groups, 0 curves, 3 runs; smoothing: none" in res.out
+    assert "band: mean ± sample standard deviation (ddof=1) across runs" in res.out
+    assert re.search(rb"/MediaBox \[ ?0 0 252 180 ?\]", out.read_bytes())
+    with table.open() as fh:
+        rows = list(csv.DictReader(fh))
+    # the app's TensorBoard reader and TensorBoard's own EventAccumulator agree
+    raw = np.vstack([r.series["strict/foo"].values for r in reducer_runs])
+    assert [r["series"] for r in rows] == ["run"] * 100
+    np.testing.assert_allclose([float(r["y"]) for r in rows], raw.mean(axis=0), rtol=1e-12)
+    std = raw.std(axis=0, ddof=1)
+    np.testing.assert_allclose(
+        [float(r["upper"]) for r in rows], raw.mean(axis=0) + std, rtol=1e-12
+    )
+    assert [float(r["x"]) for r in rows] == list(range(0, 500, 5))
+
+
+def test_plot_dopamine_seed_bands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.results.conftest import RUNS
+
+    pong = RUNS / "dopamine" / "baselines" / "atari" / "data" / "pong.json"
+    out, table = tmp_path / "pong.svg", tmp_path / "pong.csv"
+    rc = main(["plot", str(pong), "--metric", "return", "--group-by", "agent", "--band", "ci95",
+               "--x", "step", "--size", "double", "--legend", "below", "--smoothing", "0.6",
+               "--out", str(out), "--csv", str(table)])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert "6 groups, 0 curves, 30 runs" in res.out
+    assert "95% percentile bootstrap confidence interval of the mean" in res.out
+    assert 'width="504pt"' in out.read_text()
+    with table.open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["series"] == "agent=DQN"]
+    # 5 seeds × 199 iterations; the seed restarts each time Iteration goes back to 0
+    records = [r for r in json.loads(pong.read_text()) if r["Agent"] == "DQN"]
+    values = np.array([r["Value"] for r in records]).reshape(5, 199)
+    from paperscope.results.smoothing import ema
+
+    expected = np.mean([ema(v, 0.6) for v in values], axis=0)
+    assert len(rows) == 199 and {r["n"] for r in rows} == {"5"}
+    np.testing.assert_allclose([float(r["y"]) for r in rows], expected, rtol=1e-12)
+    np.testing.assert_allclose([float(r["y_raw"]) for r in rows], values.mean(axis=0), rtol=1e-12)
+    assert all(float(r["lower"]) <= float(r["y"]) <= float(r["upper"]) for r in rows)
+
+
+def test_plot_missing_metric_and_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.results.conftest import UNET
+
+    rc = main(["plot", str(UNET), "--metric", "IoU", "--out", str(tmp_path / "f.png")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no run has a series 'IoU'" in err and "'IoU (avg on test)'" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rc = main(["plot", str(empty), "--metric", "loss", "--out", str(tmp_path / "f.png")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no run could be read" in err and "empty" in err
+    rc = main(["plot", str(UNET), "--metric", "IoU (avg on test)", "--group-by", "lr",
+               "--x", "relative", "--dpi", "100", "--out", str(tmp_path / "u.png")])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert "0 groups, 4 curves, 4 runs" in res.out  # one run per lr: drawn as curves
+    from PIL import Image
+
+    with Image.open(tmp_path / "u.png") as im:
+        assert im.size == (350, 250)

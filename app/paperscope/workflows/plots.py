@@ -6,7 +6,8 @@
   (plain arrays; the GUI draws them with pyqtgraph, :func:`export_plot` with matplotlib);
 * :func:`export_plot` writes the publication figure (PDF/SVG/PNG) and the CSV of exactly
   what is drawn;
-* :func:`plot_paths` does both from files and folders (read by the run readers).
+* :func:`plot_paths` does both from files and folders (read by
+  :func:`paperscope.workflows.runs.load_runs`).
 """
 
 from __future__ import annotations
@@ -206,15 +207,6 @@ def export_plot(
     return written
 
 
-def load_runs(
-    paths: Sequence[Path], progress: Progress = no_progress, cancel: CancelToken | None = None
-) -> tuple[list[Run], list[ReadIssue]]:
-    """Read every run under ``paths`` with the registered run readers."""
-    from paperscope.workflows import runs as run_workflow
-
-    return run_workflow.load_runs(paths, progress, cancel or CancelToken())
-
-
 def plot_paths(
     paths: Sequence[Path],
     spec: PlotSpec,
@@ -226,6 +218,8 @@ def plot_paths(
 ) -> tuple[PlotData, list[ReadIssue]]:
     """Load the runs under ``paths``, plot ``spec`` and export it; returns what was drawn
     and every problem met (unreadable files, runs without the metric)."""
+    from paperscope.workflows.runs import load_runs
+
     cancel = cancel or CancelToken()
     runs, issues = load_runs(paths, sub_progress(progress, 0.0, 0.6), cancel)
     if not runs:
