@@ -174,3 +174,27 @@ def test_plot_missing_metric_and_unreadable(
 
     with Image.open(tmp_path / "u.png") as im:
         assert im.size == (350, 250)
+
+
+def test_aggregate_figures(
+    iris_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.results.test_figure import pdf_info, pdf_streams
+
+    files = [str(iris_dir / n) for n in ("SPR.json", "DrQ(eps).json", "IRIS.json")]
+    refs = [str(iris_dir / "RANDOM.json"), str(iris_dir / "HUMAN.json")]
+    fig, prof = tmp_path / "agg.pdf", tmp_path / "prof.svg"
+    rc = main(["aggregate", *files, "--reference", *refs, "--reps", "300", "--json",
+               "--figure", str(fig), "--profiles", str(prof), "--tau-max", "4"])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert json.loads(res.out)["figures"] == [str(fig), str(prof)]
+    data = fig.read_bytes()
+    assert re.search(rb"/MediaBox \[ ?0 0 504 ", data) and b"/Subtype /Image" not in data
+    assert any(re.search(rb"\d re\b", s) for s in pdf_streams(data))  # the CI bars
+    subject = pdf_info(data, "Subject")
+    assert "Aggregate metrics over 26 tasks" in subject
+    assert "95% stratified bootstrap CIs (runs resampled within each task" in subject
+    assert "methods=SPR,DrQ(eps),IRIS" in pdf_info(data, "Keywords")
+    text = prof.read_text()
+    assert "<image" not in text and "fraction of runs scoring above τ" in text

@@ -40,6 +40,18 @@ def add_parser(sub: Any) -> None:
         "--improvement", action="store_true",
         help="also P(X > Y) with its CI for every ordered pair of methods",
     )  # fmt: skip
+    p.add_argument(
+        "--figure", type=Path, metavar="FILE.(pdf|svg|png)",
+        help="also draw the interval estimates (one panel per metric)",
+    )  # fmt: skip
+    p.add_argument(
+        "--profiles", type=Path, metavar="FILE.(pdf|svg|png)",
+        help="also draw performance profiles (fraction of runs with score > tau)",
+    )  # fmt: skip
+    p.add_argument(
+        "--tau-max", type=float, default=8.0,
+        help="performance profiles go from tau 0 to this (default: 8, as rliable's Atari plots)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -82,11 +94,45 @@ def run(args: argparse.Namespace) -> int:
         out["improvement"] = _improvements(matrices, report.tasks, args)
     for issue in report.issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
+    written = _figures(matrices, report, args)
     if args.json:
+        out["figures"] = [str(p) for p in written]
         print(json.dumps(out, indent=2))
     else:
         _print_table(out, args.confidence)
+        for p in written:
+            print(f"wrote {p}")
     return 0
+
+
+def _figures(matrices: list[Any], report: Any, args: argparse.Namespace) -> list[Path]:
+    import numpy as np
+
+    from paperscope.results import aggregate as agg
+    from paperscope.results.aggregate_figure import (
+        render_interval_estimates,
+        render_performance_profiles,
+    )
+
+    written = []
+    if args.figure:
+        written.append(render_interval_estimates(args.figure, report))
+    if args.profiles:
+        taus = np.linspace(0.0, args.tau_max, 81)
+        reps = min(args.reps, 2000)
+        profiles = {
+            m.name: agg.performance_profile(
+                m.scores[:, [m.tasks.index(t) for t in report.tasks]], taus, reps=reps,
+                confidence=args.confidence, seed=args.seed,
+            )
+            for m in matrices
+        }  # fmt: skip
+        written.append(
+            render_performance_profiles(
+                args.profiles, profiles, reps=reps, confidence=args.confidence
+            )
+        )
+    return written
 
 
 def _improvements(

@@ -136,29 +136,47 @@ def output_format(path: Path) -> str:
     return fmt
 
 
-def _metadata(fmt: str, title: str, info: FigureInfo) -> dict[str, Any]:
+def file_metadata(fmt: str, title: str, subject: str, keywords: str) -> dict[str, Any]:
+    """matplotlib ``savefig(metadata=…)`` for ``fmt``: PDF Info, SVG Dublin Core, PNG text."""
     creator = f"PaperScope {__version__} (matplotlib)"
     if fmt == "pdf":
         return {
             "Title": title,
-            "Subject": info.subject(),
-            "Keywords": info.keywords(),
+            "Subject": subject,
+            "Keywords": keywords,
             "Creator": creator,
             "CreationDate": None,  # reproducible bytes
         }
     if fmt == "svg":
         return {
             "Title": title,
-            "Description": info.subject(),
-            "Keywords": info.keywords(),
+            "Description": subject,
+            "Keywords": keywords,
             "Creator": creator,
             "Date": None,
         }
+    return {"Title": title, "Description": subject, "Keywords": keywords, "Software": creator}
+
+
+def _rc(style: FigureStyle) -> dict[str, Any]:
+    fs = style.font()
     return {
-        "Title": title,
-        "Description": info.subject(),
-        "Keywords": info.keywords(),
-        "Software": creator,
+        "font.size": fs,
+        "axes.titlesize": fs,
+        "axes.labelsize": fs,
+        "legend.fontsize": fs - 1,
+        "xtick.labelsize": fs - 1,
+        "ytick.labelsize": fs - 1,
+        "axes.linewidth": 0.6,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "lines.linewidth": style.line_width,
+        "pdf.fonttype": 42,  # TrueType: editable text, accepted by publishers (no Type 3)
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "paperscope",  # stable ids in the SVG
+        "axes.spines.top": False,
+        "axes.spines.right": False,
     }
 
 
@@ -192,25 +210,7 @@ def render_figure(
     if style.legend not in LEGEND_CHOICES:
         raise ValueError(f"unknown legend placement {style.legend!r}")
     w, h = style.dimensions()
-    fs = style.font()
-    rc: Any = {
-        "font.size": fs,
-        "axes.titlesize": fs,
-        "axes.labelsize": fs,
-        "legend.fontsize": fs - 1,
-        "xtick.labelsize": fs - 1,
-        "ytick.labelsize": fs - 1,
-        "axes.linewidth": 0.6,
-        "xtick.major.width": 0.6,
-        "ytick.major.width": 0.6,
-        "lines.linewidth": style.line_width,
-        "pdf.fonttype": 42,  # TrueType: editable text, accepted by publishers (no Type 3)
-        "ps.fonttype": 42,
-        "svg.fonttype": "path",
-        "svg.hashsalt": "paperscope",  # stable ids in the SVG
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
+    rc: Any = _rc(style)
     g_styles, c_styles = assign_colors(groups, curves, style.palette)
     with rc_context(rc):
         fig = Figure(figsize=(w, h), layout="constrained")
@@ -259,7 +259,7 @@ def render_figure(
             path,
             format=fmt,
             dpi=style.dpi,
-            metadata=_metadata(fmt, title, info),
+            metadata=file_metadata(fmt, title, info.subject(), info.keywords()),
         )
     return path
 
