@@ -182,3 +182,26 @@ def test_time_weighted_edge_cases() -> None:
         time_weighted_ema(np.arange(3.0), np.arange(4.0))
     with pytest.raises(ValueError, match="dx_ref"):
         time_weighted_ema(np.arange(3.0), np.array([1.0, 2.0, 3.0]), dx_ref=0)
+
+
+def test_time_mode_in_a_pane_uses_one_spacing(reducer_runs: list[Run]) -> None:
+    """Runs logged at different intervals are smoothed over the same x distance."""
+    from paperscope.results.align import make_curve, shared_spacing
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+
+    dense = reducer_runs[0]
+    s = reducer_runs[1].series["strict/foo"]
+    sparse = Run("sparse", "sparse", "t", (), {"strict/foo": type(s)(
+        s.tag, s.steps[::4], s.wall_times[::4], s.values[::4])})  # fmt: skip
+    assert shared_spacing([dense, sparse], "strict/foo") == (5 + 20) / 2
+    data = compute_plot(
+        [dense, sparse], PlotSpec("strict/foo", smoothing=0.6, smoothing_mode="time")
+    )
+    by_id = {c.run_id: c for c in data.curves}
+    expect = make_curve(sparse, "strict/foo", smoothing=0.6, mode="time", dx_ref=12.5)
+    np.testing.assert_array_equal(by_id["sparse"].y, expect.y)
+    x, y = expect.x, expect.raw
+    assert expect.y[1] == pytest.approx(
+        (0.6 ** (20 / 12.5) * y[0] + y[1]) / (0.6 ** (20 / 12.5) + 1)
+    )
+    assert len(x) == 25

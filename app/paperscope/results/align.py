@@ -25,7 +25,12 @@ import numpy as np
 
 from paperscope.core.records import FloatArray, IntArray, Run, Series
 from paperscope.core.tasks import CancelToken
-from paperscope.results.smoothing import DEFAULT_WEIGHT, ema, time_weighted_ema
+from paperscope.results.smoothing import (
+    DEFAULT_WEIGHT,
+    ema,
+    reference_spacing,
+    time_weighted_ema,
+)
 
 Center = Literal["mean", "median"]
 Band = Literal["std", "sem", "minmax", "ci95", "none"]
@@ -118,12 +123,18 @@ def series_x(run: Run, series: Series, x: str = "step") -> FloatArray:
     return out
 
 
-def smooth(x: FloatArray, y: FloatArray, weight: float, mode: SmoothingMode = "ema") -> FloatArray:
+def smooth(
+    x: FloatArray,
+    y: FloatArray,
+    weight: float,
+    mode: SmoothingMode = "ema",
+    dx_ref: float | None = None,
+) -> FloatArray:
     """Smooth ``y`` (ordered by ``x``) with TensorBoard's EMA or its time-weighted form."""
     if mode == "ema":
         return ema(y, weight)
     if mode == "time":
-        return time_weighted_ema(x, y, weight)
+        return time_weighted_ema(x, y, weight, dx_ref)
     raise ValueError(f"unknown smoothing mode {mode!r} (ema or time)")
 
 
@@ -134,12 +145,14 @@ def make_curve(
     smoothing: float = DEFAULT_WEIGHT,
     mode: SmoothingMode = "ema",
     label: str | None = None,
+    dx_ref: float | None = None,
 ) -> Curve:
     """One run's ``metric`` against ``x``, smoothed on all its points.
 
     Points with a non-finite x are dropped; the rest are put in ascending x (stable,
     so a series logged in step order keeps its order). NaN values stay (and are
-    passed through by the smoothing)."""
+    passed through by the smoothing). ``dx_ref``: the time-weighted mode's reference
+    spacing (default: this curve's median spacing; see :func:`shared_spacing`)."""
     series = run.series.get(metric)
     if series is None:
         raise CurveError(f"run {run.name!r} has no series {metric!r}")
@@ -157,8 +170,27 @@ def make_curve(
         metric=metric,
         x=xs,
         raw=ys,
-        y=smooth(xs, ys, smoothing, mode),
+        y=smooth(xs, ys, smoothing, mode, dx_ref),
     )
+
+
+def shared_spacing(runs: Sequence[Run], metric: str, x: str = "step") -> float | None:
+    """The median of the runs' median x spacings for ``metric``: one reference spacing
+    so the time-weighted smoothing treats every run of a pane alike. ``None`` if no
+    run has the metric."""
+    spacings = []
+    for run in runs:
+        series = run.series.get(metric)
+        if series is None or len(series) < 2:
+            continue
+        try:
+            xs = series_x(run, series, x)
+        except CurveError:
+            continue
+        xs = np.sort(xs[np.isfinite(xs)])
+        if xs.size >= 2:
+            spacings.append(reference_spacing(xs))
+    return float(np.median(spacings)) if spacings else None
 
 
 # --------------------------------------------------------------------------- groups

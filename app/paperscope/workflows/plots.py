@@ -33,6 +33,7 @@ from paperscope.results.align import (
     group_by_regex,
     group_explicit,
     make_curve,
+    shared_spacing,
 )
 from paperscope.results.figure import FigureInfo, FigureStyle, render_figure, write_csv
 from paperscope.results.smoothing import DEFAULT_WEIGHT
@@ -137,11 +138,12 @@ def compute_plot(
     data = PlotData(spec)
     curves: dict[str, Curve] = {}
     n = max(len(runs), 1)
+    dx_ref = shared_spacing(runs, spec.metric, spec.x) if spec.smoothing_mode == "time" else None
     for k, run in enumerate(runs):
         cancel.check()
         try:
             curves[run.id] = make_curve(
-                run, spec.metric, spec.x, spec.smoothing, spec.smoothing_mode
+                run, spec.metric, spec.x, spec.smoothing, spec.smoothing_mode, dx_ref=dx_ref
             )
         except CurveError as exc:
             data.issues.append(ReadIssue(run.source[0] if run.source else run.name, "", str(exc)))
