@@ -176,3 +176,19 @@ def test_render_options(unet_runs: list[Run], tmp_path: Path) -> None:
         render_figure(tmp_path / "x.pdf", data.curves, data.groups, FigureStyle(legend="nowhere"))
     with pytest.raises(ValueError, match="unknown size"):
         render_figure(tmp_path / "x.pdf", data.curves, data.groups, FigureStyle(size="a4"))  # type: ignore[arg-type]
+
+
+def test_wall_time_axis_draws_dates_and_csv_keeps_seconds(
+    unet_runs: list[Run], tmp_path: Path
+) -> None:
+    data = compute_plot(unet_runs[:2], PlotSpec("Training loss", x="wall", smoothing=0.0))
+    svg, table = tmp_path / "wall.svg", tmp_path / "wall.csv"
+    export_plot(data, svg, csv_path=table)
+    text = svg.read_text()
+    # text is drawn as glyph paths; matplotlib keeps each string as a comment
+    assert "<!-- wall time -->" in text
+    assert "<!-- 2025-Jan-29 -->" in text and "<!-- 14:00 -->" in text  # a date axis (UTC)
+    with table.open() as fh:
+        rows = list(csv.DictReader(fh))
+    first = unet_runs[0].series["Training loss"].wall_times[0]
+    assert float(rows[0]["x"]) == first and first > 1.6e9  # epoch seconds, as logged

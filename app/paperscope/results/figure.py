@@ -211,6 +211,13 @@ def render_figure(
         raise ValueError(f"unknown legend placement {style.legend!r}")
     w, h = style.dimensions()
     rc: Any = _rc(style)
+
+    def X(values: Any) -> Any:  # the x data as drawn
+        if info.x != "wall":
+            return values
+        # wall time: draw dates (matplotlib's date axis), the CSV keeps epoch seconds
+        return (np.asarray(values) * 1e6).astype("datetime64[us]")
+
     g_styles, c_styles = assign_colors(groups, curves, style.palette)
     with rc_context(rc):
         fig = Figure(figsize=(w, h), layout="constrained")
@@ -220,7 +227,7 @@ def render_figure(
                 continue
             if style.show_raw and info.smoothing > 0:
                 ax.plot(
-                    g.x,
+                    X(g.x),
                     g.raw_center,
                     color=color,
                     alpha=style.raw_alpha,
@@ -228,19 +235,32 @@ def render_figure(
                     ls=ls,
                 )
             if g.band_kind != "none":
-                ax.fill_between(g.x, g.lower, g.upper, color=color, alpha=style.band_alpha, lw=0)
-            ax.plot(g.x, g.center, color=color, ls=ls, label=f"{g.label} (n={len(g.run_ids)})")
+                ax.fill_between(X(g.x), g.lower, g.upper, color=color, alpha=style.band_alpha, lw=0)
+            ax.plot(X(g.x), g.center, color=color, ls=ls, label=f"{g.label} (n={len(g.run_ids)})")
         for c, (color, ls) in zip(curves, c_styles, strict=True):
             if style.show_raw and info.smoothing > 0:
                 ax.plot(
-                    c.x, c.raw, color=color, alpha=style.raw_alpha, lw=0.6 * style.line_width, ls=ls
+                    X(c.x),
+                    c.raw,
+                    color=color,
+                    alpha=style.raw_alpha,
+                    lw=0.6 * style.line_width,
+                    ls=ls,
                 )
-            ax.plot(c.x, c.y, color=color, ls=ls, label=c.label)
-        if style.log_x:
+            ax.plot(X(c.x), c.y, color=color, ls=ls, label=c.label)
+        if info.x == "wall":
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            maxticks = 5 if style.size == "single" else 8
+            locator = AutoDateLocator(minticks=3, maxticks=maxticks)  # type: ignore[no-untyped-call]
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        elif style.log_x:
             ax.set_xscale("log")
         if style.log_y:
             ax.set_yscale("log")
-        ax.set_xlabel(style.xlabel if style.xlabel is not None else _x_label(info.x))
+        default_xlabel = "wall time" if info.x == "wall" else _x_label(info.x)
+        ax.set_xlabel(style.xlabel if style.xlabel is not None else default_xlabel)
         ax.set_ylabel(style.ylabel if style.ylabel is not None else info.metric)
         if style.title:
             ax.set_title(style.title)
