@@ -433,7 +433,10 @@ def bootstrap_band(
     present = np.isfinite(matrix)
     filled = np.where(present, matrix, 0.0)
     pres_f = present.astype(np.float64)
+    complete = bool(present.all())
     stats = np.empty((reps, t))
+    if center == "median":  # each resample materialises (k, t) values: bound the memory
+        chunk = max(1, min(chunk, 4_000_000 // max(k * t, 1)))
     for start in range(0, reps, chunk):
         if cancel is not None:
             cancel.check()
@@ -448,9 +451,12 @@ def bootstrap_band(
                 stats[start : start + r] = np.where(den > 0, num / den, np.nan)
         else:
             sample = matrix[idx]  # (r, k, t)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN resampled column
-                stats[start : start + r] = np.nanmedian(sample, axis=1)
+            if complete:
+                stats[start : start + r] = np.median(sample, axis=1)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN resampled column
+                    stats[start : start + r] = np.nanmedian(sample, axis=1)
     q = [50 * (1.0 - confidence), 100 - 50 * (1.0 - confidence)]
     lo, hi = np.percentile(stats, q, axis=0)
     gaps = np.isnan(stats).any(axis=0)  # a resample without any run at that point
