@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rliable import library as rly
 from rliable import metrics as rly_metrics
 
@@ -161,3 +163,33 @@ def test_other_layouts_and_bad_files(tmp_path: Path, refs: Refs, iris_dir: Path)
     assert uneven.tasks == ("a",) and "no random score" in str(uneven.issues[0])
     uneven = A.score_matrix("u", {"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0]})
     assert uneven.scores.shape == (2, 2) and "first 2 of each" in str(uneven.issues[0])
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False)
+    | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["Pong", "game", "task", "score", "seed", "HNS"]), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(_json.map(json.dumps), st.binary(max_size=40).map(lambda b: b.decode("latin-1"))))
+def test_score_files_fail_only_with_read_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "scores.json"
+    path.write_text(text, encoding="utf-8")
+    try:
+        scores = A.load_scores(path)
+    except ReadError as exc:
+        assert str(path) in str(exc)
+        return
+    assert scores and all(isinstance(v, float) for vs in scores.values() for v in vs)
+    try:
+        m = A.score_matrix("m", scores)
+    except ValueError as exc:
+        assert "no task left" in str(exc) or "has no runs" in str(exc)
+        return
+    assert m.scores.shape[1] == len(m.tasks)
