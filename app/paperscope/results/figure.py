@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from paperscope import __version__
-from paperscope.results.align import Curve, GroupCurve
+from paperscope.results.align import Curve, GroupCurve, x_label
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common form
 # of colour blindness. Black last: it reads as an axis colour when there are few lines.
@@ -259,7 +259,7 @@ def render_figure(
             ax.set_xscale("log")
         if style.log_y:
             ax.set_yscale("log")
-        default_xlabel = "wall time" if info.x == "wall" else _x_label(info.x)
+        default_xlabel = "wall time" if info.x == "wall" else x_label(info.x)
         ax.set_xlabel(style.xlabel if style.xlabel is not None else default_xlabel)
         ax.set_ylabel(style.ylabel if style.ylabel is not None else info.metric)
         if style.title:
@@ -284,19 +284,13 @@ def render_figure(
     return path
 
 
-def _x_label(x: str) -> str:
-    from paperscope.results.align import x_label
-
-    return x_label(x)
-
-
 CSV_COLUMNS = ("series", "kind", "x", "y", "y_raw", "lower", "upper", "n")
 
 
 def write_csv(
     path: Path | str, curves: Sequence[Curve] = (), groups: Sequence[GroupCurve] = ()
 ) -> Path:
-    """The numbers drawn, one row per point: ``series`` (legend label), ``kind``
+    """The numbers drawn, one row per point: ``series`` (group or run label), ``kind``
     (``group``/``run``), ``x``, ``y`` (the smoothed line), ``y_raw`` (the faint raw line),
     ``lower``/``upper`` (band bounds, empty for runs) and ``n`` (runs at that point)."""
     p = Path(path)
