@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.conftest import RUNS
 
 from paperscope.core.records import ReadError
 from paperscope.readers import registry
 from paperscope.readers.runs import _proto, tensorboard
-from tests.conftest import RUNS
 
 EVENT_FILES = sorted(RUNS.glob("**/events.out.tfevents*"))
 ENGINES = ["numba", "python"]
@@ -61,7 +61,11 @@ def test_identical_to_event_accumulator(path: Path, engine: str) -> None:
 
 
 def test_real_files_tags_counts_and_spot_values() -> None:
-    runs = {r.name: r for r in registry.read_paths([RUNS], kind="runs").runs if r.format == "tensorboard"}
+    runs = {
+        r.name: r
+        for r in registry.read_paths([RUNS], kind="runs").runs
+        if r.format == "tensorboard"
+    }
     go = runs["testdata/tfevents"].series["my_metric"]
     assert len(go) == 100
     assert go.values.tolist() == (0.5 * np.arange(100)).tolist()  # y = 0.5 step
@@ -82,8 +86,16 @@ def test_real_files_tags_counts_and_spot_values() -> None:
     }  # fmt: skip
     assert len(unet.series["Training loss"]) == 49
     assert unet.config["lr"] == pytest.approx(1e-3)
-    assert {runs[f"UNet_lr{x}"].config["lr"] for x in ("2e_3", "5e_4", "7e_5")} == {2e-3, 5e-4, 7e-5}
-    assert [len(runs[f"UNet_lr{x}"].series["Epoch time"]) for x in ("2e_3", "5e_4", "7e_5")] == [17, 34, 47]
+    assert {runs[f"UNet_lr{x}"].config["lr"] for x in ("2e_3", "5e_4", "7e_5")} == {
+        2e-3,
+        5e-4,
+        7e-5,
+    }
+    assert [len(runs[f"UNet_lr{x}"].series["Epoch time"]) for x in ("2e_3", "5e_4", "7e_5")] == [
+        17,
+        34,
+        47,
+    ]
 
     keras = runs["20191031-020333/train"]
     assert set(keras.series) == {"epoch_loss", "epoch_accuracy"}
