@@ -190,6 +190,8 @@ def load_yaml(path: Path) -> Any:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
     except RecursionError:
         raise ReadError(str(path), "", "YAML nested too deeply") from None
+    except OSError as exc:
+        raise ReadError(str(path), "", f"cannot read: {exc}") from None
 
 
 def _plain_key(key: Any) -> Any:
@@ -215,6 +217,8 @@ def load_json(path: Path) -> Any:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ReadError(str(path), "", f"cannot read: {exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

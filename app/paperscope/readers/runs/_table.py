@@ -95,7 +95,10 @@ class CsvTable:
             self.lines += 1
             if line:
                 break
-        header = next(csv.reader([line], delimiter=self.delimiter))
+        try:
+            header = next(csv.reader([line.replace("\r", "")], delimiter=self.delimiter))
+        except (csv.Error, StopIteration) as exc:
+            raise ReadError(str(self.path), f"line {self.lines}", f"bad header: {exc}") from None
         if not header:
             raise ReadError(str(self.path), "line 1", "no header line")
         self.columns = _unique(header)
@@ -159,10 +162,21 @@ class CsvTable:
             line = first_line + block.count(b"\n", 0, exc.start)
             raise ReadError(str(self.path), f"line {line}", "not UTF-8 text") from None
         values: list[list[float]] = [[] for _ in cols]
-        lineno = first_line - 1
-        for lineno, row in enumerate(
-            csv.reader(io.StringIO(text), delimiter=self.delimiter), first_line
-        ):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                self.issues.append(
+                    ReadIssue(
+                        str(self.path), f"line {first_line + reader.line_num - 1}",
+                        f"not CSV: {exc}; the rest of the file skipped", "skipped",
+                    )
+                )  # fmt: skip
+                break
+            lineno = first_line + reader.line_num - 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != len(cols):
