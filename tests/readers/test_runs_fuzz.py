@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Hypothesis feeds every run reader truncated and corrupted copies of real files: the
 result is a ReadError naming the file or a (partial) result, never another exception,
 never a hang."""

@@ -44,8 +44,8 @@ Engine = Literal["auto", "numba", "python"]
 DONE, OUT_FULL, TAGS_FULL, FALLBACK, BAD_HEADER, BAD_DATA = 0, 1, 2, 3, 4, 5
 PLUGIN_UNSET, PLUGIN_SCALARS, PLUGIN_OTHER, PLUGIN_NONE = 0, 1, 2, 3
 _MAX_RECORD = 1 << 31  # a larger "length" is corruption, not data
-_CHUNK = 16 << 20
-_OUT_CAP = 1 << 20
+_CHUNK = 4 << 20
+_OUT_CAP = 1 << 18
 
 _FNV_OFFSET = 14695981039346656037
 _FNV_PRIME = 1099511628211
@@ -450,15 +450,12 @@ class TensorBoardRun:
                 out.step[:n][order], out.wall[:n][order], out.val[:n][order], out.kind[:n][order],
             )  # fmt: skip
             starts = np.searchsorted(tags[order], np.arange(ntags + 1))
-        single = int(np.count_nonzero(starts[1:] - starts[:-1])) == 1
+        # views into the sorted copies: together they cover them exactly, nothing wasted
         for tid in range(ntags):
             a, b = int(starts[tid]), int(starts[tid + 1])
             if a == b:
                 continue
-            if single:  # one tag in the buffer: keep the sorted copies whole
-                piece = (s_step, s_wall, s_val, s_kind)
-            else:
-                piece = tuple(x[a:b].copy() for x in (s_step, s_wall, s_val, s_kind))  # type: ignore[assignment]
+            piece = (s_step[a:b], s_wall[a:b], s_val[a:b], s_kind[a:b])
             cur.pieces.setdefault(tid, []).append(piece)
         self.tags.counts[0] = 0
 
