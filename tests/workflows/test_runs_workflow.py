@@ -83,3 +83,12 @@ def test_cli_runs_json(capsys: pytest.CaptureFixture[str]) -> None:
     }  # fmt: skip
     assert lines[1]["config"]["model"] == "RNN"
     assert main(["runs", str(RUNS / "README.md"), "--json"]) == 1
+
+
+def test_demo_runs_load() -> None:
+    runs, issues = wf.load_runs([paths.demo_dir() / "runs"])
+    assert issues == []
+    assert sorted((r.name, r.format) for r in runs) == [
+        ("CartPole-v1_1", "sb3-monitor"), ("run_1", "tensorboard"), ("run_2", "tensorboard"),
+        ("run_3", "tensorboard"),
+    ]  # fmt: skip
