@@ -91,7 +91,8 @@ class _TagTable:
 
     def __init__(self, n_tags: int = 256, pool: int = 16384) -> None:
         self.pool = np.zeros(pool, dtype=np.uint8)
-        self.info = np.zeros((n_tags, 4), dtype=np.int64)  # pool offset, length, hash, plugin
+        # pool offset, length, hash, plugin, the tag seen after this one last time
+        self.info = np.zeros((n_tags, 5), dtype=np.int64)
         self.slots = np.full(4 * n_tags, -1, dtype=np.int64)
         self.counts = np.zeros(4, dtype=np.int64)  # values, tags, pool used, records
         self.names: list[str] = []
@@ -107,7 +108,7 @@ class _TagTable:
 
     def grow(self) -> None:
         n = self.info.shape[0] * 2
-        info = np.zeros((n, 4), dtype=np.int64)
+        info = np.zeros((n, 5), dtype=np.int64)
         info[: self.n] = self.info[: self.n]
         self.info = info
         pool = np.zeros(max(self.pool.shape[0] * 2, 1024), dtype=np.uint8)
@@ -150,7 +151,7 @@ class _TagTable:
                 pool[:used] = self.pool[:used]
                 self.pool = pool
             self.pool[used : used + len(data)] = np.frombuffer(data, dtype=np.uint8)
-            self.info[n] = (used, len(data), h, PLUGIN_UNSET)
+            self.info[n] = (used, len(data), h, PLUGIN_UNSET, -1)
             self.slots[i] = n
             self.counts[1] = n + 1
             self.counts[2] = used + len(data)
