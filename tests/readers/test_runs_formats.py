@@ -290,3 +290,30 @@ def test_python_object_yaml_is_never_executed(tmp_path: Path) -> None:
     with pytest.raises(ReadError):
         (tmp_path / "bad.yaml").write_text("a: [\n")
         load_yaml(tmp_path / "bad.yaml")
+
+
+@pytest.mark.parametrize("limit", [1 << 30, 64])
+def test_csv_large_path_and_appends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Files over STREAM_LIMIT are parsed straight from disk in chunks; the result is the
+    same, non-numbers fall back to the general path, and appended lines are added."""
+    from paperscope.readers.runs import _table
+
+    monkeypatch.setattr(_table, "STREAM_LIMIT", limit)
+    p = tmp_path / "big.csv"
+    rows = [(i, 1.7e9 + i, 1.0 / (i + 1)) for i in range(500)]
+    p.write_text(
+        "step,wall_time,loss\n" + "".join(f"{a},{b},{c!r}\n" for a, b, c in rows) + "500,1.7"
+    )
+    table = _table.CsvTable(p)
+    assert table.update()
+    assert table.rows == 500
+    assert table.column("loss").tolist() == [r[2] for r in rows]  # exactly float()
+    with p.open("a") as fh:
+        fh.write("000000005e2,0.5\n501,1700000501,oops\n")
+    assert table.update()
+    assert table.column("step")[-2:].tolist() == [500, 501]
+    assert table.column("wall_time")[-2].tolist() == 1.7000000005e2
+    assert np.isnan(table.column("loss")[-1])
+    assert not table.update()

@@ -2,7 +2,7 @@
 
 pandas' C parser does the work when it is installed (10M rows in about 2 s); small
 files use its round-trip float parser so every value is exactly what Python's
-``float()`` gives, large ones (> ``EXACT_LIMIT`` bytes) its default parser, which may
+``float()`` gives, large ones (> ``STREAM_LIMIT`` bytes) its default parser, which may
 differ in the last bit. Without pandas, or when a file has malformed lines, the
 standard ``csv`` module reads it and names each bad line.
 """
@@ -12,14 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import ReadError, ReadIssue, Series
 from paperscope.readers.runs._common import Duplicates, make_series
 
-EXACT_LIMIT = 64 << 20
+STREAM_LIMIT = 64 << 20
 
 
 def _to_float(cell: str) -> float:
@@ -56,23 +58,75 @@ class CsvTable:
         self.issues: list[ReadIssue] = []
 
     def update(self) -> bool:
+        """Read the complete lines appended since the last call; ``True`` when any."""
         try:
             with self.path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < self.offset:  # replaced or truncated: start over
+                    self.__init__(self.path, self.skip_lines, self.delimiter)  # type: ignore[misc]
+                if self.columns is None:
+                    head = fh.read(min(size, 1 << 20))
+                    cut = head.rfind(b"\n") + 1
+                    if cut == 0:
+                        return False
+                    rest = self._read_header(head[:cut])
+                    if self.columns is None:
+                        return False
+                    self.offset = cut - len(rest)
+                end = _last_newline(fh, self.offset, size)
+                if end <= self.offset:
+                    return False
                 fh.seek(self.offset)
-                data = fh.read()
+                if end - self.offset <= STREAM_LIMIT or not self._parse_large(fh, end):
+                    fh.seek(self.offset)
+                    block = fh.read(end - self.offset)
+                    if block.strip():
+                        self._parse(block)
         except OSError as exc:
             raise ReadError(str(self.path), "", f"cannot read: {exc}") from None
-        end = data.rfind(b"\n") + 1
-        if end == 0:
+        self.offset = end
+        return True
+
+    def _parse_large(self, fh: io.BufferedReader, end: int) -> bool:
+        """Parse a large region straight from the file into preallocated columns (peak
+        memory: the columns plus one chunk). ``False`` when pandas is missing or the
+        region holds anything but numbers, so the general path can take over."""
+        try:
+            import pandas as pd
+        except ImportError:
             return False
-        block = data[:end]
-        if self.columns is None:
-            block = self._read_header(block)
-            if self.columns is None:
-                return False
-        if block.strip():
-            self._parse(block)
-        self.offset += end
+        assert self.columns is not None
+        start = fh.tell()
+        newlines = 0
+        while fh.tell() < end:
+            piece = fh.read(min(16 << 20, end - fh.tell()))
+            if not piece:
+                break
+            newlines += piece.count(b"\n")
+        fh.seek(start)
+        cols = {c: np.empty(newlines, dtype=np.float64) for c in self.columns}
+        n = 0
+        try:
+            region = io.BufferedReader(_Region(fh, end - start), buffer_size=1 << 20)
+            for frame in pd.read_csv(
+                region, header=None, names=self.columns, sep=self.delimiter, engine="c",
+                dtype=np.float64, chunksize=1 << 20, skip_blank_lines=True,
+                float_precision="round_trip",
+                on_bad_lines="error", encoding="utf-8",
+            ):  # fmt: skip
+                k = len(frame)
+                if n + k > newlines:
+                    return False
+                for c in self.columns:
+                    cols[c][n : n + k] = frame[c].to_numpy()
+                n += k
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+            fh.seek(start)
+            return False
+        for c in self.columns:
+            self._parts[c].append(cols[c][:n])
+        self.rows += n
+        self.lines += newlines
         return True
 
     def _read_header(self, block: bytes) -> bytes:
@@ -128,7 +182,7 @@ class CsvTable:
                     names=cols,
                     sep=self.delimiter,
                     engine="c",
-                    float_precision="round_trip" if len(block) <= EXACT_LIMIT else None,
+                    float_precision="round_trip",
                     skip_blank_lines=True,
                     on_bad_lines="error",
                     dtype=None,
@@ -208,6 +262,39 @@ class CsvTable:
         return [c for c in self.columns or [] if np.any(~np.isnan(self.column(c)))]
 
 
+class _Region(io.RawIOBase):
+    """At most ``remaining`` bytes of an open file, from where it stands."""
+
+    def __init__(self, fh: io.BufferedReader, remaining: int) -> None:
+        self.fh = fh
+        self.remaining = remaining
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = min(len(b), self.remaining)
+        if n <= 0:
+            return 0
+        got = self.fh.readinto(memoryview(b)[:n])
+        self.remaining -= got
+        return got
+
+
+def _last_newline(fh: io.BufferedReader, start: int, size: int) -> int:
+    """The offset just after the last newline at or after ``start`` (``start`` if none)."""
+    pos = size
+    while pos > start:
+        lo = max(start, pos - 65536)
+        fh.seek(lo)
+        chunk = fh.read(pos - lo)
+        i = chunk.rfind(b"\n")
+        if i >= 0:
+            return lo + i + 1
+        pos = lo
+    return start
+
+
 def _unique(header: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -251,16 +338,19 @@ def table_series(
     if wall_col is not None:
         w = table.column(wall_col)
         if w.size and np.nanmin(w) > 1e8:  # seconds since the epoch (ms are scaled)
-            walls = np.where(w > 1e11, w / 1000.0, w)
+            walls = np.where(w > 1e11, w / 1000.0, w) if np.nanmax(w) > 1e11 else w
     out: dict[str, Series] = {}
     for c in columns if columns is not None else table.numeric():
         if c == x_col:
             continue
         v = table.column(c)
         keep = has_x & ~np.isnan(v)
+        tag = (rename or {}).get(c, c)
+        if keep.all():  # a dense column: share the step and wall arrays, copy nothing
+            out[tag] = make_series(tag, steps, v, walls, duplicates)
+            continue
         if not keep.any():
             continue
-        tag = (rename or {}).get(c, c)
         out[tag] = make_series(
             tag, steps[keep], v[keep], None if walls is None else walls[keep], duplicates
         )
