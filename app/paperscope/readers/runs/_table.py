@@ -386,7 +386,8 @@ def steps_from(x: np.ndarray) -> np.ndarray:
     """An x column as int64 steps (NaN rows get -1; callers drop them)."""
     ok = np.isfinite(x)
     if ok.all():
-        return np.rint(x).astype(np.int64)
+        steps: np.ndarray = np.rint(x).astype(np.int64)
+        return steps
     out = np.full(x.shape[0], -1, dtype=np.int64)
     out[ok] = np.rint(x[ok]).astype(np.int64)
     return out
