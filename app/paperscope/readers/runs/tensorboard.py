@@ -451,12 +451,20 @@ class TensorBoardRun:
                 out.step[:n][order], out.wall[:n][order], out.val[:n][order], out.kind[:n][order],
             )  # fmt: skip
             starts = np.searchsorted(tags[order], np.arange(ntags + 1))
-        # views into the sorted copies: together they cover them exactly, nothing wasted
-        for tid in range(ntags):
+        # one copy per tag (not views of the shared buffer), so that consolidating a
+        # tag later frees its pieces at once: peak memory stays near the arrays' size
+        used = [t for t in range(ntags) if starts[t + 1] > starts[t]]
+        for tid in used:
             a, b = int(starts[tid]), int(starts[tid + 1])
-            if a == b:
-                continue
-            piece = (s_step[a:b], s_wall[a:b], s_val[a:b], s_kind[a:b])
+            if len(used) == 1:
+                piece = (s_step, s_wall, s_val, s_kind)
+            else:
+                piece = (
+                    s_step[a:b].copy(),
+                    s_wall[a:b].copy(),
+                    s_val[a:b].copy(),
+                    s_kind[a:b].copy(),
+                )
             cur.pieces.setdefault(tid, []).append(piece)
         self.tags.counts[0] = 0
 
