@@ -317,3 +317,21 @@ def test_csv_large_path_and_appends(
     assert table.column("wall_time")[-2].tolist() == 1.7000000005e2
     assert np.isnan(table.column("loss")[-1])
     assert not table.update()
+
+
+def test_lightning_csvlogger_round_trip(tmp_path: Path) -> None:
+    pl_loggers = pytest.importorskip("pytorch_lightning.loggers")
+    logger = pl_loggers.CSVLogger(str(tmp_path), name="exp")
+    logger.log_hyperparams({"lr": 1e-3, "betas": (0.9, 0.999), "model": {"layers": 4}})
+    for s in range(20):
+        logger.log_metrics({"train/loss": 1.0 / (s + 1), "epoch": s // 5}, step=s)
+        if s % 5 == 4:
+            logger.log_metrics({"val/acc": s / 20}, step=s)
+    logger.save()
+    logger.finalize("success")
+    run = _one(tmp_path)
+    assert run.format == "lightning-csv" and run.name == "exp/version_0"
+    assert run.config == {"lr": 1e-3, "betas": [0.9, 0.999], "model": {"layers": 4}}
+    assert run.series["train/loss"].values.tolist() == [1.0 / (s + 1) for s in range(20)]
+    assert run.series["val/acc"].steps.tolist() == [4, 9, 14, 19]
+    assert run.series["val/acc"].values.tolist() == [0.2, 0.45, 0.7, 0.95]
