@@ -382,6 +382,17 @@ class RunWatcher:
         return result
 
 
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities become ``null`` (JSON has no literal for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def rename_run(run: Run, name: str) -> Run:
     return replace(run, name=name)
 
@@ -396,7 +407,7 @@ def summary(run: Run) -> dict[str, Any]:
         "name": run.name,
         "source": list(run.source),
         "format": run.format,
-        "config": plain(run.config),
+        "config": _json_safe(plain(run.config)),
         "series": {
             tag: {
                 "count": len(s),
