@@ -335,3 +335,25 @@ def test_lightning_csvlogger_round_trip(tmp_path: Path) -> None:
     assert run.series["train/loss"].values.tolist() == [1.0 / (s + 1) for s in range(20)]
     assert run.series["val/acc"].steps.tolist() == [4, 9, 14, 19]
     assert run.series["val/acc"].values.tolist() == [0.2, 0.45, 0.7, 0.95]
+
+
+def test_config_files_beside_logs(tmp_path: Path) -> None:
+    from torch.utils.tensorboard import SummaryWriter
+
+    tb = tmp_path / "tb_lr3e_4"
+    w = SummaryWriter(str(tb))
+    w.add_scalar("loss", 1.0, 0)
+    w.close()
+    (tb / "config.json").write_text(
+        '{"lr": 0.0003, "optimizer": {"name": "adam", "betas": [0.9, 0.99]}}'
+    )
+    c = tmp_path / "c"
+    c.mkdir()
+    (c / "log.csv").write_text("step,loss\n0,1\n")
+    (c / "hparams.yaml").write_text("batch_size: 32\nbetas: !!python/tuple [0.9, 0.999]\n")
+    runs = {r.name: r for r in _read(tmp_path)}
+    assert runs["tb_lr3e_4"].config == {
+        "lr": 0.0003,
+        "optimizer": {"name": "adam", "betas": [0.9, 0.99]},
+    }
+    assert runs["c"].config == {"batch_size": 32, "betas": [0.9, 0.999]}

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from paperscope.core.records import FloatArray, IntArray, ReadError, Run, Series
+from paperscope.core.records import FloatArray, IntArray, ReadError, ReadIssue, Run, Series
 
 Duplicates = Literal["last", "first", "all"]
 """What to keep when a series has several points at one step (a restarted run):
@@ -242,3 +242,27 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[key] = v
     return out
+
+
+SIDECAR_NAMES = (
+    "hparams.yaml", "hparams.yml", "hparams.json", "config.yaml", "config.yml", "config.json",
+    "params.yaml", "params.json", "args.yaml", "args.json",
+)  # fmt: skip
+
+
+def sidecar_config(folder: Path) -> tuple[dict[str, Any], list[ReadIssue]]:
+    """Hyperparameters saved beside a log (``hparams.yaml``, ``config.json``, …): the
+    first such file that holds a mapping, read safely; problems become warnings."""
+    issues: list[ReadIssue] = []
+    for name in SIDECAR_NAMES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = load_json(path) if name.endswith(".json") else load_yaml(path)
+        except ReadError as exc:
+            issues.append(ReadIssue(exc.file, exc.location, exc.message))
+            continue
+        if isinstance(data, Mapping):
+            return dict(plain(data)), issues
+    return {}, issues

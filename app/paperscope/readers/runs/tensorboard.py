@@ -36,7 +36,13 @@ from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Serie
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.readers import registry
 from paperscope.readers.runs import _proto
-from paperscope.readers.runs._common import Duplicates, make_run, make_series, run_name
+from paperscope.readers.runs._common import (
+    Duplicates,
+    make_run,
+    make_series,
+    run_name,
+    sidecar_config,
+)
 
 EVENT_PATTERN = "*tfevents*"
 Engine = Literal["auto", "numba", "python"]
@@ -507,13 +513,15 @@ class TensorBoardRun:
 
     def to_run(self, name: str | None = None) -> Run:
         files = sorted(self.cursors, key=lambda p: p.name)
+        config, _ = sidecar_config(self.folder)
+        config.update(self.config)  # hparams summaries win over a file beside the log
         return make_run(
             self.folder,
             name or run_name(self.folder),
             "tensorboard",
             self.series(),
             source=files,
-            config=self.config,
+            config=config,
             start_time=self.start_time(),
             key="" if self.fixed_files is None else "|".join(p.name for p in files),
         )
