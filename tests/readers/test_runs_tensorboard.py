@@ -327,3 +327,22 @@ def test_unusual_shapes_match_event_accumulator(tmp_path: Path, engine: str) -> 
         assert s.values.tolist() == [p[2] for p in points], tag
     assert run.series["first_meta"].values.tolist() == [i * 0.5 for i in range(40)]
     assert run.series["half"].values[7] == 7.0 and run.series["int64"].values[3] == 3000.0
+
+
+def test_cancel_then_update_reads_everything_once(tmp_path: Path) -> None:
+    from paperscope.core.tasks import Cancelled, CancelToken
+
+    (tmp_path / "events.out.tfevents.1.h").write_bytes(
+        b"".join(_record(_scalar_event(s % 100, float(s))) for s in range(100))
+    )
+    state = tensorboard.TensorBoardRun(tmp_path)
+    token = CancelToken()
+
+    def progress(fraction: float | None, message: str = "") -> None:
+        if fraction is not None and fraction > 0:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        state.update(progress, token)
+    state.update()
+    assert state.to_run().series["t"].steps.tolist() == list(range(100))

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Series
-from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.core.tasks import Cancelled, CancelToken, Progress, no_progress
 from paperscope.readers import registry
 from paperscope.readers.runs import _proto
 from paperscope.readers.runs._common import (
@@ -264,7 +264,13 @@ class TensorBoardRun:
             before = cur.offset
 
             sub = _scaled(progress, done, size - before, total)
-            self._read_file(cur, sub, cancel)
+            try:
+                self._read_file(cur, sub, cancel)
+            except Cancelled:
+                # forget this file's partial read, so the next update starts it afresh
+                self.cursors[cur.path] = EventFileCursor(cur.path)
+                self.tags.counts[0] = 0
+                raise
             changed |= cur.offset != before
             done += size - before
         return changed
