@@ -94,3 +94,67 @@ def test_damaged_files(
     assert isinstance(result, ReadResult)
     for issue in result.issues:
         assert issue.file
+
+
+def _mlflow_db(path: Path) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE runs (run_uuid VARCHAR(32) PRIMARY KEY, name VARCHAR(250),
+            experiment_id INTEGER, start_time BIGINT);
+        CREATE TABLE metrics (key VARCHAR(250), value FLOAT, timestamp BIGINT,
+            run_uuid VARCHAR(32), step BIGINT, is_nan BOOLEAN);
+        INSERT INTO runs VALUES ('r1', 'a', 0, 1700000000000);
+        """
+    )
+    con.executemany(
+        "INSERT INTO metrics VALUES ('loss', ?, 1700000000000, 'r1', ?, 0)",
+        [(1.0 / (i + 1), i) for i in range(300)],
+    )
+    con.commit()
+    con.close()
+
+
+WANDB = (
+    'Step,"run-a - loss","run-a - loss__MIN","run-a - loss__MAX","run-b - loss"\n'
+    + "".join(
+        f"{i},{1 / (i + 1)},{0.9 / (i + 1)},{1.1 / (i + 1)},{2 / (i + 1)}\n" for i in range(200)
+    )
+).encode()
+
+
+@pytest.mark.parametrize("reader_name", ["mlflow-db", "wandb-export", "tensorboard-file"])
+@settings(
+    max_examples=25, deadline=5000, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cut=st.floats(0.0, 1.0),
+    flips=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 255)), max_size=6),
+)
+def test_damaged_generated_files(
+    tmp_path_factory: pytest.TempPathFactory,
+    reader_name: str,
+    cut: float,
+    flips: list[tuple[float, int]],
+) -> None:
+    work = tmp_path_factory.mktemp("fuzzgen")
+    if reader_name == "mlflow-db":
+        src = work / "src.db"
+        _mlflow_db(src)
+        data, target = src.read_bytes(), work / "mlflow.db"
+        src.unlink()
+    elif reader_name == "wandb-export":
+        data, target = WANDB, work / "export.csv"
+    else:
+        src = RUNS / "go-tensorboard/testdata/tfevents"
+        data = next(src.glob("events*")).read_bytes()
+        target = work / "events.out.tfevents.1.host"
+    target.write_bytes(_damage(data, cut, flips))
+    try:
+        result = registry.get(reader_name).read(target, no_progress, CancelToken())
+    except ReadError as exc:
+        assert str(work) in exc.file
+        return
+    assert isinstance(result, ReadResult)
