@@ -104,3 +104,18 @@ def test_quoted_fields_fall_back_to_the_csv_module(tmp_path: Path) -> None:
     assert t.columns == ["step", "a, b", "c"]
     assert t.column("a, b").tolist() == [2.5, 3.5]
     assert math.isnan(t.column("c")[0]) and t.column("c")[1] == 4.0
+
+
+def test_small_chunks_and_lines_longer_than_the_buffer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_table, "_CHUNK", 16)
+    p = tmp_path / "wide.csv"
+    cols = [f"metric_number_{i}" for i in range(12)]
+    rows = [[repr(1.0 / (r + c + 1)) for c in range(12)] for r in range(50)]
+    p.write_text(",".join(cols) + "\n" + "".join(",".join(r) + "\n" for r in rows))
+    t = _table.CsvTable(p)
+    t.update()
+    assert t.rows == 50
+    for c, name in enumerate(cols):
+        assert t.column(name).tolist() == [float(r[c]) for r in rows]

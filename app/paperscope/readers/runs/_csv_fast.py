@@ -248,6 +248,24 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
 
 
 @numba.njit(cache=True, nogil=True)
+def count_byte(buf, n, b):
+    c = 0
+    for i in range(n):
+        if buf[i] == b:
+            c += 1
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def last_byte(buf, n, b):
+    """The index of the last ``b`` in ``buf[:n]``, or -1."""
+    for i in range(n - 1, -1, -1):
+        if buf[i] == b:
+            return i
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
 def parse_csv(buf, pos, end, delim, out, counts, slow_row, slow_col, slow_s, slow_e, scratch_u):
     """Parse lines from ``pos`` into ``out[col, row]``. ``counts``: [0] rows written,
     [1] slow cells pending, [2] lines consumed. Returns (pos, status)."""

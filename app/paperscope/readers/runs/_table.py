@@ -24,7 +24,7 @@ from paperscope.core.records import ReadError, ReadIssue, Series
 from paperscope.readers.runs._common import Duplicates, make_series
 
 STREAM_LIMIT = 64 << 20
-_CHUNK = 16 << 20
+_CHUNK = 4 << 20
 _SLOW = 65536
 
 
@@ -112,12 +112,13 @@ class CsvTable:
         if k is None or self.columns is None or len(self.delimiter) != 1:
             return False
         start = fh.tell()
+        buf = np.empty(max(min(_CHUNK, end - start), 1), dtype=np.uint8)
         newlines = 0
         while fh.tell() < end:
-            piece = fh.read(min(_CHUNK, end - fh.tell()))
-            if not piece:
+            n = fh.readinto(memoryview(buf)[: min(buf.shape[0], end - fh.tell())])  # type: ignore[arg-type]
+            if not n:
                 break
-            newlines += piece.count(b"\n")
+            newlines += int(k.count_byte(buf, n, 10))
         fh.seek(start)
         out = np.empty((len(self.columns), max(newlines, 1)), dtype=np.float64)
         counts = np.zeros(3, dtype=np.int64)
@@ -128,16 +129,22 @@ class CsvTable:
         scratch = np.zeros(1, dtype=np.uint64)
         delim = ord(self.delimiter)
         remaining = end - start
-        carry = b""
-        while remaining > 0 or carry:
-            chunk = fh.read(min(_CHUNK, remaining)) if remaining > 0 else b""
-            remaining -= len(chunk)
-            data = carry + chunk if carry else chunk
-            cut = data.rfind(b"\n") + 1 if remaining > 0 else len(data)
-            if cut == 0:
-                carry = data
+        have = 0  # bytes in buf, from its start
+        while remaining > 0 or have:
+            if remaining > 0 and have < buf.shape[0]:
+                want = min(buf.shape[0] - have, remaining)
+                n = fh.readinto(memoryview(buf)[have : have + want])  # type: ignore[arg-type]
+                if not n:
+                    remaining = 0
+                else:
+                    have += n
+                    remaining -= n
+            cut = int(k.last_byte(buf, have, 10)) + 1 if remaining > 0 else have
+            if cut == 0:  # one line longer than the buffer
+                bigger = np.empty(2 * buf.shape[0], dtype=np.uint8)
+                bigger[:have] = buf[:have]
+                buf = bigger
                 continue
-            buf = np.frombuffer(data, dtype=np.uint8)
             pos = 0
             while True:
                 pos, status = k.parse_csv(
@@ -152,7 +159,8 @@ class CsvTable:
                 if status != k.SLOW_FULL:
                     fh.seek(start)
                     return False
-            carry = data[cut:]
+            buf[: have - cut] = buf[cut:have]
+            have -= cut
         rows = int(counts[0])
         for i, c in enumerate(self.columns):
             self._parts[c].append(out[i, :rows])
@@ -384,9 +392,12 @@ def _unique(header: list[str]) -> list[str]:
 
 def steps_from(x: np.ndarray) -> np.ndarray:
     """An x column as int64 steps (NaN rows get -1; callers drop them)."""
+    steps: np.ndarray = x.astype(np.int64)  # whole numbers (the usual case): no rounding temp
+    if (steps == x).all():
+        return steps
     ok = np.isfinite(x)
     if ok.all():
-        steps: np.ndarray = np.rint(x).astype(np.int64)
+        steps = np.rint(x).astype(np.int64)
         return steps
     out = np.full(x.shape[0], -1, dtype=np.int64)
     out[ok] = np.rint(x[ok]).astype(np.int64)
