@@ -151,7 +151,7 @@ def main() -> None:
     from paperscope.workflows.runs import load_runs
 
     folders = [root / f"{style}_{args.steps}" for style in ("simple_value", "tensor")]
-    _, t_first, w_first = cpu(lambda: load_runs(folders, use_cache=True))
+    _, _, w_first = cpu(lambda: load_runs(folders, use_cache=True))
     _, t_again, w_again = cpu(lambda: load_runs(folders, use_cache=True))
     size = sum(f.stat().st_size for d in folders for f in d.glob("events*"))
     print(
