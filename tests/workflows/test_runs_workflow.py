@@ -92,3 +92,19 @@ def test_demo_runs_load() -> None:
         ("CartPole-v1_1", "sb3-monitor"), ("run_1", "tensorboard"), ("run_2", "tensorboard"),
         ("run_3", "tensorboard"),
     ]  # fmt: skip
+
+
+def test_duplicates_rule_is_choosable_and_cached_apart(tmp_path: Path) -> None:
+    from torch.utils.tensorboard import SummaryWriter
+
+    for k, offset in enumerate((0.0, 100.0)):  # a run restarted at step 3
+        w = SummaryWriter(str(tmp_path / "run"), filename_suffix=f".{k}")
+        for step in range(3 * k, 3 * k + 6):
+            w.add_scalar("loss", offset + step, step)
+        w.close()
+    [last], _ = wf.load_runs([tmp_path])
+    [first], _ = wf.load_runs([tmp_path], duplicates="first")
+    assert last.series["loss"].values.tolist() == [0, 1, 2, 103, 104, 105, 106, 107, 108]
+    assert first.series["loss"].values.tolist() == [0, 1, 2, 3, 4, 5, 106, 107, 108]
+    [again], _ = wf.load_runs([tmp_path])
+    assert again.series["loss"].values.tolist() == last.series["loss"].values.tolist()
