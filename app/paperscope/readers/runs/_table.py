@@ -4,9 +4,9 @@ The numba kernel in ``_csv_fast`` parses straight from the file into preallocate
 float64 columns (peak memory: the columns plus one 16 MB chunk), rounding every
 number exactly as Python's ``float()`` does (Clinger + Eisel-Lemire; > 19 digits and
 subnormals go to ``float()`` itself). Without numba, pandas' C parser with its
-round-trip float converter does the same work, more slowly; without pandas, or when a
-region has quoted fields or malformed lines, the standard ``csv`` module reads it and
-names each bad line.
+round-trip float converter does the same work, more slowly, when it happens to be
+installed (it is optional); otherwise, and when a region has quoted fields or
+malformed lines, the standard ``csv`` module reads it and names each bad line.
 """
 
 from __future__ import annotations
