@@ -392,12 +392,11 @@ def _unique(header: list[str]) -> list[str]:
 
 def steps_from(x: np.ndarray) -> np.ndarray:
     """An x column as int64 steps (NaN rows get -1; callers drop them)."""
-    steps: np.ndarray = x.astype(np.int64)  # whole numbers (the usual case): no rounding temp
-    if (steps == x).all():
-        return steps
     ok = np.isfinite(x)
     if ok.all():
-        steps = np.rint(x).astype(np.int64)
+        steps: np.ndarray = x.astype(np.int64)  # whole numbers (the usual case): no temp
+        if not (steps == x).all():
+            steps = np.rint(x).astype(np.int64)
         return steps
     out = np.full(x.shape[0], -1, dtype=np.int64)
     out[ok] = np.rint(x[ok]).astype(np.int64)

@@ -36,7 +36,7 @@ def eval_series(path: Path) -> dict[str, Series]:
         raise
     except (
         OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, TypeError, zlib.error,
-        NotImplementedError,
+        NotImplementedError, RuntimeError,  # zipfile: "encrypted, password required"
     ) as exc:  # fmt: skip
         raise ReadError(str(path), "", f"not a readable .npz file: {exc}") from None
     if results.ndim == 1:
