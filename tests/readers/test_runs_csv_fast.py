@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import RUNS
 
 from paperscope.readers.runs import _csv_fast, _table
+from tests.conftest import RUNS
 
 _SU = np.zeros(1, dtype=np.uint64)
 

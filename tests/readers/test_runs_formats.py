@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import RUNS
 
 from paperscope.core.records import ReadError, Run
 from paperscope.readers import registry
+from tests.conftest import RUNS
 
 
 def _read(path: Path) -> list[Run]:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.conftest import RUNS
 
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
+from tests.conftest import RUNS
 
 # (reader, the real file to damage, the file name it must have, folder reader?)
 CASES = [

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import RUNS
 
 from paperscope.core.records import ReadError
 from paperscope.readers import registry
 from paperscope.readers.runs import _proto, tensorboard
+from tests.conftest import RUNS
 
 EVENT_FILES = sorted(RUNS.glob("**/events.out.tfevents*"))
 ENGINES = ["numba", "python"]
