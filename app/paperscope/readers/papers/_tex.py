@@ -1,0 +1,116 @@
+"""Fast decoding of the TeX found in bibliographic text, for display.
+
+Full LaTeX decoding (pylatexenc) costs seconds per thousand entries, so the common
+cases are decoded here with a few regular expressions: accent commands (``\\'e``,
+``{\\"o}``, ``\\v{s}``, ``\\c c``), special letters (``\\o``, ``\\ss``, ``{\\i}``),
+escaped specials (``\\&``, ``\\%``), ``~``, dashes, TeX quotes, font commands
+(``\\emph{x}``) and grouping braces. Math between ``$`` signs is left as written. Only
+a string that still holds an unknown command after that goes to pylatexenc, and
+pylatexenc is imported only then.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+    "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+    "c": "\u0327", "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331",
+    "t": "\u0361",
+}  # fmt: skip
+_LETTERS = {
+    "i": "ı", "j": "ȷ", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ",
+    "OE": "Œ", "aa": "å", "AA": "Å", "l": "ł", "L": "Ł", "dh": "ð", "DH": "Ð", "th": "þ",
+    "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
+}  # fmt: skip
+_SYMBOLS = {
+    "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ",
+    ",": " ", ";": " ", "!": "", "/": "", "-": "",
+}  # fmt: skip
+_WORDS = {
+    "textendash": "–", "textemdash": "—", "ldots": "…", "dots": "…", "textquoteright": "’",
+    "textquoteleft": "‘", "S": "§", "P": "¶", "copyright": "©", "pounds": "£", "euro": "€",
+    "textregistered": "®", "texttrademark": "™", "LaTeX": "LaTeX", "TeX": "TeX",
+    "textasciitilde": "~", "textbackslash": "\\", "textbar": "|", "textless": "<",
+    "textgreater": ">", "guillemotleft": "«", "guillemotright": "»", "relax": "",
+    "noopsort": "", "/": "",
+}  # fmt: skip
+_FONT = (
+    "emph|textit|textbf|textsc|textrm|textsf|texttt|textnormal|textup|textsl|mathrm|"
+    "mathit|mathbf|mbox|hbox|text|uppercase|MakeUppercase|lowercase|url|href"
+)
+
+# an accent command followed by its letter: \'e  \'{e}  {\'e}  \'{\i}  \v{s}  \c c  \"{}
+_ACCENT_RE = re.compile(
+    r"""\\(?:(['`^"~=.])\s*|([uvHckrdbt])(?=[\s{]))\s*"""
+    r"""(?:\{\s*(\\[ij](?![A-Za-z])|[A-Za-z]?)\s*\}|(\\[ij](?![A-Za-z])|[A-Za-z]))"""
+)
+_LETTER_RE = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|ng|NG|[ijoOlL])(?![A-Za-z])\s?")
+_SYMBOL_RE = re.compile(r"\\([&%$#_{} ,;!/\-])")
+_WORD_RE = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])\s*(?:\{\})?")
+_FONT_RE = re.compile(r"\\(?:" + _FONT + r")\s*(?=\{)")
+_FONT_GROUP_RE = re.compile(r"\{\\(?:em|it|bf|sc|rm|sf|tt|sl|small|large)\s+")
+_MATH_RE = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
+_SPECIAL = re.compile(r"[\\{}~]|--|``|''")
+
+
+def _accent(m: re.Match[str]) -> str:
+    mark = _ACCENTS[m.group(1) or m.group(2)]
+    base = m.group(3) if m.group(3) is not None else m.group(4)
+    if base in ("\\i", "\\j"):
+        base = base[1]
+    if not base:
+        return unicodedata.normalize("NFC", " " + mark).strip() or ""
+    return unicodedata.normalize("NFC", base + mark)
+
+
+def _plain(text: str) -> str:
+    """Decode one stretch of text outside math."""
+    text = _ACCENT_RE.sub(_accent, text)
+    text = _LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
+    text = _FONT_RE.sub("", text)
+    text = _FONT_GROUP_RE.sub("{", text)
+    text = _SYMBOL_RE.sub(lambda m: "\x00" + _SYMBOLS[m.group(1)] + "\x01", text)
+    text = _WORD_RE.sub(lambda m: _WORDS.get(m.group(1), m.group(0)), text)
+    if "\\" in text:
+        text = _pylatexenc(text)
+    text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
+    text = text.replace("~", " ").replace("{", "").replace("}", "")
+    # escaped braces/specials were protected from the brace stripping above
+    return re.sub("\x00(.?)\x01", r"\1", text)
+
+
+def _pylatexenc(text: str) -> str:
+    try:
+        from pylatexenc.latex2text import LatexNodes2Text
+    except ImportError:  # pragma: no cover - pylatexenc is a dependency
+        return text
+    protected = re.sub("\x00(.?)\x01", lambda m: "\x02" + str(ord(m.group(1) or " ")) + "\x03", text)
+    try:
+        out = str(LatexNodes2Text(math_mode="verbatim").latex_to_text(protected))
+    except Exception:  # pylatexenc raises many kinds on odd input: keep the text as it was
+        return text
+    return re.sub("\x02(\\d+)\x03", lambda m: "\x00" + chr(int(m.group(1))) + "\x01", out)
+
+
+@lru_cache(maxsize=65536)
+def decode(text: str) -> str:
+    """TeX to plain Unicode text for display; text without TeX comes back unchanged
+    (apart from collapsed whitespace)."""
+    if not _SPECIAL.search(text):
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _MATH_RE.finditer(text):
+        out.append(_plain(text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_plain(text[pos:]))
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def needs_decoding(text: str) -> bool:
+    return bool(_SPECIAL.search(text))
