@@ -3,7 +3,14 @@
 A paper gets several keys; two records sharing any key are the same paper:
 ``arxiv:<id without version>``, ``doi:<doi>``, ``hf:<id>`` and
 ``title:<normalised title>|<first author's family name>|<year>``. The title key lets a
-preprint and its published version (different DOIs) meet.
+preprint and its published version (different DOIs) meet; a preprint (an arXiv id, or
+kind ``preprint``) also carries the title key of the following year, because the
+published version usually appears a year after the preprint. A DOI of arXiv's own
+(``10.48550/arXiv.<id>``) is an arXiv key. Titles too short or too generic
+("Introduction", "Editorial") get no title key.
+
+Pairs that share a normalised title but not the rest of the key are *candidates*:
+the store lists them for the merge dialog instead of merging them on its own.
 """
 
 from __future__ import annotations
@@ -35,12 +42,21 @@ def normalise_arxiv_id(raw: str | None) -> str | None:
 
 
 def normalise_doi(raw: str | None) -> str | None:
+    """``https://doi.org/10.1109/CVPR.2016.90`` / ``doi:10.1109/...`` → ``10.1109/cvpr.2016.90``."""
     if not raw:
         return None
     m = _DOI.search(raw.strip())
     if not m:
         return None
-    return m.group(1).rstrip(".,;").lower()
+    doi = m.group(1).rstrip(".,;}").lower()
+    return doi if len(doi) > 8 else None
+
+
+def arxiv_from_doi(doi: str | None) -> str | None:
+    """arXiv's own DOIs (``10.48550/arxiv.2410.17243``) name the arXiv id."""
+    if doi and doi.startswith("10.48550/arxiv."):
+        return normalise_arxiv_id(doi.removeprefix("10.48550/arxiv."))
+    return None
 
 
 def fold(text: str) -> str:
@@ -50,28 +66,56 @@ def fold(text: str) -> str:
     return _NONWORD.sub(" ", ascii_text).strip()
 
 
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "phd", "md"}
+GENERIC_TITLES = {
+    fold(t).replace(" ", "")
+    for t in (
+        "Introduction", "Editorial", "Preface", "Foreword", "Index", "Reply", "Response",
+        "Correction", "Erratum", "Corrigendum", "Commentary", "Discussion", "Conclusion",
+        "Book review", "Reviews", "Letter to the editor", "Abstracts", "Contents",
+        "Front matter", "Back matter", "Untitled", "Comment", "Retraction", "Addendum",
+    )
+}  # fmt: skip
+
+
 def family_name(author: str) -> str:
-    """The family name of ``Last, First`` or ``First Last``."""
+    """The family name (folded) of ``Last, First`` or ``First Last [Jr]``."""
     author = author.strip()
     if "," in author:
-        return fold(author.split(",", 1)[0])
+        return fold(author.split(",", 1)[0]).replace(" ", "")
     parts = fold(author).split()
+    while len(parts) > 1 and parts[-1] in _SUFFIXES:
+        parts.pop()
     return parts[-1] if parts else ""
 
 
+def normalised_title(title: str) -> str:
+    """The title folded to letters and digits with no spaces (the dedup comparison)."""
+    return fold(title).replace(" ", "")
+
+
 def title_key(title: str, authors: tuple[str, ...], year: int | None) -> str | None:
-    t = fold(title).replace(" ", "")
-    if len(t) < 8:
+    t = normalised_title(title)
+    if len(t) < 8 or t in GENERIC_TITLES:
         return None
     first = family_name(authors[0]) if authors else ""
     return f"title:{t}|{first}|{year or ''}"
 
 
+def is_preprint(paper: Paper) -> bool:
+    kind = (paper.kind or "").lower()
+    venue = (paper.venue or "").lower()
+    return bool(paper.arxiv_id) or kind == "preprint" or venue.startswith("arxiv")
+
+
 def paper_keys(paper: Paper) -> list[str]:
+    """Every identity key of a paper (two papers sharing any key are one paper)."""
     keys: list[str] = []
-    if aid := normalise_arxiv_id(paper.arxiv_id):
+    doi = normalise_doi(paper.doi)
+    aid = normalise_arxiv_id(paper.arxiv_id) or arxiv_from_doi(doi)
+    if aid:
         keys.append(f"arxiv:{aid}")
-    if doi := normalise_doi(paper.doi):
+    if doi and not arxiv_from_doi(doi):
         keys.append(f"doi:{doi}")
     if paper.hf_id:
         hf = normalise_arxiv_id(paper.hf_id) or paper.hf_id.strip().lower()
@@ -79,4 +123,8 @@ def paper_keys(paper: Paper) -> list[str]:
             keys.append(f"hf:{hf}")
     if tk := title_key(paper.title, paper.authors, paper.year):
         keys.append(tk)
+        if paper.year and is_preprint(paper):
+            nxt = title_key(paper.title, paper.authors, paper.year + 1)
+            if nxt:
+                keys.append(nxt)
     return keys

@@ -18,7 +18,11 @@ from typing import Any
 
 import duckdb
 
+from paperscope.library.store.bulk import BulkMixin
+from paperscope.library.store.merging import MergeMixin
+from paperscope.library.store.organize import OrganizeMixin
 from paperscope.library.store.papers import PapersMixin
+from paperscope.library.store.searching import SearchMixin
 
 
 class LibraryError(Exception):
@@ -59,7 +63,7 @@ def fts_extension_path() -> Path:
     return hits[0]
 
 
-class Store(PapersMixin):
+class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin):
     """A PaperScope library file.
 
     Parameters
@@ -105,6 +109,7 @@ class Store(PapersMixin):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self.close_text_index()
             self._con.close()
 
     def __enter__(self) -> Store:

@@ -171,6 +171,7 @@ class PapersMixin:
                     }
                     cur.execute("INSERT INTO paper_keys SELECT key, paper_id FROM key_rows")
                 cancel.check()
+                self._bump_generation(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -182,6 +183,9 @@ class PapersMixin:
 
     def _after_papers_changed(self, ids: Sequence[int]) -> None:
         """Hook for derived indexes (search) to catch up; the base store has none."""
+
+    def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Hook: a write that changes paper text marks the text index stale."""
 
     def _insert_papers(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Paper]) -> list[int]:
         if not rows:
@@ -232,28 +236,57 @@ class PapersMixin:
         return [int(i) for i in ids]
 
     def _fill_missing(self, cur: duckdb.DuckDBPyConnection, updates: dict[int, Paper]) -> None:
-        """Merge incoming values into stored papers: stored values win, gaps are filled."""
+        """Merge incoming values into stored papers: stored values win, gaps are filled.
+        One UPDATE for all changed papers."""
         if not updates:
             return
         stored = {p_id: p for p_id, p in zip(updates, self.papers(list(updates)), strict=True)}
+        changed: list[tuple[int, Paper]] = []
         for pid, incoming in updates.items():
             have = stored[pid]
             merged = _merge_values(have, incoming)
-            if merged is have:
-                continue
-            cur.execute(
-                """UPDATE papers SET authors = ?, abstract = ?, year = ?, date = TRY_CAST(? AS DATE),
-                   upvotes = ?, organisation = ?, arxiv_id = ?, doi = ?, hf_id = ?, url = ?,
-                   venue = ?, kind = ?, citation_key = ?, keywords = ?, extra = ?,
-                   modified_at = current_timestamp WHERE id = ?""",
-                [
-                    list(merged.authors), merged.abstract, merged.year, merged.date,
-                    merged.upvotes, merged.organisation, merged.arxiv_id, merged.doi,
-                    merged.hf_id, merged.url, merged.venue, merged.kind, merged.citation_key,
-                    list(merged.keywords), json.dumps(dict(merged.extra)) if merged.extra else None,
-                    pid,
-                ],
-            )  # fmt: skip
+            if merged is not have:
+                changed.append((pid, merged))
+        if not changed:
+            return
+        rows = [m for _, m in changed]
+        obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+        fill = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": np.array([pid for pid, _ in changed], dtype=np.int64),
+            "authors": obj([SEP.join(p.authors) for p in rows]),
+            "abstract": obj([p.abstract or "" for p in rows]),
+            "year": obj([_s(p.year) for p in rows]),
+            "date": obj([_s(p.date) for p in rows]),
+            "upvotes": obj([_s(p.upvotes) for p in rows]),
+            "organisation": obj([_s(p.organisation) for p in rows]),
+            "arxiv_id": obj([_s(p.arxiv_id) for p in rows]),
+            "doi": obj([_s(p.doi) for p in rows]),
+            "hf_id": obj([_s(p.hf_id) for p in rows]),
+            "url": obj([_s(p.url) for p in rows]),
+            "venue": obj([_s(p.venue) for p in rows]),
+            "kind": obj([_s(p.kind) for p in rows]),
+            "citation_key": obj([_s(p.citation_key) for p in rows]),
+            "keywords": obj([SEP.join(p.keywords) for p in rows]),
+            "extra": obj([json.dumps(dict(p.extra)) if p.extra else "" for p in rows]),
+        }
+        cur.execute(
+            """
+            UPDATE papers SET
+                authors = CASE WHEN f.authors = '' THEN [] ELSE string_split(f.authors, chr(31)) END,
+                abstract = f.abstract,
+                year = TRY_CAST(NULLIF(f.year, '') AS INTEGER),
+                date = TRY_CAST(NULLIF(f.date, '') AS DATE),
+                upvotes = TRY_CAST(NULLIF(f.upvotes, '') AS INTEGER),
+                organisation = NULLIF(f.organisation, ''), arxiv_id = NULLIF(f.arxiv_id, ''),
+                doi = NULLIF(f.doi, ''), hf_id = NULLIF(f.hf_id, ''), url = NULLIF(f.url, ''),
+                venue = NULLIF(f.venue, ''), kind = NULLIF(f.kind, ''),
+                citation_key = NULLIF(f.citation_key, ''),
+                keywords = CASE WHEN f.keywords = '' THEN [] ELSE string_split(f.keywords, chr(31)) END,
+                extra = json(NULLIF(f.extra, '')),
+                modified_at = current_timestamp
+            FROM fill f WHERE papers.id = f.id
+            """
+        )
 
     # -- reading ---------------------------------------------------------------------
     def paper_count(self) -> int:
@@ -330,13 +363,3 @@ class PapersMixin:
             f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
         ).fetchall()
         return {r[0]: tuple(r[1:]) for r in rows}
-
-    def set_status(self, paper_ids: Sequence[int], status: str) -> None:
-        if status not in ("unread", "reading", "read"):
-            raise ValueError(f"unknown reading status {status!r}")
-        with self._write_lock:
-            for pid in paper_ids:
-                self.cursor().execute(
-                    "UPDATE papers SET status = ?, modified_at = current_timestamp WHERE id = ?",
-                    [status, int(pid)],
-                )
