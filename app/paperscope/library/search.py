@@ -133,7 +133,9 @@ def parse(query: str, typing: bool | None = None) -> Plan:
             continue
         if pending_or and plan.terms:
             prev = plan.terms[-1]
-            plan.terms[-1] = Term(prev.text, prev.column, prev.phrase, prev.prefix, prev.negated, True)
+            plan.terms[-1] = Term(
+                prev.text, prev.column, prev.phrase, prev.prefix, prev.negated, True
+            )
         pending_or = False
         plan.terms.append(Term(raw, column, phrase is not None, prefix, neg))
         last_is_word = phrase is None

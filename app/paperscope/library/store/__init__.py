@@ -142,7 +142,9 @@ class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin):
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(sql)
-                cur.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
+                cur.execute(
+                    "INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name]
+                )
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
@@ -150,4 +152,6 @@ class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin):
 
     def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         """Run one statement on this thread's cursor (for the store's own mixins)."""
-        return self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        return (
+            self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        )

@@ -84,7 +84,9 @@ class BulkMixin:
                         [str(path)],
                     )
                 except Exception as exc:  # DuckDB raises several kinds for unreadable input
-                    raise ReadError(str(path), "", f"not JSON lines: {str(exc).splitlines()[0]}") from None
+                    raise ReadError(
+                        str(path), "", f"not JSON lines: {str(exc).splitlines()[0]}"
+                    ) from None
                 cancel.check()
                 progress(0.25, "Cleaning records")
                 # Mirrors arxiv_kaggle.record_to_paper and dedup.paper_keys:
@@ -112,14 +114,16 @@ class BulkMixin:
                             'report_no', "report-no", 'license', license,
                             'updated', update_date, 'submitter', submitter,
                             'arxiv_version', len(versions)) AS extra,
-                        {_fold('title')} AS tfold,
-                        list_last(string_split(trim({_fold('authors_parsed[1][1]', ' ')}), ' ')) AS fam
+                        {_fold("title")} AS tfold,
+                        list_last(string_split(trim({_fold("authors_parsed[1][1]", " ")}), ' ')) AS fam
                     FROM bulk_raw
                     """
                 )
                 n_raw = int(cur.execute("SELECT count(*) FROM bulk").fetchone()[0])  # type: ignore[index]
                 n_untitled = int(
-                    cur.execute("SELECT count(*) FROM bulk WHERE coalesce(title, '') = ''").fetchone()[0]  # type: ignore[index]
+                    cur.execute(
+                        "SELECT count(*) FROM bulk WHERE coalesce(title, '') = ''"
+                    ).fetchone()[0]  # type: ignore[index]
                 )
                 cur.execute("DELETE FROM bulk WHERE coalesce(title, '') = ''")
                 cancel.check()
@@ -215,7 +219,9 @@ class BulkMixin:
                 )
                 added = int(cur.execute("SELECT count(*) FROM bulk_new").fetchone()[0])  # type: ignore[index]
                 new_ids = cur.execute("SELECT id FROM bulk_new ORDER BY id").fetchnumpy()["id"]
-                hit_ids = cur.execute("SELECT DISTINCT pid FROM bulk_hit ORDER BY pid").fetchnumpy()["pid"]
+                hit_ids = cur.execute(
+                    "SELECT DISTINCT pid FROM bulk_hit ORDER BY pid"
+                ).fetchnumpy()["pid"]
                 for t in ("bulk_raw", "bulk", "bulk_keys", "bulk_hit", "bulk_rep", "bulk_new"):
                     cur.execute(f"DROP TABLE IF EXISTS {t}")
                 self._bump_generation(cur)
@@ -233,10 +239,14 @@ class BulkMixin:
             summary.issues.append(ReadIssue(str(path), f"line {lineno}", message, "skipped"))
         if len(bad) > _MAX_REPORTED:
             summary.issues.append(
-                ReadIssue(str(path), "", f"{len(bad) - _MAX_REPORTED} more unreadable lines", "skipped")
+                ReadIssue(
+                    str(path), "", f"{len(bad) - _MAX_REPORTED} more unreadable lines", "skipped"
+                )
             )
         if n_untitled:
-            summary.issues.append(ReadIssue(str(path), "", f"{n_untitled} records without a title", "skipped"))
+            summary.issues.append(
+                ReadIssue(str(path), "", f"{n_untitled} records without a title", "skipped")
+            )
         summary.skipped = len(bad) + n_untitled
         self._after_papers_changed(summary.paper_ids)
         progress(1.0, summary.line())

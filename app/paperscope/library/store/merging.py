@@ -71,8 +71,10 @@ class MergeMixin:
         has not marked as distinct), lowest ids first."""
         title = _FOLD.format(x="title")
         main = _FOLD.format(x="split_part(title, ':', 1)")
-        rows = self.cursor().execute(
-            f"""
+        rows = (
+            self.cursor()
+            .execute(
+                f"""
             WITH t AS (
                 SELECT id, {title} AS t, {main} AS m, year,
                        -- family name: text before a comma, else the last word
@@ -102,14 +104,18 @@ class MergeMixin:
                 WHERE (n.a = pairs.a AND n.b = pairs.b) OR (n.a = pairs.b AND n.b = pairs.a))
             GROUP BY a, b ORDER BY a, b LIMIT ?
             """,
-            [limit],
-        ).fetchall()
+                [limit],
+            )
+            .fetchall()
+        )
         return [MergeCandidate(int(r[0]), int(r[1]), r[2]) for r in rows]
 
     def mark_not_duplicates(self, a: int, b: int) -> None:
         """The user says these two are different papers: never propose them again."""
         with self._write_lock:
-            self.cursor().execute("INSERT INTO not_duplicates VALUES (?, ?)", [min(a, b), max(a, b)])
+            self.cursor().execute(
+                "INSERT INTO not_duplicates VALUES (?, ?)", [min(a, b), max(a, b)]
+            )
 
     # -- merge -----------------------------------------------------------------------
     def merged_values(
@@ -237,7 +243,9 @@ class MergeMixin:
                     "(SELECT collection_id FROM collection_papers WHERE paper_id = ?)",
                     [keep_id, others, keep_id],
                 )
-                cur.execute("DELETE FROM collection_papers WHERE paper_id IN (SELECT unnest(?))", [others])
+                cur.execute(
+                    "DELETE FROM collection_papers WHERE paper_id IN (SELECT unnest(?))", [others]
+                )
                 cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [others])
                 self._bump_generation(cur)
                 cur.execute("COMMIT")
@@ -249,11 +257,15 @@ class MergeMixin:
 
     def merges(self, include_undone: bool = False) -> list[MergeRecord]:
         """The merge history, newest first."""
-        rows = self.cursor().execute(
-            "SELECT id, kept_id, other_ids, CAST(merged_at AS VARCHAR), undone FROM merge_log "
-            + ("" if include_undone else "WHERE NOT undone ")
-            + "ORDER BY id DESC"
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT id, kept_id, other_ids, CAST(merged_at AS VARCHAR), undone FROM merge_log "
+                + ("" if include_undone else "WHERE NOT undone ")
+                + "ORDER BY id DESC"
+            )
+            .fetchall()
+        )
         return [MergeRecord(r[0], r[1], tuple(r[2]), r[3], r[4]) for r in rows]
 
     def undo_merge(self, merge_id: int | None = None) -> int | None:
@@ -263,7 +275,9 @@ class MergeMixin:
         history = self.merges()
         if not history:
             return None
-        target = history[0] if merge_id is None else next((m for m in history if m.id == merge_id), None)
+        target = (
+            history[0] if merge_id is None else next((m for m in history if m.id == merge_id), None)
+        )
         if target is None:
             raise ValueError(f"no merge {merge_id} to undo")
         ids = [target.kept_id, *target.other_ids]
@@ -282,8 +296,14 @@ class MergeMixin:
                     "INSERT INTO papers BY NAME SELECT * EXCLUDE (merge_id) FROM merge_papers WHERE merge_id = ?",
                     [mid],
                 )
-                cur.execute("INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE merge_id = ?", [mid])
-                cur.execute("INSERT INTO paper_tags SELECT paper_id, tag_id FROM merge_tags WHERE merge_id = ?", [mid])
+                cur.execute(
+                    "INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE merge_id = ?",
+                    [mid],
+                )
+                cur.execute(
+                    "INSERT INTO paper_tags SELECT paper_id, tag_id FROM merge_tags WHERE merge_id = ?",
+                    [mid],
+                )
                 cur.execute(
                     "INSERT INTO collection_papers SELECT collection_id, paper_id FROM merge_collections WHERE merge_id = ?",
                     [mid],

@@ -69,12 +69,16 @@ class OrganizeMixin:
     # -- tags ------------------------------------------------------------------------
     def tags(self) -> list[Tag]:
         """Every tag in number-key order, with how many papers carry it."""
-        rows = self.cursor().execute(
-            """SELECT t.id, t.name, t.color, coalesce(t.position, 1000000 + t.id) AS pos,
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT t.id, t.name, t.color, coalesce(t.position, 1000000 + t.id) AS pos,
                       count(pt.paper_id)
                FROM tags t LEFT JOIN paper_tags pt ON pt.tag_id = t.id
                GROUP BY ALL ORDER BY pos, t.id"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         return [
             Tag(r[0], r[1], r[2] or DEFAULT_COLORS[(r[0] - 1) % len(DEFAULT_COLORS)], i, r[4])
             for i, r in enumerate(rows)
@@ -109,14 +113,14 @@ class OrganizeMixin:
         assert tid is not None
         return tid
 
-    def update_tag(
-        self, tag_id: int, name: str | None = None, color: str | None = None
-    ) -> None:
+    def update_tag(self, tag_id: int, name: str | None = None, color: str | None = None) -> None:
         with self._write_lock:
             if name is not None:
                 if not name.strip():
                     raise ValueError("a tag needs a name")
-                self.cursor().execute("UPDATE tags SET name = ? WHERE id = ?", [name.strip(), tag_id])
+                self.cursor().execute(
+                    "UPDATE tags SET name = ? WHERE id = ?", [name.strip(), tag_id]
+                )
             if color is not None:
                 self.cursor().execute("UPDATE tags SET color = ? WHERE id = ?", [color, tag_id])
 
@@ -171,10 +175,14 @@ class OrganizeMixin:
         if len(ids) == 0:
             return False
         have = {"paper_id": ids}  # noqa: F841
-        row = self.cursor().execute(
-            "SELECT count(*) FROM paper_tags WHERE tag_id = ? AND paper_id IN (SELECT paper_id FROM have)",
-            [tid],
-        ).fetchone()
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT count(*) FROM paper_tags WHERE tag_id = ? AND paper_id IN (SELECT paper_id FROM have)",
+                [tid],
+            )
+            .fetchone()
+        )
         if row and int(row[0]) == len(ids):
             self.remove_tag(ids, tid)
             return False
@@ -193,9 +201,13 @@ class OrganizeMixin:
         want = {"paper_id": _ids(paper_ids)}  # noqa: F841
         order = {t.id: t for t in self.tags()}
         out: dict[int, list[Tag]] = {}
-        for pid, tid in self.cursor().execute(
-            "SELECT paper_id, tag_id FROM paper_tags WHERE paper_id IN (SELECT paper_id FROM want)"
-        ).fetchall():
+        for pid, tid in (
+            self.cursor()
+            .execute(
+                "SELECT paper_id, tag_id FROM paper_tags WHERE paper_id IN (SELECT paper_id FROM want)"
+            )
+            .fetchall()
+        ):
             if tid in order:
                 out.setdefault(int(pid), []).append(order[tid])
         for tags in out.values():
@@ -268,11 +280,15 @@ class OrganizeMixin:
 
     # -- collections -----------------------------------------------------------------
     def collections(self) -> list[Collection]:
-        rows = self.cursor().execute(
-            """SELECT c.id, c.name, c.query, count(cp.paper_id)
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT c.id, c.name, c.query, count(cp.paper_id)
                FROM collections c LEFT JOIN collection_papers cp ON cp.collection_id = c.id
                GROUP BY ALL ORDER BY lower(c.name)"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         return [Collection(r[0], r[1], r[2], None if r[2] is not None else int(r[3])) for r in rows]
 
     def create_collection(self, name: str, query: str | None = None) -> int:
@@ -282,7 +298,9 @@ class OrganizeMixin:
             raise ValueError("a collection needs a name")
         with self._write_lock:
             cur = self.cursor()
-            if cur.execute("SELECT 1 FROM collections WHERE lower(name) = lower(?)", [name]).fetchone():
+            if cur.execute(
+                "SELECT 1 FROM collections WHERE lower(name) = lower(?)", [name]
+            ).fetchone():
                 raise ValueError(f"a collection called {name!r} exists already")
             row = cur.execute(
                 "INSERT INTO collections (name, query) VALUES (?, ?) RETURNING id", [name, query]
@@ -301,7 +319,9 @@ class OrganizeMixin:
 
     def rename_collection(self, collection_id: int, name: str, query: str | None = None) -> None:
         with self._write_lock:
-            self.cursor().execute("UPDATE collections SET name = ? WHERE id = ?", [name.strip(), collection_id])
+            self.cursor().execute(
+                "UPDATE collections SET name = ? WHERE id = ?", [name.strip(), collection_id]
+            )
             if query is not None:
                 self.cursor().execute(
                     "UPDATE collections SET query = ? WHERE id = ? AND query IS NOT NULL",
@@ -329,7 +349,9 @@ class OrganizeMixin:
                 [collection_id, collection_id],
             )
 
-    def remove_from_collection(self, collection_id: int, paper_ids: Sequence[int] | np.ndarray) -> None:
+    def remove_from_collection(
+        self, collection_id: int, paper_ids: Sequence[int] | np.ndarray
+    ) -> None:
         gone = {"paper_id": _ids(paper_ids)}  # noqa: F841
         with self._write_lock:
             self.cursor().execute(
@@ -348,21 +370,83 @@ class OrganizeMixin:
         if c.query is not None:
             ids, _scores = self.search_ids(c.query, sort, descending)  # type: ignore[attr-defined]
             return np.asarray(ids, dtype=np.int64)
-        members = self.cursor().execute(
-            "SELECT paper_id FROM collection_papers WHERE collection_id = ?", [collection_id]
-        ).fetchnumpy()["paper_id"]
+        members = (
+            self.cursor()
+            .execute(
+                "SELECT paper_id FROM collection_papers WHERE collection_id = ?", [collection_id]
+            )
+            .fetchnumpy()["paper_id"]
+        )
         return self.order_ids(np.asarray(members, dtype=np.int64), sort, descending)  # type: ignore[attr-defined,no-any-return]
 
     def paper_collections(self, paper_id: int) -> list[Collection]:
         """The hand-made collections a paper is in."""
         ids = {
             int(r[0])
-            for r in self.cursor().execute(
-                "SELECT collection_id FROM collection_papers WHERE paper_id = ?", [paper_id]
-            ).fetchall()
+            for r in self.cursor()
+            .execute("SELECT collection_id FROM collection_papers WHERE paper_id = ?", [paper_id])
+            .fetchall()
         }
         return [c for c in self.collections() if c.id in ids]
 
     # -- small helpers -------------------------------------------------------------
     def _json(self, value: Any) -> str:
         return json.dumps(value, default=str)
+
+    # -- citation keys ---------------------------------------------------------------
+    def ensure_citation_keys(self, paper_ids: Sequence[int] | np.ndarray) -> int:
+        """Give every one of these papers a citation key that no other paper in the
+        library has (``vaswani2017attention``, then ``…b``, ``…c``), and keep it, so
+        the next export uses the same key. Returns how many keys were made."""
+        from paperscope.library.export import citation_key_base
+
+        ids = _ids(paper_ids)
+        want = {"id": ids}  # noqa: F841
+        lacking = [
+            int(r[0])
+            for r in self.cursor()
+            .execute(
+                "SELECT id FROM papers WHERE id IN (SELECT id FROM want) "
+                "AND coalesce(citation_key, '') = '' ORDER BY id"
+            )
+            .fetchall()
+        ]
+        if not lacking:
+            return 0
+        taken = {
+            str(r[0]).lower()
+            for r in self.cursor()
+            .execute("SELECT citation_key FROM papers WHERE citation_key IS NOT NULL")
+            .fetchall()
+        }
+        papers = self.papers(lacking)  # type: ignore[attr-defined]
+        new_keys: list[str] = []
+        for p in papers:
+            base = citation_key_base(p)
+            key, n = base, 1
+            while key.lower() in taken:
+                n += 1
+                key = base + (chr(ord("a") + n - 1) if n <= 26 else str(n))
+            taken.add(key.lower())
+            new_keys.append(key)
+        fill = {  # noqa: F841
+            "id": np.array(lacking, dtype=np.int64),
+            "key": np.array(new_keys, dtype=object),
+        }
+        with self._write_lock:
+            self.cursor().execute(
+                "UPDATE papers SET citation_key = f.key FROM fill f WHERE papers.id = f.id"
+            )
+        return len(new_keys)
+
+    def paper_notes(self, paper_ids: Sequence[int] | np.ndarray) -> dict[int, str]:
+        """The notes of these papers (papers without notes are left out)."""
+        want = {"id": _ids(paper_ids)}  # noqa: F841
+        return {
+            int(r[0]): r[1]
+            for r in self.cursor()
+            .execute(
+                "SELECT id, notes FROM papers WHERE id IN (SELECT id FROM want) AND notes <> ''"
+            )
+            .fetchall()
+        }

@@ -43,6 +43,10 @@ class ImportSummary:
         return f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
 
 
+def _obj(values: list[Any]) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
 def _s(v: object) -> str:
     return "" if v is None else str(v)
 
@@ -91,7 +95,9 @@ class PapersMixin:
 
     _write_lock: Any
 
-    def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
+    if TYPE_CHECKING:
+
+        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
 
     # -- import ----------------------------------------------------------------------
     def add_papers(
@@ -191,10 +197,12 @@ class PapersMixin:
         if not rows:
             return []
         # take a block of ids from the sequence so they are never reused after a delete
-        ids = cur.execute(
-            "SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)]
-        ).fetchnumpy()["id"].astype(np.int64)
-        obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+        ids = (
+            cur.execute("SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)])
+            .fetchnumpy()["id"]
+            .astype(np.int64)
+        )
+        obj = _obj
         data = {  # noqa: F841  (scanned by DuckDB by name)
             "id": ids,
             "title": obj([p.title for p in rows]),
@@ -250,7 +258,7 @@ class PapersMixin:
         if not changed:
             return
         rows = [m for _, m in changed]
-        obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+        obj = _obj
         fill = {  # noqa: F841  (scanned by DuckDB by name)
             "id": np.array([pid for pid, _ in changed], dtype=np.int64),
             "authors": obj([SEP.join(p.authors) for p in rows]),
@@ -299,12 +307,16 @@ class PapersMixin:
         if not id_list:
             return []
         wanted = {"id": np.array(id_list, dtype=np.int64)}  # noqa: F841
-        rows = self.cursor().execute(
-            """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
                       organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
                       keywords, CAST(extra AS VARCHAR), source
                FROM papers p JOIN wanted w ON w.id = p.id"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         by_id = {
             r[0]: Paper(
                 title=r[1], authors=tuple(r[2] or ()), abstract=r[3] or "", year=r[4],
@@ -359,7 +371,9 @@ class PapersMixin:
             return {}
         wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
         cols = ", ".join(f"p.{c}" for c in columns)
-        rows = self.cursor().execute(
-            f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id")
+            .fetchall()
+        )
         return {r[0]: tuple(r[1:]) for r in rows}

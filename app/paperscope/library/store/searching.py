@@ -48,9 +48,11 @@ class SearchMixin:
         return self.path.with_name(self.path.name + ".search.sqlite")
 
     def text_generation(self) -> int:
-        row = self.cursor().execute(
-            "SELECT value FROM library_state WHERE key = 'text_generation'"
-        ).fetchone()
+        row = (
+            self.cursor()
+            .execute("SELECT value FROM library_state WHERE key = 'text_generation'")
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None:
@@ -110,7 +112,7 @@ class SearchMixin:
             self._text_index_stale = True  # rebuilt on the next search
             return
         if ids:
-            wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}  # noqa: F841
+            wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}
             cur = self.cursor()
             rows = cur.execute(
                 "SELECT id, title, array_to_string(authors, '; '), abstract FROM papers "
@@ -166,7 +168,9 @@ class SearchMixin:
                 keep = np.isin(ids, fids, assume_unique=True)
                 ids, scores = ids[keep], scores[keep]  # type: ignore[index]
         if ids is None:
-            all_ids = self.order_ids(None, "id" if sort == "score" else sort, descending if sort != "score" else False)
+            all_ids = self.order_ids(
+                None, "id" if sort == "score" else sort, descending if sort != "score" else False
+            )
             return all_ids, np.zeros(len(all_ids), dtype=np.float64)
         assert scores is not None
         if sort == "score":
@@ -184,7 +188,9 @@ class SearchMixin:
         """Float mode: every paper, the matches first (in search order), then the rest
         in ``sort`` order. Returns the ids and how many match."""
         hits, _ = self.search_ids(query, sort, descending)
-        rest = self.order_ids(None, "id" if sort == "score" else sort, descending if sort != "score" else False)
+        rest = self.order_ids(
+            None, "id" if sort == "score" else sort, descending if sort != "score" else False
+        )
         rest = rest[~np.isin(rest, hits)]
         return np.concatenate([hits, rest]), len(hits)
 
@@ -192,7 +198,9 @@ class SearchMixin:
         res = self.cursor().execute("SELECT id FROM papers ORDER BY id").fetchnumpy()
         return np.asarray(res["id"], dtype=np.int64)
 
-    def order_ids(self, ids: np.ndarray | None, sort: str = "id", descending: bool = False) -> np.ndarray:
+    def order_ids(
+        self, ids: np.ndarray | None, sort: str = "id", descending: bool = False
+    ) -> np.ndarray:
         """``ids`` (all papers when ``None``) in table order by one column; missing
         values last, ties by id."""
         if sort not in _ORDER_COLUMNS:
@@ -206,9 +214,13 @@ class SearchMixin:
             if len(ids) == 0:
                 return _EMPTY_I
             wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
-            res = self.cursor().execute(
-                f"SELECT p.id FROM papers p SEMI JOIN wanted w ON w.id = p.id ORDER BY {order}"
-            ).fetchnumpy()
+            res = (
+                self.cursor()
+                .execute(
+                    f"SELECT p.id FROM papers p SEMI JOIN wanted w ON w.id = p.id ORDER BY {order}"
+                )
+                .fetchnumpy()
+            )
         return np.asarray(res["id"], dtype=np.int64)
 
     # -- filters -------------------------------------------------------------------------
@@ -223,9 +235,15 @@ class SearchMixin:
                 extra_sets.append((members, f.negated))
                 continue
             cond, p = self._condition(f)
-            where.append(f"NOT coalesce(({cond}), false)" if f.negated else f"coalesce(({cond}), false)")
+            where.append(
+                f"NOT coalesce(({cond}), false)" if f.negated else f"coalesce(({cond}), false)"
+            )
             params.extend(p)
-        sql = "SELECT id FROM papers" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        sql = (
+            "SELECT id FROM papers"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id"
+        )
         ids = np.asarray(self.cursor().execute(sql, params).fetchnumpy()["id"], dtype=np.int64)
         for members, negated in extra_sets:
             keep = np.isin(ids, members)
@@ -273,15 +291,19 @@ class SearchMixin:
         raise ValueError(f"unknown filter {f.field!r}")
 
     def _collection_members(self, name: str) -> np.ndarray:
-        row = self.cursor().execute(
-            "SELECT id, query FROM collections WHERE lower(name) = lower(?)", [name]
-        ).fetchone()
+        row = (
+            self.cursor()
+            .execute("SELECT id, query FROM collections WHERE lower(name) = lower(?)", [name])
+            .fetchone()
+        )
         if row is None:
             return _EMPTY_I
         if row[1] is None:
-            res = self.cursor().execute(
-                "SELECT paper_id FROM collection_papers WHERE collection_id = ?", [row[0]]
-            ).fetchnumpy()
+            res = (
+                self.cursor()
+                .execute("SELECT paper_id FROM collection_papers WHERE collection_id = ?", [row[0]])
+                .fetchnumpy()
+            )
             return np.unique(np.asarray(res["paper_id"], dtype=np.int64))
         if self._smart_depth >= _MAX_SMART_DEPTH:
             return _EMPTY_I  # a saved search that names itself
@@ -293,7 +315,9 @@ class SearchMixin:
         return np.sort(ids)
 
     # -- facets --------------------------------------------------------------------------
-    def facets(self, ids: np.ndarray | None = None, limit: int = 50) -> dict[str, list[tuple[Any, int]]]:
+    def facets(
+        self, ids: np.ndarray | None = None, limit: int = 50
+    ) -> dict[str, list[tuple[Any, int]]]:
         """Counts per year, tag, organisation and status over ``ids`` (all papers when
         ``None``), most common first (years newest first); missing values left out."""
         cur = self.cursor()

@@ -80,7 +80,9 @@ class TextIndex:
 
     def _setup(self) -> None:
         c = self._con
-        c.execute("PRAGMA journal_mode = WAL" if self.path is not None else "PRAGMA journal_mode = MEMORY")
+        c.execute(
+            "PRAGMA journal_mode = WAL" if self.path is not None else "PRAGMA journal_mode = MEMORY"
+        )
         c.execute("PRAGMA synchronous = NORMAL")
         c.execute("PRAGMA cache_size = -65536")
         c.execute(_SCHEMA)
@@ -120,7 +122,10 @@ class TextIndex:
             try:
                 for batch in _batches(rows, 2000):
                     c.executemany("DELETE FROM docs WHERE rowid = ?", [(r[0],) for r in batch])
-                    c.executemany("INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)", batch)
+                    c.executemany(
+                        "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                        batch,
+                    )
                     n += len(batch)
                 c.execute("COMMIT")
             except BaseException:
@@ -151,7 +156,10 @@ class TextIndex:
                 done = 0
                 for batch in batches:
                     cancel.check()
-                    c.executemany("INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)", batch)
+                    c.executemany(
+                        "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                        batch,
+                    )
                     done += len(batch)
                     progress(done / max(total, 1), f"Indexing text: {done:,} of {total:,}")
                 c.execute("INSERT INTO docs (docs) VALUES ('optimize')")
@@ -176,7 +184,9 @@ class TextIndex:
                     f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ?", [expression]
                 )
             else:
-                cur = self._con.execute("SELECT rowid, 0.0 FROM docs WHERE docs MATCH ?", [expression])
+                cur = self._con.execute(
+                    "SELECT rowid, 0.0 FROM docs WHERE docs MATCH ?", [expression]
+                )
             rows = cur.fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
@@ -187,7 +197,11 @@ class TextIndex:
         """(positive expression, negative expression) for a plan's text terms."""
         pos = fts_expression(plan.positive_terms) if plan.positive_terms else None
         negs = plan.negative_terms
-        neg = " OR ".join(_term(Term(t.text, t.column, t.phrase, t.prefix)) for t in negs) if negs else None
+        neg = (
+            " OR ".join(_term(Term(t.text, t.column, t.phrase, t.prefix)) for t in negs)
+            if negs
+            else None
+        )
         return pos, neg
 
 

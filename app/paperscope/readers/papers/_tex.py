@@ -88,7 +88,9 @@ def _pylatexenc(text: str) -> str:
         from pylatexenc.latex2text import LatexNodes2Text
     except ImportError:  # pragma: no cover - pylatexenc is a dependency
         return text
-    protected = re.sub("\x00(.?)\x01", lambda m: "\x02" + str(ord(m.group(1) or " ")) + "\x03", text)
+    protected = re.sub(
+        "\x00(.?)\x01", lambda m: "\x02" + str(ord(m.group(1) or " ")) + "\x03", text
+    )
     try:
         out = str(LatexNodes2Text(math_mode="verbatim").latex_to_text(protected))
     except Exception:  # pylatexenc raises many kinds on odd input: keep the text as it was

@@ -38,7 +38,7 @@ class ArxivAtomReader:
     name = "arxiv-atom"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.xml", "*.atom", "query*", "*.txt")
+    patterns: tuple[str, ...] = ("*.xml", "*.atom", "query*", "*.txt")
     priority = 20
 
     def sniff(self, path: Path) -> bool:
@@ -49,7 +49,7 @@ class ArxivAtomReader:
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
         result = ReadResult()
-        parser = ET.XMLPullParser(events=("end",))
+        parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("end",))
         n_entries = 0
         error: ReadError | None = None
         saw_feed = False
@@ -58,7 +58,10 @@ class ArxivAtomReader:
                 while chunk := fh.read(1 << 16):
                     cancel.check()
                     parser.feed(chunk)
-                    for _event, el in parser.read_events():
+                    for event in parser.read_events():
+                        el = event[1]
+                        if not isinstance(el, ET.Element):
+                            continue
                         if el.tag == f"{ATOM}entry":
                             n_entries += 1
                             self._entry(path, el, n_entries, result)
@@ -66,8 +69,9 @@ class ArxivAtomReader:
                         elif el.tag == f"{ATOM}feed":
                             saw_feed = True
                 parser.close()
-                for _event, el in parser.read_events():
-                    if el.tag == f"{ATOM}feed":
+                for event in parser.read_events():
+                    el = event[1]
+                    if isinstance(el, ET.Element) and el.tag == f"{ATOM}feed":
                         saw_feed = True
         except ET.ParseError as exc:
             line, col = getattr(exc, "position", (0, 0))
@@ -78,14 +82,18 @@ class ArxivAtomReader:
             if not result.papers:
                 raise error
             result.issues.append(
-                ReadIssue(error.file, error.location, error.message + "; the rest is skipped", "skipped")
+                ReadIssue(
+                    error.file, error.location, error.message + "; the rest is skipped", "skipped"
+                )
             )
         elif not saw_feed and not result.papers:
             raise ReadError(str(path), "", "not an Atom feed")
         if not result.papers and not result.issues:
             raise ReadError(str(path), "", "the feed has no entries")
         if not result.papers:
-            raise ReadError(result.issues[0].file, result.issues[0].location, result.issues[0].message)
+            raise ReadError(
+                result.issues[0].file, result.issues[0].location, result.issues[0].message
+            )
         progress(1.0, f"{len(result.papers)} papers")
         return result
 
@@ -95,7 +103,9 @@ class ArxivAtomReader:
         title = decode(_text(el.find(f"{ATOM}title")))
         if "/api/errors" in raw_id:
             message = _text(el.find(f"{ATOM}summary")) or title or "error"
-            result.issues.append(ReadIssue(str(path), where, f"arXiv API error: {message}", "skipped"))
+            result.issues.append(
+                ReadIssue(str(path), where, f"arXiv API error: {message}", "skipped")
+            )
             return
         if not title:
             result.issues.append(ReadIssue(str(path), where, "entry without a title", "skipped"))

@@ -97,14 +97,16 @@ class ArxivSnapshotReader:
     name = "arxiv-kaggle-snapshot"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.jsonl", "*.json", "*.ndjson")
+    patterns: tuple[str, ...] = ("*.jsonl", "*.json", "*.ndjson")
     priority = 20
     bulk_min_bytes = BULK_MIN_BYTES
 
     def sniff(self, path: Path) -> bool:
         first = head(path, 8192).lstrip().split("\n", 1)[0]
-        return first.startswith("{") and '"id"' in first and (
-            '"authors_parsed"' in first or '"versions"' in first or '"submitter"' in first
+        return (
+            first.startswith("{")
+            and '"id"' in first
+            and ('"authors_parsed"' in first or '"versions"' in first or '"submitter"' in first)
         )
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
@@ -127,13 +129,19 @@ class ArxivSnapshotReader:
                 try:
                     rec = json.loads(raw)
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    result.issues.append(ReadIssue(str(path), where, f"not valid JSON: {exc}", "skipped"))
+                    result.issues.append(
+                        ReadIssue(str(path), where, f"not valid JSON: {exc}", "skipped")
+                    )
                     continue
                 except RecursionError:
-                    result.issues.append(ReadIssue(str(path), where, "JSON nested too deeply", "skipped"))
+                    result.issues.append(
+                        ReadIssue(str(path), where, "JSON nested too deeply", "skipped")
+                    )
                     continue
                 if not isinstance(rec, dict):
-                    result.issues.append(ReadIssue(str(path), where, "not a JSON object", "skipped"))
+                    result.issues.append(
+                        ReadIssue(str(path), where, "not a JSON object", "skipped")
+                    )
                     continue
                 try:
                     result.papers.append(record_to_paper(rec, path.name, where))

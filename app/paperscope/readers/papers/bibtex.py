@@ -42,7 +42,9 @@ _MONTH_NAMES = {
         strict=True,
     )
 }  # fmt: skip
-_ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/]*(?:abs/)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_ARXIV_IN_TEXT = re.compile(
+    r"arxiv[:\s/]*(?:abs/)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I
+)
 
 
 def _split_concat(raw: str) -> list[str]:
@@ -72,9 +74,9 @@ def resolve(raw: str, strings: dict[str, str]) -> str:
     out: list[str] = []
     for part in _split_concat(raw):
         p = part.strip()
-        if len(p) >= 2 and p[0] == "{" and p[-1] == "}":
-            out.append(p[1:-1])
-        elif len(p) >= 2 and p[0] == '"' and p[-1] == '"':
+        if (len(p) >= 2 and p[0] == "{" and p[-1] == "}") or (
+            len(p) >= 2 and p[0] == '"' and p[-1] == '"'
+        ):
             out.append(p[1:-1])
         elif p.isdigit():
             out.append(p)
@@ -110,7 +112,10 @@ def entry_to_paper(
     venue = fields.get("journal") or fields.get("booktitle") or fields.get("journaltitle")
     venue = venue or fields.get("publisher") or fields.get("school") or fields.get("institution")
     arxiv_id = None
-    if fields.get("archiveprefix", "").lower() == "arxiv" or fields.get("eprinttype", "").lower() == "arxiv":
+    if (
+        fields.get("archiveprefix", "").lower() == "arxiv"
+        or fields.get("eprinttype", "").lower() == "arxiv"
+    ):
         arxiv_id = normalise_arxiv_id(fields.get("eprint"))
     if arxiv_id is None:
         for name in ("arxiv", "eprint", "journal", "url", "note", "howpublished", "volume"):
@@ -160,15 +165,15 @@ class BibTeXReader:
     name = "bibtex"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.bib", "*.bibtex")
+    patterns: tuple[str, ...] = ("*.bib", "*.bibtex")
     priority = 20
 
     def sniff(self, path: Path) -> bool:
         return "@" in head(path, 65536)
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
-        import bibtexparser
         from bibtexparser import model
+        from bibtexparser.entrypoint import parse_string
 
         text, note = read_text_lenient(path)
         result = ReadResult()
@@ -179,7 +184,7 @@ class BibTeXReader:
         old_level = logger.level
         logger.setLevel(logging.CRITICAL)  # its failures are reported below, by line
         try:
-            library = bibtexparser.parse_string(text, parse_stack=[])
+            library = parse_string(text, parse_stack=[])
         except RecursionError:
             raise ReadError(str(path), "", "BibTeX nested too deeply") from None
         except Exception as exc:  # bibtexparser's own errors have no common base class
@@ -207,7 +212,9 @@ class BibTeXReader:
                 detail = (reason.splitlines() or ["syntax error"])[0]
                 kind = type(block).__name__.removesuffix("Block")
                 result.issues.append(
-                    ReadIssue(str(path), f"line {line}", f"broken entry ({kind}): {detail}", "skipped")
+                    ReadIssue(
+                        str(path), f"line {line}", f"broken entry ({kind}): {detail}", "skipped"
+                    )
                 )
         progress(0.3, "Reading entries")
         entries = library.entries
@@ -227,7 +234,9 @@ class BibTeXReader:
                 continue
             first_line[key] = line
             try:
-                result.papers.append(entry_to_paper(str(entry.entry_type), key, fields, path.name, where))
+                result.papers.append(
+                    entry_to_paper(str(entry.entry_type), key, fields, path.name, where)
+                )
             except ValueError as exc:
                 result.issues.append(
                     ReadIssue(str(path), where, f"entry {key!r} skipped: {exc}", "skipped")
@@ -239,7 +248,9 @@ class BibTeXReader:
                 first.location if first else "",
                 f"no BibTeX entries read ({first.message})" if first else "no BibTeX entries found",
             )
-        result.issues.sort(key=lambda i: (int(i.location[5:]) if i.location.startswith("line ") else 0))
+        result.issues.sort(
+            key=lambda i: int(i.location[5:]) if i.location.startswith("line ") else 0
+        )
         progress(1.0, f"{len(result.papers)} papers")
         return result
 

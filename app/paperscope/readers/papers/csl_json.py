@@ -42,10 +42,10 @@ def _names(value: Any) -> list[str]:
         if _s(a.get("literal")):
             names.append(clean_text(_s(a["literal"])))
             continue
-        family = " ".join(
-            p for p in (_s(a.get("non-dropping-particle")), _s(a.get("family"))) if p
+        family = " ".join(p for p in (_s(a.get("non-dropping-particle")), _s(a.get("family"))) if p)
+        name = display_name(
+            clean_text(family), clean_text(_s(a.get("given"))), clean_text(_s(a.get("suffix")))
         )
-        name = display_name(clean_text(family), clean_text(_s(a.get("given"))), clean_text(_s(a.get("suffix"))))
         if name:
             names.append(name)
     return names
@@ -92,7 +92,9 @@ def item_to_paper(item: dict[str, Any], source: str, where: str) -> Paper:
     categories = item.get("categories")
     keywords: tuple[str, ...] = ()
     if isinstance(categories, list):
-        keywords = tuple(dict.fromkeys(clean_text(c) for c in categories if isinstance(c, str) and c.strip()))
+        keywords = tuple(
+            dict.fromkeys(clean_text(c) for c in categories if isinstance(c, str) and c.strip())
+        )
     elif _s(item.get("keyword")):
         keywords = tuple(k.strip() for k in _s(item["keyword"]).split(",") if k.strip())
     return Paper(
@@ -118,7 +120,7 @@ class CSLJSONReader:
     name = "csl-json"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.json", "*.csl.json", "*.csljson")
+    patterns: tuple[str, ...] = ("*.json", "*.csl.json", "*.csljson")
     priority = 15
 
     def sniff(self, path: Path) -> bool:

@@ -41,7 +41,7 @@ class HFApiReader:
     name = "hf-daily-api"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.json",)
+    patterns: tuple[str, ...] = ("*.json",)
     priority = 20
 
     def sniff(self, path: Path) -> bool:
@@ -64,7 +64,9 @@ class HFApiReader:
                 continue
             paper = entry.get("paper", entry)
             if not isinstance(paper, dict):
-                result.issues.append(ReadIssue(str(path), where, "'paper' is not an object", "skipped"))
+                result.issues.append(
+                    ReadIssue(str(path), where, "'paper' is not an object", "skipped")
+                )
                 continue
             title = clean_text(_str(entry.get("title")) or _str(paper.get("title")))
             if not title:
@@ -84,7 +86,9 @@ class HFApiReader:
             organisation = None
             extra: dict[str, Any] = {}
             if isinstance(org, dict):
-                organisation = clean_text(_str(org.get("fullname")) or _str(org.get("name"))) or None
+                organisation = (
+                    clean_text(_str(org.get("fullname")) or _str(org.get("name"))) or None
+                )
                 if _str(org.get("name")):
                     extra["hf_org"] = org["name"]
             elif isinstance(org, str) and org.strip():
@@ -115,11 +119,15 @@ class HFApiReader:
                     abstract=clean_text(_str(entry.get("summary")) or _str(paper.get("summary"))),
                     year=year_of(date) if date else None,
                     date=date,
-                    upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else None,
+                    upvotes=upvotes
+                    if isinstance(upvotes, int) and not isinstance(upvotes, bool)
+                    else None,
                     organisation=organisation,
                     arxiv_id=arxiv_id,
                     hf_id=raw_id.strip() or None,
-                    url=f"https://huggingface.co/papers/{raw_id.strip()}" if raw_id.strip() else None,
+                    url=f"https://huggingface.co/papers/{raw_id.strip()}"
+                    if raw_id.strip()
+                    else None,
                     kind="preprint" if arxiv_id else None,
                     keywords=keywords,
                     extra=extra,

@@ -86,11 +86,22 @@ def record_to_paper(rec: dict[str, Any], source: str, where: str) -> Paper:
         arxiv_id=arxiv_id,
         doi=doi,
         url=urls[0].strip() if urls else None,
-        venue=clean_text(_first(rec, "journal_name", "secondary_title", "alternate_title3",
-                                "alternate_title1", "alternate_title2")) or None,  # fmt: skip
+        venue=clean_text(
+            _first(
+                rec,
+                "journal_name",
+                "secondary_title",
+                "alternate_title3",
+                "alternate_title1",
+                "alternate_title2",
+            )
+        )
+        or None,  # fmt: skip
         kind=_KINDS.get(kind, kind.lower() or None),
         citation_key=_first(rec, "id") or None,
-        keywords=tuple(clean_text(k) for k in rec.get("keywords") or () if isinstance(k, str) and k.strip()),
+        keywords=tuple(
+            clean_text(k) for k in rec.get("keywords") or () if isinstance(k, str) and k.strip()
+        ),
         extra=extra,
         source=source,
         location=where,
@@ -101,7 +112,7 @@ class RISReader:
     name = "ris"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.ris", "*.txt")
+    patterns: tuple[str, ...] = ("*.ris", "*.txt")
     priority = 20
 
     def sniff(self, path: Path) -> bool:
@@ -124,7 +135,11 @@ class RISReader:
             if m and m.group(1) == "TY":
                 if current is not None:
                     result.issues.append(
-                        ReadIssue(str(path), f"line {start}", "record without ER line; read up to the next TY")
+                        ReadIssue(
+                            str(path),
+                            f"line {start}",
+                            "record without ER line; read up to the next TY",
+                        )
                     )
                     records.append((start, [*current, "ER  - "]))
                 current, start = [line.rstrip()], i
@@ -140,10 +155,14 @@ class RISReader:
             elif line.strip() and stray is None:
                 stray = i
         if current is not None:
-            result.issues.append(ReadIssue(str(path), f"line {start}", "last record has no ER line"))
+            result.issues.append(
+                ReadIssue(str(path), f"line {start}", "last record has no ER line")
+            )
             records.append((start, [*current, "ER  - "]))
         if stray is not None:
-            result.issues.append(ReadIssue(str(path), f"line {stray}", "text outside any record ignored"))
+            result.issues.append(
+                ReadIssue(str(path), f"line {stray}", "text outside any record ignored")
+            )
         for n, (lineno, rec_lines) in enumerate(records):
             if n % 1000 == 0:
                 cancel.check()
@@ -151,7 +170,9 @@ class RISReader:
             try:
                 parsed = rispy.loads("\n".join(rec_lines) + "\n")
             except Exception as exc:  # rispy raises plain IOError/ValueError/KeyError kinds
-                result.issues.append(ReadIssue(str(path), where, f"broken record: {exc}", "skipped"))
+                result.issues.append(
+                    ReadIssue(str(path), where, f"broken record: {exc}", "skipped")
+                )
                 continue
             for rec in parsed:
                 try:
