@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
@@ -58,8 +59,7 @@ class ArxivAtomReader:
                 while chunk := fh.read(1 << 16):
                     cancel.check()
                     parser.feed(chunk)
-                    for event in parser.read_events():
-                        el = event[1]
+                    for _ev, el in cast("Iterator[tuple[str, Any]]", parser.read_events()):
                         if not isinstance(el, ET.Element):
                             continue
                         if el.tag == f"{ATOM}entry":
@@ -69,15 +69,14 @@ class ArxivAtomReader:
                         elif el.tag == f"{ATOM}feed":
                             saw_feed = True
                 parser.close()
-                for event in parser.read_events():
-                    el = event[1]
+                for _ev, el in cast("Iterator[tuple[str, Any]]", parser.read_events()):
                     if isinstance(el, ET.Element) and el.tag == f"{ATOM}feed":
                         saw_feed = True
         except ET.ParseError as exc:
             line, col = getattr(exc, "position", (0, 0))
             error = ReadError(str(path), f"line {line}, column {col + 1}", f"not valid XML: {exc}")
         except (ValueError, RecursionError) as exc:
-            error = ReadError(str(path), "", f"not valid XML: {exc}")
+            error = ReadError(str(path), "line 1", f"not valid XML: {exc}")
         if error is not None:
             if not result.papers:
                 raise error
@@ -87,9 +86,9 @@ class ArxivAtomReader:
                 )
             )
         elif not saw_feed and not result.papers:
-            raise ReadError(str(path), "", "not an Atom feed")
+            raise ReadError(str(path), "line 1", "not an Atom feed")
         if not result.papers and not result.issues:
-            raise ReadError(str(path), "", "the feed has no entries")
+            raise ReadError(str(path), "end of file", "the feed has no entries")
         if not result.papers:
             raise ReadError(
                 result.issues[0].file, result.issues[0].location, result.issues[0].message

@@ -116,7 +116,7 @@ class ArxivSnapshotReader:
         try:
             fh = path.open("rb")
         except OSError as exc:
-            raise ReadError(str(path), "", f"cannot open: {exc}") from None
+            raise ReadError(str(path), "byte 0", f"cannot open: {exc}") from None
         with fh:
             for lineno, raw in enumerate(fh, 1):
                 done += len(raw)
@@ -151,7 +151,7 @@ class ArxivSnapshotReader:
             first = result.issues[0] if result.issues else None
             raise ReadError(
                 str(path),
-                first.location if first else "",
+                first.location if first else "end of file",
                 f"no arXiv records read ({first.message})" if first else "empty file",
             )
         progress(1.0, f"{len(result.papers)} papers")

@@ -186,9 +186,9 @@ class BibTeXReader:
         try:
             library = parse_string(text, parse_stack=[])
         except RecursionError:
-            raise ReadError(str(path), "", "BibTeX nested too deeply") from None
+            raise ReadError(str(path), "line 1", "BibTeX nested too deeply") from None
         except Exception as exc:  # bibtexparser's own errors have no common base class
-            raise ReadError(str(path), "", f"not BibTeX: {exc}") from None
+            raise ReadError(str(path), "line 1", f"not BibTeX: {exc}") from None
         finally:
             logger.setLevel(old_level)
         cancel.check()
@@ -245,7 +245,7 @@ class BibTeXReader:
             first = next((i for i in result.issues if i.location), None)
             raise ReadError(
                 str(path),
-                first.location if first else "",
+                first.location if first else "end of file",
                 f"no BibTeX entries read ({first.message})" if first else "no BibTeX entries found",
             )
         result.issues.sort(

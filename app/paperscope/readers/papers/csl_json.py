@@ -138,7 +138,7 @@ class CSLJSONReader:
         if isinstance(data, dict):
             data = data.get("items", [data]) if isinstance(data.get("items"), list) else [data]
         if not isinstance(data, list):
-            raise ReadError(str(path), "", "expected a list of CSL items")
+            raise ReadError(str(path), "top level", "expected a list of CSL items")
         result = ReadResult()
         for i, item in enumerate(data):
             if i % 1000 == 0:
@@ -155,7 +155,7 @@ class CSLJSONReader:
             first = result.issues[0] if result.issues else None
             raise ReadError(
                 str(path),
-                first.location if first else "",
+                first.location if first else "end of file",
                 f"no CSL items read ({first.message})" if first else "no CSL items",
             )
         progress(1.0, f"{len(result.papers)} papers")

@@ -34,7 +34,7 @@ def load_json(path: Path) -> Any:
             str(path), f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
         ) from None
     except RecursionError:
-        raise ReadError(str(path), "", "JSON nested too deeply") from None
+        raise ReadError(str(path), "line 1", "JSON nested too deeply") from None
 
 
 class HFApiReader:
@@ -53,7 +53,7 @@ class HFApiReader:
         if isinstance(data, dict):
             data = [data]
         if not isinstance(data, list):
-            raise ReadError(str(path), "", "expected a list of daily-paper entries")
+            raise ReadError(str(path), "top level", "expected a list of daily-paper entries")
         result = ReadResult()
         for i, entry in enumerate(data):
             if i % 500 == 0:
@@ -136,7 +136,7 @@ class HFApiReader:
                 )
             )
         if not result.papers:
-            raise ReadError(str(path), "", "no daily-paper entries with a title")
+            raise ReadError(str(path), "end of file", "no daily-paper entries with a title")
         progress(1.0, f"{len(result.papers)} papers")
         return result
 

@@ -183,7 +183,7 @@ class RISReader:
             first = next((i for i in result.issues if i.location), None)
             raise ReadError(
                 str(path),
-                first.location if first else "",
+                first.location if first else "end of file",
                 f"no RIS records read ({first.message})" if first else "no RIS records found",
             )
         progress(1.0, f"{len(result.papers)} papers")
