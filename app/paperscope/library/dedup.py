@@ -95,10 +95,12 @@ def normalised_title(title: str) -> str:
 
 
 def title_key(title: str, authors: tuple[str, ...], year: int | None) -> str | None:
+    """``title:<title>|<first family name>|<year>``; a short or generic title
+    ("Editorial") gets a key only with both a first author and a year."""
     t = normalised_title(title)
-    if len(t) < 8 or t in GENERIC_TITLES:
-        return None
     first = family_name(authors[0]) if authors else ""
+    if not t or ((len(t) < 8 or t in GENERIC_TITLES) and not (first and year)):
+        return None
     return f"title:{t}|{first}|{year or ''}"
 
 
@@ -118,9 +120,12 @@ def paper_keys(paper: Paper) -> list[str]:
     if doi and not arxiv_from_doi(doi):
         keys.append(f"doi:{doi}")
     if paper.hf_id:
-        hf = normalise_arxiv_id(paper.hf_id) or paper.hf_id.strip().lower()
-        if f"arxiv:{hf}" not in keys:
-            keys.append(f"hf:{hf}")
+        # Hugging Face paper ids are arXiv ids; anything else is kept as an hf: key
+        hf_arxiv = normalise_arxiv_id(paper.hf_id)
+        if hf_arxiv is None:
+            keys.append(f"hf:{paper.hf_id.strip().lower()}")
+        elif f"arxiv:{hf_arxiv}" not in keys:
+            keys.append(f"arxiv:{hf_arxiv}")
     if tk := title_key(paper.title, paper.authors, paper.year):
         keys.append(tk)
         if paper.year and is_preprint(paper):

@@ -135,9 +135,12 @@ class BulkMixin:
                         SELECT rn, unnest([
                             'arxiv:' || arxiv_id,
                             CASE WHEN doi NOT LIKE '10.48550/arxiv.%' THEN 'doi:' || doi END,
-                            CASE WHEN length(tfold) >= 8 AND NOT list_contains(?, tfold)
+                            CASE WHEN (length(tfold) >= 8 AND NOT list_contains(?, tfold))
+                                      OR (tfold <> '' AND coalesce(fam, '') <> '' AND date IS NOT NULL)
                                  THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' || coalesce(CAST(year(date) AS VARCHAR), '') END,
-                            CASE WHEN length(tfold) >= 8 AND NOT list_contains(?, tfold) AND date IS NOT NULL AND arxiv_id IS NOT NULL
+                            CASE WHEN ((length(tfold) >= 8 AND NOT list_contains(?, tfold))
+                                       OR (tfold <> '' AND coalesce(fam, '') <> ''))
+                                      AND date IS NOT NULL AND arxiv_id IS NOT NULL
                                  THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' || CAST(year(date) + 1 AS VARCHAR) END
                         ]) AS key FROM bulk
                     ) WHERE key IS NOT NULL

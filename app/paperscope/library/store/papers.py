@@ -11,7 +11,7 @@ import numpy as np
 
 from paperscope.core.records import Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
-from paperscope.library.dedup import paper_keys
+from paperscope.library.dedup import normalise_arxiv_id, normalise_doi, paper_keys
 
 if TYPE_CHECKING:
     import duckdb
@@ -74,6 +74,18 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
     return replace(a, **changes)
 
 
+def _normalised(p: Paper) -> Paper:
+    """Identity fields in their one spelling: arXiv id without version, DOI lower-case
+    without prefix (readers do this already; hand-made records may not)."""
+    aid = normalise_arxiv_id(p.arxiv_id) if p.arxiv_id else None
+    doi = normalise_doi(p.doi) if p.doi else None
+    if aid == p.arxiv_id and doi == p.doi:
+        return p
+    from dataclasses import replace
+
+    return replace(p, arxiv_id=aid or p.arxiv_id, doi=doi or p.doi)
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -112,6 +124,7 @@ class PapersMixin:
         """
         cancel = cancel or CancelToken()
         summary = ImportSummary()
+        papers = [_normalised(p) for p in papers]
         n = len(papers)
         keys = [paper_keys(p) for p in papers]
         uf = _UnionFind(n)
@@ -377,3 +390,14 @@ class PapersMixin:
             .fetchall()
         )
         return {r[0]: tuple(r[1:]) for r in rows}
+
+    def find_papers(self, paper: Paper) -> list[int]:
+        """Ids of the stored papers this one would merge into (sharing an identity key)."""
+        keys = paper_keys(paper)
+        if not keys:
+            return []
+        rows = self.cursor().execute(
+            "SELECT DISTINCT paper_id FROM paper_keys WHERE key IN (SELECT unnest(?)) ORDER BY 1",
+            [keys],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
