@@ -285,7 +285,7 @@ class OrganizeMixin:
             .execute(
                 """SELECT c.id, c.name, c.query, count(cp.paper_id)
                FROM collections c LEFT JOIN collection_papers cp ON cp.collection_id = c.id
-               GROUP BY ALL ORDER BY lower(c.name)"""
+               GROUP BY c.id, c.name, c.query ORDER BY lower(c.name)"""
             )
             .fetchall()
         )
