@@ -68,6 +68,12 @@ _RIS_TYPES = {
     "unpublished": "UNPB", "misc": "GEN", "preprint": "GEN",
 }  # fmt: skip
 _MATH = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
+_TEX_ESCAPES = {
+    "\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "&": "\\&", "%": "\\%", "#": "\\#",
+    "_": "\\_", "{": "\\{", "}": "\\}",
+}  # fmt: skip
+_TEX_SPECIAL = re.compile(r"[\\~&%#_{}]")
+_LIGATURE = re.compile(r"-(?=-)|`(?=`)|'(?=')")
 _CSV_INJECTION = ("=", "+", "@", "\t", "\r")
 
 
@@ -97,9 +103,9 @@ def _escape_tex(text: str) -> str:
     as itself."""
 
     def plain(s: str) -> str:
-        s = s.replace("\\", "\\textbackslash{}")
-        s = re.sub(r"([&%#_{}])", r"\\\1", s)
-        return s.replace("~", "\\textasciitilde{}")
+        s = _TEX_SPECIAL.sub(lambda m: _TEX_ESCAPES[m.group(0)], s)
+        # TeX ligatures: "--" is a dash, ``…'' are quotes; "-{}-" stays two hyphens
+        return _LIGATURE.sub(lambda m: m.group(0) + "{}", s)
 
     out: list[str] = []
     pos = 0
@@ -189,8 +195,6 @@ def to_csl_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
             item["container-title"] = p.venue
         if p.doi:
             item["DOI"] = p.doi
-        elif p.arxiv_id:
-            item["DOI"] = f"10.48550/arXiv.{p.arxiv_id}"
         if p.url:
             item["URL"] = p.url
         elif p.arxiv_id:
@@ -199,10 +203,9 @@ def to_csl_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
             item["abstract"] = p.abstract
         if p.keywords:
             item["keyword"] = ", ".join(p.keywords)
-        if p.arxiv_id:
+        if p.arxiv_id:  # as Zotero writes an arXiv preprint
             item["number"] = p.arxiv_id
-            if p.doi:
-                item["note"] = f"arXiv: {p.arxiv_id}"
+            item["archive"] = "arXiv"
         items.append(item)
     return items
 

@@ -67,20 +67,35 @@ def _accent(m: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + mark)
 
 
+# characters that must survive brace stripping and ``~`` handling: escaped ones are
+# parked on private-use code points until the end
+_PARK = {
+    "{": "\ue001", "}": "\ue002", "\\": "\ue003", "~": "\ue004", "$": "\ue005",
+    "%": "\ue006", "&": "\ue007", "#": "\ue008", "_": "\ue009",
+}  # fmt: skip
+_UNPARK = {v: k for k, v in _PARK.items()}
+_UNPARK_RE = re.compile("[" + "".join(_UNPARK) + "]")
+
+
+def _park(s: str) -> str:
+    return "".join(_PARK.get(c, c) for c in s)
+
+
 def _plain(text: str) -> str:
     """Decode one stretch of text outside math."""
     text = _ACCENT_RE.sub(_accent, text)
     text = _LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
     text = _FONT_RE.sub("", text)
     text = _FONT_GROUP_RE.sub("{", text)
-    text = _SYMBOL_RE.sub(lambda m: "\x00" + _SYMBOLS[m.group(1)] + "\x01", text)
-    text = _WORD_RE.sub(lambda m: _WORDS.get(m.group(1), m.group(0)), text)
+    text = _SYMBOL_RE.sub(lambda m: _park(_SYMBOLS[m.group(1)]), text)
+    text = _WORD_RE.sub(
+        lambda m: _park(_WORDS[m.group(1)]) if m.group(1) in _WORDS else m.group(0), text
+    )
     if "\\" in text:
         text = _pylatexenc(text)
     text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
     text = text.replace("~", " ").replace("{", "").replace("}", "")
-    # escaped braces/specials were protected from the brace stripping above
-    return re.sub("\x00(.?)\x01", r"\1", text)
+    return _UNPARK_RE.sub(lambda m: _UNPARK[m.group(0)], text)
 
 
 def _pylatexenc(text: str) -> str:
@@ -88,14 +103,10 @@ def _pylatexenc(text: str) -> str:
         from pylatexenc.latex2text import LatexNodes2Text
     except ImportError:  # pragma: no cover - pylatexenc is a dependency
         return text
-    protected = re.sub(
-        "\x00(.?)\x01", lambda m: "\x02" + str(ord(m.group(1) or " ")) + "\x03", text
-    )
     try:
-        out = str(LatexNodes2Text(math_mode="verbatim").latex_to_text(protected))
+        return str(LatexNodes2Text(math_mode="verbatim").latex_to_text(text))
     except Exception:  # pylatexenc raises many kinds on odd input: keep the text as it was
         return text
-    return re.sub("\x02(\\d+)\x03", lambda m: "\x00" + chr(int(m.group(1))) + "\x01", out)
 
 
 @lru_cache(maxsize=65536)

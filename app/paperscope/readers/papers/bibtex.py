@@ -110,7 +110,8 @@ def entry_to_paper(
         month = month_of(fields["month"])
         date = iso_date(year, month, int(fields["day"].strip())) if month else None
     venue = fields.get("journal") or fields.get("booktitle") or fields.get("journaltitle")
-    venue = venue or fields.get("publisher") or fields.get("school") or fields.get("institution")
+    venue = venue or fields.get("school") or fields.get("institution") or fields.get("howpublished")
+    venue = venue or fields.get("publisher")
     arxiv_id = None
     if (
         fields.get("archiveprefix", "").lower() == "arxiv"

@@ -82,6 +82,10 @@ def item_to_paper(item: dict[str, Any], source: str, where: str) -> Paper:
     url = _s(item.get("URL")).strip() or None
     if arxiv_id is None and url and "arxiv.org" in url:
         arxiv_id = normalise_arxiv_id(url)
+    where_from = " ".join(_s(item.get(k)) for k in ("archive", "publisher", "note")).lower()
+    if arxiv_id is None and "arxiv" in where_from and _s(item.get("number")):
+        # Zotero and Manubot put an arXiv preprint's id in "number"
+        arxiv_id = normalise_arxiv_id(_s(item["number"]))
     extra: dict[str, Any] = {}
     for key in ("volume", "issue", "page", "publisher", "note", "PMID", "PMCID", "ISBN",
                 "ISSN", "version", "language", "number"):  # fmt: skip
