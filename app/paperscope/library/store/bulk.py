@@ -125,7 +125,12 @@ class BulkMixin:
                         "SELECT count(*) FROM bulk WHERE coalesce(title, '') = ''"
                     ).fetchone()[0]  # type: ignore[index]
                 )
+                if n_raw == n_untitled:  # nothing usable: a failed file changes nothing
+                    bad = _bad_lines(path, n_raw, cancel, suspect=True)
+                    where, what = bad[0] if bad else (0, "no records with a title")
+                    raise ReadError(str(path), f"line {where}" if where else "end of file", what)
                 cur.execute("DELETE FROM bulk WHERE coalesce(title, '') = ''")
+                n_untitled_rows = n_untitled
                 cancel.check()
                 progress(0.4, "Matching against the library")
                 cur.execute(
@@ -234,10 +239,12 @@ class BulkMixin:
                 cur.execute("ROLLBACK")
                 raise
         summary.added = added
-        summary.merged = n_raw - n_untitled - added
+        summary.merged = n_raw - n_untitled_rows - added
         summary.paper_ids = [int(i) for i in new_ids] + [int(i) for i in hit_ids]
         progress(0.9, "Checking for unreadable lines")
-        bad = _bad_lines(path, n_raw, cancel)
+        # DuckDB turns an unparsable line into an empty row (no title) or drops it
+        bad = _bad_lines(path, n_raw, cancel, suspect=n_untitled > 0)
+        n_untitled = max(n_untitled - len(bad), 0)
         for lineno, message in bad[:_MAX_REPORTED]:
             summary.issues.append(ReadIssue(str(path), f"line {lineno}", message, "skipped"))
         if len(bad) > _MAX_REPORTED:
@@ -256,16 +263,19 @@ class BulkMixin:
         return summary
 
 
-def _bad_lines(path: Path, n_read: int, cancel: CancelToken) -> list[tuple[int, str]]:
-    """Lines DuckDB skipped: only looked for when the count of non-blank lines differs
-    from the records read (a fast byte count first)."""
-    non_blank = 0
-    with path.open("rb") as fh:
-        for line in fh:
-            if line.strip():
-                non_blank += 1
-    if non_blank == n_read:
-        return []
+def _bad_lines(
+    path: Path, n_read: int, cancel: CancelToken, suspect: bool
+) -> list[tuple[int, str]]:
+    """Lines that are not JSON objects: looked for line by line only when some rows came
+    back empty (``suspect``) or the count of non-blank lines differs from the rows read."""
+    if not suspect:
+        non_blank = 0
+        with path.open("rb") as fh:
+            for line in fh:
+                if line.strip():
+                    non_blank += 1
+        if non_blank == n_read:
+            return []
     bad: list[tuple[int, str]] = []
     with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):

@@ -55,6 +55,7 @@ _FONT_RE = re.compile(r"\\(?:" + _FONT + r")\s*(?=\{)")
 _FONT_GROUP_RE = re.compile(r"\{\\(?:em|it|bf|sc|rm|sf|tt|sl|small|large)\s+")
 _MATH_RE = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
 _SPECIAL = re.compile(r"[\\{}~]|--|``|''")
+_SPECIAL_NO_LIG = re.compile(r"[\\{}~]")
 
 
 def _accent(m: re.Match[str]) -> str:
@@ -81,7 +82,7 @@ def _park(s: str) -> str:
     return "".join(_PARK.get(c, c) for c in s)
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, ligatures: bool = True) -> str:
     """Decode one stretch of text outside math."""
     text = _ACCENT_RE.sub(_accent, text)
     text = _LETTER_RE.sub(lambda m: _LETTERS[m.group(1)], text)
@@ -93,7 +94,8 @@ def _plain(text: str) -> str:
     )
     if "\\" in text:
         text = _pylatexenc(text)
-    text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
+    if ligatures:
+        text = text.replace("---", "—").replace("--", "–").replace("``", "“").replace("''", "”")
     text = text.replace("~", " ").replace("{", "").replace("}", "")
     return _UNPARK_RE.sub(lambda m: _UNPARK[m.group(0)], text)
 
@@ -110,18 +112,19 @@ def _pylatexenc(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def decode(text: str) -> str:
+def decode(text: str, ligatures: bool = True) -> str:
     """TeX to plain Unicode text for display; text without TeX comes back unchanged
-    (apart from collapsed whitespace)."""
-    if not _SPECIAL.search(text):
+    (apart from collapsed whitespace). ``ligatures=False`` keeps ``--`` and quotes as
+    typed (arXiv metadata is mostly plain text with TeX accents)."""
+    if not (_SPECIAL if ligatures else _SPECIAL_NO_LIG).search(text):
         return text
     out: list[str] = []
     pos = 0
     for m in _MATH_RE.finditer(text):
-        out.append(_plain(text[pos : m.start()]))
+        out.append(_plain(text[pos : m.start()], ligatures))
         out.append(m.group(0))
         pos = m.end()
-    out.append(_plain(text[pos:]))
+    out.append(_plain(text[pos:], ligatures))
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 

@@ -24,7 +24,7 @@ from paperscope.core.tasks import CancelToken, Progress
 from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
 from paperscope.readers import registry
 from paperscope.readers.papers._common import clean_text, head, iso_prefix, year_of
-from paperscope.readers.papers._tex import decode
+from paperscope.readers.papers._tex import decode as _decode
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -33,6 +33,10 @@ _VERSION = re.compile(r"v(\d+)$")
 
 def _text(el: ET.Element | None) -> str:
     return clean_text("".join(el.itertext())) if el is not None else ""
+
+
+def decode(text: str) -> str:
+    return _decode(text, ligatures=False)
 
 
 class ArxivAtomReader:

@@ -25,7 +25,7 @@ from paperscope.core.tasks import CancelToken, Progress
 from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
 from paperscope.readers import registry
 from paperscope.readers.papers._common import bibtex_names, clean_text, display_name, head
-from paperscope.readers.papers._tex import decode
+from paperscope.readers.papers._tex import decode as _decode
 
 BULK_MIN_BYTES = 20_000_000
 
@@ -91,6 +91,10 @@ def record_to_paper(rec: dict[str, Any], source: str, where: str) -> Paper:
         source=source,
         location=where,
     )
+
+
+def decode(text: str) -> str:
+    return _decode(text, ligatures=False)
 
 
 class ArxivSnapshotReader:
