@@ -73,52 +73,44 @@ class BulkMixin:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                try:
-                    cur.execute(
-                        f"""
-                        CREATE OR REPLACE TEMP TABLE bulk_raw AS
-                        SELECT row_number() OVER () AS rn, *
-                        FROM read_json(?, format = 'newline_delimited', columns = {columns},
-                                       ignore_errors = true, maximum_object_size = 16777216)
-                        """,
-                        [str(path)],
-                    )
-                except Exception as exc:  # DuckDB raises several kinds for unreadable input
-                    raise ReadError(
-                        str(path), "", f"not JSON lines: {str(exc).splitlines()[0]}"
-                    ) from None
-                cancel.check()
-                progress(0.25, "Cleaning records")
                 # Mirrors arxiv_kaggle.record_to_paper and dedup.paper_keys:
                 #   family name = last word of the folded family (dedup.family_name on
                 #   "Given Family Suffix"); a preprint also gets next year's title key.
-                cur.execute(
-                    f"""
+                try:
+                    cur.execute(
+                        f"""
                     CREATE OR REPLACE TEMP TABLE bulk AS
-                    SELECT rn,
-                        trim(regexp_replace(title, '\\s+', ' ', 'g')) AS title,
+                    SELECT row_number() OVER () AS rn,
+                        trim(regexp_replace(title, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')) AS title,
                         coalesce(list_filter(list_transform(authors_parsed,
-                            a -> trim(regexp_replace(concat_ws(' ', a[2], a[1], a[3]), '\\s+', ' ', 'g'))),
+                            a -> trim(concat_ws(' ', trim(a[2]), trim(a[1]), trim(a[3])))),
                             a -> a <> ''), []) AS authors,
-                        coalesce(trim(regexp_replace(abstract, '\\s+', ' ', 'g')), '') AS abstract,
+                        coalesce(trim(regexp_replace(abstract, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), '') AS abstract,
                         CAST(try_strptime(versions[1].created, '%a, %d %b %Y %H:%M:%S %Z') AS DATE) AS date,
                         CASE WHEN regexp_matches(id, '^\\d{{4}}\\.\\d{{4,5}}$') THEN id
                              WHEN regexp_matches(id, '^[A-Za-z\\-]+(\\.[A-Z]{{2}})?/\\d{{7}}$') THEN lower(id)
                         END AS arxiv_id,
                         nullif(rtrim(regexp_extract(lower(doi), '(10\\.\\d{{4,9}}/\\S+)', 1), '.,;}}'), '') AS doi,
-                        nullif(trim(regexp_replace("journal-ref", '\\s+', ' ', 'g')), '') AS venue,
+                        nullif(trim(regexp_replace("journal-ref", '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), '') AS venue,
                         json_object(
                             'categories', string_split(trim(categories), ' '),
                             'primary_category', split_part(trim(categories), ' ', 1),
-                            'comment', nullif(trim(regexp_replace(comments, '\\s+', ' ', 'g')), ''),
+                            'comment', nullif(trim(regexp_replace(comments, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), ''),
                             'report_no', "report-no", 'license', license,
                             'updated', update_date, 'submitter', submitter,
                             'arxiv_version', len(versions)) AS extra,
                         {_fold("title")} AS tfold,
                         list_last(string_split(trim({_fold("authors_parsed[1][1]", " ")}), ' ')) AS fam
-                    FROM bulk_raw
-                    """
-                )
+                    FROM read_json(?, format = 'newline_delimited', columns = {columns},
+                                   ignore_errors = true, maximum_object_size = 16777216)
+                    """,
+                        [str(path)],
+                    )
+                except Exception as exc:  # DuckDB raises several kinds for unreadable input
+                    raise ReadError(
+                        str(path), "line 1", f"not JSON lines: {str(exc).splitlines()[0]}"
+                    ) from None
+                cancel.check()
                 n_raw = int(cur.execute("SELECT count(*) FROM bulk").fetchone()[0])  # type: ignore[index]
                 n_untitled = int(
                     cur.execute(
@@ -230,7 +222,7 @@ class BulkMixin:
                 hit_ids = cur.execute(
                     "SELECT DISTINCT pid FROM bulk_hit ORDER BY pid"
                 ).fetchnumpy()["pid"]
-                for t in ("bulk_raw", "bulk", "bulk_keys", "bulk_hit", "bulk_rep", "bulk_new"):
+                for t in ("bulk", "bulk_keys", "bulk_hit", "bulk_rep", "bulk_new"):
                     cur.execute(f"DROP TABLE IF EXISTS {t}")
                 self._bump_generation(cur)
                 cancel.check()
