@@ -205,3 +205,16 @@ def test_float_mode_puts_matches_on_top(lib: Store) -> None:
     assert len(ids) == lib.paper_count() and n == len(lib.search_ids("contrastive ")[0])
     assert set(ids[:n]) == set(lib.search_ids("contrastive ")[0])
     assert len(set(ids)) == len(ids)
+
+
+def test_filter_results_follow_every_write(lib: Store) -> None:
+    pid = one(lib, "2210.02747")
+    assert len(lib.search_ids("status:read")[0]) == 0
+    lib.set_status([pid], "read")
+    assert list(lib.search_ids("status:read")[0]) == [pid]
+    lib.add_tag([pid], "done")
+    assert list(lib.search_ids("status:read tag:done")[0]) == [pid]
+    lib.remove_tag([pid], "done")
+    assert len(lib.search_ids("status:read tag:done")[0]) == 0
+    lib.set_status([pid], "unread")
+    assert len(lib.search_ids("status:read")[0]) == 0

@@ -25,6 +25,23 @@ from paperscope.library.store.papers import PapersMixin
 from paperscope.library.store.searching import SearchMixin
 
 
+class VersionedLock:
+    """The store's write lock; every time a writer lets go, ``version`` goes up, so
+    caches of query results (search filters) know the library may have changed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.version = 0
+
+    def __enter__(self) -> VersionedLock:
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.version += 1
+        self._lock.release()
+
+
 class LibraryError(Exception):
     """A library file could not be used; the message is meant for the user."""
 
@@ -90,7 +107,7 @@ class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin):
         except duckdb.Error as exc:
             raise LibraryError(f"The library {path} is not a PaperScope library: {exc}") from None
         self._local = threading.local()
-        self._write_lock = threading.RLock()
+        self._write_lock = VersionedLock()
         self._closed = False
         if not read_only:
             self._migrate()

@@ -24,6 +24,28 @@ _ORDER_COLUMNS = (
     "rating", "added_at", "modified_at", "kind", "citation_key",
 )  # fmt: skip
 _MAX_SMART_DEPTH = 3
+SCORE_LIMIT = 10_000  # BM25 is computed for at most this many matches per query
+
+
+def _mask(ids: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[ids] = True
+    return mask
+
+
+def _keep(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``ids`` (sorted) that are in ``allowed`` (any order), via a boolean mask."""
+    if len(ids) == 0 or len(allowed) == 0:
+        return ids[:0]
+    size = int(max(ids[-1], allowed.max())) + 1
+    return ids[_mask(allowed, size)[ids]]
+
+
+def _drop(ids: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    if len(ids) == 0 or len(gone) == 0:
+        return ids
+    size = int(max(ids[-1], gone.max())) + 1
+    return ids[~_mask(gone, size)[ids]]
 
 
 class SearchMixin:
@@ -141,46 +163,52 @@ class SearchMixin:
     def run_plan(
         self, plan: Plan, sort: str = "score", descending: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Run a parsed query; see :meth:`search_ids`.
+
+        The plan: matching ids come from the FTS5 index unscored (cheap), negated terms
+        and filters are applied as boolean masks over the id space (filters run in
+        DuckDB), and BM25 scores are computed only where they matter: for every match
+        when the words match up to ``SCORE_LIMIT`` papers (before filters), else for
+        the newest ``SCORE_LIMIT`` matches (the older ones follow, newest first: the user is still
+        typing a word that matches a large part of the library)."""
         if sort != "score" and sort not in _ORDER_COLUMNS:
             raise ValueError(f"cannot sort by {sort!r}")
-        ids: np.ndarray | None = None
-        scores: np.ndarray | None = None
-        if plan.terms:
-            self.ensure_text_index()
-            index = self._open_index()
-            pos, neg = index.plan_expression(plan)
-            if pos is not None:
-                ids, scores = index.match(pos)
-                order = np.argsort(ids, kind="stable")
-                ids, scores = ids[order], scores[order]
-            if neg is not None:
-                gone, _ = index.match(neg, ranked=False)
-                if ids is None:
-                    ids = self.all_ids()
-                    scores = np.zeros(len(ids), dtype=np.float64)
-                keep = ~np.isin(ids, gone, assume_unique=True)
-                ids, scores = ids[keep], scores[keep]  # type: ignore[index]
-        if plan.filters:
-            fids = self.filter_ids(plan.filters)
-            if ids is None:
-                ids, scores = fids, np.zeros(len(fids), dtype=np.float64)
-            else:
-                keep = np.isin(ids, fids, assume_unique=True)
-                ids, scores = ids[keep], scores[keep]  # type: ignore[index]
-        if ids is None:
+        if plan.empty:
             all_ids = self.order_ids(
                 None, "id" if sort == "score" else sort, descending if sort != "score" else False
             )
             return all_ids, np.zeros(len(all_ids), dtype=np.float64)
-        assert scores is not None
+        index: TextIndex | None = None
+        pos: str | None = None
+        if plan.terms:
+            self.ensure_text_index()
+            index = self._open_index()
+            pos, neg = index.plan_expression(plan)
+            ids = index.match_ids(pos) if pos is not None else self.all_ids()
+            matched = len(ids)
+            # scoring costs per matching paper: score the newest SCORE_LIMIT matches
+            lo = int(ids[-SCORE_LIMIT]) if matched > SCORE_LIMIT else None
+            if neg is not None:
+                ids = _drop(ids, index.match_ids(neg))
+        else:
+            ids = self.all_ids()
+        if plan.filters:
+            ids = _keep(ids, self.filter_ids(plan.filters))
+        scores = np.zeros(len(ids), dtype=np.float64)
+        if index is not None and pos is not None and len(ids):
+            sids, sscores = index.scores(pos, lo)
+            where = np.searchsorted(sids, ids)
+            where[where >= len(sids)] = 0
+            hit = sids[where] == ids if len(sids) else np.zeros(len(ids), dtype=bool)
+            scores[hit] = sscores[where[hit]]
         if sort == "score":
             if not plan.positive_terms:
                 return ids, scores  # id order
-            order = np.lexsort((ids, -scores if descending else scores))
+            # best first; equal scores (and the unscored tail) newest first
+            order = np.lexsort((-ids, -scores if descending else scores))
             return ids[order], scores[order]
         ordered = self.order_ids(ids, sort, descending)
-        pos_of = np.searchsorted(ids, ordered)
-        return ordered, scores[pos_of]
+        return ordered, scores[np.searchsorted(ids, ordered)]
 
     def float_ids(
         self, query: str, sort: str = "score", descending: bool = True
@@ -225,7 +253,21 @@ class SearchMixin:
 
     # -- filters -------------------------------------------------------------------------
     def filter_ids(self, filters: Sequence[Filter]) -> np.ndarray:
-        """Sorted ids of the papers passing every filter."""
+        """Sorted ids of the papers passing every filter. The last few results are
+        kept until the next write (typing changes the words, rarely the filters)."""
+        key = (tuple(filters), self._write_lock.version, self.text_generation())
+        cache = self.__dict__.setdefault("_filter_cache", {})
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        ids = self._filter_ids(filters)
+        ids.setflags(write=False)
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = ids
+        return ids
+
+    def _filter_ids(self, filters: Sequence[Filter]) -> np.ndarray:
         where: list[str] = []
         params: list[Any] = []
         extra_sets: list[tuple[np.ndarray, bool]] = []

@@ -174,24 +174,37 @@ class TextIndex:
                 raise
 
     # -- reading ---------------------------------------------------------------------
-    def match(self, expression: str, ranked: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and BM25 scores (higher is better) of the documents matching an FTS5
-        expression; ``ranked=False`` skips scoring (scores are all zero)."""
+    def match_ids(self, expression: str) -> np.ndarray:
+        """Sorted ids of the documents matching an FTS5 expression, unscored (fast:
+        one string from SQLite, parsed by numpy)."""
         with self._lock:
-            if ranked:
-                w = ", ".join(str(x) for x in WEIGHTS)
-                cur = self._con.execute(
-                    f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ?", [expression]
-                )
-            else:
-                cur = self._con.execute(
-                    "SELECT rowid, 0.0 FROM docs WHERE docs MATCH ?", [expression]
-                )
-            rows = cur.fetchall()
+            row = self._con.execute(
+                "SELECT group_concat(rowid) FROM docs WHERE docs MATCH ?", [expression]
+            ).fetchone()
+        if not row or not row[0]:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.array(row[0].split(","), dtype=np.int64))
+
+    def scores(self, expression: str, min_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores (higher is better) of the matching documents with id >=
+        ``min_id`` (all when ``None``), ids sorted."""
+        w = ", ".join(str(x) for x in WEIGHTS)
+        sql = f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ?"
+        params: list[Any] = [expression]
+        if min_id is not None:
+            sql += " AND rowid >= ?"
+            params.append(int(min_id))
+        with self._lock:
+            rows = self._con.execute(sql, params).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         arr = np.array(rows, dtype=np.float64)
-        return arr[:, 0].astype(np.int64), arr[:, 1]
+        order = np.argsort(arr[:, 0], kind="stable")
+        return arr[order, 0].astype(np.int64), arr[order, 1]
+
+    def match(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (sorted) and BM25 scores of every matching document."""
+        return self.scores(expression)
 
     def plan_expression(self, plan: Plan) -> tuple[str | None, str | None]:
         """(positive expression, negative expression) for a plan's text terms."""
