@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PAPERS
 
+from conftest import PAPERS
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.library.dedup import paper_keys
@@ -25,7 +25,10 @@ def reader_papers():  # type: ignore[no-untyped-def]
 def test_bulk_import_matches_the_reader_field_by_field_and_key_by_key(store: Store) -> None:
     summary = store.import_arxiv_snapshot(SNAPSHOT)
     assert (summary.added, summary.merged, summary.skipped) == (200, 0, 0)
-    stored = {p.arxiv_id: (pid, p) for pid, p in zip(store.all_ids(), store.papers(store.all_ids()), strict=True)}
+    stored = {
+        p.arxiv_id: (pid, p)
+        for pid, p in zip(store.all_ids(), store.papers(store.all_ids()), strict=True)
+    }
     for ref in reader_papers():
         pid, got = stored[ref.arxiv_id]
         assert got.authors == ref.authors
@@ -35,7 +38,12 @@ def test_bulk_import_matches_the_reader_field_by_field_and_key_by_key(store: Sto
         assert got.extra["categories"] == ref.extra["categories"]
         if not set("\\{}~") & set(got.title):  # the bulk path keeps TeX in titles as written
             assert got.title == ref.title
-        keys = {r[0] for r in store.execute("SELECT key FROM paper_keys WHERE paper_id = ?", [int(pid)]).fetchall()}
+        keys = {
+            r[0]
+            for r in store.execute(
+                "SELECT key FROM paper_keys WHERE paper_id = ?", [int(pid)]
+            ).fetchall()
+        }
         assert keys == set(paper_keys(ref)), ref.arxiv_id
     assert sum(1 for _, p in stored.values() if "\\" in p.title) == 5
 
@@ -59,7 +67,10 @@ def test_broken_lines_are_reported_and_the_rest_imported(store: Store, tmp_path:
     path.write_text("\n".join(lines) + "\n")
     summary = store.import_arxiv_snapshot(path)
     assert summary.added == 8
-    assert [(i.location, i.severity) for i in summary.issues] == [("line 3", "skipped"), ("line 8", "skipped")]
+    assert [(i.location, i.severity) for i in summary.issues] == [
+        ("line 3", "skipped"),
+        ("line 8", "skipped"),
+    ]
     assert summary.skipped == 2
 
 
@@ -73,7 +84,9 @@ def test_unreadable_file_changes_nothing(store: Store, tmp_path: Path) -> None:
     assert store.paper_count() == before
 
 
-def test_import_workflow_takes_the_bulk_path_for_big_files(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_workflow_takes_the_bulk_path_for_big_files(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reader = registry.get("arxiv-kaggle-snapshot")
     calls: list[Path] = []
     real = Store.import_arxiv_snapshot

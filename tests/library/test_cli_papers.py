@@ -7,12 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PAPERS, TEST_DATA
 
+from conftest import PAPERS, TEST_DATA
 from paperscope.cli import main
 
 
-def test_import_summary_line_and_skipped_records_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_summary_line_and_skipped_records_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lib = str(tmp_path / "lib.duckdb")
     assert main(["--library", lib, "import", str(PAPERS / "memlab.bib")]) == 0
     out, err = capsys.readouterr()
@@ -24,7 +26,9 @@ def test_import_summary_line_and_skipped_records_on_stderr(tmp_path: Path, capsy
     assert f"skipped: {PAPERS / 'memlab.bib'}:line 10222: broken entry" in skipped[0]
 
 
-def test_import_of_nothing_readable_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_of_nothing_readable_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     junk = tmp_path / "junk.bib"
     junk.write_text("@comment{no entries}\n")
     lib = str(tmp_path / "lib.duckdb")
@@ -47,7 +51,18 @@ def test_search_json_lines_best_first(tmp_path: Path, capsys: pytest.CaptureFixt
     assert rows[0]["authors"][0] == "Zesen Cheng" and rows[0]["year"] == 2024
     assert {"id", "title", "authors", "year", "score"} <= set(rows[0])
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
-    assert main(["--library", lib, "search", 'author:lipman title:"flow matching" year:>=2022', "--json"]) == 0
+    assert (
+        main(
+            [
+                "--library",
+                lib,
+                "search",
+                'author:lipman title:"flow matching" year:>=2022',
+                "--json",
+            ]
+        )
+        == 0
+    )
     (row,) = [json.loads(line) for line in capsys.readouterr()[0].splitlines()]
     assert row["title"] == "Flow Matching for Generative Modeling"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import PAPERS, TEST_DATA
-
 from paperscope.core.records import Paper
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.library.dedup import (
@@ -33,12 +32,21 @@ def test_arxiv_ids_and_dois_normalise() -> None:
 
 
 def test_keys_meet_across_versions_dois_and_the_hf_id() -> None:
-    v1 = Paper("Flow Matching for Generative Modeling", ("Yaron Lipman",), year=2022, arxiv_id="2210.02747v1")
-    hf = Paper("Flow matching for generative modeling", ("Y. Lipman",), year=2022, hf_id="2210.02747")
+    v1 = Paper(
+        "Flow Matching for Generative Modeling",
+        ("Yaron Lipman",),
+        year=2022,
+        arxiv_id="2210.02747v1",
+    )
+    hf = Paper(
+        "Flow matching for generative modeling", ("Y. Lipman",), year=2022, hf_id="2210.02747"
+    )
     csl = Paper("Flow Matching", year=2022, doi="10.48550/arXiv.2210.02747")
     assert "arxiv:2210.02747" in paper_keys(v1)
     assert "arxiv:2210.02747" in paper_keys(hf)
-    assert paper_keys(csl)[0] == "arxiv:2210.02747" and not any(k.startswith("doi:") for k in paper_keys(csl))
+    assert paper_keys(csl)[0] == "arxiv:2210.02747" and not any(
+        k.startswith("doi:") for k in paper_keys(csl)
+    )
     # a preprint also carries next year's title key, so the published version meets it
     assert "title:flowmatchingforgenerativemodeling|lipman|2023" in paper_keys(v1)
     assert paper_keys(Paper("Introduction", ("A B",))) == []
@@ -84,7 +92,10 @@ def test_cdl_then_memlab_does_not_double_the_overlap(tmp_path: Path) -> None:
     # independent check: entries with the same citation key and title in both files
     # are one paper, found under cdl's citation key
     reader = registry.get("bibtex")
-    cdl_papers = {p.citation_key: p for p in reader.read(PAPERS / "cdl.bib", no_progress, CancelToken()).papers}
+    cdl_papers = {
+        p.citation_key: p
+        for p in reader.read(PAPERS / "cdl.bib", no_progress, CancelToken()).papers
+    }
     mem_papers = reader.read(PAPERS / "memlab.bib", no_progress, CancelToken()).papers
     shared = [
         (cdl_papers[m.citation_key], m)

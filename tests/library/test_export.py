@@ -7,8 +7,8 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import PAPERS, TEST_DATA
 
+from conftest import PAPERS, TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.library import export
 from paperscope.library.store import Store
@@ -47,7 +47,9 @@ def lib(tmp_path: Path) -> Store:
 
 
 @pytest.mark.parametrize("fmt", ["bibtex", "csljson", "ris"])
-def test_round_trip_into_a_new_library_gives_the_same_papers(lib: Store, tmp_path: Path, fmt: str) -> None:
+def test_round_trip_into_a_new_library_gives_the_same_papers(
+    lib: Store, tmp_path: Path, fmt: str
+) -> None:
     out = tmp_path / f"all{export.EXTENSIONS[fmt]}"
     assert export_papers(lib, fmt, out) == 287
     with Store(tmp_path / "new.duckdb") as fresh:
@@ -76,7 +78,9 @@ def test_bibtex_keys_are_stable_across_exports(lib: Store, tmp_path: Path) -> No
 
 def test_tricky_text_in_each_format() -> None:
     bib = export.to_bibtex([TRICKY])
-    assert "title = {{50\\% of <b>bold</b> claims \\& a $\\mathcal{O}(n_1)$ bound \\{really\\}" in bib
+    assert (
+        "title = {{50\\% of <b>bold</b> claims \\& a $\\mathcal{O}(n_1)$ bound \\{really\\}" in bib
+    )
     assert "author = {Jörg Müller and Ada Lovelace and {Juan Carlos de la Cruz Pérez}}" in bib
     (item,) = export.to_csl_items([TRICKY])
     assert item["issued"] == {"date-parts": [[2021, 3, 4]]}
@@ -86,7 +90,7 @@ def test_tricky_text_in_each_format() -> None:
 
 
 def test_csv_has_user_columns_and_no_formulas(lib: Store, tmp_path: Path) -> None:
-    evil = lib.add_papers([Paper("=HYPERLINK(\"http://x\")", ("@mallory",), year=2020)]).paper_ids[0]
+    evil = lib.add_papers([Paper('=HYPERLINK("http://x")', ("@mallory",), year=2020)]).paper_ids[0]
     lib.add_tag([evil], "suspicious")
     lib.set_rating([evil], 1)
     out = tmp_path / "sel.csv"
@@ -94,7 +98,7 @@ def test_csv_has_user_columns_and_no_formulas(lib: Store, tmp_path: Path) -> Non
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert len(rows) == 1
     row = rows[0]
-    assert row["title"] == "'=HYPERLINK(\"http://x\")" and row["authors"] == "'@mallory"
+    assert row["title"] == '\'=HYPERLINK("http://x")' and row["authors"] == "'@mallory"
     assert (row["tags"], row["rating"], row["status"]) == ("suspicious", "1", "unread")
     assert tuple(rows[0].keys()) == export.CSV_COLUMNS
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import PAPERS
-
 from paperscope.core.records import Paper
 from paperscope.library.dedup import normalised_title
 from paperscope.library.store import Store
@@ -12,7 +11,9 @@ from paperscope.workflows.papers import import_paths
 
 def snapshot(store: Store) -> list[tuple[object, ...]]:
     return [
-        *store.execute("SELECT * EXCLUDE (added_at, modified_at) FROM papers ORDER BY id").fetchall(),
+        *store.execute(
+            "SELECT * EXCLUDE (added_at, modified_at) FROM papers ORDER BY id"
+        ).fetchall(),
         *store.execute("SELECT * FROM paper_keys ORDER BY ALL").fetchall(),
         *store.execute("SELECT * FROM paper_tags ORDER BY ALL").fetchall(),
         *store.execute("SELECT * FROM collection_papers ORDER BY ALL").fetchall(),
@@ -35,7 +36,9 @@ def test_candidates_after_the_two_bibliographies(store: Store) -> None:
     reasons = {c.reason for c in candidates}
     assert "same title, different year" in reasons
     a, b = store.papers([candidates[0].a, candidates[0].b])
-    assert a.title.lower().rstrip(".") == b.title.lower().rstrip(".") or a.title[:20] == b.title[:20]
+    assert (
+        a.title.lower().rstrip(".") == b.title.lower().rstrip(".") or a.title[:20] == b.title[:20]
+    )
     store.mark_not_duplicates(candidates[0].b, candidates[0].a)
     assert len(store.merge_candidates()) == 42
 

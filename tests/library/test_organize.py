@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TEST_DATA
 
+from conftest import TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
@@ -19,7 +19,9 @@ def lib(store: Store) -> Store:
 
 def test_migration_0010_applied(store: Store) -> None:
     assert store.schema_version() >= 10
-    tables = {r[0] for r in store.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0] for r in store.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     assert {"merge_log", "merge_papers", "not_duplicates", "library_state"} <= tables
 
 
@@ -28,7 +30,11 @@ def test_coloured_tags_in_number_key_order(lib: Store) -> None:
     read_id = lib.create_tag("to-read", "#ff0000")
     lib.create_tag("flows")
     lib.create_tag("classics")
-    assert [(t.name, t.position) for t in lib.tags()] == [("to-read", 0), ("flows", 1), ("classics", 2)]
+    assert [(t.name, t.position) for t in lib.tags()] == [
+        ("to-read", 0),
+        ("flows", 1),
+        ("classics", 2),
+    ]
     assert lib.tags()[0].color == "#ff0000" and lib.tags()[1].color.startswith("#")
     assert lib.tag_id("TO-READ") == read_id  # names are case-insensitive
     # number key 1 toggles "to-read" on both, then off again

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PAPERS, TEST_DATA
 
+from conftest import PAPERS, TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.library.search import Filter, Term, parse
 from paperscope.library.store import Store
@@ -44,7 +44,10 @@ def one(store: Store, arxiv_id: str) -> int:
 
 # -- the language --------------------------------------------------------------------
 def test_parse_the_issue_example() -> None:
-    plan = parse('author:smith title:"flow matching" year:>=2023 tag:to-read status:unread org:tencent -survey ')
+    plan = parse(
+        'author:smith title:"flow matching" year:>=2023 tag:to-read status:unread '
+        "org:tencent -survey "
+    )
     assert plan.terms == [
         Term("smith", "authors"),
         Term("flow matching", "title", phrase=True),
@@ -146,7 +149,9 @@ def test_correct_after_import_edit_merge_and_undo(lib: Store, tmp_path: Path) ->
     assert len(after) == 1
     pid = int(after[0])
     lib.update_paper(pid, title="Prompt photon pairs at the Tevatron")
-    assert len(lib.search_ids("diphoton ")[0]) == 0 or pid not in lib.search_ids("title:diphoton ")[0]
+    assert (
+        len(lib.search_ids("diphoton ")[0]) == 0 or pid not in lib.search_ids("title:diphoton ")[0]
+    )
     assert list(lib.search_ids("title:tevatron ")[0]) == [pid]
     other = int(lib.search_ids('"Attention Is All You Need" ')[0][0])
     mid = lib.merge(pid, [other])

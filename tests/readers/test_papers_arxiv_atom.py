@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TEST_DATA
 
+from conftest import TEST_DATA
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PAPERS
 
+from conftest import PAPERS
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
@@ -37,9 +37,7 @@ def test_cdl_reads_every_entry_fast_with_accents_decoded() -> None:
     assert rame.extra["pages"] == "244--256"
     assert by_key["BoniEtal22"].authors[-1] == "A Méot"
     # no TeX accent command survives outside math
-    outside_math = [
-        re.sub(r"\$[^$]*\$", "", p.title) + " ".join(p.authors) for p in result.papers
-    ]
+    outside_math = [re.sub(r"\$[^$]*\$", "", p.title) + " ".join(p.authors) for p in result.papers]
     assert not [t for t in outside_math if re.search(r"\\['`^\"~=.uvHc]", t)]
     assert not [t for t in outside_math if "{" in t or "}" in t]
 
@@ -81,8 +79,9 @@ def test_concatenation_accents_and_name_forms(tmp_path: Path) -> None:
         "  eprint = {2006.11239v2}, archivePrefix = {arXiv},\n"
         "  doi = {https://doi.org/10.5555/3495724.3496298}\n"
         "}\n"
-        "@article{sch,\n  title = {Schr\\\"{o}dinger's {\\'E}cole \\& {Fran\\c{c}ois} --- $\\alpha$-nets},\n"
-        "  author = {M{\\\"u}ller, J{\\\"o}rg},\n  year = {2019}\n}\n",
+        "@article{sch,\n"
+        "  title = {Schr\\\"{o}dinger's {\\'E}cole \\& {Fran\\c{c}ois} --- $\\alpha$-nets},\n"
+        '  author = {M{\\"u}ller, J{\\"o}rg},\n  year = {2019}\n}\n',
         encoding="utf-8",
     )
     ho, sch = read(path).papers

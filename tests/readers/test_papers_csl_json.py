@@ -6,7 +6,6 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import PAPERS
-
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 

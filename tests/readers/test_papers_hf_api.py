@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PAPERS
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
-from conftest import PAPERS
 
 HF_API = PAPERS / "hf-api" / "daily_papers.json"
 
@@ -50,7 +50,9 @@ def test_reads_all_29_papers_with_ids_upvotes_and_clean_titles() -> None:
     )
 
 
-def test_line_wrapped_paper_title_is_cleaned_when_the_entry_title_is_missing(tmp_path: Path) -> None:
+def test_line_wrapped_paper_title_is_cleaned_when_the_entry_title_is_missing(
+    tmp_path: Path,
+) -> None:
     entries = json.loads(HF_API.read_text())
     entry = entries[0]
     del entry["title"]

@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import PAPERS, TEST_DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import PAPERS, TEST_DATA
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
@@ -74,6 +74,8 @@ def test_arbitrary_bytes(reader_name: str, filename: str, sample: Path, data: by
 @pytest.mark.parametrize(("reader_name", "filename", "sample"), CASES, ids=[c[0] for c in CASES])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_mutated_real_files(reader_name: str, filename: str, sample: Path, data: st.DataObject) -> None:
+def test_mutated_real_files(
+    reader_name: str, filename: str, sample: Path, data: st.DataObject
+) -> None:
     raw = sample.read_bytes()[:60000]
     check(reader_name, filename, data.draw(mutated(raw)))

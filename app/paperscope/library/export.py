@@ -44,7 +44,8 @@ _STOP = {
 _BIBTEX_TYPES = {
     "article": "article", "article-journal": "article", "article-magazine": "article",
     "article-newspaper": "article", "journal-article": "article",
-    "inproceedings": "inproceedings", "paper-conference": "inproceedings", "conference": "inproceedings",
+    "inproceedings": "inproceedings", "paper-conference": "inproceedings", "conference":
+        "inproceedings",
     "proceedings-article": "inproceedings",
     "book": "book", "incollection": "incollection", "chapter": "incollection", "inbook": "inbook",
     "phdthesis": "phdthesis", "thesis": "phdthesis", "mastersthesis": "mastersthesis",
@@ -66,6 +67,10 @@ _RIS_TYPES = {
     "article": "JOUR", "inproceedings": "CONF", "book": "BOOK", "incollection": "CHAP",
     "inbook": "CHAP", "phdthesis": "THES", "mastersthesis": "THES", "techreport": "RPRT",
     "unpublished": "UNPB", "misc": "GEN", "preprint": "GEN",
+}  # fmt: skip
+_VENUE_FIELD = {
+    "article": "journal", "inproceedings": "booktitle", "incollection": "booktitle",
+    "phdthesis": "school", "mastersthesis": "school", "techreport": "institution",
 }  # fmt: skip
 _MATH = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
 _TEX_ESCAPES = {
@@ -140,9 +145,7 @@ def to_bibtex(papers: Iterable[Paper]) -> str:
             fields.append(("date", p.date))
         kind = bibtex_type(p)
         if p.venue:
-            field = {"article": "journal", "inproceedings": "booktitle", "incollection": "booktitle",
-                     "phdthesis": "school", "mastersthesis": "school",
-                     "techreport": "institution"}.get(kind, "howpublished")  # fmt: skip
+            field = _VENUE_FIELD.get(kind, "howpublished")
             fields.append((field, _escape_tex(p.venue)))
         if p.doi:
             fields.append(("doi", p.doi))

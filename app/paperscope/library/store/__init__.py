@@ -150,7 +150,8 @@ class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin):
         cur = self.cursor()
         cur.execute(
             "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+            " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT "
+            "current_timestamp)"
         )
         done = {int(r[0]) for r in cur.execute("SELECT version FROM schema_version").fetchall()}
         for version, name, sql in _migrations():

@@ -81,26 +81,34 @@ class BulkMixin:
                         f"""
                     CREATE OR REPLACE TEMP TABLE bulk AS
                     SELECT row_number() OVER () AS rn,
-                        trim(regexp_replace(title, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')) AS title,
+                        trim(regexp_replace(title, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')) AS
+                            title,
                         coalesce(list_filter(list_transform(authors_parsed,
                             a -> trim(concat_ws(' ', trim(a[2]), trim(a[1]), trim(a[3])))),
                             a -> a <> ''), []) AS authors,
-                        coalesce(trim(regexp_replace(abstract, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), '') AS abstract,
-                        CAST(try_strptime(versions[1].created, '%a, %d %b %Y %H:%M:%S %Z') AS DATE) AS date,
+                        coalesce(trim(regexp_replace(abstract, '\\s*[\\n\\r\\t]\\s*|\\s\\s+',
+                            ' ', 'g')), '') AS abstract,
+                        CAST(try_strptime(versions[1].created, '%a, %d %b %Y %H:%M:%S %Z') AS
+                            DATE) AS date,
                         CASE WHEN regexp_matches(id, '^\\d{{4}}\\.\\d{{4,5}}$') THEN id
-                             WHEN regexp_matches(id, '^[A-Za-z\\-]+(\\.[A-Z]{{2}})?/\\d{{7}}$') THEN lower(id)
+                             WHEN regexp_matches(id, '^[A-Za-z\\-]+(\\.[A-Z]{{2}})?/\\d{{7}}$')
+                                 THEN lower(id)
                         END AS arxiv_id,
-                        nullif(rtrim(regexp_extract(lower(doi), '(10\\.\\d{{4,9}}/\\S+)', 1), '.,;}}'), '') AS doi,
-                        nullif(trim(regexp_replace("journal-ref", '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), '') AS venue,
+                        nullif(rtrim(regexp_extract(lower(doi), '(10\\.\\d{{4,9}}/\\S+)', 1),
+                            '.,;}}'), '') AS doi,
+                        nullif(trim(regexp_replace("journal-ref",
+                            '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), '') AS venue,
                         json_object(
                             'categories', string_split(trim(categories), ' '),
                             'primary_category', split_part(trim(categories), ' ', 1),
-                            'comment', nullif(trim(regexp_replace(comments, '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), ''),
+                            'comment', nullif(trim(regexp_replace(comments,
+                                '\\s*[\\n\\r\\t]\\s*|\\s\\s+', ' ', 'g')), ''),
                             'report_no', "report-no", 'license', license,
                             'updated', update_date, 'submitter', submitter,
                             'arxiv_version', len(versions)) AS extra,
                         {_fold("title")} AS tfold,
-                        list_last(string_split(trim({_fold("authors_parsed[1][1]", " ")}), ' ')) AS fam
+                        list_last(string_split(trim({_fold("authors_parsed[1][1]", " ")}),
+                            ' ')) AS fam
                     FROM read_json(?, format = 'newline_delimited', columns = {columns},
                                    ignore_errors = true, maximum_object_size = 16777216)
                     """,
@@ -133,12 +141,15 @@ class BulkMixin:
                             'arxiv:' || arxiv_id,
                             CASE WHEN doi NOT LIKE '10.48550/arxiv.%' THEN 'doi:' || doi END,
                             CASE WHEN (length(tfold) >= 8 AND NOT list_contains(?, tfold))
-                                      OR (tfold <> '' AND coalesce(fam, '') <> '' AND date IS NOT NULL)
-                                 THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' || coalesce(CAST(year(date) AS VARCHAR), '') END,
+                                      OR (tfold <> '' AND coalesce(fam, '') <> '' AND date IS
+                                          NOT NULL)
+                                 THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' ||
+                                     coalesce(CAST(year(date) AS VARCHAR), '') END,
                             CASE WHEN ((length(tfold) >= 8 AND NOT list_contains(?, tfold))
                                        OR (tfold <> '' AND coalesce(fam, '') <> ''))
                                       AND date IS NOT NULL AND arxiv_id IS NOT NULL
-                                 THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' || CAST(year(date) + 1 AS VARCHAR) END
+                                 THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' ||
+                                     CAST(year(date) + 1 AS VARCHAR) END
                         ]) AS key FROM bulk
                     ) WHERE key IS NOT NULL
                     """,
@@ -148,7 +159,8 @@ class BulkMixin:
                 cur.execute(
                     """
                     CREATE OR REPLACE TEMP TABLE bulk_hit AS
-                    SELECT b.rn, min(k.paper_id) AS pid FROM bulk_keys b JOIN paper_keys k ON k.key = b.key
+                    SELECT b.rn, min(k.paper_id) AS pid FROM bulk_keys b JOIN paper_keys k ON
+                        k.key = b.key
                     GROUP BY b.rn
                     """
                 )
@@ -157,9 +169,11 @@ class BulkMixin:
                 cur.execute(
                     """
                     CREATE OR REPLACE TEMP TABLE bulk_rep AS
-                    WITH fresh AS (SELECT * FROM bulk_keys WHERE rn NOT IN (SELECT rn FROM bulk_hit)),
+                    WITH fresh AS (SELECT * FROM bulk_keys WHERE rn NOT IN (SELECT rn FROM
+                        bulk_hit)),
                          first_of AS (SELECT key, min(rn) AS rep FROM fresh GROUP BY key)
-                    SELECT f.rn, min(o.rep) AS rep FROM fresh f JOIN first_of o USING (key) GROUP BY f.rn
+                    SELECT f.rn, min(o.rep) AS rep FROM fresh f JOIN first_of o USING (key)
+                        GROUP BY f.rn
                     """
                 )
                 cancel.check()
@@ -174,10 +188,13 @@ class BulkMixin:
                 )
                 cur.execute(
                     """
-                    INSERT INTO papers (id, title, authors, abstract, year, date, arxiv_id, doi, url,
+                    INSERT INTO papers (id, title, authors, abstract, year, date, arxiv_id,
+                        doi, url,
                                         venue, kind, extra, source)
-                    SELECT n.id, b.title, b.authors, b.abstract, year(b.date), b.date, b.arxiv_id, b.doi,
-                           CASE WHEN b.arxiv_id IS NOT NULL THEN 'https://arxiv.org/abs/' || b.arxiv_id END,
+                    SELECT n.id, b.title, b.authors, b.abstract, year(b.date), b.date,
+                        b.arxiv_id, b.doi,
+                           CASE WHEN b.arxiv_id IS NOT NULL THEN 'https://arxiv.org/abs/' ||
+                               b.arxiv_id END,
                            b.venue, 'preprint', b.extra, ?
                     FROM bulk b JOIN bulk_new n USING (rn)
                     """,
@@ -210,8 +227,10 @@ class BulkMixin:
                         venue = coalesce(p.venue, b.venue),
                         authors = CASE WHEN len(p.authors) = 0 THEN b.authors ELSE p.authors END,
                         modified_at = current_timestamp
-                    FROM (SELECT h.pid, first(b.abstract) AS abstract, first(b.arxiv_id) AS arxiv_id,
-                                 first(b.doi) AS doi, first(b.date) AS date, first(b.venue) AS venue,
+                    FROM (SELECT h.pid, first(b.abstract) AS abstract, first(b.arxiv_id) AS
+                        arxiv_id,
+                                 first(b.doi) AS doi, first(b.date) AS date, first(b.venue) AS
+                                     venue,
                                  first(b.authors) AS authors
                           FROM bulk_hit h JOIN bulk b USING (rn) GROUP BY h.pid) b
                     WHERE p.id = b.pid

@@ -30,6 +30,9 @@ _STATUS_RANK = {"unread": 0, "reading": 1, "read": 2}
 _FOLD = "regexp_replace(lower(strip_accents({x})), '[^a-z0-9]+', '', 'g')"
 
 
+_LAST_WORD = "list_last(string_split(trim(coalesce(authors[1], '')), ' '))"
+
+
 @dataclass(frozen=True, slots=True)
 class MergeCandidate:
     a: int
@@ -80,14 +83,16 @@ class MergeMixin:
                        -- family name: text before a comma, else the last word
                        CASE WHEN contains(coalesce(authors[1], ''), ',')
                             THEN {_FOLD.format(x="split_part(authors[1], ',', 1)")}
-                            ELSE {_FOLD.format(x="list_last(string_split(trim(coalesce(authors[1], '')), ' '))")}
+                            ELSE {_FOLD.format(x=_LAST_WORD)}
                        END AS fam
                 FROM papers
             ),
             same_title AS (
                 SELECT a.id AS a, b.id AS b,
-                       CASE WHEN a.year IS DISTINCT FROM b.year AND a.fam = b.fam THEN 'same title, different year'
-                            WHEN a.fam <> b.fam AND a.year IS NOT DISTINCT FROM b.year THEN 'same title, different first author'
+                       CASE WHEN a.year IS DISTINCT FROM b.year AND a.fam = b.fam THEN
+                           'same title, different year'
+                            WHEN a.fam <> b.fam AND a.year IS NOT DISTINCT FROM b.year THEN
+                                'same title, different first author'
                             ELSE 'same title' END AS reason
                 FROM t a JOIN t b ON a.t = b.t AND a.id < b.id
                 WHERE length(a.t) >= 8
@@ -198,15 +203,18 @@ class MergeMixin:
                     [mid, ids],
                 )
                 cur.execute(
-                    "INSERT INTO merge_keys SELECT ?, key, paper_id FROM paper_keys WHERE paper_id IN (SELECT unnest(?))",
+                    "INSERT INTO merge_keys SELECT ?, key, paper_id FROM paper_keys WHERE "
+                    "paper_id IN (SELECT unnest(?))",
                     [mid, ids],
                 )
                 cur.execute(
-                    "INSERT INTO merge_tags SELECT ?, paper_id, tag_id FROM paper_tags WHERE paper_id IN (SELECT unnest(?))",
+                    "INSERT INTO merge_tags SELECT ?, paper_id, tag_id FROM paper_tags WHERE "
+                    "paper_id IN (SELECT unnest(?))",
                     [mid, ids],
                 )
                 cur.execute(
-                    "INSERT INTO merge_collections SELECT ?, collection_id, paper_id FROM collection_papers "
+                    "INSERT INTO merge_collections SELECT ?, collection_id, paper_id FROM "
+                    "collection_papers "
                     "WHERE paper_id IN (SELECT unnest(?))",
                     [mid, ids],
                 )
@@ -238,7 +246,8 @@ class MergeMixin:
                 )
                 cur.execute("DELETE FROM paper_tags WHERE paper_id IN (SELECT unnest(?))", [others])
                 cur.execute(
-                    "INSERT INTO collection_papers SELECT DISTINCT collection_id, ? FROM collection_papers "
+                    "INSERT INTO collection_papers SELECT DISTINCT collection_id, ? FROM "
+                    "collection_papers "
                     "WHERE paper_id IN (SELECT unnest(?)) AND collection_id NOT IN "
                     "(SELECT collection_id FROM collection_papers WHERE paper_id = ?)",
                     [keep_id, others, keep_id],
@@ -293,19 +302,23 @@ class MergeMixin:
                     cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [ids])
                 cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [ids])
                 cur.execute(
-                    "INSERT INTO papers BY NAME SELECT * EXCLUDE (merge_id) FROM merge_papers WHERE merge_id = ?",
+                    "INSERT INTO papers BY NAME SELECT * EXCLUDE (merge_id) FROM merge_papers "
+                    "WHERE merge_id = ?",
                     [mid],
                 )
                 cur.execute(
-                    "INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE merge_id = ?",
+                    "INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE "
+                    "merge_id = ?",
                     [mid],
                 )
                 cur.execute(
-                    "INSERT INTO paper_tags SELECT paper_id, tag_id FROM merge_tags WHERE merge_id = ?",
+                    "INSERT INTO paper_tags SELECT paper_id, tag_id FROM merge_tags WHERE "
+                    "merge_id = ?",
                     [mid],
                 )
                 cur.execute(
-                    "INSERT INTO collection_papers SELECT collection_id, paper_id FROM merge_collections WHERE merge_id = ?",
+                    "INSERT INTO collection_papers SELECT collection_id, paper_id FROM "
+                    "merge_collections WHERE merge_id = ?",
                     [mid],
                 )
                 for table in ("merge_papers", "merge_keys", "merge_tags", "merge_collections"):

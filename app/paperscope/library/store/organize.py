@@ -163,7 +163,8 @@ class OrganizeMixin:
         gone = {"paper_id": _ids(paper_ids)}  # noqa: F841
         with self._write_lock:
             self.cursor().execute(
-                "DELETE FROM paper_tags WHERE tag_id = ? AND paper_id IN (SELECT paper_id FROM gone)",
+                "DELETE FROM paper_tags WHERE tag_id = ? AND paper_id IN (SELECT paper_id FROM "
+                "gone)",
                 [tid],
             )
 
@@ -178,7 +179,8 @@ class OrganizeMixin:
         row = (
             self.cursor()
             .execute(
-                "SELECT count(*) FROM paper_tags WHERE tag_id = ? AND paper_id IN (SELECT paper_id FROM have)",
+                "SELECT count(*) FROM paper_tags WHERE tag_id = ? AND paper_id IN (SELECT "
+                "paper_id FROM have)",
                 [tid],
             )
             .fetchone()
@@ -204,7 +206,8 @@ class OrganizeMixin:
         for pid, tid in (
             self.cursor()
             .execute(
-                "SELECT paper_id, tag_id FROM paper_tags WHERE paper_id IN (SELECT paper_id FROM want)"
+                "SELECT paper_id, tag_id FROM paper_tags WHERE paper_id IN (SELECT paper_id "
+                "FROM want)"
             )
             .fetchall()
         ):
@@ -263,7 +266,8 @@ class OrganizeMixin:
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(
-                    f"UPDATE papers SET {', '.join(sets)}, modified_at = current_timestamp WHERE id = ?",
+                    f"UPDATE papers SET {', '.join(sets)}, modified_at = current_timestamp "
+                    "WHERE id = ?",
                     [*params, paper_id],
                 )
                 paper = self.papers([paper_id])  # type: ignore[attr-defined]

@@ -184,7 +184,7 @@ class PapersMixin:
                 progress(0.7, f"Merging {len(updates)} papers")
                 self._fill_missing(cur, updates)
                 if extra_keys:
-                    key_rows = {
+                    key_rows = {  # noqa: F841  (scanned by DuckDB by name)
                         "key": np.array([k for k, _ in extra_keys], dtype=object),
                         "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
                     }
@@ -293,7 +293,8 @@ class PapersMixin:
         cur.execute(
             """
             UPDATE papers SET
-                authors = CASE WHEN f.authors = '' THEN [] ELSE string_split(f.authors, chr(31)) END,
+                authors = CASE WHEN f.authors = '' THEN [] ELSE string_split(f.authors,
+                    chr(31)) END,
                 abstract = f.abstract,
                 year = TRY_CAST(NULLIF(f.year, '') AS INTEGER),
                 date = TRY_CAST(NULLIF(f.date, '') AS DATE),
@@ -302,7 +303,8 @@ class PapersMixin:
                 doi = NULLIF(f.doi, ''), hf_id = NULLIF(f.hf_id, ''), url = NULLIF(f.url, ''),
                 venue = NULLIF(f.venue, ''), kind = NULLIF(f.kind, ''),
                 citation_key = NULLIF(f.citation_key, ''),
-                keywords = CASE WHEN f.keywords = '' THEN [] ELSE string_split(f.keywords, chr(31)) END,
+                keywords = CASE WHEN f.keywords = '' THEN [] ELSE string_split(f.keywords,
+                    chr(31)) END,
                 extra = json(NULLIF(f.extra, '')),
                 modified_at = current_timestamp
             FROM fill f WHERE papers.id = f.id
@@ -396,8 +398,13 @@ class PapersMixin:
         keys = paper_keys(paper)
         if not keys:
             return []
-        rows = self.cursor().execute(
-            "SELECT DISTINCT paper_id FROM paper_keys WHERE key IN (SELECT unnest(?)) ORDER BY 1",
-            [keys],
-        ).fetchall()
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT paper_id FROM paper_keys WHERE key IN (SELECT unnest(?)) "
+                "ORDER BY 1",
+                [keys],
+            )
+            .fetchall()
+        )
         return [int(r[0]) for r in rows]

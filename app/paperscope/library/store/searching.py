@@ -38,14 +38,16 @@ def _keep(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     if len(ids) == 0 or len(allowed) == 0:
         return ids[:0]
     size = int(max(ids[-1], allowed.max())) + 1
-    return ids[_mask(allowed, size)[ids]]
+    kept: np.ndarray = ids[_mask(allowed, size)[ids]]
+    return kept
 
 
 def _drop(ids: np.ndarray, gone: np.ndarray) -> np.ndarray:
     if len(ids) == 0 or len(gone) == 0:
         return ids
     size = int(max(ids[-1], gone.max())) + 1
-    return ids[~_mask(gone, size)[ids]]
+    kept: np.ndarray = ids[~_mask(gone, size)[ids]]
+    return kept
 
 
 class SearchMixin:
@@ -372,7 +374,8 @@ class SearchMixin:
         out["year"] = [
             (int(r[0]), int(r[1]))
             for r in cur.execute(
-                f"SELECT year, count(*) FROM {src} WHERE year IS NOT NULL GROUP BY year ORDER BY year DESC LIMIT ?",
+                f"SELECT year, count(*) FROM {src} WHERE year IS NOT NULL GROUP BY year ORDER "
+                "BY year DESC LIMIT ?",
                 [limit],
             ).fetchall()
         ]
@@ -394,7 +397,8 @@ class SearchMixin:
             (r[0], int(r[1]))
             for r in cur.execute(
                 f"SELECT t.name, count(*) FROM {src} p JOIN paper_tags pt ON pt.paper_id = p.id "
-                "JOIN tags t ON t.id = pt.tag_id GROUP BY t.name ORDER BY count(*) DESC, t.name LIMIT ?",
+                "JOIN tags t ON t.id = pt.tag_id GROUP BY t.name ORDER BY count(*) DESC, "
+                "t.name LIMIT ?",
                 [limit],
             ).fetchall()
         ]

@@ -233,7 +233,8 @@ def text_rows(cur: duckdb.DuckDBPyConnection, where: str = "", params: Sequence[
               batch: int = 20000) -> Iterable[list[tuple[int, str, str, str]]]:  # fmt: skip
     """Batches of (id, title, authors, abstract) from DuckDB for the index."""
     res = cur.execute(
-        f"SELECT id, title, array_to_string(authors, '; '), abstract FROM papers {where} ORDER BY id",
+        f"SELECT id, title, array_to_string(authors, '; '), abstract FROM papers {where} ORDER "
+        "BY id",
         list(params),
     )
     while True:

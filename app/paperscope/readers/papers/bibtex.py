@@ -32,7 +32,10 @@ from paperscope.readers.papers._common import (
 )
 from paperscope.readers.papers._tex import decode
 
-_HASH = re.compile(r"\s*#\s*")
+_EXTRA_FIELDS = (
+    "volume", "number", "pages", "publisher", "note", "pmid", "isbn", "issn", "month", "address",
+    "edition", "series", "file", "date-added", "date-modified",
+)  # fmt: skip
 _MONTH_NAMES = {
     name: full
     for name, full in zip(
@@ -136,8 +139,7 @@ def entry_to_paper(
             k for k in (decode(clean_text(x)) for x in re.split(r"[;,]", fields["keywords"])) if k
         )
     extra: dict[str, Any] = {}
-    for name in ("volume", "number", "pages", "publisher", "note", "pmid", "isbn", "issn",
-                 "month", "address", "edition", "series", "file", "date-added", "date-modified"):  # fmt: skip
+    for name in _EXTRA_FIELDS:
         if fields.get(name):
             extra[name.replace("-", "_")] = clean_text(fields[name])
     url = clean_text(fields.get("url", "")) or None

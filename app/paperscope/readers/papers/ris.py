@@ -96,7 +96,7 @@ def record_to_paper(rec: dict[str, Any], source: str, where: str) -> Paper:
                 "alternate_title2",
             )
         )
-        or None,  # fmt: skip
+        or None,
         kind=_KINDS.get(kind, kind.lower() or None),
         citation_key=_first(rec, "id") or None,
         keywords=tuple(
