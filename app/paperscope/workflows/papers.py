@@ -142,3 +142,13 @@ def export_papers(
     tmp.replace(out)
     progress(1.0, f"Exported {len(id_list):,} papers")
     return len(id_list)
+
+
+def bibtex_of(store: Store, ids: Sequence[int] | np.ndarray) -> str:
+    """BibTeX of a selection, for the clipboard ("Copy BibTeX"); papers without a
+    citation key get a stable one first."""
+    from paperscope.library import export
+
+    id_list = [int(i) for i in ids]
+    store.ensure_citation_keys(id_list)
+    return export.to_bibtex(store.papers(id_list))
