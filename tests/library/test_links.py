@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import PAPERS, TEST_DATA
-
 from paperscope.core.records import Paper
 from paperscope.library.links import paper_links
 from paperscope.library.store import Store
