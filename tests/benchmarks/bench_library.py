@@ -257,16 +257,18 @@ def main() -> int:
     # 5. sort ----------------------------------------------------------------------
     for column in ("title", "year", "authors", "added_at"):
         t = time.perf_counter()
+        store.order_ids(None, column, descending=False)  # title/authors: builds the rank
+        t_first = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
         ids = store.order_ids(None, column, descending=True)
         t_sort = (time.perf_counter() - t) * 1000
-        key = "authors[1]" if column == "authors" else column
+        key = {"authors": "lower(authors[1])", "title": "lower(title)"}.get(column, column)
         t = time.perf_counter()
         cur.execute(f"SELECT * FROM papers ORDER BY {key} DESC NULLS LAST, id").fetchall()
         t_rows = (time.perf_counter() - t) * 1000
         print(
-            f"sort {column:<9} {len(ids):,} ids in {t_sort:.0f} ms (goal <= 300 ms); baseline "
-            "whole rows "
-            f"{t_rows:.0f} ms ({t_rows / t_sort:.0f}x)"
+            f"sort {column:<9} {len(ids):,} ids: {t_sort:.0f} ms (goal <= 300 ms; first sort "
+            f"{t_first:.0f} ms); baseline whole rows {t_rows:.0f} ms ({t_rows / t_sort:.0f}x)"
         )
     store.close()
     return 0

@@ -223,3 +223,21 @@ def test_filter_results_follow_every_write(lib: Store) -> None:
     assert len(lib.search_ids("status:read tag:done")[0]) == 0
     lib.set_status([pid], "unread")
     assert len(lib.search_ids("status:read")[0]) == 0
+
+
+def test_column_sorts_match_sql_order_and_follow_edits(lib: Store) -> None:
+    lib.warm_sort_cache()
+    for column, expr in (("title", "lower(title)"), ("authors", "lower(authors[1])"),
+                         ("venue", "lower(venue)"), ("year", "year")):  # fmt: skip
+        for desc in (False, True):
+            direction = "DESC" if desc else "ASC"
+            expected = lib.execute(
+                f"SELECT id FROM papers ORDER BY {expr} {direction} NULLS LAST, id"
+            ).fetchnumpy()["id"]
+            assert np.array_equal(lib.order_ids(None, column, desc), expected), (column, desc)
+            assert np.array_equal(lib.paper_ids(column, desc), expected)
+    pid = int(lib.order_ids(None, "title")[-1])
+    lib.update_paper(pid, title="!!! first now")
+    assert int(lib.order_ids(None, "title")[0]) == pid
+    some = lib.all_ids()[::7]
+    assert set(lib.order_ids(some, "title", True)) == set(some)

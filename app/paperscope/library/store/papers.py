@@ -364,6 +364,8 @@ class PapersMixin:
         or abstract contain the text (case-insensitive)."""
         if sort not in TABLE_COLUMNS:
             raise ValueError(f"cannot sort by {sort!r}")
+        if not contains.strip():
+            return self.order_ids(None, sort, descending)  # type: ignore[attr-defined,no-any-return]
         order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, id"
         if sort == "authors":
             order = f"authors[1] {'DESC' if descending else 'ASC'} NULLS LAST, id"

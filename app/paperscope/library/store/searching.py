@@ -24,6 +24,15 @@ _ORDER_COLUMNS = (
     "rating", "added_at", "modified_at", "kind", "citation_key",
 )  # fmt: skip
 _MAX_SMART_DEPTH = 3
+# text columns sorted through a cached rank (SQL expression per column)
+_RANKED = {
+    "title": "lower(title)",
+    "authors": "lower(authors[1])",
+    "organisation": "lower(organisation)",
+    "venue": "lower(venue)",
+    "citation_key": "lower(citation_key)",
+}
+_NULL_RANK = 2**31
 SCORE_LIMIT = 10_000  # BM25 is computed for at most this many matches per query
 
 
@@ -232,17 +241,19 @@ class SearchMixin:
         self, ids: np.ndarray | None, sort: str = "id", descending: bool = False
     ) -> np.ndarray:
         """``ids`` (all papers when ``None``) in table order by one column; missing
-        values last, ties by id."""
+        values last, ties by id. Text columns sort through a cached rank per paper
+        (rebuilt when paper text changes), so re-sorting a million rows stays fast."""
         if sort not in _ORDER_COLUMNS:
             raise ValueError(f"cannot sort by {sort!r}")
+        if ids is not None and len(ids) == 0:
+            return _EMPTY_I
+        if sort in _RANKED:
+            return self._order_by_rank(ids, sort, descending)
         direction = "DESC" if descending else "ASC"
-        key = "authors[1]" if sort == "authors" else ("lower(title)" if sort == "title" else sort)
-        order = f"{key} {direction} NULLS LAST, id"
+        order = f"{sort} {direction} NULLS LAST, id"
         if ids is None:
             res = self.cursor().execute(f"SELECT id FROM papers ORDER BY {order}").fetchnumpy()
         else:
-            if len(ids) == 0:
-                return _EMPTY_I
             wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
             res = (
                 self.cursor()
@@ -252,6 +263,62 @@ class SearchMixin:
                 .fetchnumpy()
             )
         return np.asarray(res["id"], dtype=np.int64)
+
+    def _rank(self, sort: str) -> np.ndarray:
+        """Dense rank of every paper by a text column, indexed by id: -1 for ids that
+        are not papers, ``_NULL_RANK`` for a missing value. Cached until paper text
+        changes (the text generation moves)."""
+        key = (sort, self.text_generation())
+        cache: dict[tuple[str, int], np.ndarray] = self.__dict__.setdefault("_rank_cache", {})
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        expr = _RANKED[sort]
+        res = (
+            self.cursor()
+            .execute(
+                f"SELECT id, coalesce(CASE WHEN {expr} IS NOT NULL THEN dense_rank() OVER "
+                f"(ORDER BY {expr} NULLS LAST) END, {_NULL_RANK}) AS r FROM papers"
+            )
+            .fetchnumpy()
+        )
+        pids = np.asarray(res["id"], dtype=np.int64)
+        rank = np.full(int(pids.max()) + 1 if len(pids) else 0, -1, dtype=np.int64)
+        rank[pids] = np.asarray(res["r"], dtype=np.int64)
+        for old in [k for k in cache if k[0] == sort]:
+            del cache[old]
+        cache[key] = rank
+        return rank
+
+    def warm_sort_cache(
+        self, progress: Progress = no_progress, cancel: CancelToken | None = None
+    ) -> None:
+        """Compute the text-column ranks now (seconds on a million papers) so the first
+        click on a column header answers at once; the GUI runs this as a task after
+        opening a library, after :meth:`ensure_text_index`."""
+        cancel = cancel or CancelToken()
+        for i, column in enumerate(_RANKED):
+            cancel.check()
+            progress(i / len(_RANKED), f"Preparing to sort by {column}")
+            self._rank(column)
+        progress(1.0, "")
+
+    def _order_by_rank(self, ids: np.ndarray | None, sort: str, descending: bool) -> np.ndarray:
+        rank = self._rank(sort)
+        if ids is None:
+            target = np.flatnonzero(rank >= 0).astype(np.int64)
+        else:
+            target = np.asarray(ids, dtype=np.int64)
+            target = target[target < len(rank)]
+            target = target[rank[target] >= 0]
+        if len(target) == 0:
+            return _EMPTY_I
+        r = rank[target]
+        if descending:
+            r = np.where(r == _NULL_RANK, _NULL_RANK, _NULL_RANK - 1 - r)
+        combined = r * (int(target.max()) + 1) + target
+        ordered: np.ndarray = target[np.argsort(combined)]
+        return ordered
 
     # -- filters -------------------------------------------------------------------------
     def filter_ids(self, filters: Sequence[Filter]) -> np.ndarray:
