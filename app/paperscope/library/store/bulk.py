@@ -216,26 +216,27 @@ class BulkMixin:
                     """
                 )
                 # stored papers met again: fill what they lack
-                cur.execute(
-                    """
-                    UPDATE papers p SET
-                        abstract = CASE WHEN p.abstract = '' THEN b.abstract ELSE p.abstract END,
-                        arxiv_id = coalesce(p.arxiv_id, b.arxiv_id),
-                        doi = coalesce(p.doi, b.doi),
-                        date = coalesce(p.date, b.date),
-                        year = coalesce(p.year, year(b.date)),
-                        venue = coalesce(p.venue, b.venue),
-                        authors = CASE WHEN len(p.authors) = 0 THEN b.authors ELSE p.authors END,
-                        modified_at = current_timestamp
-                    FROM (SELECT h.pid, first(b.abstract) AS abstract, first(b.arxiv_id) AS
-                        arxiv_id,
-                                 first(b.doi) AS doi, first(b.date) AS date, first(b.venue) AS
-                                     venue,
-                                 first(b.authors) AS authors
-                          FROM bulk_hit h JOIN bulk b USING (rn) GROUP BY h.pid) b
-                    WHERE p.id = b.pid
-                    """
-                )
+                n_hits = cur.execute("SELECT count(*) FROM bulk_hit").fetchone()
+                if n_hits and n_hits[0]:
+                    cur.execute(
+                        """
+                        UPDATE papers p SET
+                            abstract = CASE WHEN p.abstract = '' THEN b.abstract ELSE p.abstract END,
+                            arxiv_id = coalesce(p.arxiv_id, b.arxiv_id),
+                            doi = coalesce(p.doi, b.doi),
+                            date = coalesce(p.date, b.date),
+                            year = coalesce(p.year, year(b.date)),
+                            venue = coalesce(p.venue, b.venue),
+                            authors = CASE WHEN len(p.authors) = 0 THEN b.authors ELSE p.authors END,
+                            modified_at = current_timestamp
+                        FROM (SELECT h.pid, first(b.abstract) AS abstract,
+                                     first(b.arxiv_id) AS arxiv_id, first(b.doi) AS doi,
+                                     first(b.date) AS date, first(b.venue) AS venue,
+                                     first(b.authors) AS authors
+                              FROM bulk_hit h JOIN bulk b USING (rn) GROUP BY h.pid) b
+                        WHERE p.id = b.pid
+                        """
+                    )
                 added = int(cur.execute("SELECT count(*) FROM bulk_new").fetchone()[0])  # type: ignore[index]
                 new_ids = cur.execute("SELECT id FROM bulk_new ORDER BY id").fetchnumpy()["id"]
                 hit_ids = cur.execute(
