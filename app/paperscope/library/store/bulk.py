@@ -221,13 +221,15 @@ class BulkMixin:
                     cur.execute(
                         """
                         UPDATE papers p SET
-                            abstract = CASE WHEN p.abstract = '' THEN b.abstract ELSE p.abstract END,
+                            abstract = CASE WHEN p.abstract = '' THEN b.abstract
+                                       ELSE p.abstract END,
                             arxiv_id = coalesce(p.arxiv_id, b.arxiv_id),
                             doi = coalesce(p.doi, b.doi),
                             date = coalesce(p.date, b.date),
                             year = coalesce(p.year, year(b.date)),
                             venue = coalesce(p.venue, b.venue),
-                            authors = CASE WHEN len(p.authors) = 0 THEN b.authors ELSE p.authors END,
+                            authors = CASE WHEN len(p.authors) = 0 THEN b.authors
+                                      ELSE p.authors END,
                             modified_at = current_timestamp
                         FROM (SELECT h.pid, first(b.abstract) AS abstract,
                                      first(b.arxiv_id) AS arxiv_id, first(b.doi) AS doi,
