@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from paperscope.core.ids import normalise_arxiv_id, normalise_doi
 from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
-from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
 from paperscope.readers import registry
 from paperscope.readers.papers._common import clean_text, head, iso_prefix, year_of
 from paperscope.readers.papers._tex import decode as _decode

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.ids import normalise_arxiv_id, normalise_doi
 from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
-from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
 from paperscope.readers import registry
 from paperscope.readers.papers._common import (
     clean_text,

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.ids import normalise_arxiv_id
 from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
-from paperscope.library.dedup import normalise_arxiv_id
 from paperscope.readers import registry
 from paperscope.readers.papers._common import clean_text, head, iso_prefix, read_text, year_of
 
