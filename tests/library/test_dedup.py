@@ -112,3 +112,29 @@ def test_cdl_then_memlab_does_not_double_the_overlap(tmp_path: Path) -> None:
     assert (again.added, again.merged) == (0, 5753)
     assert store.paper_count() == 6363
     store.close()
+
+
+def test_records_without_authors_meet_the_paper_but_authors_still_separate(store: Store) -> None:
+    page = registry.get("hf-daily-page").read(
+        PAPERS / "hf-daily-page" / "daily-papers-page.txt", no_progress, CancelToken()
+    )
+    assert len(page.papers) == 79 and not any(p.authors for p in page.papers)
+    first = page.papers[0]
+    assert first.year is not None
+    with_authors = Paper(
+        first.title, ("Ada Lovelace", "Alan Turing"), year=first.year, arxiv_id="2405.00001"
+    )
+    other_author = Paper(first.title, ("Grace Hopper",), year=first.year)
+    a = store.add_papers([with_authors, other_author])
+    assert (a.added, a.merged) == (2, 0)  # same title and year, different first authors
+    b = store.add_papers(page.papers)
+    assert (b.added, b.merged) == (78, 1)
+    (pid,) = store.find_papers(with_authors)
+    merged = store.papers([pid])[0]
+    assert merged.abstract == first.abstract and merged.authors == with_authors.authors
+    again = store.add_papers(page.papers)
+    assert (again.added, again.merged) == (0, 79)
+    dupes = store.execute(
+        "SELECT count(*) FROM (SELECT key, paper_id FROM paper_keys GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()
+    assert dupes == (0,)

@@ -108,4 +108,41 @@ def paper_keys(paper: Paper) -> list[str]:
             nxt = title_key(paper.title, paper.authors, paper.year + 1)
             if nxt:
                 keys.append(nxt)
+        if _first_family(paper) and (t := _anon_title(paper.title)):
+            # lets a record without authors (the HF daily page) find this paper
+            keys.extend(f"anon:{t}|{y}" for y in _years(paper))
     return keys
+
+
+def lookup_keys(paper: Paper) -> list[str]:
+    """The keys a paper is looked up by. Like :func:`paper_keys`, except that the
+    author-less ``anon:`` keys only serve records without authors: a paper with
+    authors looks for author-less records of its title and year (``title:<t>||<y>``),
+    one without authors looks for any paper of that title and year (``anon:``). Two
+    papers with different first authors never meet this way."""
+    keys = [k for k in paper_keys(paper) if not k.startswith("anon:")]
+    t = _anon_title(paper.title)
+    if t:
+        if _first_family(paper):
+            keys.extend(f"title:{t}||{y}" for y in _years(paper))
+        else:
+            keys.extend(f"anon:{t}|{y}" for y in _years(paper))
+    return list(dict.fromkeys(keys))
+
+
+def _first_family(paper: Paper) -> str:
+    return family_name(paper.authors[0]) if paper.authors else ""
+
+
+def _anon_title(title: str) -> str | None:
+    """The normalised title when it is distinctive enough to match without authors."""
+    t = normalised_title(title)
+    return t if len(t) >= 8 and t not in GENERIC_TITLES else None
+
+
+def _years(paper: Paper) -> list[str]:
+    if not paper.year:
+        return [""]
+    if is_preprint(paper):
+        return [str(paper.year), str(paper.year + 1)]
+    return [str(paper.year)]

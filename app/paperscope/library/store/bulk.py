@@ -133,34 +133,51 @@ class BulkMixin:
                 n_untitled_rows = n_untitled
                 cancel.check()
                 progress(0.4, "Matching against the library")
+                # kind 's': stored and looked up; 'a': stored only (anon: keys let
+                # author-less records find a paper); 'l': looked up only
+                cur.execute(
+                    """
+                    CREATE OR REPLACE TEMP TABLE bulk_k AS
+                    SELECT rn, arxiv_id, doi, tfold AS t, coalesce(fam, '') AS fam,
+                        coalesce(CAST(year(date) AS VARCHAR), '') AS y0,
+                        CAST(year(date) + 1 AS VARCHAR) AS y1,
+                        length(tfold) >= 8 AND NOT list_contains(?, tfold) AS distinct_title,
+                        (length(tfold) >= 8 AND NOT list_contains(?, tfold))
+                            OR (tfold <> '' AND coalesce(fam, '') <> '' AND date IS NOT NULL)
+                            AS keyed
+                    FROM bulk
+                    """,
+                    [generic, generic],
+                )
                 cur.execute(
                     """
                     CREATE OR REPLACE TEMP TABLE bulk_keys AS
-                    SELECT DISTINCT rn, key FROM (
-                        SELECT rn, unnest([
-                            'arxiv:' || arxiv_id,
-                            CASE WHEN doi NOT LIKE '10.48550/arxiv.%' THEN 'doi:' || doi END,
-                            CASE WHEN (length(tfold) >= 8 AND NOT list_contains(?, tfold))
-                                      OR (tfold <> '' AND coalesce(fam, '') <> '' AND date IS
-                                          NOT NULL)
-                                 THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' ||
-                                     coalesce(CAST(year(date) AS VARCHAR), '') END,
-                            CASE WHEN ((length(tfold) >= 8 AND NOT list_contains(?, tfold))
-                                       OR (tfold <> '' AND coalesce(fam, '') <> ''))
-                                      AND date IS NOT NULL AND arxiv_id IS NOT NULL
-                                 THEN 'title:' || tfold || '|' || coalesce(fam, '') || '|' ||
-                                     CAST(year(date) + 1 AS VARCHAR) END
-                        ]) AS key FROM bulk
+                    SELECT DISTINCT rn, key, kind FROM (
+                        SELECT rn, 'arxiv:' || arxiv_id AS key, 's' AS kind FROM bulk_k
+                        UNION ALL
+                        SELECT rn, 'doi:' || doi, 's' FROM bulk_k
+                        WHERE doi NOT LIKE '10.48550/arxiv.%'
+                        UNION ALL
+                        SELECT rn, 'title:' || t || '|' || fam || '|' || y, 's'
+                        FROM (SELECT *, unnest([y0, y1]) AS y FROM bulk_k) WHERE keyed
+                        UNION ALL
+                        SELECT rn, 'anon:' || t || '|' || y,
+                            CASE WHEN fam <> '' THEN 'a' ELSE 'l' END
+                        FROM (SELECT *, unnest([y0, y1]) AS y FROM bulk_k) WHERE distinct_title
+                        UNION ALL
+                        SELECT rn, 'title:' || t || '||' || y, 'l'
+                        FROM (SELECT *, unnest([y0, y1]) AS y FROM bulk_k)
+                        WHERE distinct_title AND fam <> ''
                     ) WHERE key IS NOT NULL
-                    """,
-                    [generic, generic],
+                    """
                 )
                 # rows that meet a stored paper, and the stored paper they meet
                 cur.execute(
                     """
                     CREATE OR REPLACE TEMP TABLE bulk_hit AS
-                    SELECT b.rn, min(k.paper_id) AS pid FROM bulk_keys b JOIN paper_keys k ON
-                        k.key = b.key
+                    SELECT b.rn, min(k.paper_id) AS pid FROM bulk_keys b
+                    JOIN paper_keys k ON k.key = b.key
+                    WHERE b.kind IN ('s', 'l')
                     GROUP BY b.rn
                     """
                 )
@@ -169,8 +186,8 @@ class BulkMixin:
                 cur.execute(
                     """
                     CREATE OR REPLACE TEMP TABLE bulk_rep AS
-                    WITH fresh AS (SELECT * FROM bulk_keys WHERE rn NOT IN (SELECT rn FROM
-                        bulk_hit)),
+                    WITH fresh AS (SELECT * FROM bulk_keys
+                                   WHERE kind = 's' AND rn NOT IN (SELECT rn FROM bulk_hit)),
                          first_of AS (SELECT key, min(rn) AS rep FROM fresh GROUP BY key)
                     SELECT f.rn, min(o.rep) AS rep FROM fresh f JOIN first_of o USING (key)
                         GROUP BY f.rn
@@ -205,14 +222,17 @@ class BulkMixin:
                 cur.execute(
                     """
                     INSERT INTO paper_keys
-                    SELECT DISTINCT k.key, coalesce(h.pid, n.id, nr.id)
-                    FROM bulk_keys k
-                    LEFT JOIN bulk_hit h ON h.rn = k.rn
-                    LEFT JOIN bulk_new n ON n.rn = k.rn
-                    LEFT JOIN bulk_rep r ON r.rn = k.rn
-                    LEFT JOIN bulk_new nr ON nr.rn = r.rep
-                    WHERE k.key NOT IN (SELECT key FROM paper_keys)
-                      AND coalesce(h.pid, n.id, nr.id) IS NOT NULL
+                    SELECT DISTINCT x.key, x.pid FROM (
+                        SELECT k.key, coalesce(h.pid, n.id, nr.id) AS pid
+                        FROM bulk_keys k
+                        LEFT JOIN bulk_hit h ON h.rn = k.rn
+                        LEFT JOIN bulk_new n ON n.rn = k.rn
+                        LEFT JOIN bulk_rep r ON r.rn = k.rn
+                        LEFT JOIN bulk_new nr ON nr.rn = r.rep
+                        WHERE k.kind IN ('s', 'a')
+                    ) x
+                    WHERE x.pid IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM paper_keys p WHERE p.key = x.key AND p.paper_id = x.pid)
                     """
                 )
                 # stored papers met again: fill what they lack
@@ -244,7 +264,7 @@ class BulkMixin:
                 hit_ids = cur.execute(
                     "SELECT DISTINCT pid FROM bulk_hit ORDER BY pid"
                 ).fetchnumpy()["pid"]
-                for t in ("bulk", "bulk_keys", "bulk_hit", "bulk_rep", "bulk_new"):
+                for t in ("bulk", "bulk_k", "bulk_keys", "bulk_hit", "bulk_rep", "bulk_new"):
                     cur.execute(f"DROP TABLE IF EXISTS {t}")
                 self._bump_generation(cur)
                 cancel.check()

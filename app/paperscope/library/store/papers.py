@@ -11,7 +11,7 @@ import numpy as np
 
 from paperscope.core.records import Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
-from paperscope.library.dedup import normalise_arxiv_id, normalise_doi, paper_keys
+from paperscope.library.dedup import lookup_keys, normalise_arxiv_id, normalise_doi, paper_keys
 
 if TYPE_CHECKING:
     import duckdb
@@ -126,13 +126,17 @@ class PapersMixin:
         summary = ImportSummary()
         papers = [_normalised(p) for p in papers]
         n = len(papers)
-        keys = [paper_keys(p) for p in papers]
+        keys = [paper_keys(p) for p in papers]  # stored
+        looks = [lookup_keys(p) for p in papers]  # looked up (see dedup.lookup_keys)
         uf = _UnionFind(n)
         first_with_key: dict[str, int] = {}
         for i, ks in enumerate(keys):
             for k in ks:
-                j = first_with_key.setdefault(k, i)
-                if j != i:
+                first_with_key.setdefault(k, i)
+        for i, ls in enumerate(looks):
+            for k in ls:
+                j = first_with_key.get(k)
+                if j is not None and j != i:
                     uf.union(i, j)
         groups: dict[int, list[int]] = {}
         for i in range(n):
@@ -144,7 +148,7 @@ class PapersMixin:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                all_keys = np.array(sorted(first_with_key), dtype=object)
+                all_keys = np.array(sorted({k for ls in looks for k in ls}), dtype=object)
                 existing: dict[str, int] = {}
                 if len(all_keys):
                     incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
@@ -163,13 +167,14 @@ class PapersMixin:
                     for m in members[1:]:
                         merged = _merge_values(merged, papers[m])
                     gkeys = sorted({k for m in members for k in keys[m]})
-                    hits = sorted({existing[k] for k in gkeys if k in existing})
+                    glooks = {k for m in members for k in looks[m]}
+                    hits = sorted({existing[k] for k in glooks if k in existing})
                     if hits:
                         target = hits[0]
                         updates[target] = (
                             _merge_values(updates[target], merged) if target in updates else merged
                         )
-                        extra_keys.extend((k, target) for k in gkeys if k not in existing)
+                        extra_keys.extend((k, target) for k in gkeys)
                         summary.merged += len(members)
                     else:
                         new_rows.append(merged)
@@ -188,7 +193,11 @@ class PapersMixin:
                         "key": np.array([k for k, _ in extra_keys], dtype=object),
                         "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
                     }
-                    cur.execute("INSERT INTO paper_keys SELECT key, paper_id FROM key_rows")
+                    cur.execute(
+                        "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
+                        "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k "
+                        "WHERE k.key = r.key AND k.paper_id = r.paper_id)"
+                    )
                 cancel.check()
                 self._bump_generation(cur)
                 cur.execute("COMMIT")
@@ -397,7 +406,7 @@ class PapersMixin:
 
     def find_papers(self, paper: Paper) -> list[int]:
         """Ids of the stored papers this one would merge into (sharing an identity key)."""
-        keys = paper_keys(paper)
+        keys = lookup_keys(paper)
         if not keys:
             return []
         rows = (
