@@ -135,6 +135,7 @@ def test_records_without_authors_meet_the_paper_but_authors_still_separate(store
     again = store.add_papers(page.papers)
     assert (again.added, again.merged) == (0, 79)
     dupes = store.execute(
-        "SELECT count(*) FROM (SELECT key, paper_id FROM paper_keys GROUP BY ALL HAVING count(*) > 1)"
+        "SELECT count(*) FROM "
+        "(SELECT key, paper_id FROM paper_keys GROUP BY ALL HAVING count(*) > 1)"
     ).fetchone()
     assert dupes == (0,)
