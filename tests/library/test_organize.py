@@ -118,3 +118,18 @@ def test_citation_keys_are_made_once_and_kept(lib: Store) -> None:
     new = int(lib.all_ids()[-1])
     lib.ensure_citation_keys([new])
     assert lib.papers([new])[0].citation_key == "vaswani2017attentionb"
+
+
+def test_delete_papers(lib: Store) -> None:
+    (pid,) = lib.find_papers(Paper("x", arxiv_id="1706.03762"))
+    lib.add_tag([pid], "gone-soon")
+    cid = lib.create_collection("c")
+    lib.add_to_collection(cid, [pid])
+    assert len(lib.search_ids("attention ")[0]) == 1
+    assert lib.delete_papers([pid, 99999]) == 1
+    assert lib.paper_count() == 3
+    assert len(lib.search_ids("attention ")[0]) == 0
+    assert lib.find_papers(Paper("x", arxiv_id="1706.03762")) == []
+    assert lib.tags()[0].count == 0 and len(lib.collection_ids(cid)) == 0
+    # importing it again brings it back as a new paper
+    assert import_paths(lib, [TEST_DATA / "papers" / "arxiv-query.atom"]).added == 1

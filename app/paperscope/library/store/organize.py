@@ -454,3 +454,26 @@ class OrganizeMixin:
             )
             .fetchall()
         }
+
+    # -- removal ---------------------------------------------------------------------
+    def delete_papers(self, paper_ids: Sequence[int] | np.ndarray) -> int:
+        """Remove papers with their keys, tags and collection memberships (one
+        transaction). Returns how many were removed."""
+        ids = {"id": _ids(paper_ids)}  # noqa: F841
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                row = cur.execute(
+                    "SELECT count(*) FROM papers WHERE id IN (SELECT id FROM ids)"
+                ).fetchone()
+                for table in ("paper_keys", "paper_tags", "collection_papers"):
+                    cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT id FROM ids)")
+                cur.execute("DELETE FROM papers WHERE id IN (SELECT id FROM ids)")
+                self._bump_generation(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        self._after_papers_changed([int(i) for i in ids["id"]])
+        return int(row[0]) if row else 0
