@@ -459,7 +459,7 @@ class OrganizeMixin:
     def delete_papers(self, paper_ids: Sequence[int] | np.ndarray) -> int:
         """Remove papers with their keys, tags and collection memberships (one
         transaction). Returns how many were removed."""
-        ids = {"id": _ids(paper_ids)}  # noqa: F841
+        ids = {"id": _ids(paper_ids)}
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
