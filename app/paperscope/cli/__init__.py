@@ -16,6 +16,7 @@ from pathlib import Path
 
 from paperscope import __version__
 
+
 _VALUE_OPTIONS = ("--library", "--screenshot")
 
 

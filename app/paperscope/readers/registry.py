@@ -86,9 +86,7 @@ def get(name: str) -> Reader:
 
 def _matches(reader: Reader, path: Path) -> bool:
     name = path.name
-    return any(
-        fnmatch.fnmatch(name, p) or fnmatch.fnmatch(name.lower(), p) for p in reader.patterns
-    )
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(name.lower(), p) for p in reader.patterns)
 
 
 def _accepts(reader: Reader, path: Path) -> bool:
@@ -131,9 +129,7 @@ def scan(paths: Iterable[Path], kind: Kind | None = None) -> tuple[list[Job], li
         if path.is_dir():
             found = list(_walk(path, kind))
             if not found:
-                issues.append(
-                    ReadIssue(str(path), "", "no readable file in this folder", "skipped")
-                )
+                issues.append(ReadIssue(str(path), "", "no readable file in this folder", "skipped"))
             jobs.extend(found)
             continue
         reader = reader_for(path, kind)
