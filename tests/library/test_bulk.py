@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAPERS
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.library.dedup import paper_keys
 from paperscope.library.store import Store
 from paperscope.readers import registry
 from paperscope.workflows.papers import import_paths
+from tests.conftest import PAPERS
 
 SNAPSHOT = PAPERS / "arxiv-metadata-oai-snapshot.head200.jsonl"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAPERS, TEST_DATA
 from paperscope.cli import main
+from tests.conftest import PAPERS, TEST_DATA
 
 
 def test_import_summary_line_and_skipped_records_on_stderr(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import PAPERS, TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.library.dedup import (
@@ -18,6 +17,7 @@ from paperscope.library.dedup import (
 from paperscope.library.store import Store
 from paperscope.readers import registry
 from paperscope.workflows.papers import import_paths
+from tests.conftest import PAPERS, TEST_DATA
 
 
 def test_arxiv_ids_and_dois_normalise() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.conftest import PAPERS, TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.library.links import paper_links
 from paperscope.library.store import Store
 from paperscope.workflows.papers import bibtex_of, import_paths
+from tests.conftest import PAPERS, TEST_DATA
 
 
 def test_links_of_an_atom_paper_and_a_doi_only_paper(store: Store) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.conftest import PAPERS
 from paperscope.core.records import Paper
 from paperscope.library.dedup import normalised_title
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
+from tests.conftest import PAPERS
 
 
 def snapshot(store: Store) -> list[tuple[object, ...]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
+from tests.conftest import TEST_DATA
 
 
 @pytest.fixture

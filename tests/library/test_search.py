@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import PAPERS, TEST_DATA
 from paperscope.core.records import Paper
 from paperscope.library.search import Filter, Term, parse
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
+from tests.conftest import PAPERS, TEST_DATA
 
 SOURCES = [
     PAPERS / "hf-api" / "daily_papers.json",

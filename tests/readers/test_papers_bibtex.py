@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAPERS
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
+from tests.conftest import PAPERS
 
 CDL = PAPERS / "cdl.bib"
 MEMLAB = PAPERS / "memlab.bib"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import PAPERS
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
+from tests.conftest import PAPERS
 
 CSL = PAPERS / "context-review-references.csl.json"
 

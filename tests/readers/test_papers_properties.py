@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PAPERS, TEST_DATA
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
+from tests.conftest import PAPERS, TEST_DATA
 
 # (reader, file name it is given, a real sample whose mutations reach deep code paths)
 CASES = [

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_DATA
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
+from tests.conftest import TEST_DATA
 
 RIS = TEST_DATA / "papers" / "references.ris"
 

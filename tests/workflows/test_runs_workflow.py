@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import RUNS
 
 from paperscope.core import paths
 from paperscope.workflows import runs as wf
+from tests.conftest import RUNS
 
 
 def test_load_runs_then_cache_gives_identical_runs(tmp_path: Path) -> None:
