@@ -333,7 +333,10 @@ class PlotPane(QWidget):
         """Add the runs ``ids`` as one group (and show them here)."""
         if not ids:
             return
-        self.add_run_ids(ids)
+        new = [i for i in ids if i not in self._run_ids and self.catalog.run(i) is not None]
+        if new:
+            self._run_ids.extend(new)
+            self._refresh_choices()
         # a run belongs to one group: the new group takes it from the others
         groups = {k: [r for r in v if r not in ids] for k, v in self._groups.items()}
         groups = {k: v for k, v in groups.items() if v}
@@ -576,14 +579,13 @@ class PlotPane(QWidget):
         to ``y`` first. ``view_coordinates``: x/y are log10 values on log axes."""
         if self.plot is None or self._vline is None or self._label is None:
             return []
-        vx, vy = x, y
+        vx = x
         logx, logy = self.logx_check.isChecked(), self.logy_check.isChecked()
         if view_coordinates:
             x = 10**x if logx else x
             y = None if y is None else (10**y if logy else y)
         else:
             vx = math.log10(x) if logx and x > 0 else x
-            vy = None if y is None else (math.log10(y) if logy and y > 0 else y)
         curves = [c for item, c in self._drawn.values() if item.isVisible()]
         self.readout = values_at(curves, x, y)
         self._vline.setPos(vx)
@@ -602,7 +604,7 @@ class PlotPane(QWidget):
             lines.append(f"… {len(self.readout) - MAX_READOUT} more")
         self._label.setHtml('<div style="font-size:8pt">' + "<br>".join(lines) + "</div>")
         vb = self.plot.getPlotItem().getViewBox()
-        (x0, x1), (y0, y1) = vb.viewRange()
+        (x0, x1), (_y0, y1) = vb.viewRange()
         # keep the label inside the view: left of the line on the right half
         self._label.setAnchor((1, 0) if vx > (x0 + x1) / 2 else (0, 0))
         self._label.setPos(vx, y1)
@@ -795,6 +797,7 @@ class PlotPane(QWidget):
         path = Path(path)
         item = self._ensure_plot().getPlotItem()
         if path.suffix.lower() == ".svg":
+            _patch_svg_exporter()
             SVGExporter(item).export(str(path))
         else:
             exporter = ImageExporter(item)
@@ -809,3 +812,28 @@ class PlotPane(QWidget):
             self._task.on_result = None
             self._task.on_error = None
             self._task = None
+
+
+def _patch_svg_exporter() -> None:
+    """pyqtgraph 0.14's SVG exporter parses each path's ``d`` as ``x,y`` tokens and
+    fails on the ``Z`` (close path) that Qt 6.11 writes; drop those tokens first (the
+    paths Qt closes repeat their first point, so nothing visible is lost)."""
+    import sys
+
+    import pyqtgraph.exporters  # noqa: F401 - loads the module patched below
+
+    module = sys.modules["pyqtgraph.exporters.SVGExporter"]
+    original = module.correctCoordinates
+    if getattr(original, "_paperscope", False):
+        return
+
+    def correct(node: Any, defs: Any, item: Any, options: Any) -> Any:
+        for path in node.getElementsByTagName("path"):
+            d = path.getAttribute("d")
+            if "Z" in d or "z" in d:
+                tokens = [t for t in d.split() if t not in ("Z", "z")]
+                path.setAttribute("d", " ".join(tokens))
+        return original(node, defs, item, options)
+
+    correct._paperscope = True  # type: ignore[attr-defined]
+    module.correctCoordinates = correct

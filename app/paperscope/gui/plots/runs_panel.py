@@ -318,17 +318,19 @@ class RunsFilter(QSortFilterProxyModel):
 
     def set_name_regex(self, pattern: str) -> bool:
         """``False`` (and no filtering) when ``pattern`` is not a valid regex."""
+        self.beginFilterChange()
         try:
             self._regex = re.compile(pattern, re.IGNORECASE) if pattern else None
             ok = True
         except re.error:
             self._regex, ok = None, False
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         return ok
 
     def set_config_filter(self, text: str) -> None:
+        self.beginFilterChange()
         self._conditions = parse_config_filter(text)
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:
         model = self.sourceModel()
