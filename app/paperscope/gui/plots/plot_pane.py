@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from paperscope.core.records import Run
+from paperscope.gui.plots.decimate import Pyramid
 from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.runs_panel import RUNS_MIME, RunsModel
 from paperscope.results.align import BANDS, Curve, GroupCurve, x_label
@@ -53,6 +54,8 @@ PALETTE = OKABE_ITO
 SLIDER_STEPS = 1000  # smoothing slider: 0 … 0.999 in steps of 0.001
 ASYNC_POINTS = 2_000_000  # ungrouped sets larger than this are smoothed off the UI thread
 MAX_LEGEND = 20
+MAX_RAW = 40  # more curves than this: no faint raw lines behind them
+DECIMATE_ABOVE = 20_000  # curves longer than this are drawn from a min/max pyramid
 MAX_READOUT = 12
 GROUP_MODES = {"none": "No groups", "config": "Config key", "regex": "Name regex",
                "selection": "Selection"}  # fmt: skip
@@ -105,6 +108,8 @@ class PlotPane(QWidget):
         self._label: pg.TextItem | None = None
         self._proxy: Any = None
         self._wall_axis = False
+        self._decimated: list[tuple[Any, Pyramid]] = []
+        self._updating = False
         self._schedule_timer = QTimer(self, singleShot=True, interval=30)
         self._schedule_timer.timeout.connect(self.refresh)
         self._build_controls()
@@ -163,6 +168,12 @@ class PlotPane(QWidget):
         menu.addAction("Close pane", self.close_requested.emit)
         menu.addSeparator()
         menu.addAction("Auto range", self.auto_range)
+        self.grid_action = menu.addAction("Grid lines")
+        self.grid_action.setCheckable(True)
+        self.grid_action.setToolTip("Grid lines (slower panning on long curves)")
+        self.grid_action.toggled.connect(
+            lambda on: self.plot.showGrid(x=on, y=on, alpha=0.25) if self.plot else None
+        )
         menu.addAction("Publication figure…", self.publication_requested.emit)
         self.menu_button.setMenu(menu)
 
@@ -241,13 +252,18 @@ class PlotPane(QWidget):
             # drops go to the pane, not to the graphics view
             self.plot.setAcceptDrops(False)
             self.plot.viewport().setAcceptDrops(False)
-            self.plot.showGrid(x=True, y=True, alpha=0.25)
+            # no grid by default: pyqtgraph's grid lines cost ~15 ms a frame (View menu)
+            self.plot.showGrid(x=self.grid_action.isChecked(), y=self.grid_action.isChecked(),
+                               alpha=0.25)  # fmt: skip
             self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
             self._vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
             self._label = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220))
             self._proxy = pg.SignalProxy(
                 self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
             )
+            vb = self.plot.getPlotItem().getViewBox()
+            vb.sigXRangeChanged.connect(self._update_decimated)
+            vb.sigResized.connect(self._update_decimated)
             self.stack.addWidget(self.plot)
         return self.plot
 
@@ -289,7 +305,11 @@ class PlotPane(QWidget):
         self.refresh()
 
     # -- API: settings ---------------------------------------------------------------
-    def metric(self) -> str:
+    def metric(self, *device_metric: Any) -> Any:
+        """The metric shown (a tag). With an argument this is ``QWidget.metric``, the
+        paint-device query Qt calls while painting, which this name shadows."""
+        if device_metric:
+            return super().metric(*device_metric)
         return self.metric_box.currentText()
 
     def set_metric(self, name: str) -> None:
@@ -455,6 +475,7 @@ class PlotPane(QWidget):
     def _draw(self, data: PlotData | None) -> None:
         self.data = data
         self._drawn.clear()
+        self._decimated.clear()
         self.readout = []
         if self.plot is None and data is None:
             return
@@ -476,9 +497,12 @@ class PlotPane(QWidget):
             return
         spec = data.spec
         self._set_x_axis(spec.x)
-        show_raw = self.raw_check.isChecked() and spec.smoothing > 0
         n_lines = len(data.curves) + len(data.groups)
-        width = 1.5 if n_lines <= 20 else 1.0
+        # raw lines behind many curves are noise, and double the items to draw
+        show_raw = self.raw_check.isChecked() and spec.smoothing > 0 and n_lines <= MAX_RAW
+        # 1-pixel (cosmetic) pens: Qt's fast line drawing; wider pens go through the
+        # stroker and cost ~10x per frame on long curves
+        width = 1.0
         for k, g in enumerate(data.groups):
             colour = PALETTE[k % len(PALETTE)]
             lo = pg.PlotCurveItem(g.x, g.lower, pen=pg.mkPen(None))
@@ -511,15 +535,41 @@ class PlotPane(QWidget):
         self.note.setToolTip("\n".join(str(i) for i in data.issues))
         self.plotted.emit()
 
-    @staticmethod
-    def _line(plot: pg.PlotWidget, x: Any, y: Any, pen: Any, name: str | None = None) -> Any:
+    def _line(self, plot: pg.PlotWidget, x: Any, y: Any, pen: Any, name: str | None = None) -> Any:
+        """A line item: long curves are drawn from a min/max pyramid (one block per
+        pixel column, :mod:`.decimate`), short ones by pyqtgraph with peak downsampling
+        and clip-to-view."""
         import pyqtgraph as pg
 
+        if len(x) > DECIMATE_ABOVE:
+            pyramid = Pyramid(x, y)
+            width = max(int(plot.getPlotItem().getViewBox().width()), 100)
+            item = pg.PlotDataItem(*pyramid.view(float(x[0]), float(x[-1]), width), pen=pen,
+                                   name=name)  # fmt: skip
+            plot.addItem(item)
+            self._decimated.append((item, pyramid))
+            return item
         item = pg.PlotDataItem(x, y, pen=pen, name=name)
         plot.addItem(item)  # before clip-to-view: that asks the item's view box
         item.setDownsampling(auto=True, method="peak")
         item.setClipToView(True)
         return item
+
+    def _update_decimated(self, *_args: object) -> None:
+        """The view moved: give each long curve the blocks of its visible range."""
+        if not self._decimated or self.plot is None or self._updating:
+            return
+        vb = self.plot.getPlotItem().getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        if self.logx_check.isChecked():
+            x0, x1 = 10.0**x0, 10.0**x1
+        width = max(int(vb.width()), 100)
+        self._updating = True
+        try:
+            for item, pyramid in self._decimated:
+                item.setData(*pyramid.view(x0, x1, width))
+        finally:
+            self._updating = False
 
     def _set_x_axis(self, x: str) -> None:
         import pyqtgraph as pg
