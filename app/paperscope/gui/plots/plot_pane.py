@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QStackedWidget,
@@ -121,7 +122,6 @@ class PlotPane(QWidget):
     # -- construction ----------------------------------------------------------------
     def _build_controls(self) -> None:
         self.metric_box = QComboBox()
-        self.metric_box.setMinimumContentsLength(18)
         self.metric_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -135,7 +135,7 @@ class PlotPane(QWidget):
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, SLIDER_STEPS - 1)
         self.smoothing.setValue(round(DEFAULT_WEIGHT * SLIDER_STEPS))
-        self.smoothing.setMinimumWidth(80)
+
         self.smoothing.setToolTip("Smoothing: TensorBoard's debiased EMA on every point")
         self.smoothing.valueChanged.connect(self._on_smoothing)
         self.smoothing_label = QLabel()
@@ -148,15 +148,9 @@ class PlotPane(QWidget):
         self.raw_check.setChecked(True)
         self.raw_check.setToolTip("Draw the raw curve faint behind the smoothed one")
         self.raw_check.toggled.connect(self._redraw_last)
-        self.logx_check = QCheckBox("log x")
-        self.logy_check = QCheckBox("log y")
-        self.logx_check.toggled.connect(self._apply_log)
-        self.logy_check.toggled.connect(self._apply_log)
-        self.robust_check = QCheckBox("robust y")
-        self.robust_check.setToolTip("Auto-range y on the 1st–99th percentiles (ignore spikes)")
-        self.robust_check.toggled.connect(self.auto_range)
         self.menu_button = QToolButton()
         self.menu_button.setText("⋮")
+        self.menu_button.setToolTip("Axes (log x/y, robust range), split, close, export")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.menu_button)
         menu.addAction(
@@ -167,6 +161,17 @@ class PlotPane(QWidget):
         )
         menu.addAction("Close pane", self.close_requested.emit)
         menu.addSeparator()
+        # axis options live in the menu so a split pane stays narrow; they are
+        # checkable actions (isChecked/setChecked/toggled like check boxes)
+        self.logx_check = menu.addAction("Log x")
+        self.logy_check = menu.addAction("Log y")
+        self.robust_check = menu.addAction("Robust y range (ignore outliers)")
+        self.robust_check.setToolTip("Auto-range y on the 1st–99th percentiles (ignore spikes)")
+        for action in (self.logx_check, self.logy_check, self.robust_check):
+            action.setCheckable(True)
+        self.logx_check.toggled.connect(self._apply_log)
+        self.logy_check.toggled.connect(self._apply_log)
+        self.robust_check.toggled.connect(self.auto_range)
         menu.addAction("Auto range", self.auto_range)
         self.grid_action = menu.addAction("Grid lines")
         self.grid_action.setCheckable(True)
@@ -183,7 +188,7 @@ class PlotPane(QWidget):
         self.group_box.currentIndexChanged.connect(self._on_group_mode)
         self.group_key = QComboBox()
         self.group_key.setEditable(True)
-        self.group_key.setMinimumContentsLength(10)
+
         self.group_key.setToolTip("Config key (dotted for nested) to group runs by")
         self.group_key.currentTextChanged.connect(self._schedule_if_grouped)
         self.group_regex = QLineEdit()
@@ -197,12 +202,22 @@ class PlotPane(QWidget):
             self.band_box.addItem(BAND_NAMES[band], band)
         self.band_box.currentIndexChanged.connect(self._schedule_if_grouped)
         self.min_runs = QSpinBox()
-        self.min_runs.setRange(1, 10_000)
+        self.min_runs.setRange(1, 999)
         self.min_runs.setValue(2)
         self.min_runs.setPrefix("k≥")
         self.min_runs.setToolTip("End a group's line where fewer than k runs remain")
         self.min_runs.valueChanged.connect(self._schedule_if_grouped)
 
+        # combo boxes shrink with the pane (split panes get narrow); full text in the popup
+        for box, chars in ((self.metric_box, 8), (self.x_box, 4), (self.mode_box, 4),
+                           (self.group_box, 5), (self.group_key, 5), (self.center_box, 4),
+                           (self.band_box, 4)):  # fmt: skip
+            box.setMinimumContentsLength(chars)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+        self.group_regex.setMinimumWidth(50)
+        self.smoothing.setMinimumWidth(50)
         row1 = QHBoxLayout()
         row1.setSpacing(4)
         row1.addWidget(self.metric_box, 3)
@@ -212,9 +227,6 @@ class PlotPane(QWidget):
         row1.addWidget(self.smoothing_label)
         row1.addWidget(self.mode_box)
         row1.addWidget(self.raw_check)
-        row1.addWidget(self.logx_check)
-        row1.addWidget(self.logy_check)
-        row1.addWidget(self.robust_check)
         row1.addWidget(self.menu_button)
         row2 = QHBoxLayout()
         row2.setSpacing(4)
@@ -226,6 +238,7 @@ class PlotPane(QWidget):
         row2.addWidget(self.min_runs)
         self.note = QLabel()
         self.note.setStyleSheet("color: #666")
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row2.addWidget(self.note, 3)
         self.empty_label = QLabel(
             "Drop TensorBoard, CSV, MLflow or Sacred logs here, or use File → Open runs…\n"
@@ -255,9 +268,15 @@ class PlotPane(QWidget):
             # no grid by default: pyqtgraph's grid lines cost ~15 ms a frame (View menu)
             self.plot.showGrid(x=self.grid_action.isChecked(), y=self.grid_action.isChecked(),
                                alpha=0.25)  # fmt: skip
-            self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            self.legend = self.plot.addLegend(
+                offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333",
+                brush=pg.mkBrush(255, 255, 255, 200),
+            )  # fmt: skip
             self._vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
-            self._label = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220))
+            self._label = pg.TextItem(
+                anchor=(0, 0), color="#222", fill=pg.mkBrush(255, 255, 255, 225),
+                border=pg.mkPen("#bbb"),
+            )  # fmt: skip
             self._proxy = pg.SignalProxy(
                 self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
             )
@@ -527,7 +546,8 @@ class PlotPane(QWidget):
         self._apply_log()
         notes = []
         if data.groups:
-            notes.append(f"{len(data.groups)} groups")
+            k = len(data.groups)
+            notes.append(f"{k} group{'s' if k != 1 else ''}")
         skipped = len(data.issues)
         if skipped:
             notes.append(f"{skipped} run{'s' if skipped != 1 else ''} without {spec.metric!r}")
