@@ -72,7 +72,7 @@ def time_frames(widget, plot_item, view_ranges) -> list[float]:  # type: ignore[
 
 def summary(name: str, times: list[float]) -> float:
     med = statistics.median(times)
-    p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
+    p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
     print(f"{name:<44} median {med:8.1f} ms  p95 {p95:8.1f} ms  max {max(times):8.1f} ms  "
           f"({len(times)} frames; median/goal {med / GOAL_MS:.2f})")  # fmt: skip
     return med
@@ -111,7 +111,9 @@ def main() -> int:
     n_items = len(item.listDataItems())
     view_ranges = ranges(args.points, args.frames)
     time_frames(pane.plot, item, view_ranges[:2])  # warm-up
-    pane_ms = summary(f"pane ({n_items} items, peak + clip)", time_frames(pane.plot, item, view_ranges))
+    pane_ms = summary(
+        f"pane ({n_items} items, peak + clip)", time_frames(pane.plot, item, view_ranges)
+    )
 
     base = pg.PlotWidget(background="w")
     base.resize(pane.plot.size())

@@ -60,7 +60,9 @@ def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> Non
     assert dialog.tabs.count() == 3  # table, interval plot, performance profiles
     prof = done.args[0].profiles["SPR"]
     assert prof.fraction[0] <= 1.0 and np.all(np.diff(prof.fraction) <= 0)
-    assert np.all(prof.lower <= prof.fraction + 1e-12) and np.all(prof.fraction <= prof.upper + 1e-12)
+    assert np.all(prof.lower <= prof.fraction + 1e-12) and np.all(
+        prof.fraction <= prof.upper + 1e-12
+    )
 
 
 def test_aggregate_view_reports_a_bad_file(qtbot, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -104,8 +106,8 @@ def test_publication_pdf_is_vector_with_the_requested_size(qtbot, tmp_path: Path
     assert [g.label for g in pane.data.groups] == ["run"]
     dialog = PublicationDialog(pane)
     qtbot.addWidget(dialog)
-    dialog.size.setCurrentIndex(dialog.size.findData("double"))
-    assert dialog.height.value() == 3.0 and dialog.font.value() == 9.0
+    dialog.size_box.setCurrentIndex(dialog.size_box.findData("double"))
+    assert dialog.height_box.value() == 3.0 and dialog.font_box.value() == 9.0
     dialog.legend.setCurrentText("lower right")
     out = tmp_path / "figure.pdf"
     written = dialog.export_to(out)

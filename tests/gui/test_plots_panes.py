@@ -114,7 +114,7 @@ def test_smoothing_slider_gives_tensorboards_values(view, qtbot, demo_runs) -> N
     np.testing.assert_array_equal(y, ema(raw, 0.9))
     assert not np.allclose(y, ema(raw, 0.6))
     # what pyqtgraph holds is what curves() reports, and the raw line is drawn too
-    item_x, item_y = pane.items()["run_1"].getOriginalDataset()
+    _item_x, item_y = pane.items()["run_1"].getOriginalDataset()
     np.testing.assert_array_equal(item_y, y)
     raws = [
         it for it in pane.plot.getPlotItem().listDataItems()
@@ -176,7 +176,7 @@ def test_crosshair_lists_values_at_x_nearest_first(view, demo_runs) -> None:  # 
     x = curves["run_2"][0][i]
     y2 = curves["run_2"][1][i]
     readout = pane.show_readout_at(x + 1.0, y2 + 0.01)
-    assert [r.label for r in readout][0] == "run_2"
+    assert readout[0].label == "run_2"
     assert sorted(r.label for r in readout) == REDUCER
     for r in readout:
         assert r.x == x and r.y == curves[r.label][1][i]

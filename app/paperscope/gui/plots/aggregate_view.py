@@ -112,7 +112,7 @@ class AggregateDialog(QDialog):
         self.setWindowTitle("Aggregate scores (rliable)")
         self.resize(900, 620)
         self.runner = runner
-        self.result: AggregateResult | None = None
+        self.outcome: AggregateResult | None = None
         self.files = QListWidget()
         add = QPushButton("Add score files…")
         add.clicked.connect(self._browse_scores)
@@ -238,14 +238,14 @@ class AggregateDialog(QDialog):
         self.failed.emit(message)
 
     def cell_text(self, method: str, metric: str) -> str:
-        row = list(self.result.report.methods).index(method) if self.result else -1
+        row = list(self.outcome.report.methods).index(method) if self.outcome else -1
         item = self.table.item(row, list(METRICS).index(metric))
         return item.text() if item is not None else ""
 
     # -- display ---------------------------------------------------------------------
     def show_result(self, result: AggregateResult) -> None:
         self.compute_button.setEnabled(True)
-        self.result = result
+        self.outcome = result
         report = result.report
         methods = list(report.methods)
         self.table.setRowCount(len(methods))

@@ -51,7 +51,7 @@ class Pyramid:
         if visible <= 2 * pixels:
             a, b = max(i0 - 1, 0), min(i1 + 1, len(self))
             return xs[a:b], self.lo[0][a:b]
-        level = min(int(math.ceil(math.log2(visible / pixels))), len(self.x) - 1)
+        level = min(math.ceil(math.log2(visible / pixels)), len(self.x) - 1)
         block = 1 << level
         a = max(i0 // block - 1, 0)
         b = min(i1 // block + 2, self.x[level].shape[0])

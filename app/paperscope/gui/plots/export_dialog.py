@@ -65,18 +65,18 @@ class PublicationDialog(QDialog):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(browse)
-        self.size = QComboBox()
+        self.size_box = QComboBox()
         for key, (w, _h) in SIZES.items():
-            self.size.addItem(f"{key} column ({w:g} in)", key)
-        self.size.currentIndexChanged.connect(self._on_size)
-        self.height = QDoubleSpinBox()
-        self.height.setRange(1.0, 12.0)
-        self.height.setSingleStep(0.1)
-        self.height.setSuffix(" in")
-        self.font = QDoubleSpinBox()
-        self.font.setRange(4.0, 24.0)
-        self.font.setSingleStep(0.5)
-        self.font.setSuffix(" pt")
+            self.size_box.addItem(f"{key} column ({w:g} in)", key)
+        self.size_box.currentIndexChanged.connect(self._on_size)
+        self.height_box = QDoubleSpinBox()
+        self.height_box.setRange(1.0, 12.0)
+        self.height_box.setSingleStep(0.1)
+        self.height_box.setSuffix(" in")
+        self.font_box = QDoubleSpinBox()
+        self.font_box.setRange(4.0, 24.0)
+        self.font_box.setSingleStep(0.5)
+        self.font_box.setSuffix(" pt")
         self.legend = QComboBox()
         self.legend.addItems(list(LEGEND_CHOICES))
         self.title = QLineEdit()
@@ -92,9 +92,9 @@ class PublicationDialog(QDialog):
         self.status.setWordWrap(True)
         form = QFormLayout(self)
         form.addRow("File", path_row)
-        form.addRow("Width", self.size)
-        form.addRow("Height", self.height)
-        form.addRow("Font size", self.font)
+        form.addRow("Width", self.size_box)
+        form.addRow("Height", self.height_box)
+        form.addRow("Font size", self.font_box)
         form.addRow("Legend", self.legend)
         form.addRow("Title", self.title)
         form.addRow("PNG resolution", self.dpi)
@@ -110,20 +110,20 @@ class PublicationDialog(QDialog):
         self._on_size()
 
     def _on_size(self, *_args: object) -> None:
-        key = str(self.size.currentData())
-        self.height.setValue(SIZES[key][1])
-        self.font.setValue(FONT_SIZES[key])
+        key = str(self.size_box.currentData())
+        self.height_box.setValue(SIZES[key][1])
+        self.font_box.setValue(FONT_SIZES[key])
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Publication figure", self.path.text(), FILTER)
         if path:
             self.path.setText(path)
 
-    def style(self) -> FigureStyle:
+    def figure_style(self) -> FigureStyle:
         return FigureStyle(
-            size=self.size.currentData(),
-            height_in=self.height.value(),
-            font_size=self.font.value(),
+            size=self.size_box.currentData(),
+            height_in=self.height_box.value(),
+            font_size=self.font_box.value(),
             legend=self.legend.currentText(),
             dpi=self.dpi.value(),
             title=self.title.text(),
@@ -138,7 +138,7 @@ class PublicationDialog(QDialog):
             raise ValueError("the pane shows nothing to export")
         path = Path(out or self.path.text()).expanduser()
         csv_path = path.with_suffix(".csv") if self.csv.isChecked() else None
-        return data, path, self.style(), csv_path
+        return data, path, self.figure_style(), csv_path
 
     def export_to(self, out: Path | None = None) -> list[Path]:
         """Write the figure (and CSV) now, on this thread; returns the files written."""

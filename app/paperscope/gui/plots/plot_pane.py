@@ -892,7 +892,7 @@ def _patch_svg_exporter() -> None:
 
     import pyqtgraph.exporters  # noqa: F401 - loads the module patched below
 
-    module = sys.modules["pyqtgraph.exporters.SVGExporter"]
+    module: Any = sys.modules["pyqtgraph.exporters.SVGExporter"]
     original = module.correctCoordinates
     if getattr(original, "_paperscope", False):
         return

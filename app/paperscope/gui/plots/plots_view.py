@@ -116,7 +116,8 @@ class PlotArea(QTabWidget):
         if isinstance(w, PlotPane):
             return [w]
         if isinstance(w, QSplitter):
-            return [p for i in range(w.count()) for p in self._leaves(w.widget(i))]
+            children = (w.widget(i) for i in range(w.count()))
+            return [p for c in children if c is not None for p in self._leaves(c)]
         return []
 
     def current_pane(self) -> PlotPane:
@@ -186,6 +187,7 @@ class PlotArea(QTabWidget):
         pane.deleteLater()
         if splitter.count() == 1:  # collapse: the survivor takes the splitter's place
             survivor = splitter.widget(0)
+            assert survivor is not None
             outer = splitter.parentWidget()
             if isinstance(outer, QSplitter):
                 index = outer.indexOf(splitter)
@@ -202,6 +204,7 @@ class PlotArea(QTabWidget):
         if self.count() <= 1:
             return
         page = self.widget(index)
+        assert page is not None
         for pane in self.panes(index):
             pane.cancel_task()
         self.removeTab(index)
@@ -236,7 +239,9 @@ class PlotArea(QTabWidget):
                 if w.orientation() == Qt.Orientation.Horizontal
                 else "vertical",
                 "sizes": list(w.sizes()),
-                "children": [self._node(w.widget(i)) for i in range(w.count())],
+                "children": [
+                    self._node(c) for c in (w.widget(i) for i in range(w.count())) if c is not None
+                ],  # fmt: skip
             }
         assert isinstance(w, PlotPane)
         return {"pane": w.state()}
@@ -249,7 +254,8 @@ class PlotArea(QTabWidget):
             for pane in self.panes(i):
                 pane.cancel_task()
             self.removeTab(i)
-            page.deleteLater()
+            if page is not None:
+                page.deleteLater()
         self._current = None
         if not tabs:
             self.add_tab()
