@@ -241,7 +241,7 @@ class PlotArea(QTabWidget):
                 "sizes": list(w.sizes()),
                 "children": [
                     self._node(c) for c in (w.widget(i) for i in range(w.count())) if c is not None
-                ],  # fmt: skip
+                ],
             }
         assert isinstance(w, PlotPane)
         return {"pane": w.state()}
