@@ -392,3 +392,59 @@ def test_pane_exports_png_at_dpi_and_svg(view, tmp_path: Path) -> None:  # type:
     svg = pane.export(tmp_path / "pane.svg")
     text = svg.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "<svg" in text and "<path" in text
+
+
+def test_mouse_over_the_plot_moves_the_crosshair(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+    pane = view.current_pane()
+    vb = pane.plot.getPlotItem().getViewBox()
+    vb.setXRange(0, 495, padding=0)
+    pane.plot.grab()  # lay out and paint: the view's transform is current
+    scene_point = vb.mapViewToScene(QPointF(250.0, 2.5))
+    pane.plot.scene().sigMouseMoved.emit(scene_point)  # what a mouse move emits
+    qtbot.waitUntil(lambda: bool(pane.readout), timeout=2000)
+    assert sorted(r.label for r in pane.readout) == REDUCER
+    x = vb.mapSceneToView(scene_point).x()
+    assert abs(x - 250.0) < 10  # within a few pixels
+    assert {r.x for r in pane.readout} == {5.0 * round(x / 5.0)}  # the nearest step
+    assert pane._vline.value() == x
+
+
+def test_group_selected_button_groups_the_selected_runs(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QItemSelectionModel
+
+    panel, pane = view.runs_panel, view.current_pane()
+    pane.set_smoothing(0.0)
+    sel = panel.table.selectionModel()
+    for row in range(panel.proxy.rowCount()):
+        rid = panel.proxy.index(row, 0).data(Qt.ItemDataRole.UserRole)
+        if view.catalog.run(rid).name in ("run_2", "run_3"):
+            sel.select(
+                panel.proxy.index(row, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
+    assert sorted(view.catalog.run(i).name for i in panel.selected_ids()) == ["run_2", "run_3"]
+    panel.group_button.click()
+    qtbot.waitUntil(lambda: pane.data is not None and len(pane.data.groups) == 1, timeout=5000)
+    raw = np.stack([next(r for r in demo_runs if r.name == n).series["strict/foo"].values
+                    for n in ("run_2", "run_3")])  # fmt: skip
+    np.testing.assert_allclose(pane.data.groups[0].center, raw.mean(axis=0))
+    assert sorted(pane.curves()) == ["group 1", "run_1"]
+
+
+def test_time_weighted_smoothing_on_relative_time(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.results.align import series_x, shared_spacing
+    from paperscope.results.smoothing import time_weighted_ema
+
+    pane = view.current_pane()
+    with qtbot.waitSignal(pane.plotted, timeout=5000):
+        pane.set_x("relative")
+    with qtbot.waitSignal(pane.plotted, timeout=5000):
+        pane.mode_box.setCurrentIndex(pane.mode_box.findData("time"))
+    shown = [r for r in demo_runs if "strict/foo" in r.series]
+    dx = shared_spacing(shown, "strict/foo", "relative")
+    for run in shown:
+        s = run.series["strict/foo"]
+        x = series_x(run, s, "relative")
+        order = np.argsort(x, kind="stable")
+        want = time_weighted_ema(x[order], s.values[order], 0.6, dx)
+        np.testing.assert_allclose(pane.curves()[run.name][1], want, rtol=1e-12)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from paperscope.core.records import Run
+from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.gui.plots.decimate import Pyramid
 from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.runs_panel import RUNS_MIME, RunsModel
@@ -67,6 +68,25 @@ BAND_NAMES = {"std": "± std", "sem": "± SEM", "minmax": "min–max", "ci95": "
 def _alpha(colour: str, alpha: int) -> tuple[int, int, int, int]:
     c = colour.lstrip("#")
     return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha)
+
+
+def compute_pane(
+    runs: Sequence[Run],
+    spec: PlotSpec,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[PlotData, dict[int, Pyramid]]:
+    """:func:`compute_plot`, plus the min/max pyramids of the long curves (keyed by
+    ``id`` of the array they decimate), so a worker thread builds them too."""
+    data = compute_plot(runs, spec, progress, cancel)
+    pyramids: dict[int, Pyramid] = {}
+    for c in data.curves:
+        for arr in (c.y, c.raw):
+            if len(arr) > DECIMATE_ABOVE:
+                if cancel is not None:
+                    cancel.check()
+                pyramids[id(arr)] = Pyramid(c.x, arr)
+    return data, pyramids
 
 
 class PlotPane(QWidget):
@@ -110,6 +130,7 @@ class PlotPane(QWidget):
         self._proxy: Any = None
         self._wall_axis = False
         self._decimated: list[tuple[Any, Pyramid]] = []
+        self._pyramids: dict[int, Pyramid] = {}
         self._updating = False
         self._schedule_timer = QTimer(self, singleShot=True, interval=30)
         self._schedule_timer.timeout.connect(self.refresh)
@@ -310,7 +331,7 @@ class PlotPane(QWidget):
         new = [i for i in ids if i not in self._run_ids and self.catalog.run(i) is not None]
         self._run_ids.extend(new)
         self._refresh_choices()
-        self.refresh()
+        self.refresh()  # also when nothing is new: reloaded runs carry new points
 
     def remove_run_ids(self, ids: Iterable[str]) -> None:
         drop = set(ids)
@@ -464,21 +485,21 @@ class PlotPane(QWidget):
         if self.runner is not None and (spec.grouped or points > ASYNC_POINTS):
             self.note.setText("computing…")
             self._task = self.runner.submit(
-                compute_plot, runs, spec,
+                compute_pane, runs, spec,
                 title=f"Plotting {spec.metric}", key=f"plot-pane-{id(self)}",
                 on_result=self._on_result, on_error=self._on_error,
             )  # fmt: skip
             return
         try:
-            data = compute_plot(runs, spec)
+            data, pyramids = compute_pane(runs, spec)
         except PlotError as exc:
             self._on_error(str(exc), "")
             return
-        self._draw(data)
+        self._draw(data, pyramids)
 
-    def _on_result(self, data: PlotData) -> None:
+    def _on_result(self, result: tuple[PlotData, dict[int, Pyramid]]) -> None:
         self._task = None
-        self._draw(data)
+        self._draw(*result)
 
     def _on_error(self, message: str, _details: str) -> None:
         self._task = None
@@ -489,10 +510,11 @@ class PlotPane(QWidget):
     # -- drawing ---------------------------------------------------------------------
     def _redraw_last(self, *_args: object) -> None:
         if self.data is not None:
-            self._draw(self.data)
+            self._draw(self.data, self._pyramids)
 
-    def _draw(self, data: PlotData | None) -> None:
+    def _draw(self, data: PlotData | None, pyramids: dict[int, Pyramid] | None = None) -> None:
         self.data = data
+        self._pyramids = pyramids or {}
         self._drawn.clear()
         self._decimated.clear()
         self.readout = []
@@ -562,7 +584,7 @@ class PlotPane(QWidget):
         import pyqtgraph as pg
 
         if len(x) > DECIMATE_ABOVE:
-            pyramid = Pyramid(x, y)
+            pyramid = self._pyramids.get(id(y)) or Pyramid(x, y)
             width = max(int(plot.getPlotItem().getViewBox().width()), 100)
             item = pg.PlotDataItem(*pyramid.view(float(x[0]), float(x[-1]), width), pen=pen,
                                    name=name)  # fmt: skip
