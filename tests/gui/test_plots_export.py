@@ -131,3 +131,32 @@ def test_publication_pdf_is_vector_with_the_requested_size(qtbot, tmp_path: Path
         np.testing.assert_array_equal([float(r[col]) for r in rows], want)
     assert {r["n"] for r in rows} == {"3"}
     np.testing.assert_allclose(pane.curves()["run"][1], g.center)
+
+
+def test_main_window_menus_open_the_export_and_aggregate_dialogs(
+    window, qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QAction
+
+    from paperscope.workflows.open import demo_runs
+
+    texts = {a.text().replace("&", "") for a in window.findChildren(QAction)}
+    assert {"Export plot…", "Publication figure…", "Aggregate scores (rliable)…"} <= texts
+    window.load_runs([demo_runs()])
+    qtbot.waitUntil(lambda: window.plot_pane.data is not None, timeout=30000)
+    window.publication_figure()
+    dialog = window._publication_dialog
+    assert dialog.isVisible() and dialog.pane is window.plot_pane
+    dialog.path.setText(str(tmp_path / "fig.svg"))
+    dialog.csv.setChecked(True)
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: bool(dialog.written), timeout=20000)  # written by the task runner
+    assert dialog.written == [tmp_path / "fig.svg", tmp_path / "fig.csv"]
+    svg = (tmp_path / "fig.svg").read_text(encoding="utf-8")
+    assert "<path" in svg and "strict/foo" in svg
+    window.aggregate_scores()
+    assert window._aggregate_dialog.isVisible()
+    window._aggregate_dialog.close()
+    dialog.close()

@@ -563,7 +563,7 @@ class PlotPane(QWidget):
             name = c.label if len(self._drawn) < MAX_LEGEND else None
             item = self._line(plot, c.x, c.y, pg.mkPen(colour, width=width), name)
             self._drawn[c.label] = (item, c)
-        plot.setTitle(spec.metric, size="9pt")
+        plot.setTitle(None)  # the metric box names it; exports add the title
         plot.setLabel("bottom", x_label(spec.x))
         self._apply_log()
         notes = []
@@ -888,14 +888,18 @@ class PlotPane(QWidget):
 
         path = Path(path)
         item = self._ensure_plot().getPlotItem()
-        if path.suffix.lower() == ".svg":
-            _patch_svg_exporter()
-            SVGExporter(item).export(str(path))
-        else:
-            exporter = ImageExporter(item)
-            width = int(item.sceneBoundingRect().width() * dpi / 96)
-            exporter.parameters()["width"] = max(width, 100)
-            exporter.export(str(path))
+        item.setTitle(self.metric() or None, size="10pt")
+        try:
+            if path.suffix.lower() == ".svg":
+                _patch_svg_exporter()
+                SVGExporter(item).export(str(path))
+            else:
+                exporter = ImageExporter(item)
+                width = int(item.sceneBoundingRect().width() * dpi / 96)
+                exporter.parameters()["width"] = max(width, 100)
+                exporter.export(str(path))
+        finally:
+            item.setTitle(None)
         return path
 
     def cancel_task(self) -> None:
