@@ -285,9 +285,13 @@ class AggregateDialog(QDialog):
         ticks = [[(i, m) for i, m in enumerate(methods)]]
         for c, metric in enumerate(METRICS):
             plot = self.intervals.addPlot(row=0, col=c, title=metric)
-            plot.getAxis("left").setTicks(ticks)
+            left = plot.getAxis("left")
+            left.setTicks(ticks)
             if c:
-                plot.getAxis("left").setStyle(showValues=False)
+                plot.hideAxis("left")
+            else:
+                left.setWidth(max(60, 7 * max(len(m) for m in methods)))
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
             plot.setYRange(-0.6, len(methods) - 0.4)
             plot.showGrid(x=True, alpha=0.3)
             for i, m in enumerate(methods):
@@ -298,7 +302,6 @@ class AggregateDialog(QDialog):
                 bar.setPen(pg.mkPen(None))
                 plot.addItem(bar)
                 plot.plot([est.point, est.point], [i - 0.3, i + 0.3], pen=pg.mkPen("k", width=2))
-            plot.getAxis("bottom").setLabel("human normalized score" if c < 3 else "")
 
     def _draw_profiles(self, result: AggregateResult) -> None:
         import pyqtgraph as pg
