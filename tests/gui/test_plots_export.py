@@ -57,7 +57,13 @@ def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> Non
     # the published Atari 100k IQMs (Agarwal et al. 2021): SPR 0.337, DrQ(eps) 0.280
     assert dialog.cell_text("SPR", "IQM").startswith("0.337")
     assert dialog.cell_text("DrQ(eps)", "IQM").startswith("0.280")
-    assert dialog.tabs.count() == 3  # table, interval plot, performance profiles
+    # table, P(improvement), interval plot, performance profiles
+    assert dialog.tabs.count() == 4
+    poi = done.args[0].improvement[("SPR", "DrQ(eps)")]
+    spr, drq = (agg.score_matrix(p.stem, agg.load_scores(p), random, human).scores for p in files)
+    assert poi.point == pytest.approx(agg.probability_of_improvement(spr, drq), rel=1e-12)
+    assert poi.lower <= poi.point <= poi.upper and poi.point > 0.5
+    assert dialog.improvement.item(0, 1).text().startswith(f"{poi.point:.3f}")
     prof = done.args[0].profiles["SPR"]
     assert prof.fraction[0] <= 1.0 and np.all(np.diff(prof.fraction) <= 0)
     assert np.all(prof.lower <= prof.fraction + 1e-12) and np.all(

@@ -36,12 +36,14 @@ from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progre
 from paperscope.results.aggregate import (
     METRICS,
     AggregateReport,
+    Estimate,
     Profile,
     ScoreMatrix,
     aggregate_methods,
     load_reference,
     load_scores,
     performance_profile,
+    probability_of_improvement_ci,
     score_matrix,
 )
 from paperscope.results.figure import OKABE_ITO
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
 
 JSON_FILTER = "Score tables (*.json);;All files (*)"
+POI_REPS = 1000  # resamples for P(X > Y): each ranks all runs of both methods
 
 
 @dataclass(slots=True)
@@ -57,6 +60,8 @@ class AggregateResult:
     report: AggregateReport
     profiles: dict[str, Profile] = field(default_factory=dict)
     matrices: list[ScoreMatrix] = field(default_factory=list)
+    # P(X > Y) with its CI for each ordered pair of methods (X, Y)
+    improvement: dict[tuple[str, str], Estimate] = field(default_factory=dict)
 
 
 def compute_aggregate(
@@ -97,8 +102,17 @@ def compute_aggregate(
             mat.scores[:, cols], taus, reps=min(reps, 2000), confidence=confidence,
             seed=seed, cancel=cancel,
         )  # fmt: skip
-        progress(0.8 + 0.2 * (k + 1) / len(matrices), f"profile {mat.name}")
-    return AggregateResult(report, profiles, matrices)
+        progress(0.8 + 0.1 * (k + 1) / len(matrices), f"profile {mat.name}")
+    improvement = {}
+    shared = [m.scores[:, [m.tasks.index(t) for t in report.tasks]] for m in matrices]
+    pairs = [(i, j) for i in range(len(matrices)) for j in range(len(matrices)) if i != j]
+    for n, (i, j) in enumerate(pairs):
+        improvement[(matrices[i].name, matrices[j].name)] = probability_of_improvement_ci(
+            shared[i], shared[j], reps=min(reps, POI_REPS), confidence=confidence, seed=seed,
+            cancel=cancel,
+        )  # fmt: skip
+        progress(0.9 + 0.1 * (n + 1) / len(pairs), "probability of improvement")
+    return AggregateResult(report, profiles, matrices, improvement)
 
 
 class AggregateDialog(QDialog):
@@ -163,6 +177,12 @@ class AggregateDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.table, "Estimates")
+        self.improvement = QTableWidget(0, 0)
+        self.improvement.setToolTip(
+            "P(row > column): probability that a run of the row's method scores higher "
+            "than one of the column's on a random task (Mann–Whitney U), with its CI"
+        )
+        self.tabs.addTab(self.improvement, "P(improvement)")
         self.intervals: Any = None  # pyqtgraph GraphicsLayoutWidget, made on first result
         self.profiles_plot: Any = None
         layout = QVBoxLayout(self)
@@ -260,6 +280,7 @@ class AggregateDialog(QDialog):
         self.table.resizeColumnsToContents()
         self._draw_intervals(report)
         self._draw_profiles(result)
+        self._fill_improvement(result)
         issues: list[ReadIssue] = report.issues
         pct = f"{100 * report.confidence:g}%"
         self.status.setText(
@@ -272,6 +293,21 @@ class AggregateDialog(QDialog):
             )
         )
         self.computed.emit(result)
+
+    def _fill_improvement(self, result: AggregateResult) -> None:
+        names = list(result.report.methods)
+        self.improvement.setRowCount(len(names))
+        self.improvement.setColumnCount(len(names))
+        self.improvement.setHorizontalHeaderLabels(names)
+        self.improvement.setVerticalHeaderLabels(names)
+        for r, x in enumerate(names):
+            for c, y in enumerate(names):
+                est = result.improvement.get((x, y))
+                text = "—" if est is None else f"{est.point:.3f} [{est.lower:.3f}, {est.upper:.3f}]"
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                self.improvement.setItem(r, c, item)
+        self.improvement.resizeColumnsToContents()
 
     def _draw_intervals(self, report: AggregateReport) -> None:
         import pyqtgraph as pg
