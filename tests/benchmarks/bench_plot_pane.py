@@ -112,7 +112,7 @@ def main() -> int:
     view_ranges = ranges(args.points, args.frames)
     time_frames(pane.plot, item, view_ranges[:2])  # warm-up
     pane_ms = summary(
-        f"pane ({n_items} items, peak + clip)", time_frames(pane.plot, item, view_ranges)
+        f"pane ({n_items} items, min/max pyramid)", time_frames(pane.plot, item, view_ranges)
     )
 
     base = pg.PlotWidget(background="w")

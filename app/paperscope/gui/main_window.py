@@ -307,10 +307,10 @@ class MainWindow(QMainWindow):
 
     def load_runs(self, paths: Sequence[Path], pane: PlotPane | None = None) -> None:
         """Load runs in the background; they show in ``pane`` (default: every pane)."""
-        from paperscope.workflows.runs import load_runs
+        from paperscope.gui.plots.plots_view import load_runs_for_plots
 
         self.runner.submit(
-            load_runs, list(paths),
+            load_runs_for_plots, list(paths),
             title=f"Loading runs from {', '.join(Path(p).name for p in paths)}",
             on_result=lambda result: self._on_runs_loaded(result, pane),
         )  # fmt: skip

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paperscope.core.records import Run
+from paperscope.core.records import ReadIssue, Run
+from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.gui.plots.metric_list import MetricList
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.runs_panel import RunsModel, RunsPanel
@@ -30,6 +31,22 @@ if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
 
 STATE_VERSION = 1
+
+
+def load_runs_for_plots(
+    paths: Sequence[Path],
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[list[Run], list[ReadIssue]]:
+    """:func:`paperscope.workflows.runs.load_runs`, then (still on the worker) import
+    what smoothing needs, so the first draw on the UI thread does not pay ~1 s of
+    ``scipy.signal`` import."""
+    from paperscope.workflows.runs import load_runs
+
+    result = load_runs(paths, progress, cancel)
+    import scipy.signal  # noqa: F401
+
+    return result
 ORIENTATIONS = {"horizontal": Qt.Orientation.Horizontal, "vertical": Qt.Orientation.Vertical}
 
 
