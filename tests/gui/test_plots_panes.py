@@ -448,3 +448,16 @@ def test_time_weighted_smoothing_on_relative_time(view, qtbot, demo_runs) -> Non
         order = np.argsort(x, kind="stable")
         want = time_weighted_ema(x[order], s.values[order], 0.6, dx)
         np.testing.assert_allclose(pane.curves()[run.name][1], want, rtol=1e-12)
+
+
+def test_clicking_a_pane_makes_it_current(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+    area = view.area
+    a = view.current_pane()
+    b = area.split(a, Qt.Orientation.Vertical)
+    assert area.current_pane() is b and "#0072B2" in b.stack.styleSheet()
+    qtbot.mouseClick(a.plot.viewport(), Qt.MouseButton.LeftButton)
+    assert area.current_pane() is a
+    assert "#0072B2" in a.stack.styleSheet() and "transparent" in b.stack.styleSheet()
+    # the metric list and the runs panel act on the current pane
+    view.metric_list.metric_activated.emit("rollout/ep_reward")
+    assert a.metric() == "rollout/ep_reward" and b.metric() == "strict/foo"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -268,6 +268,7 @@ class PlotPane(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.stack = QStackedWidget()
+        self.stack.setObjectName("plotstack")
         self.stack.addWidget(self.empty_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -277,6 +278,9 @@ class PlotPane(QWidget):
         layout.addWidget(self.stack, 1)
         self._on_smoothing(self.smoothing.value(), schedule=False)
         self._on_group_mode(schedule=False)
+        for child in self.findChildren(QWidget):
+            child.installEventFilter(self)
+        self.set_highlighted(False)
 
     def _ensure_plot(self) -> pg.PlotWidget:
         if self.plot is None:
@@ -301,6 +305,7 @@ class PlotPane(QWidget):
             self._proxy = pg.SignalProxy(
                 self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
             )
+            self.plot.viewport().installEventFilter(self)
             vb = self.plot.getPlotItem().getViewBox()
             vb.sigXRangeChanged.connect(self._update_decimated)
             vb.sigResized.connect(self._update_decimated)
@@ -850,6 +855,19 @@ class PlotPane(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.activated.emit()
         super().mousePressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # a click anywhere in the pane (the plot, a control) makes it the current pane
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn):
+            self.activated.emit()
+        return False
+
+    def set_highlighted(self, on: bool) -> None:
+        """Frame the pane (the current one, when a tab holds several)."""
+        self.stack.setStyleSheet(
+            "QStackedWidget#plotstack { border: 2px solid #0072B2; }" if on
+            else "QStackedWidget#plotstack { border: 2px solid transparent; }"
+        )  # fmt: skip
 
     @staticmethod
     def _accepts(mime: QMimeData) -> bool:

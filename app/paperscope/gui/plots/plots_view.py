@@ -47,6 +47,8 @@ def load_runs_for_plots(
     import scipy.signal  # noqa: F401
 
     return result
+
+
 ORIENTATIONS = {"horizontal": Qt.Orientation.Horizontal, "vertical": Qt.Orientation.Vertical}
 
 
@@ -147,6 +149,14 @@ class PlotArea(QTabWidget):
         if pane is not self._current:
             self._current = pane
             self.current_pane_changed.emit(pane)
+        self._highlight()
+
+    def _highlight(self) -> None:
+        """Frame the current pane when its tab holds more than one."""
+        for i in range(self.count()):
+            panes = self.panes(i)
+            for p in panes:
+                p.set_highlighted(len(panes) > 1 and p is self._current)
 
     def _on_tab_changed(self, _index: int) -> None:
         if self.count():
@@ -215,7 +225,7 @@ class PlotArea(QTabWidget):
             splitter.deleteLater()
         if self._current is pane:
             self._current = None
-            self._set_current(self.current_pane())
+        self._set_current(self.current_pane())
 
     def close_tab(self, index: int) -> None:
         if self.count() <= 1:
