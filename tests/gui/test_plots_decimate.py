@@ -58,3 +58,41 @@ def test_pane_draws_a_million_points_per_pixel_column(qtbot) -> None:  # type: i
     assert x[0] >= 590_000 and x[-1] <= 710_000 and y.max() == 9.0
     # the read-out still uses every point
     np.testing.assert_array_equal(pane.curves()["big"][0], steps.astype(float))
+
+
+def test_many_runs_are_drawn_as_one_item_per_colour(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.core.records import Run, Series
+    from paperscope.gui.plots.plot_pane import PlotPane
+    from paperscope.gui.plots.runs_panel import RunsModel
+    from paperscope.results.smoothing import ema
+
+    rng = np.random.default_rng(3)
+    steps = np.arange(3000, dtype=np.int64)
+    runs = [
+        Run(f"r{i}", f"seed {i}", "synthetic", (),
+            {"loss": Series("loss", steps, steps * 1.0, rng.standard_normal(3000) + i)})
+        for i in range(64)
+    ]  # fmt: skip
+    pane = PlotPane(RunsModel())
+    qtbot.addWidget(pane)
+    pane.resize(900, 500)
+    pane.show()
+    pane.add_runs(runs)
+    items = pane.plot.getPlotItem().listDataItems()
+    assert len(items) == 8  # one per palette colour, no raw lines behind 64 curves
+    assert len(pane.curves()) == 64
+    # each merged item holds its runs' smoothed curves, decimated, separated by NaN gaps
+    item = pane.items()["seed 0"]
+    x, y = item.getData()
+    parts = np.split(y, np.flatnonzero(np.isnan(y)))
+    assert len(parts) == 8  # runs 0, 8, 16, … share the first colour
+    first = parts[0]
+    want = ema(runs[0].series["loss"].values, 0.6)
+    assert first.max() == want.max() and first.min() == want.min()
+    readout = pane.show_readout_at(1500.0, 20.0)
+    assert len(readout) == 64 and readout[0].label == "seed 20"
+    # hiding runs redraws without them
+    with qtbot.waitSignal(pane.plotted, timeout=5000):
+        pane.catalog.set_visible([f"r{i}" for i in range(30)], False)
+    assert len(pane.curves()) == 34
+    assert len(pane.plot.getPlotItem().listDataItems()) == 68  # per run again, raw behind

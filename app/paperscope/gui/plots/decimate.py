@@ -64,3 +64,28 @@ class Pyramid:
             x = np.append(x, xs[-1])
             y = np.append(y, self.lo[0][-1])
         return x, y
+
+
+class Merged:
+    """Several curves drawn as one item (one pen): their views joined by NaN gaps, to
+    be drawn with ``connect="finite"``. Hundreds of runs in a handful of items cost far
+    less per frame than one item each."""
+
+    def __init__(self, pyramids: list[Pyramid]) -> None:
+        self.pyramids = pyramids
+
+    def view(self, x0: float, x1: float, pixels: int) -> tuple[FloatArray, FloatArray]:
+        xs: list[FloatArray] = []
+        ys: list[FloatArray] = []
+        gap = np.array([np.nan])
+        for p in self.pyramids:
+            x, y = p.view(x0, x1, pixels)
+            if x.size:
+                if xs:
+                    xs.append(gap)
+                    ys.append(gap)
+                xs.append(x)
+                ys.append(y)
+        if not xs:
+            return np.empty(0), np.empty(0)
+        return np.concatenate(xs), np.concatenate(ys)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import Run
 from paperscope.core.tasks import CancelToken, Progress, no_progress
-from paperscope.gui.plots.decimate import Pyramid
+from paperscope.gui.plots.decimate import Merged, Pyramid
 from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.runs_panel import RUNS_MIME, RunsModel
 from paperscope.results.align import BANDS, Curve, GroupCurve, x_label
@@ -57,6 +57,7 @@ SLIDER_STEPS = 1000  # smoothing slider: 0 … 0.999 in steps of 0.001
 ASYNC_POINTS = 2_000_000  # ungrouped sets larger than this are smoothed off the UI thread
 MAX_LEGEND = 20
 MAX_RAW = 40  # more curves than this: no faint raw lines behind them
+MERGE_ABOVE = 40  # more run curves than this: one item per colour (see _draw_merged)
 DECIMATE_ABOVE = 20_000  # curves longer than this are drawn from a min/max pyramid
 MAX_READOUT = 12
 GROUP_MODES = {"none": "No groups", "config": "Config key", "regex": "Name regex",
@@ -80,9 +81,10 @@ def compute_pane(
     ``id`` of the array they decimate), so a worker thread builds them too."""
     data = compute_plot(runs, spec, progress, cancel)
     pyramids: dict[int, Pyramid] = {}
+    many = len(data.curves) > MERGE_ABOVE  # then every smoothed curve gets a pyramid
     for c in data.curves:
         for arr in (c.y, c.raw):
-            if len(arr) > DECIMATE_ABOVE:
+            if len(arr) > DECIMATE_ABOVE or (many and arr is c.y):
                 if cancel is not None:
                     cancel.check()
                 pyramids[id(arr)] = Pyramid(c.x, arr)
@@ -129,7 +131,7 @@ class PlotPane(QWidget):
         self._label: pg.TextItem | None = None
         self._proxy: Any = None
         self._wall_axis = False
-        self._decimated: list[tuple[Any, Pyramid]] = []
+        self._decimated: list[tuple[Any, Pyramid | Merged]] = []
         self._pyramids: dict[int, Pyramid] = {}
         self._updating = False
         self._schedule_timer = QTimer(self, singleShot=True, interval=30)
@@ -561,7 +563,9 @@ class PlotPane(QWidget):
             label = f"{g.label} (n={len(g.run_ids)})"
             item = self._line(plot, g.x, g.center, pg.mkPen(colour, width=2.0), label)
             self._drawn[g.label] = (item, g)
-        for c in data.curves:
+        if len(data.curves) > MERGE_ABOVE:
+            self._draw_merged(plot, data.curves)
+        for c in data.curves if len(data.curves) <= MERGE_ABOVE else ():
             colour = self.catalog.colour(c.run_id) if self.catalog.run(c.run_id) else PALETTE[0]
             if show_raw:
                 self._line(plot, c.x, c.raw, pg.mkPen(_alpha(colour, 60), width=1))
@@ -601,6 +605,30 @@ class PlotPane(QWidget):
         item.setDownsampling(auto=True, method="peak")
         item.setClipToView(True)
         return item
+
+    def _draw_merged(self, plot: pg.PlotWidget, curves: Sequence[Curve]) -> None:
+        """Many runs: one item per colour (runs of a colour joined by NaN gaps), each
+        run decimated by its own pyramid; legend entries for the first runs."""
+        import pyqtgraph as pg
+
+        by_colour: dict[str, list[Curve]] = {}
+        for c in curves:
+            colour = self.catalog.colour(c.run_id) if self.catalog.run(c.run_id) else PALETTE[0]
+            by_colour.setdefault(colour, []).append(c)
+        width = max(int(plot.getPlotItem().getViewBox().width()), 100)
+        x0 = min(float(c.x[0]) for c in curves if len(c))
+        x1 = max(float(c.x[-1]) for c in curves if len(c))
+        for colour, members in by_colour.items():
+            merged = Merged([self._pyramids.get(id(c.y)) or Pyramid(c.x, c.y) for c in members])
+            pen = pg.mkPen(colour, width=1)
+            item = pg.PlotDataItem(*merged.view(x0, x1, width), pen=pen, connect="finite")
+            plot.addItem(item)
+            self._decimated.append((item, merged))
+            for c in members:
+                self._drawn[c.label] = (item, c)
+        if self.legend is not None:
+            for c in curves[:MAX_LEGEND]:
+                self.legend.addItem(self._drawn[c.label][0], c.label)
 
     def _update_decimated(self, *_args: object) -> None:
         """The view moved: give each long curve the blocks of its visible range."""
