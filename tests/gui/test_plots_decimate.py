@@ -83,7 +83,7 @@ def test_many_runs_are_drawn_as_one_item_per_colour(qtbot) -> None:  # type: ign
     assert len(pane.curves()) == 64
     # each merged item holds its runs' smoothed curves, decimated, separated by NaN gaps
     item = pane.items()["seed 0"]
-    x, y = item.getData()
+    _x, y = item.getData()
     parts = np.split(y, np.flatnonzero(np.isnan(y)))
     assert len(parts) == 8  # runs 0, 8, 16, … share the first colour
     first = parts[0]
