@@ -461,3 +461,6 @@ def test_clicking_a_pane_makes_it_current(view, qtbot) -> None:  # type: ignore[
     # the metric list and the runs panel act on the current pane
     view.metric_list.metric_activated.emit("rollout/ep_reward")
     assert a.metric() == "rollout/ep_reward" and b.metric() == "strict/foo"
+    assert view.catalog.metric() == "rollout/ep_reward"  # the runs panel's last values
+    qtbot.mouseClick(b.plot.viewport(), Qt.MouseButton.LeftButton)
+    assert view.catalog.metric() == "strict/foo"

@@ -480,7 +480,6 @@ class PlotPane(QWidget):
         self._schedule_timer.stop()
         runs = self.runs()
         self._update_empty()
-        self.catalog.set_metric(self.metric())
         if not runs or not self.metric():
             self._draw(None)
             return

@@ -105,7 +105,13 @@ class PlotArea(QTabWidget):
         pane.close_requested.connect(lambda: self.close_pane(pane))
         pane.files_dropped.connect(lambda paths: self.files_dropped.emit(paths, pane))
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
+        pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
         return pane
+
+    def _on_pane_metric(self, pane: PlotPane, metric: str) -> None:
+        # the runs panel's "last value" column follows the current pane's metric
+        if self.count() and pane is self.current_pane():
+            self.catalog.set_metric(metric)
 
     def add_tab(self, title: str | None = None, root: QWidget | None = None) -> PlotPane | None:
         """A new tab holding one new pane (or ``root``); returns the new pane."""
@@ -148,6 +154,7 @@ class PlotArea(QTabWidget):
     def _set_current(self, pane: PlotPane) -> None:
         if pane is not self._current:
             self._current = pane
+            self.catalog.set_metric(pane.metric())
             self.current_pane_changed.emit(pane)
         self._highlight()
 
