@@ -1,0 +1,368 @@
+"""The run-time encoder: ``tokenizers`` + onnxruntime, nothing else.
+
+onnxruntime and tokenizers are imported on the first embed, not when this module is.
+
+- Device: ``"auto"`` uses the CUDA execution provider when an NVIDIA GPU is usable
+  (``onnxruntime.preload_dlls()`` first), else the CPU; ``"cuda"`` asks for the GPU and
+  falls back to the CPU with an :class:`EmbeddingWarning` when the provider fails;
+  ``"cpu"`` never touches CUDA.
+- Variant: the GPU runs the fp16 graph; the CPU runs the 8-bit block-quantised graph
+  when the export's quality check offered it, else the fused fp32 graph.
+- Pipeline: texts sorted by length (little padding), tokenised in chunks on a worker
+  thread (``encode_batch`` runs in parallel, without the GIL) while the current batch
+  runs in onnxruntime.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import queue
+import threading
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.embedding.model import (
+    ModelError,
+    ModelInfo,
+    OnnxExport,
+    ensure_export,
+    load_model_info,
+)
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+Matrix = npt.NDArray[np.float32]
+DEVICES = ("auto", "cpu", "cuda")
+CPU_BATCH = 32
+CUDA_BATCH = 512
+
+
+class EmbeddingWarning(UserWarning):
+    """Something degraded but the work went on (e.g. CUDA failed, the CPU took over)."""
+
+
+def load_tokenizer(info: ModelInfo) -> Tokenizer:
+    """The model's fast tokenizer, truncating at the model's max_seq_length, unpadded."""
+    from tokenizers import Tokenizer
+
+    try:
+        tok = Tokenizer.from_file(str(info.transformer_dir / "tokenizer.json"))
+    except Exception as exc:
+        raise ModelError(f"{info.path}: tokenizer.json cannot be loaded ({exc})") from None
+    tok.enable_truncation(max_length=info.max_seq_length)
+    tok.no_padding()
+    return tok
+
+
+def cpu_threads() -> int:
+    """Threads for onnxruntime on the CPU: the cores this process may use."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    return max(1, n)
+
+
+# -- GPU discovery (NVML through ctypes: no extra package, nothing imported) -----------
+def nvidia_gpu_names() -> list[str]:
+    """Names of the NVIDIA GPUs the driver reports (empty without a driver)."""
+    for lib in ("libnvidia-ml.so.1", "libnvidia-ml.so", "nvml.dll"):
+        try:
+            nvml = ctypes.CDLL(lib)
+            break
+        except OSError:
+            continue
+    else:
+        return []
+    try:
+        if nvml.nvmlInit_v2() != 0:
+            return []
+        count = ctypes.c_uint(0)
+        if nvml.nvmlDeviceGetCount_v2(ctypes.byref(count)) != 0:
+            return []
+        names = []
+        for i in range(count.value):
+            handle = ctypes.c_void_p()
+            if nvml.nvmlDeviceGetHandleByIndex_v2(i, ctypes.byref(handle)) != 0:
+                continue
+            buf = ctypes.create_string_buffer(96)
+            if nvml.nvmlDeviceGetName(handle, buf, 96) == 0:
+                names.append(buf.value.decode(errors="replace"))
+        nvml.nvmlShutdown()
+        return names
+    except (AttributeError, OSError):
+        return []
+
+
+class OnnxRunner:
+    """One onnxruntime session on one exported graph, plus the model's tokenizer."""
+
+    def __init__(
+        self,
+        onnx_path: Path,
+        info: ModelInfo,
+        providers: Sequence[Any] = ("CPUExecutionProvider",),
+        threads: int | None = None,
+    ) -> None:
+        import onnxruntime as ort
+
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = threads or cpu_threads()
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.log_severity_level = 3
+        self.info = info
+        self.path = onnx_path
+        self.session = ort.InferenceSession(str(onnx_path), so, providers=list(providers))
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.tokenizer = load_tokenizer(info)
+
+    @property
+    def providers(self) -> list[str]:
+        return list(self.session.get_providers())
+
+    def run(self, feed: dict[str, np.ndarray]) -> Matrix:
+        out = self.session.run(None, {n: feed[n] for n in self.input_names})[0]
+        return np.asarray(out, dtype=np.float32)
+
+    def batches(
+        self, texts: Sequence[str], batch_size: int, chunk_batches: int = 8
+    ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """(indices, feed) batches: texts sorted longest first by characters, then each
+        chunk of ``chunk_batches`` batches tokenised at once and re-sorted by tokens."""
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        order = np.argsort(-lengths, kind="stable")
+        chunk = batch_size * chunk_batches
+        for start in range(0, len(order), chunk):
+            idx = order[start : start + chunk]
+            encs = self.tokenizer.encode_batch([texts[i].strip() for i in idx])
+            ntok = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+            by_tokens = np.argsort(-ntok, kind="stable")
+            for b in range(0, len(by_tokens), batch_size):
+                sel = by_tokens[b : b + batch_size]
+                width = int(ntok[sel].max())
+                ids = np.zeros((len(sel), width), dtype=np.int64)
+                mask = np.zeros((len(sel), width), dtype=np.int64)
+                for row, j in enumerate(sel):
+                    n = int(ntok[j])
+                    ids[row, :n] = encs[j].ids
+                    mask[row, :n] = 1
+                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+                yield idx[sel], feed
+
+    def encode(self, texts: Sequence[str], batch_size: int = CPU_BATCH) -> Matrix:
+        """All texts at once, in order (no pipelining; for checks)."""
+        out = np.zeros((len(texts), self.info.dim), dtype=np.float32)
+        for idx, feed in self.batches(texts, batch_size):
+            out[idx] = self.run(feed)
+        return out
+
+
+class Encoder:
+    """Embeds texts with a sentence-transformers model through its ONNX export.
+
+    Construction is cheap (the model folder is checked and hashed; nothing heavy is
+    imported). :meth:`prepare` makes the export when needed and opens the session;
+    :meth:`encode` / :meth:`iter_encode` call it on first use.
+    """
+
+    def __init__(
+        self,
+        model: ModelInfo | Path | str | None = None,
+        device: str = "auto",
+        batch_size: int | None = None,
+        variant: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        if device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, not {device!r}")
+        if variant not in (None, "fp32", "int8", "fp16"):
+            raise ValueError(f"unknown model variant {variant!r}")
+        self.info = model if isinstance(model, ModelInfo) else load_model_info(model)
+        self.requested_device = device
+        self.requested_batch_size = batch_size
+        self.requested_variant = variant
+        self.threads = threads
+        self.export: OnnxExport | None = None
+        self.runner: OnnxRunner | None = None
+        self.device = "cpu"
+        self.variant = "fp32"
+        self.gpu_name: str | None = None
+        self.fallback_reason: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return self.info.model_id
+
+    @property
+    def model_name(self) -> str:
+        return self.info.name
+
+    @property
+    def dim(self) -> int:
+        return self.info.dim
+
+    @property
+    def batch_size(self) -> int:
+        if self.requested_batch_size:
+            return max(1, int(self.requested_batch_size))
+        return CUDA_BATCH if self.device == "cuda" else CPU_BATCH
+
+    def device_label(self) -> str:
+        """``"CUDA (NVIDIA H200)"`` or ``"CPU"`` (what :meth:`prepare` settled on; before
+        that, what ``device`` would pick)."""
+        if self.runner is None and self.requested_device != "cpu":
+            names = nvidia_gpu_names()
+            if names:
+                return f"CUDA ({names[0]})"
+            return "CPU"
+        if self.device == "cuda":
+            return f"CUDA ({self.gpu_name})" if self.gpu_name else "CUDA"
+        return "CPU"
+
+    # -- session ---------------------------------------------------------------------
+    def prepare(
+        self,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+        check_texts: Sequence[str] = (),
+    ) -> None:
+        """Export (once per model, in a background process) and open the session."""
+        if self.runner is not None:
+            return
+        self.export = ensure_export(self.info, progress, cancel, check_texts)
+        want_cuda = self.requested_device == "cuda"
+        if self.requested_device == "auto":
+            want_cuda = bool(nvidia_gpu_names()) and _cuda_provider_listed()
+        if want_cuda and self.requested_variant in (None, "fp16", "fp32"):
+            variant = self.requested_variant or "fp16"
+            try:
+                self._open_cuda(variant)
+                return
+            except Exception as exc:
+                self.fallback_reason = f"CUDA could not be used ({_short(exc)}); running on the CPU"
+                warnings.warn(self.fallback_reason, EmbeddingWarning, stacklevel=2)
+        self._open_cpu()
+
+    def _open_cuda(self, variant: str) -> None:
+        import onnxruntime as ort
+
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            raise RuntimeError("this onnxruntime build has no CUDAExecutionProvider")
+        preload = getattr(ort, "preload_dlls", None)
+        if preload is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                preload()
+        assert self.export is not None
+        runner = OnnxRunner(
+            self.export.path(variant), self.info,
+            providers=[("CUDAExecutionProvider", {"device_id": 0}), "CPUExecutionProvider"],
+        )  # fmt: skip
+        if "CUDAExecutionProvider" not in runner.providers:
+            raise RuntimeError("the CUDA execution provider failed to load")
+        # one tiny run: a broken CUDA setup often fails only here
+        runner.run(next(runner.batches(["warm up"], 1))[1])
+        names = nvidia_gpu_names()
+        self.runner, self.device, self.variant = runner, "cuda", variant
+        self.gpu_name = names[0] if names else None
+
+    def _open_cpu(self) -> None:
+        assert self.export is not None
+        variant = self.requested_variant
+        if variant is None or variant == "fp16":
+            variant = "int8" if self.export.int8_offered else "fp32"
+        self.runner = OnnxRunner(self.export.path(variant), self.info, threads=self.threads)
+        self.device, self.variant = "cpu", variant
+
+    # -- encoding --------------------------------------------------------------------
+    def iter_encode(
+        self,
+        texts: Sequence[str],
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[tuple[np.ndarray, Matrix]]:
+        """Yield ``(indices, vectors)`` batch by batch (longest texts first).
+
+        Tokenisation of the next chunk runs on a worker thread while onnxruntime works.
+        ``progress`` gets the fraction done and the running texts/s.
+        """
+        cancel = cancel or CancelToken()
+        self.prepare(progress, cancel, check_texts=texts)
+        runner = self.runner
+        assert runner is not None
+        total = len(texts)
+        if total == 0:
+            return
+        q: queue.Queue[Any] = queue.Queue(maxsize=16)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for item in runner.batches(texts, self.batch_size):
+                    while not stop.is_set():
+                        try:
+                            q.put(item, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                q.put(None)
+            except BaseException as exc:  # surfaced in the consumer
+                q.put(exc)
+
+        worker = threading.Thread(target=produce, name="paperscope-tokenize", daemon=True)
+        worker.start()
+        done = 0
+        started = time.perf_counter()
+        try:
+            while True:
+                cancel.check()
+                item = q.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                idx, feed = item
+                vectors = runner.run(feed)
+                done += len(idx)
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                progress(done / total, f"Embedding {done}/{total} ({rate:.1f} texts/s)")
+                yield idx, vectors
+        finally:
+            stop.set()
+            worker.join(5)
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> Matrix:
+        """Unit vectors (float32, one row per text, in order)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, vectors in self.iter_encode(texts, progress, cancel):
+            out[idx] = vectors
+        return out
+
+
+def _cuda_provider_listed() -> bool:
+    import onnxruntime as ort
+
+    return "CUDAExecutionProvider" in ort.get_available_providers()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
