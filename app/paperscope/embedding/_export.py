@@ -48,7 +48,7 @@ def main(job: dict[str, Any], messages: Any) -> None:
             meta["int8"] = check_int8(folder, info, job["check_texts"], report)
             write_meta(folder, meta)
         else:
-            export(info, folder, job["check_texts"], job["ort_version"], report)
+            export(info, folder, job["check_texts"], job["torch_texts"], job["ort_version"], report)
         messages.put(("done",))
     except BaseException as exc:  # the parent turns this into a ModelError
         messages.put(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
@@ -66,6 +66,7 @@ def export(
     info: ModelInfo,
     folder: Path,
     check_texts: list[str],
+    torch_texts: list[str],
     ort_version: str,
     report: Any,
 ) -> None:
@@ -76,7 +77,7 @@ def export(
     try:
         report(0.02, "loading the model with torch")
         raw = work / "raw.onnx"
-        torch_check = export_raw(info, raw, check_texts[:16])
+        torch_check = export_raw(info, raw, torch_texts)
         report(0.35, "fusing attention and layer norms (CPU graph)")
         fused = optimize(info, raw, use_gpu=False)
         fused.save_model_to_file(str(work / "fp32.onnx"))
@@ -110,9 +111,7 @@ def export(
     report(1.0, "done")
 
 
-def export_raw(
-    info: ModelInfo, out: Path, texts: list[str]
-) -> tuple[list[str], np.ndarray] | None:
+def export_raw(info: ModelInfo, out: Path, texts: list[str]) -> tuple[list[str], np.ndarray] | None:
     """torch -> ONNX: transformer, pooling and L2 normalisation in one graph.
 
     Returns the texts and torch's vectors for them (to check the export against).
@@ -120,15 +119,16 @@ def export_raw(
     import torch
     import transformers
 
-    transformers.logging.set_verbosity_error()
+    transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     hf = transformers.AutoModel.from_pretrained(
         str(info.transformer_dir), dtype=torch.float32, attn_implementation="eager"
     ).eval()
     import inspect
 
-    takes_types = "token_type_ids" in inspect.signature(hf.forward).parameters and int(
-        getattr(hf.config, "type_vocab_size", 0) or 0
-    ) > 0
+    takes_types = (
+        "token_type_ids" in inspect.signature(hf.forward).parameters
+        and int(getattr(hf.config, "type_vocab_size", 0) or 0) > 0
+    )
     cls_pooling = info.pooling == "cls"
 
     class Wrapper(torch.nn.Module):

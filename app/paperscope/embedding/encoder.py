@@ -6,8 +6,9 @@ onnxruntime and tokenizers are imported on the first embed, not when this module
   (``onnxruntime.preload_dlls()`` first), else the CPU; ``"cuda"`` asks for the GPU and
   falls back to the CPU with an :class:`EmbeddingWarning` when the provider fails;
   ``"cpu"`` never touches CUDA.
-- Variant: the GPU runs the fp16 graph; the CPU runs the 8-bit block-quantised graph
-  when the export's quality check offered it, else the fused fp32 graph.
+- Variant: the GPU runs the fp16 graph, the CPU the fused fp32 graph. ``variant="int8"``
+  runs the 8-bit block-quantised graph once its quality check passed (else fp32, with
+  an :class:`EmbeddingWarning`).
 - Pipeline: texts sorted by length (little padding), tokenised in chunks on a worker
   thread (``encode_batch`` runs in parallel, without the GIL) while the current batch
   runs in onnxruntime.
@@ -157,7 +158,11 @@ class OnnxRunner:
                     n = int(ntok[j])
                     ids[row, :n] = encs[j].ids
                     mask[row, :n] = 1
-                feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+                feed = {
+                    "input_ids": ids,
+                    "attention_mask": mask,
+                    "token_type_ids": np.zeros_like(ids),
+                }
                 yield idx[sel], feed
 
     def encode(self, texts: Sequence[str], batch_size: int = CPU_BATCH) -> Matrix:
@@ -240,7 +245,9 @@ class Encoder:
         """Export (once per model, in a background process) and open the session."""
         if self.runner is not None:
             return
-        self.export = ensure_export(self.info, progress, cancel, check_texts)
+        self.export = ensure_export(
+            self.info, progress, cancel, check_texts, check_int8=self.requested_variant == "int8"
+        )
         want_cuda = self.requested_device == "cuda"
         if self.requested_device == "auto":
             want_cuda = bool(nvidia_gpu_names()) and _cuda_provider_listed()
@@ -279,9 +286,18 @@ class Encoder:
 
     def _open_cpu(self) -> None:
         assert self.export is not None
-        variant = self.requested_variant
-        if variant is None or variant == "fp16":
-            variant = "int8" if self.export.int8_offered else "fp32"
+        variant = self.requested_variant or "fp32"
+        if variant == "fp16":
+            variant = "fp32"  # float16 kernels on the CPU are slow or missing
+        if variant == "int8" and not self.export.int8_offered:
+            why = self.export.meta.get("int8", {})
+            warnings.warn(
+                f"int8 is not offered for {self.info.name} ({why.get('reason', 'not checked')}); "
+                "running fp32",
+                EmbeddingWarning,
+                stacklevel=3,
+            )
+            variant = "fp32"
         self.runner = OnnxRunner(self.export.path(variant), self.info, threads=self.threads)
         self.device, self.variant = "cpu", variant
 

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from paperscope.library.store.papers import PapersMixin
+from paperscope.library.store.vectors import VectorsMixin
 
 
 class LibraryError(Exception):
@@ -59,7 +60,7 @@ def fts_extension_path() -> Path:
     return hits[0]
 
 
-class Store(PapersMixin):
+class Store(PapersMixin, VectorsMixin):
     """A PaperScope library file.
 
     Parameters
