@@ -66,7 +66,7 @@ def test_changed_file_changes_the_model_id(tmp_path: Path) -> None:
 
 
 def test_not_a_model_folder(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="no modules.json") as err:
+    with pytest.raises(ModelError, match=r"no modules\.json") as err:
         load_model_info(tmp_path)
     assert str(tmp_path) in str(err.value)
     with pytest.raises(ModelError, match="no such folder") as err:
@@ -81,7 +81,7 @@ def test_not_a_model_folder(tmp_path: Path) -> None:
 def test_model_folder_missing_parts(tmp_path: Path) -> None:
     folder = _copy_model(tmp_path)
     (folder / "tokenizer.json").unlink()
-    with pytest.raises(ModelError, match="no tokenizer.json") as err:
+    with pytest.raises(ModelError, match=r"no tokenizer\.json") as err:
         load_model_info(folder)
     assert str(folder) in str(err.value)
     folder2 = _copy_model(tmp_path / "b")
