@@ -10,8 +10,14 @@ onnxruntime and tokenizers are imported on the first embed, not when this module
   runs the 8-bit block-quantised graph once its quality check passed (else fp32, with
   an :class:`EmbeddingWarning`).
 - Pipeline: texts sorted by length (little padding), tokenised in chunks on a worker
-  thread (``encode_batch`` runs in parallel, without the GIL) while the current batch
-  runs in onnxruntime.
+  thread (``encode_batch`` runs in parallel, without the GIL) while the current batches
+  run in onnxruntime.
+- CPU threads: one single-threaded onnxruntime run per core on different batches of 8
+  (data parallel) rather than one run spread over the cores (intra-op parallel), and no
+  spin-waiting. Measured on the shared 2-core box (96 real abstracts, interleaved,
+  three rounds): batch 8 data-parallel 22.5-23.7 texts/s against 13.0-17.2 for the
+  intra-op default, and the least CPU time per text (spinning threads burn the cores
+  the other worker and the tokenizer need).
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ import queue
 import threading
 import time
 import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +51,7 @@ if TYPE_CHECKING:
 
 Matrix = npt.NDArray[np.float32]
 DEVICES = ("auto", "cpu", "cuda")
-CPU_BATCH = 32
+CPU_BATCH = 8
 CUDA_BATCH = 512
 
 
@@ -120,6 +128,7 @@ class OnnxRunner:
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         so.intra_op_num_threads = threads or cpu_threads()
         so.inter_op_num_threads = 1
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.log_severity_level = 3
         self.info = info
@@ -298,8 +307,16 @@ class Encoder:
                 stacklevel=3,
             )
             variant = "fp32"
-        self.runner = OnnxRunner(self.export.path(variant), self.info, threads=self.threads)
+        # single-threaded runs, one per worker (see the module notes)
+        self.runner = OnnxRunner(self.export.path(variant), self.info, threads=1)
         self.device, self.variant = "cpu", variant
+
+    @property
+    def workers(self) -> int:
+        """Batches run at once: one per CPU core on the CPU, one on the GPU."""
+        if self.device == "cuda":
+            return 1
+        return max(1, self.threads or cpu_threads())
 
     # -- encoding --------------------------------------------------------------------
     def iter_encode(
@@ -340,24 +357,35 @@ class Encoder:
 
         worker = threading.Thread(target=produce, name="paperscope-tokenize", daemon=True)
         worker.start()
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="paperscope-embed")
+        running: deque[tuple[np.ndarray, Future[Matrix]]] = deque()
         done = 0
         started = time.perf_counter()
+        finished = False
         try:
-            while True:
+            while running or not finished:
                 cancel.check()
-                item = q.get()
-                if item is None:
+                while not finished and len(running) < self.workers:
+                    item = q.get()
+                    if item is None:
+                        finished = True
+                    elif isinstance(item, BaseException):
+                        raise item
+                    else:
+                        running.append((item[0], pool.submit(runner.run, item[1])))
+                if not running:
                     break
-                if isinstance(item, BaseException):
-                    raise item
-                idx, feed = item
-                vectors = runner.run(feed)
+                idx, future = running.popleft()
+                vectors = future.result()
                 done += len(idx)
                 rate = done / max(time.perf_counter() - started, 1e-9)
                 progress(done / total, f"Embedding {done}/{total} ({rate:.1f} texts/s)")
                 yield idx, vectors
         finally:
             stop.set()
+            for _idx, future in running:
+                future.cancel()
+            pool.shutdown(wait=True)
             worker.join(5)
 
     def encode(
