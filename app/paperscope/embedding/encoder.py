@@ -271,24 +271,35 @@ class Encoder:
         self._open_cpu()
 
     def _open_cuda(self, variant: str) -> None:
+        import contextlib
+        import io
+
         import onnxruntime as ort
 
         if "CUDAExecutionProvider" not in ort.get_available_providers():
             raise RuntimeError("this onnxruntime build has no CUDAExecutionProvider")
-        preload = getattr(ort, "preload_dlls", None)
-        if preload is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                preload()
-        assert self.export is not None
-        runner = OnnxRunner(
-            self.export.path(variant), self.info,
-            providers=[("CUDAExecutionProvider", {"device_id": 0}), "CPUExecutionProvider"],
-        )  # fmt: skip
-        if "CUDAExecutionProvider" not in runner.providers:
-            raise RuntimeError("the CUDA execution provider failed to load")
-        # one tiny run: a broken CUDA setup often fails only here
-        runner.run(next(runner.batches(["warm up"], 1))[1])
+        said = io.StringIO()  # preload_dlls prints what it cannot find
+        # onnxruntime logs a failing provider as errors on stderr; the warning says it once
+        ort.set_default_logger_severity(4)
+        try:
+            preload = getattr(ort, "preload_dlls", None)
+            if preload is not None:
+                with warnings.catch_warnings(), contextlib.redirect_stdout(said):
+                    warnings.simplefilter("ignore")
+                    preload()
+            assert self.export is not None
+            runner = OnnxRunner(
+                self.export.path(variant), self.info,
+                providers=[("CUDAExecutionProvider", {"device_id": 0}), "CPUExecutionProvider"],
+            )  # fmt: skip
+            if "CUDAExecutionProvider" not in runner.providers:
+                missing = [ln for ln in said.getvalue().splitlines() if ln.startswith("Failed")]
+                detail = f": {missing[0]}" if missing else ""
+                raise RuntimeError(f"the CUDA execution provider failed to load{detail}")
+            # one tiny run: a broken CUDA setup often fails only here
+            runner.run(next(runner.batches(["warm up"], 1))[1])
+        finally:
+            ort.set_default_logger_severity(2)
         names = nvidia_gpu_names()
         self.runner, self.device, self.variant = runner, "cuda", variant
         self.gpu_name = names[0] if names else None
