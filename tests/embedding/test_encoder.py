@@ -174,3 +174,22 @@ def test_unknown_device_and_variant() -> None:
         Encoder(device="tpu")
     with pytest.raises(ValueError, match="unknown model variant"):
         Encoder(variant="int4")
+
+
+def test_long_texts_are_cut_exactly(encoder_cpu: Encoder, parity_texts: list[str]) -> None:
+    """Texts far beyond 256 tokens are cut at a space before tokenising; the ids must be
+    exactly those of the whole text, also when the cut part holds fewer than 256 tokens
+    (then the whole text is tokenised) or has no space to cut at."""
+    encoder_cpu.prepare()
+    runner = encoder_cpu.runner
+    assert runner is not None
+    texts = [
+        " ".join(parity_texts[:40]),  # 50k characters of abstracts
+        " " * 3500 + parity_texts[0],  # the first 3,072 characters are blanks
+        "注意力机制" * 2000,  # 10,000 characters without a space
+        ("word " * 900) + "tail",
+        parity_texts[1],
+    ]
+    plain = [e.ids for e in runner.tokenizer.encode_batch(texts)]
+    assert runner._token_ids(list(texts)) == plain
+    assert [len(x) for x in plain[:4]] == [256, 256, 256, 256]

@@ -145,34 +145,67 @@ class OnnxRunner:
         out = self.session.run(None, {n: feed[n] for n in self.input_names})[0]
         return np.asarray(out, dtype=np.float32)
 
+    def chunks(
+        self, texts: Sequence[str], batch_size: int, chunk_batches: int = 8
+    ) -> list[np.ndarray]:
+        """Index chunks of ``chunk_batches`` batches, texts sorted longest first by
+        characters (so each chunk's batches need little padding)."""
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        order = np.argsort(-lengths, kind="stable")
+        step = batch_size * chunk_batches
+        return [order[i : i + step] for i in range(0, len(order), step)]
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Token ids, truncated at max_seq_length, exactly as for the whole texts.
+
+        A text far longer than the model reads is cut at a space first: the normaliser
+        and pre-tokeniser work word by word, so the ids of the cut text are a prefix of
+        the whole text's, and when the cut text still fills max_seq_length they are the
+        same ids. (When it does not, the whole text is tokenised.)
+        """
+        limit = self.info.max_seq_length * 12
+        originals = list(texts)
+        cut: list[int] = []
+        for i, t in enumerate(originals):
+            if len(t) > limit:
+                space = t.rfind(" ", 0, limit)
+                if space > limit // 2:
+                    texts[i] = t[:space]
+                    cut.append(i)
+        encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)
+        ids = [e.ids for e in encode(texts)]
+        full = [i for i in cut if len(ids[i]) < self.info.max_seq_length]
+        if full:
+            for i, enc in zip(full, encode([originals[i] for i in full]), strict=True):
+                ids[i] = enc.ids
+        return ids
+
+    def tokenize_chunk(
+        self, texts: Sequence[str], idx: np.ndarray, batch_size: int
+    ) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Tokenise one chunk and cut it into padded batches, longest first."""
+        ids = self._token_ids([texts[int(i)].strip() for i in idx])
+        ntok = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        by_tokens = np.argsort(-ntok, kind="stable")
+        out = []
+        for b in range(0, len(by_tokens), batch_size):
+            sel = by_tokens[b : b + batch_size]
+            lens = ntok[sel]
+            width = int(lens.max())
+            mat = np.zeros((len(sel), width), dtype=np.int64)
+            for row, j in enumerate(sel):
+                mat[row, : lens[row]] = ids[j]
+            mask = (np.arange(width)[None, :] < lens[:, None]).astype(np.int64)
+            feed = {"input_ids": mat, "attention_mask": mask, "token_type_ids": np.zeros_like(mat)}
+            out.append((idx[sel], feed))
+        return out
+
     def batches(
         self, texts: Sequence[str], batch_size: int, chunk_batches: int = 8
     ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-        """(indices, feed) batches: texts sorted longest first by characters, then each
-        chunk of ``chunk_batches`` batches tokenised at once and re-sorted by tokens."""
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        order = np.argsort(-lengths, kind="stable")
-        chunk = batch_size * chunk_batches
-        for start in range(0, len(order), chunk):
-            idx = order[start : start + chunk]
-            encs = self.tokenizer.encode_batch([texts[i].strip() for i in idx])
-            ntok = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
-            by_tokens = np.argsort(-ntok, kind="stable")
-            for b in range(0, len(by_tokens), batch_size):
-                sel = by_tokens[b : b + batch_size]
-                width = int(ntok[sel].max())
-                ids = np.zeros((len(sel), width), dtype=np.int64)
-                mask = np.zeros((len(sel), width), dtype=np.int64)
-                for row, j in enumerate(sel):
-                    n = int(ntok[j])
-                    ids[row, :n] = encs[j].ids
-                    mask[row, :n] = 1
-                feed = {
-                    "input_ids": ids,
-                    "attention_mask": mask,
-                    "token_type_ids": np.zeros_like(ids),
-                }
-                yield idx[sel], feed
+        """(indices, feed) batches of all texts, longest first (one thread)."""
+        for idx in self.chunks(texts, batch_size, chunk_batches):
+            yield from self.tokenize_chunk(texts, idx, batch_size)
 
     def encode(self, texts: Sequence[str], batch_size: int = CPU_BATCH) -> Matrix:
         """All texts at once, in order (no pipelining; for checks)."""
@@ -323,6 +356,13 @@ class Encoder:
         self.device, self.variant = "cpu", variant
 
     @property
+    def tokenizer_threads(self) -> int:
+        """Threads feeding batches: each tokenises whole chunks (``encode_batch`` runs
+        on every core without the GIL) and pads them; on the GPU two keep the Python
+        part of one overlapping the other's tokenisation."""
+        return 2 if self.device == "cuda" else 1
+
+    @property
     def workers(self) -> int:
         """Batches run at once: one per CPU core on the CPU, one on the GPU."""
         if self.device == "cuda":
@@ -338,7 +378,7 @@ class Encoder:
     ) -> Iterator[tuple[np.ndarray, Matrix]]:
         """Yield ``(indices, vectors)`` batch by batch (longest texts first).
 
-        Tokenisation of the next chunk runs on a worker thread while onnxruntime works.
+        Tokenisation of the next chunks runs on worker threads while onnxruntime works.
         ``progress`` gets the fraction done and the running texts/s.
         """
         cancel = cancel or CancelToken()
@@ -348,30 +388,41 @@ class Encoder:
         total = len(texts)
         if total == 0:
             return
-        q: queue.Queue[Any] = queue.Queue(maxsize=16)
+        q: queue.Queue[Any] = queue.Queue(maxsize=64)
         stop = threading.Event()
+        chunks = runner.chunks(texts, self.batch_size)
+        n_producers = min(self.tokenizer_threads, len(chunks))
 
-        def produce() -> None:
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce(first: int) -> None:
             try:
-                for item in runner.batches(texts, self.batch_size):
-                    while not stop.is_set():
-                        try:
-                            q.put(item, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                q.put(None)
+                for k in range(first, len(chunks), n_producers):
+                    for item in runner.tokenize_chunk(texts, chunks[k], self.batch_size):
+                        if not put(item):
+                            return
+                put(None)
             except BaseException as exc:  # surfaced in the consumer
-                q.put(exc)
+                put(exc)
 
-        worker = threading.Thread(target=produce, name="paperscope-tokenize", daemon=True)
-        worker.start()
+        producers = [
+            threading.Thread(target=produce, args=(p,), name="paperscope-tokenize", daemon=True)
+            for p in range(n_producers)
+        ]
+        for worker in producers:
+            worker.start()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="paperscope-embed")
         running: deque[tuple[np.ndarray, Future[Matrix]]] = deque()
         done = 0
         started = time.perf_counter()
+        ended = 0
         finished = False
         try:
             while running or not finished:
@@ -379,7 +430,8 @@ class Encoder:
                 while not finished and len(running) < self.workers:
                     item = q.get()
                     if item is None:
-                        finished = True
+                        ended += 1
+                        finished = ended == n_producers
                     elif isinstance(item, BaseException):
                         raise item
                     else:
@@ -397,7 +449,8 @@ class Encoder:
             for _idx, future in running:
                 future.cancel()
             pool.shutdown(wait=True)
-            worker.join(5)
+            for worker in producers:
+                worker.join(5)
 
     def encode(
         self,
