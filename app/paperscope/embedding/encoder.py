@@ -246,6 +246,7 @@ class Encoder:
         self.variant = "fp32"
         self.gpu_name: str | None = None
         self.fallback_reason: str | None = None
+        self._switch_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -435,7 +436,7 @@ class Encoder:
                     elif isinstance(item, BaseException):
                         raise item
                     else:
-                        running.append((item[0], pool.submit(runner.run, item[1])))
+                        running.append((item[0], pool.submit(self._run, *item)))
                 if not running:
                     break
                 idx, future = running.popleft()
@@ -451,6 +452,31 @@ class Encoder:
             pool.shutdown(wait=True)
             for worker in producers:
                 worker.join(5)
+
+    def _run(self, idx: np.ndarray, feed: dict[str, np.ndarray]) -> Matrix:
+        """Run one batch; a GPU failure mid-way (out of memory, a driver error) moves
+        this encoder to the CPU with a warning and runs the batch there."""
+        runner = self.runner
+        assert runner is not None
+        if self.device != "cuda":
+            return runner.run(feed)
+        try:
+            return runner.run(feed)
+        except Exception as exc:
+            with self._switch_lock:
+                if self.device == "cuda":
+                    self.fallback_reason = (
+                        f"CUDA failed while embedding ({_short(exc)}); continuing on the CPU"
+                    )
+                    warnings.warn(self.fallback_reason, EmbeddingWarning, stacklevel=2)
+                    self._open_cpu()
+        cpu = self.runner
+        assert cpu is not None
+        parts = []
+        for start in range(0, len(idx), CPU_BATCH):
+            part = {k: v[start : start + CPU_BATCH] for k, v in feed.items()}
+            parts.append(cpu.run(part))
+        return np.concatenate(parts)
 
     def encode(
         self,
