@@ -76,25 +76,25 @@ def export(
     work = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         report(0.02, "loading the model with torch")
-        raw = work / "raw.onnx"
+        raw = work / "fp32.onnx"  # the CPU graph: onnxruntime fuses it when it loads it
         torch_check = export_raw(info, raw, torch_texts)
-        report(0.35, "fusing attention and layer norms (CPU graph)")
+        report(0.35, "fusing attention and layer norms for the int8 graph")
         fused = optimize(info, raw, use_gpu=False)
-        fused.save_model_to_file(str(work / "fp32.onnx"))
+        fused.save_model_to_file(str(work / "fused.onnx"))
         report(0.5, "quantising dense layers to 8-bit blocks")
-        quantize_int8(work / "fp32.onnx", work / "int8.onnx", INT8_BLOCK_SIZE)
+        quantize_int8(work / "fused.onnx", work / "int8.onnx", INT8_BLOCK_SIZE)
+        (work / "fused.onnx").unlink()
         report(0.6, "fusing for the GPU and converting to float16")
         gpu = optimize(info, raw, use_gpu=True)
+        stats = gpu.get_fused_operator_statistics()
         gpu.convert_float_to_float16(keep_io_types=True)
         gpu.save_model_to_file(str(work / "fp16.onnx"))
-        raw.unlink()
-        stats = fused.get_fused_operator_statistics()
         meta: dict[str, Any] = {
             "format": EXPORT_FORMAT,
             "model_id": info.model_id,
             "model": info.to_json(),
             "onnxruntime": ort_version,
-            "fused_operators": {k: int(v) for k, v in stats.items() if v},
+            "fp16_fused_operators": {k: int(v) for k, v in stats.items() if v},
             "export_seconds": 0.0,
         }
         report(0.75, "checking the export on real texts")

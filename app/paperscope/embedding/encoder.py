@@ -6,7 +6,7 @@ onnxruntime and tokenizers are imported on the first embed, not when this module
   (``onnxruntime.preload_dlls()`` first), else the CPU; ``"cuda"`` asks for the GPU and
   falls back to the CPU with an :class:`EmbeddingWarning` when the provider fails;
   ``"cpu"`` never touches CUDA.
-- Variant: the GPU runs the fp16 graph, the CPU the fused fp32 graph. ``variant="int8"``
+- Variant: the GPU runs the fused fp16 graph, the CPU the fp32 graph. ``variant="int8"``
   runs the 8-bit block-quantised graph once its quality check passed (else fp32, with
   an :class:`EmbeddingWarning`).
 - Pipeline: texts sorted by length (little padding), tokenised in chunks on a worker
