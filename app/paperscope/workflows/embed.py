@@ -116,7 +116,7 @@ def embed_library(
         pending_idx.clear()
         pending_vec.clear()
 
-    def report(fraction: float | None, message: str) -> None:
+    def report(fraction: float | None, message: str = "") -> None:
         progress(None if fraction is None else split + (1 - split) * fraction, message)
 
     try:
