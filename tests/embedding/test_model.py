@@ -118,3 +118,28 @@ def test_importing_the_engine_stays_light(tmp_path: Path) -> None:
     assert lines[0].startswith("all-MiniLM-L6-v2@")
     assert lines[0].endswith(" CPU")
     assert lines[1] == "[]"
+
+
+def test_cancelling_the_export_leaves_nothing(tmp_path: Path) -> None:
+    """Cancel while the export process loads torch: the process ends, no export and no
+    half-written folder stays in the cache."""
+    from paperscope.core.tasks import CancelToken, Cancelled
+    from paperscope.embedding.model import cached_export, ensure_export
+
+    folder = _copy_model(tmp_path)
+    (folder / "sentence_bert_config.json").write_text('{"max_seq_length": 64}')
+    info = load_model_info(folder)
+    cancel = CancelToken()
+    seen: list[str] = []
+
+    def progress(fraction: float | None, message: str = "") -> None:
+        seen.append(message)
+        if "loading the model" in message:
+            cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        ensure_export(info, progress, cancel)
+    assert any("loading the model with torch" in m for m in seen)
+    assert cached_export(info) is None
+    leftovers = [p.name for p in onnx_dir(info).parent.iterdir() if p.is_dir()]
+    assert leftovers == []

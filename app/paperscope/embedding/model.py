@@ -354,6 +354,11 @@ def _run_in_child(
             if cancel.cancelled:
                 proc.terminate()
                 proc.join(5)
+                # the child's work folder (<export folder>.<random>) is left behind
+                folder = Path(job["folder"])
+                for stale in folder.parent.glob(folder.name + ".*"):
+                    if stale.is_dir():
+                        shutil.rmtree(stale, ignore_errors=True)
                 cancel.check()
             try:
                 kind, *rest = messages.get(timeout=0.2)
