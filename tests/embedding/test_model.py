@@ -123,7 +123,7 @@ def test_importing_the_engine_stays_light(tmp_path: Path) -> None:
 def test_cancelling_the_export_leaves_nothing(tmp_path: Path) -> None:
     """Cancel while the export process loads torch: the process ends, no export and no
     half-written folder stays in the cache."""
-    from paperscope.core.tasks import CancelToken, Cancelled
+    from paperscope.core.tasks import Cancelled, CancelToken
     from paperscope.embedding.model import cached_export, ensure_export
 
     folder = _copy_model(tmp_path)

@@ -270,7 +270,7 @@ class Encoder:
         """``"CUDA (NVIDIA H200)"`` or ``"CPU"`` (what :meth:`prepare` settled on; before
         that, what ``device`` would pick)."""
         if self.runner is None and self.requested_device != "cpu":
-            names = nvidia_gpu_names()
+            names = nvidia_gpu_names() if _gpu_build_installed() else []
             if names:
                 return f"CUDA ({names[0]})"
             return "CPU"
@@ -489,6 +489,17 @@ class Encoder:
         for idx, vectors in self.iter_encode(texts, progress, cancel):
             out[idx] = vectors
         return out
+
+
+def _gpu_build_installed() -> bool:
+    """Whether onnxruntime-gpu is installed (asked without importing onnxruntime)."""
+    from importlib import metadata
+
+    try:
+        metadata.version("onnxruntime-gpu")
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def _cuda_provider_listed() -> bool:
