@@ -23,6 +23,7 @@ from paperscope.library.store.merging import MergeMixin
 from paperscope.library.store.organize import OrganizeMixin
 from paperscope.library.store.papers import PapersMixin
 from paperscope.library.store.searching import SearchMixin
+from paperscope.library.store.vectors import VectorsMixin
 
 
 class VersionedLock:
@@ -80,7 +81,7 @@ def fts_extension_path() -> Path:
     return hits[0]
 
 
-class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin):
+class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, VectorsMixin, PapersMixin):
     """A PaperScope library file.
 
     Parameters
