@@ -7,6 +7,7 @@ Vectors are written every few hundred texts, so cancelling keeps everything fini
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,3 +150,32 @@ def library_vectors(
 def delete_model_vectors(store: Store, model_path: Path | str | None = None) -> int:
     """Delete every vector of the model from the library; returns how many."""
     return store.delete_vectors(load_model_info(model_path).model_id)
+
+
+_encoders: dict[tuple[str, str], Encoder] = {}
+_encoders_lock = threading.Lock()
+
+
+def query_encoder(model_path: Path | str | None = None, device: str = "auto") -> Encoder:
+    """One long-lived encoder per model and device, for queries typed while searching
+    (opening an onnxruntime session costs far more than embedding one query)."""
+    info = load_model_info(model_path)
+    key = (info.model_id, device)
+    with _encoders_lock:
+        enc = _encoders.get(key)
+        if enc is None:
+            enc = _encoders[key] = Encoder(info, device=device)
+    return enc
+
+
+def embed_query(
+    text: str,
+    model_path: Path | str | None = None,
+    device: str = "auto",
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[str, np.ndarray]:
+    """``(model_id, unit vector)`` of a free-text query, for semantic search."""
+    enc = query_encoder(model_path, device)
+    vec = enc.encode([text], progress, cancel)
+    return enc.model_id, np.asarray(vec[0], dtype=np.float32)
