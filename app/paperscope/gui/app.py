@@ -68,6 +68,7 @@ def main(args: argparse.Namespace) -> int:
         window.persist_layout = False  # a rendering must not change the user's layout
         window.resize(1400, 900)
     window.show()
+    window.detect_embedding_device()
     if server is not None:
         server.files_received.connect(window.receive_files)
     if screenshot is None and not args.demo:

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
     error_shown = Signal(str)
     library_switched = Signal(str)
     preview_shown = Signal(object)
+    embeddings_changed = Signal()
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,7 +124,10 @@ class MainWindow(QMainWindow):
         self.progress_bar.setRange(0, 1000)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda: self.runner.cancel())
+        self.embedding_label = QLabel("Embeddings: —")
+        self.embedding_label.setToolTip("Where the embedding model runs (Library → Embed papers)")
         bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.embedding_label)
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
         self.progress_bar.hide()
@@ -179,6 +183,13 @@ class MainWindow(QMainWindow):
         slash = self._action("Find (/)", self.focus_search, "/")
         slash.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.addAction(slash)
+
+        library_menu = menu.addMenu("&Library")
+        library_menu.addAction(self._action("&Embed papers", self.embed_papers, "Ctrl+Shift+M"))
+        library_menu.addAction(self._action("Choose embedding &model…", self._on_choose_model))
+        library_menu.addAction(
+            self._action("&Delete this model's embeddings", self._on_delete_vectors)
+        )
 
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts))
@@ -371,6 +382,65 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         box.show()
         self._last_message_box = box
+
+    # -- embeddings ------------------------------------------------------------------
+    def model_path(self) -> Path | None:
+        """The embedding model folder chosen in Settings (None: the bundled model)."""
+        value = settings().value("embedding/model")
+        return Path(str(value)) if value else None
+
+    def embed_papers(self) -> None:
+        from paperscope.workflows.embed import embed_library
+
+        self.runner.submit(
+            embed_library, self.store, model_path=self.model_path(), title="Embedding papers",
+            key="embed", on_result=self._on_embed_finished,
+        )  # fmt: skip
+
+    def _on_embed_finished(self, summary: Any) -> None:
+        self.embedding_label.setText(f"Embeddings: {summary.device}")
+        self.status_label.setText(summary.line())
+        self.embeddings_changed.emit()
+
+    def detect_embedding_device(self) -> None:
+        """Fill the status bar's device label (off the UI thread: it may ask the driver)."""
+        from paperscope.workflows.embed import query_encoder
+
+        self.runner.submit(
+            lambda progress, cancel: query_encoder(self.model_path()).device_label(),
+            title="Looking for a GPU",
+            on_result=lambda label: self.embedding_label.setText(f"Embeddings: {label}"),
+            on_error=lambda message, _d: self.embedding_label.setText("Embeddings: unavailable"),
+        )  # fmt: skip
+
+    def _on_choose_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose a sentence-transformers model folder"
+        )
+        if not folder:
+            return
+        from paperscope.embedding.model import ModelError, load_model_info
+
+        try:
+            info = load_model_info(folder)
+        except ModelError as exc:
+            self._show_issues("Not a model folder", [ReadIssue(folder, "", str(exc), "skipped")])
+            return
+        s = settings()
+        s.setValue("embedding/model", folder)
+        s.sync()
+        self.status_label.setText(f"Embedding model: {info.name} (vectors are kept per model)")
+
+    def _on_delete_vectors(self) -> None:
+        from paperscope.workflows.embed import delete_model_vectors
+
+        answer = QMessageBox.question(
+            self, "Delete embeddings", "Delete every vector of the current model from this library?"
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            n = delete_model_vectors(self.store, self.model_path())
+            self.status_label.setText(f"Deleted {n:,} vectors")
+            self.embeddings_changed.emit()
 
     # -- workspace -------------------------------------------------------------------
     def save_workspace_as(self, path: Path | None = None) -> Path | None:
