@@ -37,9 +37,7 @@ def main() -> None:
     vectors = model.encode(
         texts, batch_size=32, normalize_embeddings=True, show_progress_bar=True
     ).astype(np.float32)
-    np.savez_compressed(
-        HERE / "map_vectors.npz", keys=np.array(keys, dtype=str), vectors=vectors
-    )
+    np.savez_compressed(HERE / "map_vectors.npz", keys=np.array(keys, dtype=str), vectors=vectors)
     print(f"{len(keys)} vectors of dimension {vectors.shape[1]}")
 
 

@@ -49,7 +49,8 @@ class KnnGraph(NamedTuple):
 
     def cosine_distances(self) -> F32:
         """``1 - score`` clipped at 0: what UMAP's cosine metric expects."""
-        return np.maximum(np.float32(1.0) - self.scores, np.float32(0.0))
+        out: F32 = np.maximum(np.float32(1.0) - self.scores, np.float32(0.0))
+        return out
 
 
 def normalise(matrix: npt.ArrayLike) -> F32:
@@ -88,7 +89,8 @@ def top_k(scores: F32, k: int, exclude: npt.ArrayLike | None = None) -> I64:
     else:
         part = np.arange(n)
     order = np.argsort(-s[part], kind="stable")
-    return part[order].astype(np.int64)
+    out: I64 = part[order].astype(np.int64)
+    return out
 
 
 def rows_of(ids: npt.ArrayLike, wanted: Sequence[int] | npt.ArrayLike) -> I64:
@@ -102,7 +104,8 @@ def rows_of(ids: npt.ArrayLike, wanted: Sequence[int] | npt.ArrayLike) -> I64:
     pos = np.searchsorted(sorted_ids, w)
     pos = np.minimum(pos, max(len(sorted_ids) - 1, 0))
     ok = (sorted_ids[pos] == w) if len(sorted_ids) else np.zeros(len(w), dtype=bool)
-    return order[pos[ok]].astype(np.int64)
+    out: I64 = order[pos[ok]].astype(np.int64)
+    return out
 
 
 def rank_by_query(
@@ -180,7 +183,9 @@ def _merge(
     order = np.lexsort((-all_vals, all_rows))
     all_rows, all_cols, all_vals = all_rows[order], all_cols[order], all_vals[order]
     starts = np.searchsorted(all_rows, touched)
-    rank = np.arange(all_rows.shape[0]) - np.repeat(starts, np.diff(np.append(starts, len(all_rows))))
+    rank = np.arange(all_rows.shape[0]) - np.repeat(
+        starts, np.diff(np.append(starts, len(all_rows)))
+    )
     keep = rank < k
     r, c = all_rows[keep], rank[keep]
     best_idx[r, c] = all_cols[keep]

@@ -77,6 +77,17 @@ def pca_layout(matrix: npt.ArrayLike) -> Layout:
 # -- UMAP ------------------------------------------------------------------------------
 
 
+def _load_umap() -> None:
+    """Import umap-learn once, quietly: without TensorFlow it warns (ImportWarning) that
+    ParametricUMAP is unavailable, which PaperScope never uses."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ImportWarning)
+        warnings.filterwarnings("ignore", message=".*Tensorflow.*")
+        import umap  # noqa: F401
+
+
 def default_epochs(n: int) -> int:
     """umap-learn's default: 500 epochs up to 10k points, 200 above."""
     return 500 if n <= 10_000 else 200
@@ -94,6 +105,7 @@ def _scale_init(init: F32, rng: np.random.Generator) -> F32:
 
 def _epoch_kernel(parallel: bool) -> Callable[..., None] | None:
     """umap-learn's compiled single-epoch SGD step, or None when this version lacks it."""
+    _load_umap()
     try:
         from umap.layouts import _get_optimize_layout_euclidean_single_epoch_fn
     except ImportError:
@@ -123,6 +135,7 @@ def umap_layout(
     on all cores. When ``cancel`` is set the last layout is sent to ``on_partial`` and
     :class:`Cancelled` is raised.
     """
+    _load_umap()
     from scipy.sparse import coo_matrix
     from umap.umap_ import find_ab_params, fuzzy_simplicial_set, make_epochs_per_sample
 
@@ -223,6 +236,7 @@ def place_new(
     ``matrix``/``coords`` are the stored papers' unit vectors and layout, ``a``/``b``
     the layout's curve parameters (stored in its params).
     """
+    _load_umap()
     import scipy.sparse
     from umap.layouts import optimize_layout_euclidean
     from umap.umap_ import compute_membership_strengths, make_epochs_per_sample, smooth_knn_dist
@@ -244,7 +258,9 @@ def place_new(
     graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()
     graph.eliminate_zeros()
     # start each paper at the membership-weighted mean of its neighbours
-    weights = graph.multiply(1.0 / np.maximum(np.asarray(graph.sum(axis=1)).ravel(), 1e-12)[:, None])
+    weights = graph.multiply(
+        1.0 / np.maximum(np.asarray(graph.sum(axis=1)).ravel(), 1e-12)[:, None]
+    )
     emb = np.asarray(scipy.sparse.csr_matrix(weights) @ coords, dtype=np.float32)
     exact = np.isclose(top.max(axis=1), 1.0, atol=1e-6)
     if exact.any():  # a paper identical to a stored one sits on it

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.papers import PapersMixin
 
 
@@ -59,7 +60,7 @@ def fts_extension_path() -> Path:
     return hits[0]
 
 
-class Store(PapersMixin):
+class Store(PapersMixin, MapsMixin):
     """A PaperScope library file.
 
     Parameters

@@ -1,0 +1,336 @@
+"""Clusters on the map and the names they give themselves.
+
+HDBSCAN (``sklearn.cluster.HDBSCAN``) finds dense regions of the 2-D layout; each
+cluster is named by its top class-based TF-IDF terms (BERTopic's c-TF-IDF: a term's
+frequency in the cluster's concatenated texts times ``log(1 + A / f_t)``, with ``A`` the
+mean number of words per cluster and ``f_t`` the term's frequency over all clusters).
+Terms are unigrams and bigrams of letters only (no numbers), English stop words and
+academic boilerplate ("propose", "results") removed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+
+# words every abstract uses; they would name every cluster
+BOILERPLATE = frozenset(
+    [
+        "able",
+        "achieve",
+        "achieved",
+        "achieves",
+        "across",
+        "address",
+        "addresses",
+        "al",
+        "allow",
+        "allows",
+        "also",
+        "approach",
+        "approaches",
+        "art",
+        "available",
+        "based",
+        "can",
+        "code",
+        "com",
+        "could",
+        "demonstrate",
+        "demonstrated",
+        "demonstrates",
+        "different",
+        "enable",
+        "enables",
+        "et",
+        "existing",
+        "experimental",
+        "experiments",
+        "extensive",
+        "find",
+        "first",
+        "found",
+        "framework",
+        "furthermore",
+        "github",
+        "given",
+        "high",
+        "however",
+        "http",
+        "https",
+        "important",
+        "improve",
+        "improved",
+        "improvement",
+        "improvements",
+        "improves",
+        "include",
+        "includes",
+        "including",
+        "introduce",
+        "introduced",
+        "introduces",
+        "key",
+        "large",
+        "lead",
+        "leads",
+        "like",
+        "low",
+        "make",
+        "makes",
+        "may",
+        "method",
+        "methods",
+        "might",
+        "moreover",
+        "new",
+        "novel",
+        "one",
+        "org",
+        "paper",
+        "paper's",
+        "papers",
+        "performance",
+        "present",
+        "presented",
+        "presents",
+        "previous",
+        "problem",
+        "problems",
+        "propose",
+        "proposed",
+        "proposes",
+        "provide",
+        "provided",
+        "provides",
+        "recent",
+        "recently",
+        "result",
+        "results",
+        "second",
+        "several",
+        "show",
+        "showing",
+        "shown",
+        "shows",
+        "significant",
+        "significantly",
+        "small",
+        "state",
+        "studies",
+        "study",
+        "task",
+        "tasks",
+        "three",
+        "thus",
+        "two",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "various",
+        "via",
+        "way",
+        "ways",
+        "well",
+        "within",
+        "without",
+        "work",
+        "works",
+        "would",
+        "www",
+    ]
+)
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}(?:-[^\W\d_]+)*\b"
+"""Words of two or more letters (hyphenated words kept whole); numbers never match."""
+
+_MARKUP = re.compile(r"<[^>]{0,200}>|\\[A-Za-z]+|\$[^$]{0,200}\$|https?://\S+")
+
+
+def _strip_markup(text: str) -> str:
+    """Drop XML/JATS tags, LaTeX commands and maths, and links from an abstract."""
+    return _MARKUP.sub(" ", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One named cluster: ``id`` as in the labels array, its top ``terms`` (best first),
+    ``label`` (the first few terms joined), ``size`` and the ``centre`` where the label
+    is drawn (the median of its points)."""
+
+    id: int
+    label: str
+    terms: tuple[str, ...]
+    size: int
+    centre: tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """``labels``: one cluster id per point (``-1``: noise); ``clusters`` by size, largest
+    first."""
+
+    labels: npt.NDArray[np.int32]
+    clusters: list[Cluster]
+
+    def by_id(self) -> dict[int, Cluster]:
+        return {c.id: c for c in self.clusters}
+
+
+def default_min_cluster_size(n: int) -> int:
+    """About ``sqrt(n)/2`` (at least 5): a dozen clusters for a few hundred papers,
+    a few dozen to a hundred for 100k."""
+    return max(5, round(0.5 * math.sqrt(max(n, 1))))
+
+
+def hdbscan_labels(
+    points: npt.ArrayLike,
+    min_cluster_size: int | None = None,
+    min_samples: int | None = None,
+    selection: str = "leaf",
+) -> npt.NDArray[np.int32]:
+    """HDBSCAN cluster ids for each point (``-1``: noise), numbered by decreasing size.
+
+    ``selection="leaf"`` (the default) gives the finer clusters a map wants; ``"eom"``
+    HDBSCAN's default, fewer and larger ones."""
+    from sklearn.cluster import HDBSCAN
+
+    x = np.asarray(points, dtype=np.float64)
+    n = x.shape[0]
+    mcs = int(min_cluster_size or default_min_cluster_size(n))
+    if n < max(mcs, 2):
+        return np.full(n, -1, dtype=np.int32)
+    raw = HDBSCAN(
+        min_cluster_size=mcs,
+        min_samples=min_samples if min_samples is not None else max(2, mcs // 2),
+        cluster_selection_method=selection,
+        copy=True,
+    ).fit_predict(x)
+    raw = np.asarray(raw, dtype=np.int64)
+    ids, counts = np.unique(raw[raw >= 0], return_counts=True)
+    remap = np.full(int(raw.max()) + 2 if raw.size else 1, -1, dtype=np.int32)
+    for new, old in enumerate(ids[np.argsort(-counts, kind="stable")]):
+        remap[old] = new
+    out = np.where(raw >= 0, remap[np.maximum(raw, 0)], -1).astype(np.int32)
+    return out
+
+
+def ctfidf_terms(
+    texts: Sequence[str],
+    labels: npt.ArrayLike,
+    top_n: int = 5,
+    ngram_range: tuple[int, int] = (1, 2),
+) -> dict[int, list[tuple[str, float]]]:
+    """The ``top_n`` c-TF-IDF terms of every cluster (noise ``-1`` left out), best first."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    lab = np.asarray(labels, dtype=np.int64)
+    if len(texts) != lab.shape[0]:
+        raise ValueError(f"{len(texts)} texts for {lab.shape[0]} labels")
+    cluster_ids = sorted(int(c) for c in np.unique(lab) if c >= 0)
+    if not cluster_ids:
+        return {}
+    docs = [
+        " ".join(_strip_markup(texts[int(i)]) for i in np.flatnonzero(lab == c))
+        for c in cluster_ids
+    ]
+    stop = sorted(ENGLISH_STOP_WORDS | BOILERPLATE)
+    vec = CountVectorizer(
+        ngram_range=ngram_range,
+        stop_words=stop,
+        token_pattern=TOKEN_PATTERN,
+        lowercase=True,
+    )
+    try:
+        counts = vec.fit_transform(docs)
+    except ValueError:  # nothing but stop words
+        return {c: [] for c in cluster_ids}
+    vocab = vec.get_feature_names_out()
+    tf = counts.toarray().astype(np.float64)
+    words_per_class = tf.sum(axis=1, keepdims=True)
+    words_per_class[words_per_class == 0] = 1.0
+    freq = tf.sum(axis=0)
+    avg_words = float(tf.sum()) / len(cluster_ids)
+    idf = np.log(1.0 + avg_words / np.maximum(freq, 1.0))
+    score = (tf / words_per_class) * idf[None, :]
+    out: dict[int, list[tuple[str, float]]] = {}
+    for row, c in enumerate(cluster_ids):
+        order = np.argsort(-score[row], kind="stable")
+        chosen: list[tuple[str, float]] = []
+        for j in order:
+            if score[row, j] <= 0 or len(chosen) >= top_n:
+                break
+            term = str(vocab[j])
+            words = {_stem(w) for w in term.split()}
+            inside = [
+                i for i, (t, _) in enumerate(chosen) if {_stem(w) for w in t.split()} <= words
+            ]
+            if inside:  # a longer term ("in-context learning") replaces the word it holds
+                chosen[inside[0]] = (term, chosen[inside[0]][1])
+                for i in reversed(inside[1:]):
+                    del chosen[i]
+                continue
+            if _redundant(term, [t for t, _ in chosen]):
+                continue
+            chosen.append((term, float(score[row, j])))
+        out[c] = chosen
+    return out
+
+
+def _stem(word: str) -> str:
+    """A crude singular (``models`` → ``model``) so a label does not repeat itself."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _redundant(term: str, chosen: list[str]) -> bool:
+    """A term whose words (singular) all occur in a chosen term adds nothing to a label
+    (``models`` after ``model``, ``reward`` after ``reward model``)."""
+    words = {_stem(w) for w in term.split()}
+    return any(words <= {_stem(w) for w in t.split()} for t in chosen)
+
+
+def cluster_map(
+    coords: npt.ArrayLike,
+    texts: Sequence[str],
+    min_cluster_size: int | None = None,
+    label_terms: int = 3,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Clustering:
+    """Cluster a layout with HDBSCAN and name each cluster by its c-TF-IDF terms."""
+    cancel = cancel or CancelToken()
+    xy = np.asarray(coords, dtype=np.float32)
+    progress(0.0, "Clusters: HDBSCAN")
+    labels = hdbscan_labels(xy, min_cluster_size)
+    cancel.check()
+    progress(0.5, "Clusters: naming")
+    terms = ctfidf_terms(texts, labels, top_n=max(label_terms, 5))
+    clusters = []
+    for c, ts in terms.items():
+        members = labels == c
+        centre = np.median(xy[members], axis=0)
+        words = tuple(t for t, _ in ts)
+        clusters.append(
+            Cluster(
+                id=c,
+                label=", ".join(words[:label_terms]),
+                terms=words,
+                size=int(members.sum()),
+                centre=(float(centre[0]), float(centre[1])),
+            )
+        )
+    clusters.sort(key=lambda c: (-c.size, c.id))
+    progress(1.0, f"Clusters: {len(clusters)}")
+    return Clustering(labels, clusters)
