@@ -20,6 +20,8 @@ from mapping.corpus import load_corpus
 
 VECTORS = Path(__file__).resolve().parent.parent / "data" / "map_vectors.npz"
 N_CORPUS = 462
+# the CSL-JSON file lists 5 papers twice (under two ids each): the library merges them
+N_LIBRARY = 457
 
 # a known similar pair from the daily-papers page: two reward-model papers
 REWARD_A = "Secrets of RLHF in Large Language Models Part II: Reward Modeling"
@@ -73,8 +75,8 @@ def real_map(corpus: Corpus) -> RealMap:
 
 @pytest.fixture
 def library(tmp_path: Path, corpus: Corpus) -> Iterator[tuple[object, np.ndarray, np.ndarray]]:
-    """A library holding the 462 real papers, and their vectors in the store's id order
-    as ``(store, ids, vectors)``."""
+    """A library holding the real papers (457 after merging the 5 duplicates) and their
+    vectors in the store's id order, as ``(store, ids, vectors)``."""
     from paperscope.core.records import Paper
     from paperscope.library.store import Store
 
@@ -84,7 +86,7 @@ def library(tmp_path: Path, corpus: Corpus) -> Iterator[tuple[object, np.ndarray
         abstract = text.split("\n\n", 1)[1]
         papers.append(Paper(title=title, abstract=abstract, source="corpus"))
     summary = store.add_papers(papers)
-    assert summary.added == N_CORPUS
+    assert (summary.added, summary.merged) == (N_LIBRARY, N_CORPUS - N_LIBRARY)
     ids = store.paper_ids()
     by_text = {t: i for i, t in enumerate(corpus.texts)}
     rows = np.array([by_text[t] for t in store.paper_texts(ids)])

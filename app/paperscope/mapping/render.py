@@ -37,7 +37,6 @@ def render_map(
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.patheffects as pe
     from matplotlib.figure import Figure
 
     xy = np.asarray(coords, dtype=np.float32)
@@ -47,7 +46,7 @@ def render_map(
     ax = fig.add_subplot(1, 1, 1)
     order = np.random.default_rng(0).permutation(n)
     cmap = matplotlib.colormaps["tab20"]
-    palette = [cmap(i) for i in range(cmap.N)]
+    palette = [cmap(i)[:3] for i in range(cmap.N)]
     colours = np.array([(0.78, 0.78, 0.78, 0.6)] * n, dtype=np.float32)
     has = lab >= 0
     if has.any():
@@ -60,7 +59,8 @@ def render_map(
     for c in sorted(clusters, key=lambda c: -c.size)[:max_labels]:
         ax.text(
             c.centre[0], c.centre[1], c.label, ha="center", va="center", fontsize=9,
-            weight="bold", path_effects=[pe.withStroke(linewidth=3, foreground="white")],
+            weight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
         )  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
@@ -72,5 +72,6 @@ def render_map(
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # labels stay text in SVG
+        fig.savefig(path)
     return path
