@@ -99,6 +99,10 @@ def rows_of(ids: npt.ArrayLike, wanted: Sequence[int] | npt.ArrayLike) -> I64:
     w = np.asarray(wanted, dtype=np.int64).reshape(-1)
     if w.size == 0:
         return np.empty(0, dtype=np.int64)
+    if w.size <= 8:  # a few ids: linear scans beat sorting the whole id array
+        found = [np.flatnonzero(ids_arr == i)[:1] for i in w]
+        hit: I64 = np.concatenate(found).astype(np.int64)
+        return hit
     order = np.argsort(ids_arr, kind="stable")
     sorted_ids = ids_arr[order]
     pos = np.searchsorted(sorted_ids, w)
@@ -221,6 +225,8 @@ def knn_graph(
     best_val = np.full((n, k), -np.inf, dtype=np.float32)
     if n == 0 or k == 0:
         return KnnGraph(best_idx, best_val)
+    if n <= 2 * block:  # one tile: the diagonal pass below is the whole job
+        block = n
     starts = list(range(0, n, block))
     nb = len(starts)
     # first the diagonal tiles, so every row starts with a finite threshold
