@@ -156,8 +156,10 @@ def bench_layout(n: int, umap_baseline: bool, knn_baseline: bool) -> None:
             t_base, base_coords = timed(lambda: model.fit_transform(x))
     row("UMAP incl. kNN (streamed, warm)", t_umap_total, t_base,
         "umap.UMAP(cosine) fit, warm", "target <= 120 s at 100k")  # fmt: skip
-    print(f"  {len(frames)} intermediate layouts streamed; first after "
-          f"{t_knn:.1f} s kNN + one partial interval; PCA preview after {t_pca:.2f} s")
+    print(
+        f"  {len(frames)} intermediate layouts streamed; first after "
+        f"{t_knn:.1f} s kNN + one partial interval; PCA preview after {t_pca:.2f} s"
+    )
     q = preservation(x, layout.coords)
     qb = preservation(x, base_coords) if base_coords is not None else float("nan")
     qp = preservation(x, pca.coords)
@@ -231,7 +233,9 @@ def bench_raster(n: int) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--n", type=int, action="append", help="papers (repeatable; default 10k and 100k)")
+    p.add_argument(
+        "--n", type=int, action="append", help="papers (repeatable; default 10k and 100k)"
+    )
     p.add_argument("--points", type=int, default=1_000_000, help="points for the view helpers")
     p.add_argument("--no-umap-baseline", action="store_true", help="skip umap-learn's own fit")
     p.add_argument("--no-knn-baseline", action="store_true", help="skip the naive kNN")

@@ -12,6 +12,7 @@ from paperscope.mapping.clusters import (
     ctfidf_terms,
     default_min_cluster_size,
     hdbscan_labels,
+    naming_sample,
 )
 
 
@@ -109,3 +110,24 @@ def test_hdbscan_edge_cases() -> None:
     with pytest.raises(ValueError, match="2 texts for 1 labels"):
         ctfidf_terms(["a", "b"], np.array([0]))
     assert ctfidf_terms(["the and of", "is a"], np.array([0, 0])) == {0: []}
+
+
+def test_naming_from_a_sample_and_from_a_text_function(corpus: Corpus, real_map: RealMap) -> None:
+    asked: list[np.ndarray] = []
+
+    def texts_of(rows: np.ndarray) -> list[str]:
+        asked.append(rows)
+        return [corpus.texts[int(i)] for i in rows]
+
+    full = cluster_map(real_map.umap, corpus.texts)
+    same = cluster_map(real_map.umap, texts_of)
+    assert [c.label for c in same.clusters] == [c.label for c in full.clusters]
+    sampled = cluster_map(real_map.umap, texts_of, max_docs_per_cluster=8)
+    rows = asked[-1]
+    assert len(rows) == 8 * len(sampled.clusters)  # every cluster here has more than 8
+    for c in sampled.clusters:
+        members = rows[sampled.labels[rows] == c.id]
+        vocab = set().union(*(_words(corpus.texts[int(i)]) for i in members))
+        assert all(w in vocab for t in c.terms for w in t.split())
+    labels = naming_sample(np.array([0, 0, 0, 1, -1, 1, 0], dtype=np.int32), 2)
+    assert len(labels) == 4 and set(labels.tolist()) >= {3, 5}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -254,21 +254,23 @@ def ctfidf_terms(
     except ValueError:  # nothing but stop words
         return {c: [] for c in cluster_ids}
     vocab = vec.get_feature_names_out()
-    tf = counts.toarray().astype(np.float64)
-    words_per_class = tf.sum(axis=1, keepdims=True)
+    tf = counts.tocsr().astype(np.float64)  # clusters × vocabulary, sparse
+    words_per_class = np.asarray(tf.sum(axis=1)).ravel()
     words_per_class[words_per_class == 0] = 1.0
-    freq = tf.sum(axis=0)
-    avg_words = float(tf.sum()) / len(cluster_ids)
+    freq = np.asarray(tf.sum(axis=0)).ravel()
+    avg_words = float(freq.sum()) / len(cluster_ids)
     idf = np.log(1.0 + avg_words / np.maximum(freq, 1.0))
-    score = (tf / words_per_class) * idf[None, :]
     out: dict[int, list[tuple[str, float]]] = {}
     for row, c in enumerate(cluster_ids):
-        order = np.argsort(-score[row], kind="stable")
+        lo, hi = tf.indptr[row], tf.indptr[row + 1]
+        cols = tf.indices[lo:hi]
+        score = tf.data[lo:hi] / words_per_class[row] * idf[cols]
+        order = np.lexsort((cols, -score))  # best first, ties by vocabulary order
         chosen: list[tuple[str, float]] = []
         for j in order:
-            if score[row, j] <= 0 or len(chosen) >= top_n:
+            if score[j] <= 0 or len(chosen) >= top_n:
                 break
-            term = str(vocab[j])
+            term = str(vocab[cols[j]])
             words = {_stem(w) for w in term.split()}
             inside = [
                 i for i, (t, _) in enumerate(chosen) if {_stem(w) for w in t.split()} <= words
@@ -280,7 +282,7 @@ def ctfidf_terms(
                 continue
             if _redundant(term, [t for t, _ in chosen]):
                 continue
-            chosen.append((term, float(score[row, j])))
+            chosen.append((term, float(score[j])))
         out[c] = chosen
     return out
 
@@ -301,22 +303,49 @@ def _redundant(term: str, chosen: list[str]) -> bool:
     return any(words <= {_stem(w) for w in t.split()} for t in chosen)
 
 
+TextSource = Sequence[str] | Callable[[npt.NDArray[np.int64]], Sequence[str]]
+"""All texts row-aligned with the points, or a function giving the texts of some rows
+(so a library of 100k papers fetches only the few it names clusters with)."""
+
+
+def naming_sample(
+    labels: npt.NDArray[np.int32], max_per_cluster: int, seed: int = 0
+) -> npt.NDArray[np.int64]:
+    """Rows that name the clusters: all members of small clusters, a random
+    ``max_per_cluster`` of large ones (sorted)."""
+    rng = np.random.default_rng(seed)
+    picked = []
+    for c in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == c)
+        if len(members) > max_per_cluster:
+            members = np.sort(rng.choice(members, size=max_per_cluster, replace=False))
+        picked.append(members)
+    if not picked:
+        return np.empty(0, dtype=np.int64)
+    out: npt.NDArray[np.int64] = np.sort(np.concatenate(picked)).astype(np.int64)
+    return out
+
+
 def cluster_map(
     coords: npt.ArrayLike,
-    texts: Sequence[str],
+    texts: TextSource,
     min_cluster_size: int | None = None,
     label_terms: int = 3,
+    max_docs_per_cluster: int = 300,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> Clustering:
-    """Cluster a layout with HDBSCAN and name each cluster by its c-TF-IDF terms."""
+    """Cluster a layout with HDBSCAN and name each cluster by its c-TF-IDF terms,
+    counted over up to ``max_docs_per_cluster`` random members of each cluster."""
     cancel = cancel or CancelToken()
     xy = np.asarray(coords, dtype=np.float32)
     progress(0.0, "Clusters: HDBSCAN")
     labels = hdbscan_labels(xy, min_cluster_size)
     cancel.check()
     progress(0.5, "Clusters: naming")
-    terms = ctfidf_terms(texts, labels, top_n=max(label_terms, 5))
+    rows = naming_sample(labels, max_docs_per_cluster)
+    sample = list(texts(rows)) if callable(texts) else [texts[int(i)] for i in rows]
+    terms = ctfidf_terms(sample, labels[rows], top_n=max(label_terms, 5))
     clusters = []
     for c, ts in terms.items():
         members = labels == c

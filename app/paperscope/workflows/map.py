@@ -109,10 +109,10 @@ def _store_clusters(
     progress: Progress,
     cancel: CancelToken,
 ) -> list[StoredCluster]:
-    texts = store.paper_texts(ids)
     result = clustering.cluster_map(
-        coords, texts, min_cluster_size, progress=progress, cancel=cancel
-    )
+        coords, lambda rows: store.paper_texts(ids[rows]), min_cluster_size,
+        progress=progress, cancel=cancel,
+    )  # fmt: skip
     stored = [StoredCluster(c.id, c.label, c.terms, c.size, c.centre) for c in result.clusters]
     store.save_clusters(layout_id, ids, result.labels, stored)
     return stored
