@@ -16,7 +16,6 @@ from pathlib import Path
 
 from paperscope import __version__
 
-
 _VALUE_OPTIONS = ("--library", "--screenshot")
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("import", help="import papers (HF daily page/API, arXiv, BibTeX, RIS, CSL-JSON)")
+    p = sub.add_parser(
+        "import", help="import papers (HF daily page/API, arXiv, BibTeX, RIS, CSL-JSON)"
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     p.set_defaults(func=run)
 

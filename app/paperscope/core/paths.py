@@ -59,3 +59,20 @@ def resources_dir() -> Path:
 
 def demo_dir() -> Path:
     return resources_dir() / "demo"
+
+
+def config_dir() -> Path:
+    home = _home()
+    if home is not None:
+        return home / "config"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def settings_file() -> Path:
+    return config_dir() / "settings.ini"
+
+
+def demo_library_path() -> Path:
+    return data_dir() / "demo" / "library.duckdb"

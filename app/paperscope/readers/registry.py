@@ -8,8 +8,9 @@ several readers accept a path the highest ``priority`` wins. Built-in readers
 register themselves exactly as an outside one would: ``registry.register(reader)``.
 
 Scanning a dropped folder walks it recursively: a folder claimed by a ``dir`` reader is
-read as one run and not descended into; every other file is offered to the ``file``
-readers.
+read as one run and not descended into, unless the reader has ``claims(path) -> bool``:
+then only the entries it claims are its own and the others are scanned as usual;
+every other file is offered to the ``file`` readers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import fnmatch
 import importlib
 import os
 import pkgutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -86,7 +87,9 @@ def get(name: str) -> Reader:
 
 def _matches(reader: Reader, path: Path) -> bool:
     name = path.name
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(name.lower(), p) for p in reader.patterns)
+    return any(
+        fnmatch.fnmatch(name, p) or fnmatch.fnmatch(name.lower(), p) for p in reader.patterns
+    )
 
 
 def _accepts(reader: Reader, path: Path) -> bool:
@@ -129,7 +132,9 @@ def scan(paths: Iterable[Path], kind: Kind | None = None) -> tuple[list[Job], li
         if path.is_dir():
             found = list(_walk(path, kind))
             if not found:
-                issues.append(ReadIssue(str(path), "", "no readable file in this folder", "skipped"))
+                issues.append(
+                    ReadIssue(str(path), "", "no readable file in this folder", "skipped")
+                )
             jobs.extend(found)
             continue
         reader = reader_for(path, kind)
@@ -142,15 +147,23 @@ def scan(paths: Iterable[Path], kind: Kind | None = None) -> tuple[list[Job], li
 
 def _walk(root: Path, kind: Kind | None) -> Iterator[Job]:
     dir_reader = reader_for(root, kind)
+    claims: Callable[[Path], bool] | None = None
     if dir_reader is not None:
         yield Job(dir_reader, root)
-        return
+        # a dir reader with ``claims(path)`` owns only those entries of its folder; the
+        # rest is still scanned (event files beside a progress.csv, an MLflow run's
+        # artifacts); without it, the reader owns the whole folder
+        claims = getattr(dir_reader, "claims", None)
+        if claims is None:
+            return
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
         path = Path(entry.path)
+        if claims is not None and claims(path):
+            continue
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(path, kind)
         elif entry.is_file():

@@ -129,7 +129,8 @@ class Store(PapersMixin, MapsMixin):
         cur = self.cursor()
         cur.execute(
             "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+            " version INTEGER PRIMARY KEY, name VARCHAR,"
+            " applied_at TIMESTAMP DEFAULT current_timestamp)"
         )
         done = {int(r[0]) for r in cur.execute("SELECT version FROM schema_version").fetchall()}
         for version, name, sql in _migrations():
@@ -138,7 +139,9 @@ class Store(PapersMixin, MapsMixin):
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(sql)
-                cur.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
+                cur.execute(
+                    "INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name]
+                )
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
@@ -146,4 +149,6 @@ class Store(PapersMixin, MapsMixin):
 
     def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         """Run one statement on this thread's cursor (for the store's own mixins)."""
-        return self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        return (
+            self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +27,11 @@ PAPER_FIELDS = (
 # Columns the table may show and sort on.
 TABLE_COLUMNS = (
     "id", "title", "authors", "year", "date", "upvotes", "organisation", "venue", "status",
-    "rating", "added_at",
+    "rating", "added_at", "n_authors",
 )  # fmt: skip
+
+# Derived columns the table may ask for
+_DERIVED = {"n_authors": "TRY_CAST(json_extract_string(p.extra, '$.n_authors') AS INTEGER)"}
 
 
 @dataclass(slots=True)
@@ -45,6 +48,11 @@ class ImportSummary:
 
 def _s(v: object) -> str:
     return "" if v is None else str(v)
+
+
+def obj(values: list[Any]) -> np.ndarray:
+    """An object array of Python strings, which DuckDB scans without copying to fixed width."""
+    return np.array(values, dtype=object)
 
 
 def _merge_values(a: Paper, b: Paper) -> Paper:
@@ -90,8 +98,7 @@ class PapersMixin:
     """Mixed into :class:`paperscope.library.store.Store`."""
 
     _write_lock: Any
-
-    def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
+    cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
 
     # -- import ----------------------------------------------------------------------
     def add_papers(
@@ -165,7 +172,7 @@ class PapersMixin:
                 progress(0.7, f"Merging {len(updates)} papers")
                 self._fill_missing(cur, updates)
                 if extra_keys:
-                    key_rows = {
+                    key_rows = {  # noqa: F841  (scanned by DuckDB by name)
                         "key": np.array([k for k, _ in extra_keys], dtype=object),
                         "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
                     }
@@ -187,10 +194,11 @@ class PapersMixin:
         if not rows:
             return []
         # take a block of ids from the sequence so they are never reused after a delete
-        ids = cur.execute(
-            "SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)]
-        ).fetchnumpy()["id"].astype(np.int64)
-        obj = lambda values: np.array(values, dtype=object)  # noqa: E731
+        ids = (
+            cur.execute("SELECT nextval('paper_seq') AS id FROM range(?)", [len(rows)])
+            .fetchnumpy()["id"]
+            .astype(np.int64)
+        )
         data = {  # noqa: F841  (scanned by DuckDB by name)
             "id": ids,
             "title": obj([p.title for p in rows]),
@@ -242,7 +250,8 @@ class PapersMixin:
             if merged is have:
                 continue
             cur.execute(
-                """UPDATE papers SET authors = ?, abstract = ?, year = ?, date = TRY_CAST(? AS DATE),
+                """UPDATE papers SET authors = ?, abstract = ?, year = ?,
+                   date = TRY_CAST(? AS DATE),
                    upvotes = ?, organisation = ?, arxiv_id = ?, doi = ?, hf_id = ?, url = ?,
                    venue = ?, kind = ?, citation_key = ?, keywords = ?, extra = ?,
                    modified_at = current_timestamp WHERE id = ?""",
@@ -266,12 +275,16 @@ class PapersMixin:
         if not id_list:
             return []
         wanted = {"id": np.array(id_list, dtype=np.int64)}  # noqa: F841
-        rows = self.cursor().execute(
-            """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
+        rows = (
+            self.cursor()
+            .execute(
+                """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
                       organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
                       keywords, CAST(extra AS VARCHAR), source
                FROM papers p JOIN wanted w ON w.id = p.id"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         by_id = {
             r[0]: Paper(
                 title=r[1], authors=tuple(r[2] or ()), abstract=r[3] or "", year=r[4],
@@ -287,7 +300,9 @@ class PapersMixin:
     def paper_row(self, paper_id: int) -> dict[str, Any] | None:
         """Every stored column of one paper (including the user's status, rating, notes)."""
         cur = self.cursor().execute(
-            "SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = ?", [paper_id]
+            # the id is inlined: binding any parameter makes DuckDB import pandas when it is
+            # installed (300 ms), and this runs when the window first shows a paper
+            f"SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = {int(paper_id)}"
         )
         row = cur.fetchone()
         if row is None:
@@ -302,7 +317,7 @@ class PapersMixin:
     ) -> np.ndarray:
         """All paper ids in table order; ``contains`` keeps papers whose title, authors
         or abstract contain the text (case-insensitive)."""
-        if sort not in TABLE_COLUMNS:
+        if sort not in TABLE_COLUMNS or sort in _DERIVED:
             raise ValueError(f"cannot sort by {sort!r}")
         order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, id"
         if sort == "authors":
@@ -325,10 +340,12 @@ class PapersMixin:
         if len(ids) == 0:
             return {}
         wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
-        cols = ", ".join(f"p.{c}" for c in columns)
-        rows = self.cursor().execute(
-            f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id"
-        ).fetchall()
+        cols = ", ".join(_DERIVED.get(c, f"p.{c}") for c in columns)
+        rows = (
+            self.cursor()
+            .execute(f"SELECT p.id, {cols} FROM papers p JOIN wanted w ON w.id = p.id")
+            .fetchall()
+        )
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def set_status(self, paper_ids: Sequence[int], status: str) -> None:
@@ -340,3 +357,38 @@ class PapersMixin:
                     "UPDATE papers SET status = ?, modified_at = current_timestamp WHERE id = ?",
                     [status, int(pid)],
                 )
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these identity keys the library already holds (for import previews)."""
+        if not keys:
+            return set()
+        asked = {"key": obj(list(keys))}  # noqa: F841  (scanned by DuckDB by name)
+        rows = (
+            self.cursor()
+            .execute("SELECT DISTINCT k.key FROM paper_keys k JOIN asked a ON a.key = k.key")
+            .fetchall()
+        )
+        return {r[0] for r in rows}
+
+    def column_values(self, ids: Sequence[int], column: str) -> np.ndarray:
+        """One table column for these ids, row-aligned (an object array; None = missing).
+        For colouring a million map points without building a million tuples."""
+        if column not in TABLE_COLUMNS:
+            raise ValueError(f"unknown column {column!r}")
+        wanted = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": np.asarray(ids, dtype=np.int64),
+            "pos": np.arange(len(ids), dtype=np.int64),
+        }
+        expr = _DERIVED.get(column, f"p.{column}")
+        res = (
+            self.cursor()
+            .execute(
+                f"SELECT w.pos, {expr} AS v FROM wanted w "
+                "LEFT JOIN papers p ON p.id = w.id ORDER BY w.pos"
+            )
+            .fetchnumpy()
+        )
+        values = res["v"]
+        out = np.asarray(np.ma.getdata(values), dtype=object)
+        out[np.ma.getmaskarray(values)] = None
+        return out

@@ -34,7 +34,7 @@ class HFPageReader:
     name = "hf-daily-page"
     kind: registry.Kind = "papers"
     unit: registry.Unit = "file"
-    patterns = ("*.txt",)
+    patterns: tuple[str, ...] = ("*.txt",)
     priority = 10
 
     def sniff(self, path: Path) -> bool:

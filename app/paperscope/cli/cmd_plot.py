@@ -1,0 +1,129 @@
+"""``paperscope plot RUNS… --metric NAME --out FIG``: a publication figure, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+BANDS = ("std", "sem", "minmax", "ci95", "none")
+LEGENDS = (
+    "best", "upper right", "upper left", "lower left", "lower right", "right",
+    "center left", "center right", "lower center", "upper center", "center",
+    "outside", "below", "none",
+)  # fmt: skip
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "plot",
+        help="plot a metric of runs as a publication figure (PDF/SVG/PNG) and CSV",
+        description="Smooth every run's metric (TensorBoard's EMA on all points), optionally "
+        "group runs into a mean/median line with a band, and write a vector figure.",
+    )
+    p.add_argument("runs", nargs="+", type=Path, metavar="RUNS", help="run files or folders")
+    p.add_argument("--metric", required=True, metavar="NAME", help="the series (tag) to plot")
+    grp = p.add_mutually_exclusive_group()
+    grp.add_argument(
+        "--group-by", metavar="KEY", help="group runs by this config key (a.b for nested)"
+    )
+    grp.add_argument(
+        "--group-regex", metavar="RE", help="group runs whose names give the same match"
+    )
+    p.add_argument("--band", choices=BANDS, default="std", help="group band (default: std)")
+    p.add_argument("--center", choices=("mean", "median"), default="mean", help="group line")
+    p.add_argument(
+        "--smoothing", type=float, default=0.6, metavar="W",
+        help="EMA weight in [0, 1], 0 = none (default: 0.6, as TensorBoard)",
+    )  # fmt: skip
+    p.add_argument(
+        "--smoothing-mode", choices=("ema", "time"), default="ema",
+        help="ema: TensorBoard's; time: decay by the x gap, for uneven x",
+    )  # fmt: skip
+    p.add_argument(
+        "--x", default="step", metavar="step|wall|relative|SERIES",
+        help="x axis: step, wall time, time since the first point, or another series",
+    )  # fmt: skip
+    p.add_argument(
+        "--min-runs", type=int, default=2, metavar="K",
+        help="end a group's line where fewer than K runs remain (default: 2)",
+    )  # fmt: skip
+    p.add_argument("--size", choices=("single", "double"), default="single",
+                   help="single column (3.5 in) or double (7 in)")  # fmt: skip
+    p.add_argument("--width", type=float, metavar="IN", help="width in inches (overrides --size)")
+    p.add_argument("--height", type=float, metavar="IN", help="height in inches")
+    p.add_argument("--font-size", type=float, metavar="PT", help="font size in points")
+    p.add_argument(
+        "--legend", choices=LEGENDS, default="best", metavar="WHERE",
+        help="legend placement: a matplotlib location, outside, below or none",
+    )  # fmt: skip
+    p.add_argument("--title", default="", help="figure title")
+    p.add_argument("--xlabel", help="x axis label")
+    p.add_argument("--ylabel", help="y axis label (default: the metric)")
+    p.add_argument("--log-x", action="store_true", help="logarithmic x axis")
+    p.add_argument("--log-y", action="store_true", help="logarithmic y axis")
+    p.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
+    p.add_argument("--reps", type=int, default=1000, help="bootstrap resamples for ci95")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.(pdf|svg|png)")
+    p.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write what is drawn as CSV")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from paperscope.cli._common import TerminalProgress
+    from paperscope.results.figure import FigureStyle, output_format
+    from paperscope.workflows.plots import PlotError, PlotSpec, plot_paths
+
+    try:
+        output_format(args.out)
+    except ValueError as exc:
+        print(f"paperscope: {exc}", file=sys.stderr)
+        return 2
+    if not 0 <= args.smoothing <= 1:
+        print(f"paperscope: --smoothing must be in [0, 1], got {args.smoothing}", file=sys.stderr)
+        return 2
+    spec = PlotSpec(
+        metric=args.metric,
+        x=args.x,
+        smoothing=args.smoothing,
+        smoothing_mode=args.smoothing_mode,
+        group_by=args.group_by,
+        group_regex=args.group_regex,
+        center=args.center,
+        band=args.band,
+        min_runs=args.min_runs,
+        reps=args.reps,
+        seed=args.seed,
+    )
+    style = FigureStyle(
+        size=args.size,
+        width_in=args.width,
+        height_in=args.height,
+        font_size=args.font_size,
+        legend=args.legend,
+        dpi=args.dpi,
+        title=args.title,
+        xlabel=args.xlabel,
+        ylabel=args.ylabel,
+        log_x=args.log_x,
+        log_y=args.log_y,
+    )
+    try:
+        data, issues = plot_paths(
+            args.runs, spec, args.out, style, args.csv, TerminalProgress("plot ")
+        )
+    except (PlotError, ValueError, OSError) as exc:
+        print(f"paperscope: {exc}", file=sys.stderr)
+        return 2
+    for issue in issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    info = data.info()
+    parts = [f"{len(data.groups)} groups", f"{len(data.curves)} curves", f"{data.run_count} runs"]
+    print(f"wrote {args.out}: {', '.join(parts)}; smoothing: {info.smoothing_text()}")
+    if info.band:
+        print(f"band: {info.band}")
+    if args.csv:
+        print(f"wrote {args.csv}")
+    return 0

@@ -1,0 +1,111 @@
+"""Starting the GUI: the QApplication, the exception hook, the library, the window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from paperscope.core import paths as app_paths
+
+
+def main(args: argparse.Namespace) -> int:
+    """Open the window as the command line asked (see :func:`paperscope.cli.main`)."""
+    screenshot: Path | None = getattr(args, "screenshot", None)
+    if screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from paperscope.core.logs import setup_logging
+    from paperscope.gui import crash
+    from paperscope.gui.single_instance import InstanceServer, send_to_running
+    from paperscope.library.store import LibraryError, Store
+    from paperscope.workflows import open as open_flow
+
+    setup_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PaperScope")
+    app.setOrganizationName("PaperScope")
+    app.setDesktopFileName("paperscope")
+    icon = app_paths.resources_dir() / "icons" / "paperscope.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
+    sys.excepthook = crash.excepthook
+
+    files = [Path(f) for f in (getattr(args, "files", []) or [])]
+    if args.demo:
+        library = app_paths.demo_library_path()
+    else:
+        library = Path(args.library) if args.library else app_paths.default_library_path()
+    server = None
+    if screenshot is None:
+        # one window per library: a second launch hands its files over and leaves
+        if send_to_running(library, files):
+            print(
+                f"paperscope: handed {len(files)} file(s) to the running PaperScope",
+                file=sys.stderr,
+            )
+            return 0
+        server = InstanceServer(library)
+    if args.demo:
+        open_flow.create_demo_library(library)
+        files.append(open_flow.demo_runs())
+    try:
+        store = Store(library)
+    except LibraryError as exc:
+        print(f"paperscope: {exc}", file=sys.stderr)
+        if screenshot is None:
+            QMessageBox.critical(None, "PaperScope", str(exc))
+        return 2
+
+    from paperscope.gui.main_window import MainWindow
+
+    window = MainWindow(store)
+    if screenshot is not None:
+        window.persist_layout = False  # a rendering must not change the user's layout
+        window.resize(1400, 900)
+    window.show()
+    if server is not None:
+        server.files_received.connect(window.receive_files)
+    if files:
+        # files given on the command line come from a double-click: confirm paper imports
+        window.open_paths(files, confirm=not args.demo and screenshot is None)
+    if screenshot is not None:
+        return _screenshot(app, window, screenshot)
+    code = app.exec()
+    if server is not None:
+        server.close()
+    window.store.close()
+    return int(code)
+
+
+def _screenshot(app: object, window: object, out: Path) -> int:
+    """Wait until the window's tasks are done, render it to PNG and quit."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from paperscope.gui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    loop = QEventLoop()
+
+    def check() -> None:
+        if not window.runner.running():
+            loop.quit()
+
+    timer = QTimer(interval=50)
+    timer.timeout.connect(check)
+    timer.start()
+    QTimer.singleShot(60_000, loop.quit)
+    loop.exec()
+    timer.stop()
+    first = window.papers_view.model.index(0, 0)
+    if first.isValid():
+        window.papers_view.table.selectRow(0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(out))
+    window.close()
+    window.store.close()
+    return 0 if ok else 1

@@ -1,0 +1,419 @@
+"""The main window: a switchboard of docks, menus, the status bar and drag-drop routing.
+
+No logic lives here: work goes to ``workflows`` through the task runner, and the panes
+talk through :class:`AppState`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from paperscope import __version__
+from paperscope.core import paths as app_paths
+from paperscope.core.records import ReadIssue
+from paperscope.gui.map.map_pane import MapPane
+from paperscope.gui.papers.detail_pane import PaperDetailPane
+from paperscope.gui.papers.papers_view import PapersView
+from paperscope.gui.papers.welcome import WelcomePage
+from paperscope.gui.plots.plot_pane import PlotPane
+from paperscope.gui.state import AppState
+from paperscope.gui.task_runner import TaskRunner
+from paperscope.library.store import Store
+from paperscope.workflows import open as open_flow
+from paperscope.workflows.papers import ImportPreview, add_previewed, import_paths, preview_import
+
+PAPER_FILTER = "Papers (*.txt *.json *.jsonl *.bib *.ris *.xml *.atom);;All files (*)"
+LAYOUT_VERSION = 1
+
+
+def settings() -> QSettings:
+    return QSettings(str(app_paths.settings_file()), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``import_finished(summary)``, ``runs_loaded(list)``, ``error_shown(str)``."""
+
+    import_finished = Signal(object)
+    runs_loaded = Signal(list)
+    error_shown = Signal(str)
+    library_switched = Signal(str)
+    preview_shown = Signal(object)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.persist_layout = True
+        self.state = AppState(self)
+        self.runner = TaskRunner(self)
+        self.setWindowTitle(f"PaperScope — {store.path.name}")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+
+        self.papers_view = PapersView(store, self.state)
+        self.welcome = WelcomePage()
+        self.welcome.demo_requested.connect(self.open_demo_library)
+        self.welcome.import_requested.connect(self._on_import_papers)
+        self.welcome.runs_requested.connect(self._on_open_runs)
+        self.central = QStackedWidget()
+        self.central.addWidget(self.welcome)
+        self.central.addWidget(self.papers_view)
+        self.setCentralWidget(self.central)
+        self.detail_pane = PaperDetailPane(store)
+        self.map_pane = MapPane()
+        self.plot_pane = PlotPane()
+        self.details_dock = self._dock(
+            "Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.map_dock = self._dock(
+            "Map", "map", self.map_pane, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.plots_dock = self._dock(
+            "Plots", "plots", self.plot_pane, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.details_dock], [460], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plots_dock], [330], Qt.Orientation.Vertical)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
+        self.state.library_changed.connect(self._update_central)
+        self._update_central()
+        self.runner.task_started.connect(self._on_runner_task_started)
+        self.runner.task_progressed.connect(self._on_runner_task_progressed)
+        self.runner.task_ended.connect(self._on_runner_task_ended)
+        self.runner.error_raised.connect(self._on_runner_error_raised)
+        self.restore_layout()
+
+    # -- construction ----------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(240)
+        self.progress_bar.setRange(0, 1000)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(lambda: self.runner.cancel())
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.progress_bar)
+        bar.addPermanentWidget(self.cancel_button)
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+
+    def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.open_action = self._action("&Open…", self._on_open, QKeySequence.StandardKey.Open)
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self._action("&Import papers…", self._on_import_papers, "Ctrl+I"))
+        file_menu.addAction(self._action("Open &runs…", self._on_open_runs, "Ctrl+Shift+O"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        view_menu = menu.addMenu("&View")
+        for dock in (self.details_dock, self.map_dock, self.plots_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("&Reset layout", self.reset_layout))
+        find = self._action("&Find", self.focus_search, QKeySequence.StandardKey.Find)
+        view_menu.addAction(find)
+        slash = self._action("Find (/)", self.focus_search, "/")
+        slash.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(slash)
+
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts))
+        help_menu.addAction(self._action("&About PaperScope", self._on_about))
+
+    # -- layout ----------------------------------------------------------------------
+    def save_layout(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        s.sync()
+
+    def restore_layout(self) -> bool:
+        s = settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        ok = False
+        if isinstance(geometry, QByteArray):
+            ok = self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            ok = self.restoreState(state, LAYOUT_VERSION) and ok
+        return ok
+
+    def reset_layout(self) -> None:
+        for dock in (self.details_dock, self.map_dock, self.plots_dock):
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    # -- the library -----------------------------------------------------------------
+    def _update_central(self) -> None:
+        empty = self.store.paper_count() == 0
+        self.central.setCurrentWidget(self.welcome if empty else self.papers_view)
+
+    def _on_state_current_paper_changed(self, paper_id: int) -> None:
+        self.detail_pane.show_paper(paper_id)
+
+    def switch_library(self, path: Path) -> None:
+        """Close this library and show another in the same window."""
+        new_store = Store(path)
+        self.runner.shutdown()
+        old = self.store
+        self.store = new_store
+        old_view, old_detail = self.papers_view, self.detail_pane
+        self.papers_view = PapersView(new_store, self.state)
+        self.central.addWidget(self.papers_view)
+        self.detail_pane = PaperDetailPane(new_store)
+        self.details_dock.setWidget(self.detail_pane)
+        self.central.removeWidget(old_view)
+        old_view.deleteLater()
+        old_detail.deleteLater()
+        old.close()
+        self.state.set_selection([])
+        self.state.set_current_paper(-1)
+        self.setWindowTitle(f"PaperScope — {path.name}")
+        self._update_central()
+        self.library_switched.emit(str(path))
+
+    def open_demo_library(self) -> None:
+        self.switch_library(open_flow.create_demo_library())
+        self.load_runs([open_flow.demo_runs()])
+
+    # -- opening things --------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.central.setCurrentWidget(self.papers_view)
+        self.papers_view.search.setFocus()
+        self.papers_view.search.selectAll()
+
+    def open_paths(self, paths: Sequence[Path], confirm: bool = False) -> None:
+        """Route files and folders: papers into the library, logs onto the plot pane.
+
+        ``confirm``: paper files opened from outside (the file manager, a second launch)
+        are imported only after the user saw what would be added.
+        """
+        routed = open_flow.route_paths([Path(p) for p in paths])
+        if routed.issues:
+            self._show_issues("Nothing to open", routed.issues)
+        if routed.papers:
+            if confirm:
+                self.runner.submit(
+                    preview_import, self.store, routed.papers,
+                    title="Reading " + ", ".join(p.name for p in routed.papers),
+                    on_result=self._on_preview_ready,
+                )  # fmt: skip
+            else:
+                self.import_papers(routed.papers)
+        if routed.runs:
+            self.load_runs(routed.runs)
+
+    def receive_files(self, files: list[Path]) -> None:
+        """Files handed over by a second launch of PaperScope."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if files:
+            self.open_paths(files, confirm=True)
+
+    def _on_preview_ready(self, preview: ImportPreview) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Import papers", "Import these papers?", parent=self
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(preview.line())
+        if preview.issues:
+            box.setDetailedText("\n".join(f"{i.severity}: {i}" for i in preview.issues))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Ok).setText("Import")
+        box.setModal(False)
+        box.finished.connect(lambda code: self._on_preview_answered(preview, code))
+        self._last_message_box = box
+        box.show()
+        self.preview_shown.emit(preview)
+
+    def _on_preview_answered(self, preview: ImportPreview, code: int) -> None:
+        if code == QMessageBox.StandardButton.Ok:
+            self.runner.submit(
+                add_previewed, self.store, preview, title="Importing papers",
+                on_result=self._on_import_finished,
+            )  # fmt: skip
+
+    def import_papers(self, paths: Sequence[Path]) -> None:
+        self.runner.submit(
+            import_paths, self.store, list(paths),
+            title=f"Importing {', '.join(Path(p).name for p in paths)}",
+            on_result=self._on_import_finished,
+        )  # fmt: skip
+
+    def load_runs(self, paths: Sequence[Path]) -> None:
+        from paperscope.workflows.runs import load_runs
+
+        self.runner.submit(
+            load_runs, list(paths),
+            title=f"Loading runs from {', '.join(Path(p).name for p in paths)}",
+            on_result=self._on_runs_loaded,
+        )  # fmt: skip
+
+    def _on_import_finished(self, summary: Any) -> None:
+        self.state.library_changed.emit()
+        self.status_label.setText(f"Import: {summary.line()}")
+        if summary.issues:
+            self._show_issues(f"Import finished: {summary.line()}", summary.issues, warning=False)
+        self.import_finished.emit(summary)
+
+    def _on_runs_loaded(self, result: Any) -> None:
+        runs, issues = result
+        self.plot_pane.add_runs(runs)
+        self.state.runs_changed.emit()
+        self.status_label.setText(f"Loaded {len(runs)} runs")
+        if issues:
+            self._show_issues(f"Loaded {len(runs)} runs", issues, warning=False)
+        self.runs_loaded.emit(list(runs))
+
+    def _show_issues(self, title: str, issues: Sequence[ReadIssue], warning: bool = True) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information,
+            "PaperScope",
+            title,
+            parent=self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(f"{len(issues)} problem(s); see the details.")
+        box.setDetailedText("\n".join(f"{i.severity}: {i}" for i in issues))
+        box.setModal(False)
+        box.show()
+        self._last_message_box = box
+
+    # -- menu slots ------------------------------------------------------------------
+    def _on_open(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open papers or runs", "", "All files (*)")
+        if files:
+            self.open_paths([Path(f) for f in files])
+
+    def _on_import_papers(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import papers", "", PAPER_FILTER)
+        if files:
+            self.import_papers([Path(f) for f in files])
+
+    def _on_open_runs(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of runs")
+        if folder:
+            self.load_runs([Path(folder)])
+
+    def _on_export_plot(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export plot", "plot.png", "PNG (*.png);;SVG (*.svg)"
+        )
+        if path:
+            self.plot_pane.export(Path(path))
+
+    def _on_shortcuts(self) -> None:
+        lines = []
+        for action in self.findChildren(QAction):
+            seq = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if seq and action.text():
+                lines.append(f"{seq:<16} {action.text().replace('&', '')}")
+        lines += [
+            "j / k           next / previous paper",
+            "Enter           show details",
+            "Esc             clear the search",
+        ]
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon,
+            "Keyboard shortcuts",
+            "\n".join(sorted(set(lines))),
+            parent=self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
+
+    def _on_about(self) -> None:
+        QMessageBox.about(
+            self, "About PaperScope",
+            f"PaperScope {__version__}\n\nYour papers, a semantic map of them, and your experiment "
+            f"results in one window.\n\nLibrary: {self.store.path}",
+        )  # fmt: skip
+
+    # -- task runner feedback --------------------------------------------------------
+    def _on_runner_task_started(self, _task_id: int, title: str) -> None:
+        self.status_label.setText(title)
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.show()
+        self.cancel_button.show()
+
+    def _on_runner_task_progressed(self, _task_id: int, fraction: object, message: str) -> None:
+        if isinstance(fraction, float | int):
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(1000 * float(fraction)))
+        else:
+            self.progress_bar.setRange(0, 0)
+        if message:
+            self.status_label.setText(message)
+
+    def _on_runner_task_ended(self, _task_id: int, outcome: str) -> None:
+        if not self.runner.running():
+            self.progress_bar.hide()
+            self.cancel_button.hide()
+        if outcome == "cancelled":
+            self.status_label.setText("Cancelled")
+
+    def _on_runner_error_raised(self, title: str, message: str, details: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Critical, "PaperScope", f"{title} failed", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText(message)
+        box.setDetailedText(details)
+        box.setModal(False)
+        box.show()
+        self._last_message_box = box
+        self.error_shown.emit(message)
+
+    # -- drag and drop ---------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.persist_layout:
+            self.save_layout()
+        self.runner.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,74 @@
+"""Generic CSV logs: one series per numeric column, against a detected step column.
+
+The x column is the first of ``step``, ``global_step``, ``_step``, ``iteration``,
+``iter``, ``timesteps``, ``epoch`` found (else the row number); a ``wall_time``/
+``timestamp``/``time`` column holding seconds since the epoch gives wall times. A
+TensorBoard CSV export (``Wall time,Step,Value``) names its one series after the file.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from paperscope.core.records import ReadError, ReadResult
+from paperscope.core.tasks import CancelToken, Progress
+from paperscope.readers import registry
+from paperscope.readers.runs._common import make_run, run_name
+from paperscope.readers.runs._table import CsvTable, find_column, header_line, table_series
+
+X_NAMES = ("step", "global_step", "_step", "iteration", "iter", "timesteps", "epoch")
+WALL_NAMES = ("wall_time", "wall time", "timestamp", "_timestamp", "time")
+
+
+def build(table: CsvTable, path: Path, format: str = "csv") -> ReadResult:
+    cols = table.columns or []
+    x = find_column(cols, *X_NAMES)
+    wall = find_column(cols, *WALL_NAMES)
+    numeric = [c for c in table.numeric() if c not in (x, wall)]
+    rename = {}
+    if numeric == ["Value"] or numeric == ["value"]:
+        rename = {numeric[0]: path.stem}
+    series = table_series(table, x, numeric, wall, rename=rename)
+    if not series and table.rows == 0 and not table.columns:
+        raise ReadError(str(path), "line 1", "no header and no rows")
+    start = None
+    if wall is not None:
+        w = table.column(wall)
+        if w.size and np.nanmin(w) > 1e8:
+            start = float(np.nanmin(w))
+            start = start / 1000.0 if start > 1e11 else start
+    name = path.stem if path.stem not in ("metrics", "progress", "log") else run_name(path.parent)
+    return ReadResult(
+        runs=[
+            make_run(
+                path,
+                name,
+                format,
+                series,
+                start_time=start if start and math.isfinite(start) else None,
+            )
+        ],
+        issues=list(table.issues),
+    )
+
+
+class CsvReader:
+    name = "csv"
+    kind: registry.Kind = "runs"
+    unit: registry.Unit = "file"
+    patterns: tuple[str, ...] = ("*.csv", "*.tsv")
+    priority = 10
+
+    def sniff(self, path: Path) -> bool:
+        return len(header_line(path)) >= 1
+
+    def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
+        table = CsvTable(path, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        table.update()
+        return build(table, path)
+
+
+registry.register(CsvReader())

@@ -1,0 +1,89 @@
+"""Stable-Baselines3 ``EvalCallback`` output: ``evaluations.npz``.
+
+``timesteps (N,)``, ``results (N, episodes)``, ``ep_lengths (N, episodes)``. Each
+evaluation's distribution over episodes becomes summary series against timesteps:
+``eval/mean_reward``, ``eval/std_reward``, ``eval/min_reward``, ``eval/q25_reward``,
+``eval/median_reward``, ``eval/q75_reward``, ``eval/max_reward``, ``eval/mean_ep_length``.
+Loaded with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from paperscope.core.records import ReadError, ReadResult, Series
+from paperscope.core.tasks import CancelToken, Progress
+from paperscope.readers import registry
+from paperscope.readers.runs._common import make_run, make_series, run_name
+
+
+def eval_series(path: Path) -> dict[str, Series]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            files = set(npz.files)
+            if not {"timesteps", "results"} <= files:
+                raise ReadError(str(path), "", "no 'timesteps' and 'results' arrays")
+            steps = np.asarray(npz["timesteps"])
+            results = np.asarray(npz["results"], dtype=np.float64)
+            lengths = (
+                np.asarray(npz["ep_lengths"], dtype=np.float64) if "ep_lengths" in files else None
+            )
+    except ReadError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, TypeError) as exc:
+        raise ReadError(str(path), "", f"not a readable .npz file: {exc}") from None
+    if results.ndim == 1:
+        results = results[:, None]
+    if steps.ndim != 1 or results.ndim != 2 or results.shape[0] != steps.shape[0]:
+        raise ReadError(
+            str(path), "", f"timesteps {steps.shape} and results {results.shape} do not match"
+        )
+    if not np.issubdtype(steps.dtype, np.number):
+        raise ReadError(str(path), "", "timesteps are not numbers")
+    s = steps.astype(np.int64)
+    out: dict[str, Series] = {}
+    if results.shape[1] == 0 or results.shape[0] == 0:
+        return out
+    stats = {
+        "eval/mean_reward": np.mean(results, axis=1),
+        "eval/std_reward": np.std(results, axis=1),
+        "eval/min_reward": np.min(results, axis=1),
+        "eval/q25_reward": np.quantile(results, 0.25, axis=1),
+        "eval/median_reward": np.median(results, axis=1),
+        "eval/q75_reward": np.quantile(results, 0.75, axis=1),
+        "eval/max_reward": np.max(results, axis=1),
+    }
+    if lengths is not None and lengths.shape == results.shape:
+        stats["eval/mean_ep_length"] = np.mean(lengths, axis=1)
+    for tag, v in stats.items():
+        out[tag] = make_series(tag, s, v)
+    return out
+
+
+class SB3EvaluationsReader:
+    name = "sb3-evaluations"
+    kind: registry.Kind = "runs"
+    unit: registry.Unit = "file"
+    patterns: tuple[str, ...] = ("evaluations.npz", "*.npz")
+    priority = 20
+
+    def sniff(self, path: Path) -> bool:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+
+    def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
+        from paperscope.readers.runs.sb3_monitor import find_config
+
+        name = run_name(path.parent)
+        if path.stem != "evaluations":
+            name = f"{name}/{path.stem}"
+        run = make_run(
+            path, name, "sb3-evaluations", eval_series(path), config=find_config(path.parent)
+        )
+        return ReadResult(runs=[run])
+
+
+registry.register(SB3EvaluationsReader())

@@ -1,0 +1,156 @@
+"""Stable-Baselines3 ``Monitor`` logs: a folder of ``*.monitor.csv`` (one per env worker).
+
+Each file starts with ``#{"t_start": …, "env_id": …}`` then ``r,l,t`` (episode return,
+length, seconds since ``t_start``). The workers are merged by absolute time
+(``t_start + t``); x is the cumulative episode length (environment steps), so
+``rollout/ep_reward`` and ``rollout/ep_length`` line up with SB3's own timesteps. An
+``evaluations.npz`` in the same folder adds its ``eval/*`` series to the run, and an
+rl-baselines3-zoo ``<env>/config.yml`` gives the hyperparameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
+from paperscope.core.tasks import CancelToken, Progress
+from paperscope.readers import registry
+from paperscope.readers.runs._common import load_yaml, make_run, make_series, plain, run_name
+from paperscope.readers.runs._table import CsvTable
+
+
+def find_config(folder: Path) -> dict[str, Any]:
+    """rl-baselines3-zoo hyperparameters: ``config.yml`` in the folder or one level down."""
+    candidates = [folder / "config.yml"]
+    with contextlib.suppress(OSError):
+        candidates += sorted(p / "config.yml" for p in folder.iterdir() if p.is_dir())
+    for path in candidates:
+        if path.is_file():
+            try:
+                data = load_yaml(path)
+            except ReadError:
+                continue
+            if isinstance(data, dict):
+                return dict(plain(data))
+    return {}
+
+
+def _monitor_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.endswith("monitor.csv") and p.is_file())
+    except OSError:
+        return []
+
+
+def read_monitor(path: Path) -> tuple[dict[str, Any], CsvTable]:
+    with path.open("rb") as fh:
+        first = fh.readline(1 << 16)
+    if not first.startswith(b"#"):
+        raise ReadError(str(path), "line 1", "no '#{json}' first line")
+    try:
+        meta = json.loads(first[1:].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReadError(str(path), "line 1", f"first line is not '#{{json}}': {exc}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("t_start"), int | float):
+        raise ReadError(str(path), "line 1", "no t_start in the first line")
+    table = CsvTable(path, skip_lines=1)
+    table.update()
+    for col in ("r", "l", "t"):
+        if col not in (table.columns or []):
+            raise ReadError(str(path), "line 2", f"no {col!r} column")
+    return meta, table
+
+
+class SB3MonitorReader:
+    name = "sb3-monitor"
+    kind: registry.Kind = "runs"
+    unit: registry.Unit = "dir"
+    patterns: tuple[str, ...] = ("*",)
+    priority = 40
+
+    def sniff(self, path: Path) -> bool:
+        return bool(_monitor_files(path))
+
+    def claims(self, path: Path) -> bool:
+        return path.name.endswith("monitor.csv") or path.name == "evaluations.npz"
+
+    def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
+        issues: list[ReadIssue] = []
+        times, rewards, lengths, extra = [], [], [], []
+        env_ids = []
+        starts = []
+        files = _monitor_files(path)
+        for f in files:
+            cancel.check()
+            try:
+                meta, table = read_monitor(f)
+            except ReadError as exc:
+                issues.append(ReadIssue(exc.file, exc.location, exc.message, "skipped"))
+                continue
+            issues.extend(table.issues)
+            t0 = float(meta["t_start"])
+            starts.append(t0)
+            if meta.get("env_id"):
+                env_ids.append(str(meta["env_id"]))
+            t = table.column("t")
+            times.append(t0 + t)
+            rewards.append(table.column("r"))
+            lengths.append(table.column("l"))
+            extra.append({c: table.column(c) for c in table.numeric() if c not in ("r", "l", "t")})
+        if not times and not (path / "evaluations.npz").is_file():
+            first = issues[0] if issues else None
+            raise ReadError(
+                first.file if first else str(path), first.location if first else "",
+                first.message if first else "no monitor file",
+            )  # fmt: skip
+        series: dict[str, Series] = {}
+        if times:
+            t_all = np.concatenate(times)
+            r_all = np.concatenate(rewards)
+            l_all = np.concatenate(lengths)
+            keys = sorted({k for e in extra for k in e})
+            order = np.argsort(t_all, kind="stable")
+            ok = np.isfinite(t_all[order]) & np.isfinite(l_all[order])
+            order = order[ok]
+            x = np.cumsum(l_all[order]).astype(np.int64)
+            wall = t_all[order]
+            series["rollout/ep_reward"] = make_series(
+                "rollout/ep_reward", x, r_all[order], wall, "all"
+            )
+            series["rollout/ep_length"] = make_series(
+                "rollout/ep_length", x, l_all[order], wall, "all"
+            )
+            for k in keys:
+                col = np.concatenate(
+                    [e.get(k, np.full(len(r), np.nan)) for e, r in zip(extra, rewards, strict=True)]
+                )[order]
+                ok2 = ~np.isnan(col)
+                series[k] = make_series(k, x[ok2], col[ok2], wall[ok2], "all")
+        sources = list(files)
+        npz = path / "evaluations.npz"
+        if npz.is_file():
+            from paperscope.readers.runs.sb3_evaluations import eval_series
+
+            try:
+                series.update(eval_series(npz))
+                sources.append(npz)
+            except ReadError as exc:
+                issues.append(ReadIssue(exc.file, exc.location, exc.message, "skipped"))
+        config = find_config(path)
+        if env_ids:
+            config.setdefault("env_id", env_ids[0])
+        start = min(starts) if starts else None
+        run = make_run(
+            path, run_name(path), "sb3-monitor", series, source=sources, config=config,
+            start_time=start if start is None or math.isfinite(start) else None,
+        )  # fmt: skip
+        return ReadResult(runs=[run], issues=issues)
+
+
+registry.register(SB3MonitorReader())

@@ -1,0 +1,316 @@
+"""Publication figures through matplotlib (imported lazily; no pyplot, no global state).
+
+:func:`render_figure` draws runs' curves (smoothed, with the raw curve faint behind) and
+groups' centre lines with their bands, at a journal column width, in a colour-blind
+safe palette, and writes vector PDF/SVG (fonts embedded as TrueType so the text stays
+editable) or PNG at a chosen DPI. The smoothing and the band definition go into the
+file's metadata (PDF ``Subject``/``Keywords``, SVG ``Description``/``Keywords``, PNG
+text chunks). :func:`write_csv` writes exactly the numbers drawn.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from paperscope import __version__
+from paperscope.results.align import Curve, GroupCurve, x_label
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common form
+# of colour blindness. Black last: it reads as an axis colour when there are few lines.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+LINE_STYLES = ("-", "--", ":", "-.")
+
+Size = Literal["single", "double"]
+# width and height in inches; the usual two-column journal/conference page
+SIZES: dict[str, tuple[float, float]] = {"single": (3.5, 2.5), "double": (7.0, 3.0)}
+FONT_SIZES: dict[str, float] = {"single": 8.0, "double": 9.0}
+LEGEND_CHOICES = (
+    "best", "upper right", "upper left", "lower left", "lower right", "right",
+    "center left", "center right", "lower center", "upper center", "center",
+    "outside", "below", "none",
+)  # fmt: skip
+FORMATS = ("pdf", "svg", "png")
+MAX_LEGEND_ENTRIES = 24  # beyond this a legend hides the plot; the CSV names every line
+
+
+@dataclass(frozen=True, slots=True)
+class FigureStyle:
+    """How the figure looks. ``size`` picks the preset width/height/font size; the
+    explicit fields override it. ``legend``: a matplotlib location, ``outside`` (right
+    of the axes), ``below`` or ``none``."""
+
+    size: Size = "single"
+    width_in: float | None = None
+    height_in: float | None = None
+    font_size: float | None = None
+    legend: str = "best"
+    palette: tuple[str, ...] = OKABE_ITO
+    dpi: int = 300
+    title: str = ""
+    xlabel: str | None = None
+    ylabel: str | None = None
+    log_x: bool = False
+    log_y: bool = False
+    show_raw: bool = True
+    raw_alpha: float = 0.25
+    band_alpha: float = 0.25
+    line_width: float = 1.2
+
+    def dimensions(self) -> tuple[float, float]:
+        if self.size not in SIZES:
+            raise ValueError(f"unknown size {self.size!r} (single or double)")
+        w, h = SIZES[self.size]
+        return (self.width_in or w, self.height_in or h)
+
+    def font(self) -> float:
+        return self.font_size or FONT_SIZES[self.size]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureInfo:
+    """What the figure shows, written into the file's metadata."""
+
+    metric: str
+    x: str = "step"
+    smoothing: float = 0.0
+    smoothing_mode: str = "ema"
+    band: str = ""  # the band definition in words (align.band_description)
+    band_kind: str = ""
+    center: str = ""
+    min_runs: int | None = None
+    runs: int = 0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def smoothing_text(self) -> str:
+        if self.smoothing <= 0:
+            return "none"
+        kind = (
+            "TensorBoard's debiased EMA"
+            if self.smoothing_mode == "ema"
+            else "time-weighted debiased EMA (decay w^(dx/median dx))"
+        )
+        return f"{kind}, weight {self.smoothing:g}, on every logged point"
+
+    def subject(self) -> str:
+        parts = [f"{self.metric} against {self.x}", f"Smoothing: {self.smoothing_text()}."]
+        if self.band:
+            parts.append(f"Groups: {self.band}.")
+            if self.min_runs:
+                parts.append(f"Points with fewer than {self.min_runs} runs are not drawn.")
+        return " ".join(parts)
+
+    def keywords(self) -> str:
+        kv = {
+            "metric": self.metric,
+            "x": self.x,
+            "smoothing": f"{self.smoothing:g}",
+            "smoothing_mode": self.smoothing_mode,
+        }
+        if self.band:
+            kv.update(center=self.center, band=self.band_kind, min_runs=str(self.min_runs))
+        kv["runs"] = str(self.runs)
+        kv.update(self.extra)
+        return "; ".join(f"{k}={v}" for k, v in kv.items())
+
+
+def output_format(path: Path) -> str:
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"{path}: unsupported figure format {fmt!r} (pdf, svg or png)")
+    return fmt
+
+
+def file_metadata(fmt: str, title: str, subject: str, keywords: str) -> dict[str, Any]:
+    """matplotlib ``savefig(metadata=…)`` for ``fmt``: PDF Info, SVG Dublin Core, PNG text."""
+    creator = f"PaperScope {__version__} (matplotlib)"
+    if fmt == "pdf":
+        return {
+            "Title": title,
+            "Subject": subject,
+            "Keywords": keywords,
+            "Creator": creator,
+            "CreationDate": None,  # reproducible bytes
+        }
+    if fmt == "svg":
+        return {
+            "Title": title,
+            "Description": subject,
+            "Keywords": keywords,
+            "Creator": creator,
+            "Date": None,
+        }
+    return {"Title": title, "Description": subject, "Keywords": keywords, "Software": creator}
+
+
+def _rc(style: FigureStyle) -> dict[str, Any]:
+    fs = style.font()
+    return {
+        "font.size": fs,
+        "axes.titlesize": fs,
+        "axes.labelsize": fs,
+        "legend.fontsize": fs - 1,
+        "xtick.labelsize": fs - 1,
+        "ytick.labelsize": fs - 1,
+        "axes.linewidth": 0.6,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "lines.linewidth": style.line_width,
+        "pdf.fonttype": 42,  # TrueType: editable text, accepted by publishers (no Type 3)
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "paperscope",  # stable ids in the SVG
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def assign_colors(
+    groups: Sequence[GroupCurve], curves: Sequence[Curve], palette: Sequence[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``(colour, line style)`` per group then per curve: the palette in order, then the
+    palette again with the next line style."""
+    styles: list[tuple[str, str]] = []
+    for i in range(len(groups) + len(curves)):
+        styles.append((palette[i % len(palette)], LINE_STYLES[(i // len(palette)) % 4]))
+    return styles[: len(groups)], styles[len(groups) :]
+
+
+def render_figure(
+    out: Path | str,
+    curves: Sequence[Curve] = (),
+    groups: Sequence[GroupCurve] = (),
+    style: FigureStyle | None = None,
+    info: FigureInfo | None = None,
+) -> Path:
+    """Draw ``groups`` (centre + band) and ``curves`` (smoothed, raw faint behind) and
+    write the figure to ``out`` (``.pdf``, ``.svg`` or ``.png``). Returns ``out``."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    path = Path(out)
+    fmt = output_format(path)
+    style = style or FigureStyle()
+    info = info or FigureInfo(metric=curves[0].metric if curves else "")
+    if style.legend not in LEGEND_CHOICES:
+        raise ValueError(f"unknown legend placement {style.legend!r}")
+    w, h = style.dimensions()
+    rc: Any = _rc(style)
+
+    def X(values: Any) -> Any:  # the x data as drawn
+        if info.x != "wall":
+            return values
+        # wall time: draw dates (matplotlib's date axis), the CSV keeps epoch seconds
+        return (np.asarray(values) * 1e6).astype("datetime64[us]")
+
+    g_styles, c_styles = assign_colors(groups, curves, style.palette)
+    with rc_context(rc):
+        fig = Figure(figsize=(w, h), layout="constrained")
+        ax = fig.add_subplot()
+        for g, (color, ls) in zip(groups, g_styles, strict=True):
+            if len(g) == 0:
+                continue
+            if style.show_raw and info.smoothing > 0:
+                ax.plot(
+                    X(g.x),
+                    g.raw_center,
+                    color=color,
+                    alpha=style.raw_alpha,
+                    lw=0.6 * style.line_width,
+                    ls=ls,
+                )
+            if g.band_kind != "none":
+                ax.fill_between(X(g.x), g.lower, g.upper, color=color, alpha=style.band_alpha, lw=0)
+            ax.plot(X(g.x), g.center, color=color, ls=ls, label=f"{g.label} (n={len(g.run_ids)})")
+        for c, (color, ls) in zip(curves, c_styles, strict=True):
+            if style.show_raw and info.smoothing > 0:
+                ax.plot(
+                    X(c.x),
+                    c.raw,
+                    color=color,
+                    alpha=style.raw_alpha,
+                    lw=0.6 * style.line_width,
+                    ls=ls,
+                )
+            ax.plot(X(c.x), c.y, color=color, ls=ls, label=c.label)
+        if info.x == "wall":
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            maxticks = 5 if style.size == "single" else 8
+            locator = AutoDateLocator(minticks=3, maxticks=maxticks)  # type: ignore[no-untyped-call]
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        elif style.log_x:
+            ax.set_xscale("log")
+        if style.log_y:
+            ax.set_yscale("log")
+        default_xlabel = "wall time" if info.x == "wall" else x_label(info.x)
+        ax.set_xlabel(style.xlabel if style.xlabel is not None else default_xlabel)
+        ax.set_ylabel(style.ylabel if style.ylabel is not None else info.metric)
+        if style.title:
+            ax.set_title(style.title)
+        ax.grid(True, lw=0.4, alpha=0.4)
+        n_entries = len(groups) + len(curves)
+        if style.legend != "none" and 0 < n_entries <= MAX_LEGEND_ENTRIES:
+            if style.legend == "outside":
+                fig.legend(loc="outside right upper", frameon=False)
+            elif style.legend == "below":
+                fig.legend(loc="outside lower center", ncols=min(n_entries, 4), frameon=False)
+            else:
+                loc: Any = style.legend
+                ax.legend(loc=loc, frameon=False)
+        title = style.title or info.metric
+        fig.savefig(
+            path,
+            format=fmt,
+            dpi=style.dpi,
+            metadata=file_metadata(fmt, title, info.subject(), info.keywords()),
+        )
+    return path
+
+
+CSV_COLUMNS = ("series", "kind", "x", "y", "y_raw", "lower", "upper", "n")
+
+
+def write_csv(
+    path: Path | str, curves: Sequence[Curve] = (), groups: Sequence[GroupCurve] = ()
+) -> Path:
+    """The numbers drawn, one row per point: ``series`` (group or run label), ``kind``
+    (``group``/``run``), ``x``, ``y`` (the smoothed line), ``y_raw`` (the faint raw line),
+    ``lower``/``upper`` (band bounds, empty for runs) and ``n`` (runs at that point)."""
+    p = Path(path)
+    with p.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_COLUMNS)
+        for g in groups:
+            for row in zip(g.x, g.center, g.raw_center, g.lower, g.upper, g.n, strict=True):
+                x, y, r, lo, hi, n = row
+                w.writerow(
+                    [g.label, "group", _num(x), _num(y), _num(r), _num(lo), _num(hi), int(n)]
+                )
+        for c in curves:
+            for x, y, r in zip(c.x, c.y, c.raw, strict=True):
+                w.writerow([c.label, "run", _num(x), _num(y), _num(r), "", "", 1])
+    return p
+
+
+def _num(v: float | np.floating[Any]) -> str:
+    f = float(v)
+    if math.isnan(f):
+        return "nan"
+    return repr(f)

@@ -1,0 +1,74 @@
+"""Cold start to a shown window (issue #2): ``paperscope --screenshot`` wall time.
+
+Goal: <= 1.0 s on the 2-core machine; no torch, onnxruntime, umap or matplotlib at start-up.
+Prints the median of N cold starts, the bare interpreter's start (the floor) measured in the
+same run, the ratio to the goal, and the slowest imports from ``python -X importtime``.
+
+    .venv/bin/python tests/benchmarks/bench_startup.py [--runs 7] [--papers 79]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+GOAL_S = 1.0
+HEAVY = ("torch", "onnxruntime", "umap", "matplotlib", "sentence_transformers", "transformers")
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": tmp,
+               "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+        lib = Path(tmp) / "lib.duckdb"
+        page = REPO / "resources" / "demo" / "daily-papers-page.txt"
+        imp = [sys.executable, "-m", "paperscope", "--library", str(lib), "import", str(page)]
+        subprocess.run(imp, env=env, check=True, capture_output=True)
+        shot = [sys.executable, "-m", "paperscope", "--library", str(lib), "--screenshot",
+                str(Path(tmp) / "s.png")]  # fmt: skip
+        bare = [sys.executable, "-c", "pass"]
+        timed(shot, env)  # warm the OS file cache once
+        starts, floors = [], []
+        for _ in range(args.runs):  # interleaved, so load on the machine hits both alike
+            starts.append(timed(shot, env))
+            floors.append(timed(bare, env))
+        out = subprocess.run([sys.executable, "-X", "importtime", *shot[1:]], env=env,
+                             capture_output=True, text=True)  # fmt: skip
+    rows = []
+    for line in out.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cum, name = line.split("|")
+            if cum.strip().isdigit():
+                rows.append((int(cum), name.rstrip()))
+    top = [r for r in sorted(rows, reverse=True) if not r[1].startswith("    ")][:10]
+    heavy = [h for h in HEAVY if any(n.strip() == h for _, n in rows)]
+    med = statistics.median(starts)
+    print(f"cold start to a rendered window: median {med:.3f} s over {args.runs} runs "
+          f"(min {min(starts):.3f}, max {max(starts):.3f})")  # fmt: skip
+    print(f"bare interpreter start:          median {statistics.median(floors):.3f} s")
+    verdict = "met" if med <= GOAL_S else "MISSED"
+    print(f"ratio to the 1.0 s goal:         {med / GOAL_S:.2f}x  ({verdict})")
+    print(f"heavy modules imported at start: {heavy or 'none'}")
+    print("slowest imports (cumulative ms):")
+    for cum, name in top:
+        print(f"  {cum / 1000:8.1f}  {name.strip()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Fixtures for the pytest-qt tests: a main window on a fresh demo library."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def demo_library(tmp_path: Path) -> Path:
+    from paperscope.workflows.open import create_demo_library
+
+    return create_demo_library(tmp_path / "demo.duckdb")
+
+
+@pytest.fixture
+def window(qtbot, demo_library: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.library.store import Store
+
+    store = Store(demo_library)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    yield win
+    assert win.runner.shutdown(10000), "a task was still running when the test ended"
+    win.close()
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves a Python thread running (napari's habit)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+    assert not leaked, f"threads left running: {leaked}"

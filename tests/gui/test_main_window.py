@@ -1,0 +1,188 @@
+"""The main window on the demo library (issue #2)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from paperscope.core.tasks import CancelToken
+
+
+def test_window_shows_every_demo_paper(window) -> None:  # type: ignore[no-untyped-def]
+    assert window.papers_view.model.rowCount() == 79
+    assert window.papers_view.count_label.text() == "79 papers"
+
+
+def test_selecting_a_row_fills_the_detail_pane(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = window.papers_view
+    view.table.selectRow(0)
+    pid = view.model.paper_id(0)
+    assert window.state.current_paper == pid
+    text = window.detail_pane.text()
+    assert text.startswith(
+        "RL Tango: Reinforcing Generator and Verifier Together for Language Reasoning"
+    )
+    assert "6 authors" in text and "2025-05-20" in text
+    assert "Reinforcement learning (RL) has recently emerged" in text
+
+
+def test_search_box_filters_and_escape_clears(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = window.papers_view
+    window.focus_search()
+    qtbot.keyClicks(view.search, "reward model")
+    qtbot.waitUntil(lambda: view.model.rowCount() < 79, timeout=2000)
+    n = view.model.rowCount()
+    assert 0 < n < 79
+    for row in range(n):
+        pid = view.model.paper_id(row)
+        r = window.store.paper_row(pid)
+        assert "reward model" in (r["title"] + r["abstract"]).lower()
+    qtbot.keyClick(view.search, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 79, timeout=2000)
+
+
+def test_keyboard_j_k_moves_selection(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    table = window.papers_view.table
+    table.setFocus()
+    table.selectRow(0)
+    qtbot.keyClick(table, Qt.Key.Key_J)
+    qtbot.keyClick(table, Qt.Key.Key_J)
+    assert table.currentIndex().row() == 2
+    qtbot.keyClick(table, Qt.Key.Key_K)
+    assert table.currentIndex().row() == 1
+
+
+def test_sorting_by_upvotes(window) -> None:  # type: ignore[no-untyped-def]
+    model = window.papers_view.model
+    window.papers_view.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    values = [model.index(r, 3).data() for r in range(model.rowCount())]
+    numbers = [int(v) for v in values if v != "—"]
+    assert numbers == sorted(numbers, reverse=True) and numbers[0] == max(numbers)
+    assert values[-1] == "—"  # missing values last, shown as a dash
+
+
+def test_layout_is_saved_and_restored(qtbot, demo_library: Path) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.library.store import Store
+
+    with Store(demo_library) as store:
+        first = MainWindow(store)
+        qtbot.addWidget(first)
+        first.show()
+        first.map_dock.hide()
+        first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first.details_dock)
+        first.close()  # saves the layout
+        second = MainWindow(store)
+        qtbot.addWidget(second)
+        second.show()
+        assert second.map_dock.isHidden()
+        assert second.dockWidgetArea(second.details_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+        second.reset_layout()
+        assert not second.map_dock.isHidden()
+        assert second.dockWidgetArea(second.details_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+        second.persist_layout = False
+        second.close()
+
+
+def _slow(n: int, progress, cancel: CancelToken) -> int:  # type: ignore[no-untyped-def]
+    for i in range(n):
+        cancel.check()
+        progress(i / n, f"step {i}")
+        time.sleep(0.01)
+    return n
+
+
+def test_task_can_be_cancelled(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    results: list[int] = []
+    with qtbot.waitSignal(window.runner.task_ended, timeout=5000) as ended:
+        task = window.runner.submit(_slow, 10_000, title="Slow", on_result=results.append)
+        qtbot.waitUntil(lambda: window.cancel_button.isVisible(), timeout=2000)
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert ended.args == [task.id, "cancelled"]
+    assert results == []
+    assert window.status_label.text() == "Cancelled"
+    assert not window.progress_bar.isVisible()
+
+
+def _boom(progress, cancel) -> None:  # type: ignore[no-untyped-def]
+    raise ValueError("the file was not what it claimed to be")
+
+
+def test_task_error_shows_a_dialog_and_the_app_lives(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.error_shown, timeout=5000) as shown:
+        window.runner.submit(_boom, title="Reading")
+    assert "the file was not what it claimed to be" in shown.args[0]
+    box = window._last_message_box
+    assert box.isVisible() and "ValueError" in box.detailedText()
+    box.close()
+    # the window still works
+    assert window.runner.submit(_slow, 3, title="Again").id > 0
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=5000)
+
+
+def test_superseded_task_result_is_dropped(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    got: list[int] = []
+    window.runner.submit(_slow, 200, title="old", key="k", on_result=got.append)
+    window.runner.submit(_slow, 5, title="new", key="k", on_result=got.append)
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=10000)
+    assert got == [5]
+
+
+def drop(widget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    # as in a real drag: the widget must accept the enter before it gets the drop
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_dropping_a_paper_file_imports_it(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "Daily Papers\n\nbyAK and the research community\n\nNov 14\n\n"
+        "A Brand New Paper About Reward Models\n\nWe study reward models.\n\n"
+        "  • 3 authors\n·\nMar 3, 2024 5\n",
+        encoding="utf-8",
+    )
+    with qtbot.waitSignal(window.import_finished, timeout=10000) as done:
+        drop(window, [page])
+    assert done.args[0].line() == "added 1, merged 0, skipped 0"
+    qtbot.waitUntil(lambda: window.papers_view.model.rowCount() == 80, timeout=2000)
+
+
+def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.workflows.open import demo_runs
+
+    with qtbot.waitSignal(window.runs_loaded, timeout=30000) as loaded:
+        drop(window, [demo_runs()])
+    names = sorted(r.name for r in loaded.args[0])
+    assert names == ["rl-zoo-ppo-CartPole-v1", "run_1", "run_2", "run_3"]
+    pane = window.plot_pane
+    assert pane.metric() == "strict/foo"  # the metric most runs share comes first
+    curves = pane.curves()
+    assert sorted(curves) == ["run_1", "run_2", "run_3"]
+    x, y = curves["run_1"]
+    assert len(x) == 100 and x[0] == 0 and x[-1] == 495  # steps 0, 5, …, 495
+    # tensorboard-reducer's runs are rand() + run index: their means differ by about 1
+    assert 0.5 < curves["run_2"][1].mean() - y.mean() < 1.5
+    pane.set_metric("rollout/ep_reward")
+    assert sorted(pane.curves()) == ["rl-zoo-ppo-CartPole-v1"]

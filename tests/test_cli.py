@@ -1,0 +1,60 @@
+"""The command line (issue #2: --version, import's summary line)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PAPERS, REPO
+
+PAGE = PAPERS / "hf-daily-page" / "daily-papers-page.txt"
+
+
+def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "paperscope", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    out = run_cli("--version", home=tmp_path)
+    assert out.returncode == 0 and out.stdout.startswith("PaperScope ")
+
+
+def test_import_prints_the_summary_line(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.duckdb"
+    first = run_cli("--library", str(lib), "import", str(PAGE), home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == "added 79, merged 0, skipped 0"
+    again = run_cli(
+        "--library", str(lib), "import", str(PAGE), str(tmp_path / "missing.bib"), home=tmp_path
+    )
+    assert again.stdout.strip().splitlines()[-1] == "added 0, merged 79, skipped 1"
+    assert "missing.bib" in again.stderr
+
+
+def test_default_library_lives_in_the_data_dir(tmp_path: Path) -> None:
+    out = run_cli("import", str(PAGE), home=tmp_path)
+    assert out.returncode == 0
+    assert (tmp_path / "data" / "library.duckdb").exists()
+
+
+def test_startup_imports_nothing_heavy(tmp_path: Path) -> None:
+    """Cold start stays light: no torch, onnxruntime, umap or matplotlib at start-up."""
+    code = (
+        "import sys, paperscope.cli, paperscope.gui.main_window, paperscope.gui.app;"
+        "heavy = [m for m in ('torch','onnxruntime','umap','matplotlib','sentence_transformers',"
+        "'transformers','sklearn','numba','tokenizers') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""
