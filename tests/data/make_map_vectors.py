@@ -23,9 +23,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "app"))
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent.parent))
 
-from mapping.corpus import load_corpus  # noqa: E402
+from tests.mapping.corpus import load_corpus  # noqa: E402
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapping.corpus import load_corpus
+from tests.mapping.corpus import load_corpus
 
 VECTORS = Path(__file__).resolve().parent.parent / "data" / "map_vectors.npz"
 N_CORPUS = 462

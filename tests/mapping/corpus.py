@@ -8,9 +8,8 @@ from pathlib import Path
 
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers.papers.hf_page import HFPageReader
+from tests.conftest import PAPERS
 
-REPO = Path(__file__).resolve().parent.parent.parent
-PAPERS = REPO.parent / "shared" / "data" / "papers"
 ARXIV = PAPERS / "arxiv-metadata-oai-snapshot.head200.jsonl"
 HF_PAGE = PAPERS / "hf-daily-page" / "daily-papers-page.txt"
 CSL = PAPERS / "context-review-references.csl.json"

@@ -5,7 +5,6 @@ import re
 import numpy as np
 import pytest
 
-from mapping.conftest import REWARD_A, REWARD_B, Corpus, RealMap
 from paperscope.mapping.clusters import (
     BOILERPLATE,
     cluster_map,
@@ -14,6 +13,7 @@ from paperscope.mapping.clusters import (
     hdbscan_labels,
     naming_sample,
 )
+from tests.mapping.conftest import REWARD_A, REWARD_B, Corpus, RealMap
 
 
 @pytest.fixture(scope="module")

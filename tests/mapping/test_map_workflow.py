@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mapping.conftest import N_LIBRARY, REWARD_A, REWARD_B, Corpus
 from paperscope.cli import main
 from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.library.store import Store
@@ -24,6 +23,7 @@ from paperscope.workflows.map import (
     render_png,
     similar_papers,
 )
+from tests.mapping.conftest import N_LIBRARY, REWARD_A, REWARD_B, Corpus
 
 MODEL = "all-MiniLM-L6-v2"
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapping.conftest import REWARD_A, REWARD_B, Corpus
 from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.mapping.neighbours import (
     knn_graph,
@@ -14,6 +13,7 @@ from paperscope.mapping.neighbours import (
     similar,
     top_k,
 )
+from tests.mapping.conftest import REWARD_A, REWARD_B, Corpus
 
 
 def _brute(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapping.conftest import Corpus, RealMap
 from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.mapping.neighbours import knn_graph
 from paperscope.mapping.projection import pca_layout, place_new, umap_layout
+from tests.mapping.conftest import Corpus, RealMap
 
 UMAP_THRESHOLD = 0.65
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mapping.conftest import RealMap
 from paperscope.mapping.clusters import hdbscan_labels
 from paperscope.mapping.raster import (
     PointIndex,
@@ -17,6 +16,7 @@ from paperscope.mapping.raster import (
     subsample,
     visible,
 )
+from tests.mapping.conftest import RealMap
 
 
 def _inside_polygon(xy: np.ndarray, poly: np.ndarray) -> np.ndarray:
