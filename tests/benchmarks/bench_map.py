@@ -244,7 +244,8 @@ def main() -> None:
     print(f"{'':<38} {'ours':>11}   {'baseline':>11}  {'ratio':>7}")
     for n in args.n or [10_000, 100_000]:
         bench_layout(n, not args.no_umap_baseline, not args.no_knn_baseline)
-    bench_raster(args.points)
+    if args.points > 0:
+        bench_raster(args.points)
 
 
 if __name__ == "__main__":

@@ -292,19 +292,19 @@ class MapsMixin:
     def stored_neighbours(
         self, paper_id: int, k: int = 10, model_id: str | None = None
     ) -> list[tuple[int, float]]:
-        """``(paper id, cosine)`` of the stored most similar papers, best first."""
-        where = "AND n.model_id = ?" if model_id else ""
-        params: list[Any] = [int(paper_id)] + ([model_id] if model_id else []) + [int(k)]
-        rows = (
-            self.cursor()
-            .execute(
-                "SELECT n.neighbour_id, n.score FROM paper_neighbours n "
-                "JOIN papers p ON p.id = n.neighbour_id "
-                f"WHERE n.paper_id = ? {where} ORDER BY n.rank LIMIT ?",
-                params,
-            )
-            .fetchall()
+        """``(paper id, cosine)`` of the stored most similar papers, best first
+        (``model_id=None``: the model of the newest map)."""
+        if model_id is None:
+            newest = self.layouts()
+            if not newest:
+                return []
+            model_id = newest[0].model_id
+        sql = (
+            "SELECT n.neighbour_id, n.score FROM paper_neighbours n "
+            "JOIN papers p ON p.id = n.neighbour_id "
+            "WHERE n.paper_id = ? AND n.model_id = ? ORDER BY n.rank LIMIT ?"
         )
+        rows = self.cursor().execute(sql, [int(paper_id), model_id, int(k)]).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
     # -- texts for naming clusters ---------------------------------------------------

@@ -23,8 +23,8 @@ CREATE TABLE map_clusters (
     label VARCHAR NOT NULL,
     terms VARCHAR[] NOT NULL,
     size INTEGER NOT NULL,
-    x FLOAT NOT NULL,                   -- where the label is drawn
-    y FLOAT NOT NULL
+    x DOUBLE NOT NULL,                  -- where the label is drawn
+    y DOUBLE NOT NULL
 );
 CREATE TABLE paper_neighbours (
     model_id VARCHAR NOT NULL,
