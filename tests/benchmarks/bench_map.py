@@ -50,23 +50,31 @@ def real_vectors() -> np.ndarray:
     return np.ascontiguousarray(np.load(REAL, allow_pickle=False)["vectors"], dtype=np.float32)
 
 
-def synthetic_vectors(n: int, seed: int = 0, spread: float = 1.0) -> np.ndarray:
-    """Realistic-looking unit vectors: topics = mixtures of two real papers, papers =
-    topic + noise drawn with the real vectors' covariance."""
+def synthetic_vectors(n: int, seed: int = 0, spread: float = 0.8) -> np.ndarray:
+    """Realistic-looking unit vectors in three levels: topics (mixtures of two real
+    papers, Zipf-sized), subtopics of ~20 papers around them, papers around those; the
+    noise has the real vectors' covariance."""
     rng = np.random.default_rng(seed)
     real = real_vectors()
     centred = real - real.mean(axis=0)
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
     scale = s / np.sqrt(len(real))
-    n_topics = max(20, n // 60)
+
+    def noise(m: int) -> np.ndarray:
+        out: np.ndarray = ((rng.standard_normal((m, len(scale))) * scale) @ vt).astype(np.float32)
+        return out
+
+    n_topics = max(10, n // 500)
     a = rng.integers(0, len(real), n_topics)
     b = rng.integers(0, len(real), n_topics)
     w = rng.uniform(0.0, 0.5, n_topics)[:, None]
     topics = neighbours.normalise((1 - w) * real[a] + w * real[b])
+    n_sub = max(20, n // 20)
     sizes = rng.zipf(1.6, n_topics).astype(np.float64)
-    which = rng.choice(n_topics, size=n, p=sizes / sizes.sum())
-    noise = (rng.standard_normal((n, len(scale))) * scale) @ vt
-    return neighbours.normalise(topics[which] + spread * noise.astype(np.float32))
+    topic_of = rng.choice(n_topics, size=n_sub, p=sizes / sizes.sum())
+    subtopics = neighbours.normalise(topics[topic_of] + spread * noise(n_sub))
+    which = rng.integers(0, n_sub, n)
+    return neighbours.normalise(subtopics[which] + spread * noise(n))
 
 
 def mean_knn_cosine(x: np.ndarray, k: int = 10, sample: int = 400) -> float:

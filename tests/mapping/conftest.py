@@ -89,6 +89,6 @@ def library(tmp_path: Path, corpus: Corpus) -> Iterator[tuple[object, np.ndarray
     assert (summary.added, summary.merged) == (N_LIBRARY, N_CORPUS - N_LIBRARY)
     ids = store.paper_ids()
     by_text = {t: i for i, t in enumerate(corpus.texts)}
-    rows = np.array([by_text[t] for t in store.paper_texts(ids)])
+    rows = np.array([by_text[t] for t in store.titles_and_abstracts(ids)])
     yield store, ids, corpus.vectors[rows]
     store.close()

@@ -167,7 +167,7 @@ def test_more_like_these_and_vector_query(library) -> None:  # type: ignore[no-u
     row = int(np.flatnonzero(ids == a)[0])
     ranked = rank_by_vector(store, vectors[row], 3, vectors=(ids, vectors))
     assert ranked[0].id == a and np.isclose(ranked[0].score, 1.0, atol=1e-5)
-    with pytest.raises(MapError, match="no embeddings"):
+    with pytest.raises(MapError, match="run `paperscope embed`"):
         more_like_these(store, [a])
 
 
@@ -179,7 +179,7 @@ def test_build_map_input_errors(library) -> None:  # type: ignore[no-untyped-def
         build_map(store, vectors=(ids[:2], vectors[:2]))
     with pytest.raises(MapError, match="twice"):
         build_map(store, vectors=(np.array([1, 1, 2]), vectors[:3]))
-    with pytest.raises(MapError, match="no embeddings"):
+    with pytest.raises(MapError, match="run `paperscope embed`"):
         build_map(store)
 
 

@@ -91,4 +91,4 @@ def test_similar_table_and_placed_points(small: tuple[Store, np.ndarray]) -> Non
     store.add_layout_points(lid, ids[10:], [[5, 5], [6, 6]])
     shown = store.load_layout(lid)
     assert len(shown) == 12 and shown.placed.tolist() == [False] * 10 + [True] * 2
-    assert store.paper_texts([ids[0], 123456])[1] == ""
+    assert store.titles_and_abstracts([ids[0], 123456])[1] == ""

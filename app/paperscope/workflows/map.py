@@ -77,17 +77,22 @@ class ScoredPaper:
 
 
 def load_vectors(store: Store, model_id: str | None = None) -> tuple[str, Vectors]:
-    """``(model_id, (paper_ids, unit vectors))`` from the library's embeddings."""
+    """``(model_id, (paper_ids, matrix))`` from the library's stored embeddings
+    (``model_id=None``: the model with the most stored vectors)."""
     get = getattr(store, "vectors", None)
     if get is None:
         raise MapError("this library has no embeddings yet: run `paperscope embed` first")
-    got = get(model_id) if model_id is not None else get()
-    ids, matrix = got
+    if model_id is None:
+        counts_of = getattr(store, "vector_models", None)
+        counts: dict[str, int] = counts_of() if counts_of is not None else {}
+        if not counts:
+            raise MapError("no paper in this library has an embedding yet: run `paperscope embed`")
+        model_id = max(counts, key=lambda m: (counts[m], m))
+    ids, matrix = get(model_id)
     ids = np.asarray(ids, dtype=np.int64)
     if ids.size == 0:
-        raise MapError("no paper in this library has an embedding yet: run `paperscope embed`")
-    used = model_id or getattr(store, "default_model_id", lambda: "default")()
-    return str(used), (ids, np.asarray(matrix, dtype=np.float32))
+        raise MapError(f"no paper has an embedding of model {model_id}: run `paperscope embed`")
+    return str(model_id), (ids, np.asarray(matrix, dtype=np.float32))
 
 
 def _prepare(vectors: Vectors) -> Vectors:
@@ -110,7 +115,7 @@ def _store_clusters(
     cancel: CancelToken,
 ) -> list[StoredCluster]:
     result = clustering.cluster_map(
-        coords, lambda rows: store.paper_texts(ids[rows]), min_cluster_size,
+        coords, lambda rows: store.titles_and_abstracts(ids[rows]), min_cluster_size,
         progress=progress, cancel=cancel,
     )  # fmt: skip
     stored = [StoredCluster(c.id, c.label, c.terms, c.size, c.centre) for c in result.clusters]

@@ -308,7 +308,7 @@ class MapsMixin:
         return [(int(r[0]), float(r[1])) for r in rows]
 
     # -- texts for naming clusters ---------------------------------------------------
-    def paper_texts(self, paper_ids: npt.ArrayLike) -> list[str]:
+    def titles_and_abstracts(self, paper_ids: npt.ArrayLike) -> list[str]:
         """``title`` + blank line + ``abstract`` of each paper, in the order asked
         (an empty string for an id that is not in the library)."""
         ids = np.asarray(paper_ids, dtype=np.int64)
