@@ -200,3 +200,27 @@ def test_render_png_with_labels(library, tmp_path: Path) -> None:  # type: ignor
     svg = render_png(store, shown, tmp_path / "map.svg")
     text = svg.read_text(encoding="utf-8")
     assert shown.clusters[0].label.split(", ")[0] in text
+
+
+@pytest.mark.slow
+def test_large_library_path_uses_approximate_neighbours(library) -> None:  # type: ignore[no-untyped-def]
+    """Above ``exact_limit`` the graph comes from NN-descent (pynndescent compiles for
+    ~45 s in a fresh process, hence slow); it finds nearly all exact neighbours."""
+    from paperscope.mapping.neighbours import approximate_knn_graph, knn_graph
+
+    store, ids, vectors = library
+    result = build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=0, exact_limit=100)
+    shown = open_map(store, MODEL)
+    assert shown is not None and shown.info.params["knn"] == "nndescent"
+    assert len(result.clusters) >= 5
+    a, b = _id_of(store, REWARD_A), _id_of(store, REWARD_B)
+    assert b in [h.id for h in similar_papers(store, a, 5)]
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    approx = approximate_knn_graph(unit, 16, seed=0)
+    exact = knn_graph(unit, 16)
+    assert (approx.indices[:, 0] == np.arange(len(ids))).all()
+    recall = np.mean(
+        [len(set(x) & set(y)) / 16 for x, y in zip(approx.indices, exact.indices, strict=True)]
+    )
+    assert recall > 0.95
+    assert (np.diff(approx.scores, axis=1) <= 1e-6).all()

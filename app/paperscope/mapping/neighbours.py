@@ -264,3 +264,45 @@ def knn_graph(
     best_val[best_val == np.inf] = 1.0
     progress(1.0, f"Nearest neighbours of {n:,} papers")
     return KnnGraph(best_idx, best_val)
+
+
+def approximate_knn_graph(
+    matrix: F32,
+    k: int,
+    seed: int | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> KnnGraph:
+    """Approximate ``k`` nearest neighbours by NN-descent (pynndescent, what umap-learn
+    uses), for libraries too large for the exact O(n²) graph on a CPU. Same shape and
+    conventions as :func:`knn_graph`; scores are recomputed exactly for the pairs found.
+    """
+    import warnings
+
+    cancel = cancel or CancelToken()
+    m = np.ascontiguousarray(matrix, dtype=np.float32)
+    n = m.shape[0]
+    k = int(min(k, n))
+    progress(None, f"Approximate nearest neighbours of {n:,} papers")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ImportWarning)
+        from pynndescent import NNDescent
+
+    index = NNDescent(m, metric="dot", n_neighbors=k, random_state=seed, low_memory=True)
+    idx, _ = index.neighbor_graph
+    cancel.check()
+    idx = np.asarray(idx, dtype=np.int64)
+    # the paper itself first, then the others by exact cosine
+    scores = np.einsum("ij,ikj->ik", m, m[np.maximum(idx, 0)])
+    scores[idx < 0] = -np.inf
+    scores[idx == np.arange(n)[:, None]] = np.inf
+    order = np.argsort(-scores, axis=1, kind="stable")
+    idx = np.take_along_axis(idx, order, axis=1)
+    scores = np.take_along_axis(scores, order, axis=1)
+    missing = idx[:, 0] != np.arange(n)
+    idx[missing, 1:] = idx[missing, :-1]
+    scores[missing, 1:] = scores[missing, :-1]
+    idx[:, 0] = np.arange(n)
+    scores[:, 0] = 1.0
+    progress(1.0, f"Approximate nearest neighbours of {n:,} papers")
+    return KnnGraph(idx.astype(np.int32), scores.astype(np.float32))

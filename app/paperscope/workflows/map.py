@@ -34,6 +34,7 @@ from paperscope.mapping import neighbours, projection
 METHODS = ("pca", "umap")
 UMAP_NEIGHBOURS = 15  # UMAP's n_neighbors (the paper itself included)
 SIMILAR_STORED = 20  # similar papers kept per paper
+EXACT_LIMIT = 200_000  # above this the kNN graph is approximate (exact is O(n²) on a CPU)
 
 Vectors = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
 
@@ -136,12 +137,14 @@ def build_map(
     n_epochs: int | None = None,
     min_cluster_size: int | None = None,
     partial_every_s: float = 0.5,
+    exact_limit: int = EXACT_LIMIT,
 ) -> MapResult:
     """Compute and store the map of every embedded paper (see the module docstring).
 
     ``vectors``: ``(paper_ids, matrix)`` to lay out instead of the library's stored
     embeddings (with ``model_id`` naming them). ``seed`` makes UMAP reproducible (and
-    single-threaded).
+    single-threaded). Above ``exact_limit`` papers the neighbour graph is approximate
+    (NN-descent) instead of exact, which is O(n²) on a CPU.
     """
     if method not in METHODS:
         raise MapError(f"unknown map method {method!r} (choose from {', '.join(METHODS)})")
@@ -171,13 +174,19 @@ def build_map(
         )  # fmt: skip
         timings["clusters"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        _store_similar(store, model, ids, matrix, sub_progress(progress, 0.05, 0.5), cancel)
+        _store_similar(
+            store, model, ids, matrix, sub_progress(progress, 0.05, 0.5), cancel,
+            exact=n <= exact_limit, seed=seed,
+        )  # fmt: skip
         timings["knn"] = time.perf_counter() - t0
         progress(1.0, f"Map of {n:,} papers (PCA)")
         return MapResult(pca_id, "pca", model, n, stored, True, timings)
 
     t0 = time.perf_counter()
-    graph = _store_similar(store, model, ids, matrix, sub_progress(progress, 0.02, 0.4), cancel)
+    graph = _store_similar(
+        store, model, ids, matrix, sub_progress(progress, 0.02, 0.4), cancel,
+        exact=n <= exact_limit, seed=seed,
+    )  # fmt: skip
     timings["knn"] = time.perf_counter() - t0
 
     last: list[npt.NDArray[np.float32]] = [pca.coords]
@@ -199,7 +208,8 @@ def build_map(
             store.save_layout(model, "umap", {"cancelled": True}, ids, last[0], complete=False)
         raise
     timings["umap"] = time.perf_counter() - t0
-    layout_id = store.save_layout(model, "umap", layout.params, ids, layout.coords)
+    params = {**layout.params, "knn": "exact" if n <= exact_limit else "nndescent"}
+    layout_id = store.save_layout(model, "umap", params, ids, layout.coords)
     t0 = time.perf_counter()
     stored = _store_clusters(
         store, layout_id, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
@@ -217,9 +227,14 @@ def _store_similar(
     matrix: npt.NDArray[np.float32],
     progress: Progress,
     cancel: CancelToken,
+    exact: bool = True,
+    seed: int | None = None,
 ) -> neighbours.KnnGraph:
     k = min(max(UMAP_NEIGHBOURS, SIMILAR_STORED + 1), ids.shape[0])
-    graph = neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
+    if exact:
+        graph = neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
+    else:
+        graph = neighbours.approximate_knn_graph(matrix, k, seed, progress, cancel)
     store.save_neighbours(model, ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
     return graph
 
