@@ -14,6 +14,7 @@ Points for the raster part: 2-D Gaussian clusters of random sizes and spreads.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -185,6 +186,29 @@ def bench_layout(n: int, umap_baseline: bool, knn_baseline: bool) -> None:
 
     t_hdb, labels = timed(lambda: hdbscan_labels(layout.coords))
     print(f"  HDBSCAN on the layout: {t_hdb:.2f} s, {labels.max() + 1} clusters")
+    bench_store(x, layout.coords)
+
+
+def bench_store(x: np.ndarray, coords: np.ndarray) -> None:
+    """Saving the layout and reading it back (what reopening the library costs)."""
+    import tempfile
+
+    from paperscope.library.store import Store
+
+    n = len(x)
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "lib.duckdb") as store:
+        store.execute(
+            "INSERT INTO papers (id, title) SELECT i, 'paper ' || i FROM range(1, ?) t(i)", [n + 1]
+        )
+        ids = np.arange(1, n + 1, dtype=np.int64)
+        t_save, lid = timed(lambda: store.save_layout("bench", "umap", {}, ids, coords))
+        t_load, shown = timed(lambda: store.load_layout(lid), repeat=3)
+        assert shown is not None and len(shown) == n
+        nb = np.tile(ids[:20], (n, 1))
+        t_nb, _ = timed(lambda: store.save_neighbours("bench", ids, nb, np.ones((n, 20))))
+        t_q, _ = timed(lambda: store.stored_neighbours(int(ids[n // 2]), 10), repeat=5)
+    print(f"  store: save layout {t_save:.2f} s, reopen (load layout) {t_load:.3f} s, "
+          f"save similar table {t_nb:.2f} s, similar lookup {t_q * 1000:.1f} ms")  # fmt: skip
 
 
 def clustered_points(n: int, seed: int = 0) -> np.ndarray:
@@ -249,11 +273,13 @@ def main() -> None:
     p.add_argument("--no-umap-baseline", action="store_true", help="skip umap-learn's own fit")
     p.add_argument("--no-knn-baseline", action="store_true", help="skip the naive kNN")
     args = p.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'':<38} {'ours':>11}   {'baseline':>11}  {'ratio':>7}")
     for n in args.n or [10_000, 100_000]:
         bench_layout(n, not args.no_umap_baseline, not args.no_knn_baseline)
     if args.points > 0:
         bench_raster(args.points)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
