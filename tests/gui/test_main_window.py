@@ -175,7 +175,7 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     with qtbot.waitSignal(window.runs_loaded, timeout=30000) as loaded:
         drop(window, [demo_runs()])
     names = sorted(r.name for r in loaded.args[0])
-    assert names == ["rl-zoo-ppo-CartPole-v1", "run_1", "run_2", "run_3"]
+    assert names == ["CartPole-v1_1", "run_1", "run_2", "run_3"]
     pane = window.plot_pane
     assert pane.metric() == "strict/foo"  # the metric most runs share comes first
     curves = pane.curves()
@@ -185,4 +185,4 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     # tensorboard-reducer's runs are rand() + run index: their means differ by about 1
     assert 0.5 < curves["run_2"][1].mean() - y.mean() < 1.5
     pane.set_metric("rollout/ep_reward")
-    assert sorted(pane.curves()) == ["rl-zoo-ppo-CartPole-v1"]
+    assert sorted(pane.curves()) == ["CartPole-v1_1"]

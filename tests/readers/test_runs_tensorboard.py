@@ -257,3 +257,92 @@ def test_scan_finds_runs_beside_other_logs(tmp_path: Path) -> None:
     shutil.copytree(src, tmp_path / "logs")
     jobs, _ = registry.scan([tmp_path], kind="runs")
     assert sorted(j.reader.name for j in jobs) == ["sb3-progress", "tensorboard"]
+
+
+def _write_events_with_tensorboard_writer(folder: Path) -> None:
+    """Unusual but valid shapes, written by TensorBoard's own EventFileWriter: tensor
+    scalars whose metadata is only on the first event, DT_DOUBLE in tensor_content,
+    DT_HALF/DT_INT64 scalars, many tags in changing order, tags not in UTF-8 order."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, types_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    w = EventFileWriter(str(folder))
+    meta = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+    )
+    rng = np.random.default_rng(3)
+    for step in range(40):
+        values = []
+        t = tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[step * 0.5])
+        values.append(
+            summary_pb2.Summary.Value(
+                tag="first_meta", tensor=t, metadata=meta if step == 0 else None
+            )
+        )
+        d = tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_DOUBLE, tensor_content=struct.pack("<d", step / 3)
+        )
+        values.append(summary_pb2.Summary.Value(tag="double_content", tensor=d, metadata=meta))
+        h = tensor_pb2.TensorProto(
+            dtype=types_pb2.DT_HALF, half_val=[int(np.float16(step).view(np.uint16))]
+        )
+        values.append(summary_pb2.Summary.Value(tag="half", tensor=h, metadata=meta))
+        i = tensor_pb2.TensorProto(dtype=types_pb2.DT_INT64, int64_val=[step * 1000])
+        values.append(summary_pb2.Summary.Value(tag="int64", tensor=i, metadata=meta))
+        # a tensor that is not a scalar plugin: ignored like TensorBoard does
+        values.append(
+            summary_pb2.Summary.Value(
+                tag="other",
+                tensor=t,
+                metadata=summary_pb2.SummaryMetadata(
+                    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="custom")
+                ),
+            )
+        )
+        for k in rng.permutation(300)[:50]:  # 300 tags, 50 per step, in random order
+            values.append(
+                summary_pb2.Summary.Value(
+                    tag=f"many/ü{k:03d}" + "x" * int(k), simple_value=float(k + step)
+                )
+            )
+        w.add_event(
+            event_pb2.Event(
+                step=step, wall_time=1.7e9 + step, summary=summary_pb2.Summary(value=values)
+            )
+        )
+    w.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unusual_shapes_match_event_accumulator(tmp_path: Path, engine: str) -> None:
+    _write_events_with_tensorboard_writer(tmp_path)
+    [path] = tmp_path.glob("events*")
+    expected = _ea_scalars(path)
+    run = tensorboard.read_run(tmp_path, engine=engine)[1].runs[0]  # type: ignore[arg-type]
+    assert set(run.series) == set(expected)
+    assert "other" not in run.series and len(run.series) == 4 + 300
+    for tag, points in expected.items():
+        s = run.series[tag]
+        assert s.steps.tolist() == [p[0] for p in points], tag
+        assert s.values.tolist() == [p[2] for p in points], tag
+    assert run.series["first_meta"].values.tolist() == [i * 0.5 for i in range(40)]
+    assert run.series["half"].values[7] == 7.0 and run.series["int64"].values[3] == 3000.0
+
+
+def test_cancel_then_update_reads_everything_once(tmp_path: Path) -> None:
+    from paperscope.core.tasks import Cancelled, CancelToken
+
+    (tmp_path / "events.out.tfevents.1.h").write_bytes(
+        b"".join(_record(_scalar_event(s % 100, float(s))) for s in range(100))
+    )
+    state = tensorboard.TensorBoardRun(tmp_path)
+    token = CancelToken()
+
+    def progress(fraction: float | None, message: str = "") -> None:
+        if fraction is not None and fraction > 0:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        state.update(progress, token)
+    state.update()
+    assert state.to_run().series["t"].steps.tolist() == list(range(100))

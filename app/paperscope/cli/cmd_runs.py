@@ -21,6 +21,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     p.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
     p.add_argument("--no-cache", action="store_true", help="read everything again")
+    p.add_argument(
+        "--duplicates", choices=("last", "first", "all"), default="last",
+        help="which point to keep when a restarted run logged a step twice (default: last)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -28,7 +32,12 @@ def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress
     from paperscope.workflows.runs import load_runs, summary
 
-    runs, issues = load_runs(args.paths, TerminalProgress("runs "), use_cache=not args.no_cache)
+    runs, issues = load_runs(
+        args.paths,
+        TerminalProgress("runs "),
+        use_cache=not args.no_cache,
+        duplicates=args.duplicates,
+    )
     for issue in issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
     for r in runs:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -32,6 +33,7 @@ from paperscope.gui.papers.detail_pane import PaperDetailPane
 from paperscope.gui.papers.papers_view import PapersView
 from paperscope.gui.papers.welcome import WelcomePage
 from paperscope.gui.plots.plot_pane import PlotPane
+from paperscope.gui.plots.plots_view import PlotsView
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
@@ -76,7 +78,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.central)
         self.detail_pane = PaperDetailPane(store)
         self.map_pane = MapPane()
-        self.plot_pane = PlotPane()
+        self.plots = PlotsView(self.runner, self.load_runs)
+        self.plots.area.publication_requested.connect(self.publication_figure)
         self.details_dock = self._dock(
             "Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -84,7 +87,7 @@ class MainWindow(QMainWindow):
             "Map", "map", self.map_pane, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.plots_dock = self._dock(
-            "Plots", "plots", self.plot_pane, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Plots", "plots", self.plots, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.details_dock], [460], Qt.Orientation.Horizontal)
@@ -140,12 +143,30 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Open &runs…", self._on_open_runs, "Ctrl+Shift+O"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
+        file_menu.addAction(
+            self._action("&Publication figure…", self.publication_figure, "Ctrl+Shift+E")
+        )
+        file_menu.addAction(self._action("&Aggregate scores (rliable)…", self.aggregate_scores))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         view_menu = menu.addMenu("&View")
         for dock in (self.details_dock, self.map_dock, self.plots_dock):
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self._action("New plot &tab", lambda: self.plots.area.add_tab()))
+        view_menu.addAction(
+            self._action(
+                "Split plot left | right",
+                lambda: self.plots.area.split(self.plot_pane, Qt.Orientation.Horizontal),
+            )
+        )
+        view_menu.addAction(
+            self._action(
+                "Split plot top / bottom",
+                lambda: self.plots.area.split(self.plot_pane, Qt.Orientation.Vertical),
+            )
+        )
         view_menu.addSeparator()
         view_menu.addAction(self._action("&Reset layout", self.reset_layout))
         find = self._action("&Find", self.focus_search, QKeySequence.StandardKey.Find)
@@ -279,13 +300,19 @@ class MainWindow(QMainWindow):
             on_result=self._on_import_finished,
         )  # fmt: skip
 
-    def load_runs(self, paths: Sequence[Path]) -> None:
-        from paperscope.workflows.runs import load_runs
+    @property
+    def plot_pane(self) -> PlotPane:
+        """The current plot pane (the one last clicked, in the shown tab)."""
+        return self.plots.current_pane()
+
+    def load_runs(self, paths: Sequence[Path], pane: PlotPane | None = None) -> None:
+        """Load runs in the background; they show in ``pane`` (default: every pane)."""
+        from paperscope.gui.plots.plots_view import load_runs_for_plots
 
         self.runner.submit(
-            load_runs, list(paths),
+            load_runs_for_plots, list(paths),
             title=f"Loading runs from {', '.join(Path(p).name for p in paths)}",
-            on_result=self._on_runs_loaded,
+            on_result=lambda result: self._on_runs_loaded(result, pane),
         )  # fmt: skip
 
     def _on_import_finished(self, summary: Any) -> None:
@@ -295,9 +322,11 @@ class MainWindow(QMainWindow):
             self._show_issues(f"Import finished: {summary.line()}", summary.issues, warning=False)
         self.import_finished.emit(summary)
 
-    def _on_runs_loaded(self, result: Any) -> None:
+    def _on_runs_loaded(self, result: Any, pane: PlotPane | None = None) -> None:
         runs, issues = result
-        self.plot_pane.add_runs(runs)
+        if pane is not None and pane not in self.plots.area.panes():
+            pane = None  # closed while loading
+        self.plots.add_runs(runs, pane)
         self.state.runs_changed.emit()
         self.status_label.setText(f"Loaded {len(runs)} runs")
         if issues:
@@ -338,8 +367,33 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(
             self, "Export plot", "plot.png", "PNG (*.png);;SVG (*.svg)"
         )
-        if path:
-            self.plot_pane.export(Path(path))
+        if not path:
+            return
+        dpi = 200
+        if not path.lower().endswith(".svg"):
+            dpi, ok = QInputDialog.getInt(self, "Export plot", "Resolution (dpi):", 200, 50, 1200)
+            if not ok:
+                return
+        self.plot_pane.export(Path(path), dpi)
+
+    def publication_figure(self, pane: PlotPane | None = None) -> None:
+        """The publication-figure dialog for ``pane`` (default: the current one)."""
+        from paperscope.gui.plots.export_dialog import PublicationDialog
+
+        target = pane if isinstance(pane, PlotPane) else self.plot_pane
+        dialog = PublicationDialog(target, self.runner, self)
+        dialog.setModal(False)
+        dialog.show()
+        self._publication_dialog = dialog
+
+    def aggregate_scores(self) -> None:
+        """The aggregate view (rliable's IQM, median, mean, optimality gap)."""
+        from paperscope.gui.plots.aggregate_view import AggregateDialog
+
+        if getattr(self, "_aggregate_dialog", None) is None:
+            self._aggregate_dialog = AggregateDialog(self.runner, self)
+        self._aggregate_dialog.show()
+        self._aggregate_dialog.raise_()
 
     def _on_shortcuts(self) -> None:
         lines = []

@@ -32,7 +32,7 @@ from paperscope.core import paths as _paths
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Series
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 from paperscope.readers import registry
-from paperscope.readers.runs._common import plain
+from paperscope.readers.runs._common import Duplicates, plain
 
 CACHE_VERSION = 1
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -76,8 +76,10 @@ def fingerprint(job: registry.Job) -> Fingerprint:
     return tuple(out)
 
 
-def _cache_file(job: registry.Job) -> Path:
+def _cache_file(job: registry.Job, duplicates: Duplicates = "last") -> Path:
     key = f"{job.reader.name}\0{job.path.resolve()}"
+    if duplicates != "last":
+        key += f"\0{duplicates}"
     return _paths.cache_dir() / "runs" / (hashlib.sha1(key.encode()).hexdigest()[:24] + ".npz")
 
 
@@ -85,9 +87,11 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def save_cached(job: registry.Job, fp: Fingerprint, result: ReadResult) -> None:
+def save_cached(
+    job: registry.Job, fp: Fingerprint, result: ReadResult, duplicates: Duplicates = "last"
+) -> None:
     """Write a job's runs to the cache (best effort: a failure only costs a re-read)."""
-    target = _cache_file(job)
+    target = _cache_file(job, duplicates)
     arrays: dict[str, np.ndarray] = {}
     runs_meta = []
     k = 0
@@ -127,9 +131,11 @@ def save_cached(job: registry.Job, fp: Fingerprint, result: ReadResult) -> None:
         return
 
 
-def load_cached(job: registry.Job, fp: Fingerprint) -> ReadResult | None:
+def load_cached(
+    job: registry.Job, fp: Fingerprint, duplicates: Duplicates = "last"
+) -> ReadResult | None:
     """The cached result for ``job`` when its files are unchanged, else ``None``."""
-    target = _cache_file(job)
+    target = _cache_file(job, duplicates)
     if not target.is_file():
         return None
     try:
@@ -182,7 +188,9 @@ def clear_cache() -> int:
 # --- loading ---------------------------------------------------------------------------
 
 
-def _read_job(job: registry.Job, progress: Progress, cancel: CancelToken) -> tuple[ReadResult, Any]:
+def _read_job(
+    job: registry.Job, progress: Progress, cancel: CancelToken, duplicates: Duplicates = "last"
+) -> tuple[ReadResult, Any]:
     """Read one job; also return the live state a watcher can continue from."""
     name = job.reader.name
     if name in ("tensorboard", "tensorboard-file"):
@@ -190,7 +198,7 @@ def _read_job(job: registry.Job, progress: Progress, cancel: CancelToken) -> tup
 
         files = None if name == "tensorboard" else [job.path]
         folder = job.path if files is None else job.path.parent
-        state, result = tensorboard.read_run(folder, files, progress, cancel)
+        state, result = tensorboard.read_run(folder, files, progress, cancel, duplicates=duplicates)
         return result, state
     if name in _CSV_BUILDERS:
         from paperscope.readers.runs._table import CsvTable
@@ -222,10 +230,10 @@ _CSV_BUILDERS: dict[str, Callable[[Any, Path], ReadResult]] = {
 
 
 def _safe_read(
-    job: registry.Job, progress: Progress, cancel: CancelToken
+    job: registry.Job, progress: Progress, cancel: CancelToken, duplicates: Duplicates = "last"
 ) -> tuple[ReadResult, Any]:
     try:
-        return _read_job(job, progress, cancel)
+        return _read_job(job, progress, cancel, duplicates)
     except ReadError as exc:
         return ReadResult(issues=[ReadIssue(exc.file, exc.location, exc.message, "skipped")]), None
     except (OSError, UnicodeDecodeError, MemoryError) as exc:
@@ -240,10 +248,12 @@ def load_runs(
     cancel: CancelToken | None = None,
     *,
     use_cache: bool = True,
+    duplicates: Duplicates = "last",
 ) -> tuple[list[Run], list[ReadIssue]]:
     """Every run in ``paths`` (files, or folders scanned recursively), and the problems
-    met. Unchanged runs come from the cache."""
-    runs, issues, _ = _load(paths, progress, cancel or CancelToken(), use_cache)
+    met. Unchanged runs come from the cache. ``duplicates`` says which point to keep
+    when a restarted TensorBoard run logged a step twice (the last, by default)."""
+    runs, issues, _ = _load(paths, progress, cancel or CancelToken(), use_cache, duplicates)
     return runs, issues
 
 
@@ -256,7 +266,11 @@ class _Entry:
 
 
 def _load(
-    paths: Iterable[Path | str], progress: Progress, cancel: CancelToken, use_cache: bool
+    paths: Iterable[Path | str],
+    progress: Progress,
+    cancel: CancelToken,
+    use_cache: bool,
+    duplicates: Duplicates = "last",
 ) -> tuple[list[Run], list[ReadIssue], dict[tuple[str, str], _Entry]]:
     progress(None, "Looking for runs")
     jobs, issues = registry.scan([Path(p) for p in paths], kind="runs")
@@ -267,12 +281,13 @@ def _load(
         cancel.check()
         progress(i / n, f"Reading {job.path.name}")
         fp = fingerprint(job)
-        result = load_cached(job, fp) if use_cache else None
+        result = load_cached(job, fp, duplicates) if use_cache else None
         state = None
         if result is None:
-            result, state = _safe_read(job, sub_progress(progress, i / n, (i + 1) / n), cancel)
+            sub = sub_progress(progress, i / n, (i + 1) / n)
+            result, state = _safe_read(job, sub, cancel, duplicates)
             if result.runs and use_cache:
-                save_cached(job, fp, result)
+                save_cached(job, fp, result, duplicates)
         runs.extend(result.runs)
         issues.extend(result.issues)
         entries[(job.reader.name, str(job.path))] = _Entry(job, fp, list(result.runs), state)
@@ -306,16 +321,23 @@ class RunWatcher:
     A run restored from the cache is re-read once in full on its first change.
     """
 
-    def __init__(self, paths: Sequence[Path | str], *, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        use_cache: bool = True,
+        duplicates: Duplicates = "last",
+    ) -> None:
         self.paths = [Path(p) for p in paths]
         self.use_cache = use_cache
+        self.duplicates: Duplicates = duplicates
         self._entries: dict[tuple[str, str], _Entry] = {}
 
     def start(
         self, progress: Progress = no_progress, cancel: CancelToken | None = None
     ) -> tuple[list[Run], list[ReadIssue]]:
         runs, issues, self._entries = _load(
-            self.paths, progress, cancel or CancelToken(), self.use_cache
+            self.paths, progress, cancel or CancelToken(), self.use_cache, self.duplicates
         )
         return runs, issues
 
@@ -336,12 +358,12 @@ class RunWatcher:
             if entry is not None and entry.fp == fp:
                 continue
             if entry is None:
-                result, state = _safe_read(job, no_progress, cancel)
+                result, state = _safe_read(job, no_progress, cancel, self.duplicates)
                 self._entries[key] = _Entry(job, fp, list(result.runs), state)
                 update.added.extend(result.runs)
                 update.issues.extend(result.issues)
                 if result.runs and self.use_cache:
-                    save_cached(job, fp, result)
+                    save_cached(job, fp, result, self.duplicates)
                 continue
             result = self._continue(entry, cancel)
             old = {r.id: r for r in entry.runs}
@@ -352,7 +374,7 @@ class RunWatcher:
             entry.fp = fp
             entry.runs = list(result.runs)
             if result.runs and self.use_cache:
-                save_cached(job, fp, result)
+                save_cached(job, fp, result, self.duplicates)
         for key in [k for k in self._entries if k not in seen]:
             update.removed.extend(r.id for r in self._entries.pop(key).runs)
         return update
@@ -378,8 +400,19 @@ class RunWatcher:
                 return result
         except ReadError as exc:
             return ReadResult(issues=[ReadIssue(exc.file, exc.location, exc.message, "skipped")])
-        result, entry.state = _safe_read(entry.job, no_progress, cancel)
+        result, entry.state = _safe_read(entry.job, no_progress, cancel, self.duplicates)
         return result
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities become ``null`` (JSON has no literal for them)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def rename_run(run: Run, name: str) -> Run:
@@ -396,7 +429,7 @@ def summary(run: Run) -> dict[str, Any]:
         "name": run.name,
         "source": list(run.source),
         "format": run.format,
-        "config": plain(run.config),
+        "config": _json_safe(plain(run.config)),
         "series": {
             tag: {
                 "count": len(s),

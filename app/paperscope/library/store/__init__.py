@@ -18,8 +18,29 @@ from typing import Any
 
 import duckdb
 
+from paperscope.library.store.bulk import BulkMixin
 from paperscope.library.store.maps import MapsMixin
+from paperscope.library.store.merging import MergeMixin
+from paperscope.library.store.organize import OrganizeMixin
 from paperscope.library.store.papers import PapersMixin
+from paperscope.library.store.searching import SearchMixin
+
+
+class VersionedLock:
+    """The store's write lock; every time a writer lets go, ``version`` goes up, so
+    caches of query results (search filters) know the library may have changed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.version = 0
+
+    def __enter__(self) -> VersionedLock:
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.version += 1
+        self._lock.release()
 
 
 class LibraryError(Exception):
@@ -60,7 +81,7 @@ def fts_extension_path() -> Path:
     return hits[0]
 
 
-class Store(PapersMixin, MapsMixin):
+class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, PapersMixin, MapsMixin):
     """A PaperScope library file.
 
     Parameters
@@ -87,7 +108,7 @@ class Store(PapersMixin, MapsMixin):
         except duckdb.Error as exc:
             raise LibraryError(f"The library {path} is not a PaperScope library: {exc}") from None
         self._local = threading.local()
-        self._write_lock = threading.RLock()
+        self._write_lock = VersionedLock()
         self._closed = False
         if not read_only:
             self._migrate()
@@ -106,6 +127,7 @@ class Store(PapersMixin, MapsMixin):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self.close_text_index()
             self._con.close()
 
     def __enter__(self) -> Store:
@@ -133,9 +155,11 @@ class Store(PapersMixin, MapsMixin):
             " applied_at TIMESTAMP DEFAULT current_timestamp)"
         )
         done = {int(r[0]) for r in cur.execute("SELECT version FROM schema_version").fetchall()}
+        applied = False
         for version, name, sql in _migrations():
             if version in done:
                 continue
+            applied = True
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(sql)
@@ -146,6 +170,12 @@ class Store(PapersMixin, MapsMixin):
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
+        if applied:
+            # Move the new schema out of the write-ahead log at once: DuckDB 1.5 cannot
+            # replay a WAL holding CREATE TABLE … DEFAULT nextval(…) after a crash
+            # ("GetDefaultDatabase with no default database set"), which would leave the
+            # library unopenable if the process died before its first checkpoint.
+            cur.execute("CHECKPOINT")
 
     def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         """Run one statement on this thread's cursor (for the store's own mixins)."""

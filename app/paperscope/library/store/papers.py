@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from paperscope.core.records import Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
-from paperscope.library.dedup import paper_keys
+from paperscope.library.dedup import lookup_keys, normalise_arxiv_id, normalise_doi, paper_keys
 
 if TYPE_CHECKING:
     import duckdb
@@ -46,13 +46,12 @@ class ImportSummary:
         return f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
 
 
+def _obj(values: list[Any]) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
 def _s(v: object) -> str:
     return "" if v is None else str(v)
-
-
-def obj(values: list[Any]) -> np.ndarray:
-    """An object array of Python strings, which DuckDB scans without copying to fixed width."""
-    return np.array(values, dtype=object)
 
 
 def _merge_values(a: Paper, b: Paper) -> Paper:
@@ -78,6 +77,18 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
     return replace(a, **changes)
 
 
+def _normalised(p: Paper) -> Paper:
+    """Identity fields in their one spelling: arXiv id without version, DOI lower-case
+    without prefix (readers do this already; hand-made records may not)."""
+    aid = normalise_arxiv_id(p.arxiv_id) if p.arxiv_id else None
+    doi = normalise_doi(p.doi) if p.doi else None
+    if aid == p.arxiv_id and doi == p.doi:
+        return p
+    from dataclasses import replace
+
+    return replace(p, arxiv_id=aid or p.arxiv_id, doi=doi or p.doi)
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -98,7 +109,10 @@ class PapersMixin:
     """Mixed into :class:`paperscope.library.store.Store`."""
 
     _write_lock: Any
-    cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
+
+    if TYPE_CHECKING:
+
+        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
 
     # -- import ----------------------------------------------------------------------
     def add_papers(
@@ -113,14 +127,19 @@ class PapersMixin:
         """
         cancel = cancel or CancelToken()
         summary = ImportSummary()
+        papers = [_normalised(p) for p in papers]
         n = len(papers)
-        keys = [paper_keys(p) for p in papers]
+        keys = [paper_keys(p) for p in papers]  # stored
+        looks = [lookup_keys(p) for p in papers]  # looked up (see dedup.lookup_keys)
         uf = _UnionFind(n)
         first_with_key: dict[str, int] = {}
         for i, ks in enumerate(keys):
             for k in ks:
-                j = first_with_key.setdefault(k, i)
-                if j != i:
+                first_with_key.setdefault(k, i)
+        for i, ls in enumerate(looks):
+            for k in ls:
+                j = first_with_key.get(k)
+                if j is not None and j != i:
                     uf.union(i, j)
         groups: dict[int, list[int]] = {}
         for i in range(n):
@@ -132,7 +151,7 @@ class PapersMixin:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                all_keys = np.array(sorted(first_with_key), dtype=object)
+                all_keys = np.array(sorted({k for ls in looks for k in ls}), dtype=object)
                 existing: dict[str, int] = {}
                 if len(all_keys):
                     incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
@@ -151,13 +170,14 @@ class PapersMixin:
                     for m in members[1:]:
                         merged = _merge_values(merged, papers[m])
                     gkeys = sorted({k for m in members for k in keys[m]})
-                    hits = sorted({existing[k] for k in gkeys if k in existing})
+                    glooks = {k for m in members for k in looks[m]}
+                    hits = sorted({existing[k] for k in glooks if k in existing})
                     if hits:
                         target = hits[0]
                         updates[target] = (
                             _merge_values(updates[target], merged) if target in updates else merged
                         )
-                        extra_keys.extend((k, target) for k in gkeys if k not in existing)
+                        extra_keys.extend((k, target) for k in gkeys)
                         summary.merged += len(members)
                     else:
                         new_rows.append(merged)
@@ -176,8 +196,13 @@ class PapersMixin:
                         "key": np.array([k for k, _ in extra_keys], dtype=object),
                         "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
                     }
-                    cur.execute("INSERT INTO paper_keys SELECT key, paper_id FROM key_rows")
+                    cur.execute(
+                        "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
+                        "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k "
+                        "WHERE k.key = r.key AND k.paper_id = r.paper_id)"
+                    )
                 cancel.check()
+                self._bump_generation(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -190,6 +215,9 @@ class PapersMixin:
     def _after_papers_changed(self, ids: Sequence[int]) -> None:
         """Hook for derived indexes (search) to catch up; the base store has none."""
 
+    def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Hook: a write that changes paper text marks the text index stale."""
+
     def _insert_papers(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Paper]) -> list[int]:
         if not rows:
             return []
@@ -199,6 +227,7 @@ class PapersMixin:
             .fetchnumpy()["id"]
             .astype(np.int64)
         )
+        obj = _obj
         data = {  # noqa: F841  (scanned by DuckDB by name)
             "id": ids,
             "title": obj([p.title for p in rows]),
@@ -240,29 +269,59 @@ class PapersMixin:
         return [int(i) for i in ids]
 
     def _fill_missing(self, cur: duckdb.DuckDBPyConnection, updates: dict[int, Paper]) -> None:
-        """Merge incoming values into stored papers: stored values win, gaps are filled."""
+        """Merge incoming values into stored papers: stored values win, gaps are filled.
+        One UPDATE for all changed papers."""
         if not updates:
             return
         stored = {p_id: p for p_id, p in zip(updates, self.papers(list(updates)), strict=True)}
+        changed: list[tuple[int, Paper]] = []
         for pid, incoming in updates.items():
             have = stored[pid]
             merged = _merge_values(have, incoming)
-            if merged is have:
-                continue
-            cur.execute(
-                """UPDATE papers SET authors = ?, abstract = ?, year = ?,
-                   date = TRY_CAST(? AS DATE),
-                   upvotes = ?, organisation = ?, arxiv_id = ?, doi = ?, hf_id = ?, url = ?,
-                   venue = ?, kind = ?, citation_key = ?, keywords = ?, extra = ?,
-                   modified_at = current_timestamp WHERE id = ?""",
-                [
-                    list(merged.authors), merged.abstract, merged.year, merged.date,
-                    merged.upvotes, merged.organisation, merged.arxiv_id, merged.doi,
-                    merged.hf_id, merged.url, merged.venue, merged.kind, merged.citation_key,
-                    list(merged.keywords), json.dumps(dict(merged.extra)) if merged.extra else None,
-                    pid,
-                ],
-            )  # fmt: skip
+            if merged is not have:
+                changed.append((pid, merged))
+        if not changed:
+            return
+        rows = [m for _, m in changed]
+        obj = _obj
+        fill = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": np.array([pid for pid, _ in changed], dtype=np.int64),
+            "authors": obj([SEP.join(p.authors) for p in rows]),
+            "abstract": obj([p.abstract or "" for p in rows]),
+            "year": obj([_s(p.year) for p in rows]),
+            "date": obj([_s(p.date) for p in rows]),
+            "upvotes": obj([_s(p.upvotes) for p in rows]),
+            "organisation": obj([_s(p.organisation) for p in rows]),
+            "arxiv_id": obj([_s(p.arxiv_id) for p in rows]),
+            "doi": obj([_s(p.doi) for p in rows]),
+            "hf_id": obj([_s(p.hf_id) for p in rows]),
+            "url": obj([_s(p.url) for p in rows]),
+            "venue": obj([_s(p.venue) for p in rows]),
+            "kind": obj([_s(p.kind) for p in rows]),
+            "citation_key": obj([_s(p.citation_key) for p in rows]),
+            "keywords": obj([SEP.join(p.keywords) for p in rows]),
+            "extra": obj([json.dumps(dict(p.extra)) if p.extra else "" for p in rows]),
+        }
+        cur.execute(
+            """
+            UPDATE papers SET
+                authors = CASE WHEN f.authors = '' THEN [] ELSE string_split(f.authors,
+                    chr(31)) END,
+                abstract = f.abstract,
+                year = TRY_CAST(NULLIF(f.year, '') AS INTEGER),
+                date = TRY_CAST(NULLIF(f.date, '') AS DATE),
+                upvotes = TRY_CAST(NULLIF(f.upvotes, '') AS INTEGER),
+                organisation = NULLIF(f.organisation, ''), arxiv_id = NULLIF(f.arxiv_id, ''),
+                doi = NULLIF(f.doi, ''), hf_id = NULLIF(f.hf_id, ''), url = NULLIF(f.url, ''),
+                venue = NULLIF(f.venue, ''), kind = NULLIF(f.kind, ''),
+                citation_key = NULLIF(f.citation_key, ''),
+                keywords = CASE WHEN f.keywords = '' THEN [] ELSE string_split(f.keywords,
+                    chr(31)) END,
+                extra = json(NULLIF(f.extra, '')),
+                modified_at = current_timestamp
+            FROM fill f WHERE papers.id = f.id
+            """
+        )
 
     # -- reading ---------------------------------------------------------------------
     def paper_count(self) -> int:
@@ -319,6 +378,8 @@ class PapersMixin:
         or abstract contain the text (case-insensitive)."""
         if sort not in TABLE_COLUMNS or sort in _DERIVED:
             raise ValueError(f"cannot sort by {sort!r}")
+        if not contains.strip():
+            return self.order_ids(None, sort, descending)  # type: ignore[attr-defined,no-any-return]
         order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, id"
         if sort == "authors":
             order = f"authors[1] {'DESC' if descending else 'ASC'} NULLS LAST, id"
@@ -348,21 +409,11 @@ class PapersMixin:
         )
         return {r[0]: tuple(r[1:]) for r in rows}
 
-    def set_status(self, paper_ids: Sequence[int], status: str) -> None:
-        if status not in ("unread", "reading", "read"):
-            raise ValueError(f"unknown reading status {status!r}")
-        with self._write_lock:
-            for pid in paper_ids:
-                self.cursor().execute(
-                    "UPDATE papers SET status = ?, modified_at = current_timestamp WHERE id = ?",
-                    [status, int(pid)],
-                )
-
     def known_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of these identity keys the library already holds (for import previews)."""
         if not keys:
             return set()
-        asked = {"key": obj(list(keys))}  # noqa: F841  (scanned by DuckDB by name)
+        asked = {"key": _obj(list(keys))}  # noqa: F841  (scanned by DuckDB by name)
         rows = (
             self.cursor()
             .execute("SELECT DISTINCT k.key FROM paper_keys k JOIN asked a ON a.key = k.key")
@@ -392,3 +443,19 @@ class PapersMixin:
         out = np.asarray(np.ma.getdata(values), dtype=object)
         out[np.ma.getmaskarray(values)] = None
         return out
+
+    def find_papers(self, paper: Paper) -> list[int]:
+        """Ids of the stored papers this one would merge into (sharing an identity key)."""
+        keys = lookup_keys(paper)
+        if not keys:
+            return []
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT paper_id FROM paper_keys WHERE key IN (SELECT unnest(?)) "
+                "ORDER BY 1",
+                [keys],
+            )
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows]

@@ -124,7 +124,7 @@ class HFPageReader:
         if pending_title is not None:
             papers.append({"line": pending_title[0], "title": pending_title[1], "abstract": ""})
         if not papers:
-            raise ReadError(str(path), "", "no papers found in this daily-papers page")
+            raise ReadError(str(path), "end of file", "no papers found in this daily-papers page")
 
         for p in papers:
             cancel.check()

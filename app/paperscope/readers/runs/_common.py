@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from paperscope.core.records import FloatArray, IntArray, ReadError, Run, Series
+from paperscope.core.records import FloatArray, IntArray, ReadError, ReadIssue, Run, Series
 
 Duplicates = Literal["last", "first", "all"]
 """What to keep when a series has several points at one step (a restarted run):
@@ -190,6 +190,8 @@ def load_yaml(path: Path) -> Any:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
     except RecursionError:
         raise ReadError(str(path), "", "YAML nested too deeply") from None
+    except OSError as exc:
+        raise ReadError(str(path), "", f"cannot read: {exc}") from None
 
 
 def _plain_key(key: Any) -> Any:
@@ -215,6 +217,8 @@ def load_json(path: Path) -> Any:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ReadError(str(path), "", f"cannot read: {exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -238,3 +242,27 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[key] = v
     return out
+
+
+SIDECAR_NAMES = (
+    "hparams.yaml", "hparams.yml", "hparams.json", "config.yaml", "config.yml", "config.json",
+    "params.yaml", "params.json", "args.yaml", "args.json",
+)  # fmt: skip
+
+
+def sidecar_config(folder: Path) -> tuple[dict[str, Any], list[ReadIssue]]:
+    """Hyperparameters saved beside a log (``hparams.yaml``, ``config.json``, …): the
+    first such file that holds a mapping, read safely; problems become warnings."""
+    issues: list[ReadIssue] = []
+    for name in SIDECAR_NAMES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            data = load_json(path) if name.endswith(".json") else load_yaml(path)
+        except ReadError as exc:
+            issues.append(ReadIssue(exc.file, exc.location, exc.message))
+            continue
+        if isinstance(data, Mapping):
+            return dict(plain(data)), issues
+    return {}, issues

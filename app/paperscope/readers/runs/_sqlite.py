@@ -47,7 +47,7 @@ def columns(con: sqlite3.Connection, table: str) -> set[str]:
 
 def mlflow_runs(con: sqlite3.Connection) -> list[dict[str, Any]]:
     run_cols = columns(con, "runs")
-    name_col = "name" if "name" in run_cols else "''"
+    name_col = "r.name" if "name" in run_cols else "''"
     exp = "experiments" in tables(con)
     sql = (
         f"SELECT r.run_uuid, {name_col}, r.start_time, r.experiment_id"

@@ -1,10 +1,12 @@
-"""Reading CSV tables of numbers fast, and incrementally (only appended lines).
+"""Reading CSV tables of numbers fast, exactly, and incrementally (appended lines only).
 
-pandas' C parser does the work when it is installed (10M rows in about 2 s); small
-files use its round-trip float parser so every value is exactly what Python's
-``float()`` gives, large ones (> ``EXACT_LIMIT`` bytes) its default parser, which may
-differ in the last bit. Without pandas, or when a file has malformed lines, the
-standard ``csv`` module reads it and names each bad line.
+The numba kernel in ``_csv_fast`` parses straight from the file into preallocated
+float64 columns (peak memory: the columns plus one 16 MB chunk), rounding every
+number exactly as Python's ``float()`` does (Clinger + Eisel-Lemire; > 19 digits and
+subnormals go to ``float()`` itself). Without numba, pandas' C parser with its
+round-trip float converter does the same work, more slowly, when it happens to be
+installed (it is optional); otherwise, and when a region has quoted fields or
+malformed lines, the standard ``csv`` module reads it and names each bad line.
 """
 
 from __future__ import annotations
@@ -12,14 +14,29 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import ReadError, ReadIssue, Series
 from paperscope.readers.runs._common import Duplicates, make_series
 
-EXACT_LIMIT = 64 << 20
+STREAM_LIMIT = 64 << 20
+_CHUNK = 4 << 20
+_SLOW = 65536
+
+
+def _csv_kernels() -> Any:
+    """The numba CSV kernels, or ``None`` (no numba, or ``PAPERSCOPE_NO_NUMBA``)."""
+    if os.environ.get("PAPERSCOPE_NO_NUMBA"):
+        return None
+    try:
+        from paperscope.readers.runs import _csv_fast
+    except ImportError:
+        return None
+    return _csv_fast
 
 
 def _to_float(cell: str) -> float:
@@ -56,23 +73,141 @@ class CsvTable:
         self.issues: list[ReadIssue] = []
 
     def update(self) -> bool:
+        """Read the complete lines appended since the last call; ``True`` when any."""
         try:
             with self.path.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < self.offset:  # replaced or truncated: start over
+                    self.__init__(self.path, self.skip_lines, self.delimiter)  # type: ignore[misc]
+                if self.columns is None:
+                    head = fh.read(min(size, 1 << 20))
+                    cut = head.rfind(b"\n") + 1
+                    if cut == 0:
+                        return False
+                    rest = self._read_header(head[:cut])
+                    if self.columns is None:
+                        return False
+                    self.offset = cut - len(rest)
+                end = _last_newline(fh, self.offset, size)
+                if end <= self.offset:
+                    return False
                 fh.seek(self.offset)
-                data = fh.read()
+                if self._parse_fast(fh, end):
+                    pass
+                elif end - self.offset <= STREAM_LIMIT or not self._parse_large(fh, end):
+                    fh.seek(self.offset)
+                    block = fh.read(end - self.offset)
+                    if block.strip():
+                        self._parse(block)
         except OSError as exc:
             raise ReadError(str(self.path), "", f"cannot read: {exc}") from None
-        end = data.rfind(b"\n") + 1
-        if end == 0:
+        self.offset = end
+        return True
+
+    def _parse_fast(self, fh: io.BufferedReader, end: int) -> bool:
+        """The numba path: straight from the file into preallocated columns, exact
+        floats. ``False`` (nothing kept) when numba is missing or a line needs the
+        general path (quotes, a wrong number of fields)."""
+        k = _csv_kernels()
+        if k is None or self.columns is None or len(self.delimiter) != 1:
             return False
-        block = data[:end]
-        if self.columns is None:
-            block = self._read_header(block)
-            if self.columns is None:
-                return False
-        if block.strip():
-            self._parse(block)
-        self.offset += end
+        start = fh.tell()
+        buf = np.empty(max(min(_CHUNK, end - start), 1), dtype=np.uint8)
+        newlines = 0
+        while fh.tell() < end:
+            n = fh.readinto(memoryview(buf)[: min(buf.shape[0], end - fh.tell())])  # type: ignore[arg-type]
+            if not n:
+                break
+            newlines += int(k.count_byte(buf, n, 10))
+        fh.seek(start)
+        out = np.empty((len(self.columns), max(newlines, 1)), dtype=np.float64)
+        counts = np.zeros(3, dtype=np.int64)
+        slow_row = np.empty(_SLOW, dtype=np.int64)
+        slow_col = np.empty(_SLOW, dtype=np.int64)
+        slow_s = np.empty(_SLOW, dtype=np.int64)
+        slow_e = np.empty(_SLOW, dtype=np.int64)
+        scratch = np.zeros(1, dtype=np.uint64)
+        delim = ord(self.delimiter)
+        remaining = end - start
+        have = 0  # bytes in buf, from its start
+        while remaining > 0 or have:
+            if remaining > 0 and have < buf.shape[0]:
+                want = min(buf.shape[0] - have, remaining)
+                n = fh.readinto(memoryview(buf)[have : have + want])  # type: ignore[arg-type]
+                if not n:
+                    remaining = 0
+                else:
+                    have += n
+                    remaining -= n
+            cut = int(k.last_byte(buf, have, 10)) + 1 if remaining > 0 else have
+            if cut == 0:  # one line longer than the buffer
+                bigger = np.empty(2 * buf.shape[0], dtype=np.uint8)
+                bigger[:have] = buf[:have]
+                buf = bigger
+                continue
+            pos = 0
+            while True:
+                pos, status = k.parse_csv(
+                    buf, pos, cut, delim, out, counts, slow_row, slow_col, slow_s, slow_e, scratch
+                )
+                for i in range(int(counts[1])):  # > 19 digits, subnormals: Python decides
+                    cell = bytes(buf[slow_s[i] : slow_e[i]])
+                    out[slow_col[i], slow_row[i]] = _to_float(cell.decode("utf-8", "replace"))
+                counts[1] = 0
+                if status == k.DONE:
+                    break
+                if status != k.SLOW_FULL:
+                    fh.seek(start)
+                    return False
+            buf[: have - cut] = buf[cut:have]
+            have -= cut
+        rows = int(counts[0])
+        for i, c in enumerate(self.columns):
+            self._parts[c].append(out[i, :rows])
+        self.rows += rows
+        self.lines += int(counts[2])
+        return True
+
+    def _parse_large(self, fh: io.BufferedReader, end: int) -> bool:
+        """Parse a large region straight from the file into preallocated columns (peak
+        memory: the columns plus one chunk). ``False`` when pandas is missing or the
+        region holds anything but numbers, so the general path can take over."""
+        try:
+            import pandas as pd
+        except ImportError:
+            return False
+        assert self.columns is not None
+        start = fh.tell()
+        newlines = 0
+        while fh.tell() < end:
+            piece = fh.read(min(16 << 20, end - fh.tell()))
+            if not piece:
+                break
+            newlines += piece.count(b"\n")
+        fh.seek(start)
+        cols = {c: np.empty(newlines, dtype=np.float64) for c in self.columns}
+        n = 0
+        try:
+            region = io.BufferedReader(_Region(fh, end - start), buffer_size=1 << 20)
+            for frame in pd.read_csv(
+                region, header=None, names=self.columns, sep=self.delimiter, engine="c",
+                dtype=np.float64, chunksize=1 << 20, skip_blank_lines=True,
+                float_precision="round_trip",
+                on_bad_lines="error", encoding="utf-8",
+            ):  # fmt: skip
+                k = len(frame)
+                if n + k > newlines:
+                    return False
+                for c in self.columns:
+                    cols[c][n : n + k] = frame[c].to_numpy()
+                n += k
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+            fh.seek(start)
+            return False
+        for c in self.columns:
+            self._parts[c].append(cols[c][:n])
+        self.rows += n
+        self.lines += newlines
         return True
 
     def _read_header(self, block: bytes) -> bytes:
@@ -95,7 +230,10 @@ class CsvTable:
             self.lines += 1
             if line:
                 break
-        header = next(csv.reader([line], delimiter=self.delimiter))
+        try:
+            header = next(csv.reader([line.replace("\r", "")], delimiter=self.delimiter))
+        except (csv.Error, StopIteration) as exc:
+            raise ReadError(str(self.path), f"line {self.lines}", f"bad header: {exc}") from None
         if not header:
             raise ReadError(str(self.path), "line 1", "no header line")
         self.columns = _unique(header)
@@ -125,7 +263,7 @@ class CsvTable:
                     names=cols,
                     sep=self.delimiter,
                     engine="c",
-                    float_precision="round_trip" if len(block) <= EXACT_LIMIT else None,
+                    float_precision="round_trip",
                     skip_blank_lines=True,
                     on_bad_lines="error",
                     dtype=None,
@@ -159,10 +297,21 @@ class CsvTable:
             line = first_line + block.count(b"\n", 0, exc.start)
             raise ReadError(str(self.path), f"line {line}", "not UTF-8 text") from None
         values: list[list[float]] = [[] for _ in cols]
-        lineno = first_line - 1
-        for lineno, row in enumerate(
-            csv.reader(io.StringIO(text), delimiter=self.delimiter), first_line
-        ):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                self.issues.append(
+                    ReadIssue(
+                        str(self.path), f"line {first_line + reader.line_num - 1}",
+                        f"not CSV: {exc}; the rest of the file skipped", "skipped",
+                    )
+                )  # fmt: skip
+                break
+            lineno = first_line + reader.line_num - 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != len(cols):
@@ -194,6 +343,39 @@ class CsvTable:
         return [c for c in self.columns or [] if np.any(~np.isnan(self.column(c)))]
 
 
+class _Region(io.RawIOBase):
+    """At most ``remaining`` bytes of an open file, from where it stands."""
+
+    def __init__(self, fh: io.BufferedReader, remaining: int) -> None:
+        self.fh = fh
+        self.remaining = remaining
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = min(len(b), self.remaining)
+        if n <= 0:
+            return 0
+        got = self.fh.readinto(memoryview(b)[:n])
+        self.remaining -= got
+        return got
+
+
+def _last_newline(fh: io.BufferedReader, start: int, size: int) -> int:
+    """The offset just after the last newline at or after ``start`` (``start`` if none)."""
+    pos = size
+    while pos > start:
+        lo = max(start, pos - 65536)
+        fh.seek(lo)
+        chunk = fh.read(pos - lo)
+        i = chunk.rfind(b"\n")
+        if i >= 0:
+            return lo + i + 1
+        pos = lo
+    return start
+
+
 def _unique(header: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -210,8 +392,13 @@ def _unique(header: list[str]) -> list[str]:
 
 def steps_from(x: np.ndarray) -> np.ndarray:
     """An x column as int64 steps (NaN rows get -1; callers drop them)."""
-    out = np.full(x.shape[0], -1, dtype=np.int64)
     ok = np.isfinite(x)
+    if ok.all():
+        steps: np.ndarray = x.astype(np.int64)  # whole numbers (the usual case): no temp
+        if not (steps == x).all():
+            steps = np.rint(x).astype(np.int64)
+        return steps
+    out = np.full(x.shape[0], -1, dtype=np.int64)
     out[ok] = np.rint(x[ok]).astype(np.int64)
     return out
 
@@ -237,16 +424,19 @@ def table_series(
     if wall_col is not None:
         w = table.column(wall_col)
         if w.size and np.nanmin(w) > 1e8:  # seconds since the epoch (ms are scaled)
-            walls = np.where(w > 1e11, w / 1000.0, w)
+            walls = np.where(w > 1e11, w / 1000.0, w) if np.nanmax(w) > 1e11 else w
     out: dict[str, Series] = {}
     for c in columns if columns is not None else table.numeric():
         if c == x_col:
             continue
         v = table.column(c)
         keep = has_x & ~np.isnan(v)
+        tag = (rename or {}).get(c, c)
+        if keep.all():  # a dense column: share the step and wall arrays, copy nothing
+            out[tag] = make_series(tag, steps, v, walls, duplicates)
+            continue
         if not keep.any():
             continue
-        tag = (rename or {}).get(c, c)
         out[tag] = make_series(
             tag, steps[keep], v[keep], None if walls is None else walls[keep], duplicates
         )

@@ -190,6 +190,7 @@ def _intern(
     tag_info[ntags, 1] = n
     tag_info[ntags, 2] = h
     tag_info[ntags, 3] = 0
+    tag_info[ntags, 4] = -1
     hslots[i] = ntags
     counts[1] = ntags + 1
     counts[2] = used + n
@@ -223,6 +224,7 @@ def scan(
     f32 = scratch_u32.view(np.float32)
     f64 = scratch_i64.view(np.float64)
     cap = out_step.shape[0]
+    last_tid = -1  # tags usually come in the same order: guess the next one first
     while True:
         if pos + 12 > end:
             return pos, DONE
@@ -479,10 +481,24 @@ def scan(
                 kind = 1
             if not have_val and meta_s < 0:
                 continue
-            tid = _intern(buf, tag_s, tag_e, tag_pool, tag_info, hslots, counts)
+            tid = -1
+            if last_tid >= 0:
+                guess = tag_info[last_tid, 4]
+                if guess >= 0 and tag_info[guess, 1] == tag_e - tag_s:
+                    off = tag_info[guess, 0]
+                    tid = guess
+                    for k in range(tag_e - tag_s):
+                        if tag_pool[off + k] != buf[tag_s + k]:
+                            tid = -1
+                            break
             if tid < 0:
-                counts[0] = n0
-                return pos, TAGS_FULL
+                tid = _intern(buf, tag_s, tag_e, tag_pool, tag_info, hslots, counts)
+                if tid < 0:
+                    counts[0] = n0
+                    return pos, TAGS_FULL
+                if last_tid >= 0:
+                    tag_info[last_tid, 4] = tid
+            last_tid = tid
             if plugin != PLUGIN_UNSET and tag_info[tid, 3] == PLUGIN_UNSET:
                 tag_info[tid, 3] = plugin
             if have_val:

@@ -16,7 +16,7 @@ import numpy as np
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.runs._common import make_run, run_name
+from paperscope.readers.runs._common import make_run, run_name, sidecar_config
 from paperscope.readers.runs._table import CsvTable, find_column, header_line, table_series
 
 X_NAMES = ("step", "global_step", "_step", "iteration", "iter", "timesteps", "epoch")
@@ -41,18 +41,12 @@ def build(table: CsvTable, path: Path, format: str = "csv") -> ReadResult:
             start = float(np.nanmin(w))
             start = start / 1000.0 if start > 1e11 else start
     name = path.stem if path.stem not in ("metrics", "progress", "log") else run_name(path.parent)
-    return ReadResult(
-        runs=[
-            make_run(
-                path,
-                name,
-                format,
-                series,
-                start_time=start if start and math.isfinite(start) else None,
-            )
-        ],
-        issues=list(table.issues),
-    )
+    config, issues = sidecar_config(path.parent)
+    run = make_run(
+        path, name, format, series, config=config,
+        start_time=start if start and math.isfinite(start) else None,
+    )  # fmt: skip
+    return ReadResult(runs=[run], issues=[*table.issues, *issues])
 
 
 class CsvReader:

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.records import ReadError, ReadResult, Series
+from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.runs import _sqlite
@@ -40,11 +40,19 @@ class MlflowDbReader:
                 raise ReadError(str(path), "", "not an MLflow database (no runs/metrics tables)")
             runs = _sqlite.mlflow_runs(con)
             data: dict[str, dict[str, tuple[list[int], list[float], list[float]]]] = {}
+            bad = 0
             for uuid, key, value, ts, step, is_nan in _sqlite.mlflow_metrics(con):  # type: ignore[assignment]
-                c = data.setdefault(uuid, {}).setdefault(str(key), ([], [], []))
-                c[0].append(int(step or 0))
-                c[1].append(math.nan if is_nan else float(value))
-                c[2].append(float(ts) / 1000.0 if ts is not None else math.nan)
+                try:
+                    s = int(step or 0)
+                    v = math.nan if is_nan or value is None else float(value)
+                    w = float(ts) / 1000.0 if ts is not None else math.nan
+                except (TypeError, ValueError, OverflowError):
+                    bad += 1
+                    continue
+                c = data.setdefault(str(uuid), {}).setdefault(str(key), ([], [], []))
+                c[0].append(s)
+                c[1].append(v)
+                c[2].append(w)
             params: dict[str, dict[str, Any]] = {}
             for uuid, key, text in _sqlite.mlflow_key_values(con, "params"):
                 number = parse_number(str(text))
@@ -62,12 +70,23 @@ class MlflowDbReader:
             config = dict(params.get(uuid, {}))
             if r["experiment"]:
                 config.setdefault("experiment", r["experiment"])
-            name = r["name"] or names.get(uuid) or uuid
-            start = r["start_time"] / 1000.0 if r["start_time"] else None
+            name = str(r["name"] or names.get(uuid) or uuid)
+            st = r["start_time"]
+            start = st / 1000.0 if isinstance(st, int | float) and st else None
             out.append(
                 make_run(path, name, "mlflow", series, config=config, start_time=start, key=uuid)
             )
-        return ReadResult(runs=out)
+        result = ReadResult(runs=out)
+        if bad:
+            result.issues.append(
+                ReadIssue(
+                    str(path),
+                    "table metrics",
+                    f"{bad} rows with unreadable values skipped",
+                    "skipped",
+                )
+            )
+        return result
 
 
 registry.register(MlflowDbReader())

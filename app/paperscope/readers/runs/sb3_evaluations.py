@@ -10,6 +10,7 @@ Loaded with ``allow_pickle=False``.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from paperscope.readers.runs._common import make_run, make_series, run_name
 
 def eval_series(path: Path) -> dict[str, Series]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with path.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
             files = set(npz.files)
             if not {"timesteps", "results"} <= files:
                 raise ReadError(str(path), "", "no 'timesteps' and 'results' arrays")
@@ -33,7 +34,10 @@ def eval_series(path: Path) -> dict[str, Series]:
             )
     except ReadError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, TypeError) as exc:
+    except (
+        OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, TypeError, zlib.error,
+        NotImplementedError, RuntimeError,  # zipfile: "encrypted, password required"
+    ) as exc:  # fmt: skip
         raise ReadError(str(path), "", f"not a readable .npz file: {exc}") from None
     if results.ndim == 1:
         results = results[:, None]

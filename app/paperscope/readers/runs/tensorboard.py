@@ -33,10 +33,16 @@ from typing import Any, Literal
 import numpy as np
 
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Series
-from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.core.tasks import Cancelled, CancelToken, Progress, no_progress
 from paperscope.readers import registry
 from paperscope.readers.runs import _proto
-from paperscope.readers.runs._common import Duplicates, make_run, make_series, run_name
+from paperscope.readers.runs._common import (
+    Duplicates,
+    make_run,
+    make_series,
+    run_name,
+    sidecar_config,
+)
 
 EVENT_PATTERN = "*tfevents*"
 Engine = Literal["auto", "numba", "python"]
@@ -44,8 +50,8 @@ Engine = Literal["auto", "numba", "python"]
 DONE, OUT_FULL, TAGS_FULL, FALLBACK, BAD_HEADER, BAD_DATA = 0, 1, 2, 3, 4, 5
 PLUGIN_UNSET, PLUGIN_SCALARS, PLUGIN_OTHER, PLUGIN_NONE = 0, 1, 2, 3
 _MAX_RECORD = 1 << 31  # a larger "length" is corruption, not data
-_CHUNK = 16 << 20
-_OUT_CAP = 1 << 20
+_CHUNK = 4 << 20
+_OUT_CAP = 1 << 18
 
 _FNV_OFFSET = 14695981039346656037
 _FNV_PRIME = 1099511628211
@@ -91,7 +97,8 @@ class _TagTable:
 
     def __init__(self, n_tags: int = 256, pool: int = 16384) -> None:
         self.pool = np.zeros(pool, dtype=np.uint8)
-        self.info = np.zeros((n_tags, 4), dtype=np.int64)  # pool offset, length, hash, plugin
+        # pool offset, length, hash, plugin, the tag seen after this one last time
+        self.info = np.zeros((n_tags, 5), dtype=np.int64)
         self.slots = np.full(4 * n_tags, -1, dtype=np.int64)
         self.counts = np.zeros(4, dtype=np.int64)  # values, tags, pool used, records
         self.names: list[str] = []
@@ -107,7 +114,7 @@ class _TagTable:
 
     def grow(self) -> None:
         n = self.info.shape[0] * 2
-        info = np.zeros((n, 4), dtype=np.int64)
+        info = np.zeros((n, 5), dtype=np.int64)
         info[: self.n] = self.info[: self.n]
         self.info = info
         pool = np.zeros(max(self.pool.shape[0] * 2, 1024), dtype=np.uint8)
@@ -150,7 +157,7 @@ class _TagTable:
                 pool[:used] = self.pool[:used]
                 self.pool = pool
             self.pool[used : used + len(data)] = np.frombuffer(data, dtype=np.uint8)
-            self.info[n] = (used, len(data), h, PLUGIN_UNSET)
+            self.info[n] = (used, len(data), h, PLUGIN_UNSET, -1)
             self.slots[i] = n
             self.counts[1] = n + 1
             self.counts[2] = used + len(data)
@@ -257,7 +264,13 @@ class TensorBoardRun:
             before = cur.offset
 
             sub = _scaled(progress, done, size - before, total)
-            self._read_file(cur, sub, cancel)
+            try:
+                self._read_file(cur, sub, cancel)
+            except Cancelled:
+                # forget this file's partial read, so the next update starts it afresh
+                self.cursors[cur.path] = EventFileCursor(cur.path)
+                self.tags.counts[0] = 0
+                raise
             changed |= cur.offset != before
             done += size - before
         return changed
@@ -450,15 +463,20 @@ class TensorBoardRun:
                 out.step[:n][order], out.wall[:n][order], out.val[:n][order], out.kind[:n][order],
             )  # fmt: skip
             starts = np.searchsorted(tags[order], np.arange(ntags + 1))
-        single = int(np.count_nonzero(starts[1:] - starts[:-1])) == 1
-        for tid in range(ntags):
+        # one copy per tag (not views of the shared buffer), so that consolidating a
+        # tag later frees its pieces at once: peak memory stays near the arrays' size
+        used = [t for t in range(ntags) if starts[t + 1] > starts[t]]
+        for tid in used:
             a, b = int(starts[tid]), int(starts[tid + 1])
-            if a == b:
-                continue
-            if single:  # one tag in the buffer: keep the sorted copies whole
+            if len(used) == 1:
                 piece = (s_step, s_wall, s_val, s_kind)
             else:
-                piece = tuple(x[a:b].copy() for x in (s_step, s_wall, s_val, s_kind))  # type: ignore[assignment]
+                piece = (
+                    s_step[a:b].copy(),
+                    s_wall[a:b].copy(),
+                    s_val[a:b].copy(),
+                    s_kind[a:b].copy(),
+                )
             cur.pieces.setdefault(tid, []).append(piece)
         self.tags.counts[0] = 0
 
@@ -501,13 +519,15 @@ class TensorBoardRun:
 
     def to_run(self, name: str | None = None) -> Run:
         files = sorted(self.cursors, key=lambda p: p.name)
+        config, _ = sidecar_config(self.folder)
+        config.update(self.config)  # hparams summaries win over a file beside the log
         return make_run(
             self.folder,
             name or run_name(self.folder),
             "tensorboard",
             self.series(),
             source=files,
-            config=self.config,
+            config=config,
             start_time=self.start_time(),
             key="" if self.fixed_files is None else "|".join(p.name for p in files),
         )

@@ -1,0 +1,36 @@
+"""``paperscope export --format bibtex|csljson|ris|csv --out FILE [QUERY]``.
+
+Writes the papers matching QUERY (the search box's syntax), or the whole library, to
+FILE. Papers without a citation key get a stable one, kept in the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("bibtex", "csljson", "ris", "csv")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("export", help="export papers to BibTeX, CSL-JSON, RIS or CSV")
+    p.add_argument("--format", required=True, choices=FORMATS, help="the file format")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the file to write")
+    p.add_argument(
+        "query", nargs="?", default="", metavar="QUERY", help="only papers matching this search"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from paperscope.cli._common import TerminalProgress, open_store
+    from paperscope.workflows.papers import export_papers
+
+    with open_store(args) as store:
+        n = export_papers(
+            store, args.format, args.out, args.query or None, progress=TerminalProgress("export ")
+        )
+    print(f"exported {n} papers to {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,472 @@
+"""SQL for search: runs a :class:`paperscope.library.search.Plan` against the FTS5 side
+index (text, BM25) and DuckDB (filters on stored columns, sorting, facets)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
+from paperscope.library.search import Filter, Plan, parse
+from paperscope.library.store.text_index import TextIndex, text_rows
+
+if TYPE_CHECKING:
+    import duckdb
+
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0, dtype=np.float64)
+_ORDER_COLUMNS = (
+    "id", "title", "authors", "year", "date", "upvotes", "organisation", "venue", "status",
+    "rating", "added_at", "modified_at", "kind", "citation_key",
+)  # fmt: skip
+_MAX_SMART_DEPTH = 3
+# text columns sorted through a cached rank (SQL expression per column)
+_RANKED = {
+    "title": "lower(title)",
+    "authors": "lower(authors[1])",
+    "organisation": "lower(organisation)",
+    "venue": "lower(venue)",
+    "citation_key": "lower(citation_key)",
+}
+_NULL_RANK = 2**31
+SCORE_LIMIT = 10_000  # BM25 is computed for at most this many matches per query
+
+
+def _mask(ids: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[ids] = True
+    return mask
+
+
+def _keep(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``ids`` (sorted) that are in ``allowed`` (any order), via a boolean mask."""
+    if len(ids) == 0 or len(allowed) == 0:
+        return ids[:0]
+    size = int(max(ids[-1], allowed.max())) + 1
+    kept: np.ndarray = ids[_mask(allowed, size)[ids]]
+    return kept
+
+
+def _drop(ids: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    if len(ids) == 0 or len(gone) == 0:
+        return ids
+    size = int(max(ids[-1], gone.max())) + 1
+    kept: np.ndarray = ids[~_mask(gone, size)[ids]]
+    return kept
+
+
+class SearchMixin:
+    """Mixed into :class:`paperscope.library.store.Store` (before PapersMixin)."""
+
+    path: Path
+    read_only: bool
+    _write_lock: Any
+    _text_index_obj: TextIndex | None = None
+    _text_index_stale: bool = True
+    _smart_depth: int = 0
+
+    if TYPE_CHECKING:
+
+        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
+
+    # -- the side index ----------------------------------------------------------------
+    def text_index_path(self) -> Path | None:
+        """Where the side index lives (``None``: in memory)."""
+        if str(self.path) == ":memory:":
+            return None
+        return self.path.with_name(self.path.name + ".search.sqlite")
+
+    def text_generation(self) -> int:
+        row = (
+            self.cursor()
+            .execute("SELECT value FROM library_state WHERE key = 'text_generation'")
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Call inside a write transaction that changes paper text."""
+        if not self.read_only:
+            cur.execute("UPDATE library_state SET value = value + 1 WHERE key = 'text_generation'")
+
+    def _open_index(self) -> TextIndex:
+        if self._text_index_obj is None:
+            index = TextIndex(self.text_index_path())
+            self._text_index_obj = index
+            generation = self.text_generation()
+            self._text_index_stale = index.generation != generation
+            if self._text_index_stale and not self.read_only and self.paper_count() == 0:  # type: ignore[attr-defined]
+                index.rebuild([], 0, generation)  # an empty library: trivially current
+                self._text_index_stale = False
+        return self._text_index_obj
+
+    def text_index_current(self) -> bool:
+        """Whether the side index reflects the library (no rebuild needed)."""
+        index = self._open_index()
+        return not self._text_index_stale and index.generation == self.text_generation()
+
+    def ensure_text_index(
+        self, progress: Progress = no_progress, cancel: CancelToken | None = None
+    ) -> bool:
+        """Rebuild the side index if it does not reflect the library. The GUI runs this
+        as a task after opening a library; a search does it on demand. Returns whether
+        a rebuild happened."""
+        index = self._open_index()
+        with self._write_lock:
+            generation = self.text_generation()
+            if not self._text_index_stale and index.generation == generation:
+                return False
+            self.rebuild_text_index(progress, cancel)
+        return True
+
+    def rebuild_text_index(
+        self, progress: Progress = no_progress, cancel: CancelToken | None = None
+    ) -> None:
+        index = self._open_index()
+        with self._write_lock:
+            generation = self.text_generation()
+            cur = self.cursor().cursor()  # a cursor of its own: it streams while we write
+            try:
+                total = self.paper_count()  # type: ignore[attr-defined]
+                index.rebuild(text_rows(cur), total, generation, progress, cancel)
+            finally:
+                cur.close()
+            self._text_index_stale = False
+
+    def _after_papers_changed(self, ids: Sequence[int]) -> None:
+        """Bring the side index up to date for these papers (changed, added or gone)."""
+        index = self._open_index()
+        generation = self.text_generation()
+        if self._text_index_stale or index.generation not in (generation, generation - 1):
+            self._text_index_stale = True  # rebuilt on the next search
+            return
+        if ids:
+            wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}
+            cur = self.cursor()
+            rows = cur.execute(
+                "SELECT id, title, array_to_string(authors, '; '), abstract FROM papers "
+                "WHERE id IN (SELECT id FROM wanted)"
+            ).fetchall()
+            index.delete(wanted["id"].tolist())
+            index.upsert(rows)
+        index.set_generation(generation)
+
+    def close_text_index(self) -> None:
+        if self._text_index_obj is not None:
+            self._text_index_obj.close()
+            self._text_index_obj = None
+
+    # -- search ------------------------------------------------------------------------
+    def search_ids(
+        self, query: str, sort: str = "score", descending: bool = True, typing: bool | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The papers matching ``query`` (see :mod:`paperscope.library.search`) in
+        display order, with their BM25 scores (higher is better; 0 when the query has
+        no words). ``sort="score"`` ranks by relevance; any table column sorts by it
+        (ties by score, then id). An empty query gives every paper."""
+        plan = parse(query, typing=typing)
+        return self.run_plan(plan, sort, descending)
+
+    def run_plan(
+        self, plan: Plan, sort: str = "score", descending: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run a parsed query; see :meth:`search_ids`.
+
+        The plan: matching ids come from the FTS5 index unscored (cheap), negated terms
+        and filters are applied as boolean masks over the id space (filters run in
+        DuckDB), and BM25 scores are computed only where they matter: for every match
+        when the words match up to ``SCORE_LIMIT`` papers (before filters), else for
+        the newest ``SCORE_LIMIT`` matches (the older ones follow, newest first: the user is still
+        typing a word that matches a large part of the library)."""
+        if sort != "score" and sort not in _ORDER_COLUMNS:
+            raise ValueError(f"cannot sort by {sort!r}")
+        if plan.empty:
+            all_ids = self.order_ids(
+                None, "id" if sort == "score" else sort, descending if sort != "score" else False
+            )
+            return all_ids, np.zeros(len(all_ids), dtype=np.float64)
+        index: TextIndex | None = None
+        pos: str | None = None
+        if plan.terms:
+            self.ensure_text_index()
+            index = self._open_index()
+            pos, neg = index.plan_expression(plan)
+            ids = index.match_ids(pos) if pos is not None else self.all_ids()
+            matched = len(ids)
+            # scoring costs per matching paper: score the newest SCORE_LIMIT matches
+            lo = int(ids[-SCORE_LIMIT]) if matched > SCORE_LIMIT else None
+            if neg is not None:
+                ids = _drop(ids, index.match_ids(neg))
+        else:
+            ids = self.all_ids()
+        if plan.filters:
+            ids = _keep(ids, self.filter_ids(plan.filters))
+        scores = np.zeros(len(ids), dtype=np.float64)
+        if index is not None and pos is not None and len(ids):
+            sids, sscores = index.scores(pos, lo)
+            where = np.searchsorted(sids, ids)
+            where[where >= len(sids)] = 0
+            hit = sids[where] == ids if len(sids) else np.zeros(len(ids), dtype=bool)
+            scores[hit] = sscores[where[hit]]
+        if sort == "score":
+            if not plan.positive_terms:
+                return ids, scores  # id order
+            # best first; equal scores (and the unscored tail) newest first
+            order = np.lexsort((-ids, -scores if descending else scores))
+            return ids[order], scores[order]
+        ordered = self.order_ids(ids, sort, descending)
+        return ordered, scores[np.searchsorted(ids, ordered)]
+
+    def float_ids(
+        self, query: str, sort: str = "score", descending: bool = True
+    ) -> tuple[np.ndarray, int]:
+        """Float mode: every paper, the matches first (in search order), then the rest
+        in ``sort`` order. Returns the ids and how many match."""
+        hits, _ = self.search_ids(query, sort, descending)
+        rest = self.order_ids(
+            None, "id" if sort == "score" else sort, descending if sort != "score" else False
+        )
+        rest = rest[~np.isin(rest, hits)]
+        return np.concatenate([hits, rest]), len(hits)
+
+    def all_ids(self) -> np.ndarray:
+        res = self.cursor().execute("SELECT id FROM papers ORDER BY id").fetchnumpy()
+        return np.asarray(res["id"], dtype=np.int64)
+
+    def order_ids(
+        self, ids: np.ndarray | None, sort: str = "id", descending: bool = False
+    ) -> np.ndarray:
+        """``ids`` (all papers when ``None``) in table order by one column; missing
+        values last, ties by id. Text columns sort through a cached rank per paper
+        (rebuilt when paper text changes), so re-sorting a million rows stays fast."""
+        if sort not in _ORDER_COLUMNS:
+            raise ValueError(f"cannot sort by {sort!r}")
+        if ids is not None and len(ids) == 0:
+            return _EMPTY_I
+        if sort in _RANKED:
+            return self._order_by_rank(ids, sort, descending)
+        direction = "DESC" if descending else "ASC"
+        order = f"{sort} {direction} NULLS LAST, id"
+        if ids is None:
+            res = self.cursor().execute(f"SELECT id FROM papers ORDER BY {order}").fetchnumpy()
+        else:
+            wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
+            res = (
+                self.cursor()
+                .execute(
+                    f"SELECT p.id FROM papers p SEMI JOIN wanted w ON w.id = p.id ORDER BY {order}"
+                )
+                .fetchnumpy()
+            )
+        return np.asarray(res["id"], dtype=np.int64)
+
+    def _rank(self, sort: str) -> np.ndarray:
+        """Dense rank of every paper by a text column, indexed by id: -1 for ids that
+        are not papers, ``_NULL_RANK`` for a missing value. Cached until paper text
+        changes (the text generation moves)."""
+        key = (sort, self.text_generation())
+        cache: dict[tuple[str, int], np.ndarray] = self.__dict__.setdefault("_rank_cache", {})
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        expr = _RANKED[sort]
+        res = (
+            self.cursor()
+            .execute(
+                f"SELECT id, coalesce(CASE WHEN {expr} IS NOT NULL THEN dense_rank() OVER "
+                f"(ORDER BY {expr} NULLS LAST) END, {_NULL_RANK}) AS r FROM papers"
+            )
+            .fetchnumpy()
+        )
+        pids = np.asarray(res["id"], dtype=np.int64)
+        rank = np.full(int(pids.max()) + 1 if len(pids) else 0, -1, dtype=np.int64)
+        rank[pids] = np.asarray(res["r"], dtype=np.int64)
+        for old in [k for k in cache if k[0] == sort]:
+            del cache[old]
+        cache[key] = rank
+        return rank
+
+    def warm_sort_cache(
+        self, progress: Progress = no_progress, cancel: CancelToken | None = None
+    ) -> None:
+        """Compute the text-column ranks now (seconds on a million papers) so the first
+        click on a column header answers at once; the GUI runs this as a task after
+        opening a library, after :meth:`ensure_text_index`."""
+        cancel = cancel or CancelToken()
+        for i, column in enumerate(_RANKED):
+            cancel.check()
+            progress(i / len(_RANKED), f"Preparing to sort by {column}")
+            self._rank(column)
+        progress(1.0, "")
+
+    def _order_by_rank(self, ids: np.ndarray | None, sort: str, descending: bool) -> np.ndarray:
+        rank = self._rank(sort)
+        if ids is None:
+            target = np.flatnonzero(rank >= 0).astype(np.int64)
+        else:
+            target = np.asarray(ids, dtype=np.int64)
+            target = target[target < len(rank)]
+            target = target[rank[target] >= 0]
+        if len(target) == 0:
+            return _EMPTY_I
+        r = rank[target]
+        if descending:
+            r = np.where(r == _NULL_RANK, _NULL_RANK, _NULL_RANK - 1 - r)
+        combined = r * (int(target.max()) + 1) + target
+        ordered: np.ndarray = target[np.argsort(combined)]
+        return ordered
+
+    # -- filters -------------------------------------------------------------------------
+    def filter_ids(self, filters: Sequence[Filter]) -> np.ndarray:
+        """Sorted ids of the papers passing every filter. The last few results are
+        kept until the next write (typing changes the words, rarely the filters)."""
+        key = (tuple(filters), self._write_lock.version, self.text_generation())
+        cache = self.__dict__.setdefault("_filter_cache", {})
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        ids = self._filter_ids(filters)
+        ids.setflags(write=False)
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = ids
+        return ids
+
+    def _filter_ids(self, filters: Sequence[Filter]) -> np.ndarray:
+        where: list[str] = []
+        params: list[Any] = []
+        extra_sets: list[tuple[np.ndarray, bool]] = []
+        for f in filters:
+            if f.field == "collection":
+                members = self._collection_members(str(f.value))
+                extra_sets.append((members, f.negated))
+                continue
+            cond, p = self._condition(f)
+            where.append(
+                f"NOT coalesce(({cond}), false)" if f.negated else f"coalesce(({cond}), false)"
+            )
+            params.extend(p)
+        sql = (
+            "SELECT id FROM papers"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id"
+        )
+        ids = np.asarray(self.cursor().execute(sql, params).fetchnumpy()["id"], dtype=np.int64)
+        for members, negated in extra_sets:
+            keep = np.isin(ids, members)
+            ids = ids[~keep] if negated else ids[keep]
+        return ids
+
+    def _condition(self, f: Filter) -> tuple[str, list[Any]]:
+        v = f.value
+        if f.field in ("year", "rating"):
+            if f.op == "between":
+                assert isinstance(v, tuple)
+                return f"{f.field} BETWEEN ? AND ?", [v[0], v[1]]
+            return f"{f.field} {f.op} ?", [v]
+        if f.field == "status":
+            return "status = ?", [v]
+        if f.field == "tag":
+            return (
+                "id IN (SELECT pt.paper_id FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
+                "WHERE lower(t.name) = lower(?))",
+                [v],
+            )
+        if f.field == "org":
+            return "organisation ILIKE ?", [f"%{v}%"]
+        if f.field == "venue":
+            return "venue ILIKE ?", [f"%{v}%"]
+        if f.field == "source":
+            return "source ILIKE ?", [f"%{v}%"]
+        if f.field == "kind":
+            return "lower(kind) = lower(?)", [v]
+        if f.field == "arxiv":
+            return "arxiv_id = ?", [normalise_arxiv_id(str(v)) or str(v)]
+        if f.field == "doi":
+            return "doi = ?", [normalise_doi(str(v)) or str(v).lower()]
+        if f.field == "has":
+            return {
+                "abstract": ("abstract <> ''", []),
+                "doi": ("doi IS NOT NULL", []),
+                "arxiv": ("arxiv_id IS NOT NULL", []),
+                "notes": ("notes <> ''", []),
+                "rating": ("rating IS NOT NULL", []),
+                "tags": ("id IN (SELECT paper_id FROM paper_tags)", []),
+                "url": ("url IS NOT NULL", []),
+                "date": ("date IS NOT NULL", []),
+            }[str(v)]
+        raise ValueError(f"unknown filter {f.field!r}")
+
+    def _collection_members(self, name: str) -> np.ndarray:
+        row = (
+            self.cursor()
+            .execute("SELECT id, query FROM collections WHERE lower(name) = lower(?)", [name])
+            .fetchone()
+        )
+        if row is None:
+            return _EMPTY_I
+        if row[1] is None:
+            res = (
+                self.cursor()
+                .execute("SELECT paper_id FROM collection_papers WHERE collection_id = ?", [row[0]])
+                .fetchnumpy()
+            )
+            return np.unique(np.asarray(res["paper_id"], dtype=np.int64))
+        if self._smart_depth >= _MAX_SMART_DEPTH:
+            return _EMPTY_I  # a saved search that names itself
+        self._smart_depth += 1
+        try:
+            ids, _ = self.search_ids(str(row[1]), "id", False, typing=False)
+        finally:
+            self._smart_depth -= 1
+        return np.sort(ids)
+
+    # -- facets --------------------------------------------------------------------------
+    def facets(
+        self, ids: np.ndarray | None = None, limit: int = 50
+    ) -> dict[str, list[tuple[Any, int]]]:
+        """Counts per year, tag, organisation and status over ``ids`` (all papers when
+        ``None``), most common first (years newest first); missing values left out."""
+        cur = self.cursor()
+        if ids is None:
+            src = "papers"
+        else:
+            scope = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
+            src = "(SELECT p.* FROM papers p SEMI JOIN scope s ON s.id = p.id)"
+        out: dict[str, list[tuple[Any, int]]] = {}
+        out["year"] = [
+            (int(r[0]), int(r[1]))
+            for r in cur.execute(
+                f"SELECT year, count(*) FROM {src} WHERE year IS NOT NULL GROUP BY year ORDER "
+                "BY year DESC LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+        out["status"] = [
+            (r[0], int(r[1]))
+            for r in cur.execute(
+                f"SELECT status, count(*) FROM {src} GROUP BY status ORDER BY count(*) DESC, status"
+            ).fetchall()
+        ]
+        out["org"] = [
+            (r[0], int(r[1]))
+            for r in cur.execute(
+                f"SELECT organisation, count(*) FROM {src} WHERE organisation IS NOT NULL "
+                "GROUP BY organisation ORDER BY count(*) DESC, organisation LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+        out["tag"] = [
+            (r[0], int(r[1]))
+            for r in cur.execute(
+                f"SELECT t.name, count(*) FROM {src} p JOIN paper_tags pt ON pt.paper_id = p.id "
+                "JOIN tags t ON t.id = pt.tag_id GROUP BY t.name ORDER BY count(*) DESC, "
+                "t.name LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+        return out

@@ -1,0 +1,244 @@
+"""The full-text side index: SQLite FTS5 (standard library), derived from DuckDB.
+
+DuckDB stays the store of record; its fts extension does not update itself and scores
+slowly at scale, so title/authors/abstract are mirrored into an FTS5 table (porter
+stemming, diacritics folded, prefix indexes for 2 and 3 characters, BM25 ranking). The
+index is a file beside the library (``<library>.search.sqlite``; in memory for an
+in-memory library) and can always be rebuilt from DuckDB.
+
+Staleness: every write that changes paper text bumps ``library_state.text_generation``
+inside its own DuckDB transaction; the index stores the generation it reflects. The
+store updates the index right after each commit; if that was missed (a crash, another
+program wrote the library), the generations differ and the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.library.search import Plan, Term
+
+if TYPE_CHECKING:
+    import duckdb
+
+# BM25 column weights: title, authors, abstract
+WEIGHTS = (8.0, 4.0, 1.0)
+_SCHEMA = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5("
+    "title, authors, abstract, "
+    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _term(t: Term) -> str:
+    s = _quote(t.text) + ("*" if t.prefix else "")
+    return f"{{{t.column}}} : {s}" if t.column else s
+
+
+def fts_expression(terms: Sequence[Term]) -> str:
+    """FTS5 MATCH text for positive terms (AND, with ``OR`` pairs grouped)."""
+    parts: list[str] = []
+    group: list[str] = []
+    for t in terms:
+        group.append(_term(t))
+        if not t.or_next:
+            parts.append(group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")")
+            group = []
+    if group:
+        parts.append(group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")")
+    return " AND ".join(parts)
+
+
+class TextIndex:
+    """One FTS5 index file. Thread-safe (one connection behind a lock)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        target = ":memory:" if path is None else str(path)
+        self._con = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        try:
+            self._setup()
+        except sqlite3.DatabaseError:
+            # not a usable index file (corrupt, old, foreign): it is derived, start over
+            self._con.close()
+            if path is not None:
+                path.unlink(missing_ok=True)
+            self._con = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+            self._setup()
+
+    def _setup(self) -> None:
+        c = self._con
+        c.execute(
+            "PRAGMA journal_mode = WAL" if self.path is not None else "PRAGMA journal_mode = MEMORY"
+        )
+        c.execute("PRAGMA synchronous = NORMAL")
+        c.execute("PRAGMA cache_size = -65536")
+        c.execute(_SCHEMA)
+        c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    # -- state -----------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        with self._lock:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else -1
+
+    def set_generation(self, value: int) -> None:
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO meta VALUES ('generation', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [value],
+            )
+
+    def count(self) -> int:
+        with self._lock:
+            row = self._con.execute("SELECT count(*) FROM docs").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- writing ---------------------------------------------------------------------
+    def upsert(self, rows: Iterable[tuple[int, str, str, str]]) -> int:
+        """Replace the text of these papers (id, title, authors, abstract)."""
+        n = 0
+        with self._lock:
+            c = self._con
+            c.execute("BEGIN")
+            try:
+                for batch in _batches(rows, 2000):
+                    c.executemany("DELETE FROM docs WHERE rowid = ?", [(r[0],) for r in batch])
+                    c.executemany(
+                        "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                        batch,
+                    )
+                    n += len(batch)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        return n
+
+    def delete(self, ids: Iterable[int]) -> None:
+        with self._lock:
+            self._con.executemany("DELETE FROM docs WHERE rowid = ?", [(int(i),) for i in ids])
+
+    def rebuild(
+        self,
+        batches: Iterable[list[tuple[int, str, str, str]]],
+        total: int,
+        generation: int,
+        progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        """Drop everything and index the batches (id, title, authors, abstract)."""
+        cancel = cancel or CancelToken()
+        with self._lock:
+            c = self._con
+            c.execute("BEGIN")
+            try:
+                c.execute("DROP TABLE IF EXISTS docs")
+                c.execute(_SCHEMA)
+                done = 0
+                for batch in batches:
+                    cancel.check()
+                    c.executemany(
+                        "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                        batch,
+                    )
+                    done += len(batch)
+                    progress(done / max(total, 1), f"Indexing text: {done:,} of {total:,}")
+                c.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+                c.execute(
+                    "INSERT INTO meta VALUES ('generation', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [generation],
+                )
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    # -- reading ---------------------------------------------------------------------
+    def match_ids(self, expression: str) -> np.ndarray:
+        """Sorted ids of the documents matching an FTS5 expression, unscored (fast:
+        one string from SQLite, parsed by numpy)."""
+        with self._lock:
+            row = self._con.execute(
+                "SELECT group_concat(rowid) FROM docs WHERE docs MATCH ?", [expression]
+            ).fetchone()
+        if not row or not row[0]:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.array(row[0].split(","), dtype=np.int64))
+
+    def scores(self, expression: str, min_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores (higher is better) of the matching documents with id >=
+        ``min_id`` (all when ``None``), ids sorted."""
+        w = ", ".join(str(x) for x in WEIGHTS)
+        sql = f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ?"
+        params: list[Any] = [expression]
+        if min_id is not None:
+            sql += " AND rowid >= ?"
+            params.append(int(min_id))
+        with self._lock:
+            rows = self._con.execute(sql, params).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        arr = np.array(rows, dtype=np.float64)
+        order = np.argsort(arr[:, 0], kind="stable")
+        return arr[order, 0].astype(np.int64), arr[order, 1]
+
+    def match(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (sorted) and BM25 scores of every matching document."""
+        return self.scores(expression)
+
+    def plan_expression(self, plan: Plan) -> tuple[str | None, str | None]:
+        """(positive expression, negative expression) for a plan's text terms."""
+        pos = fts_expression(plan.positive_terms) if plan.positive_terms else None
+        negs = plan.negative_terms
+        neg = (
+            " OR ".join(_term(Term(t.text, t.column, t.phrase, t.prefix)) for t in negs)
+            if negs
+            else None
+        )
+        return pos, neg
+
+
+def _batches(rows: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for r in rows:
+        batch.append(r)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def text_rows(cur: duckdb.DuckDBPyConnection, where: str = "", params: Sequence[Any] = (),
+              batch: int = 20000) -> Iterable[list[tuple[int, str, str, str]]]:  # fmt: skip
+    """Batches of (id, title, authors, abstract) from DuckDB for the index."""
+    res = cur.execute(
+        f"SELECT id, title, array_to_string(authors, '; '), abstract FROM papers {where} ORDER "
+        "BY id",
+        list(params),
+    )
+    while True:
+        rows = res.fetchmany(batch)
+        if not rows:
+            return
+        yield rows

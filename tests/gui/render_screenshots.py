@@ -1,0 +1,66 @@
+"""Render the plot screenshots committed under ``resources/screenshots/`` (not a test):
+
+    PYTHONPATH=app python tests/gui/render_screenshots.py
+
+``plot-pane.png``: the plots dock on the demo runs, two panes side by side (the runs
+smoothed with their raw curves faint behind; the same runs as one group, mean ± std),
+crosshair read-outs shown. ``publication-figure.png``: the right pane's publication PDF
+(double column) rendered by ``pdftoppm`` (poppler-utils).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PAPERSCOPE_HOME", tempfile.mkdtemp(prefix="paperscope-shots-"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "app"))
+
+
+def main() -> int:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from paperscope.gui.plots.export_dialog import PublicationDialog
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.workflows.open import demo_runs
+    from paperscope.workflows.runs import load_runs
+
+    runs, _ = load_runs([demo_runs()])
+    view = PlotsView()
+    view.resize(1400, 520)
+    view.show()
+    view.add_runs(runs)
+    left = view.current_pane()
+    right = view.area.split(left, Qt.Orientation.Horizontal)
+    right.set_grouping("regex", regex="run")
+    right.refresh()
+    app.processEvents()
+    right.show_readout_at(240.0, 2.5)
+    left.show_readout_at(300.0, 2.4)
+    app.processEvents()
+    out = ROOT / "resources" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    view.grab().save(str(out / "plot-pane.png"))
+    dialog = PublicationDialog(right)
+    dialog.size_box.setCurrentIndex(dialog.size_box.findData("double"))
+    dialog.legend.setCurrentText("upper right")
+    dialog.title.setText("strict/foo: mean ± std over 3 runs")
+    pdf = Path(tempfile.mkdtemp()) / "publication-figure.pdf"
+    dialog.export_to(pdf)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(out / "publication-figure")],
+        check=True,
+    )
+    print(f"wrote {out / 'plot-pane.png'} and {out / 'publication-figure.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
