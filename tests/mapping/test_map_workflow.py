@@ -15,6 +15,7 @@ from paperscope.library.store import Store
 from paperscope.workflows.map import (
     MapError,
     MapFrame,
+    VectorIndex,
     build_map,
     more_like_these,
     open_map,
@@ -169,6 +170,15 @@ def test_more_like_these_and_vector_query(library) -> None:  # type: ignore[no-u
     assert ranked[0].id == a and np.isclose(ranked[0].score, 1.0, atol=1e-5)
     with pytest.raises(MapError, match="run `paperscope embed`"):
         more_like_these(store, [a])
+    # the same answers from vectors loaded once (what the GUI keeps)
+    index = VectorIndex(MODEL, ids, vectors * 2.0)  # normalised on the way in
+    assert len(index) == len(ids)
+    assert more_like_these(store, [a, b], k=5, vectors=index) == hits
+    assert [h.id for h in similar_papers(store, a, 5, vectors=index)] == [
+        h.id for h in similar_papers(store, a, 5, vectors=(ids, vectors))
+    ]
+    with pytest.raises(MapError, match="paper 999999 has no embedding"):
+        similar_papers(store, 999_999, 5, vectors=index)
 
 
 def test_build_map_input_errors(library) -> None:  # type: ignore[no-untyped-def]

@@ -96,7 +96,28 @@ def load_vectors(store: Store, model_id: str | None = None) -> tuple[str, Vector
     return str(model_id), (ids, np.asarray(matrix, dtype=np.float32))
 
 
-def _prepare(vectors: Vectors) -> Vectors:
+class VectorIndex:
+    """The library's vectors of one model loaded once (unit rows), for the GUI's many
+    quick queries: pass it as ``vectors=`` to :func:`similar_papers`,
+    :func:`more_like_these` and :func:`rank_by_vector` instead of reading the store each
+    time. Reload it after embedding more papers."""
+
+    def __init__(self, model_id: str, ids: npt.ArrayLike, matrix: npt.ArrayLike) -> None:
+        self.model_id = model_id
+        self.ids, self.matrix = _prepare((np.asarray(ids), np.asarray(matrix)))
+
+    @classmethod
+    def load(cls, store: Store, model_id: str | None = None) -> VectorIndex:
+        model, (ids, matrix) = load_vectors(store, model_id)
+        return cls(model, ids, matrix)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+def _prepare(vectors: Vectors | VectorIndex) -> Vectors:
+    if isinstance(vectors, VectorIndex):
+        return vectors.ids, vectors.matrix
     ids = np.asarray(vectors[0], dtype=np.int64)
     matrix = neighbours.normalise(vectors[1])
     if matrix.shape[0] != ids.shape[0]:
@@ -294,7 +315,7 @@ def similar_papers(
     paper_id: int,
     k: int = 10,
     *,
-    vectors: Vectors | None = None,
+    vectors: Vectors | VectorIndex | None = None,
     model_id: str | None = None,
 ) -> list[ScoredPaper]:
     """The ``k`` papers most similar to ``paper_id`` with cosine scores, best first:
@@ -320,7 +341,7 @@ def more_like_these(
     negative_ids: Sequence[int] = (),
     k: int = 10,
     *,
-    vectors: Vectors | None = None,
+    vectors: Vectors | VectorIndex | None = None,
     model_id: str | None = None,
 ) -> list[ScoredPaper]:
     """Papers like the selection (mean of its vectors minus the negatives' mean)."""
@@ -339,7 +360,7 @@ def rank_by_vector(
     query: npt.ArrayLike,
     k: int = 50,
     *,
-    vectors: Vectors | None = None,
+    vectors: Vectors | VectorIndex | None = None,
     model_id: str | None = None,
 ) -> list[ScoredPaper]:
     """Semantic search: papers ranked by cosine to an embedded query (``~free text``)."""
