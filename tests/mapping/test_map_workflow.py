@@ -75,7 +75,7 @@ def test_build_umap_map_streams_stores_and_reopens(library, corpus: Corpus) -> N
         assert hits[0].score >= hits[-1].score and all(0 < h.score < 1 for h in hits)
         assert {h.title for h in hits} <= set(corpus.titles)
         assert len(similar_papers(again, a, 20)) == 20
-        with pytest.raises(MapError, match="no similar papers stored"):
+        with pytest.raises(MapError, match="paper 999999 has no similar papers yet"):
             similar_papers(again, 999_999, 5)
         # rebuilding replaces the layouts of this model instead of piling them up
         build_map(again, method="pca", vectors=(ids, vectors), model_id=MODEL)

@@ -322,11 +322,17 @@ def similar_papers(
     from the stored table when it holds enough, otherwise from the vectors."""
     if vectors is None:
         stored = store.stored_neighbours(paper_id, k, model_id)
-        if len(stored) >= k or getattr(store, "vectors", None) is None:
-            if not stored:
-                raise MapError(f"paper {paper_id} has no similar papers stored: run `map` first")
+        if len(stored) >= k:
             return _titled(store, stored)
-        model_id, vectors = load_vectors(store, model_id)
+        try:
+            model_id, vectors = load_vectors(store, model_id)
+        except MapError:
+            if stored:  # a small library: fewer than k others exist
+                return _titled(store, stored)
+            raise MapError(
+                f"paper {paper_id} has no similar papers yet: "
+                "run `paperscope embed`, then `paperscope map`"
+            ) from None
     ids, matrix = _prepare(vectors)
     try:
         hits = neighbours.similar(ids, matrix, paper_id, k)
