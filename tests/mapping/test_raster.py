@@ -10,6 +10,7 @@ from paperscope.mapping.raster import (
     colour_batches,
     density,
     draw_order,
+    pick_labels,
     select_box,
     select_lasso,
     splat,
@@ -152,3 +153,36 @@ def test_bounds(margin: float) -> None:
         5 + 4 * margin,
     )
     assert bounds(np.zeros((0, 2))) == (0.0, 1.0, 0.0, 1.0)
+
+
+def test_pick_labels_never_overlap_and_grow_with_zoom(real_map: RealMap) -> None:
+    from paperscope.mapping.clusters import cluster_map
+    from tests.mapping.corpus import load_corpus
+
+    _, texts, _ = load_corpus()
+    result = cluster_map(real_map.umap, texts)
+    centres = [c.centre for c in result.clusters]
+    sizes = [c.size for c in result.clusters]
+    boxes = [(7.0 * len(c.label), 14.0) for c in result.clusters]
+    view = bounds(real_map.umap)
+    shown = pick_labels(centres, sizes, boxes, view, (300, 400))
+    assert shown and shown[0] == 0  # the largest cluster always gets its name
+    px = lambda i: (  # noqa: E731
+        (centres[i][0] - view[0]) * 400 / (view[1] - view[0]),
+        (view[3] - centres[i][1]) * 300 / (view[3] - view[2]),
+    )
+    for a in shown:
+        for b in shown:
+            if a < b:
+                (xa, ya), (xb, yb) = px(a), px(b)
+                apart_x = abs(xa - xb) >= (boxes[a][0] + boxes[b][0]) / 2 + 4
+                apart_y = abs(ya - yb) >= (boxes[a][1] + boxes[b][1]) / 2 + 4
+                assert apart_x or apart_y
+    # a bigger canvas (zooming in) has room for at least as many labels; a cap holds
+    assert len(pick_labels(centres, sizes, boxes, view, (1200, 1600))) >= len(shown)
+    assert len(pick_labels(centres, sizes, boxes, view, (1200, 1600), max_labels=2)) == 2
+    # labels whose cluster centre is out of view are not drawn
+    cx, cy = centres[0]
+    small = (cx + 1e-3, cx + 1.0, cy + 1e-3, cy + 1.0)
+    assert 0 not in pick_labels(centres, sizes, boxes, small, (300, 400))
+    assert pick_labels([], [], [], view, (10, 10)) == []

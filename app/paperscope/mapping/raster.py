@@ -185,3 +185,47 @@ def select_lasso(
     inside = Path(poly, closed=False).contains_points(xy[cand])
     out: I64 = cand[inside].astype(np.int64)
     return out
+
+
+def pick_labels(
+    centres: npt.ArrayLike,
+    priorities: npt.ArrayLike,
+    text_sizes: Sequence[tuple[float, float]],
+    view: View,
+    shape: tuple[int, int],
+    max_labels: int = 30,
+    pad: float = 2.0,
+) -> list[int]:
+    """Which cluster labels to draw: centre in view, highest priority (e.g. size) first,
+    none overlapping another, at most ``max_labels`` (let it grow as the user zooms in).
+
+    ``text_sizes``: each label's (width, height) in pixels, centred on its centre.
+    Returns indices into ``centres``, in drawing order.
+    """
+    xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    pri = np.asarray(priorities, dtype=np.float64)
+    x0, x1, y0, y1 = view
+    h, w = shape
+    if xy.shape[0] == 0 or x1 <= x0 or y1 <= y0:
+        return []
+    px = (xy[:, 0] - x0) * (w / (x1 - x0))
+    py = (y1 - xy[:, 1]) * (h / (y1 - y0))
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[int] = []
+    for i in np.argsort(-pri, kind="stable"):
+        if len(out) >= max_labels:
+            break
+        tw, th = text_sizes[int(i)]
+        box = (
+            px[i] - tw / 2 - pad,
+            px[i] + tw / 2 + pad,
+            py[i] - th / 2 - pad,
+            py[i] + th / 2 + pad,
+        )
+        if not (0 <= px[i] <= w and 0 <= py[i] <= h):  # the centre must be in view
+            continue
+        if any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        out.append(int(i))
+    return out

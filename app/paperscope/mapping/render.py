@@ -10,6 +10,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.mapping.raster import pick_labels
+
 
 class NamedCluster(Protocol):
     @property
@@ -56,12 +58,6 @@ def render_map(
     point = float(np.clip(30_000 / max(n, 1), 0.3, 12.0))
     ax.scatter(xy[order, 0], xy[order, 1], s=point, c=colours[order], linewidths=0,
                rasterized=n > 20_000)  # fmt: skip
-    for c in sorted(clusters, key=lambda c: -c.size)[:max_labels]:
-        ax.text(
-            c.centre[0], c.centre[1], c.label, ha="center", va="center", fontsize=9,
-            weight="bold",
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
-        )  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal", adjustable="datalim")
@@ -70,6 +66,24 @@ def render_map(
     if title:
         ax.set_title(title)
     fig.tight_layout()
+    # labels last, where they do not overlap (largest clusters first)
+    ax.apply_aspect()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    bbox = ax.get_window_extent()
+    size_px = 9 * dpi / 72
+    text_sizes = [(0.62 * size_px * len(c.label) + 6, 1.4 * size_px + 4) for c in clusters]
+    keep = pick_labels(
+        [c.centre for c in clusters], [c.size for c in clusters], text_sizes,
+        (x0, x1, y0, y1), (int(bbox.height), int(bbox.width)), max_labels,
+    )  # fmt: skip
+    for i in keep:
+        c = clusters[i]
+        ax.text(
+            c.centre[0], c.centre[1], c.label, ha="center", va="center", fontsize=9,
+            weight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )  # fmt: skip
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context({"svg.fonttype": "none"}):  # labels stay text in SVG
