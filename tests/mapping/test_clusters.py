@@ -131,3 +131,18 @@ def test_naming_from_a_sample_and_from_a_text_function(corpus: Corpus, real_map:
         assert all(w in vocab for t in c.terms for w in t.split())
     labels = naming_sample(np.array([0, 0, 0, 1, -1, 1, 0], dtype=np.int32), 2)
     assert len(labels) == 4 and set(labels.tolist()) >= {3, 5}
+
+
+def test_hdbscan_on_a_sample_labels_everyone_alike(real_map: RealMap) -> None:
+    """Above ``max_points`` HDBSCAN runs on a sample and the rest take their nearest
+    sampled point's label: on these 462 papers a 250-point sample finds nearly the
+    same partition as the full run."""
+    from sklearn.metrics import adjusted_rand_score
+
+    full = hdbscan_labels(real_map.umap)
+    sampled = hdbscan_labels(real_map.umap, max_points=250)
+    assert sampled.shape == (462,) and sampled.max() >= 3
+    sizes = np.bincount(sampled[sampled >= 0])
+    assert (np.diff(sizes) <= 0).all()  # numbered by size
+    both = (full >= 0) & (sampled >= 0)
+    assert adjusted_rand_score(full[both], sampled[both]) > 0.6
