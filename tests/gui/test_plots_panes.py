@@ -27,7 +27,7 @@ def demo_runs() -> list[Run]:
 
     runs, issues = load_runs([demo_folder()], use_cache=False)
     assert not issues
-    assert sorted(r.name for r in runs) == ["rl-zoo-ppo-CartPole-v1", *REDUCER]
+    assert sorted(r.name for r in runs) == ["CartPole-v1_1", *REDUCER]
     return runs
 
 
@@ -289,11 +289,11 @@ def test_dragging_a_metric_and_runs_onto_a_pane(view, qtbot, demo_runs) -> None:
     ml = view.metric_list
     ml.search.setText("ep_reward")
     assert ml.visible_metrics() == ["rollout/ep_reward"]
-    cart = next(r for r in demo_runs if r.name == "rl-zoo-ppo-CartPole-v1")
+    cart = next(r for r in demo_runs if r.name == "CartPole-v1_1")
     other.add_run_ids([cart.id])
     _drop(other, ml.model.mimeData([ml.proxy.mapToSource(ml.proxy.index(0, 0))]))
     assert other.metric() == "rollout/ep_reward"
-    assert sorted(other.curves()) == ["rl-zoo-ppo-CartPole-v1"]
+    assert sorted(other.curves()) == ["CartPole-v1_1"]
     assert "2 runs without" in other.note.text()
 
 

@@ -70,6 +70,8 @@ def main(args: argparse.Namespace) -> int:
     window.show()
     if server is not None:
         server.files_received.connect(window.receive_files)
+    if screenshot is None and not args.demo:
+        _restore_workspace(window, library)
     if files:
         # files given on the command line come from a double-click: confirm paper imports
         window.open_paths(files, confirm=not args.demo and screenshot is None)
@@ -80,6 +82,21 @@ def main(args: argparse.Namespace) -> int:
         server.close()
     window.store.close()
     return int(code)
+
+
+def _restore_workspace(window: object, library: Path) -> None:
+    """Come back as the user left it: the last workspace of this library, if any."""
+    from paperscope.gui import workspace
+
+    path = workspace.default_path()
+    if not path.exists():
+        return
+    try:
+        state = workspace.load(path)
+    except workspace.WorkspaceError:
+        return  # a broken autosave must not stop the app; it is rewritten on quit
+    if Path(str(state.get("library", ""))).resolve() == library.resolve():
+        workspace.apply(window, state)  # type: ignore[arg-type]
 
 
 def _screenshot(app: object, window: object, out: Path) -> int:

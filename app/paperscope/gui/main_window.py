@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from paperscope import __version__
 from paperscope.core import paths as app_paths
 from paperscope.core.records import ReadIssue
+from paperscope.gui import workspace
 from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.papers.detail_pane import PaperDetailPane
 from paperscope.gui.papers.papers_view import PapersView
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.store = store
         self.persist_layout = True
+        self.run_paths: list[Path] = []  # what was opened as runs, for the workspace
         self.state = AppState(self)
         self.runner = TaskRunner(self)
         self.setWindowTitle(f"PaperScope — {store.path.name}")
@@ -141,6 +143,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         file_menu.addAction(self._action("&Import papers…", self._on_import_papers, "Ctrl+I"))
         file_menu.addAction(self._action("Open &runs…", self._on_open_runs, "Ctrl+Shift+O"))
+        file_menu.addAction(
+            self._action("Save &workspace as…", lambda: self.save_workspace_as(), "Ctrl+Shift+S")
+        )
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
         file_menu.addAction(
@@ -247,7 +252,13 @@ class MainWindow(QMainWindow):
         ``confirm``: paper files opened from outside (the file manager, a second launch)
         are imported only after the user saw what would be added.
         """
-        routed = open_flow.route_paths([Path(p) for p in paths])
+        paths = [Path(p) for p in paths]
+        for ws in [p for p in paths if p.suffix == workspace.SUFFIX and p.is_file()]:
+            self.open_workspace(ws)
+        paths = [p for p in paths if p.suffix != workspace.SUFFIX]
+        if not paths:
+            return
+        routed = open_flow.route_paths(paths)
         if routed.issues:
             self._show_issues("Nothing to open", routed.issues)
         if routed.papers:
@@ -305,14 +316,23 @@ class MainWindow(QMainWindow):
         """The current plot pane (the one last clicked, in the shown tab)."""
         return self.plots.current_pane()
 
-    def load_runs(self, paths: Sequence[Path], pane: PlotPane | None = None) -> None:
-        """Load runs in the background; they show in ``pane`` (default: every pane)."""
+    def load_runs(
+        self,
+        paths: Sequence[Path],
+        pane: PlotPane | None = None,
+        restore_plots: dict[str, Any] | None = None,
+    ) -> None:
+        """Load runs in the background; they show in ``pane`` (default: every pane), or
+        as the workspace state ``restore_plots`` says."""
         from paperscope.gui.plots.plots_view import load_runs_for_plots
 
+        for p in paths:
+            if Path(p).resolve() not in self.run_paths:
+                self.run_paths.append(Path(p).resolve())
         self.runner.submit(
             load_runs_for_plots, list(paths),
             title=f"Loading runs from {', '.join(Path(p).name for p in paths)}",
-            on_result=lambda result: self._on_runs_loaded(result, pane),
+            on_result=lambda result: self._on_runs_loaded(result, pane, restore_plots),
         )  # fmt: skip
 
     def _on_import_finished(self, summary: Any) -> None:
@@ -322,11 +342,16 @@ class MainWindow(QMainWindow):
             self._show_issues(f"Import finished: {summary.line()}", summary.issues, warning=False)
         self.import_finished.emit(summary)
 
-    def _on_runs_loaded(self, result: Any, pane: PlotPane | None = None) -> None:
+    def _on_runs_loaded(
+        self, result: Any, pane: PlotPane | None = None, restore_plots: dict[str, Any] | None = None
+    ) -> None:
         runs, issues = result
         if pane is not None and pane not in self.plots.area.panes():
             pane = None  # closed while loading
-        self.plots.add_runs(runs, pane)
+        if restore_plots:
+            self.plots.restore(restore_plots, runs)
+        else:
+            self.plots.add_runs(runs, pane)
         self.state.runs_changed.emit()
         self.status_label.setText(f"Loaded {len(runs)} runs")
         if issues:
@@ -346,6 +371,34 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         box.show()
         self._last_message_box = box
+
+    # -- workspace -------------------------------------------------------------------
+    def save_workspace_as(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Save workspace", f"workspace{workspace.SUFFIX}",
+                f"PaperScope workspace (*{workspace.SUFFIX})",
+            )  # fmt: skip
+            if not name:
+                return None
+            path = Path(name)
+        if path.suffix != workspace.SUFFIX:
+            path = path.with_name(path.name + workspace.SUFFIX)
+        workspace.save(workspace.collect(self), path)
+        self.status_label.setText(f"Workspace saved to {path}")
+        return path
+
+    def open_workspace(self, path: Path) -> bool:
+        try:
+            state = workspace.load(path)
+        except workspace.WorkspaceError as exc:
+            self._show_issues(
+                "This workspace cannot be opened", [ReadIssue(str(path), "", str(exc), "skipped")]
+            )
+            return False
+        workspace.apply(self, state)
+        self.status_label.setText(f"Workspace {path.name} opened")
+        return True
 
     # -- menu slots ------------------------------------------------------------------
     def _on_open(self) -> None:
@@ -469,5 +522,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist_layout:
             self.save_layout()
+            workspace.save(workspace.collect(self), workspace.default_path())
         self.runner.shutdown()
+        for timer in self.findChildren(QTimer):
+            timer.stop()  # nothing may touch the library after its window closed
         super().closeEvent(event)
