@@ -131,3 +131,17 @@ def test_place_new_papers_lands_near_their_neighbours(corpus: Corpus) -> None:
     span = np.ptp(layout.coords, axis=0).max()
     assert (np.linalg.norm(again - layout.coords[:3], axis=1) < 0.05 * span).all()
     assert place_new(fit_x[:0], fit_x, layout.coords, 1.0, 1.0).shape == (0, 2)
+
+
+def test_umap_without_the_per_epoch_kernel_still_finishes(
+    real_map: RealMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A umap-learn without its single-epoch kernel: one call, only the final layout."""
+    from paperscope.mapping import projection
+
+    monkeypatch.setattr(projection, "_epoch_kernel", lambda parallel: None)
+    frames: list[int] = []
+    layout = umap_layout(real_map.graph, real_map.pca, seed=0, n_epochs=50,
+                         on_partial=lambda c, e, n: frames.append(e))  # fmt: skip
+    assert layout.coords.shape == (462, 2) and np.isfinite(layout.coords).all()
+    assert frames == [50]

@@ -32,9 +32,10 @@ def run(args: argparse.Namespace) -> int:
         except MapError as exc:
             print(f"paperscope: {exc}", file=sys.stderr)
             return 2
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
         print(
             f"{result.method} map of {result.n_papers} papers, {len(result.clusters)} clusters "
-            f"(layout {result.layout_id})"
+            f"(layout {result.layout_id}; {steps})"
         )
         for c in result.clusters[:20]:
             print(f"  {c.size:6d}  {c.label}")

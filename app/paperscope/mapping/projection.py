@@ -187,6 +187,8 @@ def umap_layout(
             parallel=parallel, move_other=True,
         )  # fmt: skip
         progress(1.0, "UMAP: done")
+        if on_partial is not None:
+            on_partial(emb.copy(), n_epochs, n_epochs)
         return Layout(emb, "umap", params)
     negative_sample_rate = 5.0
     eps_neg = eps / negative_sample_rate
