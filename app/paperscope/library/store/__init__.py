@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from paperscope.library.store.bulk import BulkMixin
+from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.merging import MergeMixin
 from paperscope.library.store.organize import OrganizeMixin
 from paperscope.library.store.papers import PapersMixin
@@ -81,7 +82,9 @@ def fts_extension_path() -> Path:
     return hits[0]
 
 
-class Store(SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, VectorsMixin, PapersMixin):
+class Store(
+    SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, VectorsMixin, MapsMixin, PapersMixin
+):
     """A PaperScope library file.
 
     Parameters

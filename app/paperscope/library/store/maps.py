@@ -1,0 +1,324 @@
+"""SQL for the semantic map: layouts, their clusters, the similar-papers table.
+
+A layout is keyed by the embedding model id and the method (one per pair: saving a
+new one replaces the old); its params (JSON) record how it was made. Points are read
+back joined to ``papers``, so deleted papers drop out of the map without a rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCluster:
+    id: int
+    label: str
+    terms: tuple[str, ...]
+    size: int
+    centre: tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutInfo:
+    id: int
+    model_id: str
+    method: str
+    params: dict[str, Any]
+    complete: bool
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMap:
+    """A layout as stored: row-aligned ``paper_ids``, ``coords`` (n × 2 float32),
+    ``clusters_of`` (cluster id per point, -1 none), ``placed`` (added by transform),
+    and the named clusters."""
+
+    info: LayoutInfo
+    paper_ids: npt.NDArray[np.int64]
+    coords: npt.NDArray[np.float32]
+    clusters_of: npt.NDArray[np.int32]
+    placed: npt.NDArray[np.bool_]
+    clusters: list[StoredCluster] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.paper_ids.shape[0])
+
+
+class MapsMixin:
+    """Mixed into :class:`paperscope.library.store.Store`."""
+
+    _write_lock: Any
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:  # provided by Store
+        raise NotImplementedError
+
+    # -- layouts ---------------------------------------------------------------------
+    def save_layout(
+        self,
+        model_id: str,
+        method: str,
+        params: dict[str, Any],
+        paper_ids: npt.ArrayLike,
+        coords: npt.ArrayLike,
+        complete: bool = True,
+    ) -> int:
+        """Store a layout (replacing the model's previous one of this method); its id."""
+        ids = np.asarray(paper_ids, dtype=np.int64)
+        xy = np.asarray(coords, dtype=np.float32)
+        if xy.shape != (ids.shape[0], 2):
+            raise ValueError(f"coords of shape {xy.shape} for {ids.shape[0]} papers")
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                old = [
+                    r[0]
+                    for r in cur.execute(
+                        "SELECT id FROM map_layouts WHERE model_id = ? AND method = ?",
+                        [model_id, method],
+                    ).fetchall()
+                ]
+                for lid in old:
+                    self._drop_layout(cur, lid)
+                row = cur.execute(
+                    "INSERT INTO map_layouts (model_id, method, params, complete) "
+                    "VALUES (?, ?, ?, ?) RETURNING id",
+                    [model_id, method, json.dumps(params), complete],
+                ).fetchone()
+                assert row is not None
+                layout_id = int(row[0])
+                self._insert_points(cur, layout_id, ids, xy, placed=False)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return layout_id
+
+    def _insert_points(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        layout_id: int,
+        ids: npt.NDArray[np.int64],
+        xy: npt.NDArray[np.float32],
+        placed: bool,
+    ) -> None:
+        pts = {  # noqa: F841  (scanned by DuckDB by name)
+            "paper_id": ids,
+            "x": np.ascontiguousarray(xy[:, 0]),
+            "y": np.ascontiguousarray(xy[:, 1]),
+        }
+        cur.execute(
+            "INSERT INTO map_points (layout_id, paper_id, x, y, cluster, placed) "
+            "SELECT ?, paper_id, x, y, -1, ? FROM pts",
+            [layout_id, placed],
+        )
+
+    def _drop_layout(self, cur: duckdb.DuckDBPyConnection, layout_id: int) -> None:
+        for table, col in (("map_points", "layout_id"), ("map_clusters", "layout_id"),
+                           ("map_layouts", "id")):  # fmt: skip
+            cur.execute(f"DELETE FROM {table} WHERE {col} = ?", [layout_id])
+
+    def delete_layout(self, layout_id: int) -> None:
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                self._drop_layout(cur, layout_id)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def add_layout_points(
+        self, layout_id: int, paper_ids: npt.ArrayLike, coords: npt.ArrayLike
+    ) -> None:
+        """Add papers placed later (by transform) to a stored layout."""
+        ids = np.asarray(paper_ids, dtype=np.int64)
+        xy = np.asarray(coords, dtype=np.float32)
+        if xy.shape != (ids.shape[0], 2):
+            raise ValueError(f"coords of shape {xy.shape} for {ids.shape[0]} papers")
+        if ids.size == 0:
+            return
+        with self._write_lock:
+            cur = self.cursor()
+            wanted = {"paper_id": ids}  # noqa: F841
+            cur.execute(
+                "DELETE FROM map_points WHERE layout_id = ? AND paper_id IN "
+                "(SELECT paper_id FROM wanted)",
+                [layout_id],
+            )
+            self._insert_points(cur, layout_id, ids, xy, placed=True)
+
+    def layouts(self, model_id: str | None = None) -> list[LayoutInfo]:
+        """Stored layouts, newest first."""
+        where, params = ("WHERE model_id = ?", [model_id]) if model_id else ("", [])
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT id, model_id, method, CAST(params AS VARCHAR), complete, "
+                f"CAST(created_at AS VARCHAR) FROM map_layouts {where} ORDER BY id DESC",
+                params,
+            )
+            .fetchall()
+        )
+        return [LayoutInfo(int(r[0]), r[1], r[2], json.loads(r[3]), bool(r[4]), r[5]) for r in rows]
+
+    def latest_layout(
+        self, model_id: str | None = None, method: str | None = None
+    ) -> StoredMap | None:
+        """The layout to show on opening: a complete UMAP layout first, then the newest."""
+        infos = [i for i in self.layouts(model_id) if method is None or i.method == method]
+        if not infos:
+            return None
+        best = sorted(infos, key=lambda i: (i.method == "umap" and i.complete, i.id))[-1]
+        return self.load_layout(best.id)
+
+    def load_layout(self, layout_id: int) -> StoredMap | None:
+        info = next((i for i in self.layouts() if i.id == layout_id), None)
+        if info is None:
+            return None
+        res = (
+            self.cursor()
+            .execute(
+                "SELECT m.paper_id, m.x, m.y, m.cluster, m.placed FROM map_points m "
+                "JOIN papers p ON p.id = m.paper_id WHERE m.layout_id = ? ORDER BY m.paper_id",
+                [layout_id],
+            )
+            .fetchnumpy()
+        )
+        coords = np.column_stack([np.asarray(res["x"]), np.asarray(res["y"])]).astype(np.float32)
+        clusters = [
+            StoredCluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
+            for r in self.cursor()
+            .execute(
+                "SELECT cluster, label, terms, size, x, y FROM map_clusters "
+                "WHERE layout_id = ? ORDER BY size DESC, cluster",
+                [layout_id],
+            )
+            .fetchall()
+        ]
+        return StoredMap(
+            info,
+            np.asarray(res["paper_id"], dtype=np.int64),
+            coords.reshape(-1, 2),
+            np.asarray(res["cluster"], dtype=np.int32),
+            np.asarray(res["placed"], dtype=bool),
+            clusters,
+        )
+
+    # -- clusters --------------------------------------------------------------------
+    def save_clusters(
+        self,
+        layout_id: int,
+        paper_ids: npt.ArrayLike,
+        labels: npt.ArrayLike,
+        clusters: Sequence[StoredCluster],
+    ) -> None:
+        """Store each paper's cluster id and the clusters' names (replacing old ones)."""
+        ids = np.asarray(paper_ids, dtype=np.int64)
+        lab = np.asarray(labels, dtype=np.int32)
+        if lab.shape != ids.shape:
+            raise ValueError(f"{lab.shape[0]} labels for {ids.shape[0]} papers")
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                assign = {"paper_id": ids, "cluster": lab}  # noqa: F841
+                cur.execute("UPDATE map_points SET cluster = -1 WHERE layout_id = ?", [layout_id])
+                cur.execute(
+                    "UPDATE map_points SET cluster = a.cluster FROM assign a "
+                    "WHERE map_points.layout_id = ? AND map_points.paper_id = a.paper_id",
+                    [layout_id],
+                )
+                cur.execute("DELETE FROM map_clusters WHERE layout_id = ?", [layout_id])
+                for c in clusters:
+                    cur.execute(
+                        "INSERT INTO map_clusters VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1]],
+                    )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    # -- similar papers --------------------------------------------------------------
+    def save_neighbours(
+        self,
+        model_id: str,
+        paper_ids: npt.ArrayLike,
+        neighbour_ids: npt.ArrayLike,
+        scores: npt.ArrayLike,
+    ) -> None:
+        """Replace the model's similar-papers table: row i of ``neighbour_ids``/``scores``
+        (n × k, best first) belongs to ``paper_ids[i]``."""
+        ids = np.asarray(paper_ids, dtype=np.int64)
+        nb = np.asarray(neighbour_ids, dtype=np.int64)
+        sc = np.asarray(scores, dtype=np.float32)
+        if nb.ndim != 2 or nb.shape[0] != ids.shape[0] or sc.shape != nb.shape:
+            raise ValueError(f"neighbour table {nb.shape}/{sc.shape} for {ids.shape[0]} papers")
+        k = nb.shape[1]
+        nbrs = {  # noqa: F841
+            "paper_id": np.repeat(ids, k),
+            "rank": np.tile(np.arange(1, k + 1, dtype=np.int16), ids.shape[0]),
+            "neighbour_id": nb.reshape(-1),
+            "score": sc.reshape(-1),
+        }
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute("DELETE FROM paper_neighbours WHERE model_id = ?", [model_id])
+                cur.execute(
+                    "INSERT INTO paper_neighbours SELECT ?, paper_id, rank, neighbour_id, score "
+                    "FROM nbrs",
+                    [model_id],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def stored_neighbours(
+        self, paper_id: int, k: int = 10, model_id: str | None = None
+    ) -> list[tuple[int, float]]:
+        """``(paper id, cosine)`` of the stored most similar papers, best first
+        (``model_id=None``: the model of the newest map)."""
+        if model_id is None:
+            newest = self.layouts()
+            if not newest:
+                return []
+            model_id = newest[0].model_id
+        sql = (
+            "SELECT n.neighbour_id, n.score FROM paper_neighbours n "
+            "JOIN papers p ON p.id = n.neighbour_id "
+            "WHERE n.paper_id = ? AND n.model_id = ? ORDER BY n.rank LIMIT ?"
+        )
+        rows = self.cursor().execute(sql, [int(paper_id), model_id, int(k)]).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    # -- texts for naming clusters ---------------------------------------------------
+    def titles_and_abstracts(self, paper_ids: npt.ArrayLike) -> list[str]:
+        """``title`` + blank line + ``abstract`` of each paper, in the order asked
+        (an empty string for an id that is not in the library)."""
+        ids = np.asarray(paper_ids, dtype=np.int64)
+        if ids.size == 0:
+            return []
+        wanted = {"id": ids}  # noqa: F841
+        rows = (
+            self.cursor()
+            .execute("SELECT p.id, p.title, p.abstract FROM papers p JOIN wanted w ON w.id = p.id")
+            .fetchall()
+        )
+        by_id = {int(r[0]): f"{r[1]}\n\n{r[2]}" for r in rows}
+        return [by_id.get(int(i), "") for i in ids]

@@ -1,0 +1,302 @@
+"""2-D layouts of the paper vectors: PCA at once, then UMAP streamed while it converges.
+
+- :func:`pca_layout`: exact PCA through the 384×384 covariance (one BLAS product and a
+  small eigendecomposition), well under 2 s for 100k papers, so the map is never empty.
+- :func:`umap_layout`: UMAP from a precomputed exact kNN graph
+  (:func:`paperscope.mapping.neighbours.knn_graph`). umap-learn builds the fuzzy graph;
+  the stochastic gradient descent runs here one epoch at a time through umap's own
+  compiled single-epoch kernel (umap-learn 0.5.x), so the layout can be handed to
+  ``on_partial`` every ``partial_every_s`` seconds and cancel can stop between epochs
+  with the last layout intact.
+- :func:`place_new`: puts new papers on an existing UMAP layout the way
+  ``UMAP.transform`` does (fuzzy membership to their nearest stored papers, weighted
+  mean start, a few epochs with the old layout fixed), from plain arrays, so nothing
+  needs to be pickled between sessions.
+- :func:`warm_up`: compiles umap's numba kernels on a tiny problem; call it once in a
+  background worker at start (the first fit in a process otherwise pays 20–80 s).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.core.tasks import Cancelled, CancelToken, Progress, no_progress
+from paperscope.mapping.neighbours import F32, KnnGraph, knn_graph
+
+PartialFn = Callable[[F32, int, int], None]
+"""``on_partial(layout, epochs_done, n_epochs)``: a copy of the layout so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A finished (or cancelled) layout: ``coords`` is ``n × 2`` float32, row-aligned
+    with the vectors it came from. ``params`` is what is stored beside it."""
+
+    coords: F32
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    complete: bool = True
+
+
+# -- PCA -------------------------------------------------------------------------------
+
+
+def pca_layout(matrix: npt.ArrayLike) -> Layout:
+    """The first two principal components (signs fixed so reruns look the same)."""
+    x = np.asarray(matrix, dtype=np.float32)
+    n = x.shape[0]
+    if n == 0:
+        return Layout(np.zeros((0, 2), np.float32), "pca", {"n": 0})
+    mean = x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    # covariance without materialising the centred matrix: X'X - n·mean·mean'
+    cov = (x.T @ x).astype(np.float64) - n * np.outer(mean, mean).astype(np.float64)
+    vals, vecs = np.linalg.eigh(cov)
+    comps = vecs[:, ::-1][:, :2].T.astype(np.float32)  # 2 × d, largest first
+    # a deterministic sign: the largest-magnitude loading of each component is positive
+    signs = np.sign(comps[np.arange(comps.shape[0]), np.abs(comps).argmax(axis=1)])
+    signs[signs == 0] = 1
+    comps *= signs[:, None]
+    coords = x @ comps.T - (mean @ comps.T)[None, :]
+    if coords.shape[1] < 2:  # one-dimensional input
+        coords = np.hstack([coords, np.zeros((n, 2 - coords.shape[1]), np.float32)])
+    total = float(np.trace(cov)) or 1.0
+    explained = [float(v) / total for v in vals[::-1][:2]]
+    return Layout(
+        np.ascontiguousarray(coords, dtype=np.float32),
+        "pca",
+        {"n": n, "explained_variance_ratio": explained},
+    )
+
+
+# -- UMAP ------------------------------------------------------------------------------
+
+
+def _load_umap() -> None:
+    """Import umap-learn once, quietly: without TensorFlow it warns (ImportWarning) that
+    ParametricUMAP is unavailable, which PaperScope never uses."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ImportWarning)
+        warnings.filterwarnings("ignore", message=".*Tensorflow.*")
+        import umap  # noqa: F401
+
+
+def default_epochs(n: int) -> int:
+    """umap-learn's default: 500 epochs up to 10k points, 200 above."""
+    return 500 if n <= 10_000 else 200
+
+
+def _scale_init(init: F32, rng: np.random.Generator) -> F32:
+    """umap's treatment of a given start: spread to [0, 10] with a little noise."""
+    e = np.asarray(init, dtype=np.float64)
+    span = np.abs(e).max() or 1.0
+    e = e * (10.0 / span) + rng.normal(scale=1e-4, size=e.shape)
+    lo, hi = e.min(axis=0), e.max(axis=0)
+    hi = np.where(hi - lo > 0, hi, lo + 1.0)
+    return np.ascontiguousarray(10.0 * (e - lo) / (hi - lo), dtype=np.float32)
+
+
+def _epoch_kernel(parallel: bool) -> Callable[..., None] | None:
+    """umap-learn's compiled single-epoch SGD step, or None when this version lacks it."""
+    _load_umap()
+    try:
+        from umap.layouts import _get_optimize_layout_euclidean_single_epoch_fn
+    except ImportError:
+        return None
+    fn: Callable[..., None] = _get_optimize_layout_euclidean_single_epoch_fn(parallel)
+    return fn
+
+
+def umap_layout(
+    graph: KnnGraph,
+    init: npt.ArrayLike,
+    *,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    spread: float = 1.0,
+    n_epochs: int | None = None,
+    seed: int | None = None,
+    on_partial: PartialFn | None = None,
+    partial_every_s: float = 0.5,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> Layout:
+    """UMAP from an exact kNN graph (cosine), started from ``init`` (``n × 2``, e.g. the
+    PCA layout: the map then morphs from the preview into the UMAP layout).
+
+    ``seed`` makes the result reproducible (single-threaded SGD); ``None`` runs the SGD
+    on all cores. When ``cancel`` is set the last layout is sent to ``on_partial`` and
+    :class:`Cancelled` is raised.
+    """
+    _load_umap()
+    from scipy.sparse import coo_matrix
+    from umap.umap_ import find_ab_params, fuzzy_simplicial_set, make_epochs_per_sample
+
+    cancel = cancel or CancelToken()
+    n = graph.indices.shape[0]
+    nn = int(min(n_neighbors, graph.k))
+    if n < 3 or nn < 2:
+        raise ValueError(f"UMAP needs at least 3 papers and 2 neighbours (got {n}, {nn})")
+    n_epochs = int(n_epochs or default_epochs(n))
+    params: dict[str, Any] = {
+        "n_neighbors": nn, "min_dist": min_dist, "spread": spread, "n_epochs": n_epochs,
+        "seed": seed, "metric": "cosine", "init": "pca",
+    }  # fmt: skip
+    rng = np.random.default_rng(seed)
+    legacy_rng = np.random.RandomState(seed)
+    progress(0.0, "UMAP: fuzzy graph")
+    knn_idx = np.ascontiguousarray(graph.indices[:, :nn], dtype=np.int64)
+    knn_dst = np.ascontiguousarray(graph.cosine_distances()[:, :nn], dtype=np.float32)
+    fuzzy, _sigmas, _rhos = fuzzy_simplicial_set(
+        np.empty((n, 1), np.float32), nn, legacy_rng, "cosine",
+        knn_indices=knn_idx, knn_dists=knn_dst,
+    )  # fmt: skip
+    cancel.check()
+    fuzzy = coo_matrix(fuzzy)
+    fuzzy.sum_duplicates()
+    fuzzy.data[fuzzy.data < fuzzy.data.max() / float(n_epochs)] = 0.0
+    fuzzy.eliminate_zeros()
+    a, b = find_ab_params(spread, min_dist)
+    params["a"], params["b"] = float(a), float(b)
+    start = np.asarray(init, dtype=np.float32)
+    if start.shape != (n, 2):
+        raise ValueError(f"the start layout has shape {start.shape}, expected ({n}, 2)")
+    emb = _scale_init(start, rng)
+    head = fuzzy.row.astype(np.int32)
+    tail = fuzzy.col.astype(np.int32)
+    eps = make_epochs_per_sample(fuzzy.data, n_epochs)
+    rng_state = legacy_rng.randint(np.iinfo(np.int32).min, np.iinfo(np.int32).max, 3).astype(
+        np.int64
+    )
+    parallel = seed is None
+    kernel = _epoch_kernel(parallel)
+    progress(0.05, "UMAP: layout")
+    last_sent = time.monotonic()
+    if kernel is None:  # a umap-learn without the per-epoch kernel: one call, no stream
+        from umap.layouts import optimize_layout_euclidean
+
+        emb = optimize_layout_euclidean(
+            emb, emb, head, tail, n_epochs, n, eps, a, b, rng_state, 1.0, 1.0, 5.0,
+            parallel=parallel, move_other=True,
+        )  # fmt: skip
+        progress(1.0, "UMAP: done")
+        if on_partial is not None:
+            on_partial(emb.copy(), n_epochs, n_epochs)
+        return Layout(emb, "umap", params)
+    negative_sample_rate = 5.0
+    eps_neg = eps / negative_sample_rate
+    next_neg = eps_neg.copy()
+    next_pos = eps.copy()
+    rng_per_sample = np.full((n, len(rng_state)), rng_state, dtype=np.int64) + emb[:, 0].astype(
+        np.float64
+    ).view(np.int64).reshape(-1, 1)
+    zeros1 = np.zeros(1, dtype=np.float32)
+    alpha = 1.0
+    for epoch in range(n_epochs):
+        if cancel.cancelled:
+            if on_partial is not None:
+                on_partial(emb.copy(), epoch, n_epochs)
+            raise Cancelled()
+        kernel(
+            emb, emb, head, tail, n, eps, a, b, rng_per_sample, 1.0, 2, True, alpha,
+            eps_neg, next_neg, next_pos, epoch, False, zeros1, zeros1, 0.0, 0.0, 0.0,
+            0.0, zeros1, zeros1, 0.0,
+        )  # fmt: skip
+        alpha = 1.0 * (1.0 - float(epoch) / float(n_epochs))
+        now = time.monotonic()
+        if now - last_sent >= partial_every_s:
+            last_sent = now
+            progress(0.05 + 0.95 * (epoch + 1) / n_epochs, f"UMAP: epoch {epoch + 1}/{n_epochs}")
+            if on_partial is not None:
+                on_partial(emb.copy(), epoch + 1, n_epochs)
+    progress(1.0, "UMAP: done")
+    if on_partial is not None:
+        on_partial(emb.copy(), n_epochs, n_epochs)
+    return Layout(emb, "umap", params)
+
+
+def place_new(
+    new_vectors: F32,
+    matrix: F32,
+    coords: F32,
+    a: float,
+    b: float,
+    *,
+    n_neighbors: int = 15,
+    n_epochs: int | None = None,
+    seed: int | None = None,
+) -> F32:
+    """Positions for new papers on an existing UMAP layout (``UMAP.transform``).
+
+    ``matrix``/``coords`` are the stored papers' unit vectors and layout, ``a``/``b``
+    the layout's curve parameters (stored in its params).
+    """
+    _load_umap()
+    import scipy.sparse
+    from umap.layouts import optimize_layout_euclidean
+    from umap.umap_ import compute_membership_strengths, make_epochs_per_sample, smooth_knn_dist
+
+    q = np.ascontiguousarray(new_vectors, dtype=np.float32)
+    m = q.shape[0]
+    n = matrix.shape[0]
+    if m == 0:
+        return np.zeros((0, 2), np.float32)
+    k = int(min(n_neighbors, n))
+    sims = q @ matrix.T
+    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    top = np.take_along_axis(sims, idx, axis=1)
+    order = np.argsort(-top, axis=1)
+    idx = np.take_along_axis(idx, order, axis=1).astype(np.int64)
+    dists = np.maximum(1.0 - np.take_along_axis(top, order, axis=1), 0.0).astype(np.float32)
+    sigmas, rhos = smooth_knn_dist(dists, float(k), local_connectivity=0.0)
+    rows, cols, vals, _ = compute_membership_strengths(idx, dists, sigmas, rhos, bipartite=True)
+    graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()
+    graph.eliminate_zeros()
+    # start each paper at the membership-weighted mean of its neighbours
+    weights = graph.multiply(
+        1.0 / np.maximum(np.asarray(graph.sum(axis=1)).ravel(), 1e-12)[:, None]
+    )
+    emb = np.asarray(scipy.sparse.csr_matrix(weights) @ coords, dtype=np.float32)
+    exact = np.isclose(top.max(axis=1), 1.0, atol=1e-6)
+    if exact.any():  # a paper identical to a stored one sits on it
+        emb[exact] = coords[idx[exact, 0]]
+    epochs = int(n_epochs if n_epochs is not None else (100 if n <= 10_000 else 30))
+    g = graph.tocoo()
+    g.data[g.data < g.data.max() / float(epochs)] = 0.0
+    g.eliminate_zeros()
+    eps = make_epochs_per_sample(g.data, epochs)
+    legacy = np.random.RandomState(seed)
+    rng_state = legacy.randint(np.iinfo(np.int32).min, np.iinfo(np.int32).max, 3).astype(np.int64)
+    emb = np.ascontiguousarray(emb, dtype=np.float32)
+    out = optimize_layout_euclidean(
+        emb, np.ascontiguousarray(coords, dtype=np.float32).copy(), g.row, g.col, epochs, n,
+        eps, a, b, rng_state, 1.0, 0.25, 5.0, seed is None,
+    )  # fmt: skip
+    result: F32 = np.asarray(out, dtype=np.float32)
+    return result
+
+
+def warm_up(seed: int | None = None) -> float:
+    """Compile umap's numba kernels on 300 random points; returns the seconds it took.
+
+    The SGD kernel is compiled for the mode ``seed`` selects (``None``: parallel, what
+    the app uses).
+    """
+    from paperscope.mapping.neighbours import normalise
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    x = normalise(rng.standard_normal((300, 16)).astype(np.float32))
+    g = knn_graph(x, 16)
+    layout = umap_layout(g, pca_layout(x).coords, n_epochs=5, seed=seed)
+    place_new(
+        x[:5], x, layout.coords, layout.params["a"], layout.params["b"], n_epochs=2, seed=seed
+    )
+    return time.perf_counter() - t0

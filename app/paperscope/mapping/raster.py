@@ -1,0 +1,231 @@
+"""What the map view needs from a million points, in numpy (no Qt here).
+
+- :func:`density`: counts per pixel for a view rectangle (one ``bincount``), what the
+  view shows zoomed out instead of overdrawn points.
+- :func:`draw_order` / :func:`subsample`: a fixed random order of the points, so a
+  subsample never favours file order and zooming keeps the same points.
+- :func:`colour_batches`: point rows grouped by colour (one draw call per colour).
+- :func:`splat`: points written straight into one ARGB32 image.
+- :class:`PointIndex`: KD-tree hover lookup (``scipy.spatial.cKDTree``).
+- :func:`select_box` / :func:`select_lasso`: rows inside a rectangle / polygon.
+
+Coordinates are ``n × 2`` float arrays in layout units; a view is
+``(x0, x1, y0, y1)``; images are ``height × width`` with row 0 at the *top* (``y1``),
+as a screen image is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+View = tuple[float, float, float, float]
+I64 = npt.NDArray[np.int64]
+
+
+def bounds(coords: npt.ArrayLike, margin: float = 0.02) -> View:
+    """The rectangle around all points with a margin (a fraction of each side)."""
+    xy = np.asarray(coords, dtype=np.float64)
+    if xy.shape[0] == 0:
+        return (0.0, 1.0, 0.0, 1.0)
+    lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    lo, hi = lo - margin * span, hi + margin * span
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def _pixels(
+    coords: npt.NDArray[Any], view: View, shape: tuple[int, int]
+) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Flat pixel index of every point and whether it lies inside the view."""
+    x0, x1, y0, y1 = view
+    h, w = shape
+    x = coords[:, 0]
+    y = coords[:, 1]
+    fx = (x - x0) * (w / (x1 - x0))
+    fy = (y1 - y) * (h / (y1 - y0))
+    inside = (fx >= 0) & (fx < w) & (fy >= 0) & (fy < h)
+    ix = fx.astype(np.int64, copy=False)
+    iy = fy.astype(np.int64, copy=False)
+    return iy * w + ix, inside
+
+
+def density(
+    coords: npt.ArrayLike,
+    view: View,
+    shape: tuple[int, int],
+    weights: npt.ArrayLike | None = None,
+) -> npt.NDArray[np.float32]:
+    """Points (or summed ``weights``) per pixel of a ``height × width`` image of ``view``."""
+    xy = np.asarray(coords)
+    h, w = int(shape[0]), int(shape[1])
+    if xy.shape[0] == 0 or h <= 0 or w <= 0:
+        return np.zeros((max(h, 0), max(w, 0)), dtype=np.float32)
+    flat, inside = _pixels(xy, view, (h, w))
+    wts = None if weights is None else np.asarray(weights, dtype=np.float64)[inside]
+    counts = np.bincount(flat[inside], weights=wts, minlength=h * w)
+    return counts.reshape(h, w).astype(np.float32)
+
+
+def draw_order(n: int, seed: int = 0) -> I64:
+    """A fixed random permutation of the rows: draw (and subsample) in this order."""
+    return np.random.default_rng(seed).permutation(n).astype(np.int64)
+
+
+def subsample(order: I64, limit: int, mask: npt.NDArray[np.bool_] | None = None) -> I64:
+    """The first ``limit`` rows of ``order`` (those where ``mask`` is true, if given).
+
+    Taking a prefix of one random order keeps a point visible as long as it is in view
+    and the limit allows, so points do not flicker while panning."""
+    if mask is not None:
+        order = order[mask[order]]
+    return order[:limit]
+
+
+def visible(coords: npt.ArrayLike, view: View) -> npt.NDArray[np.bool_]:
+    xy = np.asarray(coords)
+    x0, x1, y0, y1 = view
+    return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+
+
+def colour_batches(codes: npt.ArrayLike, rows: I64) -> list[tuple[int, I64]]:
+    """``rows`` grouped by their colour code, ``(code, rows)`` by code; each group keeps
+    the order it had in ``rows``."""
+    c = np.asarray(codes)[rows]
+    if rows.size == 0:
+        return []
+    sort = np.argsort(c, kind="stable")
+    sc = c[sort]
+    cuts = np.flatnonzero(np.diff(sc)) + 1
+    starts = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [sc.size]])
+    return [(int(sc[s]), rows[sort[s:e]]) for s, e in zip(starts, ends, strict=True)]
+
+
+def splat(
+    coords: npt.ArrayLike,
+    colours: npt.ArrayLike,
+    view: View,
+    shape: tuple[int, int],
+    rows: I64 | None = None,
+    background: int = 0x00000000,
+) -> npt.NDArray[np.uint32]:
+    """An ARGB32 image with each point's colour at its pixel; later rows in ``rows``
+    (a draw order) paint over earlier ones. ``colours``: one ``0xAARRGGBB`` per point."""
+    xy = np.asarray(coords)
+    col = np.asarray(colours, dtype=np.uint32)
+    h, w = int(shape[0]), int(shape[1])
+    img = np.full(h * w, background, dtype=np.uint32)
+    if rows is not None:
+        xy, col = xy[rows], col[rows]
+    if xy.shape[0]:
+        flat, inside = _pixels(xy, view, (h, w))
+        img[flat[inside]] = col[inside]  # numpy: the last write to a pixel wins
+    return img.reshape(h, w)
+
+
+class PointIndex:
+    """Nearest point to the cursor in O(log n): a KD-tree on the 2-D coordinates."""
+
+    def __init__(self, coords: npt.ArrayLike) -> None:
+        from scipy.spatial import cKDTree
+
+        self.coords = np.ascontiguousarray(coords, dtype=np.float64)
+        finite = np.isfinite(self.coords).all(axis=1)
+        self._rows = np.flatnonzero(finite).astype(np.int64)
+        self._tree = cKDTree(self.coords[finite], balanced_tree=False, compact_nodes=False)
+
+    def __len__(self) -> int:
+        return int(self._rows.shape[0])
+
+    def nearest(self, x: float, y: float, max_distance: float = np.inf) -> int:
+        """The row nearest ``(x, y)`` within ``max_distance`` (layout units), or ``-1``."""
+        if len(self) == 0:
+            return -1
+        dist, i = self._tree.query((x, y), k=1, distance_upper_bound=max_distance)
+        if not np.isfinite(dist):
+            return -1
+        return int(self._rows[int(i)])
+
+    def within(self, x: float, y: float, radius: float) -> I64:
+        """All rows within ``radius`` of ``(x, y)``, nearest first."""
+        hits = np.asarray(self._tree.query_ball_point((x, y), radius), dtype=np.int64)
+        if hits.size == 0:
+            return hits
+        d = np.hypot(self.coords[self._rows[hits], 0] - x, self.coords[self._rows[hits], 1] - y)
+        return self._rows[hits[np.argsort(d, kind="stable")]]
+
+
+def select_box(coords: npt.ArrayLike, x0: float, x1: float, y0: float, y1: float) -> I64:
+    """Rows inside the rectangle (corners in any order, edges included)."""
+    xa, xb = sorted((x0, x1))
+    ya, yb = sorted((y0, y1))
+    return np.flatnonzero(visible(coords, (xa, xb, ya, yb))).astype(np.int64)
+
+
+def select_lasso(
+    coords: npt.ArrayLike, polygon: Sequence[tuple[float, float]] | npt.ArrayLike
+) -> I64:
+    """Rows inside a closed polygon (the lasso path; the last vertex joins the first)."""
+    from matplotlib.path import Path
+
+    poly = np.asarray(polygon, dtype=np.float64)
+    xy = np.asarray(coords, dtype=np.float64)
+    if poly.ndim != 2 or poly.shape[0] < 3 or xy.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    lo, hi = poly.min(axis=0), poly.max(axis=0)
+    cand = np.flatnonzero(
+        (xy[:, 0] >= lo[0]) & (xy[:, 0] <= hi[0]) & (xy[:, 1] >= lo[1]) & (xy[:, 1] <= hi[1])
+    )
+    if cand.size == 0:
+        return cand.astype(np.int64)
+    inside = Path(poly, closed=False).contains_points(xy[cand])
+    out: I64 = cand[inside].astype(np.int64)
+    return out
+
+
+def pick_labels(
+    centres: npt.ArrayLike,
+    priorities: npt.ArrayLike,
+    text_sizes: Sequence[tuple[float, float]],
+    view: View,
+    shape: tuple[int, int],
+    max_labels: int = 30,
+    pad: float = 2.0,
+) -> list[int]:
+    """Which cluster labels to draw: centre in view, highest priority (e.g. size) first,
+    none overlapping another, at most ``max_labels`` (let it grow as the user zooms in).
+
+    ``text_sizes``: each label's (width, height) in pixels, centred on its centre.
+    Returns indices into ``centres``, in drawing order.
+    """
+    xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    pri = np.asarray(priorities, dtype=np.float64)
+    x0, x1, y0, y1 = view
+    h, w = shape
+    if xy.shape[0] == 0 or x1 <= x0 or y1 <= y0:
+        return []
+    px = (xy[:, 0] - x0) * (w / (x1 - x0))
+    py = (y1 - xy[:, 1]) * (h / (y1 - y0))
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[int] = []
+    for i in np.argsort(-pri, kind="stable"):
+        if len(out) >= max_labels:
+            break
+        tw, th = text_sizes[int(i)]
+        box = (
+            px[i] - tw / 2 - pad,
+            px[i] + tw / 2 + pad,
+            py[i] - th / 2 - pad,
+            py[i] + th / 2 + pad,
+        )
+        if not (0 <= px[i] <= w and 0 <= py[i] <= h):  # the centre must be in view
+            continue
+        if any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in placed):
+            continue
+        placed.append(box)
+        out.append(int(i))
+    return out

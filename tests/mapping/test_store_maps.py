@@ -1,0 +1,94 @@
+"""The maps store mixin on its own: layouts keyed by model and method, clusters,
+the similar-papers table, papers deleted after the map was built."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from paperscope.core.records import Paper
+from paperscope.library.store import Store
+from paperscope.library.store.maps import StoredCluster
+from tests.mapping.corpus import load_corpus
+
+
+@pytest.fixture
+def small(store: Store) -> tuple[Store, np.ndarray]:
+    _, texts, titles = load_corpus()
+    papers = [
+        Paper(title=t, abstract=x.split("\n\n", 1)[1])
+        for t, x in zip(titles[:12], texts[:12], strict=True)
+    ]
+    store.add_papers(papers)
+    return store, store.paper_ids()
+
+
+def test_migration_creates_the_map_tables(store: Store) -> None:
+    assert store.schema_version() >= 40
+    tables = {
+        r[0] for r in store.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    assert {"map_layouts", "map_points", "map_clusters", "paper_neighbours"} <= tables
+
+
+def test_layouts_per_model_and_method(small: tuple[Store, np.ndarray]) -> None:
+    store, ids = small
+    xy = np.arange(24, dtype=np.float32).reshape(12, 2)
+    a = store.save_layout("m1", "pca", {"n": 12}, ids, xy)
+    b = store.save_layout("m1", "umap", {"a": 1.5, "b": 0.9}, ids, xy * 2)
+    c = store.save_layout("m2", "umap", {"a": 1.0}, ids, xy * 3)
+    assert [i.id for i in store.layouts("m1")] == [b, a]
+    assert store.latest_layout("m1").info.id == b  # a complete UMAP first
+    assert store.latest_layout().info.id == c
+    again = store.save_layout("m1", "umap", {"a": 2.0}, ids, xy * 4, complete=False)
+    assert {i.id for i in store.layouts("m1")} == {a, again}  # replaced, not piled up
+    assert store.latest_layout("m1").info.id == again  # the cancelled UMAP, as last seen
+    shown = store.load_layout(again)
+    assert shown is not None and shown.info.params == {"a": 2.0} and not shown.info.complete
+    np.testing.assert_array_equal(shown.coords, xy * 4)
+    assert (shown.clusters_of == -1).all() and not shown.placed.any()
+    assert store.load_layout(9999) is None
+    with pytest.raises(ValueError, match="coords of shape"):
+        store.save_layout("m1", "pca", {}, ids, xy[:3])
+    store.delete_layout(a)
+    assert [i.id for i in store.layouts("m1")] == [again]
+
+
+def test_clusters_and_deleted_papers(small: tuple[Store, np.ndarray]) -> None:
+    store, ids = small
+    xy = np.random.default_rng(0).random((12, 2)).astype(np.float32)
+    lid = store.save_layout("m", "umap", {}, ids, xy)
+    labels = np.array([0] * 5 + [1] * 4 + [-1] * 3)
+    clusters = [StoredCluster(0, "reward, rl", ("reward", "rl"), 5, (0.1, 0.2)),
+                StoredCluster(1, "quantum", ("quantum",), 4, (0.5, 0.5))]  # fmt: skip
+    store.save_clusters(lid, ids, labels, clusters)
+    shown = store.load_layout(lid)
+    assert shown.clusters == clusters
+    assert shown.clusters_of.tolist() == labels.tolist()
+    store.save_clusters(lid, ids[:2], [1, 1], clusters[1:])  # replaces all assignments
+    assert store.load_layout(lid).clusters_of.tolist() == [1, 1] + [-1] * 10
+    with pytest.raises(ValueError, match="2 labels for 3 papers"):
+        store.save_clusters(lid, ids[:3], [1, 1], [])
+    # a paper deleted from the library leaves the map without a rebuild
+    store.execute("DELETE FROM papers WHERE id = ?", [int(ids[3])])
+    assert len(store.load_layout(lid)) == 11 and ids[3] not in store.load_layout(lid).paper_ids
+
+
+def test_similar_table_and_placed_points(small: tuple[Store, np.ndarray]) -> None:
+    store, ids = small
+    nb = np.stack([np.roll(ids, -s) for s in (1, 2, 3)], axis=1)
+    scores = np.tile(np.array([0.9, 0.8, 0.7], dtype=np.float32), (12, 1))
+    store.save_neighbours("m", ids, nb, scores)
+    store.save_layout("m", "pca", {}, ids[:10], np.zeros((10, 2)))
+    got = store.stored_neighbours(int(ids[0]), 2)
+    assert got == [(int(ids[1]), pytest.approx(0.9)), (int(ids[2]), pytest.approx(0.8))]
+    assert store.stored_neighbours(int(ids[0]), 5, "other-model") == []
+    store.save_neighbours("m", ids, nb[:, :1], scores[:, :1])  # replaced
+    assert len(store.stored_neighbours(int(ids[0]), 5, "m")) == 1
+    with pytest.raises(ValueError, match="neighbour table"):
+        store.save_neighbours("m", ids, nb[:3], scores[:3])
+    lid = store.layouts("m")[0].id
+    store.add_layout_points(lid, ids[10:], [[5, 5], [6, 6]])
+    shown = store.load_layout(lid)
+    assert len(shown) == 12 and shown.placed.tolist() == [False] * 10 + [True] * 2
+    assert store.titles_and_abstracts([ids[0], 123456])[1] == ""
