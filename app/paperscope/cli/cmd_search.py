@@ -20,18 +20,25 @@ def add_parser(sub: Any) -> None:
         help="search the library (the search box's syntax: author:x year:>=2023 tag:y -word)",
     )
     p.add_argument(
-        "query", metavar="QUERY", help="e.g. 'author:smith title:\"flow matching\" year:>=2023'"
+        "query",
+        metavar="QUERY",
+        help="e.g. 'author:smith title:\"flow matching\" year:>=2023'; "
+        "'~free text' ranks by meaning (needs `paperscope embed` first)",
     )
     p.add_argument(
         "--limit", type=int, default=20, metavar="N", help="at most N results (default 20; 0: all)"
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--model", metavar="PATH", help="embedding model folder for ~semantic queries")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import open_store
     from paperscope.library.search import parse
+
+    if args.query.startswith("~"):
+        return _semantic(args)
 
     plan = parse(args.query, typing=False)
     for problem in plan.problems:
@@ -60,4 +67,38 @@ def run(args: argparse.Namespace) -> int:
             authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
             year = paper.year if paper.year is not None else "—"
             print(f"{int(pid):>8}  {score:6.2f}  {year}  {paper.title}  ({authors or '—'})")
+    return 0
+
+
+def _semantic(args: argparse.Namespace) -> int:
+    """``~free text``: rank the embedded papers by cosine similarity to the query."""
+    from paperscope.cli._common import open_store
+    from paperscope.workflows.map import MapError, semantic_search
+
+    text = args.query[1:].strip()
+    if not text:
+        print("paperscope: nothing to search for after '~'", file=sys.stderr)
+        return 2
+    limit = args.limit if args.limit and args.limit > 0 else 1_000_000
+    with open_store(args) as store:
+        try:
+            hits = semantic_search(store, text, limit, model_path=args.model)
+        except MapError as exc:
+            print(f"paperscope: {exc}", file=sys.stderr)
+            return 2
+        papers = {
+            int(i): p
+            for i, p in zip([h.id for h in hits], store.papers([h.id for h in hits]), strict=True)
+        }
+    for hit in hits:
+        paper = papers.get(hit.id)
+        if args.json:
+            record = {
+                "id": hit.id, "title": hit.title, "score": round(hit.score, 4),
+                "authors": list(paper.authors) if paper else [],
+                "year": paper.year if paper else None,
+            }  # fmt: skip
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"{hit.id:>8}  {hit.score:6.3f}  {hit.title}")
     return 0

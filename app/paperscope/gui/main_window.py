@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
     library_switched = Signal(str)
     preview_shown = Signal(object)
     embeddings_changed = Signal()
+    map_selection_shown = Signal(list)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +82,7 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.papers_view)
         self.setCentralWidget(self.central)
         self.detail_pane = PaperDetailPane(store)
-        self.map_pane = MapPane()
+        self.map_pane = self._new_map_pane(store)
         self.plots = PlotsView(self.runner, self.load_runs)
         self.plots.area.publication_requested.connect(self.publication_figure)
         self.details_dock = self._dock(
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
         self.state.library_changed.connect(self._update_central)
+        self.state.search_changed.connect(self._on_state_search_changed)
         self._update_central()
         self.runner.task_started.connect(self._on_runner_task_started)
         self.runner.task_progressed.connect(self._on_runner_task_progressed)
@@ -190,6 +193,11 @@ class MainWindow(QMainWindow):
         library_menu.addAction(
             self._action("&Delete this model's embeddings", self._on_delete_vectors)
         )
+        library_menu.addSeparator()
+        library_menu.addAction(self._action("Build &map", lambda: self.map_pane.build_map()))
+        library_menu.addAction(
+            self._action("Build map (&PCA, instant)", lambda: self.map_pane.build_map("pca"))
+        )
 
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self._on_shortcuts))
@@ -225,6 +233,8 @@ class MainWindow(QMainWindow):
 
     def _on_state_current_paper_changed(self, paper_id: int) -> None:
         self.detail_pane.show_paper(paper_id)
+        if paper_id >= 0:
+            self.papers_view.select_paper(paper_id)  # e.g. clicked on the map
 
     def switch_library(self, path: Path) -> None:
         """Close this library and show another in the same window."""
@@ -237,6 +247,10 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.papers_view)
         self.detail_pane = PaperDetailPane(new_store)
         self.details_dock.setWidget(self.detail_pane)
+        old_map = self.map_pane
+        self.map_pane = self._new_map_pane(new_store)
+        self.map_dock.setWidget(self.map_pane)
+        old_map.deleteLater()
         self.central.removeWidget(old_view)
         old_view.deleteLater()
         old_detail.deleteLater()
@@ -246,6 +260,28 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"PaperScope — {path.name}")
         self._update_central()
         self.library_switched.emit(str(path))
+
+    def _new_map_pane(self, store: Store) -> MapPane:
+        pane = MapPane(store, self.state, self.runner, self.model_path)
+        pane.selection_filtered.connect(self.show_map_selection)
+        pane.load()  # the stored map shows at once; nothing is computed
+        return pane
+
+    def show_map_selection(self, paper_ids: list[int]) -> None:
+        """Papers picked on the map with a box or lasso: the table shows just them."""
+        self.central.setCurrentWidget(self.papers_view)
+        self.papers_view.model.set_ids(np.asarray(paper_ids, dtype=np.int64))
+        self.papers_view.count_label.setText(
+            f"{len(paper_ids):,} papers selected on the map (Esc in the search box shows all)"
+        )
+        self.map_pane.highlight(paper_ids)
+        self.map_selection_shown.emit(list(paper_ids))
+
+    def _on_state_search_changed(self, text: str) -> None:
+        """The table's search lights its papers up on the map (once the table has them)."""
+        QTimer.singleShot(
+            0, lambda: self.map_pane.highlight(self.papers_view.model.ids() if text.strip() else [])
+        )
 
     def open_demo_library(self) -> None:
         self.switch_library(open_flow.create_demo_library())

@@ -389,3 +389,39 @@ def render_png(store: Store, stored: StoredMap, path: Path) -> Path:
     info = stored.info
     title = f"{len(stored):,} papers · {info.method.upper()} · {info.model_id}"
     return render_map(stored.coords, stored.clusters_of, stored.clusters, path, title)
+
+
+def embed_and_build_map(
+    store: Store,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    method: str = "umap",
+    on_partial: PartialCallback | None = None,
+    model_path: Path | str | None = None,
+) -> MapResult:
+    """What the map's "Build map" button does: embed what is not embedded yet (only new
+    or changed papers), then lay out every embedded paper."""
+    from paperscope.workflows.embed import embed_library
+
+    cancel = cancel or CancelToken()
+    summary = embed_library(store, sub_progress(progress, 0.0, 0.5), cancel, model_path=model_path)
+    return build_map(
+        store, sub_progress(progress, 0.5, 1.0), cancel, method, on_partial,
+        model_id=summary.model_id,
+    )  # fmt: skip
+
+
+def semantic_search(
+    store: Store,
+    text: str,
+    k: int = 50,
+    model_path: Path | str | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> list[ScoredPaper]:
+    """Papers ranked by cosine to a free-text query (the search box's ``~query``),
+    over the library's vectors of the same model."""
+    from paperscope.workflows.embed import embed_query
+
+    model_id, vector = embed_query(text, model_path, progress=progress, cancel=cancel)
+    return rank_by_vector(store, vector, k, model_id=model_id)

@@ -1,18 +1,250 @@
-"""The map dock. Until the library has a map it says how to get one."""
+"""The Map dock: the map view, what colours it, and the button that builds it.
+
+Until the library has a map the pane says how to get one; "Build map" embeds what is not
+embedded yet and lays the papers out (PCA at once, then UMAP streaming into the view).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from paperscope.gui.state import AppState
+from paperscope.gui.task_runner import TaskRunner
+from paperscope.library.store import Store
+
+if TYPE_CHECKING:
+    from paperscope.gui.map.map_view import MapView
+
+# Okabe–Ito and friends: categorical colours a colour-blind reader can tell apart
+CATEGORICAL = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#882255",
+    "#44AA99", "#117733", "#332288", "#AA4499",
+)  # fmt: skip
+OTHER = "#B8B8B8"
+COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes")
+_COLUMN = {
+    "Year": "year",
+    "Organisation": "organisation",
+    "Reading status": "status",
+    "Upvotes": "upvotes",
+}
+
+
+def _argb(hex_colour: str) -> int:
+    return 0xFF000000 | int(hex_colour.lstrip("#"), 16)
+
+
+def categorical_colours(
+    values: Sequence[Any], top: int = 10
+) -> tuple[np.ndarray, list[tuple[str, QColor]]]:
+    """Colours for the ``top`` most frequent values; the rest (and missing) grey."""
+    keys = ["—" if v is None or v == "" else str(v) for v in values]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    ranked = [k for k in sorted(counts, key=lambda k: -counts[k]) if k != "—"][:top]
+    lut = {k: _argb(CATEGORICAL[i % len(CATEGORICAL)]) for i, k in enumerate(ranked)}
+    colours = np.array([lut.get(k, _argb(OTHER)) for k in keys], dtype=np.uint32)
+    legend = [
+        (f"{k} ({counts[k]:,})", QColor(CATEGORICAL[i % len(CATEGORICAL)]))
+        for i, k in enumerate(ranked)
+    ]
+    if len(ranked) < len(counts):
+        legend.append(("other / none", QColor(OTHER)))
+    return colours, legend
+
+
+def numeric_colours(
+    values: Sequence[Any], bins: int = 6
+) -> tuple[np.ndarray, list[tuple[str, QColor]]]:
+    """A sequential scale in ``bins`` quantile bins; missing values grey."""
+    import pyqtgraph as pg
+
+    nums = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    ok = np.isfinite(nums)
+    colours = np.full(nums.shape[0], _argb(OTHER), dtype=np.uint32)
+    if not ok.any():
+        return colours, [("none", QColor(OTHER))]
+    edges = np.unique(np.quantile(nums[ok], np.linspace(0, 1, bins + 1)))
+    if edges.size < 2:
+        edges = np.array([edges[0], edges[0] + 1])
+    which = np.clip(np.searchsorted(edges, nums[ok], side="right") - 1, 0, edges.size - 2)
+    cmap = pg.colormap.get("viridis")
+    legend = []
+    for b in range(edges.size - 1):
+        c = cmap.map(b / max(edges.size - 2, 1), mode="qcolor")
+        colours[np.flatnonzero(ok)[which == b]] = int(c.rgba()) & 0xFFFFFFFF
+        legend.append((f"{edges[b]:g} – {edges[b + 1]:g}", c))
+    if (~ok).any():
+        legend.append(("none", QColor(OTHER)))
+    return colours, legend
 
 
 class MapPane(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Signals: ``selection_filtered(list)`` (papers picked on the map), ``map_built()``."""
+
+    selection_filtered = Signal(list)
+    map_built = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        state: AppState,
+        runner: TaskRunner,
+        model_path: Callable[[], Path | None] = lambda: None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._store, self._state, self._runner = store, state, runner
+        self._model_path = model_path
+        self._map: Any = None  # the StoredMap shown
+        self.view: MapView | None = None
         self.message = QLabel(
-            "The semantic map of your papers appears here once their abstracts are embedded."
+            "The semantic map of your papers appears here once their abstracts are embedded.\n"
+            "Build map embeds them on this machine and lays them out."
         )
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.build_button = QPushButton("Build map")
+        self.build_button.clicked.connect(lambda: self.build_map())
+        self.colour_box = QComboBox()
+        self.colour_box.addItems(COLOUR_BY)
+        self.colour_box.currentTextChanged.connect(lambda _t: self._apply_colours())
+        self.export_button = QPushButton("Export…")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.info = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Colour by:"))
+        bar.addWidget(self.colour_box)
+        bar.addStretch(1)
+        bar.addWidget(self.info)
+        bar.addWidget(self.export_button)
+        bar.addWidget(self.build_button)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.message)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.message)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+        self.colour_box.setEnabled(False)
+        self.export_button.setEnabled(False)
+
+    # -- the stored map --------------------------------------------------------------
+    def load(self) -> bool:
+        """Show the library's stored map, if it has one (instant: nothing is computed)."""
+        from paperscope.workflows.map import open_map
+
+        stored = open_map(self._store)
+        if stored is None or len(stored) == 0:
+            return False
+        self.show_map(stored)
+        return True
+
+    def _ensure_view(self) -> MapView:
+        if self.view is None:
+            from paperscope.gui.map.map_view import MapView
+
+            self.view = MapView()
+            self.view.set_describer(self._describe)
+            self.view.paper_clicked.connect(self._state.set_current_paper)
+            self.view.selection_made.connect(self.selection_filtered)
+            self.stack.addWidget(self.view)
+        self.stack.setCurrentWidget(self.view)
+        self.colour_box.setEnabled(True)
+        self.export_button.setEnabled(True)
+        return self.view
+
+    def show_map(self, stored: Any) -> None:
+        self._map = stored
+        view = self._ensure_view()
+        view.set_points(stored.paper_ids, stored.coords)
+        view.set_labels([(c.label, c.centre[0], c.centre[1], c.size) for c in stored.clusters])
+        self._apply_colours()
+        self.info.setText(f"{len(stored):,} papers · {stored.info.method.upper()}")
+
+    def _apply_colours(self) -> None:
+        if self._map is None or self.view is None:
+            return
+        by = self.colour_box.currentText()
+        ids = self._map.paper_ids
+        if by == "Cluster":
+            labels = {c.id: c.label for c in self._map.clusters}
+            values = [labels.get(int(c)) for c in self._map.clusters_of]
+            colours, legend = categorical_colours(values, top=12)
+        elif by in ("Year", "Upvotes"):
+            colours, legend = numeric_colours(self._store.column_values(ids, _COLUMN[by]))
+        else:
+            colours, legend = categorical_colours(self._store.column_values(ids, _COLUMN[by]))
+        self.view.set_colours(colours, legend)
+
+    def _describe(self, paper_id: int) -> str:
+        row = self._store.table_rows([paper_id], ["title", "authors", "year"]).get(paper_id)
+        if row is None:
+            return ""
+        title, authors, year = row
+        first = authors[0] if authors else "—"
+        return f"{title}\n{first} · {year if year is not None else '—'}"
+
+    # -- building --------------------------------------------------------------------
+    def build_map(self, method: str = "umap") -> None:
+        from paperscope.workflows.map import embed_and_build_map
+
+        self.build_button.setEnabled(False)
+        self._runner.submit(
+            embed_and_build_map, self._store, method=method, model_path=self._model_path(),
+            title="Building the map",
+            key="map", on_partial=self._on_build_partial, on_result=self._on_build_finished,
+            on_error=self._on_build_failed,
+        )  # fmt: skip
+
+    def _on_build_partial(self, frame: Any) -> None:
+        view = self._ensure_view()
+        first = view.ids.size == 0
+        view.set_points(frame.paper_ids, frame.coords, keep_view=not first)
+        if first:
+            self._map = None
+            view.set_colours(
+                np.full(frame.paper_ids.shape[0], _argb(CATEGORICAL[0]), dtype=np.uint32)
+            )
+        step = f" {frame.epoch}/{frame.n_epochs}" if frame.n_epochs else ""
+        self.info.setText(f"{frame.paper_ids.shape[0]:,} papers · {frame.method.upper()}{step}")
+
+    def _on_build_finished(self, _result: Any) -> None:
+        self.build_button.setEnabled(True)
+        self.load()
+        self.map_built.emit()
+
+    def _on_build_failed(self, message: str, _details: str) -> None:
+        self.build_button.setEnabled(True)
+        self.message.setText(message)
+        if self.view is None or self.view.ids.size == 0:
+            self.stack.setCurrentWidget(self.message)
+
+    # -- linking ---------------------------------------------------------------------
+    def highlight(self, paper_ids: Sequence[int]) -> None:
+        if self.view is not None:
+            self.view.set_highlight(np.asarray(paper_ids, dtype=np.int64))
+
+    def _on_export_clicked(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export map", "map.png", "PNG (*.png);;SVG (*.svg)"
+        )
+        if path and self.view is not None:
+            self.view.export(Path(path))

@@ -929,20 +929,13 @@ class PlotPane(QWidget):
     # -- export ----------------------------------------------------------------------
     def export(self, path: Path, dpi: int = 200) -> Path:
         """Write the pane's plot as PNG (at ``dpi``, relative to 96) or SVG."""
-        from pyqtgraph.exporters import ImageExporter, SVGExporter
+        from paperscope.gui.exporters import export_item
 
         path = Path(path)
         item = self._ensure_plot().getPlotItem()
         item.setTitle(self.metric() or None, size="10pt")
         try:
-            if path.suffix.lower() == ".svg":
-                _patch_svg_exporter()
-                SVGExporter(item).export(str(path))
-            else:
-                exporter = ImageExporter(item)
-                width = int(item.sceneBoundingRect().width() * dpi / 96)
-                exporter.parameters()["width"] = max(width, 100)
-                exporter.export(str(path))
+            export_item(item, path, width=int(item.sceneBoundingRect().width() * dpi / 96))
         finally:
             item.setTitle(None)
         return path
@@ -953,28 +946,3 @@ class PlotPane(QWidget):
             self._task.on_result = None
             self._task.on_error = None
             self._task = None
-
-
-def _patch_svg_exporter() -> None:
-    """pyqtgraph 0.14's SVG exporter parses each path's ``d`` as ``x,y`` tokens and
-    fails on the ``Z`` (close path) that Qt 6.11 writes; drop those tokens first (the
-    paths Qt closes repeat their first point, so nothing visible is lost)."""
-    import sys
-
-    import pyqtgraph.exporters  # noqa: F401 - loads the module patched below
-
-    module: Any = sys.modules["pyqtgraph.exporters.SVGExporter"]
-    original = module.correctCoordinates
-    if getattr(original, "_paperscope", False):
-        return
-
-    def correct(node: Any, defs: Any, item: Any, options: Any) -> Any:
-        for path in node.getElementsByTagName("path"):
-            d = path.getAttribute("d")
-            if "Z" in d or "z" in d:
-                tokens = [t for t in d.split() if t not in ("Z", "z")]
-                path.setAttribute("d", " ".join(tokens))
-        return original(node, defs, item, options)
-
-    correct._paperscope = True  # type: ignore[attr-defined]
-    module.correctCoordinates = correct

@@ -1,0 +1,342 @@
+"""The semantic map: up to a million points, pan/zoom, hover, click, box and lasso.
+
+What is drawn depends on how many points the view holds (measured in
+``tests/benchmarks/bench_map_view.py``):
+
+- many (over ``DENSITY_ABOVE``): a density image, counts per screen pixel, log-scaled
+  through a colour map — overdrawn points would only show the last colour drawn;
+- fewer: the points themselves, splatted in numpy into one ARGB image at screen
+  resolution (a 1–3 px disc each, bigger when fewer), drawn in one fixed random order so
+  late clusters never vanish under early ones;
+- always on top: a small scatter overlay for the selected / highlighted papers and the
+  hovered one, and the cluster labels (more of them as you zoom in).
+
+Hover uses a KD-tree on the 2-D coordinates, never per-item hit tests. Shift+drag selects
+a box, Ctrl+drag a lasso; a double-click resets the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QToolTip, QVBoxLayout, QWidget
+
+from paperscope.mapping import raster
+
+DENSITY_ABOVE = 150_000
+OVERLAY_MAX = 5_000
+HOVER_PX = 8.0
+MUTED = 0xFFB0B0B0
+
+
+def _argb(color: QColor) -> int:
+    return int(color.rgba()) & 0xFFFFFFFF
+
+
+def _disc(radius: int) -> list[tuple[int, int]]:
+    return [(dx, dy) for dx in range(-radius, radius + 1) for dy in range(-radius, radius + 1)
+            if dx * dx + dy * dy <= radius * radius + radius]  # fmt: skip
+
+
+class _MapViewBox(pg.ViewBox):
+    """Pans on a plain drag; Shift+drag draws a box, Ctrl+drag a lasso."""
+
+    def __init__(self, owner: MapView) -> None:
+        super().__init__(lockAspect=True, enableMenu=False)
+        self._owner = owner
+        self._lasso: list[QPointF] = []
+        self._path_item = QGraphicsPathItem()
+        pen = QPen(QColor("#D55E00"))
+        pen.setCosmetic(True)
+        pen.setWidthF(1.5)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        self._path_item.setPen(pen)
+        self._path_item.setZValue(100)
+        self._path_item.hide()
+        self.addItem(self._path_item, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev: Any, axis: Any = None) -> None:
+        mods = ev.modifiers()
+        if ev.button() != Qt.MouseButton.LeftButton or not (
+            mods & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
+        ):
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        pos = self.mapSceneToView(ev.scenePos())
+        lasso = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if ev.isStart():
+            self._lasso = [self.mapSceneToView(ev.buttonDownScenePos())]
+        self._lasso.append(pos)
+        path = QPainterPath()
+        if lasso:
+            path.moveTo(self._lasso[0])
+            for p in self._lasso[1:]:
+                path.lineTo(p)
+            path.closeSubpath()
+        else:
+            path.addRect(QRectF(self._lasso[0], pos).normalized())
+        self._path_item.setPath(path)
+        self._path_item.show()
+        if ev.isFinish():
+            self._path_item.hide()
+            if lasso:
+                self._owner.select_polygon([(p.x(), p.y()) for p in self._lasso])
+            else:
+                a = self._lasso[0]
+                self._owner.select_rect(a.x(), pos.x(), a.y(), pos.y())
+            self._lasso = []
+
+
+class MapView(QWidget):
+    """Signals: ``paper_clicked(int)``, ``paper_hovered(int)`` (-1 when none),
+    ``selection_made(list)`` (paper ids from a box or lasso)."""
+
+    paper_clicked = Signal(int)
+    paper_hovered = Signal(int)
+    selection_made = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view_box = _MapViewBox(self)
+        self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view_box.addItem(self.image)
+        self.overlay = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#000000", width=1.2), brush=None)
+        self.overlay.setZValue(10)
+        self.hover_marker = pg.ScatterPlotItem(
+            size=13, pen=pg.mkPen("#D55E00", width=2), brush=None
+        )
+        self.hover_marker.setZValue(11)
+        self.view_box.addItem(self.overlay)
+        self.view_box.addItem(self.hover_marker)
+        self.legend = pg.LegendItem(offset=(10, 10), labelTextSize="8pt")
+        self.legend.setParentItem(self.plot.getPlotItem().vb)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.coords = np.zeros((0, 2), dtype=np.float32)
+        self._colours = np.zeros(0, dtype=np.uint32)
+        self._order = np.zeros(0, dtype=np.int64)
+        self._index: raster.PointIndex | None = None
+        self._row_of: dict[int, int] = {}
+        self._labels: list[tuple[pg.TextItem, int]] = []
+        self._highlight = np.zeros(0, dtype=np.int64)
+        self._describe: Callable[[int], str] | None = None
+        self.mode = "empty"  # "density" | "points" | "empty": what the last render drew
+        self._render_timer = QTimer(self, singleShot=True, interval=0)
+        self._render_timer.timeout.connect(self.render_now)
+        self.view_box.sigRangeChanged.connect(lambda *_: self._render_timer.start())
+        self.view_box.sigResized.connect(lambda *_: self._render_timer.start())
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
+        self._density_lut = pg.colormap.get("CET-L8").getLookupTable(0.0, 1.0, 256, alpha=True)
+        self._density_lut[0] = (255, 255, 255, 0)
+
+    # -- data ------------------------------------------------------------------------
+    def set_points(
+        self, ids: npt.ArrayLike, coords: npt.ArrayLike, keep_view: bool = False
+    ) -> None:
+        """The map's papers and their 2-D layout (row-aligned)."""
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.coords = np.ascontiguousarray(coords, dtype=np.float32)
+        if self._colours.shape[0] != self.ids.shape[0]:
+            self._colours = np.full(self.ids.shape[0], 0xFF0072B2, dtype=np.uint32)
+        if self._order.shape[0] != self.ids.shape[0]:
+            self._order = raster.draw_order(self.ids.shape[0])
+        self._index = None  # rebuilt on the first hover
+        self._row_of = {}
+        if not keep_view:
+            self.reset_view()
+        self._update_overlay()
+        self._render_timer.start()
+
+    def set_colours(
+        self, colours: npt.ArrayLike, legend: Sequence[tuple[str, QColor]] = ()
+    ) -> None:
+        """One ``0xAARRGGBB`` per point, and the legend's (name, colour) entries."""
+        self._colours = np.asarray(colours, dtype=np.uint32)
+        self.legend.clear()
+        for name, color in legend:
+            sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(color))
+            self.legend.addItem(sample, name)
+        self._render_timer.start()
+
+    def set_labels(self, labels: Sequence[tuple[str, float, float, int]]) -> None:
+        """Cluster labels: (text, x, y, size); the biggest show first."""
+        for item, _ in self._labels:
+            self.view_box.removeItem(item)
+        self._labels = []
+        for text, x, y, size in sorted(labels, key=lambda t: -t[3]):
+            item = pg.TextItem(
+                text, color="#222222", anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 190)
+            )
+            item.setPos(x, y)
+            item.setZValue(20)
+            self.view_box.addItem(item, ignoreBounds=True)
+            self._labels.append((item, size))
+        self._render_timer.start()
+
+    def set_highlight(self, paper_ids: npt.ArrayLike) -> None:
+        """Papers to mark on top of the map (the table's selection or search hits)."""
+        self._highlight = np.asarray(paper_ids, dtype=np.int64)
+        self._update_overlay()
+
+    def set_describer(self, describe: Callable[[int], str]) -> None:
+        """How hover describes a paper (title, first author, year)."""
+        self._describe = describe
+
+    def reset_view(self) -> None:
+        x0, x1, y0, y1 = raster.bounds(self.coords)
+        self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def visible_labels(self) -> list[str]:
+        return [item.textItem.toPlainText() for item, _ in self._labels if item.isVisible()]
+
+    # -- rendering -------------------------------------------------------------------
+    def current_view(self) -> raster.View:
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        return (float(x0), float(x1), float(y0), float(y1))
+
+    def pixel_shape(self) -> tuple[int, int]:
+        rect = self.view_box.sceneBoundingRect()
+        ratio = self.devicePixelRatioF()
+        return max(int(rect.height() * ratio), 1), max(int(rect.width() * ratio), 1)
+
+    def render_now(self) -> None:
+        """Redraw the base image for the current view (also called after a pan/zoom)."""
+        n = self.ids.shape[0]
+        if n == 0:
+            self.image.clear()
+            self.mode = "empty"
+            return
+        view = self.current_view()
+        shape = self.pixel_shape()
+        inside = raster.visible(self.coords, view)
+        n_visible = int(inside.sum())
+        if n_visible > DENSITY_ABOVE:
+            counts = raster.density(self.coords, view, shape)
+            levels = np.log1p(counts)
+            top = float(levels.max()) or 1.0
+            self.image.setImage(
+                levels[::-1], lut=self._density_lut, levels=(0.0, top), autoLevels=False
+            )
+            self.mode = "density"
+        else:
+            rows = raster.subsample(self._order, n_visible, inside)
+            radius = 3 if n_visible <= 3_000 else 2 if n_visible <= 30_000 else 1
+            img = np.zeros(shape, dtype=np.uint32)
+            xy = self.coords[rows]
+            cols = self._colours[rows]
+            h, w = shape
+            x0, x1, y0, y1 = view
+            px = ((xy[:, 0] - x0) * (w / (x1 - x0))).astype(np.int64)
+            py = ((y1 - xy[:, 1]) * (h / (y1 - y0))).astype(np.int64)
+            flat = img.reshape(-1)
+            for dx, dy in _disc(radius - 1) if radius > 1 else [(0, 0)]:
+                qx, qy = px + dx, py + dy
+                ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+                flat[(qy[ok] * w + qx[ok])] = cols[ok]
+            rgba = img.view(np.uint8).reshape(h, w, 4)[..., [2, 1, 0, 3]]
+            self.image.setImage(np.ascontiguousarray(rgba[::-1]), autoLevels=False, levels=(0, 255))
+            self.mode = "points"
+        x0, x1, y0, y1 = view
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._place_labels(view)
+
+    def _place_labels(self, view: raster.View) -> None:
+        """Largest clusters first, never overlapping, 8 for the whole map and more as
+        the view zooms in."""
+        if not self._labels:
+            return
+        full = raster.bounds(self.coords)
+        zoom = max((full[1] - full[0]) / max(view[1] - view[0], 1e-12), 1.0)
+        rect = self.view_box.sceneBoundingRect()
+        centres = [(item.pos().x(), item.pos().y()) for item, _ in self._labels]
+        sizes = [size for _, size in self._labels]
+        text_px = [
+            (item.textItem.boundingRect().width(), item.textItem.boundingRect().height())
+            for item, _ in self._labels
+        ]
+        shape = (max(int(rect.height()), 1), max(int(rect.width()), 1))
+        keep = set(raster.pick_labels(centres, sizes, text_px, view, shape, int(8 * zoom)))
+        for i, (item, _) in enumerate(self._labels):
+            item.setVisible(i in keep)
+
+    def _update_overlay(self) -> None:
+        rows = self.rows_of(self._highlight[:OVERLAY_MAX])
+        xy = self.coords[rows] if rows.size else np.zeros((0, 2), dtype=np.float32)
+        self.overlay.setData(x=xy[:, 0], y=xy[:, 1])
+
+    # -- lookups ---------------------------------------------------------------------
+    def rows_of(self, paper_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        if not self._row_of and self.ids.size:
+            self._row_of = {int(p): i for i, p in enumerate(self.ids.tolist())}
+        wanted = [self._row_of[p] for p in np.asarray(paper_ids).tolist() if p in self._row_of]
+        return np.array(wanted, dtype=np.int64)
+
+    def paper_at(self, x: float, y: float, max_px: float = HOVER_PX) -> int:
+        """The paper nearest a point in layout units, within ``max_px`` screen pixels."""
+        if self.ids.size == 0:
+            return -1
+        if self._index is None:
+            self._index = raster.PointIndex(self.coords)
+        x0, x1, _, _ = self.current_view()
+        per_px = (x1 - x0) / max(self.pixel_shape()[1] / self.devicePixelRatioF(), 1)
+        row = self._index.nearest(x, y, max_distance=max_px * per_px)
+        return int(self.ids[row]) if row >= 0 else -1
+
+    def select_rect(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        rows = raster.select_box(self.coords, x0, x1, y0, y1)
+        self.selection_made.emit([int(i) for i in self.ids[rows]])
+
+    def select_polygon(self, polygon: Sequence[tuple[float, float]]) -> None:
+        rows = raster.select_lasso(self.coords, polygon)
+        self.selection_made.emit([int(i) for i in self.ids[rows]])
+
+    # -- events ----------------------------------------------------------------------
+    def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
+        if self.ids.size == 0 or not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self.view_box.mapSceneToView(scene_pos)
+        pid = self.paper_at(p.x(), p.y())
+        if pid >= 0:
+            row = self.rows_of([pid])
+            self.hover_marker.setData(x=self.coords[row, 0], y=self.coords[row, 1])
+            if self._describe is not None:
+                global_pos = self.plot.mapToGlobal(self.plot.mapFromScene(scene_pos))
+                QToolTip.showText(global_pos, self._describe(pid), self.plot)
+        else:
+            self.hover_marker.setData(x=[], y=[])
+            QToolTip.hideText()
+        self.paper_hovered.emit(pid)
+
+    def _on_scene_mouse_clicked(self, ev: Any) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        if ev.double():
+            self.reset_view()
+            return
+        p = self.view_box.mapSceneToView(ev.scenePos())
+        pid = self.paper_at(p.x(), p.y())
+        if pid >= 0:
+            self.paper_clicked.emit(pid)
+
+    # -- export ----------------------------------------------------------------------
+    def export(self, path: Path, width: int = 2000) -> Path:
+        """The map as PNG (``width`` pixels) or SVG, as it looks now."""
+        from paperscope.gui.exporters import export_item
+
+        return export_item(self.plot.getPlotItem(), path, width=width)

@@ -1,0 +1,114 @@
+"""The semantic map in the window (issue #9): clusters named from their papers, a click
+selects the paper, a lasso filters the table, the search lights papers up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from tests.conftest import TEST_DATA
+
+
+@pytest.fixture
+def mapped(window):  # type: ignore[no-untyped-def]
+    """The demo library laid out from the real vectors of its 79 papers
+    (tests/data/map_vectors.npz: all-MiniLM-L6-v2 embeddings, see its README)."""
+    from paperscope.workflows.map import build_map
+    from tests.mapping.corpus import load_corpus
+
+    keys, _texts, titles = load_corpus()
+    data = np.load(TEST_DATA / "map_vectors.npz", allow_pickle=False)
+    by_title = {
+        t: data["vectors"][i]
+        for i, (k, t) in enumerate(zip(keys, titles, strict=True))
+        if k.startswith("hfpage:")
+    }
+    ids = window.store.paper_ids()
+    rows = window.store.table_rows(ids, ["title"])
+    matrix = np.stack([by_title[rows[int(i)][0]] for i in ids])
+    build_map(window.store, vectors=(ids, matrix), model_id="test-minilm", method="umap", seed=0,
+              min_cluster_size=5)  # fmt: skip
+    assert window.map_pane.load()
+    view = window.map_pane.view
+    view.resize(600, 500)
+    view.render_now()
+    return window
+
+
+def test_map_shows_every_paper_with_named_clusters(mapped) -> None:  # type: ignore[no-untyped-def]
+    stored = mapped.map_pane._map
+    view = mapped.map_pane.view
+    assert view.ids.size == 79 and view.mode == "points"
+    assert len(stored.clusters) >= 2
+    store = mapped.store
+    for cluster in stored.clusters:
+        members = stored.paper_ids[stored.clusters_of == cluster.id]
+        text = " ".join(
+            (store.paper_row(int(p))["title"] + " " + store.paper_row(int(p))["abstract"]).lower()
+            for p in members
+        )  # fmt: skip
+        for word in cluster.label.replace(",", " ").split():
+            assert word.lower() in text, (word, cluster.label)
+    assert view.visible_labels(), "no cluster label is drawn"
+    assert mapped.map_pane.colour_box.currentText() == "Cluster"
+
+
+def _screen_pos(view, x: float, y: float):  # type: ignore[no-untyped-def]
+    scene = view.view_box.mapViewToScene(QPointF(x, y))
+    return view.plot.mapFromScene(scene)
+
+
+def test_clicking_a_point_selects_that_paper(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = mapped.map_pane.view
+    row = 17
+    pid = int(view.ids[row])
+    x, y = (float(v) for v in view.coords[row])
+    assert view.paper_at(x, y) == pid
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=_screen_pos(view, x, y))
+    qtbot.waitUntil(lambda: mapped.state.current_paper == pid, timeout=3000)
+    table = mapped.papers_view.table
+    assert table.model().paper_id(table.currentIndex().row()) == pid
+    assert mapped.detail_pane.text().startswith(mapped.store.paper_row(pid)["title"])
+
+
+def test_lasso_over_a_cluster_filters_the_table_to_it(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from scipy.spatial import ConvexHull
+
+    stored = mapped.map_pane._map
+    biggest = max(stored.clusters, key=lambda c: c.size)
+    members = stored.paper_ids[stored.clusters_of == biggest.id]
+    pts = stored.coords[stored.clusters_of == biggest.id].astype(np.float64)
+    hull = pts[ConvexHull(pts).vertices]
+    centre = pts.mean(axis=0)
+    polygon = centre + (hull - centre) * 1.02  # just around the cluster's points
+    expected = {int(p) for p in stored.paper_ids if _inside(polygon, stored, p)}
+    assert set(int(m) for m in members) <= expected
+    with qtbot.waitSignal(mapped.map_selection_shown) as shown:
+        mapped.map_pane.view.select_polygon([tuple(p) for p in polygon])
+    assert set(shown.args[0]) == expected
+    assert sorted(int(i) for i in mapped.papers_view.model.ids()) == sorted(expected)
+
+
+def _inside(polygon, stored, pid) -> bool:  # type: ignore[no-untyped-def]
+    from matplotlib.path import Path
+
+    row = int(np.flatnonzero(stored.paper_ids == pid)[0])
+    return bool(Path(polygon).contains_point(stored.coords[row]))
+
+
+def test_search_lights_up_its_papers_on_the_map(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+    mapped.papers_view.search.setText("reward")
+    view = mapped.map_pane.view
+    qtbot.waitUntil(lambda: len(view.overlay.data) > 0, timeout=3000)
+    assert len(view.overlay.data) == mapped.papers_view.model.rowCount() < 79
+
+
+def test_colour_by_year_and_export(mapped, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pane = mapped.map_pane
+    pane.colour_box.setCurrentText("Year")
+    legend_names = [label.text for _sample, label in pane.view.legend.items]
+    assert any("–" in name for name in legend_names) and "none" in legend_names
+    png = pane.view.export(tmp_path / "map.png", width=800)
+    svg = pane.view.export(tmp_path / "map.svg")
+    assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:2000]
