@@ -15,8 +15,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -27,9 +29,13 @@ from PySide6.QtWidgets import (
 from paperscope import __version__
 from paperscope.core import paths as app_paths
 from paperscope.core.records import ReadIssue
+from paperscope.gui.dialogs.export_dialog import ExportDialog
+from paperscope.gui.dialogs.merge_dialog import MergeDialog
 from paperscope.gui.map.map_pane import MapPane
+from paperscope.gui.papers.actions import PaperActions
 from paperscope.gui.papers.detail_pane import PaperDetailPane
 from paperscope.gui.papers.papers_view import PapersView
+from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
 from paperscope.gui.papers.welcome import WelcomePage
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.state import AppState
@@ -77,6 +83,15 @@ class MainWindow(QMainWindow):
         self.detail_pane = PaperDetailPane(store)
         self.map_pane = MapPane()
         self.plot_pane = PlotPane()
+        self.sidebar = Sidebar()
+        self.sidebar.query_chosen.connect(self._on_sidebar_query)
+        self.sidebar.refine_chosen.connect(self._on_sidebar_refine)
+        self.sidebar_dock = self._dock(
+            "Library", "sidebar", self.sidebar, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.paper_actions = PaperActions(self, self)
+        self.paper_actions.message.connect(self._show_message)
+        self.addActions(self.paper_actions.all_actions())
         self.details_dock = self._dock(
             "Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -87,7 +102,9 @@ class MainWindow(QMainWindow):
             "Plots", "plots", self.plot_pane, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.details_dock], [460], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.sidebar_dock, self.details_dock], [220, 400], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([self.plots_dock], [330], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
@@ -95,12 +112,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
         self.state.library_changed.connect(self._update_central)
+        self.state.library_changed.connect(self._on_library_changed)
+        self._wire_papers()
         self._update_central()
         self.runner.task_started.connect(self._on_runner_task_started)
         self.runner.task_progressed.connect(self._on_runner_task_progressed)
         self.runner.task_ended.connect(self._on_runner_task_ended)
         self.runner.error_raised.connect(self._on_runner_error_raised)
         self.restore_layout()
+        self.prepare_library()
 
     # -- construction ----------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -139,12 +159,24 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("&Import papers…", self._on_import_papers, "Ctrl+I"))
         file_menu.addAction(self._action("Open &runs…", self._on_open_runs, "Ctrl+Shift+O"))
         file_menu.addSeparator()
+        self.export_papers_action = self._action(
+            "Export &papers…", self.show_export_dialog, "Ctrl+Shift+E"
+        )
+        file_menu.addAction(self.export_papers_action)
         file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
+        edit_menu = menu.addMenu("&Edit")
+        self.merge_action = self._action("&Merge duplicates…", self.show_merge_dialog)
+        edit_menu.addAction(self.merge_action)
+        edit_menu.addAction(self._action("&Save search…", self._on_save_search_menu))
+        self.paper_menu = menu.addMenu("&Paper")
+        self.paper_menu.aboutToShow.connect(lambda: self.paper_actions.fill_menu(self.paper_menu))
+        self.paper_actions.fill_menu(self.paper_menu)
+
         view_menu = menu.addMenu("&View")
-        for dock in (self.details_dock, self.map_dock, self.plots_dock):
+        for dock in (self.sidebar_dock, self.details_dock, self.map_dock, self.plots_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self._action("&Reset layout", self.reset_layout))
@@ -176,7 +208,7 @@ class MainWindow(QMainWindow):
         return ok
 
     def reset_layout(self) -> None:
-        for dock in (self.details_dock, self.map_dock, self.plots_dock):
+        for dock in (self.sidebar_dock, self.details_dock, self.map_dock, self.plots_dock):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
@@ -189,6 +221,97 @@ class MainWindow(QMainWindow):
     def _on_state_current_paper_changed(self, paper_id: int) -> None:
         self.detail_pane.show_paper(paper_id)
 
+    def _wire_papers(self) -> None:
+        """Connect the (new) papers view and detail pane to the window."""
+        view = self.papers_view
+        view.table.tag_number_pressed.connect(self.paper_actions.toggle_tag_number)
+        view.context_menu_requested.connect(self._on_table_context_menu)
+        view.save_search_requested.connect(self.save_search)
+        view.searched.connect(lambda _q: self.refresh_sidebar())
+        # ``view.semantic_query(str)``: a query typed as "~text" lands here unhandled
+        # until semantic search is wired (the table keeps what it shows).
+        self.detail_pane.edited.connect(lambda _pid: self.state.library_changed.emit())
+        self.detail_pane.link_opened.connect(self.paper_actions.link_opened)
+
+    def prepare_library(self) -> None:
+        """Build the text index and the sort ranks in the background (else the first
+        search or sort of a big library waits for them), then count the sidebar."""
+        store = self.store
+        self.runner.submit(
+            store.ensure_text_index, title="Preparing the search index", key="text-index",
+            on_result=lambda _r: self.runner.submit(
+                store.warm_sort_cache, title="Preparing to sort", key="sort-cache"
+            ),
+        )  # fmt: skip
+        self.refresh_sidebar()
+
+    def refresh_sidebar(self) -> None:
+        """Recount the sidebar (facets over the current results) on the task runner."""
+        model = self.papers_view.model
+        scope = model.matching_ids() if model.query.strip() else None
+        self.runner.submit(
+            sidebar_data, self.store, scope, title="Counting", key="sidebar",
+            on_result=self.sidebar.show_data,
+        )  # fmt: skip
+
+    def _on_library_changed(self) -> None:
+        if self.state.current_paper >= 0:
+            self.detail_pane.show_paper(self.state.current_paper)
+        self.refresh_sidebar()
+
+    def _show_message(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_sidebar_query(self, query: str) -> None:
+        self.central.setCurrentWidget(self.papers_view)
+        self.papers_view.set_query(query)
+
+    def _on_sidebar_refine(self, condition: str) -> None:
+        current = self.papers_view.search.text().strip()
+        if condition in current.split():
+            return
+        self.papers_view.set_query(f"{current} {condition}".strip() + " ")
+
+    def _on_table_context_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        self.paper_actions.fill_menu(menu)
+        self._context_menu = menu
+        menu.popup(pos)
+
+    def save_search(self, query: str, name: str | None = None) -> int | None:
+        """Keep ``query`` as a smart collection (asks for a name when none given)."""
+        query = query.strip()
+        if not query or query.startswith("~"):
+            self._show_message("Type a search first, then save it")
+            return None
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save search", "Name:", text=query[:40])
+            if not ok or not name.strip():
+                return None
+        cid = self.store.save_search(name.strip(), query)
+        self._show_message(f"Saved search {name.strip()!r}")
+        self.refresh_sidebar()
+        return cid
+
+    def _on_save_search_menu(self) -> None:
+        self.save_search(self.papers_view.search.text())
+
+    def show_export_dialog(self) -> ExportDialog:
+        view = self.papers_view
+        dialog = ExportDialog(
+            self, self.state.selection, view.model.query, view.model.matching_ids(), self
+        )
+        dialog.exported.connect(lambda n, p: self._show_message(f"Exported {n:,} papers to {p}"))
+        self._export_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def show_merge_dialog(self) -> MergeDialog:
+        dialog = MergeDialog(self, self)
+        self._merge_dialog = dialog
+        dialog.show()
+        return dialog
+
     def switch_library(self, path: Path) -> None:
         """Close this library and show another in the same window."""
         new_store = Store(path)
@@ -200,6 +323,7 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.papers_view)
         self.detail_pane = PaperDetailPane(new_store)
         self.details_dock.setWidget(self.detail_pane)
+        self._wire_papers()
         self.central.removeWidget(old_view)
         old_view.deleteLater()
         old_detail.deleteLater()
@@ -208,6 +332,7 @@ class MainWindow(QMainWindow):
         self.state.set_current_paper(-1)
         self.setWindowTitle(f"PaperScope — {path.name}")
         self._update_central()
+        self.prepare_library()
         self.library_switched.emit(str(path))
 
     def open_demo_library(self) -> None:
@@ -351,6 +476,7 @@ class MainWindow(QMainWindow):
             "j / k           next / previous paper",
             "Enter           show details",
             "Esc             clear the search",
+            "1 … 9           toggle the first nine tags on the selection",
         ]
         box = QMessageBox(
             QMessageBox.Icon.NoIcon,

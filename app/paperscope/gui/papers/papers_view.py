@@ -1,22 +1,36 @@
-"""The papers pane: the search box over the table, keyboard-first."""
+"""The papers pane: the search box over the table, keyboard-first.
+
+The search box speaks :mod:`paperscope.library.search` (``author:smith year:>=2023
+"flow matching" -survey``): results appear as you type (the last word is a prefix),
+ranked by BM25 with their score in the table. Filter mode hides the papers that do
+not match; float mode keeps every paper with the matches on top. Problems with the
+query (``year:abc``) are shown under the box.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from paperscope.gui.papers.table_model import PaperTableModel
+from paperscope.gui.papers.table_model import COLUMN_INDEX, PaperTableModel
 from paperscope.gui.state import AppState
+from paperscope.library.search import parse
 from paperscope.library.store import Store
+
+SEMANTIC_PREFIX = "~"
+_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
 class SearchBox(QLineEdit):
@@ -37,13 +51,15 @@ class SearchBox(QLineEdit):
 
 
 class PapersTable(QTableView):
-    """j/k move like the arrows; Enter shows the details."""
+    """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags."""
 
     activated_paper = Signal(int)
+    tag_number_pressed = Signal(int)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in (Qt.Key.Key_J, Qt.Key.Key_K) and not event.modifiers():
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key in (Qt.Key.Key_J, Qt.Key.Key_K) and not mods:
             row = self.currentIndex().row()
             row = (
                 min(row + 1, self.model().rowCount() - 1)
@@ -51,6 +67,9 @@ class PapersTable(QTableView):
                 else max(row - 1, 0)
             )
             self.selectRow(row)
+            return
+        if key in _DIGITS and not mods:
+            self.tag_number_pressed.emit(_DIGITS[key])
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             idx = self.currentIndex()
@@ -61,12 +80,41 @@ class PapersTable(QTableView):
 
 
 class PapersView(QWidget):
+    """Signals: ``semantic_query(str)`` (a query typed as ``~text``: the semantic search
+    hook, wired by the window), ``context_menu_requested(QPoint)`` (global position),
+    ``save_search_requested(str)``, ``searched(str)`` after a query was applied."""
+
+    semantic_query = Signal(str)
+    context_menu_requested = Signal(QPoint)
+    save_search_requested = Signal(str)
+    searched = Signal(str)
+
     def __init__(self, store: Store, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = state
         self.search = SearchBox()
-        self.search.setPlaceholderText("Search papers (Ctrl+F or /)")
+        self.search.setPlaceholderText(
+            'Search papers (Ctrl+F or /): words, "phrases", author:, title:, year:>=2023, '
+            "tag:, status:, org:, -word"
+        )
         self.search.setClearButtonEnabled(True)
+        self.float_button = QToolButton()
+        self.float_button.setText("Float matches")
+        self.float_button.setCheckable(True)
+        self.float_button.setToolTip(
+            "Off: show only the matching papers. On: show every paper, the matches on top."
+        )
+        self.float_button.toggled.connect(self._on_float_toggled)
+        self.save_button = QPushButton("Save search…")
+        self.save_button.setToolTip("Keep this search as a smart collection in the sidebar")
+        self.save_button.clicked.connect(
+            lambda: self.save_search_requested.emit(self.search.text().strip())
+        )
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.problems_label.setStyleSheet("color: #c0392b;")
+        self.problems_label.hide()
         self.count_label = QLabel()
         self.model = PaperTableModel(store, self)
         self.table = PapersTable()
@@ -76,20 +124,34 @@ class PapersView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(
+            lambda pos: self.context_menu_requested.emit(self.table.viewport().mapToGlobal(pos))
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 200), (2, 90), (3, 70), (4, 110), (5, 70)):
+        for name, width in (
+            ("authors", 150), ("date", 84), ("upvotes", 60), ("organisation", 90),
+            ("status", 60), ("rating", 70), ("tags", 90), ("score", 52),
+        ):  # fmt: skip
+            col = COLUMN_INDEX[name]
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         header.setStretchLastSection(False)
+        self.table.setColumnHidden(COLUMN_INDEX["score"], True)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.float_button)
+        top.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.search)
+        layout.addLayout(top)
+        layout.addWidget(self.problems_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
-        # typing filters after a short pause so each keystroke does not query
+        # typing searches after a short pause so each keystroke does not query
         self._debounce = QTimer(self, singleShot=True, interval=120)
         self._debounce.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
@@ -100,12 +162,74 @@ class PapersView(QWidget):
         state.library_changed.connect(self.refresh)
         self._update_count()
 
-    def refresh(self) -> None:
-        current = self._state.current_paper
-        self.model.refresh()
+    # -- searching -------------------------------------------------------------------
+    def set_query(self, text: str) -> None:
+        """Put ``text`` in the box and search at once (sidebar clicks, tests)."""
+        self.search.setText(text)
+        self._debounce.stop()
+        self._apply_search()
+
+    def set_float_mode(self, on: bool) -> None:
+        self.float_button.setChecked(on)
+
+    def _on_float_toggled(self, on: bool) -> None:
+        self.model.set_mode("float" if on else "filter")
         self._update_count()
-        if current >= 0:
-            self.select_paper(current)
+
+    def _apply_search(self) -> None:
+        self._debounce.stop()
+        text = self.search.text()
+        self._state.set_search(text)
+        if text.lstrip().startswith(SEMANTIC_PREFIX):
+            # Semantic search ("~a query in plain words") is not a text query: the window
+            # decides what to do with it; the table keeps showing what it showed.
+            self._show_problems([])
+            self.semantic_query.emit(text.lstrip()[len(SEMANTIC_PREFIX) :].strip())
+            return
+        self._show_problems(parse(text).problems)
+        selected = self._state.selection
+        self.model.set_query(text)
+        self.table.setColumnHidden(COLUMN_INDEX["score"], not text.strip())
+        self._reselect(selected)
+        self._update_count()
+        self.searched.emit(text)
+
+    def _show_problems(self, problems: list[str]) -> None:
+        self.problems_label.setText("\n".join(problems))
+        self.problems_label.setVisible(bool(problems))
+
+    # -- the table -------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-run the search (the library changed), keeping the selection."""
+        selected = self._state.selection
+        current = self._state.current_paper
+        if not self.search.text().lstrip().startswith(SEMANTIC_PREFIX):
+            self.model.refresh()
+        else:
+            self.model.reload_rows()
+        self._reselect(selected, current)
+        self._update_count()
+
+    def _reselect(self, ids: list[int], current: int = -1) -> None:
+        rows = self.model.rows_of(ids)
+        sm = self.table.selectionModel()
+        # the papers no longer shown are no longer selected (a key must not act on them)
+        self._state.set_selection([self.model.paper_id(r) for r in rows])
+        if not rows:
+            return
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for r in rows:
+            selection.select(self.model.index(r, 0), self.model.index(r, last))
+        sm.blockSignals(True)
+        sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        cur_row = self.model.row_of(current) if current >= 0 else rows[-1]
+        if cur_row >= 0:
+            sm.setCurrentIndex(
+                self.model.index(cur_row, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        sm.blockSignals(False)
+        self.table.viewport().update()
 
     def select_paper(self, paper_id: int) -> None:
         row = self.model.row_of(paper_id)
@@ -113,22 +237,20 @@ class PapersView(QWidget):
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 
-    def _apply_search(self) -> None:
-        text = self.search.text()
-        self._state.set_search(text)
-        self.model.set_filter(text)
-        self._update_count()
-
     def _focus_table(self) -> None:
         self.table.setFocus()
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
     def _update_count(self) -> None:
-        n = self.model.rowCount()
-        self.count_label.setText(
-            f"{n:,} papers" if not self.search.text() else f"{n:,} matching papers"
-        )
+        n, total = self.model.n_matches, self.model.rowCount()
+        if not self.model.query.strip():
+            text = f"{total:,} papers"
+        elif self.model.mode == "float":
+            text = f"{n:,} of {total:,} papers match (on top)"
+        else:
+            text = f"{n:,} matching papers"
+        self.count_label.setText(text)
 
     def _on_table_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
