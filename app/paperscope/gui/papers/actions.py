@@ -174,7 +174,7 @@ class PaperActions(QObject):
         if not ids:
             return
         self._host.runner.submit(
-            bibtex_of, self.store, ids, title="Copying BibTeX", on_result=self._on_bibtex
+            _bibtex_task, self.store, ids, title="Copying BibTeX", on_result=self._on_bibtex
         )
 
     def _on_bibtex(self, text: str) -> None:
@@ -230,6 +230,11 @@ class PaperActions(QObject):
         menu.addSeparator()
         menu.addAction(self.delete_action)
         self._update_enabled()
+
+
+def _bibtex_task(store: Any, ids: list[int], progress: Any = None, cancel: Any = None) -> str:
+    """:func:`bibtex_of` as a runner task (it takes no progress or cancel)."""
+    return bibtex_of(store, ids)
 
 
 def stars_label(rating: int | None) -> str:

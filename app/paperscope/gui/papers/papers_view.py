@@ -234,8 +234,22 @@ class PapersView(QWidget):
     def select_paper(self, paper_id: int) -> None:
         row = self.model.row_of(paper_id)
         if row >= 0:
-            self.table.selectRow(row)
+            self.select_rows([row])
             self.table.scrollTo(self.model.index(row, 0))
+
+    def select_rows(self, rows: list[int]) -> list[int]:
+        """Select these rows (the last one current); returns their paper ids."""
+        sm = self.table.selectionModel()
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for r in rows:
+            selection.select(self.model.index(r, 0), self.model.index(r, last))
+        sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if rows:
+            sm.setCurrentIndex(
+                self.model.index(rows[-1], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        return [self.model.paper_id(r) for r in rows]
 
     def _focus_table(self) -> None:
         self.table.setFocus()
@@ -253,7 +267,14 @@ class PapersView(QWidget):
         self.count_label.setText(text)
 
     def _on_table_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        # rows from the selection ranges (any column: some may be hidden), not per index
+        rows = sorted(
+            {
+                r
+                for rng in self.table.selectionModel().selection()
+                for r in range(rng.top(), rng.bottom() + 1)
+            }
+        )
         ids = [self.model.paper_id(r) for r in rows]
         self._state.set_selection(ids)
         if ids:
