@@ -164,9 +164,18 @@ def test_markup_in_titles_is_shown_literally(window, qtbot, tmp_path: Path) -> N
     abstract = "We show <i>nothing</i> & <script>x()</script> here."
     path = tmp_path / "markup.csl.json"
     path.write_text(
-        json.dumps([{"id": "m1", "type": "article-journal", "title": title,
-                     "abstract": abstract, "author": [{"family": "Doe", "given": "Jane"}],
-                     "issued": {"date-parts": [[2024]]}}]),  # fmt: skip
+        json.dumps(
+            [
+                {
+                    "id": "m1",
+                    "type": "article-journal",
+                    "title": title,
+                    "abstract": abstract,
+                    "author": [{"family": "Doe", "given": "Jane"}],
+                    "issued": {"date-parts": [[2024]]},
+                }
+            ]
+        ),
         encoding="utf-8",
     )
     with qtbot.waitSignal(window.import_finished, timeout=20000):
