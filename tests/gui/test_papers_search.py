@@ -144,7 +144,8 @@ def test_sidebar_saved_search_tags_and_facets(window, qtbot) -> None:  # type: i
     window.store.add_tag([int(i) for i in window.store.all_ids()[:5]], "to-read")
     with qtbot.waitSignal(side.updated, timeout=5000):
         window.save_search('"reward model" year:>=2024', name="RM recent")
-    item = side.item_for("⚲ RM recent")
+    item = side.item_for("RM recent")
+    assert item.font(0).italic() and "saved search" in item.toolTip(0)
     view.set_query('"reward model" year:>=2024')
     n = view.model.n_matches
     assert n > 0 and item.text(1) == str(n)

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.persist_layout = True
         self.state = AppState(self)
         self.runner = TaskRunner(self)
+        self._quiet_tasks: set[int] = set()
         self.setWindowTitle(f"PaperScope — {store.path.name}")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -240,7 +241,8 @@ class MainWindow(QMainWindow):
         self.runner.submit(
             store.ensure_text_index, title="Preparing the search index", key="text-index",
             on_result=lambda _r: self.runner.submit(
-                store.warm_sort_cache, title="Preparing to sort", key="sort-cache"
+                store.warm_sort_cache, title="Preparing to sort", key="sort-cache",
+                on_result=lambda _r: self._show_message(f"{store.paper_count():,} papers ready"),
             ),
         )  # fmt: skip
         self.refresh_sidebar()
@@ -250,7 +252,7 @@ class MainWindow(QMainWindow):
         model = self.papers_view.model
         scope = model.matching_ids() if model.query.strip() else None
         self.runner.submit(
-            sidebar_data, self.store, scope, title="Counting", key="sidebar",
+            sidebar_data, self.store, scope, title="", key="sidebar",
             on_result=self.sidebar.show_data,
         )  # fmt: skip
 
@@ -495,13 +497,18 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
     # -- task runner feedback --------------------------------------------------------
-    def _on_runner_task_started(self, _task_id: int, title: str) -> None:
+    def _on_runner_task_started(self, task_id: int, title: str) -> None:
+        if not title:  # a quiet background task (the sidebar's counts)
+            self._quiet_tasks.add(task_id)
+            return
         self.status_label.setText(title)
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.cancel_button.show()
 
-    def _on_runner_task_progressed(self, _task_id: int, fraction: object, message: str) -> None:
+    def _on_runner_task_progressed(self, task_id: int, fraction: object, message: str) -> None:
+        if task_id in self._quiet_tasks:
+            return
         if isinstance(fraction, float | int):
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(1000 * float(fraction)))
@@ -510,10 +517,13 @@ class MainWindow(QMainWindow):
         if message:
             self.status_label.setText(message)
 
-    def _on_runner_task_ended(self, _task_id: int, outcome: str) -> None:
-        if not self.runner.running():
+    def _on_runner_task_ended(self, task_id: int, outcome: str) -> None:
+        if not any(t.id not in self._quiet_tasks for t in self.runner.running()):
             self.progress_bar.hide()
             self.cancel_button.hide()
+        if task_id in self._quiet_tasks:
+            self._quiet_tasks.discard(task_id)
+            return
         if outcome == "cancelled":
             self.status_label.setText("Cancelled")
 

@@ -40,7 +40,6 @@ def sidebar_data(
     """Everything the sidebar shows (run on the task runner: facets over a million
     papers take a moment)."""
     cancel = cancel or CancelToken()
-    progress(None, "Counting")
     out: dict[str, Any] = {"total": store.paper_count(), "tags": store.tags()}
     collections = []
     for c in store.collections():
@@ -124,10 +123,13 @@ class Sidebar(QWidget):
             sec = self._section("Collections")
             for c, count in data["collections"]:
                 query = c.query if c.smart else f"collection:{quoted(c.name)}"
-                item = self._entry(sec, ("⚲ " if c.smart else "") + c.name, count, query)
+                item = self._entry(sec, c.name, count, query)
                 item.setData(0, Qt.ItemDataRole.UserRole + 2, c.id)
-                if c.smart:
-                    item.setToolTip(0, f"Smart collection: {c.query}")
+                if c.smart:  # a saved search: in italics, its query in the tooltip
+                    italic = QFont(self.font())
+                    italic.setItalic(True)
+                    item.setFont(0, italic)
+                    item.setToolTip(0, f"Smart collection (saved search): {c.query}")
         tags = data["tags"]
         if tags:
             sec = self._section("Tags")

@@ -66,7 +66,7 @@ class PaperTableModel(QAbstractTableModel):
         self._store = store
         self._ids = np.zeros(0, dtype=np.int64)
         self._scores = np.zeros(0, dtype=np.float64)
-        self._rows: dict[int, tuple[Any, ...]] = {}
+        self._rows: dict[int, dict[str, Any]] = {}
         self._tags: dict[int, list[Any]] = {}
         self._sort: tuple[str, bool] = ("id", False)
         self._query = ""
@@ -174,7 +174,7 @@ class PaperTableModel(QAbstractTableModel):
             return []
         return [int(r) for r in np.flatnonzero(np.isin(self._ids, paper_ids))]
 
-    def _row(self, row: int) -> tuple[Any, ...] | None:
+    def _row(self, row: int) -> dict[str, Any] | None:
         pid = int(self._ids[row])
         got = self._rows.get(pid)
         if got is None:
@@ -183,7 +183,8 @@ class PaperTableModel(QAbstractTableModel):
             if len(self._rows) > 20 * BLOCK:
                 self._rows.clear()
                 self._tags.clear()
-            self._rows.update(self._store.table_rows(block, _FETCH))
+            for p, values in self._store.table_rows(block, _FETCH).items():
+                self._rows[p] = dict(zip(_FETCH, values, strict=True))
             tags = self._store.paper_tags(block)
             for p in block.tolist():
                 self._tags[p] = tags.get(p, [])
@@ -231,10 +232,9 @@ class PaperTableModel(QAbstractTableModel):
                 return MISSING
             s = self.score(index.row())
             return f"{s:.2f}" if s else MISSING
-        row = self._row(index.row())
-        if row is None:
+        values = self._row(index.row())
+        if values is None:
             return MISSING
-        values = dict(zip(_FETCH, row, strict=True))
         if col == "tags":
             tags = self._tags.get(self.paper_id(index.row()), [])
             return ", ".join(t.name for t in tags) if tags else MISSING
@@ -242,7 +242,8 @@ class PaperTableModel(QAbstractTableModel):
             return stars(values["rating"])
         if col == "authors":
             if not values["authors"] and values["n_authors"]:
-                return f"{values['n_authors']} authors"
+                n = values["n_authors"]
+                return f"{n} author{'s' if n != 1 else ''}"
             text = format_authors(values["authors"])
             if role == Qt.ItemDataRole.ToolTipRole and values["authors"]:
                 return "\n".join(values["authors"])
