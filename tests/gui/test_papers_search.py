@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from paperscope.gui.papers.table_model import COLUMNS
 from tests.conftest import PAPERS
 
 HF_API = PAPERS / "hf-api" / "daily_papers.json"
@@ -134,6 +135,38 @@ def test_sorting_a_search_by_a_column(window, qtbot) -> None:  # type: ignore[no
     assert view.model.rowCount() == 63
     known = [d for d in dates if d != "—"]
     assert known == sorted(known)
+    view.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # rating: none yet, all "—"
+    assert view.model.rowCount() == 63
+
+
+def test_sorting_by_tags(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    store, view = window.store, window.papers_view
+    ids = [int(i) for i in store.all_ids()]
+    store.add_tag(ids[10:13], "first")
+    store.add_tag(ids[40:42], "second")
+    store.add_tag(ids[11:12], "second")
+    window.state.library_changed.emit()
+    col = [c[0] for c in COLUMNS].index("Tags")
+    view.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    shown = [view.model.paper_id(r) for r in range(view.model.rowCount())]
+    assert shown[:5] == [*ids[10:13], *ids[40:42]] and len(shown) == 79
+    assert [view.model.index(r, col).data() for r in range(6)] == [
+        "first",
+        "first, second",
+        "first",
+        "second",
+        "second",
+        "—",
+    ]
+    view.table.sortByColumn(col, Qt.SortOrder.DescendingOrder)
+    shown = [view.model.paper_id(r) for r in range(view.model.rowCount())]
+    assert shown[:5] == [*ids[40:42], *ids[10:13]] and shown[5:] == sorted(shown[5:])
+    view.set_query("year:>=2023")  # within a search, in filter and float modes
+    hits = set(view.model.matching_ids().tolist())
+    tagged_hits = [i for i in [*ids[40:42], *ids[10:13]] if i in hits]
+    assert view.model.matching_ids().tolist()[: len(tagged_hits)] == tagged_hits
+    view.set_float_mode(True)
+    assert view.model.ids().tolist()[: len(tagged_hits)] == tagged_hits
 
 
 def test_sidebar_saved_search_tags_and_facets(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -158,8 +191,8 @@ def test_sidebar_saved_search_tags_and_facets(window, qtbot) -> None:  # type: i
     side._on_item(tag)
     assert view.model.n_matches == 5
     # a facet refines the current results
-    view.set_query("reward")
-    settle(window, qtbot)
+    with qtbot.waitSignal(side.updated, timeout=5000):  # once typing pauses
+        view.set_query("reward")
     facet = side.item_for("2025")
     count = int(facet.text(1))
     side._on_item(facet)

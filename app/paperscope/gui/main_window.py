@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
         self.state.library_changed.connect(self._update_central)
         self.state.library_changed.connect(self._on_library_changed)
+        self._sidebar_timer = QTimer(self, singleShot=True, interval=400)
+        self._sidebar_timer.timeout.connect(self.refresh_sidebar)
         self._wire_papers()
         self._update_central()
         self.runner.task_started.connect(self._on_runner_task_started)
@@ -228,7 +230,8 @@ class MainWindow(QMainWindow):
         view.table.tag_number_pressed.connect(self.paper_actions.toggle_tag_number)
         view.context_menu_requested.connect(self._on_table_context_menu)
         view.save_search_requested.connect(self.save_search)
-        view.searched.connect(lambda _q: self.refresh_sidebar())
+        # the facets follow the results once typing pauses (not at every keystroke)
+        view.searched.connect(lambda _q: self._sidebar_timer.start())
         # ``view.semantic_query(str)``: a query typed as "~text" lands here unhandled
         # until semantic search is wired (the table keeps what it shows).
         self.detail_pane.edited.connect(lambda _pid: self.state.library_changed.emit())
@@ -249,6 +252,7 @@ class MainWindow(QMainWindow):
 
     def refresh_sidebar(self) -> None:
         """Recount the sidebar (facets over the current results) on the task runner."""
+        self._sidebar_timer.stop()
         model = self.papers_view.model
         scope = model.matching_ids() if model.query.strip() else None
         self.runner.submit(

@@ -29,7 +29,7 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("Organisation", "organisation", "organisation"),
     ("Status", "status", "status"),
     ("Rating", "rating", "rating"),
-    ("Tags", "tags", None),
+    ("Tags", "tags", "tags"),
     ("Score", "score", "score"),
 )
 COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
@@ -90,14 +90,22 @@ class PaperTableModel(QAbstractTableModel):
     def _compute(self) -> tuple[np.ndarray, np.ndarray, int]:
         query = self._query.strip()
         sort, desc = self._sort
+        by_tags = sort == "tags"
+        if by_tags:  # the store sorts stored columns; tags are sorted here
+            sort, desc = ("score", True) if query else ("id", False)
         if not query:
             if sort == "score":
                 sort, desc = "id", False
             ids = self._store.order_ids(None, sort, desc)
+            if by_tags:
+                ids = self._order_by_tags(ids, self._sort[1])
             return ids, np.zeros(len(ids), dtype=np.float64), len(ids)
         if sort == "id":
             sort, desc = "score", True
         hits, scores = self._store.search_ids(self._query, sort, desc)
+        if by_tags:
+            order = self._order_by_tags(np.arange(len(hits)), self._sort[1], hits)
+            hits, scores = hits[order], scores[order]
         if self._mode == "filter":
             return hits, scores, len(hits)
         # float mode: the matches first (in search order), then every other paper
@@ -105,8 +113,33 @@ class PaperTableModel(QAbstractTableModel):
             None, "id" if sort == "score" else sort, desc and sort != "score"
         )
         rest = rest[~np.isin(rest, hits)]
+        if by_tags:
+            rest = self._order_by_tags(rest, self._sort[1])
         all_scores = np.concatenate([scores, np.zeros(len(rest), dtype=np.float64)])
         return np.concatenate([hits, rest]), all_scores, len(hits)
+
+    def _order_by_tags(
+        self, items: np.ndarray, descending: bool, ids: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``items`` reordered by the place of each paper's first tag (the tag order
+        of the sidebar; reversed when ``descending``), untagged papers last, ties in
+        the order given. ``ids``: the paper id of each item when ``items`` are not ids."""
+        pids = np.asarray(items if ids is None else ids, dtype=np.int64)
+        if len(pids) == 0:
+            return items
+        tagged = self._store.paper_tags(pids)
+        untagged = np.iinfo(np.int64).max
+        key = np.full(len(pids), untagged, dtype=np.int64)
+        if tagged:
+            tag_ids = np.fromiter(tagged.keys(), dtype=np.int64, count=len(tagged))
+            first = np.fromiter(
+                (v[0].position for v in tagged.values()), dtype=np.int64, count=len(tagged)
+            )
+            sorter = np.argsort(pids, kind="stable")
+            where = sorter[np.searchsorted(pids, tag_ids, sorter=sorter)]
+            key[where] = -first if descending else first
+        order = np.argsort(np.where(key == untagged, untagged, key), kind="stable")
+        return items[order]
 
     def refresh(self) -> None:
         """Re-run the query (after an import, an edit, a new sort, query or mode)."""
