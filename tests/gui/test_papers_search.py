@@ -217,3 +217,24 @@ def test_a_tilde_query_is_handed_to_the_semantic_hook(window, qtbot) -> None:  #
         view.set_query("~ papers about preference learning")
     assert asked.args == ["papers about preference learning"]
     assert view.model.n_matches == n and view.model.query == "reward"  # not a text search
+
+
+def test_word_searches_wait_for_the_index_being_built(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = window.papers_view
+    view.set_index_busy(True)  # what the window does while ensure_text_index runs
+    view.set_query("year:2021")  # filters alone do not need the text index
+    assert view.model.n_matches == 3
+    view.set_query("reward")
+    assert view.model.query == "year:2021" and "Building the search index" in (
+        view.problems_label.text()
+    )
+    view.set_index_busy(False)
+    assert view.model.query == "reward" and view.model.n_matches == 49
+    assert not view.problems_label.isVisible()
+
+
+def test_the_window_marks_the_index_busy_while_building_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.prepare_library()
+    assert window.papers_view.index_busy
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
+    assert not window.papers_view.index_busy

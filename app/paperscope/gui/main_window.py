@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.state = AppState(self)
         self.runner = TaskRunner(self)
         self._quiet_tasks: set[int] = set()
+        self._index_task: Any = None
         self.setWindowTitle(f"PaperScope — {store.path.name}")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -241,7 +242,8 @@ class MainWindow(QMainWindow):
         """Build the text index and the sort ranks in the background (else the first
         search or sort of a big library waits for them), then count the sidebar."""
         store = self.store
-        self.runner.submit(
+        self.papers_view.set_index_busy(True)
+        self._index_task = self.runner.submit(
             store.ensure_text_index, title="Preparing the search index", key="text-index",
             on_result=lambda _r: self.runner.submit(
                 store.warm_sort_cache, title="Preparing to sort", key="sort-cache",
@@ -280,6 +282,7 @@ class MainWindow(QMainWindow):
 
     def _on_table_context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.paper_actions.fill_menu(menu)
         self._context_menu = menu
         menu.popup(pos)
@@ -522,6 +525,9 @@ class MainWindow(QMainWindow):
             self.status_label.setText(message)
 
     def _on_runner_task_ended(self, task_id: int, outcome: str) -> None:
+        if self._index_task is not None and task_id == self._index_task.id:
+            self._index_task = None
+            self.papers_view.set_index_busy(False)  # built, failed or cancelled
         if not any(t.id not in self._quiet_tasks for t in self.runner.running()):
             self.progress_bar.hide()
             self.cancel_button.hide()

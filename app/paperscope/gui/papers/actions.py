@@ -198,8 +198,9 @@ class PaperActions(QObject):
     # -- menus -----------------------------------------------------------------------
     def fill_menu(self, menu: QMenu) -> None:
         """The Paper menu and the table's context menu (rebuilt each time it opens)."""
+        for sub in menu.findChildren(QMenu):  # the submenus of the last time
+            sub.deleteLater()
         menu.clear()
-        has = bool(self.selection())
         for link in self.links():
             menu.addAction(link.label, lambda u=link.url: self.open_url(u))
         if self.links():
@@ -210,7 +211,7 @@ class PaperActions(QObject):
             key = f"\t{i + 1}" if i < 9 else ""
             act = tags_menu.addAction(color_icon(tag.color), f"{tag.name}{key}")
             act.triggered.connect(lambda _c=False, t=tag.id: self.toggle_tag(t))
-            act.setEnabled(has)
+            act.setEnabled(bool(self.selection()))
         tags_menu.addSeparator()
         tags_menu.addAction(self.new_tag_action)
         status_menu = menu.addMenu("Reading &status")
@@ -224,7 +225,7 @@ class PaperActions(QObject):
             if not c.smart:
                 act = coll_menu.addAction(c.name)
                 act.triggered.connect(lambda _c=False, cid=c.id: self.add_to_collection(cid))
-                act.setEnabled(has)
+                act.setEnabled(bool(self.selection()))
         coll_menu.addSeparator()
         coll_menu.addAction("New collection…", self.new_collection)
         menu.addSeparator()

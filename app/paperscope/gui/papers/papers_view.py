@@ -92,6 +92,8 @@ class PapersView(QWidget):
     def __init__(self, store: Store, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = state
+        self.index_busy = False
+        self._waiting = False
         self.search = SearchBox()
         self.search.setPlaceholderText(
             'Search papers (Ctrl+F or /): words, "phrases", author:, title:, year:>=2023, '
@@ -163,6 +165,13 @@ class PapersView(QWidget):
         self._update_count()
 
     # -- searching -------------------------------------------------------------------
+    def set_index_busy(self, busy: bool) -> None:
+        """The window builds the text index in the background: word searches wait."""
+        self.index_busy = busy
+        if not busy and self._waiting:
+            self._waiting = False
+            self._apply_search()
+
     def set_query(self, text: str) -> None:
         """Put ``text`` in the box and search at once (sidebar clicks, tests)."""
         self.search.setText(text)
@@ -186,7 +195,15 @@ class PapersView(QWidget):
             self._show_problems([])
             self.semantic_query.emit(text.lstrip()[len(SEMANTIC_PREFIX) :].strip())
             return
-        self._show_problems(parse(text).problems)
+        plan = parse(text)
+        if self.index_busy and plan.terms:
+            # a search now would wait for the index being built: search once it is ready
+            self._waiting = True
+            self._show_problems(
+                [*plan.problems, "Building the search index; the results follow when it is ready."]
+            )
+            return
+        self._show_problems(plan.problems)
         selected = self._state.selection
         self.model.set_query(text)
         self.table.setColumnHidden(COLUMN_INDEX["score"], not text.strip())
