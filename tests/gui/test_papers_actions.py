@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu
 
@@ -120,11 +120,10 @@ def test_links_copy_bibtex_and_context_menu(window, qtbot) -> None:  # type: ign
         texts
     )
     # the table's context menu holds the same actions
-    view.context_menu_requested.emit(view.table.viewport().mapToGlobal(QPoint(20, 20)))
-    popup = window._context_menu
-    assert popup.isVisible()
+    popup = window.context_menu()
     assert [a.text() for a in popup.actions()][:2] == ["Open PDF", "Open arXiv page"]
-    popup.close()
+    assert window.paper_actions.delete_action in popup.actions()
+    popup.deleteLater()
     ids = select_rows(view, [0, 1, 2])
     errors: list[str] = []
     window.error_shown.connect(errors.append)

@@ -280,12 +280,15 @@ class MainWindow(QMainWindow):
             return
         self.papers_view.set_query(f"{current} {condition}".strip() + " ")
 
-    def _on_table_context_menu(self, pos: Any) -> None:
+    def context_menu(self) -> QMenu:
+        """The table's context menu for the selection (freed when it closes)."""
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.paper_actions.fill_menu(menu)
-        self._context_menu = menu
-        menu.popup(pos)
+        return menu
+
+    def _on_table_context_menu(self, pos: Any) -> None:
+        self.context_menu().popup(pos)
 
     def save_search(self, query: str, name: str | None = None) -> int | None:
         """Keep ``query`` as a smart collection (asks for a name when none given)."""
