@@ -9,6 +9,7 @@ query (``year:abc``) are shown under the box.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -234,10 +235,7 @@ class PapersView(QWidget):
         self._state.set_selection([self.model.paper_id(r) for r in rows])
         if not rows:
             return
-        selection = QItemSelection()
-        last = self.model.columnCount() - 1
-        for r in rows:
-            selection.select(self.model.index(r, 0), self.model.index(r, last))
+        selection = self._selection_of(rows)
         sm.blockSignals(True)
         sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         cur_row = self.model.row_of(current) if current >= 0 else rows[-1]
@@ -257,16 +255,26 @@ class PapersView(QWidget):
     def select_rows(self, rows: list[int]) -> list[int]:
         """Select these rows (the last one current); returns their paper ids."""
         sm = self.table.selectionModel()
-        selection = QItemSelection()
-        last = self.model.columnCount() - 1
-        for r in rows:
-            selection.select(self.model.index(r, 0), self.model.index(r, last))
-        sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        sm.select(self._selection_of(rows), QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if rows:
             sm.setCurrentIndex(
                 self.model.index(rows[-1], 0), QItemSelectionModel.SelectionFlag.NoUpdate
             )
         return [self.model.paper_id(r) for r in rows]
+
+    def _selection_of(self, rows: list[int]) -> QItemSelection:
+        """Whole rows, consecutive ones as one range (a select-all stays one range)."""
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        ordered = np.unique(np.asarray(rows, dtype=np.int64))
+        if len(ordered) == 0:
+            return selection
+        breaks = np.flatnonzero(np.diff(ordered) != 1)
+        starts = np.concatenate([[ordered[0]], ordered[breaks + 1]])
+        ends = np.concatenate([ordered[breaks], [ordered[-1]]])
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            selection.select(self.model.index(a, 0), self.model.index(b, last))
+        return selection
 
     def _focus_table(self) -> None:
         self.table.setFocus()
@@ -285,14 +293,12 @@ class PapersView(QWidget):
 
     def _on_table_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         # rows from the selection ranges (any column: some may be hidden), not per index
-        rows = sorted(
-            {
-                r
-                for rng in self.table.selectionModel().selection()
-                for r in range(rng.top(), rng.bottom() + 1)
-            }
-        )
-        ids = [self.model.paper_id(r) for r in rows]
+        ranges = [(r.top(), r.bottom()) for r in self.table.selectionModel().selection()]
+        if ranges:
+            rows = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in ranges]))
+            ids = self.model.ids()[rows].tolist()
+        else:
+            ids = []
         self._state.set_selection(ids)
         if ids:
             self._state.set_current_paper(
