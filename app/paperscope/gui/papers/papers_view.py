@@ -10,8 +10,8 @@ query (``year:abc``) are shown under the box.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionHeader,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -80,6 +82,55 @@ class PapersTable(QTableView):
         super().keyPressEvent(event)
 
 
+class PapersHeader(QHeaderView):
+    """The column header, painted without asking which columns are fully selected.
+
+    Qt's own painting asks, for each section and its neighbours, whether every row of
+    the column is selected: after Ctrl+A that walks every row of a million-row table
+    per column on each repaint (seconds). The header shows no selection state anyway.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical_index: int) -> None:
+        if not rect.isValid():
+            return
+        opt = QStyleOptionHeader()
+        self.initStyleOption(opt)
+        opt.rect = rect
+        opt.section = logical_index
+        opt.text = str(
+            self.model().headerData(logical_index, self.orientation(), Qt.ItemDataRole.DisplayRole)
+            or ""
+        )
+        opt.textAlignment = self.defaultAlignment()
+        opt.state |= QStyle.StateFlag.State_Raised
+        if self.isEnabled():
+            opt.state |= QStyle.StateFlag.State_Enabled
+        if self.window().isActiveWindow():
+            opt.state |= QStyle.StateFlag.State_Active
+        if self.isSortIndicatorShown() and self.sortIndicatorSection() == logical_index:
+            opt.sortIndicator = (
+                QStyleOptionHeader.SortIndicator.SortDown
+                if self.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+                else QStyleOptionHeader.SortIndicator.SortUp
+            )
+        visual, last = self.visualIndex(logical_index), self.count() - 1
+        opt.position = (
+            QStyleOptionHeader.SectionPosition.OnlyOneSection
+            if last == 0
+            else QStyleOptionHeader.SectionPosition.Beginning
+            if visual == 0
+            else QStyleOptionHeader.SectionPosition.End
+            if visual == last
+            else QStyleOptionHeader.SectionPosition.Middle
+        )
+        painter.save()
+        self.style().drawControl(QStyle.ControlElement.CE_Header, opt, painter, self)
+        painter.restore()
+
+
 class PapersView(QWidget):
     """Signals: ``semantic_query(str)`` (a query typed as ``~text``: the semantic search
     hook, wired by the window), ``context_menu_requested(QPoint)`` (global position),
@@ -121,6 +172,7 @@ class PapersView(QWidget):
         self.count_label = QLabel()
         self.model = PaperTableModel(store, self)
         self.table = PapersTable()
+        self.table.setHorizontalHeader(PapersHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
@@ -143,6 +195,7 @@ class PapersView(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         header.setStretchLastSection(False)
+        header.setHighlightSections(False)
         self.table.setColumnHidden(COLUMN_INDEX["score"], True)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)

@@ -305,8 +305,3 @@ class PaperTableModel(QAbstractTableModel):
         self._rows.clear()
         self._tags.clear()
         self.layoutChanged.emit()
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
