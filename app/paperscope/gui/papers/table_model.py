@@ -18,7 +18,10 @@ from PySide6.QtGui import QColor
 from paperscope.library.store import Store
 
 MISSING = "—"
-BLOCK = 256
+# rows fetched at once: a screenful. DuckDB answers up to ~50 scattered ids in ~2 ms
+# but 256 in ~30 ms (measured on 100k papers), and a search scatters them.
+BLOCK = 48
+CACHE_ROWS = 5000
 
 # (header, store column, sort key or None when the column cannot be sorted)
 COLUMNS: tuple[tuple[str, str, str | None], ...] = (
@@ -213,7 +216,7 @@ class PaperTableModel(QAbstractTableModel):
         if got is None:
             start = (row // BLOCK) * BLOCK
             block = self._ids[start : start + BLOCK]
-            if len(self._rows) > 20 * BLOCK:
+            if len(self._rows) > CACHE_ROWS:
                 self._rows.clear()
                 self._tags.clear()
             for p, values in self._store.table_rows(block, _FETCH).items():
