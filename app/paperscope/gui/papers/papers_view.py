@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPainter
+from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -33,6 +33,11 @@ from paperscope.library.search import parse
 from paperscope.library.store import Store
 
 SEMANTIC_PREFIX = "~"
+# the columns beside the (stretching) title: (width when there is room, narrowest)
+_WIDTHS = {
+    "authors": (150, 80), "date": (84, 80), "upvotes": (60, 44), "organisation": (90, 50),
+    "status": (60, 56), "rating": (70, 64), "tags": (90, 50), "score": (52, 44),
+}  # fmt: skip
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
 
@@ -187,13 +192,12 @@ class PapersView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for name, width in (
-            ("authors", 150), ("date", 84), ("upvotes", 60), ("organisation", 90),
-            ("status", 60), ("rating", 70), ("tags", 90), ("score", 52),
-        ):  # fmt: skip
-            col = COLUMN_INDEX[name]
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, width)
+        for name in _WIDTHS:
+            header.setSectionResizeMode(COLUMN_INDEX[name], QHeaderView.ResizeMode.Interactive)
+        self._fitting = False
+        self._user_sized = False
+        header.sectionResized.connect(self._on_section_resized)
+        self._fit_columns()
         header.setStretchLastSection(False)
         header.setHighlightSections(False)
         self.table.setColumnHidden(COLUMN_INDEX["score"], True)
@@ -217,6 +221,39 @@ class PapersView(QWidget):
         self.table.activated_paper.connect(state.set_current_paper)
         state.library_changed.connect(self.refresh)
         self._update_count()
+
+    # -- column widths ---------------------------------------------------------------
+    def _fit_columns(self) -> None:
+        """The Title column stretches; the others keep their widths, narrowed (down to
+        their narrowest) when the table is too narrow for the title to keep a third of
+        it. Once the user resizes a column by hand, the widths are theirs."""
+        if self._user_sized:
+            return
+        cols = [
+            (COLUMN_INDEX[n], wide, narrow)
+            for n, (wide, narrow) in _WIDTHS.items()
+            if not self.table.isColumnHidden(COLUMN_INDEX[n])
+        ]
+        need = sum(wide for _c, wide, _n in cols)
+        slack = sum(wide - narrow for _c, wide, narrow in cols)
+        avail = self.table.viewport().width()
+        # the title keeps a third of the table where the others can give way
+        excess = max(0.0, need - 0.66 * avail) if avail > 0 else 0.0
+        give = min(1.0, excess / slack) if slack else 0.0
+        self._fitting = True
+        try:
+            for c, wide, narrow in cols:
+                self.table.horizontalHeader().resizeSection(c, round(wide - give * (wide - narrow)))
+        finally:
+            self._fitting = False
+
+    def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
+        if not self._fitting and index != 0 and self.table.isVisible():
+            self._user_sized = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
 
     # -- searching -------------------------------------------------------------------
     def set_index_busy(self, busy: bool) -> None:
@@ -260,7 +297,9 @@ class PapersView(QWidget):
         self._show_problems(plan.problems)
         selected = self._state.selection
         self.model.set_query(text)
-        self.table.setColumnHidden(COLUMN_INDEX["score"], not text.strip())
+        if self.table.isColumnHidden(COLUMN_INDEX["score"]) == bool(text.strip()):
+            self.table.setColumnHidden(COLUMN_INDEX["score"], not text.strip())
+            self._fit_columns()
         self._reselect(selected)
         self._update_count()
         self.searched.emit(text)
