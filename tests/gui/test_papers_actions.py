@@ -196,3 +196,17 @@ def test_markup_in_titles_is_shown_literally(window, qtbot, tmp_path: Path) -> N
     assert text.startswith(title) and abstract in text
     html = pane.view.toHtml()
     assert "<img" not in html and "&lt;img src=x" in html and "&lt;b&gt;all" in html
+
+
+def test_an_edit_keeps_the_place_and_the_selection(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    view = window.papers_view
+    (pid,) = view.select_rows([60])
+    view.table.scrollTo(view.model.index(60, 0))
+    bar = view.table.verticalScrollBar()
+    before = bar.value()
+    assert before > 0
+    window.paper_actions.set_rating(3)  # the table re-reads the library
+    assert bar.value() == before and window.state.selection == [pid]
+    assert view.model.index(60, COLUMN_INDEX["rating"]).data() == "★★★☆☆"
+    # the title keeps at least a third of the table, the other columns give way
+    assert view.table.horizontalHeader().sectionSize(0) >= view.table.viewport().width() // 3
