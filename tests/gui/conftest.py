@@ -29,6 +29,9 @@ def window(qtbot, demo_library: Path) -> Iterator[object]:  # type: ignore[no-un
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
+    # the window prepares the library in the background (search index, sort ranks,
+    # sidebar counts); tests start once that is done
+    qtbot.waitUntil(lambda: not win.runner.running(), timeout=20000)
     yield win
     assert win.runner.shutdown(10000), "a task was still running when the test ended"
     win.close()

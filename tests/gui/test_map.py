@@ -112,3 +112,29 @@ def test_colour_by_year_and_export(mapped, tmp_path) -> None:  # type: ignore[no
     png = pane.view.export(tmp_path / "map.png", width=800)
     svg = pane.view.export(tmp_path / "map.svg")
     assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:2000]
+
+
+def test_semantic_query_ranks_the_library_by_meaning(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """``~text`` embeds the query with the bundled model (onnxruntime) and ranks the
+    library's vectors; here the vectors come from the same model (map_vectors.npz)."""
+    from paperscope.embedding.model import load_model_info
+    from tests.mapping.corpus import load_corpus
+
+    keys, _texts, titles = load_corpus()
+    data = np.load(TEST_DATA / "map_vectors.npz", allow_pickle=False)
+    by_title = {
+        t: data["vectors"][i]
+        for i, (k, t) in enumerate(zip(keys, titles, strict=True))
+        if k.startswith("hfpage:")
+    }
+    store = window.store
+    ids = store.paper_ids()
+    rows = store.table_rows(ids, ["title"])
+    info = load_model_info()
+    matrix = np.stack([by_title[rows[int(i)][0]] for i in ids])
+    store.put_vectors(info.model_id, ids, ["from-test"] * len(ids), matrix)
+    with qtbot.waitSignal(window.semantic_results_shown, timeout=180000) as shown:
+        window.papers_view.search.setText("~reward model for RLHF")
+    top = [store.paper_row(i)["title"] for i in shown.args[0][:5]]
+    assert "Secrets of RLHF in Large Language Models Part II: Reward Modeling" in top
+    assert window.papers_view.count_label.text() == "79 papers ranked by meaning"

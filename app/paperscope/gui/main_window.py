@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -30,9 +31,13 @@ from paperscope import __version__
 from paperscope.core import paths as app_paths
 from paperscope.core.records import ReadIssue
 from paperscope.gui import workspace
+from paperscope.gui.dialogs.export_dialog import ExportDialog
+from paperscope.gui.dialogs.merge_dialog import MergeDialog
 from paperscope.gui.map.map_pane import MapPane
+from paperscope.gui.papers.actions import PaperActions
 from paperscope.gui.papers.detail_pane import PaperDetailPane
 from paperscope.gui.papers.papers_view import PapersView
+from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
 from paperscope.gui.papers.welcome import WelcomePage
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.plots_view import PlotsView
@@ -60,6 +65,7 @@ class MainWindow(QMainWindow):
     preview_shown = Signal(object)
     embeddings_changed = Signal()
     map_selection_shown = Signal(list)
+    semantic_results_shown = Signal(list)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +74,8 @@ class MainWindow(QMainWindow):
         self.run_paths: list[Path] = []  # what was opened as runs, for the workspace
         self.state = AppState(self)
         self.runner = TaskRunner(self)
+        self._quiet_tasks: set[int] = set()
+        self._index_task: Any = None
         self.setWindowTitle(f"PaperScope — {store.path.name}")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -85,6 +93,15 @@ class MainWindow(QMainWindow):
         self.map_pane = self._new_map_pane(store)
         self.plots = PlotsView(self.runner, self.load_runs)
         self.plots.area.publication_requested.connect(self.publication_figure)
+        self.sidebar = Sidebar()
+        self.sidebar.query_chosen.connect(self._on_sidebar_query)
+        self.sidebar.refine_chosen.connect(self._on_sidebar_refine)
+        self.sidebar_dock = self._dock(
+            "Library", "sidebar", self.sidebar, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.paper_actions = PaperActions(self, self)
+        self.paper_actions.message.connect(self._show_message)
+        self.addActions(self.paper_actions.all_actions())
         self.details_dock = self._dock(
             "Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -95,7 +112,9 @@ class MainWindow(QMainWindow):
             "Plots", "plots", self.plots, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.details_dock], [460], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.sidebar_dock, self.details_dock], [220, 400], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([self.plots_dock], [330], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
@@ -104,12 +123,17 @@ class MainWindow(QMainWindow):
         self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
         self.state.library_changed.connect(self._update_central)
         self.state.search_changed.connect(self._on_state_search_changed)
+        self.state.library_changed.connect(self._on_library_changed)
+        self._sidebar_timer = QTimer(self, singleShot=True, interval=400)
+        self._sidebar_timer.timeout.connect(self.refresh_sidebar)
+        self._wire_papers()
         self._update_central()
         self.runner.task_started.connect(self._on_runner_task_started)
         self.runner.task_progressed.connect(self._on_runner_task_progressed)
         self.runner.task_ended.connect(self._on_runner_task_ended)
         self.runner.error_raised.connect(self._on_runner_error_raised)
         self.restore_layout()
+        self.prepare_library()
 
     # -- construction ----------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -154,6 +178,10 @@ class MainWindow(QMainWindow):
             self._action("Save &workspace as…", lambda: self.save_workspace_as(), "Ctrl+Shift+S")
         )
         file_menu.addSeparator()
+        self.export_papers_action = self._action(
+            "Export &papers…", self.show_export_dialog, "Ctrl+Shift+E"
+        )
+        file_menu.addAction(self.export_papers_action)
         file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
         file_menu.addAction(
             self._action("&Publication figure…", self.publication_figure, "Ctrl+Shift+E")
@@ -162,8 +190,16 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
+        edit_menu = menu.addMenu("&Edit")
+        self.merge_action = self._action("&Merge duplicates…", self.show_merge_dialog)
+        edit_menu.addAction(self.merge_action)
+        edit_menu.addAction(self._action("&Save search…", self._on_save_search_menu))
+        self.paper_menu = menu.addMenu("&Paper")
+        self.paper_menu.aboutToShow.connect(lambda: self.paper_actions.fill_menu(self.paper_menu))
+        self.paper_actions.fill_menu(self.paper_menu)
+
         view_menu = menu.addMenu("&View")
-        for dock in (self.details_dock, self.map_dock, self.plots_dock):
+        for dock in (self.sidebar_dock, self.details_dock, self.map_dock, self.plots_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self._action("New plot &tab", lambda: self.plots.area.add_tab()))
@@ -221,7 +257,7 @@ class MainWindow(QMainWindow):
         return ok
 
     def reset_layout(self) -> None:
-        for dock in (self.details_dock, self.map_dock, self.plots_dock):
+        for dock in (self.sidebar_dock, self.details_dock, self.map_dock, self.plots_dock):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
@@ -235,6 +271,128 @@ class MainWindow(QMainWindow):
         self.detail_pane.show_paper(paper_id)
         if paper_id >= 0:
             self.papers_view.select_paper(paper_id)  # e.g. clicked on the map
+
+    def _wire_papers(self) -> None:
+        """Connect the (new) papers view and detail pane to the window."""
+        view = self.papers_view
+        view.table.tag_number_pressed.connect(self.paper_actions.toggle_tag_number)
+        view.context_menu_requested.connect(self._on_table_context_menu)
+        view.save_search_requested.connect(self.save_search)
+        # the facets follow the results once typing pauses (not at every keystroke)
+        view.searched.connect(lambda _q: self._sidebar_timer.start())
+        view.semantic_query.connect(self.semantic_search)
+        self.detail_pane.edited.connect(lambda _pid: self.state.library_changed.emit())
+        self.detail_pane.link_opened.connect(self.paper_actions.link_opened)
+
+    def semantic_search(self, text: str) -> None:
+        """``~free text`` in the search box: rank the embedded papers by meaning."""
+        from paperscope.workflows.map import semantic_search
+
+        if not text.strip():
+            return
+        self.runner.submit(
+            semantic_search, self.store, text.strip(), 200, model_path=self.model_path(),
+            title=f"Searching by meaning: {text.strip()}", key="semantic",
+            on_result=self._on_semantic_results, on_error=self._on_semantic_failed,
+        )  # fmt: skip
+
+    def _on_semantic_results(self, hits: list[Any]) -> None:
+        ids = np.array([h.id for h in hits], dtype=np.int64)
+        self.papers_view.model.set_ids(ids, np.array([h.score for h in hits]))
+        self.papers_view.count_label.setText(f"{len(ids):,} papers ranked by meaning")
+        self.map_pane.highlight(ids[:50])
+        self.semantic_results_shown.emit([int(i) for i in ids])
+
+    def _on_semantic_failed(self, message: str, _details: str) -> None:
+        self.papers_view.count_label.setText(
+            f"{message.split(': ', 1)[-1]} (Library → Embed papers, or Build map)"
+        )
+
+    def prepare_library(self) -> None:
+        """Build the text index and the sort ranks in the background (else the first
+        search or sort of a big library waits for them), then count the sidebar."""
+        store = self.store
+        self.papers_view.set_index_busy(True)
+        self._index_task = self.runner.submit(
+            store.ensure_text_index, title="Preparing the search index", key="text-index",
+            on_result=lambda _r: self.runner.submit(
+                store.warm_sort_cache, title="Preparing to sort", key="sort-cache",
+                on_result=lambda _r: self._show_message(f"{store.paper_count():,} papers ready"),
+            ),
+        )  # fmt: skip
+        self.refresh_sidebar()
+
+    def refresh_sidebar(self) -> None:
+        """Recount the sidebar (facets over the current results) on the task runner."""
+        self._sidebar_timer.stop()
+        model = self.papers_view.model
+        scope = model.matching_ids() if model.query.strip() else None
+        self.runner.submit(
+            sidebar_data, self.store, scope, title="", key="sidebar",
+            on_result=self.sidebar.show_data,
+        )  # fmt: skip
+
+    def _on_library_changed(self) -> None:
+        if self.state.current_paper >= 0:
+            self.detail_pane.show_paper(self.state.current_paper)
+        self.refresh_sidebar()
+
+    def _show_message(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _on_sidebar_query(self, query: str) -> None:
+        self.central.setCurrentWidget(self.papers_view)
+        self.papers_view.set_query(query)
+
+    def _on_sidebar_refine(self, condition: str) -> None:
+        current = self.papers_view.search.text().strip()
+        if condition in current.split():
+            return
+        self.papers_view.set_query(f"{current} {condition}".strip() + " ")
+
+    def context_menu(self) -> QMenu:
+        """The table's context menu for the selection (freed when it closes)."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.paper_actions.fill_menu(menu)
+        return menu
+
+    def _on_table_context_menu(self, pos: Any) -> None:
+        self.context_menu().popup(pos)
+
+    def save_search(self, query: str, name: str | None = None) -> int | None:
+        """Keep ``query`` as a smart collection (asks for a name when none given)."""
+        query = query.strip()
+        if not query or query.startswith("~"):
+            self._show_message("Type a search first, then save it")
+            return None
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save search", "Name:", text=query[:40])
+            if not ok or not name.strip():
+                return None
+        cid = self.store.save_search(name.strip(), query)
+        self._show_message(f"Saved search {name.strip()!r}")
+        self.refresh_sidebar()
+        return cid
+
+    def _on_save_search_menu(self) -> None:
+        self.save_search(self.papers_view.search.text())
+
+    def show_export_dialog(self) -> ExportDialog:
+        view = self.papers_view
+        dialog = ExportDialog(
+            self, self.state.selection, view.model.query, view.model.matching_ids(), self
+        )
+        dialog.exported.connect(lambda n, p: self._show_message(f"Exported {n:,} papers to {p}"))
+        self._export_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def show_merge_dialog(self) -> MergeDialog:
+        dialog = MergeDialog(self, self)
+        self._merge_dialog = dialog
+        dialog.show()
+        return dialog
 
     def switch_library(self, path: Path) -> None:
         """Close this library and show another in the same window."""
@@ -251,6 +409,7 @@ class MainWindow(QMainWindow):
         self.map_pane = self._new_map_pane(new_store)
         self.map_dock.setWidget(self.map_pane)
         old_map.deleteLater()
+        self._wire_papers()
         self.central.removeWidget(old_view)
         old_view.deleteLater()
         old_detail.deleteLater()
@@ -259,6 +418,7 @@ class MainWindow(QMainWindow):
         self.state.set_current_paper(-1)
         self.setWindowTitle(f"PaperScope — {path.name}")
         self._update_central()
+        self.prepare_library()
         self.library_switched.emit(str(path))
 
     def _new_map_pane(self, store: Store) -> MapPane:
@@ -564,6 +724,7 @@ class MainWindow(QMainWindow):
             "j / k           next / previous paper",
             "Enter           show details",
             "Esc             clear the search",
+            "1 … 9           toggle the first nine tags on the selection",
         ]
         box = QMessageBox(
             QMessageBox.Icon.NoIcon,
@@ -582,13 +743,18 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
     # -- task runner feedback --------------------------------------------------------
-    def _on_runner_task_started(self, _task_id: int, title: str) -> None:
+    def _on_runner_task_started(self, task_id: int, title: str) -> None:
+        if not title:  # a quiet background task (the sidebar's counts)
+            self._quiet_tasks.add(task_id)
+            return
         self.status_label.setText(title)
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.cancel_button.show()
 
-    def _on_runner_task_progressed(self, _task_id: int, fraction: object, message: str) -> None:
+    def _on_runner_task_progressed(self, task_id: int, fraction: object, message: str) -> None:
+        if task_id in self._quiet_tasks:
+            return
         if isinstance(fraction, float | int):
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(1000 * float(fraction)))
@@ -597,10 +763,16 @@ class MainWindow(QMainWindow):
         if message:
             self.status_label.setText(message)
 
-    def _on_runner_task_ended(self, _task_id: int, outcome: str) -> None:
-        if not self.runner.running():
+    def _on_runner_task_ended(self, task_id: int, outcome: str) -> None:
+        if self._index_task is not None and task_id == self._index_task.id:
+            self._index_task = None
+            self.papers_view.set_index_busy(False)  # built, failed or cancelled
+        if not any(t.id not in self._quiet_tasks for t in self.runner.running()):
             self.progress_bar.hide()
             self.cancel_button.hide()
+        if task_id in self._quiet_tasks:
+            self._quiet_tasks.discard(task_id)
+            return
         if outcome == "cancelled":
             self.status_label.setText("Cancelled")
 

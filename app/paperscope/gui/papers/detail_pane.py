@@ -1,4 +1,5 @@
-"""The detail pane: everything about the current paper, as plain text.
+"""The detail pane: everything about the current paper, as plain text, with its
+links, reading status, rating and editable notes.
 
 Titles and abstracts come from files written by others; they are always shown as
 plain text (a title containing ``<img src=…>`` is displayed literally, never rendered).
@@ -9,11 +10,43 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFont,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from paperscope.gui.papers.table_model import MISSING, format_authors
+from paperscope.library.links import Link, paper_links
 from paperscope.library.store import Store
+from paperscope.library.store.organize import STATUSES
+
+Block = tuple[str, str] | tuple[str, str, str]
+
+
+class NotesEdit(QPlainTextEdit):
+    """Notes; saved when the pane's "Save notes" is pressed, focus leaves, or the
+    paper changes."""
+
+    focus_left = Signal()
+
+    def focusOutEvent(self, event: Any) -> None:
+        super().focusOutEvent(event)
+        self.focus_left.emit()
 
 
 class PaperDetailPane(QWidget):
@@ -21,28 +54,66 @@ class PaperDetailPane(QWidget):
 
     The text is built with :class:`QTextCursor` inserts, which put every string in
     literally: markup inside a title or an abstract is shown, never interpreted.
+
+    Signals: ``link_opened(url)``, ``edited(paper_id)`` after the status, the rating or
+    the notes were saved.
     """
 
     link_opened = Signal(str)
+    edited = Signal(int)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._paper_id = -1
         self._url = ""
+        self._links: list[Link] = []
+        self._loading = False
         self.view = QTextBrowser()
         self.view.setOpenLinks(False)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.pdf_button = QPushButton("Open PDF")
+        self.pdf_button.clicked.connect(lambda: self._open_kind("pdf"))
         self.open_button = QPushButton("Open arXiv page")
         self.open_button.clicked.connect(self._open_link)
         self.open_button.setEnabled(False)
+        self.code_button = QPushButton("Open code")
+        self.code_button.clicked.connect(lambda: self._open_kind("code"))
         buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
+        for b in (self.pdf_button, self.open_button, self.code_button):
+            buttons.addWidget(b)
         buttons.addStretch(1)
+        self.status_box = QComboBox()
+        self.status_box.addItems(list(STATUSES))
+        self.status_box.currentTextChanged.connect(self._on_status)
+        self.rating_box = QComboBox()
+        self.rating_box.addItems(["No rating", *("★" * r for r in range(1, 6))])
+        self.rating_box.currentIndexChanged.connect(self._on_rating)
+        user = QHBoxLayout()
+        user.addWidget(QLabel("Status"))
+        user.addWidget(self.status_box)
+        user.addSpacing(12)
+        user.addWidget(QLabel("Rating"))
+        user.addWidget(self.rating_box)
+        user.addStretch(1)
+        self.notes = NotesEdit()
+        self.notes.setPlaceholderText("Notes on this paper (saved with the library)")
+        self.notes.setMaximumHeight(120)
+        self.notes.focus_left.connect(self.save_notes)
+        self.save_notes_button = QPushButton("Save notes")
+        self.save_notes_button.clicked.connect(self.save_notes)
+        self.notes.modificationChanged.connect(self.save_notes_button.setEnabled)
+        notes_row = QHBoxLayout()
+        notes_row.addWidget(QLabel("Notes"))
+        notes_row.addStretch(1)
+        notes_row.addWidget(self.save_notes_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
+        layout.addLayout(user)
+        layout.addLayout(notes_row)
+        layout.addWidget(self.notes)
         self.show_paper(-1)
 
     @property
@@ -54,50 +125,91 @@ class PaperDetailPane(QWidget):
         return self.view.toPlainText()
 
     def show_paper(self, paper_id: int) -> None:
+        if paper_id != self._paper_id:
+            self.save_notes()
+        same = paper_id == self._paper_id
         self._paper_id = paper_id
         row = self._store.paper_row(paper_id) if paper_id >= 0 else None
         self.view.clear()
+        self._loading = True
+        try:
+            self._fill(row, keep_notes=same)
+        finally:
+            self._loading = False
+
+    def _fill(self, row: dict[str, Any] | None, keep_notes: bool) -> None:
+        for w in (self.status_box, self.rating_box, self.notes, self.save_notes_button):
+            w.setEnabled(row is not None)
         if row is None:
+            self._paper_id = -1
             self._write([("Select a paper to see its details.", "muted")])
             self._url = ""
-            self.open_button.setEnabled(False)
+            self._links = []
+            self.notes.setPlainText("")
+            for b in (self.pdf_button, self.open_button, self.code_button):
+                b.setEnabled(False)
             return
         authors = row["authors"] or []
         n = (row.get("extra") or {}).get("n_authors")
         author_text = (
             format_authors(authors, limit=12) if authors else (f"{n} authors" if n else MISSING)
         )
-        blocks: list[tuple[str, str]] = [
+        blocks: list[Block] = [
             (row["title"], "title"),
             (author_text, "body"),
             (self._meta_line(row), "muted"),
         ]
+        tags = self._store.paper_tags([row["id"]]).get(row["id"], [])
+        if tags:
+            blocks.append(("Tags: ", "muted"))
+            for t in tags:
+                blocks.append((f"■ {t.name}  ", "tag", t.color))
+        collections = self._store.paper_collections(row["id"])
+        if collections:
+            blocks.append(("In: " + ", ".join(c.name for c in collections), "muted"))
         if row.get("keywords"):
             blocks.append(("Keywords: " + ", ".join(row["keywords"]), "muted"))
         blocks.append((row["abstract"] or "No abstract.", "body"))
-        if row.get("notes"):
-            blocks.append(("Notes: " + row["notes"], "body"))
         self._write(blocks)
+        self.status_box.setCurrentText(row["status"])
+        self.rating_box.setCurrentIndex(int(row.get("rating") or 0))
+        if not keep_notes or not self.notes.document().isModified():
+            self.notes.setPlainText(row.get("notes") or "")
+            self.notes.document().setModified(False)
+        self.save_notes_button.setEnabled(False)
+        paper = self._store.papers([row["id"]])
+        self._links = paper_links(paper[0]) if paper else []
+        kinds = {link.kind for link in self._links}
         self._url = self._link(row)
         self.open_button.setEnabled(bool(self._url))
         self.open_button.setText("Open arXiv page" if row.get("arxiv_id") else "Open link")
+        self.pdf_button.setEnabled("pdf" in kinds)
+        self.code_button.setEnabled("code" in kinds)
 
-    def _write(self, blocks: list[tuple[str, str]]) -> None:
+    def _write(self, blocks: list[Block]) -> None:
         cursor = self.view.textCursor()
         base = self.view.font().pointSizeF()
-        for i, (text, style) in enumerate(blocks):
+        first = True
+        for block_spec in blocks:
+            text, style = block_spec[0], block_spec[1]
             fmt = QTextCharFormat()
             if style == "title":
                 fmt.setFontWeight(QFont.Weight.Bold)
                 fmt.setFontPointSize(base * 1.25)
             elif style == "muted":
                 fmt.setForeground(self.palette().placeholderText())
+            elif style == "tag":
+                fmt.setForeground(QColor(block_spec[2]))  # type: ignore[misc]
+                fmt.setFontWeight(QFont.Weight.Bold)
+                cursor.insertText(text, fmt)  # on the "Tags:" line
+                continue
             block = QTextBlockFormat()
             block.setBottomMargin(6)
-            if i:
+            if not first:
                 cursor.insertBlock(block)
             else:
                 cursor.setBlockFormat(block)
+            first = False
             cursor.insertText(text, fmt)
         self.view.moveCursor(QTextCursor.MoveOperation.Start)
 
@@ -118,6 +230,8 @@ class PaperDetailPane(QWidget):
         if row.get("doi"):
             parts.append(f"doi:{row['doi']}")
         parts.append(f"status: {row['status']}")
+        if row.get("rating"):
+            parts.append("★" * int(row["rating"]))
         return "  ·  ".join(parts)
 
     @staticmethod
@@ -129,7 +243,39 @@ class PaperDetailPane(QWidget):
         url = row.get("url") or ""
         return url if url.startswith(("http://", "https://")) else ""
 
+    # -- edits -----------------------------------------------------------------------
+    def save_notes(self) -> None:
+        if self._paper_id < 0 or not self.notes.document().isModified():
+            return
+        self._store.set_notes(self._paper_id, self.notes.toPlainText())
+        self.notes.document().setModified(False)
+        self.edited.emit(self._paper_id)
+
+    def _on_status(self, status: str) -> None:
+        if not self._loading and self._paper_id >= 0 and status in STATUSES:
+            self._store.set_status([self._paper_id], status)
+            self.edited.emit(self._paper_id)
+
+    def _on_rating(self, index: int) -> None:
+        if not self._loading and self._paper_id >= 0:
+            self._store.set_rating([self._paper_id], index or None)
+            self.edited.emit(self._paper_id)
+
+    # -- links -----------------------------------------------------------------------
+    def links(self) -> list[Link]:
+        return list(self._links)
+
+    def _open_kind(self, kind: str) -> None:
+        for link in self._links:
+            if link.kind == kind:
+                self._open(link.url)
+                return
+
     def _open_link(self) -> None:
         if self._url:
-            self.link_opened.emit(self._url)
-            QDesktopServices.openUrl(QUrl(self._url))
+            self._open(self._url)
+
+    def _open(self, url: str) -> None:
+        if url.startswith(("http://", "https://")):
+            self.link_opened.emit(url)
+            QDesktopServices.openUrl(QUrl(url))

@@ -1,7 +1,10 @@
 """The papers table: a window onto the library that never loads every row.
 
 The model holds only the ordered paper ids (a numpy array, 8 MB for a million papers)
-and fetches the visible rows in blocks from the store as the view asks for them.
+and their search scores, and fetches the visible rows in blocks from the store as the
+view asks for them. Which ids, in which order, comes from the store's search
+(:meth:`Store.search_ids`, :meth:`Store.float_ids`) and sorting
+(:meth:`Store.order_ids`): the model never filters or sorts by itself.
 """
 
 from __future__ import annotations
@@ -10,22 +13,35 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from paperscope.library.store import Store
 
 MISSING = "—"
-BLOCK = 256
+# rows fetched at once: a screenful. DuckDB answers up to ~50 scattered ids in ~2 ms
+# but 256 in ~30 ms (measured on 100k papers), and a search scatters them.
+BLOCK = 48
+CACHE_ROWS = 5000
 
-# (header, store column, sort column)
-COLUMNS: tuple[tuple[str, str, str], ...] = (
+# (header, store column, sort key or None when the column cannot be sorted)
+COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("Title", "title", "title"),
     ("Authors", "authors", "authors"),
     ("Date", "date", "date"),
     ("Upvotes", "upvotes", "upvotes"),
     ("Organisation", "organisation", "organisation"),
     ("Status", "status", "status"),
+    ("Rating", "rating", "rating"),
+    ("Tags", "tags", "tags"),
+    ("Score", "score", "score"),
 )
-_FETCH = ("title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors")
+COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
+_FETCH = (
+    "title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors",
+    "rating",
+)  # fmt: skip
+_RIGHT = ("upvotes", "score")
+MODES = ("filter", "float")
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,55 +53,181 @@ def format_authors(authors: list[str] | None, limit: int = 3) -> str:
     return shown + (" et al." if len(authors) > limit else "")
 
 
+def stars(rating: int | None) -> str:
+    return MISSING if not rating else "★" * int(rating) + "☆" * (5 - int(rating))
+
+
 class PaperTableModel(QAbstractTableModel):
+    """Rows: papers. ``set_query(text)``, ``set_mode("filter"|"float")``, ``sort(col)``.
+
+    ``n_matches`` counts the papers matching the query (all papers without one); in
+    float mode they are the first ``n_matches`` rows and the rest follow.
+    """
+
     def __init__(self, store: Store, parent: Any = None) -> None:
         super().__init__(parent)
         self._store = store
         self._ids = np.zeros(0, dtype=np.int64)
-        self._rows: dict[int, tuple[Any, ...]] = {}
-        self._sort = ("id", False)
-        self._filter = ""
+        self._scores = np.zeros(0, dtype=np.float64)
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._tags: dict[int, list[Any]] = {}
+        self._sort: tuple[str, bool] = ("id", False)
+        self._query = ""
+        self._mode = "filter"
+        self.n_matches = 0
         self.refresh()
 
-    # -- data ------------------------------------------------------------------------
+    # -- what is shown ---------------------------------------------------------------
+    @property
+    def query(self) -> str:
+        return self._query
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        return self._sort
+
+    def _compute(self) -> tuple[np.ndarray, np.ndarray, int]:
+        query = self._query.strip()
+        sort, desc = self._sort
+        by_tags = sort == "tags"
+        if by_tags:  # the store sorts stored columns; tags are sorted here
+            sort, desc = ("score", True) if query else ("id", False)
+        if not query:
+            if sort == "score":
+                sort, desc = "id", False
+            ids = self._store.order_ids(None, sort, desc)
+            if by_tags:
+                ids = self._order_by_tags(ids, self._sort[1])
+            return ids, np.zeros(len(ids), dtype=np.float64), len(ids)
+        if sort == "id":
+            sort, desc = "score", True
+        hits, scores = self._store.search_ids(self._query, sort, desc)
+        if by_tags:
+            order = self._order_by_tags(np.arange(len(hits)), self._sort[1], hits)
+            hits, scores = hits[order], scores[order]
+        if self._mode == "filter":
+            return hits, scores, len(hits)
+        # float mode: the matches first (in search order), then every other paper
+        rest = self._store.order_ids(
+            None, "id" if sort == "score" else sort, desc and sort != "score"
+        )
+        rest = rest[~np.isin(rest, hits)]
+        if by_tags:
+            rest = self._order_by_tags(rest, self._sort[1])
+        all_scores = np.concatenate([scores, np.zeros(len(rest), dtype=np.float64)])
+        return np.concatenate([hits, rest]), all_scores, len(hits)
+
+    def _order_by_tags(
+        self, items: np.ndarray, descending: bool, ids: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``items`` reordered by the place of each paper's first tag (the tag order
+        of the sidebar; reversed when ``descending``), untagged papers last, ties in
+        the order given. ``ids``: the paper id of each item when ``items`` are not ids."""
+        pids = np.asarray(items if ids is None else ids, dtype=np.int64)
+        if len(pids) == 0:
+            return items
+        tagged = self._store.paper_tags(pids)
+        untagged = np.iinfo(np.int64).max
+        key = np.full(len(pids), untagged, dtype=np.int64)
+        if tagged:
+            tag_ids = np.fromiter(tagged.keys(), dtype=np.int64, count=len(tagged))
+            first = np.fromiter(
+                (v[0].position for v in tagged.values()), dtype=np.int64, count=len(tagged)
+            )
+            sorter = np.argsort(pids, kind="stable")
+            where = sorter[np.searchsorted(pids, tag_ids, sorter=sorter)]
+            key[where] = -first if descending else first
+        order = np.argsort(np.where(key == untagged, untagged, key), kind="stable")
+        return items[order]
+
     def refresh(self) -> None:
-        """Re-read the ids (after an import, an edit, a new sort or filter)."""
+        """Re-run the query (after an import, an edit, a new sort, query or mode)."""
+        ids, scores, n = self._compute()
         self.beginResetModel()
-        self._ids = self._store.paper_ids(self._sort[0], self._sort[1], self._filter)
+        self._ids, self._scores, self.n_matches = ids, scores, n
         self._rows.clear()
+        self._tags.clear()
         self.endResetModel()
 
-    def set_filter(self, text: str) -> None:
-        if text != self._filter:
-            self._filter = text
+    def reload_rows(self) -> None:
+        """Forget the fetched rows (papers were edited) and repaint, keeping the order."""
+        self._rows.clear()
+        self._tags.clear()
+        if len(self._ids):
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
+            )
+
+    def set_query(self, text: str) -> None:
+        if text != self._query:
+            self._query = text
             self.refresh()
 
-    def set_ids(self, ids: np.ndarray) -> None:
-        """Show exactly these papers in this order (search results, map selections)."""
+    def set_filter(self, text: str) -> None:  # the name the window used before search
+        self.set_query(text)
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode is one of {MODES}")
+        if mode != self._mode:
+            self._mode = mode
+            if self._query.strip():
+                self.refresh()
+
+    def set_ids(self, ids: np.ndarray, scores: np.ndarray | None = None) -> None:
+        """Show exactly these papers in this order (map selections, semantic search)."""
         self.beginResetModel()
         self._ids = np.asarray(ids, dtype=np.int64)
+        self._scores = (
+            np.zeros(len(self._ids), dtype=np.float64)
+            if scores is None
+            else np.asarray(scores, dtype=np.float64)
+        )
+        self.n_matches = len(self._ids)
         self._rows.clear()
+        self._tags.clear()
         self.endResetModel()
 
     def ids(self) -> np.ndarray:
         return self._ids
 
+    def matching_ids(self) -> np.ndarray:
+        """The papers matching the query (every paper when there is none)."""
+        return self._ids[: self.n_matches]
+
     def paper_id(self, row: int) -> int:
         return int(self._ids[row]) if 0 <= row < len(self._ids) else -1
+
+    def score(self, row: int) -> float:
+        return float(self._scores[row]) if 0 <= row < len(self._scores) else 0.0
 
     def row_of(self, paper_id: int) -> int:
         hits = np.flatnonzero(self._ids == paper_id)
         return int(hits[0]) if len(hits) else -1
 
-    def _row(self, row: int) -> tuple[Any, ...] | None:
+    def rows_of(self, paper_ids: list[int]) -> list[int]:
+        if not paper_ids:
+            return []
+        return [int(r) for r in np.flatnonzero(np.isin(self._ids, paper_ids))]
+
+    def _row(self, row: int) -> dict[str, Any] | None:
         pid = int(self._ids[row])
         got = self._rows.get(pid)
         if got is None:
             start = (row // BLOCK) * BLOCK
             block = self._ids[start : start + BLOCK]
-            if len(self._rows) > 20 * BLOCK:
+            if len(self._rows) > CACHE_ROWS:
                 self._rows.clear()
-            self._rows.update(self._store.table_rows(block, _FETCH))
+                self._tags.clear()
+            for p, values in self._store.table_rows(block, _FETCH).items():
+                self._rows[p] = dict(zip(_FETCH, values, strict=True))
+            tags = self._store.paper_tags(block)
+            for p in block.tolist():
+                self._tags[p] = tags.get(p, [])
             got = self._rows.get(pid)
         return got
 
@@ -101,6 +243,8 @@ class PaperTableModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMNS[section][0]  # the full name when the column is narrow
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -108,24 +252,34 @@ class PaperTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return self.paper_id(index.row())
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.TextAlignmentRole,
-        ):
-            return None
         col = COLUMNS[index.column()][1]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col == "upvotes":
+            if col in _RIGHT:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
-        row = self._row(index.row())
-        if row is None:
+        if role == Qt.ItemDataRole.ForegroundRole and col == "tags":
+            row = self._row(index.row())
+            tags = self._tags.get(self.paper_id(index.row()), [])
+            return QColor(tags[0].color) if row is not None and tags else None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        if col == "score":
+            if index.row() >= self.n_matches or not self._query.strip():
+                return MISSING
+            s = self.score(index.row())
+            return f"{s:.2f}" if s else MISSING
+        values = self._row(index.row())
+        if values is None:
             return MISSING
-        values = dict(zip(_FETCH, row, strict=True))
+        if col == "tags":
+            tags = self._tags.get(self.paper_id(index.row()), [])
+            return ", ".join(t.name for t in tags) if tags else MISSING
+        if col == "rating":
+            return stars(values["rating"])
         if col == "authors":
             if not values["authors"] and values["n_authors"]:
-                return f"{values['n_authors']} authors"
+                n = values["n_authors"]
+                return f"{n} author{'s' if n != 1 else ''}"
             text = format_authors(values["authors"])
             if role == Qt.ItemDataRole.ToolTipRole and values["authors"]:
                 return "\n".join(values["authors"])
@@ -140,14 +294,17 @@ class PaperTableModel(QAbstractTableModel):
         return str(value)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        descending = order == Qt.SortOrder.DescendingOrder
-        self._sort = (COLUMNS[column][2], descending)
+        if column < 0 or column >= len(COLUMNS):
+            key, descending = "id", False
+        else:
+            sort_key = COLUMNS[column][2]
+            if sort_key is None:
+                return
+            key, descending = sort_key, order == Qt.SortOrder.DescendingOrder
+        self._sort = (key, descending)
+        ids, scores, n = self._compute()
         self.layoutAboutToBeChanged.emit()
-        self._ids = self._store.paper_ids(self._sort[0], descending, self._filter)
+        self._ids, self._scores, self.n_matches = ids, scores, n
         self._rows.clear()
+        self._tags.clear()
         self.layoutChanged.emit()
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

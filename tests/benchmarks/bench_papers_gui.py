@@ -1,0 +1,213 @@
+"""Benchmarks for the papers window (issue 3) on a generated library, each figure
+printed with its ratio to the issue's goal, and against a baseline measured here too.
+
+    python tests/benchmarks/bench_papers_gui.py                  # 1,000,000 papers
+    python tests/benchmarks/bench_papers_gui.py --papers 20000   # a quick look
+
+1. generate N Kaggle-format arXiv lines (``bench_library.generate``: titles, abstracts
+   and names re-sampled from the real head-200 snapshot) and import them with the
+   bulk path, then build the text index (reused from ``--workdir`` when present);
+2. open the main window on it (offscreen) and wait for its background preparation;
+   RSS of the process with the window showing every paper (goal < 1 GB); baseline:
+   the RSS before the window existed (Qt, DuckDB and the store already loaded);
+3. scroll: jump to the end and to random places, each with the repaint (goal
+   <= 300 ms); baseline: loading every row's table columns at once, as a model that
+   does not fetch by window would (timed, and its RSS growth);
+4. sort: a click on each sortable header, both directions, with the repaint (goal
+   <= 300 ms);
+5. search as you type through the view: one- to three-word queries with a field
+   filter, typed a character at a time once the first word has two letters; each
+   keystroke timed from the text change to the repainted table (goal p50 <= 30 ms,
+   p95 <= 100 ms).
+
+Not collected by pytest (``tests/benchmarks`` is ignored there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "app"))
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FILTERS = ["year:>=2015", "year:2010..2020", "status:unread", "year:<2012", "has:doi"]
+GOAL_MS = 300.0
+GOAL_RSS_MB = 1024.0
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--papers", type=int, default=1_000_000, help="papers (default 1M)")
+    parser.add_argument("--queries", type=int, default=40, help="queries typed")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep/reuse the library here")
+    args = parser.parse_args()
+
+    from bench_library import generate  # the same generator as the library benchmark
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_papers_gui_"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PAPERSCOPE_HOME", str(work / "home"))
+    n = args.papers
+    print(f"# bench_papers_gui: {n:,} papers, work folder {work}")
+
+    from paperscope.library.store import Store
+
+    lib_path = work / f"gui-{n}.duckdb"
+    data = work / f"snapshot-{n}.jsonl"
+    t = time.perf_counter()
+    pools = generate(data, n) if not data.exists() else generate(work / "scratch.jsonl", 1)
+    if not lib_path.exists():
+        with Store(lib_path) as store:
+            summary = store.import_arxiv_snapshot(data)
+            store.ensure_text_index()
+        print(f"library       {summary.line()} + text index in {time.perf_counter() - t:.1f} s")
+    words = [w.lower() for w in pools["words"] if len(w) > 4]
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    store = Store(lib_path)
+    total = store.paper_count()
+    rss_before = rss_mb()
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.papers.table_model import _FETCH, COLUMNS
+
+    t = time.perf_counter()
+    window = MainWindow(store)
+    window.persist_layout = False
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+    t_open = time.perf_counter() - t
+    t = time.perf_counter()
+    while window.runner.running():
+        app.processEvents()
+        time.sleep(0.01)
+    t_prep = time.perf_counter() - t
+    view = window.papers_view
+    table = view.table
+    assert view.model.rowCount() == total, (view.model.rowCount(), total)
+    app.processEvents()
+    rss_window = rss_mb()
+    print(
+        f"window        {total:,} papers shown in {t_open * 1000:.0f} ms (background "
+        f"preparation: sort ranks, sidebar counts {t_prep:.1f} s)"
+    )
+    print(
+        f"memory        RSS {rss_window:,.0f} MB with the window (goal < {GOAL_RSS_MB:,.0f} MB: "
+        f"{rss_window / GOAL_RSS_MB:.2f} of it); before the window {rss_before:,.0f} MB, "
+        f"the window adds {rss_window - rss_before:,.0f} MB"
+    )
+
+    def timed(action) -> float:  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        action()
+        app.processEvents()
+        table.viewport().repaint()
+        return (time.perf_counter() - t0) * 1000
+
+    # scrolling
+    bar = table.verticalScrollBar()
+    t_end = timed(table.scrollToBottom)
+    rng = random.Random(3)
+    jumps = [timed(lambda: bar.setValue(rng.randint(0, bar.maximum()))) for _ in range(30)]
+    last = view.model.index(view.model.rowCount() - 1, 0).data()
+    print(
+        f"scroll        to the end {t_end:.1f} ms (goal <= {GOAL_MS:.0f} ms: "
+        f"{t_end / GOAL_MS:.3f}); 30 random jumps p50 {pct(jumps, 0.5):.1f} ms, "
+        f"max {max(jumps):.1f} ms ({max(jumps) / GOAL_MS:.3f}); last row {last[:40]!r}"
+    )
+
+    # select all (Ctrl+A): one range, the ids handed to the state as one list
+    t_all_sel = timed(table.selectAll)
+    n_sel = len(window.state.selection)
+    timed(table.clearSelection)
+    print(f"select all    {n_sel:,} papers in {t_all_sel:.0f} ms (goal <= {GOAL_MS:.0f} ms: "
+          f"{t_all_sel / GOAL_MS:.2f})")  # fmt: skip
+
+    # sorting
+    sorts: dict[str, float] = {}
+    for col, (name, _key, sort_key) in enumerate(COLUMNS):
+        if sort_key is None or sort_key == "score":
+            continue
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            ms = timed(lambda c=col, o=order: table.sortByColumn(c, o))
+            sorts[f"{name} {'asc' if order == Qt.SortOrder.AscendingOrder else 'desc'}"] = ms
+    worst = max(sorts, key=lambda k: sorts[k])
+    print(
+        f"sort          {len(sorts)} header clicks: p50 {statistics.median(sorts.values()):.0f} "
+        f"ms, worst {worst} {sorts[worst]:.0f} ms (goal <= {GOAL_MS:.0f} ms: "
+        f"{sorts[worst] / GOAL_MS:.2f})"
+    )
+    print("  " + ", ".join(f"{k} {v:.0f}" for k, v in sorts.items()))
+    table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+
+    # search as you type
+    keystrokes: list[float] = []
+    rng = random.Random(11)
+    for _ in range(args.queries):
+        k = rng.choice((1, 2, 3))
+        query = rng.choice(FILTERS) + " " + " ".join(rng.sample(words, k))
+        start = len(query) - sum(len(w) for w in query.split()[1:]) - (k - 1) + 1
+        for end in range(start + 1, len(query) + 1):
+            text = query[:end]
+            keystrokes.append(timed(lambda t=text: view.set_query(t)))
+        view.set_query("")
+    while window.runner.running():
+        app.processEvents()
+        time.sleep(0.01)
+    p50, p95 = pct(keystrokes, 0.5), pct(keystrokes, 0.95)
+    print(
+        f"type-search   {len(keystrokes)} keystrokes in {args.queries} queries: p50 {p50:.1f} ms "
+        f"(goal <= 30: {p50 / 30:.2f}), p95 {p95:.1f} ms (goal <= 100: {p95 / 100:.2f}), "
+        f"max {max(keystrokes):.0f} ms"
+    )
+    rss_after = rss_mb()
+
+    # baseline: a table model that loads every row's columns at once
+    ids = store.order_ids(None, "id")
+    t = time.perf_counter()
+    rows = store.table_rows(ids, _FETCH)
+    t_all = (time.perf_counter() - t) * 1000
+    rss_all = rss_mb()
+    print(
+        f"  baseline    loading all {len(rows):,} rows' table columns: {t_all:,.0f} ms, RSS "
+        f"+{rss_all - rss_after:,.0f} MB; the windowed scroll to the end is "
+        f"{t_all / max(t_end, 1e-3):,.0f}x faster"
+    )
+    print(f"  RSS after typing {rss_after:,.0f} MB; machine load {os.getloadavg()[0]:.1f}")
+    del rows
+    window.runner.shutdown()
+    window.close()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

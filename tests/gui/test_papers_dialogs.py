@@ -1,0 +1,128 @@
+"""The Merge duplicates and Export papers dialogs (issue 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from paperscope.library.dedup import normalised_title
+from paperscope.library.store import Store
+from paperscope.workflows.papers import import_paths
+from tests.conftest import PAPERS
+
+
+def settle(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=30000)
+
+
+def import_file(window, qtbot, path: Path) -> object:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.import_finished, timeout=30000) as done:
+        window.import_papers([path])
+    settle(window, qtbot)
+    return done.args[0]
+
+
+def test_merge_dialog_merges_with_a_field_choice_and_undoes(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    store, view = window.store, window.papers_view
+    summary = import_file(window, qtbot, PAPERS / "cdl.bib")
+    assert (summary.added, summary.merged) == (6311, 4)
+    total = store.paper_count()
+    assert total == 79 + 6311 and view.model.rowCount() == total
+    expected = store.merge_candidates()
+    dialog = window.show_merge_dialog()
+    settle(window, qtbot)
+    assert len(dialog.candidates) == len(expected) == 24 and dialog.list.count() == 24
+    # "Exercise and mental health", 2017 and 1990: the same title, a different year
+    row = next(
+        i
+        for i, c in enumerate(dialog.candidates)
+        if normalised_title(store.paper_row(c.a)["title"]) == "exerciseandmentalhealth"
+    )
+    dialog.list.setCurrentRow(row)
+    cand = dialog.current()
+    a, b = store.paper_row(cand.a), store.paper_row(cand.b)
+    assert (a["year"], b["year"]) == (2017, 1990)
+    fields = [dialog.fields.item(r, 0).text() for r in range(dialog.fields.rowCount())]
+    assert "title" in fields and "year" in fields
+    year_row = fields.index("year")
+    assert dialog.fields.cellWidget(year_row, 1).text() == "2017"
+    assert dialog.fields.cellWidget(year_row, 2).text() == "1990"
+    dialog.choose("year", "b")
+    assert dialog.choices()["year"] == cand.b and dialog.choices()["title"] == cand.a
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        merge_id = dialog.merge_current()
+    assert merge_id is not None
+    assert store.paper_row(cand.b) is None and store.paper_row(cand.a)["year"] == 1990
+    assert store.paper_count() == total - 1 and view.model.rowCount() == total - 1
+    assert len(dialog.candidates) == 23 and dialog.undo_button.isEnabled()
+    # undo: both papers as they were
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.undo_button.click()
+    assert store.paper_row(cand.a)["year"] == 2017 and store.paper_row(cand.b)["year"] == 1990
+    assert store.paper_count() == total and view.model.rowCount() == total
+    assert len(dialog.candidates) == 24 and not dialog.undo_button.isEnabled()
+    # "Not duplicates" removes the pair for good
+    dialog.list.setCurrentRow(0)
+    first = dialog.current()
+    dialog.not_dup_button.click()
+    assert len(dialog.candidates) == 23
+    assert (first.a, first.b) not in {(c.a, c.b) for c in store.merge_candidates()}
+    dialog.close()
+
+
+def identity(p) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    return (normalised_title(p.title), p.year, p.arxiv_id, tuple(a.lower() for a in p.authors))
+
+
+def test_export_bibtex_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, view = window.store, window.papers_view
+    import_file(window, qtbot, PAPERS / "hf-api" / "daily_papers.json")
+    view.set_query("has:arxiv")
+    ids = [int(i) for i in view.model.matching_ids()]
+    assert len(ids) == 29
+    dialog = window.show_export_dialog()
+    assert dialog.search_radio.isEnabled() and not dialog.selection_radio.isEnabled()
+    dialog.search_radio.setChecked(True)
+    dialog.set_format("bibtex")
+    out = tmp_path / "export.bib"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=20000) as done:
+        dialog.start()
+    assert done.args == [29, str(out)]
+    assert out.read_text(encoding="utf-8").count("\n@") + 1 == 29
+    with Store(tmp_path / "new.duckdb") as fresh:
+        summary = import_paths(fresh, [out])
+        assert (summary.added, summary.merged, summary.skipped) == (29, 0, 0)
+        again = sorted(identity(p) for p in fresh.papers(fresh.all_ids()))
+    assert again == sorted(identity(p) for p in store.papers(ids))
+
+
+def test_export_the_selection_and_the_library(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, view = window.store, window.papers_view
+    chosen = view.select_rows([3, 5, 8])
+    dialog = window.show_export_dialog()
+    assert dialog.selection_radio.isChecked() and not dialog.search_radio.isEnabled()
+    dialog.set_format("csljson")
+    assert dialog.path_edit.text().endswith(".json")
+    out = tmp_path / "three.json"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=20000):
+        dialog.start()
+    with Store(tmp_path / "three.duckdb") as fresh:
+        import_paths(fresh, [out])
+        assert sorted(p.title for p in fresh.papers(fresh.all_ids())) == sorted(
+            p.title for p in store.papers(chosen)
+        )
+    dialog = window.show_export_dialog()
+    dialog.library_radio.setChecked(True)
+    dialog.set_format("csv")
+    out = tmp_path / "all.csv"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=20000) as done:
+        dialog.start()
+    assert done.args[0] == 79
+    import csv
+
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 79
+    assert {r["title"] for r in rows} == {p.title for p in store.papers(store.all_ids())}
