@@ -67,12 +67,15 @@ def main(args: argparse.Namespace) -> int:
     if screenshot is not None:
         window.persist_layout = False  # a rendering must not change the user's layout
         window.resize(1400, 900)
+        window.reset_layout()  # and shows the default one, the same on every machine
     window.show()
     window.detect_embedding_device()
     if server is not None:
         server.files_received.connect(window.receive_files)
     if screenshot is None and not args.demo:
         _restore_workspace(window, library)
+    if args.demo and window.map_pane.view is None:
+        window.map_pane.build_map()  # the demo shows its map being made (PCA, then UMAP)
     if files:
         # files given on the command line come from a double-click: confirm paper imports
         window.open_paths(files, confirm=not args.demo and screenshot is None)

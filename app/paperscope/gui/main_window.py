@@ -111,11 +111,16 @@ class MainWindow(QMainWindow):
         self.plots_dock = self._dock(
             "Plots", "plots", self.plots, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        # the right column (details over the map) runs the full height of the window;
+        # the plots sit under the table and the sidebar
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
         self.resizeDocks(
-            [self.sidebar_dock, self.details_dock], [220, 400], Qt.Orientation.Horizontal
+            [self.sidebar_dock, self.details_dock], [190, 470], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.plots_dock], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.details_dock, self.map_dock], [430, 430], Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots_dock], [340], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
         self._build_status_bar()

@@ -120,7 +120,10 @@ class MapView(QWidget):
         self.hover_marker.setZValue(11)
         self.view_box.addItem(self.overlay)
         self.view_box.addItem(self.hover_marker)
-        self.legend = pg.LegendItem(offset=(10, 10), labelTextSize="8pt")
+        self.legend = pg.LegendItem(
+            offset=(6, 6), labelTextSize="8pt", labelTextColor="#333333",
+            brush=pg.mkBrush(255, 255, 255, 200), verSpacing=-4,
+        )  # fmt: skip
         self.legend.setParentItem(self.plot.getPlotItem().vb)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -98,7 +98,7 @@ class PaperDetailPane(QWidget):
         user.addStretch(1)
         self.notes = NotesEdit()
         self.notes.setPlaceholderText("Notes on this paper (saved with the library)")
-        self.notes.setMaximumHeight(120)
+        self.notes.setMaximumHeight(76)
         self.notes.focus_left.connect(self.save_notes)
         self.save_notes_button = QPushButton("Save notes")
         self.save_notes_button.clicked.connect(self.save_notes)
