@@ -27,6 +27,7 @@ def mapped(window):  # type: ignore[no-untyped-def]
     ids = window.store.paper_ids()
     rows = window.store.table_rows(ids, ["title"])
     matrix = np.stack([by_title[rows[int(i)][0]] for i in ids])
+    window.store.put_vectors("test-minilm", ids, ["from-test"] * len(ids), matrix)
     build_map(window.store, vectors=(ids, matrix), model_id="test-minilm", method="umap", seed=0,
               min_cluster_size=5)  # fmt: skip
     assert window.map_pane.load()
@@ -138,3 +139,28 @@ def test_semantic_query_ranks_the_library_by_meaning(window, qtbot) -> None:  # 
     top = [store.paper_row(i)["title"] for i in shown.args[0][:5]]
     assert "Secrets of RLHF in Large Language Models Part II: Reward Modeling" in top
     assert window.papers_view.count_label.text() == "79 papers ranked by meaning"
+
+
+def test_details_list_similar_papers_and_more_like_these(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.workflows.map import similar_papers
+
+    a = "Secrets of RLHF in Large Language Models Part II: Reward Modeling"
+    b = "The Trickle-down Impact of Reward (In-)consistency on RLHF"
+    store = mapped.store
+    ids = {store.paper_row(int(i))["title"]: int(i) for i in store.paper_ids()}
+    mapped.state.set_current_paper(ids[a])
+    similar = mapped.similar_list.ids()
+    assert len(similar) == 10 and ids[b] in similar[:5]
+    # a click on a similar paper shows it
+    item = mapped.similar_list.list.item(similar.index(ids[b]))
+    mapped.similar_list.list.itemClicked.emit(item)
+    assert mapped.state.current_paper == ids[b]
+    # "more like these" from a selection ranks the library in the table
+    mapped.state.set_selection([ids[a], ids[b]])
+    with qtbot.waitSignal(mapped.semantic_results_shown, timeout=20000) as shown:
+        mapped.more_like_these()
+    found = shown.args[0]
+    assert ids[a] not in found and ids[b] not in found  # the selection itself is left out
+    near = {h.id for p in (ids[a], ids[b]) for h in similar_papers(store, p, 10)}
+    assert found[0] in near
+    assert mapped.papers_view.model.paper_id(0) == found[0]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -38,6 +39,7 @@ from paperscope.gui.papers.actions import PaperActions
 from paperscope.gui.papers.detail_pane import PaperDetailPane
 from paperscope.gui.papers.papers_view import PapersView
 from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
+from paperscope.gui.papers.similar_list import SimilarList
 from paperscope.gui.papers.welcome import WelcomePage
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.plots_view import PlotsView
@@ -102,8 +104,14 @@ class MainWindow(QMainWindow):
         self.paper_actions = PaperActions(self, self)
         self.paper_actions.message.connect(self._show_message)
         self.addActions(self.paper_actions.all_actions())
+        self.similar_list = SimilarList()
+        self.similar_list.paper_chosen.connect(self.state.set_current_paper)
+        self.details_split = QSplitter(Qt.Orientation.Vertical)
+        self.details_split.addWidget(self.detail_pane)
+        self.details_split.addWidget(self.similar_list)
+        self.details_split.setSizes([330, 150])
         self.details_dock = self._dock(
-            "Details", "details", self.detail_pane, Qt.DockWidgetArea.RightDockWidgetArea
+            "Details", "details", self.details_split, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.map_dock = self._dock(
             "Map", "map", self.map_pane, Qt.DockWidgetArea.RightDockWidgetArea
@@ -234,6 +242,7 @@ class MainWindow(QMainWindow):
         library_menu.addAction(
             self._action("&Delete this model's embeddings", self._on_delete_vectors)
         )
+        library_menu.addAction(self._action("More &like these", self.more_like_these, "Ctrl+L"))
         library_menu.addSeparator()
         library_menu.addAction(self._action("Build &map", lambda: self.map_pane.build_map()))
         library_menu.addAction(
@@ -274,6 +283,7 @@ class MainWindow(QMainWindow):
 
     def _on_state_current_paper_changed(self, paper_id: int) -> None:
         self.detail_pane.show_paper(paper_id)
+        self._show_similar(paper_id)
         if paper_id >= 0:
             self.papers_view.select_paper(paper_id)  # e.g. clicked on the map
 
@@ -288,6 +298,35 @@ class MainWindow(QMainWindow):
         view.semantic_query.connect(self.semantic_search)
         self.detail_pane.edited.connect(lambda _pid: self.state.library_changed.emit())
         self.detail_pane.link_opened.connect(self.paper_actions.link_opened)
+
+    def _show_similar(self, paper_id: int) -> None:
+        """The current paper's nearest papers (stored with the map: about a millisecond)."""
+        from paperscope.workflows.map import MapError, similar_papers
+
+        if paper_id < 0:
+            self.similar_list.show_note("")
+            return
+        try:
+            hits = similar_papers(self.store, paper_id, 10)
+        except MapError:
+            self.similar_list.show_note(
+                "Build the map (Library → Build map) to see similar papers here."
+            )
+            return
+        self.similar_list.show_results(hits)
+
+    def more_like_these(self) -> None:
+        """Papers like the selected ones (the mean of their vectors), in the table."""
+        from paperscope.workflows.map import more_like_these
+
+        ids = self.state.selection
+        if not ids:
+            return
+        self.runner.submit(
+            lambda progress, cancel: more_like_these(self.store, ids, k=200),
+            title="Finding papers like these", key="semantic",
+            on_result=self._on_semantic_results, on_error=self._on_semantic_failed,
+        )  # fmt: skip
 
     def semantic_search(self, text: str) -> None:
         """``~free text`` in the search box: rank the embedded papers by meaning."""
@@ -409,7 +448,7 @@ class MainWindow(QMainWindow):
         self.papers_view = PapersView(new_store, self.state)
         self.central.addWidget(self.papers_view)
         self.detail_pane = PaperDetailPane(new_store)
-        self.details_dock.setWidget(self.detail_pane)
+        self.details_split.replaceWidget(0, self.detail_pane)
         old_map = self.map_pane
         self.map_pane = self._new_map_pane(new_store)
         self.map_dock.setWidget(self.map_pane)
@@ -429,6 +468,7 @@ class MainWindow(QMainWindow):
     def _new_map_pane(self, store: Store) -> MapPane:
         pane = MapPane(store, self.state, self.runner, self.model_path)
         pane.selection_filtered.connect(self.show_map_selection)
+        pane.map_built.connect(lambda: self._show_similar(self.state.current_paper))
         pane.load()  # the stored map shows at once; nothing is computed
         return pane
 
