@@ -284,18 +284,25 @@ class OnnxExport:
         return int(self.meta.get("int8", {}).get("texts", 0)) >= INT8_MIN_TEXTS
 
 
+def bundled_onnx_dir(info: ModelInfo) -> Path:
+    """Where a packaged app ships the export it was built with (``resources/onnx/``), so
+    the bundle embeds without torch."""
+    return paths.resources_dir() / "onnx" / onnx_dir(info).name
+
+
 def cached_export(info: ModelInfo) -> OnnxExport | None:
-    """The cached export of ``info`` when complete, else ``None``."""
-    folder = onnx_dir(info)
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("model_id") != info.model_id:
-        return None
-    if not all((folder / f"{v}.onnx").is_file() for v in ("fp32", "fp16")):
-        return None
-    return OnnxExport(folder, meta)
+    """The cached (or bundled) export of ``info`` when complete, else ``None``."""
+    for folder in (onnx_dir(info), bundled_onnx_dir(info)):
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(meta, dict) or meta.get("model_id") != info.model_id:
+            continue
+        if not all((folder / f"{v}.onnx").is_file() for v in ("fp32", "fp16")):
+            continue
+        return OnnxExport(folder, meta)
+    return None
 
 
 def ensure_export(
