@@ -14,10 +14,8 @@ start=$(date +%s)
 
 echo "== ONNX export of the bundled model (torch is needed here, not in the bundle)"
 rm -rf build/bundle-home build/onnx
-PAPERSCOPE_HOME="$PWD/build/bundle-home" HF_HUB_OFFLINE=1 PYTHONPATH=app "$PY" - <<'PYEOF'
-from paperscope.embedding.model import ensure_export, load_model_info
-print(ensure_export(load_model_info()).folder)
-PYEOF
+PAPERSCOPE_HOME="$PWD/build/bundle-home" HF_HUB_OFFLINE=1 PYTHONPATH=app "$PY" -c \
+    "from paperscope.embedding.model import ensure_export as e, load_model_info as i; print(e(i()).folder)"
 mkdir -p build/onnx
 cp -r build/bundle-home/cache/onnx/* build/onnx/
 
