@@ -38,6 +38,10 @@ from paperscope.library.store.organize import STATUSES
 Block = tuple[str, str] | tuple[str, str, str]
 
 
+# characters of one field the pane lays out (a 1 MB field took 25 s to lay out)
+MAX_SHOWN = 20_000
+
+
 class NotesEdit(QPlainTextEdit):
     """Notes; saved when the pane's "Save notes" is pressed, focus leaves, or the
     paper changes."""
@@ -192,6 +196,8 @@ class PaperDetailPane(QWidget):
         first = True
         for block_spec in blocks:
             text, style = block_spec[0], block_spec[1]
+            if len(text) > MAX_SHOWN:  # no abstract is that long; laying it out would freeze
+                text = f"{text[:MAX_SHOWN]} … ({len(text) - MAX_SHOWN:,} more characters not shown)"
             fmt = QTextCharFormat()
             if style == "title":
                 fmt.setFontWeight(QFont.Weight.Bold)

@@ -57,6 +57,9 @@ def stars(rating: int | None) -> str:
     return MISSING if not rating else "★" * int(rating) + "☆" * (5 - int(rating))
 
 
+CELL_CHARS = 2_000  # characters a cell holds at most
+
+
 class PaperTableModel(QAbstractTableModel):
     """Rows: papers. ``set_query(text)``, ``set_mode("filter"|"float")``, ``sort(col)``.
 
@@ -291,7 +294,9 @@ class PaperTableModel(QAbstractTableModel):
         value = values[col]
         if value is None or value == "":
             return MISSING
-        return str(value)
+        text = str(value)
+        # a cell shows one line: eliding a megabyte title on every repaint would stall
+        return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if column < 0 or column >= len(COLUMNS):
