@@ -58,3 +58,11 @@ def test_startup_imports_nothing_heavy(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_every_command_module_is_listed() -> None:
+    """Commands are listed (a frozen app cannot discover modules): none may be missing."""
+    from paperscope.cli import COMMANDS
+
+    found = sorted(p.stem[4:] for p in (REPO / "app" / "paperscope" / "cli").glob("cmd_*.py"))
+    assert sorted(COMMANDS) == found

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,12 @@ from pathlib import Path
 from paperscope import __version__
 
 _VALUE_OPTIONS = ("--library", "--screenshot")
+
+# One module ``cmd_<name>.py`` per subcommand, in --help order. Listed, not discovered, so a
+# frozen app finds them; tests/test_cli.py checks every cmd_*.py is here.
+COMMANDS = (
+    "import", "search", "export", "embed", "map", "similar", "runs", "plot", "aggregate",
+)  # fmt: skip
 
 
 def _global_options() -> argparse.ArgumentParser:
@@ -39,10 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_gui_options(parser, with_files=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("cmd_"):
-            module = importlib.import_module(f"{__name__}.{info.name}")
-            module.add_parser(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.cmd_{name}").add_parser(sub)
     return parser
 
 

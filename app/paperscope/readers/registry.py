@@ -18,7 +18,6 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import os
-import pkgutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +45,20 @@ class Reader(Protocol):
         """Read ``path``; raise :class:`ReadError` when nothing could be read."""
 
 
-# Packages holding the built-in readers: every public module in them calls
-# ``register`` at import (modules whose name starts with "_" are helpers).
-BUILTIN_PACKAGES: tuple[str, ...] = ("paperscope.readers.papers", "paperscope.readers.runs")
+# The built-in readers: each module calls ``register`` at import. Listed, not discovered,
+# so a frozen app (PyInstaller) finds them too; tests/readers/test_registry_list.py checks
+# that every public module of readers/papers and readers/runs is here.
+BUILTIN_MODULES: tuple[str, ...] = tuple(
+    f"paperscope.readers.papers.{m}"
+    for m in ("arxiv_atom", "arxiv_kaggle", "bibtex", "csl_json", "hf_api", "hf_page", "ris")
+) + tuple(
+    f"paperscope.readers.runs.{m}"
+    for m in (
+        "csv_generic", "dopamine", "jsonl", "lightning_csv", "mlflow_db", "mlflow_store",
+        "rliable_scores", "sacred", "sb3_evaluations", "sb3_monitor", "sb3_progress",
+        "tensorboard", "wandb_export",
+    )
+)  # fmt: skip
 
 _readers: list[Reader] = []
 _builtins_loaded = False
@@ -66,11 +76,8 @@ def _load_builtins() -> None:
     if _builtins_loaded:
         return
     _builtins_loaded = True
-    for package in BUILTIN_PACKAGES:
-        pkg = importlib.import_module(package)
-        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-            if not info.name.startswith("_"):
-                importlib.import_module(f"{package}.{info.name}")
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
 
 
 def readers(kind: Kind | None = None) -> list[Reader]:

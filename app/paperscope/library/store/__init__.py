@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +62,9 @@ class LibraryLocked(LibraryError):
 
 def _migrations() -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files("paperscope.library.store.migrations").iterdir():
+    # a plain folder next to this file (importlib.resources would need the folder to be a
+    # package, which a frozen app may not keep)
+    for entry in sorted((Path(__file__).resolve().parent / "migrations").glob("*.sql")):
         m = re.match(r"(\d{4})_(\w+)\.sql$", entry.name)
         if m:
             found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
