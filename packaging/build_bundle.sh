@@ -22,7 +22,7 @@ cp -r build/bundle-home/cache/onnx/* build/onnx/
 echo "== PyInstaller (one folder)"
 "$PY" -m PyInstaller --noconfirm --clean --onedir --name paperscope \
     --distpath dist --workpath build/pyinstaller --specpath build \
-    --paths app \
+    --paths "$PWD/app" \
     --collect-submodules paperscope \
     --collect-data paperscope \
     --add-data "$PWD/resources:paperscope/resources" \
