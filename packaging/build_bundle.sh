@@ -20,7 +20,7 @@ mkdir -p build/onnx
 cp -r build/bundle-home/cache/onnx/* build/onnx/
 
 echo "== PyInstaller (one folder)"
-"$PY" -m PyInstaller --noconfirm --clean --onedir --name paperscope \
+PYTHONPATH="$PWD/app" "$PY" -m PyInstaller --noconfirm --clean --onedir --name paperscope \
     --distpath dist --workpath build/pyinstaller --specpath build \
     --paths "$PWD/app" \
     --collect-submodules paperscope \

@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.details_split = QSplitter(Qt.Orientation.Vertical)
         self.details_split.addWidget(self.detail_pane)
         self.details_split.addWidget(self.similar_list)
-        self.details_split.setSizes([330, 150])
+        self.details_split.setSizes([360, 130])
         self.details_dock = self._dock(
             "Details", "details", self.details_split, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.sidebar_dock, self.details_dock], [190, 470], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.details_dock, self.map_dock], [430, 430], Qt.Orientation.Vertical)
+        self.resizeDocks([self.details_dock, self.map_dock], [470, 390], Qt.Orientation.Vertical)
         self.resizeDocks([self.plots_dock], [340], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 

@@ -28,6 +28,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QToolTip, QVBoxLayout, QWidget
 
+from paperscope.gui.theme import plot_foreground, style_plot
 from paperscope.mapping import raster
 
 DENSITY_ABOVE = 150_000
@@ -106,13 +107,16 @@ class MapView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view_box = _MapViewBox(self)
-        self.plot = pg.PlotWidget(viewBox=self.view_box, background="w")
+        self.plot = pg.PlotWidget(viewBox=self.view_box)
+        style_plot(self.plot)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.view_box.addItem(self.image)
-        self.overlay = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#000000", width=1.2), brush=None)
+        self.overlay = pg.ScatterPlotItem(
+            size=9, pen=pg.mkPen(plot_foreground(), width=1.2), brush=None
+        )
         self.overlay.setZValue(10)
         self.hover_marker = pg.ScatterPlotItem(
             size=13, pen=pg.mkPen("#D55E00", width=2), brush=None
@@ -240,6 +244,8 @@ class MapView(QWidget):
         else:
             rows = raster.subsample(self._order, n_visible, inside)
             radius = 3 if n_visible <= 3_000 else 2 if n_visible <= 30_000 else 1
+            # the image has device pixels: at 200% a point needs twice the radius
+            radius = max(1, round(radius * self.devicePixelRatioF()))
             img = np.zeros(shape, dtype=np.uint32)
             xy = self.coords[rows]
             cols = self._colours[rows]

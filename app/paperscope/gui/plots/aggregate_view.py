@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.gui.theme import plot_foreground, style_plot
 from paperscope.results.aggregate import (
     METRICS,
     AggregateReport,
@@ -314,7 +315,7 @@ class AggregateDialog(QDialog):
 
         if self.intervals is None:
             self.intervals = pg.GraphicsLayoutWidget()
-            self.intervals.setBackground("w")
+            style_plot(self.intervals)
             self.tabs.addTab(self.intervals, "Intervals")
         self.intervals.clear()
         methods = list(report.methods)
@@ -337,13 +338,18 @@ class AggregateDialog(QDialog):
                 bar.setBrush(pg.mkBrush(colour + "99"))
                 bar.setPen(pg.mkPen(None))
                 plot.addItem(bar)
-                plot.plot([est.point, est.point], [i - 0.3, i + 0.3], pen=pg.mkPen("k", width=2))
+                plot.plot(
+                    [est.point, est.point],
+                    [i - 0.3, i + 0.3],
+                    pen=pg.mkPen(plot_foreground(), width=2),
+                )
 
     def _draw_profiles(self, result: AggregateResult) -> None:
         import pyqtgraph as pg
 
         if self.profiles_plot is None:
-            self.profiles_plot = pg.PlotWidget(background="w")
+            self.profiles_plot = pg.PlotWidget()
+            style_plot(self.profiles_plot)
             self.tabs.addTab(self.profiles_plot, "Performance profiles")
         plot = self.profiles_plot
         plot.clear()

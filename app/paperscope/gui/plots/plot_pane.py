@@ -288,7 +288,10 @@ class PlotPane(QWidget):
         if self.plot is None:
             import pyqtgraph as pg
 
-            self.plot = pg.PlotWidget(background="w")
+            from paperscope.gui.theme import style_plot
+
+            self.plot = pg.PlotWidget()
+            style_plot(self.plot)
             # drops go to the pane, not to the graphics view
             self.plot.setAcceptDrops(False)
             self.plot.viewport().setAcceptDrops(False)
