@@ -27,12 +27,17 @@ def plot_foreground() -> QColor:
 
 
 def style_plot(widget: Any) -> None:
-    """Background, axes and labels of a pyqtgraph PlotWidget in the palette's colours."""
+    """Background (and, for a PlotWidget, axes and title) in the palette's colours."""
+    widget.setBackground(plot_background())
+    if hasattr(widget, "getPlotItem"):
+        style_axes(widget.getPlotItem())
+
+
+def style_axes(item: Any) -> None:
+    """Axes and title of one pyqtgraph PlotItem in the palette's text colour."""
     import pyqtgraph as pg
 
-    widget.setBackground(plot_background())
     fg = plot_foreground()
-    item = widget.getPlotItem()
     for name in ("left", "bottom", "right", "top"):
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(fg))

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
-from paperscope.gui.theme import plot_foreground, style_plot
+from paperscope.gui.theme import plot_foreground, style_axes, style_plot
 from paperscope.results.aggregate import (
     METRICS,
     AggregateReport,
@@ -322,6 +322,7 @@ class AggregateDialog(QDialog):
         ticks = [[(i, m) for i, m in enumerate(methods)]]
         for c, metric in enumerate(METRICS):
             plot = self.intervals.addPlot(row=0, col=c, title=metric)
+            style_axes(plot)
             left = plot.getAxis("left")
             left.setTicks(ticks)
             if c:
