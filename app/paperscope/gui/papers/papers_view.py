@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paperscope.gui.papers.table_model import COLUMN_INDEX, PaperTableModel
+from paperscope.gui.papers.table_model import COLUMN_INDEX, COLUMNS, PaperTableModel
 from paperscope.gui.state import AppState
 from paperscope.library.search import parse
 from paperscope.library.store import Store
@@ -229,11 +229,15 @@ class PapersView(QWidget):
         it. Once the user resizes a column by hand, the widths are theirs."""
         if self._user_sized:
             return
-        cols = [
-            (COLUMN_INDEX[n], wide, narrow)
-            for n, (wide, narrow) in _WIDTHS.items()
-            if not self.table.isColumnHidden(COLUMN_INDEX[n])
-        ]
+        # never narrower than the header's own text (no clipped headings at any scale)
+        metrics = self.table.horizontalHeader().fontMetrics()
+        cols = []
+        for n, (wide, narrow) in _WIDTHS.items():
+            c = COLUMN_INDEX[n]
+            if self.table.isColumnHidden(c):
+                continue
+            heading = metrics.horizontalAdvance(str(COLUMNS[c][0])) + 24  # + sort arrow
+            cols.append((c, max(wide, heading), max(narrow, heading)))
         need = sum(wide for _c, wide, _n in cols)
         slack = sum(wide - narrow for _c, wide, narrow in cols)
         avail = self.table.viewport().width()
