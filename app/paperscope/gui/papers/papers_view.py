@@ -236,7 +236,7 @@ class PapersView(QWidget):
             c = COLUMN_INDEX[n]
             if self.table.isColumnHidden(c):
                 continue
-            heading = metrics.horizontalAdvance(str(COLUMNS[c][0])) + 24  # + sort arrow
+            heading = metrics.horizontalAdvance(str(COLUMNS[c][0])) + 20  # + sort arrow
             cols.append((c, max(wide, heading), max(narrow, heading)))
         need = sum(wide for _c, wide, _n in cols)
         slack = sum(wide - narrow for _c, wide, narrow in cols)

@@ -29,12 +29,13 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("Authors", "authors", "authors"),
     ("Date", "date", "date"),
     ("Upvotes", "upvotes", "upvotes"),
-    ("Organisation", "organisation", "organisation"),
+    ("Org.", "organisation", "organisation"),
     ("Status", "status", "status"),
     ("Rating", "rating", "rating"),
     ("Tags", "tags", "tags"),
     ("Score", "score", "score"),
 )
+_FULL_NAMES = {"Org.": "Organisation"}
 COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
 _FETCH = (
     "title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors",
@@ -247,7 +248,8 @@ class PaperTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMNS[section][0]  # the full name when the column is narrow
+            # the full name: headings are short so that no heading is ever clipped
+            return _FULL_NAMES.get(COLUMNS[section][0], COLUMNS[section][0])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
