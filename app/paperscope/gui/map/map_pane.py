@@ -185,7 +185,8 @@ class MapPane(QWidget):
         if by == "Cluster":
             labels = {c.id: c.label for c in self._map.clusters}
             values = [labels.get(int(c)) for c in self._map.clusters_of]
-            colours, legend = categorical_colours(values, top=12)
+            colours, _legend = categorical_colours(values, top=12)
+            legend = []  # the clusters' names are drawn on the map itself
         elif by in ("Year", "Upvotes"):
             colours, legend = numeric_colours(self._store.column_values(ids, _COLUMN[by]))
         else:
