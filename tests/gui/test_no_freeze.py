@@ -74,3 +74,116 @@ def test_importing_100k_papers_never_blocks_the_event_loop(
     assert window.papers_view.model.rowCount() == before + summary.added
     assert window.store.text_index_current()
     watchdog.check()
+
+
+def _clustered_unit_vectors(n: int, dim: int = 384, k: int = 8, seed: int = 3) -> np.ndarray:
+    """Real-shaped embeddings: ``k`` topics (random unit centres) with spread, unit rows
+    (what the sentence-transformers model gives: 384 dimensions, normalised)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    topic = rng.integers(0, k, size=n)
+    m = centres[topic] + rng.normal(scale=0.6 / np.sqrt(dim), size=(n, dim)) * 4
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    return m.astype(np.float32)
+
+
+def test_building_a_map_never_blocks_the_event_loop(
+    window: Any, watchdog: Watchdog, qtbot: Any, tmp_path: Path
+) -> None:
+    from paperscope.workflows.embed import text_hash
+    from paperscope.workflows.papers import import_paths
+
+    n = 3000
+    lines = tmp_path / "arxiv-3k.jsonl"
+    _bench_library().generate(lines, n, seed=11)
+    store = window.store
+    summary = import_paths(store, [lines])
+    assert summary.added + summary.merged == n, summary.line()
+    ids = np.unique(np.asarray(summary.paper_ids, dtype=np.int64))
+    assert ids.size == n
+    model = "test/real-shaped-384"
+    store.put_vectors(model, ids, [text_hash(str(i)) for i in ids.tolist()],
+                      _clustered_unit_vectors(n))  # fmt: skip
+    window.state.library_changed.emit()
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=60_000)
+    pane = window.map_pane
+    frames: list[str] = []
+    shown = pane._on_build_partial
+
+    def on_partial(frame: Any) -> None:  # the pane's own slot, counting the frames
+        frames.append(frame.method)
+        shown(frame)
+
+    pane._on_build_partial = on_partial
+
+    watchdog.start("building the map (PCA, kNN, UMAP frames, clusters)")
+    built: list[bool] = []
+    pane.map_built.connect(lambda: built.append(True))
+    # "Build map" on papers already embedded (the stored vectors of one model)
+    pane.build_map("umap", model_id=model)
+    qtbot.waitUntil(lambda: bool(built) or not window.runner.running(), timeout=240_000)
+    assert built, f"the map was not built: {pane.message.text()}"
+    watchdog.phase("after the build: stored map, colours, similar papers")
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=60_000)
+    for by in ("Year", "Organisation", "Cluster"):
+        watchdog.phase(f"colour by {by}")
+        pane.colour_box.setCurrentText(by)
+        qtbot.wait(50)
+    watchdog.stop()
+    _report(f"build a map of {n:,} papers", watchdog)
+
+    assert frames[0] == "pca" and "umap" in frames, frames
+    assert pane.view is not None and pane.view.ids.size == n
+    assert pane._map is not None and len(pane._map.clusters) >= 2
+    watchdog.check()
+
+
+def _runs(n_runs: int, points: int) -> list[Any]:
+    from paperscope.core.records import Run, Series
+
+    rng = np.random.default_rng(5)
+    steps = np.arange(points, dtype=np.int64)
+    wall = 1.7e9 + steps * 0.01
+    runs = []
+    for k in range(n_runs):
+        values = np.exp(-steps / (points / (3 + k))) + rng.normal(scale=0.05, size=points)
+        series = {"train/loss": Series("train/loss", steps, wall, values)}
+        runs.append(Run(f"big-{k}", f"run {k}", "test", (f"/runs/big-{k}",), series,
+                        {"seed": k % 3, "lr": 1e-3 * (1 + k // 3)}))  # fmt: skip
+    return runs
+
+
+def test_loading_10m_points_never_blocks_the_event_loop(
+    window: Any, watchdog: Watchdog, qtbot: Any
+) -> None:
+    runs = _runs(10, 1_000_000)
+    pane = window.plot_pane
+    watchdog.start("adding 10 runs x 1M points to the plots")
+    window.plots.add_runs(runs)
+    watchdog.phase("computing and drawing 10M points")
+    qtbot.waitUntil(lambda: pane.data is not None and not window.runner.running(), 120_000)
+    qtbot.wait(100)
+    assert len(pane.drawn()) == 10
+    vb = pane.plot.getPlotItem().getViewBox()
+    watchdog.phase("zooming in")
+    vb.setXRange(200_000, 300_000, padding=0)
+    qtbot.wait(100)
+    watchdog.phase("zooming out")
+    vb.setXRange(0, 1_000_000, padding=0)
+    qtbot.wait(100)
+    watchdog.phase("changing the smoothing (recomputed)")
+    pane.set_smoothing(0.9)
+    qtbot.waitUntil(lambda: pane.data is not None and pane.data.spec.smoothing == 0.9
+                    and not window.runner.running(), 120_000)  # fmt: skip
+    qtbot.wait(100)
+    watchdog.phase("grouping by seed (bands)")
+    pane.set_grouping("config", key="seed")
+    qtbot.waitUntil(lambda: pane.data is not None and len(pane.data.groups) == 3
+                    and not window.runner.running(), 120_000)  # fmt: skip
+    qtbot.wait(100)
+    watchdog.stop()
+    _report("load 10 runs x 1M points", watchdog)
+
+    assert sum(len(r.series["train/loss"]) for r in pane.runs()) == 10_000_000
+    watchdog.check()
