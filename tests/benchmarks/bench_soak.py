@@ -1,6 +1,6 @@
 """Soak benchmark (issue 7, part 6): the whole app's work, cycle after cycle, with RSS.
 
-    python tests/benchmarks/bench_soak.py                        # full size: 1M papers, 20k embedded
+    python tests/benchmarks/bench_soak.py      # full size: 1M papers, 20k embedded
     python tests/benchmarks/bench_soak.py --papers 20000 --embed 500 --cycles 3
     python tests/benchmarks/bench_soak.py --random-vectors ...   # fast cycle, see below
 
@@ -74,7 +74,8 @@ def reset_peak() -> bool:
 
 
 def _bench_library() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_library", Path(__file__).with_name("bench_library.py"))  # fmt: skip
+    path = Path(__file__).with_name("bench_library.py")
+    spec = importlib.util.spec_from_file_location("bench_library", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -108,7 +109,9 @@ def clustered_unit_vectors(n: int, dim: int = 384, k: int = 12, seed: int = 3) -
     return m.astype(np.float32)
 
 
-def cycle(args: argparse.Namespace, snapshot: Path, runs_dir: Path, work: Path, k: int) -> dict[str, float]:  # fmt: skip
+def cycle(
+    args: argparse.Namespace, snapshot: Path, runs_dir: Path, work: Path, k: int
+) -> dict[str, float]:
     from paperscope.library.store import Store
     from paperscope.workflows.embed import DEFAULT_FIELDS, paper_text, query_encoder, text_hash
     from paperscope.workflows.map import build_map
@@ -173,8 +176,11 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--papers", type=int, default=1_000_000)
     p.add_argument("--embed", type=int, default=20_000)
-    p.add_argument("--random-vectors", action="store_true",
-                   help="store clustered random unit vectors instead of running the model")  # fmt: skip
+    p.add_argument(
+        "--random-vectors",
+        action="store_true",
+        help="store clustered random unit vectors instead of running the model",
+    )
     p.add_argument("--cycles", type=int, default=3)
     p.add_argument("--runs", type=int, default=100)
     p.add_argument("--points", type=int, default=2_000, help="train/loss points per run")
@@ -192,7 +198,8 @@ def main() -> int:
         _bench_library().generate(snapshot, args.papers)
         runs_dir = work / "runs"
         write_runs(runs_dir, args.runs, args.points)
-        print(f"setup: {args.papers:,} snapshot lines ({snapshot.stat().st_size / 2**20:.0f} MB), "
+        size = snapshot.stat().st_size / 2**20
+        print(f"setup: {args.papers:,} snapshot lines ({size:.0f} MB), "
               f"{args.runs} TensorBoard runs x {args.points:,} points in "
               f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
         vectors = "RANDOM VECTORS (no model runs)" if args.random_vectors else "bundled model"
@@ -216,9 +223,9 @@ def main() -> int:
                   f"(+{end - start:.0f}), peak {peak:.0f} MB ({scope}); {steps}")  # fmt: skip
         if len(ends) > 1:
             growth = (ends[-1] - ends[0]) / (len(ends) - 1)
-            print(f"growth of the end-of-cycle RSS after cycle 1: {growth:+.1f} MB per cycle "
+            print(f"growth of the end-of-cycle RSS after cycle 1: {growth:+.1f} MB/cycle "
                   f"(cycle 1 end {ends[0]:.0f} MB, last {ends[-1]:.0f} MB); "
-                  f"ratio last/first {ends[-1] / ends[0]:.3f} (baseline 1.000: no growth)")  # fmt: skip
+                  f"ratio last/first {ends[-1] / ends[0]:.3f} (1.000: no growth)")  # fmt: skip
     return 0
 
 

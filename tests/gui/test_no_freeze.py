@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from tests.conftest import PAPERS, REPO
 from tests.gui.watchdog import Watchdog

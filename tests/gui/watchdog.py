@@ -155,6 +155,7 @@ class Watchdog(QObject):
         rep = self.report
         assert rep.longest <= self.limit_s, (
             f"the Qt event loop was blocked: {rep.line()} (limit {1000 * self.limit_s:.0f} ms); "
-            + ", ".join(f"{1000 * s.seconds:.0f} ms in {s.phase!r} at {s.at:.1f} s"
-                        for s in rep.stalls[:10])  # fmt: skip
+            + ", ".join(
+                f"{1000 * s.seconds:.0f} ms in {s.phase!r} at {s.at:.1f} s" for s in rep.stalls[:10]
+            )
         )
