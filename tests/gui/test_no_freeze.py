@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from tests.conftest import PAPERS, REPO
 from tests.gui.watchdog import Watchdog
@@ -197,3 +198,18 @@ def test_loading_10m_points_never_blocks_the_event_loop(
 
     assert sum(len(r.series["train/loss"]) for r in pane.runs()) == 10_000_000
     watchdog.check()
+
+
+def test_the_watchdog_sees_a_blocked_event_loop(watchdog: Watchdog, qtbot: Any) -> None:
+    import time
+
+    watchdog.start("idle")
+    qtbot.wait(100)
+    watchdog.phase("a slot sleeping 300 ms")
+    time.sleep(0.3)  # what a slow slot does to the UI thread
+    qtbot.wait(50)
+    report = watchdog.stop()
+    assert 0.3 <= report.longest < 1.0 and report.phase == "a slot sleeping 300 ms"
+    assert len(report.stalls) == 1 and report.ticks > 5
+    with pytest.raises(AssertionError, match="event loop was blocked"):
+        watchdog.check()

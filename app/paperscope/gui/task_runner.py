@@ -154,7 +154,10 @@ class TaskRunner(QObject):
         self._tasks: dict[int, Task] = {}
         self._ids = itertools.count(1)
         self._n_modules = len(sys.modules)
-        settle_heap()  # Qt, numpy, duckdb and the app's modules: imported by now
+        # Qt, numpy, duckdb and the app's modules are imported by now: one full
+        # collection (before the window shows), then they are out of the GC's way
+        gc.collect()
+        gc.freeze()
 
     # -- API -------------------------------------------------------------------------
     def submit(
