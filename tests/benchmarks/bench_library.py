@@ -45,7 +45,8 @@ def generate(path: Path, n: int, seed: int = 7) -> dict[str, list[str]]:
     """Write ``n`` snapshot lines re-sampled from the real records; returns the word
     pools (for queries)."""
     rng = random.Random(seed)
-    recs = [json.loads(line) for line in SNAPSHOT.open(encoding="utf-8")]
+    with SNAPSHOT.open(encoding="utf-8") as fh:
+        recs = [json.loads(line) for line in fh]
     title_words = [w for r in recs for w in r["title"].split() if w.isalpha() and len(w) > 3]
     sentences = [
         s.strip() + "."

@@ -45,3 +45,17 @@ def _no_leaked_threads() -> Iterator[None]:
     yield
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
     assert not leaked, f"threads left running: {leaked}"
+
+
+@pytest.fixture
+def watchdog(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """The event-loop watchdog (``tests/gui/watchdog.py``): ``watchdog.start()`` once the
+    setup is done; the test fails if the UI thread was blocked longer than 200 ms while
+    it ran (checked again at teardown, in case the test did not)."""
+    from tests.gui.watchdog import Watchdog
+
+    dog = Watchdog()
+    yield dog
+    if dog.running:
+        dog.stop()
+        dog.check()

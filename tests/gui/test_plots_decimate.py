@@ -96,3 +96,22 @@ def test_many_runs_are_drawn_as_one_item_per_colour(qtbot) -> None:  # type: ign
         pane.catalog.set_visible([f"r{i}" for i in range(30)], False)
     assert len(pane.curves()) == 34
     assert len(pane.plot.getPlotItem().listDataItems()) == 68  # per run again, raw behind
+
+
+def test_band_envelope_holds_every_value_of_a_long_band() -> None:
+    from paperscope.gui.plots.plot_pane import band_envelope
+
+    rng = np.random.default_rng(4)
+    x = np.arange(100_003, dtype=np.float64)
+    lower = rng.normal(size=x.size)
+    upper = lower + np.abs(rng.normal(size=x.size))
+    lower[500:520] = np.nan  # a gap inside a block
+    bx, blo, bhi = band_envelope(x, lower, upper, blocks=1000)
+    assert bx.size == blo.size == bhi.size <= 1002
+    assert bx[0] == 0 and bx[-1] == x[-1] and bhi[-1] == upper[-1]
+    block = np.searchsorted(bx[:-1], x, side="right") - 1
+    ok = ~np.isnan(lower)
+    assert (lower[ok] >= blo[block][ok]).all() and (upper <= bhi[block]).all()
+    assert blo.min() == np.nanmin(lower) and bhi.max() == upper.max()
+    short = band_envelope(x[:100], lower[:100], upper[:100], blocks=1000)
+    assert short[0] is not None and len(short[0]) == 100

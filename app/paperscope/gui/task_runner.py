@@ -10,10 +10,14 @@ cancels everything and waits.
 
 from __future__ import annotations
 
+import gc
+import importlib
 import itertools
+import sys
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +25,41 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from paperscope.core.tasks import Cancelled, CancelToken
+
+
+def preload(*modules: str) -> None:
+    """Import heavy modules (on a worker) with the cyclic garbage collector paused, then
+    freeze what exists (``gc.freeze``).
+
+    Why: importing numba, umap, sklearn or pyqtgraph creates hundreds of thousands of
+    long-lived objects, and CPython answers with full (generation 2) collections, each
+    walking the whole heap with the GIL held: 200–400 ms in which the UI thread cannot
+    run, whichever thread triggered it (measured by ``tests/gui/test_no_freeze.py``).
+    Frozen objects are skipped by later collections, so they stay short. Modules are
+    never unloaded, so freezing them leaks nothing."""
+    missing = [m for m in modules if m not in sys.modules]
+    if not missing:
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            # umap-learn without TensorFlow warns that ParametricUMAP is unavailable
+            warnings.filterwarnings("ignore", category=ImportWarning)
+            for name in missing:
+                importlib.import_module(name)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def settle_heap() -> None:
+    """Collect the young generations and freeze the survivors (cheap: no full pass).
+    Called on the UI thread when a task that imported modules ended, so the next full
+    collection does not walk what those imports created."""
+    gc.collect(1)
+    gc.freeze()
 
 
 class _Signals(QObject):
@@ -114,6 +153,11 @@ class TaskRunner(QObject):
         self._signals.partial.connect(self._on_partial)
         self._tasks: dict[int, Task] = {}
         self._ids = itertools.count(1)
+        self._n_modules = len(sys.modules)
+        # Qt, numpy, duckdb and the app's modules are imported by now: one full
+        # collection (before the window shows), then they are out of the GC's way
+        gc.collect()
+        gc.freeze()
 
     # -- API -------------------------------------------------------------------------
     def submit(
@@ -178,8 +222,14 @@ class TaskRunner(QObject):
         if task is not None and task.on_partial is not None and not task.cancel.cancelled:
             task.on_partial(value)
 
+    def _after_task(self) -> None:
+        if len(sys.modules) != self._n_modules:  # the task imported something
+            self._n_modules = len(sys.modules)
+            settle_heap()
+
     def _on_finished(self, task_id: int, result: object) -> None:
         task = self._tasks.pop(task_id, None)
+        self._after_task()
         if task is None:
             return
         self.task_ended.emit(task_id, "finished")
@@ -193,6 +243,7 @@ class TaskRunner(QObject):
 
     def _on_failed(self, task_id: int, message: str, details: str) -> None:
         task = self._tasks.pop(task_id, None)
+        self._after_task()
         if task is None:
             return
         self.task_ended.emit(task_id, "failed")

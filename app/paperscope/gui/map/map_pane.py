@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paperscope.core.tasks import CancelToken, Progress
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
@@ -93,6 +94,30 @@ def numeric_colours(
     if (~ok).any():
         legend.append(("none", QColor(OTHER)))
     return colours, legend
+
+
+def _build_task(
+    store: Store,
+    progress: Progress,
+    cancel: CancelToken,
+    method: str,
+    on_partial: Callable[[Any], None],
+    model_path: Path | None = None,
+    model_id: str | None = None,
+) -> Any:
+    """The map build on the worker. The map view's modules (pyqtgraph: ~0.3 s, more on a
+    busy machine) are imported here first, so the first frame does not import them on
+    the UI thread, and with umap and sklearn through :func:`preload`, so no full garbage
+    collection over what they create stalls the UI thread meanwhile."""
+    from paperscope.gui.task_runner import preload
+    from paperscope.workflows.map import build_map, embed_and_build_map
+
+    preload("paperscope.gui.map.map_view", "umap", "sklearn.cluster", "scipy.spatial",
+            "sklearn.feature_extraction.text")  # fmt: skip
+
+    if model_id is None:
+        return embed_and_build_map(store, progress, cancel, method, on_partial, model_path)
+    return build_map(store, progress, cancel, method, on_partial, model_id=model_id)
 
 
 class MapPane(QWidget):
@@ -202,13 +227,14 @@ class MapPane(QWidget):
         return f"{title}\n{first} · {year if year is not None else '—'}"
 
     # -- building --------------------------------------------------------------------
-    def build_map(self, method: str = "umap") -> None:
-        from paperscope.workflows.map import embed_and_build_map
-
+    def build_map(self, method: str = "umap", model_id: str | None = None) -> None:
+        """Embed what is not embedded yet and lay the papers out (PCA at once, then UMAP
+        frames). ``model_id``: lay out the stored vectors of that model instead, without
+        embedding anything."""
         self.build_button.setEnabled(False)
         self._runner.submit(
-            embed_and_build_map, self._store, method=method, model_path=self._model_path(),
-            title="Building the map",
+            _build_task, self._store, method=method, model_path=self._model_path(),
+            model_id=model_id, title="Building the map",
             key="map", on_partial=self._on_build_partial, on_result=self._on_build_finished,
             on_error=self._on_build_failed,
         )  # fmt: skip

@@ -38,15 +38,23 @@ def load_runs_for_plots(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> tuple[list[Run], list[ReadIssue]]:
-    """:func:`paperscope.workflows.runs.load_runs`, then (still on the worker) import
-    what smoothing needs, so the first draw on the UI thread does not pay ~1 s of
-    ``scipy.signal`` import."""
+    """:func:`paperscope.workflows.runs.load_runs`, then (still on the worker)
+    :func:`prepare_plotting`."""
     from paperscope.workflows.runs import load_runs
 
     result = load_runs(paths, progress, cancel)
-    import scipy.signal  # noqa: F401
-
+    prepare_plotting()
     return result
+
+
+def prepare_plotting() -> None:
+    """Import what the first draw needs (pyqtgraph ~0.3 s, ``scipy.signal`` for the
+    smoothing ~1 s) on the worker that loaded the runs, with the garbage collector
+    paused (:func:`paperscope.gui.task_runner.preload`), so neither the import nor a
+    full collection over what it created blocks the UI thread."""
+    from paperscope.gui.task_runner import preload
+
+    preload("pyqtgraph", "scipy.signal")
 
 
 ORIENTATIONS = {"horizontal": Qt.Orientation.Horizontal, "vertical": Qt.Orientation.Vertical}

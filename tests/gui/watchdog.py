@@ -1,0 +1,161 @@
+"""An event-loop watchdog for the GUI tests: how long was the UI thread unresponsive?
+
+A precise ``QTimer`` ticks every ``interval_ms`` on the UI thread and records the gap
+between consecutive ticks. A tick can only run when the event loop gets control, so a
+gap of 300 ms means the loop was blocked (by a slot, a paint, a synchronous call on the
+UI thread, or a worker holding the GIL) for about 300 ms. The test code itself runs on
+the UI thread too: work a test does directly (``window.plots.add_runs(...)``) counts,
+exactly as a menu action doing the same work would.
+
+``phase(name)`` labels what is happening, so a failure says where the stall was.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+LIMIT_S = 0.200  # the issue's limit: the event loop is never blocked longer than this
+
+
+@dataclass
+class Stall:
+    seconds: float
+    phase: str
+    at: float  # seconds since the watchdog started
+
+
+@dataclass
+class Report:
+    longest: float = 0.0
+    phase: str = ""
+    ticks: int = 0
+    stalls: list[Stall] = field(default_factory=list)  # every gap over the limit
+    longest_gc: float = 0.0  # the longest garbage collection (it holds the GIL)
+    gc_generation: int = -1
+    stacks: list[str] = field(default_factory=list)  # UI-thread stacks seen in stalls
+
+    def line(self) -> str:
+        where = f" during {self.phase!r}" if self.phase else ""
+        over = f"; {len(self.stalls)} gap(s) over the limit" if self.stalls else ""
+        gc_ = f"; longest GC pause {1000 * self.longest_gc:.0f} ms (gen {self.gc_generation})"
+        return f"longest event-loop stall {1000 * self.longest:.0f} ms{where}{over}{gc_}"
+
+
+class Watchdog(QObject):
+    """``start()``, ``phase(name)``, ``stop() -> Report``; ``report`` while running."""
+
+    def __init__(self, interval_ms: int = 10, limit_s: float = LIMIT_S) -> None:
+        super().__init__()
+        self.limit_s = limit_s
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._phase = ""
+        self._t0 = self._last = 0.0
+        self.report = Report()
+        # PAPERSCOPE_WATCHDOG_STACKS=1: a sampler thread records what the UI thread is
+        # doing whenever it has not ticked for 100 ms (to find the cause of a stall)
+        self._sample = os.environ.get("PAPERSCOPE_WATCHDOG_STACKS") == "1"
+        self._sampler: threading.Thread | None = None
+        self._main_id = threading.main_thread().ident
+
+    def _snapshot(self) -> str:
+        me = threading.get_ident()
+        parts = []
+        for ident, frame in sys._current_frames().items():
+            if ident != me:
+                who = "UI thread" if ident == self._main_id else f"thread {ident}"
+                depth = -12 if ident == self._main_id else -8
+                parts.append(f"-- {who}:\n" + "".join(traceback.format_stack(frame)[depth:]))
+        return "\n".join(parts)
+
+    def _sample_loop(self) -> None:
+        # the sampler needs the GIL too: when it wakes up late, some thread held the GIL
+        # (the stacks just before and after say which); when the UI thread has not
+        # ticked for 100 ms while the sampler runs, the UI thread itself is busy
+        seen_tick = -1
+        prev, prev_t = self._snapshot(), time.perf_counter()
+        while self._timer.isActive():
+            time.sleep(0.02)
+            now = time.perf_counter()
+            snap = self._snapshot()
+            if now - prev_t > 0.15:
+                self.report.stacks.append(
+                    f"[{self._phase}] the sampler itself waited {1000 * (now - prev_t):.0f} ms "
+                    f"(the GIL was held)\n== before:\n{prev}\n== after:\n{snap}"
+                )
+            elif now - self._last > 0.1 and seen_tick != self.report.ticks:
+                seen_tick = self.report.ticks
+                self.report.stacks.append(
+                    f"[{self._phase}] the UI thread busy {1000 * (now - self._last):.0f} ms\n{snap}"
+                )
+            prev, prev_t = snap, time.perf_counter()
+
+    def _on_gc(self, event: str, info: dict[str, int]) -> None:
+        if event == "start":
+            self._gc_t0 = time.perf_counter()
+        elif self._gc_t0:
+            took = time.perf_counter() - self._gc_t0
+            if took > self.report.longest_gc:
+                self.report.longest_gc, self.report.gc_generation = took, info["generation"]
+
+    def start(self, phase: str = "") -> None:
+        self.report = Report()
+        self._gc_t0 = 0.0
+        gc.callbacks.append(self._on_gc)
+        self._phase = phase
+        self._t0 = self._last = time.perf_counter()
+        self._timer.start()
+        if self._sample:
+            self._sampler = threading.Thread(target=self._sample_loop, daemon=True)
+            self._sampler.start()
+
+    def phase(self, name: str) -> None:
+        """Label what follows (the gap that ends in this phase is charged to it)."""
+        self._phase = name
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = now - self._last
+        self._last = now
+        rep = self.report
+        rep.ticks += 1
+        if gap > rep.longest:
+            rep.longest, rep.phase = gap, self._phase
+        if gap > self.limit_s:
+            rep.stalls.append(Stall(gap, self._phase, now - self._t0))
+
+    def stop(self) -> Report:
+        self._tick()  # the time since the last tick counts too
+        self._timer.stop()
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        if self._sampler is not None:
+            self._sampler.join()
+            self._sampler = None
+            for stack in self.report.stacks:
+                print("\n[watchdog] during a stall:\n" + stack, file=sys.stderr)
+        return self.report
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def check(self) -> None:
+        """Fail (``AssertionError``) when some gap exceeded the limit."""
+        rep = self.report
+        assert rep.longest <= self.limit_s, (
+            f"the Qt event loop was blocked: {rep.line()} (limit {1000 * self.limit_s:.0f} ms); "
+            + ", ".join(
+                f"{1000 * s.seconds:.0f} ms in {s.phase!r} at {s.at:.1f} s" for s in rep.stalls[:10]
+            )
+        )
