@@ -223,6 +223,8 @@ def load_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+    except ValueError as exc:  # an integer literal longer than Python's digit limit
+        raise ReadError(str(path), "a number", f"not valid JSON: {exc}") from None
     except RecursionError:
         raise ReadError(str(path), "", "JSON nested too deeply") from None
 
