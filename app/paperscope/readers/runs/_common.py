@@ -188,6 +188,8 @@ def load_yaml(path: Path) -> Any:
         raise ReadError(str(path), where, f"not valid YAML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
+    except ValueError as exc:  # a value its constructor refuses: a too-long integer, a bad date
+        raise ReadError(str(path), "", f"not valid YAML: {exc}") from None
     except RecursionError:
         raise ReadError(str(path), "", "YAML nested too deeply") from None
     except OSError as exc:
