@@ -10,6 +10,7 @@ moments to the fixed ones.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -26,7 +27,6 @@ import pytest
 from paperscope.core.tasks import CancelToken
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
-from tests.benchmarks.bench_library import generate
 from tests.conftest import PAPERS, TEST_DATA
 from tests.library.crash_child import batch_vectors
 
@@ -38,6 +38,49 @@ HEAD = PAPERS / "arxiv-metadata-oai-snapshot.head200.jsonl"
 HEAD_PAPERS = 200
 MODEL = "crash-test-model"
 BATCHES, BATCH = 12, 4000
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    """``n`` Kaggle-format snapshot lines re-sampled from the real head-200 records (the
+    minimal part of ``generate()`` in tests/benchmarks/bench_library.py): line i has the
+    unique arXiv id YYMM.NNNNN of slot i."""
+    rng = random.Random(seed)
+    with HEAD.open(encoding="utf-8") as fh:
+        recs = [json.loads(line) for line in fh]
+    words = [w for r in recs for w in r["title"].split() if w.isalpha() and len(w) > 3]
+    sentences = [s for r in recs for s in " ".join(r["abstract"].split()).split(". ") if s]
+    names = [a[:2] for r in recs for a in r["authors_parsed"] if len(a) > 1 and a[0] and a[1]]
+    cats = [r["categories"] for r in recs]
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    with path.open("w", encoding="utf-8") as out:
+        buf: list[str] = []
+        for i in range(n):
+            slot = i % 228
+            year, month = 2007 + slot // 12, slot % 12 + 1
+            parsed = [[*rng.choice(names), ""] for _ in range(rng.randint(1, 5))]
+            rec = {
+                "id": f"{year % 100:02d}{month:02d}.{i // 228:05d}",
+                "authors": ", ".join(f"{g} {f}" for f, g, _ in parsed),
+                "title": " ".join(rng.choices(words, k=rng.randint(5, 14))),
+                "doi": f"10.1000/crash.{i}" if rng.random() < 0.5 else None,
+                "categories": rng.choice(cats),
+                "abstract": ". ".join(rng.choices(sentences, k=rng.randint(4, 9))),
+                "versions": [
+                    {
+                        "version": "v1",
+                        "created": f"Mon, {rng.randint(1, 28)} {months[month - 1]} {year} "
+                        "12:00:00 GMT",
+                    }
+                ],
+                "update_date": f"{year}-06-01",
+                "authors_parsed": parsed,
+            }
+            buf.append(json.dumps(rec))
+            if len(buf) >= 10000:
+                out.write("\n".join(buf) + "\n")
+                buf = []
+        if buf:
+            out.write("\n".join(buf) + "\n")
 
 
 # ---- fixtures ------------------------------------------------------------------------

@@ -19,7 +19,10 @@ import re
 import shutil
 import signal
 import sqlite3
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,6 +268,32 @@ MUTATIONS = st.lists(
 # ---- running one read under the guard --------------------------------------------------
 
 
+MEMORY_LIMIT = 2 << 30  # growth of the resident set during one read
+
+
+def _rss() -> int:
+    with open("/proc/self/statm", "rb") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+_armed: list[int] = []  # the resident set when the current read began
+
+
+def _memory_watchdog() -> None:
+    """A read that allocates without bound (pandas' tokenizer once took 24 GB on a
+    100-byte file) would take the machine down; end the run with a traceback instead."""
+    while True:
+        time.sleep(0.02)
+        if _armed and _rss() - _armed[0] > MEMORY_LIMIT:
+            sys.stderr.write(f"a read grew memory by more than {MEMORY_LIMIT >> 30} GB\n")
+            faulthandler.dump_traceback(all_threads=True)
+            os._exit(70)
+
+
+if Path("/proc/self/statm").exists():
+    threading.Thread(target=_memory_watchdog, daemon=True, name="fuzz-memory").start()
+
+
 class Hang(BaseException):
     """The per-call time limit ran out (a BaseException: readers catch Exception)."""
 
@@ -274,19 +303,22 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 
 
 def guarded_read(reader_name: str, path: Path) -> ReadResult | ReadError:
-    """Read ``path`` under a time limit; a ``ReadError`` is returned, not raised.
+    """Read ``path`` under a time and memory limit; a ``ReadError`` is returned.
 
-    SIGALRM interrupts Python code; faulthandler kills the process with a traceback if
-    compiled code (numba) never returns to the interpreter."""
+    SIGALRM interrupts Python code; faulthandler ends the process with a traceback if
+    compiled code (numba) never returns to the interpreter, the memory watchdog if the
+    read grows the process by more than ``MEMORY_LIMIT``."""
     reader = registry.get(reader_name)
     previous = signal.signal(signal.SIGALRM, _alarm)
     faulthandler.dump_traceback_later(CALL_LIMIT_S * 6, exit=True)
     signal.setitimer(signal.ITIMER_REAL, CALL_LIMIT_S)
+    _armed[:] = [_rss()]
     try:
         return reader.read(path, no_progress, CancelToken())
     except ReadError as exc:
         return exc
     finally:
+        _armed.clear()
         signal.setitimer(signal.ITIMER_REAL, 0)
         faulthandler.cancel_dump_traceback_later()
         signal.signal(signal.SIGALRM, previous)
