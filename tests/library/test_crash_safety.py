@@ -172,6 +172,8 @@ def _kill_after(
 def _check_library(path: Path, expected: set[int]) -> int:
     """Open after the crash; the paper count is one of ``expected``; every identity key
     points at a stored paper and every paper has its keys (no half-written import)."""
+    wal = Path(str(path) + ".wal")
+    print(f"{path.name}: WAL left by the kill: {wal.stat().st_size if wal.exists() else 0} bytes")
     with Store(path) as store:  # replays the WAL; must not raise
         n = store.paper_count()
         assert n in expected, f"{n} papers after the kill; expected one of {sorted(expected)}"
@@ -223,9 +225,10 @@ def _import_moments() -> list[tuple[str, float, set[int]]]:
 def test_kill_during_bulk_import(
     work: Path, base_library: Path, snapshot: Path, trigger: str, delay: float, allowed: set[int]
 ) -> None:
-    lib = _copy(base_library, work / f"import-{abs(hash((trigger, delay)))}.duckdb")
+    lib = _copy(base_library, work / f"import-{trigger.split()[0]}-{delay:.3f}.duckdb")
     seen = _kill_after(_spawn("import", str(lib), str(snapshot)), trigger, delay)
     n = _check_library(lib, allowed)
+    print(f"killed after {trigger!r} + {delay:.2f} s: {n} papers")
     # the next import completes and the library ends with every paper once
     with Store(lib) as store:
         summary = import_paths(store, [snapshot])
@@ -240,6 +243,8 @@ def test_kill_during_bulk_import(
 
 def _stored_batches(path: Path) -> int:
     """How many leading batches are stored, each whole and exactly as written."""
+    wal = Path(str(path) + ".wal")
+    print(f"{path.name}: WAL left by the kill: {wal.stat().st_size if wal.exists() else 0} bytes")
     with Store(path) as store:
         ids, mat = store.vectors(MODEL)
         hashes = store.vector_hashes(MODEL)
@@ -273,6 +278,7 @@ def test_kill_while_writing_vectors(
     committed = [int(s.split()[1]) for s in seen if s.startswith("committed")]
     assert committed == list(range(after + 1)) or committed == list(range(after + 2))
     stored = _stored_batches(lib)
+    print(f"killed {delay:.2f} s after batch {after}: {len(committed)} reported, {stored} stored")
     # every batch reported committed is there; the one being written is all or nothing
     assert stored in (len(committed), len(committed) + 1), (stored, committed)
     # the next write completes (what embed_library would do: write the missing vectors)

@@ -284,7 +284,8 @@ def _memory_watchdog() -> None:
     100-byte file) would take the machine down; end the run with a traceback instead."""
     while True:
         time.sleep(0.02)
-        if _armed and _rss() - _armed[0] > MEMORY_LIMIT:
+        base = next(iter(_armed), None)
+        if base is not None and _rss() - base > MEMORY_LIMIT:
             sys.stderr.write(f"a read grew memory by more than {MEMORY_LIMIT >> 30} GB\n")
             faulthandler.dump_traceback(all_threads=True)
             os._exit(70)
@@ -344,21 +345,23 @@ def test_every_registered_reader_is_fuzzed() -> None:
     assert {r.name for r in registry.readers()} == set(SEEDS)
 
 
-@pytest.fixture(scope="module")
-def workdirs() -> Iterator[dict[str, tuple[Seed, Path]]]:
-    """One folder per reader, holding its seed; reused by every example."""
-    root = Path(tempfile.mkdtemp(prefix="fuzz-all-"))
-    cache: dict[str, tuple[Seed, Path]] = {}
-    yield cache
-    shutil.rmtree(root.parent / root.name, ignore_errors=True)
-    for _, folder in cache.values():
+# one folder per reader, holding its seed, reused by every example (module state, not a
+# fixture argument, so a failing example's report stays short)
+_WORKDIRS: dict[str, tuple[Seed, Path]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_workdirs() -> Iterator[None]:
+    yield
+    for _, folder in _WORKDIRS.values():
         shutil.rmtree(folder, ignore_errors=True)
+    _WORKDIRS.clear()
 
 
-def _prepare(cache: dict[str, tuple[Seed, Path]], name: str) -> tuple[Seed, Path]:
-    if name not in cache:
-        cache[name] = (SEEDS[name](), Path(tempfile.mkdtemp(prefix=f"fuzz-{name}-")))
-    return cache[name]
+def _prepare(name: str) -> tuple[Seed, Path]:
+    if name not in _WORKDIRS:
+        _WORKDIRS[name] = (SEEDS[name](), Path(tempfile.mkdtemp(prefix=f"fuzz-{name}-")))
+    return _WORKDIRS[name]
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> None:
@@ -388,12 +391,11 @@ def test_seed_is_valid(reader_name: str, tmp_path: Path) -> None:
 )
 @given(which=st.integers(0, 2), ops=MUTATIONS)
 def test_mutated_seed(
-    workdirs: dict[str, tuple[Seed, Path]],
     reader_name: str,
     which: int,
     ops: list[tuple[str, float, int]],
 ) -> None:
-    seed, folder = _prepare(workdirs, reader_name)
+    seed, folder = _prepare(reader_name)
     target = seed.mutate[which % len(seed.mutate)]
     _write(folder, {**seed.files, target: apply(seed.files[target], ops)})
     check_outcome(guarded_read(reader_name, folder / seed.read), folder)

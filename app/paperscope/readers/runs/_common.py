@@ -117,7 +117,8 @@ def make_run(
 # --- configuration from run names -------------------------------------------------
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-_+]?\d+)?"
-_KEY_EQ = re.compile(r"([A-Za-z][A-Za-z0-9.]*)=([^_,\s/]+)")
+# a key starts where a word does, so a long name is scanned once, not from every letter
+_KEY_EQ = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z0-9.]*)=([^_,\s/]+)")
 _KEY_NUM = re.compile(rf"(?:^|(?<=[_\-\s,/]))([A-Za-z]+)({_NUMBER})(?=$|[_\-\s,/])")
 _IGNORED_KEYS = frozenset({"v", "version", "run", "exp", "events", "out", "tfevents"})
 

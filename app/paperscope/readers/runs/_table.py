@@ -401,8 +401,9 @@ def _unique(header: list[str]) -> list[str]:
 
 
 def steps_from(x: np.ndarray) -> np.ndarray:
-    """An x column as int64 steps (NaN rows get -1; callers drop them)."""
-    ok = np.isfinite(x)
+    """An x column as int64 steps (NaN rows and steps beyond int64 get -1; callers drop
+    them)."""
+    ok = np.isfinite(x) & (np.abs(x) < 9.2e18)
     if ok.all():
         steps: np.ndarray = x.astype(np.int64)  # whole numbers (the usual case): no temp
         if not (steps == x).all():
