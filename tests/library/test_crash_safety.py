@@ -143,8 +143,9 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
 def _kill_after(
     child: subprocess.Popen[str], trigger: str, delay: float = 0.0, timeout: float = 120
 ) -> list[str]:
-    """Read the child's lines until one starts with ``trigger``, wait ``delay`` and kill
-    it with SIGKILL. Returns every line read. Fails if the child ends first."""
+    """Read the child's lines until one contains ``trigger``, wait ``delay`` and kill
+    it with SIGKILL. Returns every line read. Fails if the child ends before the
+    trigger; a child that finished its work during ``delay`` (random moments) is fine."""
     assert child.stdout is not None
     seen: list[str] = []
     deadline = time.monotonic() + timeout
@@ -160,7 +161,7 @@ def _kill_after(
         time.sleep(delay)
     child.send_signal(signal.SIGKILL)
     child.wait(30)
-    assert child.returncode == -signal.SIGKILL, (child.returncode, seen[-3:])
+    assert child.returncode in (-signal.SIGKILL, 0), (child.returncode, seen[-3:])
     if child.stdout:
         seen += [ln.rstrip("\n") for ln in child.stdout.readlines()]
     for stream in (child.stdout, child.stderr):
@@ -276,7 +277,7 @@ def test_kill_while_writing_vectors(
     child = _spawn("vectors", str(lib), MODEL, str(BATCHES), str(BATCH))
     seen = _kill_after(child, f"committed {after}", delay)
     committed = [int(s.split()[1]) for s in seen if s.startswith("committed")]
-    assert committed == list(range(after + 1)) or committed == list(range(after + 2))
+    assert committed == list(range(len(committed))) and len(committed) > after, committed
     stored = _stored_batches(lib)
     print(f"killed {delay:.2f} s after batch {after}: {len(committed)} reported, {stored} stored")
     # every batch reported committed is there; the one being written is all or nothing
