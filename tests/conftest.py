@@ -17,6 +17,20 @@ RUNS = SHARED_DATA / "runs"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz",
+        action="store_true",
+        help="long fuzz and crash runs: 50,000 examples per reader (PAPERSCOPE_FUZZ_EXAMPLES)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # read at import by tests/readers/test_fuzz_all.py and tests/library/test_crash_safety.py
+    if config.getoption("--fuzz", default=False):
+        os.environ.setdefault("PAPERSCOPE_FUZZ_EXAMPLES", "50000")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

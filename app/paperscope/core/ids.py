@@ -18,7 +18,9 @@ def normalise_arxiv_id(raw: str | None) -> str | None:
     s = raw.strip()
     s = re.sub(r"^(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/", "", s, flags=re.IGNORECASE)
     s = re.sub(r"^arxiv:", "", s, flags=re.IGNORECASE)
-    s = s.removesuffix(".pdf")
+    # the id ends the string: its last 64 characters hold any id, and the searches stay
+    # linear (a 70 kB URL made the old-style pattern backtrack for minutes)
+    s = s.removesuffix(".pdf")[-64:]
     if m := _ARXIV_NEW.search(s):
         return m.group(1)
     if m := _ARXIV_OLD.search(s):

@@ -79,7 +79,7 @@ class ArxivAtomReader:
         except ET.ParseError as exc:
             line, col = getattr(exc, "position", (0, 0))
             error = ReadError(str(path), f"line {line}, column {col + 1}", f"not valid XML: {exc}")
-        except (ValueError, RecursionError) as exc:
+        except (ValueError, RecursionError, LookupError) as exc:  # LookupError: encoding="?"
             error = ReadError(str(path), "line 1", f"not valid XML: {exc}")
         if error is not None:
             if not result.papers:

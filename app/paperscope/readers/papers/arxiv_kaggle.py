@@ -132,7 +132,7 @@ class ArxivSnapshotReader:
                 where = f"line {lineno}"
                 try:
                     rec = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                except ValueError as exc:  # bad JSON, bad UTF-8, a too-long integer
                     result.issues.append(
                         ReadIssue(str(path), where, f"not valid JSON: {exc}", "skipped")
                     )

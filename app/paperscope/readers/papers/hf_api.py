@@ -33,6 +33,8 @@ def load_json(path: Path) -> Any:
         raise ReadError(
             str(path), f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
         ) from None
+    except ValueError as exc:  # an integer literal longer than Python's digit limit
+        raise ReadError(str(path), "a number", f"not valid JSON: {exc}") from None
     except RecursionError:
         raise ReadError(str(path), "line 1", "JSON nested too deeply") from None
 

@@ -105,7 +105,7 @@ class HFPageReader:
                 )
                 continue
             current = papers[-1]
-            if kind == "authors" and m:
+            if kind == "authors" and m and len(m.group(1)) <= 9:  # no 70,000-digit counts
                 current["n_authors"] = int(m.group(1))
             elif kind == "org":
                 handle, _, full = s.partition(" ")

@@ -117,7 +117,8 @@ def make_run(
 # --- configuration from run names -------------------------------------------------
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-_+]?\d+)?"
-_KEY_EQ = re.compile(r"([A-Za-z][A-Za-z0-9.]*)=([^_,\s/]+)")
+# a key starts where a word does, so a long name is scanned once, not from every letter
+_KEY_EQ = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z0-9.]*)=([^_,\s/]+)")
 _KEY_NUM = re.compile(rf"(?:^|(?<=[_\-\s,/]))([A-Za-z]+)({_NUMBER})(?=$|[_\-\s,/])")
 _IGNORED_KEYS = frozenset({"v", "version", "run", "exp", "events", "out", "tfevents"})
 
@@ -188,6 +189,8 @@ def load_yaml(path: Path) -> Any:
         raise ReadError(str(path), where, f"not valid YAML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
+    except ValueError as exc:  # a value its constructor refuses: a too-long integer, a bad date
+        raise ReadError(str(path), "", f"not valid YAML: {exc}") from None
     except RecursionError:
         raise ReadError(str(path), "", "YAML nested too deeply") from None
     except OSError as exc:
@@ -223,6 +226,8 @@ def load_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(str(path), f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+    except ValueError as exc:  # an integer literal longer than Python's digit limit
+        raise ReadError(str(path), "a number", f"not valid JSON: {exc}") from None
     except RecursionError:
         raise ReadError(str(path), "", "JSON nested too deeply") from None
 

@@ -26,11 +26,16 @@ def open_readonly(path: Path) -> Iterator[sqlite3.Connection]:
         con = sqlite3.connect(uri, uri=True, timeout=2.0)
     except sqlite3.Error as exc:
         raise ReadError(str(path), "", f"cannot open the SQLite file: {exc}") from None
+    # text that is not UTF-8 (a damaged file) is read with replacement characters
+    # rather than raising UnicodeDecodeError from deep inside a query
+    con.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
         con.execute("PRAGMA query_only = ON")
         yield con
     except sqlite3.DatabaseError as exc:
         raise ReadError(str(path), "", f"SQLite error: {exc}") from None
+    except UnicodeDecodeError:  # SQLite's own message quoted the damaged, non-UTF-8 schema
+        raise ReadError(str(path), "", "SQLite error: a damaged schema") from None
     finally:
         con.close()
 

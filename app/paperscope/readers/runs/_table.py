@@ -52,6 +52,13 @@ def _to_float(cell: str) -> float:
         return math.nan
 
 
+def _lone_cr(block: bytes) -> bool:
+    """A carriage return that does not end a line: pandas' C tokenizer (2.3) can then
+    allocate without bound (``b"1,2,3\\n4\\r 5,6,7\\n"`` took 24 GB), so such regions take
+    the ``csv`` module's path."""
+    return block.count(b"\r") != block.count(b"\r\n")
+
+
 class CsvTable:
     """A CSV file's header and numeric columns, read up to the last complete line.
 
@@ -184,6 +191,9 @@ class CsvTable:
             if not piece:
                 break
             newlines += piece.count(b"\n")
+            if _lone_cr(piece):  # (a CRLF split between pieces also lands here: harmless)
+                fh.seek(start)
+                return False
         fh.seek(start)
         cols = {c: np.empty(newlines, dtype=np.float64) for c in self.columns}
         n = 0
@@ -255,7 +265,7 @@ class CsvTable:
             import pandas as pd
         except ImportError:
             pd = None
-        if pd is not None:
+        if pd is not None and not _lone_cr(block):
             try:
                 frame = pd.read_csv(
                     io.BytesIO(block),
@@ -280,8 +290,13 @@ class CsvTable:
                         arr = s.to_numpy(dtype=np.float64)
                     elif s.dtype.kind == "f":
                         arr = s.to_numpy(dtype=np.float64, copy=False)
-                    else:
-                        arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
+                    else:  # text among the numbers: each cell as the csv path reads it
+                        # (pandas 2.3's to_numeric segfaults on "0.05e5555555555555")
+                        arr = np.fromiter(
+                            (_to_float(v) if isinstance(v, str) else float(v) for v in s),
+                            dtype=np.float64,
+                            count=n,
+                        )
                     self._parts[c].append(arr)
                 self.rows += n
                 self.lines += block.count(b"\n")
@@ -391,8 +406,9 @@ def _unique(header: list[str]) -> list[str]:
 
 
 def steps_from(x: np.ndarray) -> np.ndarray:
-    """An x column as int64 steps (NaN rows get -1; callers drop them)."""
-    ok = np.isfinite(x)
+    """An x column as int64 steps (NaN rows and steps beyond int64 get -1; callers drop
+    them)."""
+    ok = np.isfinite(x) & (np.abs(x) < 9.2e18)
     if ok.all():
         steps: np.ndarray = x.astype(np.int64)  # whole numbers (the usual case): no temp
         if not (steps == x).all():

@@ -77,7 +77,9 @@ class JsonLinesReader:
                 continue
             flat: dict[str, float] = {}
             _flat(obj, "", flat)
-            x_key = next((k for k in X_KEYS if k in flat and math.isfinite(flat[k])), None)
+            x_key = next(  # a step int64 can hold (others: the record's number)
+                (k for k in X_KEYS if k in flat and abs(flat[k]) < 9.2e18), None
+            )
             step = int(flat[x_key]) if x_key else n_records
             w_key = next((k for k in WALL_KEYS if k in flat), None)
             wall = flat[w_key] if w_key else math.nan

@@ -55,7 +55,7 @@ def read_monitor(path: Path) -> tuple[dict[str, Any], CsvTable]:
         raise ReadError(str(path), "line 1", "no '#{json}' first line")
     try:
         meta = json.loads(first[1:].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a too-long integer
         raise ReadError(str(path), "line 1", f"first line is not '#{{json}}': {exc}") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("t_start"), int | float):
         raise ReadError(str(path), "line 1", "no t_start in the first line")
