@@ -8,7 +8,7 @@ back joined to ``papers``, so deleted papers drop out of the map without a rebui
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +60,7 @@ class MapsMixin:
 
     _write_lock: Any
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:  # provided by Store
-        raise NotImplementedError
+    cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
 
     # -- layouts ---------------------------------------------------------------------
     def save_layout(
