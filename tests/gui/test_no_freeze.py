@@ -164,7 +164,7 @@ def test_loading_10m_points_never_blocks_the_event_loop(
 
     def loaded(progress: Any, cancel: Any) -> tuple[list[Any], list[Any]]:
         # what File → Open runs does on its worker once the files are read
-        # (``load_runs_for_plots``): here the runs were built in memory
+        # (``watch_runs_for_plots``): here the runs were built in memory
         prepare_plotting()
         return runs, []
 

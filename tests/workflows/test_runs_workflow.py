@@ -85,6 +85,55 @@ def test_cli_runs_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["runs", str(RUNS / "README.md"), "--json"]) == 1
 
 
+def test_cli_runs_watch_prints_appended_records_and_new_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from paperscope.cli import main
+
+    root = tmp_path / "logs"
+    (root / "a").mkdir(parents=True)
+    csv_a = root / "a" / "metrics.csv"
+    csv_a.write_text("epoch,step,loss\n0,0,1.0\n")
+    appended, listed = threading.Event(), threading.Event()
+    start = wf.RunWatcher.start
+
+    def start_then_signal(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = start(self, *args, **kwargs)
+        listed.set()
+        return out
+
+    monkeypatch.setattr(wf.RunWatcher, "start", start_then_signal)
+
+    def training() -> None:  # what a Lightning run does while the CLI watches
+        assert listed.wait(30)
+        with csv_a.open("a") as fh:
+            fh.write("0,1,0.5\n0,2,0.25\n")
+        (root / "b").mkdir()
+        (root / "b" / "metrics.csv").write_text("epoch,step,acc\n0,0,0.1\n")
+        appended.set()
+
+    timer = threading.Timer(0.3, training)
+    timer.start()
+    try:
+        code = main(
+            ["runs", str(root), "--json", "--watch", "--interval", "0.2", "--duration", "3",
+             "--no-cache"]
+        )  # fmt: skip
+    finally:
+        timer.join()
+    assert code == 0 and appended.is_set()
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert "event" not in lines[0] and lines[0]["series"]["loss"]["count"] == 1
+    events = {(x["event"], x["name"]): x for x in lines[1:]}
+    assert set(events) == {("changed", "a"), ("added", "b")}
+    assert events[("changed", "a")]["series"]["loss"] == {
+        "count": 3, "first_step": 0, "last_step": 2, "last_value": 0.25,
+    }  # fmt: skip
+    assert events[("added", "b")]["series"]["acc"]["count"] == 1
+
+
 def test_demo_runs_load() -> None:
     runs, issues = wf.load_runs([paths.demo_dir() / "runs"])
     assert issues == []

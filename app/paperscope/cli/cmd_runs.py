@@ -3,6 +3,12 @@
 With ``--json`` each run is one JSON object per line: ``name``, ``source`` (files),
 ``format``, ``config`` (object) and ``series`` (tag → ``count``, ``first_step``,
 ``last_step``, ``last_value``). Problems go to stderr. Exit code 1 when no run was found.
+
+``--watch`` keeps going after the listing (TensorBoard's ``--reload_interval``): every
+``--interval`` seconds the paths are polled, appended records and new runs are read
+(only what was appended), and each run that appeared or changed is printed again, with
+``"event": "added"`` or ``"changed"`` in its JSON object (``{"event": "removed", "id":
+…}`` for a run whose files went away). Ctrl+C (or ``--duration`` seconds) ends it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,26 +32,76 @@ def add_parser(sub: Any) -> None:
         "--duplicates", choices=("last", "first", "all"), default="last",
         help="which point to keep when a restarted run logged a step twice (default: last)",
     )  # fmt: skip
+    p.add_argument(
+        "--watch", action="store_true",
+        help="keep watching the paths and print runs again when new data arrives (Ctrl+C ends)",
+    )  # fmt: skip
+    p.add_argument(
+        "--interval", type=float, default=2.0, metavar="SECONDS",
+        help="with --watch: seconds between looks at the files (default: 2)",
+    )  # fmt: skip
+    p.add_argument(
+        "--duration", type=float, default=None, metavar="SECONDS",
+        help="with --watch: stop after this many seconds (default: until Ctrl+C)",
+    )  # fmt: skip
     p.set_defaults(func=run)
+
+
+def _print_run(run: Any, as_json: bool, event: str | None = None) -> None:
+    from paperscope.workflows.runs import summary
+
+    s = summary(run)
+    if as_json:
+        obj = {**s, "event": event} if event else s
+        print(json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str), flush=True)
+    else:
+        points = sum(v["count"] for v in s["series"].values())
+        head = f"{event}\t" if event else ""
+        print(
+            f"{head}{run.name}\t{run.format}\t{len(run.series)} series\t{points} points"
+            f"\t{run.source[0]}",
+            flush=True,
+        )
+
+
+def _print_issues(issues: Any) -> None:
+    for issue in issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress
-    from paperscope.workflows.runs import load_runs, summary
+    from paperscope.workflows.runs import RunWatcher
 
-    runs, issues = load_runs(
-        args.paths,
-        TerminalProgress("runs "),
-        use_cache=not args.no_cache,
-        duplicates=args.duplicates,
-    )
-    for issue in issues:
-        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    if args.interval <= 0:
+        print("paperscope runs: --interval must be positive", file=sys.stderr)
+        return 2
+    watcher = RunWatcher(args.paths, use_cache=not args.no_cache, duplicates=args.duplicates)
+    runs, issues = watcher.start(TerminalProgress("runs "))
+    _print_issues(issues)
     for r in runs:
-        s = summary(r)
-        if args.json:
-            print(json.dumps(s, ensure_ascii=False, allow_nan=False, default=str))
-        else:
-            points = sum(v["count"] for v in s["series"].values())
-            print(f"{r.name}\t{r.format}\t{len(r.series)} series\t{points} points\t{r.source[0]}")
-    return 0 if runs else 1
+        _print_run(r, args.json)
+    if not args.watch:
+        return 0 if runs else 1
+    end = None if args.duration is None else time.monotonic() + args.duration
+    try:
+        while end is None or time.monotonic() < end:
+            time.sleep(
+                args.interval
+                if end is None
+                else max(0.0, min(args.interval, end - time.monotonic()))
+            )
+            update = watcher.poll()
+            _print_issues(update.issues)
+            for r in update.added:
+                _print_run(r, args.json, "added")
+            for r in update.changed:
+                _print_run(r, args.json, "changed")
+            for rid in update.removed:
+                if args.json:
+                    print(json.dumps({"event": "removed", "id": rid}), flush=True)
+                else:
+                    print(f"removed\t{rid}", flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -43,6 +43,7 @@ from paperscope.gui.papers.similar_list import SimilarList
 from paperscope.gui.papers.welcome import WelcomePage
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.plots_view import PlotsView
+from paperscope.gui.plots.watch import FolderWatch
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
     embeddings_changed = Signal()
     map_selection_shown = Signal(list)
     semantic_results_shown = Signal(list)
+    runs_updated = Signal(object)  # a WatchUpdate from a watched folder, once applied
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,12 @@ class MainWindow(QMainWindow):
         self.map_pane = self._new_map_pane(store)
         self.plots = PlotsView(self.runner, self.load_runs)
         self.plots.area.publication_requested.connect(self.publication_figure)
+        self.watch = FolderWatch(self.runner, self._apply_watch_update, self)
+        self.watch.failed.connect(
+            lambda message, details: self._on_runner_error_raised(
+                "Watching run folders", message, details
+            )
+        )
         self.sidebar = Sidebar()
         self.sidebar.query_chosen.connect(self._on_sidebar_query)
         self.sidebar.refine_chosen.connect(self._on_sidebar_refine)
@@ -167,6 +175,7 @@ class MainWindow(QMainWindow):
         self.embedding_label = QLabel("Embeddings: —")
         self.embedding_label.setToolTip("Where the embedding model runs (Library → Embed papers)")
         bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.watch.label)
         bar.addPermanentWidget(self.embedding_label)
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
@@ -187,6 +196,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         file_menu.addAction(self._action("&Import papers…", self._on_import_papers, "Ctrl+I"))
         file_menu.addAction(self._action("Open &runs…", self._on_open_runs, "Ctrl+Shift+O"))
+        self.watch_action = QAction("&Watch run folders for new data", self, checkable=True)
+        self.watch_action.setToolTip(
+            "Pick up new records and new runs in opened run folders while training writes them"
+        )
+        self.watch_action.setChecked(settings().value("runs/watch", True, type=bool))
+        self.watch_action.toggled.connect(self._on_watch_toggled)
+        self.watch.set_enabled(self.watch_action.isChecked())
+        file_menu.addAction(self.watch_action)
         file_menu.addAction(
             self._action("Save &workspace as…", lambda: self.save_workspace_as(), "Ctrl+Shift+S")
         )
@@ -490,7 +507,7 @@ class MainWindow(QMainWindow):
 
     def open_demo_library(self) -> None:
         self.switch_library(open_flow.create_demo_library())
-        self.load_runs([open_flow.demo_runs()])
+        self.load_runs([open_flow.demo_runs()], watch=False)
 
     # -- opening things --------------------------------------------------------------
     def focus_search(self) -> None:
@@ -573,19 +590,37 @@ class MainWindow(QMainWindow):
         paths: Sequence[Path],
         pane: PlotPane | None = None,
         restore_plots: dict[str, Any] | None = None,
+        watch: bool = True,
     ) -> None:
         """Load runs in the background; they show in ``pane`` (default: every pane), or
-        as the workspace state ``restore_plots`` says."""
-        from paperscope.gui.plots.plots_view import load_runs_for_plots
+        as the workspace state ``restore_plots`` says. With ``watch`` the paths are then
+        watched for new data (see :mod:`paperscope.gui.plots.watch`)."""
+        from paperscope.gui.plots.plots_view import watch_runs_for_plots
 
         for p in paths:
             if Path(p).resolve() not in self.run_paths:
                 self.run_paths.append(Path(p).resolve())
+
+        def loaded(result: Any) -> None:
+            watcher, runs, issues = result
+            self._on_runs_loaded((runs, issues), pane, restore_plots)
+            if watch:
+                self.watch.add(watcher)
+
         self.runner.submit(
-            load_runs_for_plots, list(paths),
+            watch_runs_for_plots, list(paths),
             title=f"Loading runs from {', '.join(Path(p).name for p in paths)}",
-            on_result=lambda result: self._on_runs_loaded(result, pane, restore_plots),
+            on_result=loaded,
         )  # fmt: skip
+
+    def _apply_watch_update(self, update: Any) -> None:
+        self.plots.apply_watch_update(update)
+        self.state.runs_changed.emit()
+        self.runs_updated.emit(update)
+
+    def _on_watch_toggled(self, on: bool) -> None:
+        settings().setValue("runs/watch", on)
+        self.watch.set_enabled(on)
 
     def _on_import_finished(self, summary: Any) -> None:
         self.state.library_changed.emit()

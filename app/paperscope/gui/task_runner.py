@@ -6,6 +6,10 @@ an exception becomes an error dialog with the traceback in its details (the app 
 on), and tasks sharing a ``key`` supersede each other: a newer one cancels the older
 and the older's result is dropped (ndv's generation counter). On close the runner
 cancels everything and waits.
+
+Short, frequent background jobs (the run watcher's polls) go to a lane of their own
+(``background=True``, one thread), so they never wait behind a five-minute embedding
+and never hold a thread a long job needs.
 """
 
 from __future__ import annotations
@@ -145,6 +149,8 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
+        self._background_pool = QThreadPool(self)
+        self._background_pool.setMaxThreadCount(1)
         self._signals = _Signals(self)
         self._signals.progressed.connect(self._on_progressed)
         self._signals.finished.connect(self._on_finished)
@@ -169,12 +175,15 @@ class TaskRunner(QObject):
         on_result: Callable[[Any], None] | None = None,
         on_error: Callable[[str, str], None] | None = None,
         on_partial: Callable[[Any], None] | None = None,
+        background: bool = False,
         **kwargs: Any,
     ) -> Task:
         """Run ``fn(*args, progress=…, cancel=…, **kwargs)`` on a worker thread.
 
         ``on_partial``: the function gets an ``on_partial`` callable it may call from the
         worker with intermediate results; they reach ``on_partial`` on the UI thread.
+        ``background``: run on the background lane (one thread of its own, for short
+        periodic jobs).
         """
         if key is not None:
             for old in self._tasks.values():
@@ -195,7 +204,8 @@ class TaskRunner(QObject):
             kwargs["on_partial"] = lambda value: self._signals.partial.emit(task_id, value)
         self._tasks[task.id] = task
         self.task_started.emit(task.id, title)
-        self._pool.start(_Job(self, task, fn, args, kwargs))
+        pool = self._background_pool if background else self._pool
+        pool.start(_Job(self, task, fn, args, kwargs))
         return task
 
     def cancel(self, task_id: int | None = None) -> None:
@@ -210,7 +220,8 @@ class TaskRunner(QObject):
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Cancel everything and wait for the threads; ``False`` if some did not stop."""
         self.cancel()
-        return self._pool.waitForDone(timeout_ms)
+        done = self._pool.waitForDone(timeout_ms)
+        return self._background_pool.waitForDone(timeout_ms) and done
 
     # -- slots -----------------------------------------------------------------------
     def _on_progressed(self, task_id: int, fraction: object, message: str) -> None:

@@ -167,6 +167,8 @@ class PlotPane(QWidget):
         self.catalog.visibility_changed.connect(self._on_catalog_changed)
         self.catalog.runs_renamed.connect(self._on_catalog_changed)
         self.catalog.colours_changed.connect(self._redraw_last)
+        self.catalog.runs_updated.connect(self._on_runs_updated)
+        self.catalog.runs_removed.connect(self.remove_run_ids)
         self._update_empty()
 
     # -- construction ----------------------------------------------------------------
@@ -794,6 +796,13 @@ class PlotPane(QWidget):
     def _on_metric_changed(self, name: str) -> None:
         self.refresh()
         self.metric_changed.emit(name)
+
+    def _on_runs_updated(self, ids: list[str]) -> None:
+        """New data for some runs (a watched folder): redraw when this pane shows one."""
+        mine = set(self._run_ids)
+        if any(i in mine for i in ids):
+            self._refresh_choices()
+            self._schedule()
 
     def _on_catalog_changed(self) -> None:
         if self._run_ids:

@@ -29,22 +29,44 @@ from paperscope.workflows.plots import metric_names
 
 if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
+    from paperscope.workflows.runs import RunWatcher, WatchUpdate
 
 STATE_VERSION = 1
 
 
-def load_runs_for_plots(
+def watch_runs_for_plots(
     paths: Sequence[Path],
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
-) -> tuple[list[Run], list[ReadIssue]]:
-    """:func:`paperscope.workflows.runs.load_runs`, then (still on the worker)
-    :func:`prepare_plotting`."""
-    from paperscope.workflows.runs import load_runs
+) -> tuple[RunWatcher, list[Run], list[ReadIssue]]:
+    """Every run in ``paths`` (:meth:`RunWatcher.start
+    <paperscope.workflows.runs.RunWatcher.start>`: the parsed-run cache first), then
+    (still on the worker) :func:`prepare_plotting`. Returns the watcher too, so the
+    window can poll the paths for new data."""
+    from paperscope.workflows.runs import RunWatcher
 
-    result = load_runs(paths, progress, cancel)
+    watcher = RunWatcher(paths)
+    runs, issues = watcher.start(progress, cancel)
     prepare_plotting()
-    return result
+    return watcher, runs, issues
+
+
+def poll_watchers(
+    watchers: Sequence[RunWatcher],
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> WatchUpdate:
+    """One look at every watched path; what changed, merged into one update."""
+    from paperscope.workflows.runs import WatchUpdate
+
+    total = WatchUpdate()
+    for watcher in watchers:
+        update = watcher.poll(cancel)
+        total.added += update.added
+        total.changed += update.changed
+        total.removed += update.removed
+        total.issues += update.issues
+    return total
 
 
 def prepare_plotting() -> None:
@@ -365,6 +387,17 @@ class PlotsView(QWidget):
 
     def add_runs(self, runs: Sequence[Run], pane: PlotPane | None = None) -> None:
         self.area.add_runs(runs, pane)
+
+    def apply_watch_update(self, update: WatchUpdate) -> None:
+        """What a watched folder brought: new runs join every pane (as a drop does),
+        changed runs are replaced in place (panes showing them redraw), removed ones go."""
+        if update.added:
+            self.area.add_runs(update.added)
+        if update.changed:
+            self.catalog.update_runs(update.changed)
+            self._update_metrics()
+        if update.removed:
+            self.catalog.remove_runs(update.removed)
 
     def _update_metrics(self, *_args: object) -> None:
         self.metric_list.model.set_metrics(metric_names(self.catalog.runs()))

@@ -74,12 +74,15 @@ def _text(value: Any) -> str:
 
 class RunsModel(QAbstractTableModel):
     """The loaded runs. Signals: ``visibility_changed()``, ``runs_renamed()``,
-    ``colours_changed()``, ``runs_added(list of ids)``."""
+    ``colours_changed()``, ``runs_added(list of ids)``, ``runs_updated(list of ids)``
+    (new data for runs already here: a watched folder), ``runs_removed(list of ids)``."""
 
     visibility_changed = Signal()
     runs_renamed = Signal()
     colours_changed = Signal()
     runs_added = Signal(list)
+    runs_updated = Signal(list)
+    runs_removed = Signal(list)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -93,25 +96,78 @@ class RunsModel(QAbstractTableModel):
 
     # -- catalogue -------------------------------------------------------------------
     def add_runs(self, runs: Sequence[Run]) -> list[str]:
-        """Add (or replace, by id) runs; returns their ids in order."""
-        self.beginResetModel()
-        ids = []
+        """Add (or replace, by id) runs; returns their ids in order. New rows are
+        inserted (the table keeps its selection) unless the config columns change."""
+        ids = [run.id for run in runs]
+        fresh: dict[str, Run] = {}
         for run in runs:
-            ids.append(run.id)
             if run.id in self._row:
-                old = self._runs[self._row[run.id]]
+                row = self._row[run.id]
                 # a reload keeps the user's name for the run
-                self._runs[self._row[run.id]] = rename_run(run, old.name)
+                self._runs[row] = rename_run(run, self._runs[row].name)
+                self._config[run.id] = flatten(run.config)
             else:
-                self._row[run.id] = len(self._runs)
-                self._runs.append(run)
-                self._visible[run.id] = True
-                self._colour[run.id] = OKABE_ITO[(len(self._runs) - 1) % len(OKABE_ITO)]
+                fresh[run.id] = run
+        keys = list(self._config_keys)
+        for run in fresh.values():
             self._config[run.id] = flatten(run.config)
         self._update_config_keys()
-        self.endResetModel()
+        reset = self._config_keys != keys
+        if reset:
+            self.beginResetModel()
+        elif fresh:
+            start = len(self._runs)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        for run in fresh.values():
+            self._row[run.id] = len(self._runs)
+            self._runs.append(run)
+            self._visible[run.id] = True
+            self._colour[run.id] = OKABE_ITO[(len(self._runs) - 1) % len(OKABE_ITO)]
+        if reset:
+            self.endResetModel()
+        else:
+            if fresh:
+                self.endInsertRows()
+            if len(fresh) < len(ids) and self._runs:
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(len(self._runs) - 1, self.columnCount() - 1)
+                )
         self.runs_added.emit(ids)
         return ids
+
+    def update_runs(self, runs: Sequence[Run]) -> list[str]:
+        """Replace runs already here with newer data (same id), in place: rows, checks,
+        colours, names and the table's selection stay; unknown ids are ignored."""
+        ids = []
+        for run in runs:
+            row = self._row.get(run.id)
+            if row is None:
+                continue
+            self._runs[row] = rename_run(run, self._runs[row].name)
+            self._config[run.id] = flatten(run.config)
+            ids.append(run.id)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+        if ids:
+            self.runs_updated.emit(ids)
+        return ids
+
+    def remove_runs(self, run_ids: Iterable[str]) -> list[str]:
+        """Drop runs (their files went away)."""
+        drop = [i for i in run_ids if i in self._row]
+        if not drop:
+            return []
+        self.beginResetModel()
+        gone = set(drop)
+        self._runs = [r for r in self._runs if r.id not in gone]
+        self._row = {r.id: k for k, r in enumerate(self._runs)}
+        for rid in drop:
+            self._visible.pop(rid, None)
+            self._colour.pop(rid, None)
+            self._config.pop(rid, None)
+        self._update_config_keys()
+        self.endResetModel()
+        self.runs_removed.emit(drop)
+        return drop
 
     def clear(self) -> None:
         self.beginResetModel()
