@@ -337,6 +337,51 @@ def test_lightning_csvlogger_round_trip(tmp_path: Path) -> None:
     assert run.series["val/acc"].values.tolist() == [0.2, 0.45, 0.7, 0.95]
 
 
+@pytest.mark.parametrize("backend", ["file", "sqlite"])
+# MLflow's SQL store still asks SQLAlchemy 2.1 for its deprecated ``noload``
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning")
+def test_mlflow_round_trip_with_the_real_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    """Runs logged by MLflow itself (its file store, and mlflow.db, MLflow 3's default)
+    read back without the mlflow package."""
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps it behind a flag
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("DO_NOT_TRACK", "true")
+    import mlflow
+
+    folder = tmp_path / "tracking"
+    folder.mkdir()
+    uri = folder.as_uri() if backend == "file" else f"sqlite:///{folder / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    try:
+        mlflow.set_experiment("cartpole")
+        for lr in (1e-3, 3e-4):
+            with mlflow.start_run(run_name=f"ppo-lr{lr:g}"):
+                mlflow.log_params({"lr": lr, "optimizer": "adam", "gamma": 0.99})
+                mlflow.set_tag("seed", "0")
+                for step in range(30):
+                    mlflow.log_metric("train/loss", 1.0 / (step + 1) + lr, step=step)
+                    if step % 10 == 9:
+                        mlflow.log_metric("eval/return", step * 10.0, step=step)
+                mlflow.log_metric("eval/nan", float("nan"), step=0)
+    finally:
+        mlflow.set_tracking_uri("")
+    runs = {r.name: r for r in _read(folder)}
+    assert set(runs) == {"ppo-lr0.001", "ppo-lr0.0003"}
+    run = runs["ppo-lr0.0003"]
+    assert run.format == "mlflow"
+    assert run.config["lr"] == 3e-4 and run.config["optimizer"] == "adam"
+    assert run.config["experiment"] == "cartpole"
+    loss = run.series["train/loss"]
+    assert loss.steps.tolist() == list(range(30))
+    assert np.allclose(loss.values, [1.0 / (s + 1) + 3e-4 for s in range(30)])
+    assert run.series["eval/return"].steps.tolist() == [9, 19, 29]
+    assert run.series["eval/return"].values.tolist() == [90.0, 190.0, 290.0]
+    assert np.isnan(run.series["eval/nan"].values).all()
+    assert all(w > 1.7e9 for w in loss.wall_times)  # MLflow's timestamps, in seconds
+
+
 def test_config_files_beside_logs(tmp_path: Path) -> None:
     from torch.utils.tensorboard import SummaryWriter
 
