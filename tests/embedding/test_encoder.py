@@ -130,6 +130,21 @@ def test_order_and_batch_size_do_not_change_vectors(
     np.testing.assert_allclose(a, b, atol=2e-5)
 
 
+def test_tokenising_in_processes_gives_the_same_vectors(
+    shared_export: Path, parity_texts: list[str]
+) -> None:
+    """Big GPU jobs tokenise in spawned worker processes; forced here on the CPU, the
+    vectors must be those tokenised in-process, in the callers' order."""
+    texts = parity_texts[:120] + ["", "Caf\u00e9 \u00e9t\u00e9"]
+    threads = Encoder(device="cpu", batch_size=16).encode(texts)
+    in_processes = Encoder(device="cpu", batch_size=16, tokenizer_processes=2)
+    assert in_processes.tokenizer_processes(len(texts)) == 2
+    # (smaller chunks pad some batches differently: float noise only)
+    np.testing.assert_allclose(in_processes.encode(texts), threads, atol=1e-6)
+    # the default: processes only for big jobs on the GPU
+    assert Encoder(device="cpu").tokenizer_processes(10**6) == 0
+
+
 def test_progress_reports_rate_and_cancel_stops(
     encoder_cpu: Encoder, parity_texts: list[str]
 ) -> None:
@@ -193,3 +208,35 @@ def test_long_texts_are_cut_exactly(encoder_cpu: Encoder, parity_texts: list[str
     plain = [e.ids for e in runner.tokenizer.encode_batch(texts)]
     assert runner._token_ids(list(texts)) == plain
     assert [len(x) for x in plain[:4]] == [256, 256, 256, 256]
+
+
+def test_ascii_fast_path_gives_the_tokenizers_ids(
+    encoder_cpu: Encoder, parity_texts: list[str]
+) -> None:
+    """ASCII texts skip the normaliser (str.translate + lower instead): the ids must be
+    the full tokenizer's on every real text and on the characters the normaliser drops,
+    maps or lowercases; non-ASCII texts in the same chunk take the full path."""
+    encoder_cpu.prepare()
+    runner = encoder_cpu.runner
+    assert runner is not None and runner.ascii is not None  # MiniLM: a BertNormalizer
+    hostile = [
+        "Tabs\tnew\nlines\r\nand\x0bvertical\x0cfeeds\x00nul\x1funit\x7fdel END",
+        "UPPER Case MiXeD, punctuation!? (brackets) [x] {y} $5.00 -- e.g. a/b",
+        "",
+        "   ",
+        "\x00\x01\x02",
+        "Caf\u00e9 na\u00efve \u00c5ngstr\u00f6m \u2014 non-ASCII keeps the full path",
+        "x" * 3000,  # no space to cut at
+        ("Word " * 700).strip(),  # cut, then still 256 tokens
+    ]
+    texts = list(parity_texts) + hostile
+    assert sum(t.isascii() for t in texts) > len(texts) // 2
+    plain = [e.ids for e in runner.tokenizer.encode_batch(texts)]
+    assert runner._token_ids(list(texts)) == plain
+    # and through the padded batches the model gets
+    idx = np.arange(len(texts))
+    for rows, feed in runner.tokenize_chunk(texts, idx, 64):
+        for row, i in enumerate(rows):
+            n = int(feed["attention_mask"][row].sum())
+            assert feed["input_ids"][row, :n].tolist() == plain[i]
+            assert not feed["input_ids"][row, n:].any()
