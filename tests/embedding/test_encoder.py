@@ -135,7 +135,7 @@ def test_tokenising_in_processes_gives_the_same_vectors(
 ) -> None:
     """Big GPU jobs tokenise in spawned worker processes; forced here on the CPU, the
     vectors must be those tokenised in-process, in the callers' order."""
-    texts = parity_texts[:120] + ["", "Caf\u00e9 \u00e9t\u00e9"]
+    texts = [*parity_texts[:120], "", "Caf\u00e9 \u00e9t\u00e9"]
     threads = Encoder(device="cpu", batch_size=16).encode(texts)
     in_processes = Encoder(device="cpu", batch_size=16, tokenizer_processes=2)
     assert in_processes.tokenizer_processes(len(texts)) == 2
@@ -240,3 +240,22 @@ def test_ascii_fast_path_gives_the_tokenizers_ids(
             n = int(feed["attention_mask"][row].sum())
             assert feed["input_ids"][row, :n].tolist() == plain[i]
             assert not feed["input_ids"][row, n:].any()
+
+
+def test_gpu_defaults_follow_the_gpus_memory() -> None:
+    """Big GPUs get the configuration measured fastest on an H200 (batch 2048, two in
+    flight); smaller ones (or an unknown size) the smaller footprint."""
+    from paperscope.embedding.encoder import (
+        BIG_GPU_BYTES,
+        CUDA_BATCH,
+        CUDA_BATCH_BIG,
+        cuda_defaults,
+    )
+
+    assert cuda_defaults(141 * 2**30) == (CUDA_BATCH_BIG, 2)
+    assert cuda_defaults(BIG_GPU_BYTES - 1) == (CUDA_BATCH, 1)
+    assert cuda_defaults(0) == (CUDA_BATCH, 1)
+    enc = Encoder(device="cpu")
+    enc.device, enc.gpu_memory = "cuda", 80 * 2**30  # what _open_cuda sets on an H100
+    assert (enc.batch_size, enc.workers) == (CUDA_BATCH_BIG, 2)
+    assert Encoder(device="cpu", batch_size=64).batch_size == 64
