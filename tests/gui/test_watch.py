@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 
@@ -45,6 +46,14 @@ def test_a_dropped_folder_picks_up_new_records_and_new_runs(window, qtbot, tmp_p
         # the pane redraws with the new points (its curve, not only the catalogue)
         qtbot.waitUntil(lambda: [len(c.x) for c in pane.drawn()] == [75], timeout=5_000)
         assert pane.drawn()[0].x[-1] == 74
+        # the user zooms in: new points must not throw the zoom away
+        vb = pane.plot.getPlotItem().getViewBox()
+        vb.setXRange(10, 20, padding=0)
+        for i in range(75, 80):
+            writer.add_scalar("loss", 1.0 / (i + 1), i)
+        writer.flush()
+        qtbot.waitUntil(lambda: [len(c.x) for c in pane.drawn()] == [80], timeout=15_000)
+        assert vb.viewRange()[0] == pytest.approx([10, 20])
         assert table.selectionModel().isRowSelected(0)
         assert "1 run updated" in window.watch.label.toolTip()
 

@@ -161,6 +161,7 @@ class PlotPane(QWidget):
         self._decimated: list[tuple[Any, Pyramid | Merged]] = []
         self._pyramids: dict[int, Pyramid] = {}
         self._updating = False
+        self._fit_key: tuple[Any, ...] | None = None
         self._schedule_timer = QTimer(self, singleShot=True, interval=30)
         self._schedule_timer.timeout.connect(self.refresh)
         self._build_controls()
@@ -570,6 +571,7 @@ class PlotPane(QWidget):
         self._vline.hide()
         self._label.hide()
         if data is None:
+            self._fit_key = None
             plot.setTitle(None)
             self.note.setText("")
             self.plotted.emit()
@@ -607,7 +609,17 @@ class PlotPane(QWidget):
             self._drawn[c.label] = (item, c)
         plot.setTitle(None)  # the metric box names it; exports add the title
         plot.setLabel("bottom", x_label(spec.x))
-        self._apply_log()
+        # fit the view to a new drawing (other metric, x axis, runs or groups), not to
+        # new points or another smoothing of the same one: a user's zoom survives a
+        # watched run's updates and the smoothing slider (an un-zoomed view still
+        # follows the data: pyqtgraph's auto range)
+        key = (spec.metric, spec.x, tuple(sorted(c.run_id for c in data.curves)),
+               tuple((g.label, g.run_ids) for g in data.groups))  # fmt: skip
+        if key != self._fit_key:
+            self._fit_key = key
+            self._apply_log()
+        else:
+            plot.setLogMode(x=self.logx_check.isChecked(), y=self.logy_check.isChecked())
         notes = []
         if data.groups:
             k = len(data.groups)
