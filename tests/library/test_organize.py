@@ -133,3 +133,23 @@ def test_delete_papers(lib: Store) -> None:
     assert lib.tags()[0].count == 0 and len(lib.collection_ids(cid)) == 0
     # importing it again brings it back as a new paper
     assert import_paths(lib, [TEST_DATA / "papers" / "arxiv-query.atom"]).added == 1
+
+
+def test_first_tag_positions_follow_the_tag_order(lib: Store) -> None:
+    """What sorting by tag uses: each tagged paper once, with its first tag's place in
+    the sidebar's tag order; untagged papers are absent."""
+    ids = [int(i) for i in lib.all_ids()]
+    lib.add_tag(ids[:3], "b-second")
+    lib.add_tag([ids[1], ids[3]], "a-first")
+    order = {t.name: t.position for t in lib.tags()}
+    pids, first = lib.first_tag_positions()
+    expected = {
+        ids[0]: order["b-second"],
+        ids[1]: min(order["b-second"], order["a-first"]),
+        ids[2]: order["b-second"],
+        ids[3]: order["a-first"],
+    }
+    assert dict(zip(pids.tolist(), first.tolist(), strict=True)) == expected
+    assert pids.tolist() == sorted(expected)
+    lib.remove_tag([ids[0]], "b-second")
+    assert ids[0] not in lib.first_tag_positions()[0].tolist()

@@ -134,18 +134,14 @@ class PaperTableModel(QAbstractTableModel):
         pids = np.asarray(items if ids is None else ids, dtype=np.int64)
         if len(pids) == 0:
             return items
-        tagged = self._store.paper_tags(pids)
+        tag_pids, first = self._store.first_tag_positions()
         untagged = np.iinfo(np.int64).max
         key = np.full(len(pids), untagged, dtype=np.int64)
-        if tagged:
-            tag_ids = np.fromiter(tagged.keys(), dtype=np.int64, count=len(tagged))
-            first = np.fromiter(
-                (v[0].position for v in tagged.values()), dtype=np.int64, count=len(tagged)
-            )
-            sorter = np.argsort(pids, kind="stable")
-            where = sorter[np.searchsorted(pids, tag_ids, sorter=sorter)]
-            key[where] = -first if descending else first
-        order = np.argsort(np.where(key == untagged, untagged, key), kind="stable")
+        if len(tag_pids):
+            lookup = np.full(max(int(pids.max()), int(tag_pids.max())) + 1, untagged, np.int64)
+            lookup[tag_pids] = -first if descending else first
+            key = lookup[pids]
+        order = np.argsort(key, kind="stable")
         return items[order]
 
     def refresh(self) -> None:

@@ -217,6 +217,28 @@ class OrganizeMixin:
             tags.sort(key=lambda t: t.position)
         return out
 
+    def first_tag_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(paper ids, place of each one's first tag in :meth:`tags` order)`` for every
+        tagged paper, ids ascending: what sorting a million papers by tag needs, without
+        sending the million ids to the database."""
+        order = {t.id: t.position for t in self.tags()}
+        res = self.cursor().execute("SELECT paper_id, tag_id FROM paper_tags").fetchnumpy()
+        pids = np.asarray(res["paper_id"], dtype=np.int64)
+        tids = np.asarray(res["tag_id"], dtype=np.int64)
+        known = np.isin(tids, np.fromiter(order, dtype=np.int64, count=len(order)))
+        pids, tids = pids[known], tids[known]
+        if len(pids) == 0:
+            return pids, pids.copy()
+        lookup = np.zeros(int(tids.max()) + 1, dtype=np.int64)
+        for tid, place in order.items():
+            if tid < len(lookup):
+                lookup[tid] = place
+        pos = lookup[tids]
+        sorter = np.lexsort((pos, pids))
+        pids, pos = pids[sorter], pos[sorter]
+        first = np.r_[True, pids[1:] != pids[:-1]]
+        return pids[first], pos[first]
+
     # -- status, rating, notes ---------------------------------------------------------
     def set_status(self, paper_ids: Sequence[int] | np.ndarray, status: str) -> None:
         if status not in STATUSES:
