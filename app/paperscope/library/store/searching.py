@@ -116,6 +116,10 @@ class SearchMixin:
         as a task after opening a library; a search does it on demand. Returns whether
         a rebuild happened."""
         index = self._open_index()
+        if not self._text_index_stale and index.generation == self.text_generation():
+            # current: no write lock taken (letting it go would move the write version
+            # and drop the cached filter results on every keystroke)
+            return False
         with self._write_lock:
             generation = self.text_generation()
             if not self._text_index_stale and index.generation == generation:
@@ -189,16 +193,19 @@ class SearchMixin:
                 None, "id" if sort == "score" else sort, descending if sort != "score" else False
             )
             return all_ids, np.zeros(len(all_ids), dtype=np.float64)
-        index: TextIndex | None = None
-        pos: str | None = None
+        sids: np.ndarray | None = None
+        sscores = _EMPTY_F
         if plan.terms:
             self.ensure_text_index()
             index = self._open_index()
             pos, neg = index.plan_expression(plan)
-            ids = index.match_ids(pos) if pos is not None else self.all_ids()
-            matched = len(ids)
-            # scoring costs per matching paper: score the newest SCORE_LIMIT matches
-            lo = int(ids[-SCORE_LIMIT]) if matched > SCORE_LIMIT else None
+            if pos is not None:
+                # scoring costs per matching paper: the newest SCORE_LIMIT matches are
+                # scored; only when there are more are the others' ids fetched unscored
+                sids, sscores, complete = index.newest_scores(pos, SCORE_LIMIT)
+                ids = sids if complete else index.match_ids(pos)
+            else:
+                ids = self.all_ids()
             if neg is not None:
                 ids = _drop(ids, index.match_ids(neg))
         else:
@@ -206,8 +213,7 @@ class SearchMixin:
         if plan.filters:
             ids = _keep(ids, self.filter_ids(plan.filters))
         scores = np.zeros(len(ids), dtype=np.float64)
-        if index is not None and pos is not None and len(ids):
-            sids, sscores = index.scores(pos, lo)
+        if sids is not None and len(ids) and len(sids):
             where = np.searchsorted(sids, ids)
             where[where >= len(sids)] = 0
             hit = sids[where] == ids if len(sids) else np.zeros(len(ids), dtype=bool)

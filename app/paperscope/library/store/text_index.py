@@ -202,6 +202,24 @@ class TextIndex:
         order = np.argsort(arr[:, 0], kind="stable")
         return arr[order, 0].astype(np.int64), arr[order, 1]
 
+    def newest_scores(self, expression: str, limit: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """BM25 scores of the newest ``limit`` matching documents (ids sorted), and
+        whether those are all the matches. One MATCH, read backwards by rowid and
+        stopped after ``limit + 1`` rows, so a word typed halfway ("qua") costs the
+        same as a rare one."""
+        w = ", ".join(str(x) for x in WEIGHTS)
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?",
+                [expression, limit + 1],
+            ).fetchall()
+        complete = len(rows) <= limit
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), True
+        arr = np.array(rows[:limit], dtype=np.float64)[::-1]
+        return arr[:, 0].astype(np.int64), np.ascontiguousarray(arr[:, 1]), complete
+
     def match(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
         """Ids (sorted) and BM25 scores of every matching document."""
         return self.scores(expression)
