@@ -3,6 +3,7 @@ reach the plots without a reload (TensorBoard's reload), through the real writer
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,11 @@ def test_a_dropped_folder_picks_up_new_records_and_new_runs(window, qtbot, tmp_p
         qtbot.waitUntil(lambda: len(pane.drawn()) == 2, timeout=5_000)
         assert sorted(r.name for r in window.plots.catalog.runs()) == ["seed0", "seed1"]
         assert table.selectionModel().isRowSelected(0)  # rows were inserted, not reset
+
+        # a run folder deleted on disk leaves the catalogue and the pane
+        shutil.rmtree(root / "seed1")
+        qtbot.waitUntil(lambda: _points(window, "seed1") == -1, timeout=15_000)
+        qtbot.waitUntil(lambda: len(pane.drawn()) == 1, timeout=5_000)
     finally:
         writer.close()
 
