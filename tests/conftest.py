@@ -48,3 +48,25 @@ def store(tmp_path: Path) -> Iterator[object]:
     s = Store(tmp_path / "library.duckdb")
     yield s
     s.close()
+
+
+def mlflow_db_file(path: Path, steps: int) -> None:
+    """A minimal MLflow SQL store (MLflow's own tables, the columns the reader uses)."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE runs (run_uuid VARCHAR(32) PRIMARY KEY, name VARCHAR(250),
+            experiment_id INTEGER, start_time BIGINT);
+        CREATE TABLE metrics (key VARCHAR(250), value FLOAT, timestamp BIGINT,
+            run_uuid VARCHAR(32), step BIGINT, is_nan BOOLEAN);
+        INSERT INTO runs VALUES ('r1', 'a', 0, 1700000000000);
+        """
+    )
+    con.executemany(
+        "INSERT INTO metrics VALUES ('loss', ?, 1700000000000, 'r1', ?, 0)",
+        [(1.0 / (i + 1), i) for i in range(steps)],
+    )
+    con.commit()
+    con.close()

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import sys
 import tempfile
 import threading
@@ -35,7 +34,7 @@ from hypothesis import strategies as st
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
-from tests.conftest import PAPERS, RUNS, TEST_DATA
+from tests.conftest import PAPERS, RUNS, TEST_DATA, mlflow_db_file
 
 EXAMPLES = int(os.environ.get("PAPERSCOPE_FUZZ_EXAMPLES", "2000"))
 CALL_LIMIT_S = 5.0  # one read of a seed of a few kB takes milliseconds
@@ -100,22 +99,7 @@ def _sacred_metrics(path: Path) -> bytes:
 def _mlflow_db() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.db"
-        con = sqlite3.connect(path)
-        con.executescript(
-            """
-            CREATE TABLE runs (run_uuid VARCHAR(32) PRIMARY KEY, name VARCHAR(250),
-                experiment_id INTEGER, start_time BIGINT);
-            CREATE TABLE metrics (key VARCHAR(250), value FLOAT, timestamp BIGINT,
-                run_uuid VARCHAR(32), step BIGINT, is_nan BOOLEAN);
-            INSERT INTO runs VALUES ('r1', 'a', 0, 1700000000000);
-            """
-        )
-        con.executemany(
-            "INSERT INTO metrics VALUES ('loss', ?, 1700000000000, 'r1', ?, 0)",
-            [(1.0 / (i + 1), i) for i in range(40)],
-        )
-        con.commit()
-        con.close()
+        mlflow_db_file(path, steps=40)
         return path.read_bytes()
 
 

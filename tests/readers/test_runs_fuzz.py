@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
-from tests.conftest import RUNS
+from tests.conftest import RUNS, mlflow_db_file
 
 # (reader, the real file to damage, the file name it must have, folder reader?)
 CASES = [
@@ -96,27 +96,6 @@ def test_damaged_files(
         assert issue.file
 
 
-def _mlflow_db(path: Path) -> None:
-    import sqlite3
-
-    con = sqlite3.connect(path)
-    con.executescript(
-        """
-        CREATE TABLE runs (run_uuid VARCHAR(32) PRIMARY KEY, name VARCHAR(250),
-            experiment_id INTEGER, start_time BIGINT);
-        CREATE TABLE metrics (key VARCHAR(250), value FLOAT, timestamp BIGINT,
-            run_uuid VARCHAR(32), step BIGINT, is_nan BOOLEAN);
-        INSERT INTO runs VALUES ('r1', 'a', 0, 1700000000000);
-        """
-    )
-    con.executemany(
-        "INSERT INTO metrics VALUES ('loss', ?, 1700000000000, 'r1', ?, 0)",
-        [(1.0 / (i + 1), i) for i in range(300)],
-    )
-    con.commit()
-    con.close()
-
-
 WANDB = (
     'Step,"run-a - loss","run-a - loss__MIN","run-a - loss__MAX","run-b - loss"\n'
     + "".join(
@@ -142,7 +121,7 @@ def test_damaged_generated_files(
     work = tmp_path_factory.mktemp("fuzzgen")
     if reader_name == "mlflow-db":
         src = work / "src.db"
-        _mlflow_db(src)
+        mlflow_db_file(src, steps=300)
         data, target = src.read_bytes(), work / "mlflow.db"
         src.unlink()
     elif reader_name == "wandb-export":

@@ -310,6 +310,10 @@ def _titled(store: Store, hits: Sequence[tuple[int, float]]) -> list[ScoredPaper
     return [ScoredPaper(i, str(rows[i][0]), s) for i, s in hits if i in rows]
 
 
+def _titled_hits(store: Store, hits: neighbours.Hits) -> list[ScoredPaper]:
+    return _titled(store, list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True)))
+
+
 def similar_papers(
     store: Store,
     paper_id: int,
@@ -338,7 +342,7 @@ def similar_papers(
         hits = neighbours.similar(ids, matrix, paper_id, k)
     except KeyError as exc:
         raise MapError(f"paper {paper_id} has no embedding") from exc
-    return _titled(store, list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True)))
+    return _titled_hits(store, hits)
 
 
 def more_like_these(
@@ -358,7 +362,7 @@ def more_like_these(
         hits = neighbours.more_like_these(ids, matrix, positive_ids, negative_ids, k)
     except KeyError as exc:
         raise MapError(str(exc)) from exc
-    return _titled(store, list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True)))
+    return _titled_hits(store, hits)
 
 
 def rank_by_vector(
@@ -374,7 +378,7 @@ def rank_by_vector(
         model_id, vectors = load_vectors(store, model_id)
     ids, matrix = _prepare(vectors)
     hits = neighbours.rank_by_query(ids, matrix, query, k)
-    return _titled(store, list(zip(hits.ids.tolist(), hits.scores.tolist(), strict=True)))
+    return _titled_hits(store, hits)
 
 
 def warm_up() -> float:

@@ -33,6 +33,15 @@ _FOLD = "regexp_replace(lower(strip_accents({x})), '[^a-z0-9]+', '', 'g')"
 _LAST_WORD = "list_last(string_split(trim(coalesce(authors[1], '')), ' '))"
 
 
+# (table, its other column, whether that column comes before paper_id) of the rows a
+# merge moves from the merged papers to the one kept
+_MOVED = (
+    ("paper_keys", "key", True),
+    ("paper_tags", "tag_id", False),
+    ("collection_papers", "collection_id", True),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class MergeCandidate:
     a: int
@@ -231,30 +240,18 @@ class MergeMixin:
                     f"UPDATE papers SET {sets}, modified_at = current_timestamp WHERE id = ?",
                     [*params, keep_id],
                 )
-                cur.execute(
-                    "INSERT INTO paper_keys SELECT DISTINCT key, ? FROM paper_keys "
-                    "WHERE paper_id IN (SELECT unnest(?)) AND key NOT IN "
-                    "(SELECT key FROM paper_keys WHERE paper_id = ?)",
-                    [keep_id, others, keep_id],
-                )
-                cur.execute("DELETE FROM paper_keys WHERE paper_id IN (SELECT unnest(?))", [others])
-                cur.execute(
-                    "INSERT INTO paper_tags SELECT DISTINCT ?, tag_id FROM paper_tags "
-                    "WHERE paper_id IN (SELECT unnest(?)) AND tag_id NOT IN "
-                    "(SELECT tag_id FROM paper_tags WHERE paper_id = ?)",
-                    [keep_id, others, keep_id],
-                )
-                cur.execute("DELETE FROM paper_tags WHERE paper_id IN (SELECT unnest(?))", [others])
-                cur.execute(
-                    "INSERT INTO collection_papers SELECT DISTINCT collection_id, ? FROM "
-                    "collection_papers "
-                    "WHERE paper_id IN (SELECT unnest(?)) AND collection_id NOT IN "
-                    "(SELECT collection_id FROM collection_papers WHERE paper_id = ?)",
-                    [keep_id, others, keep_id],
-                )
-                cur.execute(
-                    "DELETE FROM collection_papers WHERE paper_id IN (SELECT unnest(?))", [others]
-                )
+                # keys, tags and collections of the others move to the kept paper
+                for table, value, ordered in _MOVED:
+                    columns = f"{value}, ?" if ordered else f"?, {value}"
+                    cur.execute(
+                        f"INSERT INTO {table} SELECT DISTINCT {columns} FROM {table} "
+                        f"WHERE paper_id IN (SELECT unnest(?)) AND {value} NOT IN "
+                        f"(SELECT {value} FROM {table} WHERE paper_id = ?)",
+                        [keep_id, others, keep_id],
+                    )
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [others]
+                    )
                 cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [others])
                 self._bump_generation(cur)
                 cur.execute("COMMIT")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from paperscope.core.records import ReadError
+from paperscope.core.records import ReadError, ReadResult
 
 MONTHS = {
     m: i + 1
@@ -15,6 +15,20 @@ MONTHS = {
 }
 
 _ws = re.compile(r"\s+")
+
+
+def require_papers(result: ReadResult, path: Path, what: str, none_found: str) -> None:
+    """A file that gave no paper is refused as a whole: ``ReadError`` at the first
+    problem that names a place ("no <what> read (its message)"), else ``none_found``
+    at the end of the file."""
+    if result.papers:
+        return
+    first = next((i for i in result.issues if i.location), None)
+    raise ReadError(
+        str(path),
+        first.location if first else "end of file",
+        f"no {what} read ({first.message})" if first else none_found,
+    )
 
 
 def clean_text(text: str | None) -> str:

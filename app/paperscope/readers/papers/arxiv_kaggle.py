@@ -24,7 +24,13 @@ from paperscope.core.ids import normalise_arxiv_id, normalise_doi
 from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.papers._common import bibtex_names, clean_text, display_name, head
+from paperscope.readers.papers._common import (
+    bibtex_names,
+    clean_text,
+    display_name,
+    head,
+    require_papers,
+)
 from paperscope.readers.papers._tex import decode as _decode
 
 BULK_MIN_BYTES = 20_000_000
@@ -151,13 +157,7 @@ class ArxivSnapshotReader:
                     result.papers.append(record_to_paper(rec, path.name, where))
                 except ValueError as exc:
                     result.issues.append(ReadIssue(str(path), where, str(exc), "skipped"))
-        if not result.papers:
-            first = result.issues[0] if result.issues else None
-            raise ReadError(
-                str(path),
-                first.location if first else "end of file",
-                f"no arXiv records read ({first.message})" if first else "empty file",
-            )
+        require_papers(result, path, "arXiv records", "empty file")
         progress(1.0, f"{len(result.papers)} papers")
         return result
 

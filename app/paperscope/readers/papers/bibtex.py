@@ -27,6 +27,7 @@ from paperscope.readers.papers._common import (
     iso_date,
     month_of,
     read_text_lenient,
+    require_papers,
     split_top_level,
     year_of,
 )
@@ -244,13 +245,7 @@ class BibTeXReader:
                 result.issues.append(
                     ReadIssue(str(path), where, f"entry {key!r} skipped: {exc}", "skipped")
                 )
-        if not result.papers:
-            first = next((i for i in result.issues if i.location), None)
-            raise ReadError(
-                str(path),
-                first.location if first else "end of file",
-                f"no BibTeX entries read ({first.message})" if first else "no BibTeX entries found",
-            )
+        require_papers(result, path, "BibTeX entries", "no BibTeX entries found")
         result.issues.sort(
             key=lambda i: int(i.location[5:]) if i.location.startswith("line ") else 0
         )

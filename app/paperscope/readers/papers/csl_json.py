@@ -19,6 +19,7 @@ from paperscope.readers.papers._common import (
     display_name,
     head,
     iso_date,
+    require_papers,
     year_of,
 )
 from paperscope.readers.papers.hf_api import load_json
@@ -155,13 +156,7 @@ class CSLJSONReader:
                 result.papers.append(item_to_paper(item, path.name, where))
             except ValueError as exc:
                 result.issues.append(ReadIssue(str(path), where, str(exc), "skipped"))
-        if not result.papers:
-            first = result.issues[0] if result.issues else None
-            raise ReadError(
-                str(path),
-                first.location if first else "end of file",
-                f"no CSL items read ({first.message})" if first else "no CSL items",
-            )
+        require_papers(result, path, "CSL items", "no CSL items")
         progress(1.0, f"{len(result.papers)} papers")
         return result
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from paperscope.core.ids import normalise_arxiv_id, normalise_doi
-from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
+from paperscope.core.records import Paper, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.papers._common import (
@@ -20,6 +20,7 @@ from paperscope.readers.papers._common import (
     head,
     iso_date,
     read_text_lenient,
+    require_papers,
     year_of,
 )
 
@@ -179,13 +180,7 @@ class RISReader:
                     result.papers.append(record_to_paper(rec, path.name, where))
                 except ValueError as exc:
                     result.issues.append(ReadIssue(str(path), where, str(exc), "skipped"))
-        if not result.papers:
-            first = next((i for i in result.issues if i.location), None)
-            raise ReadError(
-                str(path),
-                first.location if first else "end of file",
-                f"no RIS records read ({first.message})" if first else "no RIS records found",
-            )
+        require_papers(result, path, "RIS records", "no RIS records found")
         progress(1.0, f"{len(result.papers)} papers")
         return result
 
