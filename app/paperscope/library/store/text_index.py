@@ -185,23 +185,6 @@ class TextIndex:
             return np.zeros(0, dtype=np.int64)
         return np.sort(np.array(row[0].split(","), dtype=np.int64))
 
-    def scores(self, expression: str, min_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 scores (higher is better) of the matching documents with id >=
-        ``min_id`` (all when ``None``), ids sorted."""
-        w = ", ".join(str(x) for x in WEIGHTS)
-        sql = f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ?"
-        params: list[Any] = [expression]
-        if min_id is not None:
-            sql += " AND rowid >= ?"
-            params.append(int(min_id))
-        with self._lock:
-            rows = self._con.execute(sql, params).fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        arr = np.array(rows, dtype=np.float64)
-        order = np.argsort(arr[:, 0], kind="stable")
-        return arr[order, 0].astype(np.int64), arr[order, 1]
-
     def newest_scores(self, expression: str, limit: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """BM25 scores of the newest ``limit`` matching documents (ids sorted), and
         whether those are all the matches. One MATCH, read backwards by rowid and
@@ -219,10 +202,6 @@ class TextIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), True
         arr = np.array(rows[:limit], dtype=np.float64)[::-1]
         return arr[:, 0].astype(np.int64), np.ascontiguousarray(arr[:, 1]), complete
-
-    def match(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
-        """Ids (sorted) and BM25 scores of every matching document."""
-        return self.scores(expression)
 
     def plan_expression(self, plan: Plan) -> tuple[str | None, str | None]:
         """(positive expression, negative expression) for a plan's text terms."""
