@@ -49,6 +49,17 @@ def _generic(name: str) -> bool:
     return name.lower() in GENERIC_DIR_NAMES or bool(re.fullmatch(r"version_\d+", name))
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_step(step: int) -> int:
+    """``step`` if an int64 holds it; ``ValueError`` otherwise (the caller names the
+    line or record, as for any unreadable value)."""
+    if not INT64_MIN <= step <= INT64_MAX:
+        raise ValueError(f"step {str(step)[:20]}… is beyond the 64-bit range")
+    return step
+
+
 def make_series(
     tag: str,
     steps: Iterable[int] | IntArray,

@@ -15,7 +15,13 @@ from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.runs import _sqlite
-from paperscope.readers.runs._common import head_bytes, make_run, make_series, parse_number
+from paperscope.readers.runs._common import (
+    check_step,
+    head_bytes,
+    make_run,
+    make_series,
+    parse_number,
+)
 
 
 class MlflowDbReader:
@@ -43,7 +49,7 @@ class MlflowDbReader:
             bad = 0
             for uuid, key, value, ts, step, is_nan in _sqlite.mlflow_metrics(con):  # type: ignore[assignment]
                 try:
-                    s = int(step or 0)
+                    s = check_step(int(step or 0))
                     v = math.nan if is_nan or value is None else float(value)
                     w = float(ts) / 1000.0 if ts is not None else math.nan
                 except (TypeError, ValueError, OverflowError):

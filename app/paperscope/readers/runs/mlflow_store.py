@@ -18,7 +18,13 @@ from typing import Any
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.runs._common import load_yaml, make_run, make_series, parse_number
+from paperscope.readers.runs._common import (
+    check_step,
+    load_yaml,
+    make_run,
+    make_series,
+    parse_number,
+)
 
 _OWN = ("meta.yaml", "metrics", "params", "tags")
 
@@ -58,7 +64,7 @@ def read_metric(path: Path, key: str, issues: list[ReadIssue]) -> Series | None:
                 raise ValueError(f"{len(parts)} fields")
             ts = float(parts[0])
             value = float(parts[1])
-            step = int(parts[2]) if len(parts) == 3 else 0
+            step = check_step(int(parts[2])) if len(parts) == 3 else 0
         except ValueError as exc:
             issues.append(
                 ReadIssue(
