@@ -74,16 +74,28 @@ def _first_positional(argv: Sequence[str]) -> str | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _parse(argv: list[str]) -> argparse.Namespace:
     parser = build_parser()
     sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if _first_positional(argv) in sub_action.choices or "-h" in argv or "--help" in argv:
-        args = parser.parse_args(argv)
-    else:
-        gui_parser = argparse.ArgumentParser(prog="paperscope", parents=[_global_options()])
-        _add_gui_options(gui_parser, with_files=True)
-        args = gui_parser.parse_args(argv)
+        return parser.parse_args(argv)
+    gui_parser = argparse.ArgumentParser(prog="paperscope", parents=[_global_options()])
+    _add_gui_options(gui_parser, with_files=True)
+    return gui_parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse(argv)
+    except SystemExit:  # --version, --help and usage errors printed and leave
+        try:
+            sys.stdout.flush()  # (a closed pipe shows here, not in Python's flush at exit)
+        except BrokenPipeError:
+            from paperscope.cli._common import quiet_broken_pipe
+
+            return quiet_broken_pipe()
+        raise
     func = getattr(args, "func", None)
     if func is not None:
         from paperscope.cli._common import run_command

@@ -20,9 +20,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paperscope.cli._common import TerminalProgress, open_store
+    from paperscope.cli._common import TerminalProgress, check_output_file, open_store
     from paperscope.workflows.map import MapError, build_map, open_map, render_png
 
+    problem = None if args.out is None else check_output_file(args.out)
+    if problem is not None:
+        print(f"paperscope: {problem}", file=sys.stderr)
+        return 2
     with open_store(args) as store:
         try:
             result = build_map(
