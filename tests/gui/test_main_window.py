@@ -188,3 +188,45 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     assert 0.5 < curves["run_2"][1].mean() - y.mean() < 1.5
     pane.set_metric("rollout/ep_reward")
     assert sorted(pane.curves()) == ["CartPole-v1_1"]
+
+
+def _every_action(window) -> list:  # type: ignore[no-untyped-def]
+    """Every QAction of the window: its children (docks, panes, context menus built up
+    front), the actions added to any widget, and the menus' actions, submenus included."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu, QWidget
+
+    found: dict[int, QAction] = {}
+    menus: list[QMenu] = [window.menuBar()]  # type: ignore[list-item]
+    for action in window.findChildren(QAction):
+        found[id(action)] = action
+    for widget in [window, *window.findChildren(QWidget)]:
+        for action in widget.actions():
+            found[id(action)] = action
+        if isinstance(widget, QMenu):
+            menus.append(widget)
+    while menus:
+        menu = menus.pop()
+        for action in menu.actions():
+            found[id(action)] = action
+            if action.menu() is not None:
+                menus.append(action.menu())
+    return list(found.values())
+
+
+def test_no_two_actions_share_a_shortcut(window) -> None:  # type: ignore[no-untyped-def]
+    """An ambiguous shortcut does nothing at all (Qt: "Ambiguous shortcut overload")."""
+    from PySide6.QtGui import QKeySequence
+
+    window.paper_actions.fill_menu(window.paper_menu)  # (the Paper menu fills as it opens)
+    owners: dict[str, list[str]] = {}
+    actions = _every_action(window)
+    for action in actions:
+        for seq in action.shortcuts():
+            key = seq.toString(QKeySequence.SequenceFormat.PortableText)
+            if key:
+                owners.setdefault(key, []).append(action.text().replace("&", ""))
+    assert len(owners) >= 15  # the walk found the window's shortcuts
+    assert "Export papers…" in owners["Ctrl+Shift+E"]
+    shared = {key: names for key, names in owners.items() if len(names) > 1}
+    assert not shared, f"shortcuts bound to more than one action: {shared}"

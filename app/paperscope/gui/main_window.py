@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_papers_action)
         file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
         file_menu.addAction(
-            self._action("&Publication figure…", self.publication_figure, "Ctrl+Shift+E")
+            self._action("&Publication figure…", self.publication_figure, "Ctrl+Alt+E")
         )
         file_menu.addAction(self._action("&Aggregate scores (rliable)…", self.aggregate_scores))
         file_menu.addSeparator()
