@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(func, args)
     if getattr(args, "command", None) is None and not hasattr(args, "files"):
         args.files = []
+    from paperscope.cli._remote import serve
     from paperscope.gui.app import main as gui_main
 
-    return gui_main(args)
+    return gui_main(args, command_handler=serve)

@@ -20,8 +20,14 @@ def library_path(args: argparse.Namespace) -> Path:
 
 
 def open_store(args: argparse.Namespace, read_only: bool = False):  # type: ignore[no-untyped-def]
+    """The library as a context manager; in a window serving a forwarded command, the
+    window's open library (left open)."""
+    from paperscope.cli._remote import held_store
     from paperscope.library.store import Store
 
+    held = held_store()
+    if held is not None:
+        return contextlib.nullcontext(held)
     return Store(library_path(args), read_only=read_only)
 
 
@@ -71,10 +77,19 @@ def quiet_broken_pipe() -> int:
 
 def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a subcommand; user-facing failures become one clear line and exit code 2."""
-    from paperscope.library.store import LibraryError
+    from paperscope.library.store import LibraryError, LibraryLocked
 
     try:
-        code = func(args)
+        try:
+            code = func(args)
+        except LibraryLocked:
+            # held by a running window: it runs the command and we print its answer
+            from paperscope.cli._remote import forward
+
+            forwarded = forward(args, library_path(args))
+            if forwarded is None:
+                raise
+            code = forwarded
         sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
         return code
     except BrokenPipeError:
