@@ -194,7 +194,7 @@ def test_a_file_from_the_file_manager_goes_to_the_window_of_any_library(
             pass
         assert (len(shown.args[0].papers), shown.args[0].new) == (1, 1)
         assert second.wait(20) == 0
-        assert "handed 1 file(s)" in second.stderr.read()
+        assert "handed 1 file to" in second.stderr.read()
         with qtbot.waitSignal(window.import_finished, timeout=10000):
             window._last_message_box.button(QMessageBox.StandardButton.Ok).click()
         assert window.papers_view.model.rowCount() == 80

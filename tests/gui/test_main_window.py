@@ -230,3 +230,47 @@ def test_no_two_actions_share_a_shortcut(window) -> None:  # type: ignore[no-unt
     assert "Export papers…" in owners["Ctrl+Shift+E"]
     shared = {key: names for key, names in owners.items() if len(names) > 1}
     assert not shared, f"shortcuts bound to more than one action: {shared}"
+
+
+def test_counts_are_in_words_with_their_plural(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """ "1 paper", "Loaded 1 run" (issue #21 item 15: "1 papers", "Loaded 1 runs")."""
+    from paperscope.workflows.open import demo_runs
+
+    view = window.papers_view
+    view.set_query('"RL Tango"')
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    assert view.count_label.text() == "1 matching paper"
+    one_run = tmp_path / "one"
+    one_run.mkdir()
+    first = sorted(p for p in demo_runs().iterdir() if p.is_dir())[0]
+    import shutil
+
+    shutil.copytree(first, one_run / first.name)
+    window.load_runs([one_run], watch=False)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
+    assert window.status_label.text() == "Loaded 1 run"
+
+
+def test_map_hover_text_says_only_what_the_paper_has(window) -> None:  # type: ignore[no-untyped-def]
+    """No "— · 2025" for a paper without authors (issue #21 item 15)."""
+    from paperscope.core.records import Paper
+
+    store = window.store
+    store.add_papers(
+        [
+            Paper("No Authors Here", year=2025, source="t"),
+            Paper("Nothing But A Title", source="t"),
+            Paper("Undated", authors=("Ada Lovelace", "Charles Babbage"), source="t"),
+            Paper("Everything Known", authors=("Grace Hopper",), year=1952, source="t"),
+        ]
+    )
+    texts = {}
+    for title in ("No Authors Here", "Nothing But A Title", "Undated", "Everything Known"):
+        ids, _ = store.search_ids(f'title:"{title}"', typing=False)
+        texts[title] = window.map_pane._describe(int(ids[0]))
+    assert texts == {
+        "No Authors Here": "No Authors Here\n2025",
+        "Nothing But A Title": "Nothing But A Title",
+        "Undated": "Undated\nAda Lovelace",
+        "Everything Known": "Everything Known\nGrace Hopper · 1952",
+    }

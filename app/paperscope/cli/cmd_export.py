@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.text import count
+
 FORMATS = ("bibtex", "csljson", "ris", "csv")
 
 
@@ -43,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
         n = export_papers(
             store, args.format, args.out, args.query or None, progress=TerminalProgress("export ")
         )
-    print(f"exported {n} papers to {args.out}", file=sys.stderr)
+    print(f"exported {count(n, 'paper')} to {args.out}", file=sys.stderr)
     return 0

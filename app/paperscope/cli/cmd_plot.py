@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.text import count
+
 BANDS = ("std", "sem", "minmax", "ci95", "none")
 LEGENDS = (
     "best", "upper right", "upper left", "lower left", "lower right", "right",
@@ -125,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     for issue in issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
     info = data.info()
-    parts = [f"{len(data.groups)} groups", f"{len(data.curves)} curves", f"{data.run_count} runs"]
+    parts = [count(len(data.groups), "group"), count(len(data.curves), "curve"),
+             count(data.run_count, "run")]  # fmt: skip
     print(f"wrote {args.out}: {', '.join(parts)}; smoothing: {info.smoothing_text()}")
     if info.band:
         print(f"band: {info.band}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from paperscope.core import paths as app_paths
+from paperscope.core.text import count
 
 
 def main(
@@ -63,7 +64,7 @@ def main(
         to_any = bool(files) and not args.library and not args.demo
         if send_to_running(library, files) or (to_any and send_to_any_window(files)):
             print(
-                f"paperscope: handed {len(files)} file(s) to the running PaperScope",
+                f"paperscope: handed {count(len(files), 'file')} to the running PaperScope",
                 file=sys.stderr,
             )
             return 0
