@@ -274,3 +274,22 @@ def test_map_hover_text_says_only_what_the_paper_has(window) -> None:  # type: i
         "Undated": "Undated\nAda Lovelace",
         "Everything Known": "Everything Known\nGrace Hopper · 1952",
     }
+
+
+def test_the_log_file_records_the_main_actions(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Not an empty log after an hour of use (issue #21 item 15): every titled task."""
+    from paperscope.core.logs import setup_logging
+    from paperscope.workflows.open import demo_runs
+    from tests.conftest import TEST_DATA
+
+    log = setup_logging()
+    atom = TEST_DATA / "papers" / "arxiv-query.atom"
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.import_papers([atom])
+    window.load_runs([demo_runs()], watch=False)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=30000)
+    text = log.read_text(encoding="utf-8")
+    assert "INFO paperscope.tasks: started: Importing arxiv-query.atom" in text
+    assert "INFO paperscope.tasks: finished: Importing arxiv-query.atom (" in text
+    assert "finished: Loading runs from runs (" in text

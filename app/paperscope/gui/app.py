@@ -80,8 +80,13 @@ def main(
             QMessageBox.critical(None, "PaperScope", str(exc))
         return 2
 
+    import logging
+
+    from paperscope import __version__
     from paperscope.gui.main_window import MainWindow
 
+    log = logging.getLogger("paperscope.app")
+    log.info("PaperScope %s started on %s%s", __version__, library, " (demo)" if args.demo else "")
     window = MainWindow(store)
     if screenshot is not None:
         window.persist_layout = False  # a rendering must not change the user's layout
@@ -103,6 +108,7 @@ def main(
     if screenshot is not None:
         return _screenshot(app, window, screenshot)
     code = app.exec()
+    log.info("PaperScope window closed (exit %s)", code)
     if server is not None:
         server.close()
     window.store.close()
