@@ -187,3 +187,13 @@ def test_runs_json_into_head_through_a_shell_pipe(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout) == 300 and proc.stdout.startswith("{")
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_a_mistyped_command_opens_no_window(capsys: pytest.CaptureFixture[str]) -> None:
+    """``paperscope serch x`` is not two files to open in a window."""
+    assert main(["serch", "attention"]) == 2
+    assert _error(capsys) == [
+        "paperscope: serch: no such file or folder (a command? did you mean 'search'?)"
+    ]
+    assert main(["/nowhere/paper.bib"]) == 2
+    assert _error(capsys) == ["paperscope: /nowhere/paper.bib: no such file or folder"]

@@ -8,6 +8,7 @@ nothing heavy at module level: ``paperscope --version`` must stay instant.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -103,6 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(func, args)
     if getattr(args, "command", None) is None and not hasattr(args, "files"):
         args.files = []
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing and len(missing) == len(args.files):
+        # nothing to open: a typo'd command (or a wrong path) must not open a window
+        first = str(missing[0])
+        close = difflib.get_close_matches(first, COMMANDS, n=1)
+        hint = f" (a command? did you mean '{close[0]}'?)" if close else ""
+        print(f"paperscope: {first}: no such file or folder{hint}", file=sys.stderr)
+        return 2
     from paperscope.cli._remote import serve
     from paperscope.gui.app import main as gui_main
 
