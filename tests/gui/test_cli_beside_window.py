@@ -106,6 +106,25 @@ def test_the_cli_beside_a_window_prints_what_it_prints_alone(
                            cwd=beside_dir)  # fmt: skip
     assert code == 0 and "Reinforcing Generator and Verifier" in out
 
+    # where local sockets are not Unix sockets (Windows) the CLI talks through QLocalSocket:
+    # the same request gets the same answer both ways
+    import argparse
+
+    from paperscope.cli._remote import _QtConnection, encode_args
+
+    args = argparse.Namespace(command="search", query="attention", limit=5, json=True, model=None)
+    request = {"v": 1, "command": "search", "library": str(lib), "args": encode_args(args)[0]}
+    answers = []
+    for connection in (instance.Connection, _QtConnection):
+        with connection(instance.server_name(lib)) as conn:
+            conn.send(request)
+            assert conn.receive(5.0) == {"v": 1, "status": "accepted"}
+            answers.append(conn.receive(60.0))
+    assert answers[0] == answers[1]
+    assert answers[0] is not None and answers[0]["code"] == 0
+    assert answers[0]["stdout"] == _cli("--library", str(copy), "search", "attention", "--limit",
+                                        "5", "--json", home=home, cwd=alone_dir)[1]  # fmt: skip
+
 
 HOLDER = """
 import sys

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import importlib
 import io
+import json
 import sys
 import threading
 from collections.abc import Iterator
@@ -61,10 +62,55 @@ def _decode(value: Any) -> Any:
     return value
 
 
+class _QtConnection:
+    """:class:`paperscope.core.instance.Connection` through ``QLocalSocket``, where local
+    sockets are not Unix sockets (Windows' named pipes); Qt is imported only here."""
+
+    def __init__(self, name: str, timeout: float = instance.CONNECT_TIMEOUT_S) -> None:
+        from PySide6.QtNetwork import QLocalSocket
+
+        self._socket = QLocalSocket()
+        self._socket.connectToServer(name)
+        if not self._socket.waitForConnected(int(timeout * 1000)):
+            raise OSError(f"no PaperScope window listens on {name}")
+        self._buffer = b""
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._socket.write(json.dumps(message).encode("utf-8") + b"\n")
+        self._socket.flush()
+        self._socket.waitForBytesWritten(int(instance.CONNECT_TIMEOUT_S * 1000))
+
+    def receive(self, timeout: float | None) -> dict[str, Any] | None:
+        ms = -1 if timeout is None else int(timeout * 1000)
+        while b"\n" not in self._buffer:
+            if not self._socket.bytesAvailable() and not self._socket.waitForReadyRead(ms):
+                return None
+            self._buffer += bytes(self._socket.readAll().data())
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        try:
+            message = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return message if isinstance(message, dict) else None
+
+    def close(self) -> None:
+        self._socket.disconnectFromServer()
+
+    def __enter__(self) -> _QtConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(name: str) -> instance.Connection | _QtConnection:
+    return instance.Connection(name) if instance.can_connect() else _QtConnection(name)
+
+
 def forward(args: argparse.Namespace, library: Path) -> int | None:
     """Run the command in the window that holds ``library``: its exit code, after its
     output was printed here; ``None`` when no window answers (or it refuses)."""
-    if args.command not in REMOTE_COMMANDS or not instance.can_connect():
+    if args.command not in REMOTE_COMMANDS:
         return None
     encoded, replacements = encode_args(args)
     request = {
@@ -75,7 +121,7 @@ def forward(args: argparse.Namespace, library: Path) -> int | None:
     }
     for name in (instance.server_name(library), instance.any_window_name()):
         try:
-            conn = instance.Connection(name)
+            conn = _connect(name)
         except OSError:
             continue
         with conn:
