@@ -91,3 +91,23 @@ def test_a_cli_session_on_a_library_imports_no_pandas(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("{") >= 3  # the search printed papers: parameters were bound
     assert out.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_a_window_start_imports_no_pandas(tmp_path: Path) -> None:
+    """The window's cold start (``--screenshot``: library opened, search index built,
+    table filled, papers counted) imports neither pandas nor pyarrow."""
+    lib = tmp_path / "lib.duckdb"
+    assert run_cli("--library", str(lib), "import", str(PAGE), home=tmp_path).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(tmp_path),
+           "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+    shot = tmp_path / "s.png"
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "paperscope", "--library", str(lib),
+         "--screenshot", str(shot)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0 and shot.exists(), out.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()
+                if line.startswith("import time:")}  # fmt: skip
+    assert "duckdb" in imported and "PySide6.QtWidgets" in imported  # the check can see
+    assert not imported & {"pandas", "pyarrow"}
