@@ -249,6 +249,7 @@ def test_counts_are_in_words_with_their_plural(window, qtbot, tmp_path: Path) ->
     window.load_runs([one_run], watch=False)
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
     assert window.status_label.text() == "Loaded 1 run"
+    qtbot.waitUntil(lambda: window.plots.runs_panel.count.text() == "1 of 1 run", timeout=5000)
 
 
 def test_map_hover_text_says_only_what_the_paper_has(window) -> None:  # type: ignore[no-untyped-def]
