@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from paperscope import __version__
 from paperscope.core import paths as app_paths
 from paperscope.core.text import count
+
+log = logging.getLogger("paperscope.app")
 
 
 def main(
@@ -80,12 +84,8 @@ def main(
             QMessageBox.critical(None, "PaperScope", str(exc))
         return 2
 
-    import logging
-
-    from paperscope import __version__
     from paperscope.gui.main_window import MainWindow
 
-    log = logging.getLogger("paperscope.app")
     log.info("PaperScope %s started on %s%s", __version__, library, " (demo)" if args.demo else "")
     window = MainWindow(store)
     if screenshot is not None:
