@@ -69,6 +69,7 @@ def test_a_bad_filter_fails_search_and_export(
         (["search", "~"], 2, "paperscope: nothing to search for after '~'"),
         (["similar", "1", "--limit", "0"], 2, "paperscope: --limit must be at least 1"),
         (["similar", "1"], 2, "paperscope: paper 1 has no similar papers yet"),
+        (["similar", "999"], 2, "paperscope: no paper 999 in the library"),
         (["map"], 2, "paperscope: no paper in this library has an embedding yet"),
         (["map", "--out", "{tmp}/no/m.png"], 2, "paperscope: cannot write {tmp}/no/m.png: the"),
         (["embed", "--batch-size", "0"], 2, "paperscope: --batch-size must be at least 1"),
