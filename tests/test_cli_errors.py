@@ -198,3 +198,32 @@ def test_a_mistyped_command_opens_no_window(capsys: pytest.CaptureFixture[str]) 
     ]
     assert main(["/nowhere/paper.bib"]) == 2
     assert _error(capsys) == ["paperscope: /nowhere/paper.bib: no such file or folder"]
+
+
+def test_a_command_served_for_a_window_prints_into_its_answer_only(
+    lib: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The window runs a forwarded command on a worker thread: what that thread prints is
+    the answer; what other threads print meanwhile goes where it always went."""
+    import threading
+
+    from paperscope.cli import _parse
+    from paperscope.cli._remote import encode_args, serve
+    from paperscope.library.store import Store
+
+    args = _parse(["--library", lib, "search", "attention", "--json"])
+    request = {"v": 1, "command": "search", "library": lib, "args": encode_args(args)[0]}
+    answers = []
+    with Store(lib) as store:
+        worker = threading.Thread(target=lambda: answers.append(serve(store, request)))
+        worker.start()
+        print("from the UI thread")
+        worker.join()
+        bad = serve(store, {**request, "args": {**request["args"], "query": "year:>=abc"}})
+    (answer,) = answers
+    assert answer["code"] == 0 and answer["stderr"] == ""
+    assert '"title": "Attention Is All You Need"' in answer["stdout"]
+    assert "from the UI thread" not in answer["stdout"]
+    assert bad["code"] == 2 and bad["stdout"] == "" and "year:" in bad["stderr"]
+    out, _ = capsys.readouterr()
+    assert "from the UI thread" in out and "Attention" not in out

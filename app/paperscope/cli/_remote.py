@@ -183,6 +183,9 @@ class _ThreadRoutedStream(io.TextIOBase):
     def encoding(self) -> str:  # type: ignore[override]
         return str(getattr(self._target(), "encoding", "utf-8"))
 
+    def __getattr__(self, name: str) -> Any:  # (``buffer``, ``errors``, …)
+        return getattr(self._target(), name)
+
 
 def _install_routing() -> None:
     with _install_lock:
