@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.text import count
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("map", help="compute and store the semantic map of the embedded papers")
@@ -20,9 +22,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paperscope.cli._common import TerminalProgress, open_store
+    from paperscope.cli._common import TerminalProgress, check_output_file, open_store
     from paperscope.workflows.map import MapError, build_map, open_map, render_png
 
+    problem = None if args.out is None else check_output_file(args.out)
+    if problem is not None:
+        print(f"paperscope: {problem}", file=sys.stderr)
+        return 2
     with open_store(args) as store:
         try:
             result = build_map(
@@ -34,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
         print(
-            f"{result.method} map of {result.n_papers} papers, {len(result.clusters)} clusters "
+            f"{result.method} map of {count(result.n_papers, 'paper')}, "
+            f"{count(len(result.clusters), 'cluster')} "
             f"(layout {result.layout_id}; {steps})"
         )
         for c in result.clusters[:20]:

@@ -31,6 +31,7 @@ import numpy as np
 from paperscope.core import paths as _paths
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Series
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.text import count
 from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
 
@@ -291,7 +292,7 @@ def _load(
         runs.extend(result.runs)
         issues.extend(result.issues)
         entries[(job.reader.name, str(job.path))] = _Entry(job, fp, list(result.runs), state)
-    progress(1.0, f"{len(runs)} runs")
+    progress(1.0, count(len(runs), "run"))
     return runs, issues, entries
 
 

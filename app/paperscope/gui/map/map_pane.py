@@ -223,8 +223,10 @@ class MapPane(QWidget):
         if row is None:
             return ""
         title, authors, year = row
-        first = authors[0] if authors else "—"
-        return f"{title}\n{first} · {year if year is not None else '—'}"
+        # only what the paper has: "Ada Smith · 2025", "2025", "Ada Smith", or the title alone
+        who = authors[0] if authors else ""
+        byline = " · ".join(part for part in (who, "" if year is None else str(year)) if part)
+        return f"{title}\n{byline}" if byline else str(title)
 
     # -- building --------------------------------------------------------------------
     def build_map(self, method: str = "umap", model_id: str | None = None) -> None:
