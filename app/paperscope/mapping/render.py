@@ -64,7 +64,7 @@ def render_map(
     x0, x1, y0, y1 = bulk_bounds(xy)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")  # keeps the limits: the axes box shrinks
     for side in ax.spines.values():
         side.set_visible(False)
     if title:

@@ -266,6 +266,7 @@ class MapPane(QWidget):
         self._frame_method = frame.method
         if first:  # the old names would sit over moved points; colours follow the papers
             old_ids, old_colours = view.ids.copy(), view.colours()
+            self._map = None  # "Colour by" waits for the finished map
             view.set_labels([])
             view.set_points(frame.paper_ids, frame.coords)
             view.set_colours(_carry_colours(old_ids, old_colours, frame.paper_ids))

@@ -92,6 +92,7 @@ class MapsMixin:
     _write_lock: Any
 
     cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
+    schema_version: Callable[[], int]  # provided by Store
 
     # -- layouts ---------------------------------------------------------------------
     def save_layout(
@@ -233,10 +234,12 @@ class MapsMixin:
         info = next((i for i in self.layouts() if i.id == layout_id), None)
         if info is None:
             return None
+        # a library opened read-only may predate migration 0050 (no nearest clusters)
+        nearest = "m.nearest_cluster" if self.schema_version() >= 50 else "m.cluster"
         res = (
             self.cursor()
             .execute(
-                "SELECT m.paper_id, m.x, m.y, m.cluster, m.placed, m.nearest_cluster "
+                f"SELECT m.paper_id, m.x, m.y, m.cluster, m.placed, {nearest} AS nearest "
                 "FROM map_points m "
                 "JOIN papers p ON p.id = m.paper_id WHERE m.layout_id = ? ORDER BY m.paper_id",
                 [layout_id],
@@ -261,7 +264,7 @@ class MapsMixin:
             np.asarray(res["cluster"], dtype=np.int32),
             np.asarray(res["placed"], dtype=bool),
             clusters,
-            np.asarray(res["nearest_cluster"], dtype=np.int32),
+            np.asarray(res["nearest"], dtype=np.int32),
         )
 
     # -- clusters --------------------------------------------------------------------
