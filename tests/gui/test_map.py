@@ -10,11 +10,8 @@ from PySide6.QtCore import QPointF, Qt
 from tests.conftest import TEST_DATA
 
 
-@pytest.fixture
-def mapped(window):  # type: ignore[no-untyped-def]
-    """The demo library laid out from the real vectors of its 79 papers
-    (tests/data/map_vectors.npz: all-MiniLM-L6-v2 embeddings, see its README)."""
-    from paperscope.workflows.map import build_map
+def _demo_vectors(window):  # type: ignore[no-untyped-def]
+    """The real vectors of the demo library's 79 papers, stored as model "test-minilm"."""
     from tests.mapping.corpus import load_corpus
 
     keys, _texts, titles = load_corpus()
@@ -28,6 +25,16 @@ def mapped(window):  # type: ignore[no-untyped-def]
     rows = window.store.table_rows(ids, ["title"])
     matrix = np.stack([by_title[rows[int(i)][0]] for i in ids])
     window.store.put_vectors("test-minilm", ids, ["from-test"] * len(ids), matrix)
+    return ids, matrix
+
+
+@pytest.fixture
+def mapped(window):  # type: ignore[no-untyped-def]
+    """The demo library laid out from the real vectors of its 79 papers
+    (tests/data/map_vectors.npz: all-MiniLM-L6-v2 embeddings, see its README)."""
+    from paperscope.workflows.map import build_map
+
+    ids, matrix = _demo_vectors(window)
     build_map(window.store, vectors=(ids, matrix), model_id="test-minilm", method="umap", seed=0,
               min_cluster_size=5)  # fmt: skip
     assert window.map_pane.load()
@@ -166,31 +173,14 @@ def test_details_list_similar_papers_and_more_like_these(mapped, qtbot) -> None:
     assert mapped.papers_view.model.paper_id(0) == found[0]
 
 
-def _assert_fits_the_bulk(view) -> None:  # type: ignore[no-untyped-def]
-    """The view shows the bulk box of the points, and no more than the aspect needs."""
-    from paperscope.mapping.raster import bulk_bounds
-
-    x0, x1, y0, y1 = view.current_view()
-    b = bulk_bounds(view.coords)
-    tol = 1e-6 * (b[1] - b[0])
-    assert x0 <= b[0] + tol and x1 >= b[1] - tol and y0 <= b[2] + tol and y1 >= b[3] - tol
-    assert (x1 - x0) <= (b[1] - b[0]) * 1.01 or (y1 - y0) <= (b[3] - b[2]) * 1.01
-
-
-def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Issue #21 item 7: Build map, then Cancel while UMAP streams frames into the view:
-    the previous map comes back (points, colours, labels, text, view), the button is
-    enabled again, and the library still holds the previous map. The cancel is set by
-    the build itself at UMAP epoch 5, once the window has drawn a UMAP frame."""
+def _cancel_at_the_first_umap_frames(pane, monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Make the next build cancel itself at UMAP epoch 5, once the window has drawn a
+    UMAP frame (the build waits for it): deterministic, no timer. The pane's info texts
+    while frames came in are collected in the list returned."""
     import threading
 
     from paperscope.gui.map import map_pane as pane_module
 
-    pane, view, store = mapped.map_pane, mapped.map_pane.view, mapped.store
-    stored_before = [(i.id, i.method, i.complete) for i in store.layouts()]
-    before = (view.ids.copy(), view.coords.copy(), view.colours(), pane.info.text())
-    labels_before = sorted(view.visible_labels())
-    assert labels_before and "/" not in pane.info.text()
     drawn = threading.Event()
     texts: list[str] = []
     real_partial = pane._on_build_partial
@@ -214,6 +204,31 @@ def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatc
 
     monkeypatch.setattr(pane, "_on_build_partial", on_partial)
     monkeypatch.setattr(pane_module, "_build_task", task)
+    return texts
+
+
+def _assert_fits_the_bulk(view) -> None:  # type: ignore[no-untyped-def]
+    """The view shows the bulk box of the points, and no more than the aspect needs."""
+    from paperscope.mapping.raster import bulk_bounds
+
+    x0, x1, y0, y1 = view.current_view()
+    b = bulk_bounds(view.coords)
+    tol = 1e-6 * (b[1] - b[0])
+    assert x0 <= b[0] + tol and x1 >= b[1] - tol and y0 <= b[2] + tol and y1 >= b[3] - tol
+    assert (x1 - x0) <= (b[1] - b[0]) * 1.01 or (y1 - y0) <= (b[3] - b[2]) * 1.01
+
+
+def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 item 7: Build map, then Cancel while UMAP streams frames into the view:
+    the previous map comes back (points, colours, labels, text, view), the button is
+    enabled again, and the library still holds the previous map. The cancel is set by
+    the build itself at UMAP epoch 5, once the window has drawn a UMAP frame."""
+    pane, view, store = mapped.map_pane, mapped.map_pane.view, mapped.store
+    stored_before = [(i.id, i.method, i.complete) for i in store.layouts()]
+    before = (view.ids.copy(), view.coords.copy(), view.colours(), pane.info.text())
+    labels_before = sorted(view.visible_labels())
+    assert labels_before and "/" not in pane.info.text()
+    texts = _cancel_at_the_first_umap_frames(pane, monkeypatch)
     pane.frame_interval_s = 0.0
     pane.build_map(model_id="test-minilm")
     assert not pane.build_button.isEnabled() and pane.building()
@@ -259,9 +274,28 @@ def test_a_build_refits_the_view_and_labels_stay_inside(mapped, qtbot) -> None: 
     # colours: every point has its cluster's colour or a lighter shade of its nearest one
     colours = view.colours()
     member = stored.clusters_of >= 0
+    assert (~member).any()  # the demo map has noise points: they are not grey
     assert (colours != palette.argb(palette.OTHER)).all()
     for cluster in stored.clusters:
         own = colours[stored.clusters_of == cluster.id]
         assert (own == own[0]).all()
         shaded = colours[~member & (stored.nearest_cluster == cluster.id)]
         assert (shaded == palette.lighten(own[:1])[0]).all()
+
+
+def test_cancelling_the_first_build_leaves_no_map(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first build cancelled during UMAP: nothing stored, the frames leave the
+    screen, the pane says how to get a map, and the button works again."""
+    _demo_vectors(window)
+    pane = window.map_pane
+    assert not pane.load()
+    texts = _cancel_at_the_first_umap_frames(pane, monkeypatch)
+    pane.frame_interval_s = 0.0
+    pane.build_map(model_id="test-minilm")
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=60000)
+    assert any("UMAP" in t for t in texts)
+    assert pane.build_button.isEnabled() and not pane.building()
+    assert pane.stack.currentWidget() is pane.message and pane.info.text() == ""
+    assert pane.view is not None and pane.view.ids.size == 0 and not pane.view.visible_labels()
+    assert not pane.colour_box.isEnabled()
+    assert window.store.layouts() == [] and not pane.load()

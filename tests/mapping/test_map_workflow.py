@@ -240,6 +240,11 @@ def test_new_papers_are_placed_on_the_stored_map(library, corpus: Corpus) -> Non
     # the old points did not move
     keep = ~after.placed
     np.testing.assert_array_equal(after.coords[keep], before.coords)
+    # placed papers are in no cluster, shaded by the cluster of the point they sit nearest
+    assert (after.clusters_of[after.placed] == -1).all()
+    for row in np.flatnonzero(after.placed):
+        d = np.linalg.norm(before.coords - after.coords[row], axis=1)
+        assert after.nearest_cluster[row] == before.nearest_cluster[np.argmin(d)]
     # each placed paper lies nearer its most similar paper than the median pair distance
     pos = {int(p): i for i, p in enumerate(after.paper_ids)}
     span = np.median(np.linalg.norm(after.coords - after.coords.mean(axis=0), axis=1))

@@ -310,7 +310,15 @@ def place_new_papers(
         float(params["a"]), float(params["b"]), n_neighbors=int(params.get("n_neighbors", 15)),
         seed=seed,
     )  # fmt: skip
-    store.add_layout_points(current.info.id, ids[missing], coords)
+    # a placed paper is in no cluster; it is shaded by the cluster of the stored paper
+    # it landed nearest to
+    from scipy.spatial import cKDTree
+
+    near = None
+    if current.nearest_cluster is not None:
+        _, row = cKDTree(current.coords).query(coords, k=1)
+        near = current.nearest_cluster[np.asarray(row, dtype=np.int64)]
+    store.add_layout_points(current.info.id, ids[missing], coords, near)
     progress(1.0, f"Placed {int(missing.sum())} new papers")
     return int(missing.sum())
 

@@ -158,15 +158,17 @@ class MapsMixin:
         ids: npt.NDArray[np.int64],
         xy: npt.NDArray[np.float32],
         placed: bool,
+        nearest: npt.NDArray[np.int32] | None = None,
     ) -> None:
         pts = {  # noqa: F841  (scanned by DuckDB by name)
             "paper_id": ids,
             "x": np.ascontiguousarray(xy[:, 0]),
             "y": np.ascontiguousarray(xy[:, 1]),
+            "nearest": np.full(ids.shape[0], -1, np.int32) if nearest is None else nearest,
         }
         cur.execute(
             "INSERT INTO map_points (layout_id, paper_id, x, y, cluster, placed, "
-            "nearest_cluster) SELECT ?, paper_id, x, y, -1, ?, -1 FROM pts",
+            "nearest_cluster) SELECT ?, paper_id, x, y, -1, ?, nearest FROM pts",
             [layout_id, placed],
         )
 
@@ -187,13 +189,21 @@ class MapsMixin:
                 raise
 
     def add_layout_points(
-        self, layout_id: int, paper_ids: npt.ArrayLike, coords: npt.ArrayLike
+        self,
+        layout_id: int,
+        paper_ids: npt.ArrayLike,
+        coords: npt.ArrayLike,
+        nearest: npt.ArrayLike | None = None,
     ) -> None:
-        """Add papers placed later (by transform) to a stored layout."""
+        """Add papers placed later (by transform) to a stored layout, with the cluster
+        nearest each (``nearest``; none by default: they are not part of the clustering)."""
         ids = np.asarray(paper_ids, dtype=np.int64)
         xy = np.asarray(coords, dtype=np.float32)
         if xy.shape != (ids.shape[0], 2):
             raise ValueError(f"coords of shape {xy.shape} for {ids.shape[0]} papers")
+        near = None if nearest is None else np.asarray(nearest, dtype=np.int32)
+        if near is not None and near.shape != ids.shape:
+            raise ValueError(f"{near.shape[0]} nearest clusters for {ids.shape[0]} papers")
         if ids.size == 0:
             return
         with self._write_lock:
@@ -204,7 +214,7 @@ class MapsMixin:
                 "(SELECT paper_id FROM wanted)",
                 [layout_id],
             )
-            self._insert_points(cur, layout_id, ids, xy, placed=True)
+            self._insert_points(cur, layout_id, ids, xy, placed=True, nearest=near)
 
     def layouts(self, model_id: str | None = None) -> list[LayoutInfo]:
         """Stored layouts, newest first."""
