@@ -73,6 +73,27 @@ def test_bulk_bounds_leave_a_far_outlier_cluster_out(real_map: RealMap) -> None:
     assert bulk_bounds(np.zeros((0, 2))) == (0.0, 1.0, 0.0, 1.0)
 
 
+def test_bulk_bounds_leave_a_small_far_island_out(real_map: RealMap) -> None:
+    """cdl.bib's case: a small unrelated topic (3.5 % of the papers) far above the rest
+    held 40 % of the view's height; beyond the 99 % quantile it is not an outlier, but
+    a small far island, left out of the fit. A big one stays in."""
+    xy = real_map.umap.astype(np.float64)
+    full = bounds(xy, margin=0.0)
+    height = full[3] - full[2]
+    rng = np.random.default_rng(1)
+
+    def with_island(share: float) -> np.ndarray:
+        k = round(share * len(xy) / (1 - share))
+        centre = np.array([(full[0] + full[1]) / 2, full[3] + 0.8 * height])
+        return np.vstack([xy, centre + rng.normal(scale=0.02 * height, size=(k, 2))])
+
+    small = bulk_bounds(with_island(0.035))
+    assert small[3] < full[3] + 0.1 * height  # the island is out of the box, the rest in
+    assert small[2] <= full[2] and small[0] <= full[0] and small[1] >= full[1]
+    big = bulk_bounds(with_island(0.12))
+    assert big[3] > full[3] + 0.8 * height  # a tenth of the map is part of the bulk
+
+
 def test_labels_near_an_edge_are_moved_inside_the_view() -> None:
     centres = [(0.0, 5.0), (10.0, 10.0), (5.0, 5.0)]  # left edge, top-right corner, middle
     sizes = [30, 20, 10]

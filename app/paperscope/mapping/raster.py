@@ -1,7 +1,8 @@
 """What the map view needs from a million points, in numpy (no Qt here).
 
 - :func:`bounds` / :func:`bulk_bounds`: the rectangle around all points / around the
-  bulk of them (1–99 % quantiles, far outliers left out), what the view fits;
+  bulk of them (1–99 % quantiles, far outliers and small far islands left out), what
+  the view fits;
 - :func:`density`: counts per pixel for a view rectangle (one ``bincount``), what the
   view shows zoomed out instead of overdrawn points.
 - :func:`draw_order` / :func:`subsample`: a fixed random order of the points, so a
@@ -40,12 +41,21 @@ def bounds(coords: npt.ArrayLike, margin: float = 0.02) -> View:
 
 
 def bulk_bounds(
-    coords: npt.ArrayLike, lower: float = 1.0, upper: float = 99.0, margin: float = 0.04
+    coords: npt.ArrayLike,
+    lower: float = 1.0,
+    upper: float = 99.0,
+    margin: float = 0.04,
+    island: float = 0.05,
+    gap: float = 0.25,
 ) -> View:
-    """The rectangle around the bulk of the points: on each axis the ``lower``–``upper``
-    percentiles, widened back to the true extreme on a side where it lies within half
-    that range (so a small or outlier-free map shows every point), plus ``margin`` of
-    the span. One far outlier cluster then no longer squashes the rest into a corner."""
+    """The rectangle around the bulk of the points, plus ``margin`` of its span.
+
+    On each axis: the ``lower``–``upper`` percentiles, widened back to the true extreme
+    on a side where it lies within half that range (so a small or outlier-free map
+    shows every point); then a far *island* is left out too: the points beyond an empty
+    band wider than ``gap`` of the rest's span, when they are at most ``island`` of all
+    points (a small unrelated topic far from the rest, as UMAP makes them). One outlier
+    cluster then no longer squashes the rest into a corner; it is a zoom-out away."""
     xy = np.asarray(coords, dtype=np.float64)
     xy = xy[np.isfinite(xy).all(axis=1)] if xy.size else xy.reshape(0, 2)
     if xy.shape[0] == 0:
@@ -55,9 +65,37 @@ def bulk_bounds(
     vmin, vmax = xy.min(axis=0), xy.max(axis=0)
     lo = np.where(vmin >= lo - reach, vmin, lo)
     hi = np.where(vmax <= hi + reach, vmax, hi)
+    for axis in (0, 1):
+        lo[axis], hi[axis] = _without_islands(xy[:, axis], lo[axis], hi[axis], island, gap)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     lo, hi = lo - margin * span, hi + margin * span
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def _without_islands(
+    values: npt.NDArray[np.float64], lo: float, hi: float, island: float, gap: float
+) -> tuple[float, float]:
+    """``(lo, hi)`` narrowed past the widest empty band inside it while the side beyond
+    that band holds at most ``island`` of all values and the band is wider than ``gap``
+    of what remains (a few rounds: islands beyond islands)."""
+    limit = island * values.shape[0]
+    for _ in range(3):
+        v = np.sort(values[(values >= lo) & (values <= hi)])
+        if v.shape[0] < 3:
+            break
+        d = np.diff(v)
+        j = int(np.argmax(d))  # the band is between v[j] and v[j + 1]
+        below, above = j + 1, v.shape[0] - j - 1
+        if below <= limit and below < above:
+            rest_lo, rest_hi = float(v[j + 1]), float(v[-1])
+        elif above <= limit and above < below:
+            rest_lo, rest_hi = float(v[0]), float(v[j])
+        else:
+            break
+        if d[j] <= gap * (rest_hi - rest_lo):
+            break
+        lo, hi = rest_lo, rest_hi
+    return lo, hi
 
 
 def _pixels(
