@@ -47,6 +47,7 @@ from paperscope.gui.plots.watch import FolderWatch
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
+from paperscope.state.session import Session
 from paperscope.workflows import open as open_flow
 from paperscope.workflows.papers import ImportPreview, add_previewed, import_paths, preview_import
 
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.run_paths: list[Path] = []  # what was opened as runs, for the workspace
         self.state = AppState(self)
         self.runner = TaskRunner(self)
+        self.session: Session[AppState] = Session(store, self.runner, self.state)
         self._quiet_tasks: set[int] = set()
         self._index_task: Any = None
         self.setWindowTitle(f"PaperScope — {store.path.name}")
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
         self.sidebar_dock = self._dock(
             "Library", "sidebar", self.sidebar, Qt.DockWidgetArea.LeftDockWidgetArea
         )
-        self.paper_actions = PaperActions(self, self)
+        self.paper_actions = PaperActions(self.session, self)
         self.paper_actions.message.connect(self._show_message)
         self.addActions(self.paper_actions.all_actions())
         self.similar_list = SimilarList()
@@ -442,7 +444,7 @@ class MainWindow(QMainWindow):
     def show_export_dialog(self) -> ExportDialog:
         view = self.papers_view
         dialog = ExportDialog(
-            self, self.state.selection, view.model.query, view.model.matching_ids(), self
+            self.session, self.state.selection, view.model.query, view.model.matching_ids(), self
         )
         dialog.exported.connect(lambda n, p: self._show_message(f"Exported {n:,} papers to {p}"))
         self._export_dialog = dialog
@@ -450,7 +452,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def show_merge_dialog(self) -> MergeDialog:
-        dialog = MergeDialog(self, self)
+        dialog = MergeDialog(self.session, self)
         self._merge_dialog = dialog
         dialog.show()
         return dialog
@@ -461,6 +463,7 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         old = self.store
         self.store = new_store
+        self.session.store = new_store
         old_view, old_detail = self.papers_view, self.detail_pane
         self.papers_view = PapersView(new_store, self.state)
         self.central.addWidget(self.papers_view)

@@ -48,6 +48,10 @@ class AppState(QObject):
             self._selection = list(ids)
             self.selection_changed.emit(list(ids))
 
+    def notify_library_changed(self) -> None:
+        """Papers were added, merged or edited (``library_changed``)."""
+        self.library_changed.emit()
+
     @property
     def search(self) -> str:
         return self._search

@@ -33,6 +33,7 @@ from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Serie
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
+from paperscope.readers.runs._common import flatten as flatten  # the runs panel's config columns
 
 CACHE_VERSION = 1
 Fingerprint = tuple[tuple[str, int, int], ...]

@@ -27,6 +27,7 @@ from paperscope.core.tasks import CancelToken, Progress
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
+from paperscope.state.views import COLOUR_BY
 
 if TYPE_CHECKING:
     from paperscope.gui.map.map_view import MapView
@@ -37,7 +38,6 @@ CATEGORICAL = (
     "#44AA99", "#117733", "#332288", "#AA4499",
 )  # fmt: skip
 OTHER = "#B8B8B8"
-COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes")
 _COLUMN = {
     "Year": "year",
     "Organisation": "organisation",
