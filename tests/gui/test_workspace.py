@@ -41,7 +41,7 @@ def test_workspace_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: i
     )
     restored = other.plot_pane
     assert restored.metric() == "strict/foo"
-    assert restored.state()["smoothing"] == 0.8
+    assert restored.state.value.smoothing == 0.8
     assert sorted(restored.curves()) == ["run_1", "run_2", "run_3"]
     plots = workspace.collect(other)["plots"]
     plots.pop("splitter"), saved["plots"].pop("splitter")  # sizes depend on the window's size

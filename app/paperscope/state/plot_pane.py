@@ -235,6 +235,34 @@ class PlotPaneState(Model[PlotSettings]):
         run_ids = v.run_ids + tuple(i for i in dict.fromkeys(ids) if i not in v.run_ids)
         return self.update(run_ids=run_ids, groups=make_groups(groups), grouping="selection")
 
+    def set_grouping(
+        self,
+        mode: str,
+        key: str = "",
+        regex: str = "",
+        groups: Mapping[str, Sequence[str]] | None = None,
+    ) -> frozenset[str]:
+        """``mode``: none | config (``key``) | regex (``regex``) | selection (``groups``);
+        an empty ``key`` or ``regex`` keeps the one set before."""
+        changes: dict[str, Any] = {"grouping": mode}
+        if key:
+            changes["group_key"] = key
+        if regex:
+            changes["group_regex"] = regex
+        if groups is not None:
+            changes["groups"] = make_groups(groups)
+        return self.update(**changes)
+
+    def set_band(
+        self, band: str, center: str | None = None, min_runs: int | None = None
+    ) -> frozenset[str]:
+        changes: dict[str, Any] = {"band": band}
+        if center is not None:
+            changes["center"] = center
+        if min_runs is not None:
+            changes["min_runs"] = min_runs
+        return self.update(**changes)
+
     def to_spec(self, shown: Collection[str] | None = None) -> PlotSpec:
         return self.value.to_spec(shown)
 
