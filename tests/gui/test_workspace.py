@@ -1,4 +1,5 @@
-"""The workspace file (issue #6): saved on quit, restored on start, Save as / Open."""
+"""The workspace file (issue #6): saved on quit, restored on start, Save as / Open; the
+session's JSON, version 2 (issue #13); one per library (issue #21, item 12)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def test_workspace_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: i
     window.papers_view.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
     path = window.save_workspace_as(tmp_path / "mine.paperscope")
     saved = json.loads(path.read_text(encoding="utf-8"))
-    assert saved["format"] == "paperscope-workspace" and saved["version"] == 1
-    assert saved["runs"] == [str(demo_runs().resolve())]
-    assert saved["papers"] == {"search": "reward", "sort": ["Date", True]}
+    assert saved["format"] == "paperscope-workspace" and saved["version"] == 2
+    assert saved["runs"]["paths"] == [str(demo_runs().resolve())]
+    assert (saved["papers"]["search"], saved["papers"]["sort"]) == ("reward", ["Date", True])
 
     other = MainWindow(window.store)
     qtbot.addWidget(other)
@@ -54,6 +55,12 @@ def test_version_1_fixture_still_opens(window, qtbot) -> None:  # type: ignore[n
     """Keep this fixture when the format changes: old workspaces must keep opening."""
     assert window.open_workspace(TEST_DATA / "workspace-v1.paperscope")
     assert window.papers_view.search.text() == "flow matching"
+    header = window.papers_view.table.horizontalHeader()
+    model = window.papers_view.table.model()
+    assert model.headerData(header.sortIndicatorSection(), Qt.Orientation.Horizontal) == "Title"
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert window.map_pane.colour_box.currentText() == "Year"
+    assert window.session.map.value.colour_by == "Year"
     assert window.plot_pane.metric() == ""
 
 
@@ -61,14 +68,59 @@ def test_broken_workspace_is_refused_with_its_name(window, tmp_path: Path) -> No
     bad = tmp_path / "bad.paperscope"
     bad.write_text('{"format": "something else"}', encoding="utf-8")
     assert not window.open_workspace(bad)
-    assert str(bad) in window._last_message_box.detailedText()
+    assert str(bad) in window.status.last_box.detailedText()
+    wrong = tmp_path / "wrong.paperscope"
+    wrong.write_text(
+        '{"format": "paperscope-workspace", "version": 2, "papers": {"mode": "sideways"}}',
+        encoding="utf-8",
+    )
+    window.papers_view.set_query("kept")
+    assert not window.open_workspace(wrong)
+    detail = window.status.last_box.detailedText()
+    assert str(wrong) in detail and "mode" in detail
+    assert window.papers_view.search.text() == "kept"
 
 
 def test_workspace_is_saved_on_quit(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     from paperscope.gui import workspace
 
-    window.papers_view.search.setText("agents")
+    window.papers_view.set_query("agents")
     window.close()
-    state = workspace.load(workspace.default_path())
+    state = workspace.load(workspace.default_path(window.store.path))
     assert state["papers"]["search"] == "agents"
     assert state["library"] == str(window.store.path)
+
+
+def test_quitting_the_demo_keeps_the_real_librarys_workspace(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """#21 item 12: the demo window's workspace went over the real library's (12 run
+    folders, panes, groups and the search gone on the next start)."""
+    from paperscope.gui import workspace
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.library.store import Store
+    from paperscope.workflows.open import create_demo_library, demo_runs
+
+    real = create_demo_library(tmp_path / "mine" / "library.duckdb")
+    store = Store(real)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: not win.runner.running(), timeout=20000)
+    with qtbot.waitSignal(win.runs_loaded, timeout=30000):
+        win.load_runs([demo_runs()])
+    win.papers_view.set_query("reward")
+    win.plot_pane.set_smoothing(0.8)
+    # File → Demo library in the same window, then quit
+    with qtbot.waitSignal(win.runs_loaded, timeout=30000):
+        win.open_demo_library()
+    qtbot.waitUntil(lambda: not win.runner.running(), timeout=20000)
+    win.papers_view.set_query("demo search")
+    demo = win.store.path
+    win.close()
+    win.store.close()
+    mine = workspace.for_library(real)
+    assert mine is not None and mine["papers"]["search"] == "reward"
+    assert mine["runs"]["paths"] == [str(demo_runs().resolve())]
+    panes = [t["layout"]["pane"] for t in mine["plots"]["tabs"]]
+    assert [p["smoothing"] for p in panes] == [0.8]
+    theirs = workspace.for_library(demo)
+    assert theirs is not None and theirs["papers"]["search"] == "demo search"
+    assert workspace.default_path(real) != workspace.default_path(demo)

@@ -15,14 +15,12 @@ class AppState(QObject):
     selection_changed(list)         the selected paper ids
     library_changed()               papers were added, merged or edited
     search_changed(str)             the search box text
-    runs_changed()                  runs were loaded or removed
     """
 
     current_paper_changed = Signal(int)
     selection_changed = Signal(list)
     library_changed = Signal()
     search_changed = Signal(str)
-    runs_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -38,6 +38,10 @@ class Model(Generic[V]):
             raise StateError(f"{type(self._value).__name__} has no field {unknown[0]!r}")
         return self.set_value(dataclasses.replace(self._value, **changes))  # type: ignore[type-var]
 
+    def reset(self) -> frozenset[str]:
+        """Back to the defaults (a library switched)."""
+        return self.set_value(type(self._value)())
+
     def set_value(self, value: V) -> frozenset[str]:
         """Replace the whole value (a restored workspace); emits the changed fields."""
         old = self._value
