@@ -124,3 +124,67 @@ def test_quitting_the_demo_keeps_the_real_librarys_workspace(qtbot, tmp_path: Pa
     theirs = workspace.for_library(demo)
     assert theirs is not None and theirs["papers"]["search"] == "demo search"
     assert workspace.default_path(real) != workspace.default_path(demo)
+
+
+def test_a_version_1_workspace_with_panes_opens_to_the_same_plots(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A workspace as PaperScope wrote it before version 2 (each pane listing its runs
+    with their names and visibility) opens to the same panes, runs, metrics, smoothing,
+    groups, map colouring, search and sort (issue #13)."""
+    from paperscope.workflows.open import demo_runs
+    from paperscope.workflows.runs import load_runs
+
+    runs, _ = load_runs([demo_runs()])
+    by_name = {r.name: r for r in runs}
+
+    def entry(name: str, visible: bool = True, shown_as: str | None = None) -> dict:  # type: ignore[type-arg]
+        run = by_name[name]
+        return {"id": run.id, "name": shown_as or name, "source": list(run.source),
+                "visible": visible}  # fmt: skip
+
+    grouping = {"mode": "selection", "key": "", "regex": "",
+                "groups": {"picked": [by_name["run_1"].id, by_name["run_3"].id]},
+                "center": "median", "band": "minmax", "min_runs": 2}  # fmt: skip
+    left = {"metric": "strict/foo", "x": "step", "log_x": False, "log_y": True,
+            "robust_y": False, "smoothing": 0.3, "smoothing_mode": "ema", "show_raw": False,
+            "grouping": grouping,
+            "runs": [entry("run_1"), entry("run_2", shown_as="seed two"), entry("run_3"),
+                     entry("CartPole-v1_1", visible=False)]}  # fmt: skip
+    right = {"metric": "rollout/ep_reward", "x": "relative", "smoothing": 0.9,
+             "smoothing_mode": "time", "grouping": {"mode": "none"},
+             "runs": [entry("CartPole-v1_1", visible=False)]}  # fmt: skip
+    v1 = {"format": "paperscope-workspace", "version": 1, "library": str(window.store.path),
+          "papers": {"search": "reward", "sort": ["Date", True]}, "map": {"colour_by": "Year"},
+          "runs": [str(demo_runs().resolve())],
+          "plots": {"version": 1, "current_tab": 0, "current_pane": 1,
+                    "pinned_metrics": ["strict/foo"], "splitter": [300, 900],
+                    "tabs": [{"title": "Mine", "layout": {
+                        "split": "horizontal", "sizes": [600, 400],
+                        "children": [{"pane": left}, {"pane": right}]}}]}}  # fmt: skip
+    path = tmp_path / "old.paperscope"
+    path.write_text(json.dumps(v1), encoding="utf-8")
+    with qtbot.waitSignal(window.runs_loaded, timeout=30000):
+        assert window.open_workspace(path)
+    a, b = window.plots.area.panes()
+    assert window.plots.area.tabText(0) == "Mine" and window.plot_pane is b
+    va, vb = a.state.value, b.state.value
+    assert (va.metric, va.smoothing, va.show_raw, va.log_y) == ("strict/foo", 0.3, False, True)
+    assert (va.grouping, va.center, va.band) == ("selection", "median", "minmax")
+    assert (vb.metric, vb.x, vb.smoothing, vb.smoothing_mode) == (
+        "rollout/ep_reward", "relative", 0.9, "time")  # fmt: skip
+    qtbot.waitUntil(lambda: a.data is not None and bool(a.data.groups), timeout=20000)
+    assert [g.label for g in a.data.groups] == ["picked"]
+    assert sorted(a.curves()) == ["picked", "seed two"]  # CartPole hidden, run_2 renamed
+    catalog = window.plots.catalog
+    assert not catalog.is_visible(by_name["CartPole-v1_1"].id)
+    assert catalog.run(by_name["run_2"].id).name == "seed two"
+    assert window.plots.metric_list.model.pinned() == ["strict/foo"]
+    assert window.papers_view.search.text() == "reward"
+    header = window.papers_view.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        2, Qt.SortOrder.DescendingOrder)  # fmt: skip
+    assert window.map_pane.colour_box.currentText() == "Year"
+    # saved again, it is version 2 and says the same
+    again = json.loads(window.save_workspace_as(tmp_path / "new.paperscope").read_text())
+    assert again["version"] == 2
+    assert [p["pane"]["metric"] for p in again["plots"]["tabs"][0]["layout"]["children"]] == [
+        "strict/foo", "rollout/ep_reward"]  # fmt: skip
