@@ -126,7 +126,7 @@ def test_quitting_the_demo_keeps_the_real_librarys_workspace(qtbot, tmp_path: Pa
     assert workspace.default_path(real) != workspace.default_path(demo)
 
 
-def test_a_version_1_workspace_with_panes_opens_to_the_same_plots(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_version_1_panes_open_to_the_same_plots(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A workspace as PaperScope wrote it before version 2 (each pane listing its runs
     with their names and visibility) opens to the same panes, runs, metrics, smoothing,
     groups, map colouring, search and sort (issue #13)."""
