@@ -506,3 +506,17 @@ def test_pane_controls_write_through_the_state_and_show_it(view, qtbot, demo_run
     assert (rx0, rx1, ry0, ry1) == pytest.approx((x0, x1, y0, y1))
     pane.canvas.auto_range()  # fitting to the data forgets the zoom
     assert pane.state.value.view_range is None
+
+
+def test_runs_table_shows_sources_relative_to_home(view, demo_runs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Screenshots showed a machine's absolute path in the Source column (issue #13)."""
+    from paperscope.gui.plots.runs_panel import FIXED
+
+    run = next(r for r in demo_runs if r.name == "run_1")
+    home = str(Path(run.source[0]).parents[2])
+    monkeypatch.setenv("HOME", home)
+    model = view.catalog
+    row = [model.run_at(r).id for r in range(model.rowCount())].index(run.id)
+    index = model.index(row, FIXED.index("source"))
+    assert index.data() == "~" + run.source[0][len(home) :]
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == "\n".join(run.source)  # the full path

@@ -137,6 +137,17 @@ def test_runs_state_keeps_choices_for_runs_loaded_later() -> None:
     assert any(k.endswith("n_steps") for k in second.config_keys())
 
 
+def test_run_sources_are_shown_relative_to_home() -> None:
+    """The runs table showed /home/<user>/… in every screenshot (issue #13)."""
+    from paperscope.state.runs import shown_path
+
+    assert shown_path("/home/ann/runs/a", home="/home/ann") == "~/runs/a"
+    assert shown_path("/home/ann", home="/home/ann/") == "~"
+    assert shown_path("/home/anna/runs", home="/home/ann") == "/home/anna/runs"
+    assert shown_path("/data/runs", home="/home/ann") == "/data/runs"
+    assert shown_path("/data/runs", home="/") == "/data/runs"
+
+
 class _App:
     def __init__(self) -> None:
         self.selection: list[int] = []

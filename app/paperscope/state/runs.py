@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from paperscope.core.records import Run
@@ -27,6 +28,15 @@ def config_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(config_text(v) for v in value)
     return "" if value is None else str(value)
+
+
+def shown_path(path: str, home: str | None = None) -> str:
+    """A run's source as the runs table shows it: under the home folder as ``~/…`` (a
+    screenshot or a shared screen shows no machine's user name)."""
+    home = (home if home is not None else str(Path.home())).rstrip("/")
+    if home and (path == home or path.startswith(home + "/")):
+        return "~" + path[len(home) :]
+    return path
 
 
 class RunsState:

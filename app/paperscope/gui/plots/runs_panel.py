@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from paperscope.core.records import Run
-from paperscope.state.runs import RunsState, config_text
+from paperscope.state.runs import RunsState, config_text, shown_path
 
 RUNS_MIME = "application/x-paperscope-run-ids"
 FIXED = ("name", "colour", "format", "source", "length", "last")
@@ -247,7 +247,7 @@ class RunsModel(QAbstractTableModel):
         if key == "format":
             return run.format
         if key == "source":
-            return run.source[0] if run.source else ""
+            return shown_path(run.source[0]) if run.source else ""
         if key == "length":
             return self._series_stats(run)[0]
         if key == "last":
