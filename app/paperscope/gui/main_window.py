@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMainWindow,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QWidget,
@@ -68,6 +69,12 @@ class MainWindow(QMainWindow):
     library_switched = Signal(str)
     preview_shown = Signal(object)
     runs_updated = Signal(object)
+    # made by menus.build_menus
+    open_action: QAction
+    watch_action: QAction
+    export_papers_action: QAction
+    merge_action: QAction
+    paper_menu: QMenu
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)

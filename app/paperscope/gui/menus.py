@@ -42,7 +42,7 @@ def build_menus(w: MainWindow) -> None:
     w.watch_action.setToolTip(
         "Pick up new records and new runs in opened run folders while training writes them"
     )
-    w.watch_action.setChecked(settings().value("runs/watch", True, type=bool))
+    w.watch_action.setChecked(bool(settings().value("runs/watch", True, type=bool)))
     w.watch_action.toggled.connect(w.set_watching)
     w.watch.set_enabled(w.watch_action.isChecked())
     file_menu.addAction(w.watch_action)

@@ -146,9 +146,9 @@ class PapersController(QObject):
             model, header = view.table.model(), view.table.horizontalHeader()
             order = Qt.SortOrder.DescendingOrder if v.sort[1] else Qt.SortOrder.AscendingOrder
             for col in range(model.columnCount()):
-                shown = (header.sortIndicatorSection(), header.sortIndicatorOrder())
+                now = (header.sortIndicatorSection(), header.sortIndicatorOrder())
                 same = model.headerData(col, Qt.Orientation.Horizontal) == v.sort[0]
-                if same and shown != (col, order):
+                if same and now != (col, order):
                     view.table.sortByColumn(col, order)
         if "shown" in fields and v.shown is None and not v.query.lstrip().startswith("~"):
             view.refresh()  # the search's own matches again
@@ -172,7 +172,8 @@ class PapersController(QObject):
 
         def light() -> None:
             if self.map_pane is not None and self.view is not None:
-                self.map_pane.highlight(self.view.model.ids() if text.strip() else [])
+                ids: list[int] = self.view.model.ids().tolist() if text.strip() else []
+                self.map_pane.highlight(ids)
 
         QTimer.singleShot(0, light)
 

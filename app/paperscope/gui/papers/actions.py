@@ -9,6 +9,7 @@ detail pane re-read what they show.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -114,7 +115,7 @@ class PaperActions(QObject):
             return None
         name = tags[number - 1].name
         self._changed(f"{'Tagged' if on else 'Untagged'} {len(ids)} paper(s): {name}")
-        return on
+        return bool(on)
 
     def toggle_tag(self, tag_id: int) -> None:
         ids = self.selection()
@@ -204,7 +205,7 @@ class PaperActions(QObject):
             sub.deleteLater()
         menu.clear()
         for link in self.links():
-            menu.addAction(link.label, lambda u=link.url: self.open_url(u))
+            menu.addAction(link.label, functools.partial(self.open_url, link.url))
         if self.links():
             menu.addSeparator()
         menu.addAction(self.copy_bibtex_action)
