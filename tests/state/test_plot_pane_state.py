@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from paperscope.core.records import Run
 from paperscope.results.align import BANDS, CENTERS
 from paperscope.state.events import Callbacks, StateError
-from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState, PlotSettings
+from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState, PlotSettings, plan
 from paperscope.workflows.plots import PlotSpec, compute_plot
 
 ids_ = st.text("abcdef0123456789", min_size=1, max_size=16)
@@ -173,30 +173,48 @@ def test_to_spec_equals_what_the_pane_computed_before() -> None:
     assert len(data.issues) == 1  # CartPole logs no strict/foo
 
 
-class Controller:
-    """The smallest controller: recompute the spec whenever the state changes (what
-    PlotPane does, minus the drawing) — ndv's mock-view idea."""
+class MockPane:
+    """A pane without widgets (ndv's mock view): it follows the pane's own controller
+    logic (:func:`plan`) and records the spec of each computation it would start."""
 
     def __init__(self, state: PlotPaneState) -> None:
         self.state = state
-        self.specs: list[PlotSpec] = []
+        self.log: list[tuple[str, PlotSpec | None]] = []
         state.changed.connect(self._on_changed)
 
     def _on_changed(self, fields: frozenset[str]) -> None:
-        self.specs.append(self.state.to_spec())
+        todo = plan(fields, self.state.value)
+        if todo.compute is not None:
+            self.log.append((todo.compute, self.state.to_spec()))
+        elif todo.redraw:
+            self.log.append(("redraw", None))
+        if todo.axes is not None:
+            self.log.append((todo.axes, None))
 
 
 def test_group_by_seed_then_change_smoothing_gives_the_spec_sequence() -> None:
     runs, _ids = _demo()
     state = PlotPaneState(PlotSettings(metric="strict/foo", run_ids=tuple(r.id for r in runs)))
-    c = Controller(state)
+    pane = MockPane(state)
     state.update(grouping="config", group_key="seed")
     state.update(smoothing=0.9)
-    state.update(smoothing=0.9)  # no change, no spec
+    state.update(smoothing=0.9)  # no change: nothing to do
+    state.update(band="sem")  # grouped: a band change computes again
+    state.update(show_raw=False)  # only the drawing
+    state.update(log_y=True)
     state.update(grouping="none")
-    assert [(s.group_by, s.smoothing) for s in c.specs] == [("seed", 0.6), ("seed", 0.9),
-                                                            (None, 0.9)]  # fmt: skip
-    assert all(s.metric == "strict/foo" for s in c.specs)
+    state.update(band="minmax")  # not grouped: nothing to compute
+    state.update(metric="rollout/ep_reward")  # at once, not after a pause
+    got = [(what, s and (s.metric, s.group_by, s.smoothing, s.band)) for what, s in pane.log]
+    assert got == [
+        ("soon", ("strict/foo", "seed", 0.6, "std")),
+        ("soon", ("strict/foo", "seed", 0.9, "std")),
+        ("soon", ("strict/foo", "seed", 0.9, "sem")),
+        ("redraw", None),
+        ("log", None),
+        ("soon", ("strict/foo", None, 0.9, "sem")),
+        ("now", ("rollout/ep_reward", None, 0.9, "minmax")),
+    ]
 
 
 def test_group_selection_takes_runs_from_other_groups() -> None:

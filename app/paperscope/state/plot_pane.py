@@ -198,6 +198,46 @@ class PlotSettings:
         )
 
 
+# fields whose change asks for new curves: at once, or after a short pause (a slider)
+NOW = frozenset({"metric", "run_ids", "hidden_runs"})
+SOON = frozenset({"x", "smoothing", "smoothing_mode", "grouping"})
+IF_GROUPED = frozenset({"group_key", "group_regex", "groups", "center", "band", "min_runs"})
+
+
+@dataclass(frozen=True, slots=True)
+class PanePlan:
+    """What a pane does about a change of its state (:func:`plan`): the pane's
+    controller logic, decided without a widget."""
+
+    choices: bool = False  # rebuild the metric / x / config-key lists
+    metric: bool = False  # tell the window the metric changed
+    compute: Literal["now", "soon"] | None = None  # new curves
+    redraw: bool = False  # draw the last curves again (raw lines on or off)
+    axes: Literal["log", "fit"] | None = None  # log axes changed / fit the y range again
+    view: bool = False  # show the state's view range
+
+
+def plan(fields: frozenset[str], value: PlotSettings) -> PanePlan:
+    compute: Literal["now", "soon"] | None = None
+    if fields & NOW:
+        compute = "now"
+    elif fields & SOON or (fields & IF_GROUPED and value.grouped):
+        compute = "soon"
+    axes: Literal["log", "fit"] | None = None
+    if fields & {"log_x", "log_y"}:
+        axes = "log"
+    elif "robust_y" in fields:
+        axes = "fit"
+    return PanePlan(
+        choices="run_ids" in fields,
+        metric="metric" in fields,
+        compute=compute,
+        redraw=compute is None and "show_raw" in fields,
+        axes=axes,
+        view="view_range" in fields and value.view_range is not None,
+    )
+
+
 class PlotPaneState(Model[PlotSettings]):
     """One pane's observable state. ``changed(frozenset of field names)``.
 

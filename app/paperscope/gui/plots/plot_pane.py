@@ -26,7 +26,7 @@ from paperscope.gui.plots.runs_panel import RUNS_MIME, RunsModel
 from paperscope.results.align import Curve, GroupCurve
 from paperscope.results.decimate import Pyramid
 from paperscope.results.view import Readout
-from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState
+from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState, plan
 from paperscope.workflows.plots import PlotData, PlotError, PlotSpec, compute_pane, metric_names
 
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
 
 ASYNC_POINTS = 2_000_000  # ungrouped sets larger than this are smoothed off the UI thread
-# fields whose change asks for new curves: at once, or after a short pause (a slider)
-NOW = frozenset({"metric", "run_ids", "hidden_runs"})
-SOON = frozenset({"x", "smoothing", "smoothing_mode", "grouping"})
-IF_GROUPED = frozenset({"group_key", "group_regex", "groups", "center", "band", "min_runs"})
 
 
 class PlotPane(QWidget):
@@ -233,23 +229,23 @@ class PlotPane(QWidget):
 
     # -- the controller --------------------------------------------------------------
     def _on_state_changed(self, fields: frozenset[str]) -> None:
-        if "run_ids" in fields:
+        todo, v = plan(fields, self.state.value), self.state.value
+        if todo.choices:
             self._refresh_choices()
-        if "metric" in fields:
-            self.metric_changed.emit(self.state.value.metric)
-        if fields & NOW:
+        if todo.metric:
+            self.metric_changed.emit(v.metric)
+        if todo.compute == "now":
             self.refresh()
-        elif fields & SOON or (fields & IF_GROUPED and self.state.value.grouped):
+        elif todo.compute == "soon":
             self._schedule()
-        elif "show_raw" in fields:
+        elif todo.redraw:
             self._redraw_last()
-        if fields & {"log_x", "log_y"}:
+        if todo.axes == "log":
             self.canvas.apply_log()
-        elif "robust_y" in fields:
+        elif todo.axes == "fit":
             self.canvas.auto_range()
-        view = self.state.value.view_range
-        if "view_range" in fields and view is not None:
-            self.canvas.set_view_range(view)
+        if todo.view and v.view_range is not None:
+            self.canvas.set_view_range(v.view_range)
 
     def _colour_of(self, run_id: str) -> str | None:
         return self.catalog.colour(run_id) if self.catalog.run(run_id) else None
