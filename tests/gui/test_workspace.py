@@ -188,3 +188,18 @@ def test_version_1_panes_open_to_the_same_plots(window, qtbot, tmp_path: Path) -
     assert again["version"] == 2
     assert [p["pane"]["metric"] for p in again["plots"]["tabs"][0]["layout"]["children"]] == [
         "strict/foo", "rollout/ep_reward"]  # fmt: skip
+
+
+def test_only_watched_run_folders_are_watched_again(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.workflows.open import demo_runs
+
+    folder = str(demo_runs().resolve())
+    for watched, expect in (([], 0), ([folder], 1)):
+        data = {"format": "paperscope-workspace", "version": 2,
+                "runs": {"paths": [folder], "watched": watched, "runs": []}}  # fmt: skip
+        path = tmp_path / f"w{expect}.paperscope"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        with qtbot.waitSignal(window.runs_loaded, timeout=30000):
+            assert window.open_workspace(path)
+        assert len(window.watch.watchers) == expect
+        assert window.session.runs.watched == watched

@@ -62,7 +62,9 @@ def apply(host: Host, data: dict[str, Any], path: Path | str = "workspace") -> N
     except StateError as exc:
         raise WorkspaceError(f"{path}: {exc}") from None
     paths = run_paths(data)
+    watched = set(host.session.runs.watched)
     if paths:
-        host.load_runs(paths, restore_plots=plots)
+        # one load, one watcher: watched when any of its paths was (the demo's are not)
+        host.load_runs(paths, restore_plots=plots, watch=any(str(p) in watched for p in paths))
     else:
         host.restore_plots(plots)
