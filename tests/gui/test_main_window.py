@@ -179,7 +179,7 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     names = sorted(r.name for r in loaded.args[0])
     assert names == ["CartPole-v1_1", "run_1", "run_2", "run_3"]
     pane = window.plot_pane
-    assert pane.metric() == "strict/foo"  # the metric most runs share comes first
+    assert pane.state.value.metric == "strict/foo"  # the metric most runs share comes first
     curves = pane.curves()
     assert sorted(curves) == ["run_1", "run_2", "run_3"]
     x, y = curves["run_1"]

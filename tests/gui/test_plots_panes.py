@@ -90,7 +90,7 @@ def test_dropping_the_demo_runs_onto_a_pane_plots_them_there(window, qtbot) -> N
     with qtbot.waitSignal(window.runs_loaded, timeout=30000):
         _drop(second, mime)
     assert len(second.run_ids()) == 4 and first.run_ids() == []  # only the target pane
-    assert second.metric() == "strict/foo"
+    assert second.state.value.metric == "strict/foo"
     assert sorted(second.curves()) == REDUCER
     assert window.plots.catalog.rowCount() == 4
     assert window.plot_pane is second  # the drop made it current
@@ -292,7 +292,7 @@ def test_dragging_a_metric_and_runs_onto_a_pane(view, qtbot, demo_runs) -> None:
     cart = next(r for r in demo_runs if r.name == "CartPole-v1_1")
     other.add_run_ids([cart.id])
     _drop(other, ml.model.mimeData([ml.proxy.mapToSource(ml.proxy.index(0, 0))]))
-    assert other.metric() == "rollout/ep_reward"
+    assert other.state.value.metric == "rollout/ep_reward"
     assert sorted(other.curves()) == ["CartPole-v1_1"]
     assert "2 runs without" in other.controls.note.text()
 
@@ -336,8 +336,9 @@ def test_layout_state_round_trip(view, qtbot, demo_runs) -> None:  # type: ignor
         s.pop("splitter")
     assert _without_sizes(again) == _without_sizes(state)
     panes = restored.area.panes()
-    assert [p.metric() for p in panes] == ["strict/foo", "strict/foo", "rollout/ep_reward",
-                                           "strict/foo"]  # fmt: skip
+    assert [p.state.value.metric for p in panes] == [
+        "strict/foo", "strict/foo", "rollout/ep_reward", "strict/foo",
+    ]  # fmt: skip
     assert not restored.catalog.is_visible(_ids(demo_runs, ["run_3"])[0])
     assert panes[1].controls.logy_check.isChecked() and panes[1].grouping() == "regex"
     assert restored.metric_list.model.pinned() == ["strict/foo"]
@@ -461,7 +462,7 @@ def test_clicking_a_pane_makes_it_current(view, qtbot) -> None:  # type: ignore[
     assert "#0072B2" in a.stack.styleSheet() and "transparent" in b.stack.styleSheet()
     # the metric list and the runs panel act on the current pane
     view.metric_list.metric_activated.emit("rollout/ep_reward")
-    assert a.metric() == "rollout/ep_reward" and b.metric() == "strict/foo"
+    assert a.state.value.metric == "rollout/ep_reward" and b.state.value.metric == "strict/foo"
     assert view.catalog.metric() == "rollout/ep_reward"  # the runs panel's last values
     qtbot.mouseClick(b.plot.viewport(), Qt.MouseButton.LeftButton)
     assert view.catalog.metric() == "strict/foo"
@@ -488,7 +489,7 @@ def test_pane_controls_write_through_the_state_and_show_it(view, qtbot, demo_run
     seen.clear()
     pane._refresh_choices()  # the combo boxes' items rebuilt: nothing is written
     c.metric_box.clear()
-    assert seen == [] and pane.metric() == "strict/foo"
+    assert seen == [] and pane.state.value.metric == "strict/foo"
     # a zoom by hand is part of the state, and a restored pane shows it again
     vb = pane.plot.getPlotItem().getViewBox()
     vb.setRange(xRange=(100.0, 300.0), yRange=(1.0, 2.0), padding=0)

@@ -41,7 +41,7 @@ def test_workspace_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: i
         Qt.SortOrder.DescendingOrder,
     )
     restored = other.plot_pane
-    assert restored.metric() == "strict/foo"
+    assert restored.state.value.metric == "strict/foo"
     assert restored.state.value.smoothing == 0.8
     assert sorted(restored.curves()) == ["run_1", "run_2", "run_3"]
     plots = workspace.collect(other)["plots"]
@@ -61,7 +61,7 @@ def test_version_1_fixture_still_opens(window, qtbot) -> None:  # type: ignore[n
     assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
     assert window.map_pane.colour_box.currentText() == "Year"
     assert window.session.map.value.colour_by == "Year"
-    assert window.plot_pane.metric() == ""
+    assert window.plot_pane.state.value.metric == ""
 
 
 def test_broken_workspace_is_refused_with_its_name(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

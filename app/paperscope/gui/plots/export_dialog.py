@@ -59,7 +59,8 @@ class PublicationDialog(QDialog):
         self.pane = pane
         self.runner = runner
         self.written: list[Path] = []
-        self.path = QLineEdit(str(Path.home() / f"{_slug(pane.metric()) or 'figure'}.pdf"))
+        name = _slug(pane.state.value.metric) or "figure"
+        self.path = QLineEdit(str(Path.home() / f"{name}.pdf"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()

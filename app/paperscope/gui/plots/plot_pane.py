@@ -159,13 +159,6 @@ class PlotPane(QWidget):
         self.state.update(run_ids=(), hidden_runs=frozenset())
 
     # -- API: settings (each one write to the state) ---------------------------------
-    def metric(self, *device_metric: Any) -> Any:
-        """The metric shown (a tag). With an argument this is ``QWidget.metric``, the
-        paint-device query Qt calls while painting, which this name shadows."""
-        if device_metric:
-            return super().metric(*device_metric)
-        return self.state.value.metric
-
     def set_metric(self, name: str) -> None:
         self.state.update(metric=name)
 
@@ -287,7 +280,7 @@ class PlotPane(QWidget):
         self._schedule_timer.stop()
         runs = self.runs()
         self._update_empty()
-        if not runs or not self.metric():
+        if not runs or not self.state.value.metric:
             self._draw(None)
             return
         spec = self.spec()
@@ -385,7 +378,7 @@ class PlotPane(QWidget):
     # -- export ----------------------------------------------------------------------
     def export(self, path: Path, dpi: int = 200) -> Path:
         """Write the pane's plot as PNG (at ``dpi``, relative to 96) or SVG."""
-        return self.canvas.export(path, dpi, self.metric() or None)
+        return self.canvas.export(path, dpi, self.state.value.metric or None)
 
     def cancel_task(self) -> None:
         if self.runner is not None and self._task is not None:

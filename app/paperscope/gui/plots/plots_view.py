@@ -171,7 +171,7 @@ class PlotArea(QTabWidget):
     def _set_current(self, pane: PlotPane) -> None:
         if pane is not self._current:
             self._current = pane
-            self.catalog.set_metric(pane.metric())
+            self.catalog.set_metric(pane.state.value.metric)
             self.current_pane_changed.emit(pane)
         self._highlight()
         self.sync_state()
@@ -193,8 +193,8 @@ class PlotArea(QTabWidget):
         the new pane shows the same runs and metric."""
         new = self.new_pane()
         new.add_run_ids(pane.run_ids())
-        if pane.metric():
-            new.set_metric(pane.metric())
+        if pane.state.value.metric:
+            new.set_metric(pane.state.value.metric)
         parent = pane.parentWidget()
         if isinstance(parent, QSplitter):
             index = parent.indexOf(pane)
@@ -400,7 +400,7 @@ class PlotsView(QWidget):
             self._load_runs(paths, pane)
 
     def _on_current_pane(self, pane: PlotPane) -> None:
-        self.catalog.set_metric(pane.metric())
+        self.catalog.set_metric(pane.state.value.metric)
 
     @property
     def plots_state(self) -> PlotsState:
