@@ -47,7 +47,7 @@ def test_second_launch_hands_its_files_to_the_running_window(window, qtbot, tmp_
         assert second.wait(20) == 0
         assert "handed 1 file to" in second.stderr.read()
         with qtbot.waitSignal(window.import_finished, timeout=10000):
-            window._last_message_box.button(QMessageBox.StandardButton.Ok).click()
+            window.status.last_box.button(QMessageBox.StandardButton.Ok).click()
         assert window.papers_view.model.rowCount() == 80
     finally:
         second.kill()

@@ -48,7 +48,7 @@ def test_hostile_strings_are_displayed_literally(window, qtbot) -> None:  # type
     assert not pane.open_button.isEnabled() and not pane.pdf_button.isEnabled()
     assert window.detail_pane.notes.toPlainText() == NOTES
     # the tag name shows as its characters in the sidebar
-    window.refresh_sidebar()
+    window.papers.refresh_sidebar()
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
     shown = []
     stack = [window.sidebar.tree.invisibleRootItem()]

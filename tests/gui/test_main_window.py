@@ -102,12 +102,12 @@ def test_task_can_be_cancelled(window, qtbot) -> None:  # type: ignore[no-untype
     results: list[int] = []
     with qtbot.waitSignal(window.runner.task_ended, timeout=5000) as ended:
         task = window.runner.submit(_slow, 10_000, title="Slow", on_result=results.append)
-        qtbot.waitUntil(lambda: window.cancel_button.isVisible(), timeout=2000)
-        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.status.cancel_button.isVisible(), timeout=2000)
+        qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
     assert ended.args == [task.id, "cancelled"]
     assert results == []
-    assert window.status_label.text() == "Cancelled"
-    assert not window.progress_bar.isVisible()
+    assert window.status.label.text() == "Cancelled"
+    assert not window.status.progress_bar.isVisible()
 
 
 def _boom(progress, cancel) -> None:  # type: ignore[no-untyped-def]
@@ -118,7 +118,7 @@ def test_task_error_shows_a_dialog_and_the_app_lives(window, qtbot) -> None:  # 
     with qtbot.waitSignal(window.error_shown, timeout=5000) as shown:
         window.runner.submit(_boom, title="Reading")
     assert "the file was not what it claimed to be" in shown.args[0]
-    box = window._last_message_box
+    box = window.status.last_box
     assert box.isVisible() and "ValueError" in box.detailedText()
     box.close()
     # the window still works
@@ -179,7 +179,7 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     names = sorted(r.name for r in loaded.args[0])
     assert names == ["CartPole-v1_1", "run_1", "run_2", "run_3"]
     pane = window.plot_pane
-    assert pane.metric() == "strict/foo"  # the metric most runs share comes first
+    assert pane.state.value.metric == "strict/foo"  # the metric most runs share comes first
     curves = pane.curves()
     assert sorted(curves) == ["run_1", "run_2", "run_3"]
     x, y = curves["run_1"]

@@ -92,7 +92,7 @@ def test_lasso_over_a_cluster_filters_the_table_to_it(mapped, qtbot) -> None:  #
     polygon = centre + (hull - centre) * 1.02  # just around the cluster's points
     expected = {int(p) for p in stored.paper_ids if _inside(polygon, stored, p)}
     assert set(int(m) for m in members) <= expected
-    with qtbot.waitSignal(mapped.map_selection_shown) as shown:
+    with qtbot.waitSignal(mapped.papers.map_selection_shown) as shown:
         mapped.map_pane.view.select_polygon([tuple(p) for p in polygon])
     assert set(shown.args[0]) == expected
     assert sorted(int(i) for i in mapped.papers_view.model.ids()) == sorted(expected)
@@ -141,7 +141,7 @@ def test_semantic_query_ranks_the_library_by_meaning(window, qtbot) -> None:  # 
     info = load_model_info()
     matrix = np.stack([by_title[rows[int(i)][0]] for i in ids])
     store.put_vectors(info.model_id, ids, ["from-test"] * len(ids), matrix)
-    with qtbot.waitSignal(window.semantic_results_shown, timeout=180000) as shown:
+    with qtbot.waitSignal(window.papers.semantic_results_shown, timeout=180000) as shown:
         window.papers_view.search.setText("~reward model for RLHF")
     top = [store.paper_row(i)["title"] for i in shown.args[0][:5]]
     assert "Secrets of RLHF in Large Language Models Part II: Reward Modeling" in top
@@ -164,8 +164,8 @@ def test_details_list_similar_papers_and_more_like_these(mapped, qtbot) -> None:
     assert mapped.state.current_paper == ids[b]
     # "more like these" from a selection ranks the library in the table
     mapped.state.set_selection([ids[a], ids[b]])
-    with qtbot.waitSignal(mapped.semantic_results_shown, timeout=20000) as shown:
-        mapped.more_like_these()
+    with qtbot.waitSignal(mapped.papers.semantic_results_shown, timeout=20000) as shown:
+        mapped.papers.more_like_these()
     found = shown.args[0]
     assert ids[a] not in found and ids[b] not in found  # the selection itself is left out
     near = {h.id for p in (ids[a], ids[b]) for h in similar_papers(store, p, 10)}

@@ -170,7 +170,7 @@ def test_loading_10m_points_never_blocks_the_event_loop(
 
     watchdog.start("loading 10 runs x 1M points into the plots")
     with qtbot.waitSignal(window.runs_loaded, timeout=60_000):
-        window.runner.submit(loaded, title="Loading runs", on_result=window._on_runs_loaded)
+        window.runner.submit(loaded, title="Loading runs", on_result=window.show_loaded_runs)
     watchdog.phase("computing and drawing 10M points")
     qtbot.waitUntil(lambda: pane.data is not None and not window.runner.running(),
                     timeout=120_000)  # fmt: skip

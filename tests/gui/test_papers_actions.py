@@ -44,7 +44,7 @@ def test_number_keys_toggle_the_first_nine_tags(window, qtbot) -> None:  # type:
     assert all(tag_names(store, p) == ["reproduce"] for p in ids)
     assert view.model.index(0, tags_col).data() == "reproduce"
     qtbot.keyClick(view.table, Qt.Key.Key_7)  # no seventh tag: nothing happens
-    assert "No tag number 7" in window.status_label.text()
+    assert "No tag number 7" in window.status.label.text()
     # the sidebar counts follow
     settle(window, qtbot)
     assert window.sidebar.item_for("reproduce").text(1) == "3"
@@ -120,7 +120,7 @@ def test_links_copy_bibtex_and_context_menu(window, qtbot) -> None:  # type: ign
         texts
     )
     # the table's context menu holds the same actions
-    popup = window.context_menu()
+    popup = window.papers.context_menu()
     assert [a.text() for a in popup.actions()][:2] == ["Open PDF", "Open arXiv page"]
     assert window.paper_actions.delete_action in popup.actions()
     popup.deleteLater()

@@ -176,7 +176,7 @@ def test_sidebar_saved_search_tags_and_facets(window, qtbot) -> None:  # type: i
     window.store.create_tag("to-read")
     window.store.add_tag([int(i) for i in window.store.all_ids()[:5]], "to-read")
     with qtbot.waitSignal(side.updated, timeout=5000):
-        window.save_search('"reward model" year:>=2024', name="RM recent")
+        window.papers.save_search('"reward model" year:>=2024', name="RM recent")
     item = side.item_for("RM recent")
     assert item.font(0).italic() and "saved search" in item.toolTip(0)
     view.set_query('"reward model" year:>=2024')
@@ -234,7 +234,7 @@ def test_word_searches_wait_for_the_index_being_built(window, qtbot) -> None:  #
 
 
 def test_the_window_marks_the_index_busy_while_building_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window.prepare_library()
+    window.papers.prepare_library()
     assert window.papers_view.index_busy
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
     assert not window.papers_view.index_busy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from paperscope.gui.plots.decimate import Pyramid
+from paperscope.results.decimate import Pyramid
 
 
 def test_pyramid_keeps_every_spike_at_every_zoom() -> None:
@@ -99,7 +99,7 @@ def test_many_runs_are_drawn_as_one_item_per_colour(qtbot) -> None:  # type: ign
 
 
 def test_band_envelope_holds_every_value_of_a_long_band() -> None:
-    from paperscope.gui.plots.plot_pane import band_envelope
+    from paperscope.results.decimate import band_envelope
 
     rng = np.random.default_rng(4)
     x = np.arange(100_003, dtype=np.float64)

@@ -90,7 +90,7 @@ def test_dropping_the_demo_runs_onto_a_pane_plots_them_there(window, qtbot) -> N
     with qtbot.waitSignal(window.runs_loaded, timeout=30000):
         _drop(second, mime)
     assert len(second.run_ids()) == 4 and first.run_ids() == []  # only the target pane
-    assert second.metric() == "strict/foo"
+    assert second.state.value.metric == "strict/foo"
     assert sorted(second.curves()) == REDUCER
     assert window.plots.catalog.rowCount() == 4
     assert window.plot_pane is second  # the drop made it current
@@ -106,8 +106,8 @@ def test_smoothing_slider_gives_tensorboards_values(view, qtbot, demo_runs) -> N
     x, y = pane.curves()["run_1"]
     np.testing.assert_array_equal(y, ema(raw, 0.6))  # the default weight
     with qtbot.waitSignal(pane.plotted, timeout=5000):
-        pane.smoothing.setValue(900)
-    assert pane.smoothing_label.text() == "0.9"
+        pane.controls.smoothing.setValue(900)
+    assert pane.controls.smoothing_label.text() == "0.9"
     x, y = pane.curves()["run_1"]
     np.testing.assert_array_equal(x, run.series["strict/foo"].steps.astype(float))
     np.testing.assert_allclose(y, tb_smoothing(raw, 0.9), rtol=1e-12)
@@ -123,7 +123,7 @@ def test_smoothing_slider_gives_tensorboards_values(view, qtbot, demo_runs) -> N
     ]  # fmt: skip
     assert len(raws) == 1 and raws[0].opts["pen"].color().alpha() < 255
     with qtbot.waitSignal(pane.plotted, timeout=5000):
-        pane.smoothing.setValue(0)
+        pane.controls.smoothing.setValue(0)
     np.testing.assert_array_equal(pane.curves()["run_1"][1], raw)
 
 
@@ -182,7 +182,7 @@ def test_crosshair_lists_values_at_x_nearest_first(view, demo_runs) -> None:  # 
         assert r.x == x and r.y == curves[r.label][1][i]
     dists = [r.distance for r in readout]
     assert dists == sorted(dists)
-    assert "run_2" in pane._label.toPlainText() and pane._vline.isVisible()
+    assert "run_2" in pane.canvas.label.toPlainText() and pane.canvas.vline.isVisible()
 
 
 def test_axes_log_wall_time_and_robust_range(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
@@ -199,7 +199,7 @@ def test_axes_log_wall_time_and_robust_range(view, qtbot, demo_runs) -> None:  #
     assert isinstance(pane.plot.getPlotItem().getAxis("bottom"), pg.DateAxisItem)
     pane.set_log(y=True)
     assert pane.plot.getPlotItem().ctrl.logYCheck.isChecked()
-    pane.robust_check.setChecked(True)
+    pane.controls.robust_check.setChecked(True)
     lo, hi = pane.plot.getPlotItem().getViewBox().viewRange()[1]
     ys = np.concatenate([c[1] for c in pane.curves().values()])
     assert lo < np.log10(ys.min()) and hi > np.log10(ys.max())
@@ -294,9 +294,9 @@ def test_dragging_a_metric_and_runs_onto_a_pane(view, qtbot, demo_runs) -> None:
     cart = next(r for r in demo_runs if r.name == "CartPole-v1_1")
     other.add_run_ids([cart.id])
     _drop(other, ml.model.mimeData([ml.proxy.mapToSource(ml.proxy.index(0, 0))]))
-    assert other.metric() == "rollout/ep_reward"
+    assert other.state.value.metric == "rollout/ep_reward"
     assert sorted(other.curves()) == ["CartPole-v1_1"]
-    assert "2 runs without" in other.note.text()
+    assert "2 runs without" in other.controls.note.text()
 
 
 def test_layout_state_round_trip(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
@@ -312,7 +312,7 @@ def test_layout_state_round_trip(view, qtbot, demo_runs) -> None:  # type: ignor
     right.set_grouping("regex", regex="run")
     below.set_metric("rollout/ep_reward")
     below.set_x("relative")
-    below.mode_box.setCurrentIndex(below.mode_box.findData("time"))
+    below.controls.mode_box.setCurrentIndex(below.controls.mode_box.findData("time"))
     tab2 = area.add_tab("Rewards")
     tab2.set_grouping("selection", groups={"mine": _ids(demo_runs, ["run_1", "run_2"])})
     view.catalog.set_visible(_ids(demo_runs, ["run_3"]), False)
@@ -324,7 +324,8 @@ def test_layout_state_round_trip(view, qtbot, demo_runs) -> None:  # type: ignor
     assert lay["split"] == "horizontal" and lay["children"][1]["split"] == "vertical"
     pane_state = lay["children"][1]["children"][0]["pane"]
     assert pane_state["smoothing"] == 0.3 and pane_state["log_y"] is True
-    assert {r["id"]: r["source"] for r in pane_state["runs"]} == {
+    assert sorted(pane_state["run_ids"]) == sorted(r.id for r in demo_runs)
+    assert {r["id"]: r["source"] for r in state["runs"]["runs"]} == {
         r.id: list(r.source) for r in demo_runs
     }
 
@@ -337,10 +338,11 @@ def test_layout_state_round_trip(view, qtbot, demo_runs) -> None:  # type: ignor
         s.pop("splitter")
     assert _without_sizes(again) == _without_sizes(state)
     panes = restored.area.panes()
-    assert [p.metric() for p in panes] == ["strict/foo", "strict/foo", "rollout/ep_reward",
-                                           "strict/foo"]  # fmt: skip
+    assert [p.state.value.metric for p in panes] == [
+        "strict/foo", "strict/foo", "rollout/ep_reward", "strict/foo",
+    ]  # fmt: skip
     assert not restored.catalog.is_visible(_ids(demo_runs, ["run_3"])[0])
-    assert panes[1].logy_check.isChecked() and panes[1].grouping() == "regex"
+    assert panes[1].controls.logy_check.isChecked() and panes[1].grouping() == "regex"
     assert restored.metric_list.model.pinned() == ["strict/foo"]
     # a workspace naming a run that is not loaded says so
     assert PlotsView().restore(state, [r for r in demo_runs if r.name != "run_1"]) == [
@@ -408,7 +410,7 @@ def test_mouse_over_the_plot_moves_the_crosshair(view, qtbot) -> None:  # type: 
     x = vb.mapSceneToView(scene_point).x()
     assert abs(x - 250.0) < 10  # within a few pixels
     assert {r.x for r in pane.readout} == {5.0 * round(x / 5.0)}  # the nearest step
-    assert pane._vline.value() == x
+    assert pane.canvas.vline.value() == x
 
 
 def test_group_selected_button_groups_the_selected_runs(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
@@ -441,7 +443,7 @@ def test_time_weighted_smoothing_on_relative_time(view, qtbot, demo_runs) -> Non
     with qtbot.waitSignal(pane.plotted, timeout=5000):
         pane.set_x("relative")
     with qtbot.waitSignal(pane.plotted, timeout=5000):
-        pane.mode_box.setCurrentIndex(pane.mode_box.findData("time"))
+        pane.controls.mode_box.setCurrentIndex(pane.controls.mode_box.findData("time"))
     shown = [r for r in demo_runs if "strict/foo" in r.series]
     dx = shared_spacing(shown, "strict/foo", "relative")
     for run in shown:
@@ -462,7 +464,62 @@ def test_clicking_a_pane_makes_it_current(view, qtbot) -> None:  # type: ignore[
     assert "#0072B2" in a.stack.styleSheet() and "transparent" in b.stack.styleSheet()
     # the metric list and the runs panel act on the current pane
     view.metric_list.metric_activated.emit("rollout/ep_reward")
-    assert a.metric() == "rollout/ep_reward" and b.metric() == "strict/foo"
+    assert a.state.value.metric == "rollout/ep_reward" and b.state.value.metric == "strict/foo"
     assert view.catalog.metric() == "rollout/ep_reward"  # the runs panel's last values
     qtbot.mouseClick(b.plot.viewport(), Qt.MouseButton.LeftButton)
     assert view.catalog.metric() == "strict/foo"
+
+
+def test_pane_controls_write_through_the_state_and_show_it(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+    """Issue #13: one setter per field; the widgets repaint from the state."""
+    from paperscope.gui.plots.plots_view import PlotsView
+
+    pane = view.current_pane()
+    seen: list[frozenset[str]] = []
+    pane.state.changed.connect(seen.append)
+    with qtbot.waitSignal(pane.plotted, timeout=5000):
+        pane.controls.smoothing.setValue(250)
+    assert pane.state.value.smoothing == 0.25 and seen == [frozenset({"smoothing"})]
+    assert pane.data.spec.smoothing == 0.25
+    with qtbot.waitSignal(pane.plotted, timeout=10000):
+        pane.state.update(smoothing=0.5, grouping="regex", group_regex="run")
+    c = pane.controls
+    assert c.smoothing.value() == 500 and c.smoothing_label.text() == "0.5"
+    assert c.group_box.currentData() == "regex" and c.group_regex.text() == "run"
+    assert not c.group_regex.isHidden() and c.group_key.isHidden() and c.band_box.isEnabled()
+    assert [g.label for g in pane.data.groups] == ["run"]
+    seen.clear()
+    pane._refresh_choices()  # the combo boxes' items rebuilt: nothing is written
+    c.metric_box.clear()
+    assert seen == [] and pane.state.value.metric == "strict/foo"
+    # a zoom by hand is part of the state, and a restored pane shows it again
+    vb = pane.plot.getPlotItem().getViewBox()
+    vb.setRange(xRange=(100.0, 300.0), yRange=(1.0, 2.0), padding=0)
+    vb.sigRangeChangedManually.emit([True, True])  # what a wheel or drag emits
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert pane.state.value.view_range == (x0, x1, y0, y1)
+    restored = PlotsView()
+    qtbot.addWidget(restored)
+    restored.resize(1200, 500)
+    restored.show()
+    restored.restore(json.loads(json.dumps(view.state())), demo_runs)
+    again = restored.current_pane()
+    qtbot.waitUntil(lambda: again.data is not None, timeout=10000)
+    (rx0, rx1), (ry0, ry1) = again.plot.getPlotItem().getViewBox().viewRange()
+    assert (rx0, rx1, ry0, ry1) == pytest.approx((x0, x1, y0, y1))
+    pane.canvas.auto_range()  # fitting to the data forgets the zoom
+    assert pane.state.value.view_range is None
+
+
+def test_runs_table_shows_sources_relative_to_home(view, demo_runs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Screenshots showed a machine's absolute path in the Source column (issue #13)."""
+    from paperscope.gui.plots.runs_panel import FIXED
+
+    run = next(r for r in demo_runs if r.name == "run_1")
+    home = str(Path(run.source[0]).parents[2])
+    monkeypatch.setenv("HOME", home)
+    model = view.catalog
+    row = [model.run_at(r).id for r in range(model.rowCount())].index(run.id)
+    index = model.index(row, FIXED.index("source"))
+    assert index.data() == "~" + run.source[0][len(home) :]
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == "\n".join(run.source)  # the full path

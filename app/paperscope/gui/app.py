@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -93,7 +94,7 @@ def main(
         window.resize(1400, 900)
         window.reset_layout()  # and shows the default one, the same on every machine
     window.show()
-    window.detect_embedding_device()
+    window.embedding.detect_device()
     if server is not None:
         server.files_received.connect(window.receive_files)
         if command_handler is not None:
@@ -118,16 +119,14 @@ def main(
 def _restore_workspace(window: object, library: Path) -> None:
     """Come back as the user left it: the last workspace of this library, if any."""
     from paperscope.gui import workspace
+    from paperscope.gui.main_window import MainWindow
 
-    path = workspace.default_path()
-    if not path.exists():
-        return
-    try:
-        state = workspace.load(path)
-    except workspace.WorkspaceError:
-        return  # a broken autosave must not stop the app; it is rewritten on quit
-    if Path(str(state.get("library", ""))).resolve() == library.resolve():
-        workspace.apply(window, state)  # type: ignore[arg-type]
+    assert isinstance(window, MainWindow)
+    state = workspace.for_library(library)
+    # a broken autosave must not stop the app; it is rewritten on quit
+    with contextlib.suppress(workspace.WorkspaceError):
+        if state is not None:
+            workspace.apply(window, state)
 
 
 def _screenshot(app: object, window: object, out: Path) -> int:

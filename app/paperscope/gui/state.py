@@ -15,14 +15,12 @@ class AppState(QObject):
     selection_changed(list)         the selected paper ids
     library_changed()               papers were added, merged or edited
     search_changed(str)             the search box text
-    runs_changed()                  runs were loaded or removed
     """
 
     current_paper_changed = Signal(int)
     selection_changed = Signal(list)
     library_changed = Signal()
     search_changed = Signal(str)
-    runs_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +45,10 @@ class AppState(QObject):
         if ids != self._selection:
             self._selection = list(ids)
             self.selection_changed.emit(list(ids))
+
+    def notify_library_changed(self) -> None:
+        """Papers were added, merged or edited (``library_changed``)."""
+        self.library_changed.emit()
 
     @property
     def search(self) -> str:

@@ -88,16 +88,12 @@ class ScoredPaper:
 def load_vectors(store: Store, model_id: str | None = None) -> tuple[str, Vectors]:
     """``(model_id, (paper_ids, matrix))`` from the library's stored embeddings
     (``model_id=None``: the model with the most stored vectors)."""
-    get = getattr(store, "vectors", None)
-    if get is None:
-        raise MapError("this library has no embeddings yet: run `paperscope embed` first")
     if model_id is None:
-        counts_of = getattr(store, "vector_models", None)
-        counts: dict[str, int] = counts_of() if counts_of is not None else {}
+        counts = store.vector_models()
         if not counts:
             raise MapError("no paper in this library has an embedding yet: run `paperscope embed`")
         model_id = max(counts, key=lambda m: (counts[m], m))
-    ids, matrix = get(model_id)
+    ids, matrix = store.vectors(model_id)
     ids = np.asarray(ids, dtype=np.int64)
     if ids.size == 0:
         raise MapError(f"no paper has an embedding of model {model_id}: run `paperscope embed`")

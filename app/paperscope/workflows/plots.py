@@ -36,8 +36,12 @@ from paperscope.results.align import (
     make_curve,
     shared_spacing,
 )
+from paperscope.results.decimate import Pyramid
 from paperscope.results.figure import FigureInfo, FigureStyle, render_figure, write_csv
 from paperscope.results.smoothing import DEFAULT_WEIGHT
+
+MERGE_ABOVE = 40  # more run curves than this: a pane draws one item per colour
+DECIMATE_ABOVE = 20_000  # curves longer than this are drawn from a min/max pyramid
 
 
 class PlotError(ValueError):
@@ -85,6 +89,17 @@ class PlotData:
     @property
     def run_count(self) -> int:
         return len(self.curves) + sum(len(g.run_ids) for g in self.groups)
+
+    def note(self) -> str:
+        """One line for the pane: the groups drawn and the runs left out."""
+        notes = []
+        if self.groups:
+            k = len(self.groups)
+            notes.append(f"{k} group{'s' if k != 1 else ''}")
+        if self.issues:
+            k, metric = len(self.issues), self.spec.metric
+            notes.append(f"{k} run{'s' if k != 1 else ''} without {metric!r}")
+        return "; ".join(notes)
 
     def info(self) -> FigureInfo:
         s = self.spec
@@ -185,6 +200,33 @@ def compute_plot(
     data.curves.extend(c for rid, c in curves.items() if rid not in grouped)
     progress(1.0, f"{count(len(data.groups), 'group')}, {count(len(data.curves), 'curve')}")
     return data
+
+
+def compute_pane(
+    runs: Sequence[Run],
+    spec: PlotSpec,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[PlotData, dict[int, Pyramid]]:
+    """:func:`compute_plot`, plus the min/max pyramids of the long curves (keyed by
+    ``id`` of the array they decimate), so the worker that computes a pane's curves
+    builds them too."""
+    data = compute_plot(runs, spec, progress, cancel)
+    pyramids: dict[int, Pyramid] = {}
+    many = len(data.curves) > MERGE_ABOVE  # then every smoothed curve gets a pyramid
+    for c in data.curves:
+        for arr in (c.y, c.raw):
+            if len(arr) > DECIMATE_ABOVE or (many and arr is c.y):
+                if cancel is not None:
+                    cancel.check()
+                pyramids[id(arr)] = Pyramid(c.x, arr)
+    for g in data.groups:  # group lines too (a band is cheap: see band_envelope)
+        for arr in (g.center, g.raw_center):
+            if len(arr) > DECIMATE_ABOVE:
+                if cancel is not None:
+                    cancel.check()
+                pyramids[id(arr)] = Pyramid(g.x, arr)
+    return data, pyramids
 
 
 def _no_metric_message(runs: Sequence[Run], metric: str) -> str:

@@ -34,6 +34,7 @@ from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progre
 from paperscope.core.text import count
 from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
+from paperscope.readers.runs._common import flatten as flatten  # the runs panel's config columns
 
 CACHE_VERSION = 1
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -441,3 +442,31 @@ def summary(run: Run) -> dict[str, Any]:
             for tag, s in run.series.items()
         },
     }
+
+
+def watch_runs(
+    paths: Sequence[Path],
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[RunWatcher, list[Run], list[ReadIssue]]:
+    """Every run in ``paths`` (:meth:`RunWatcher.start`: the parsed-run cache first),
+    with the watcher, so the caller can poll the paths for new data."""
+    watcher = RunWatcher(paths)
+    runs, issues = watcher.start(progress, cancel)
+    return watcher, runs, issues
+
+
+def poll_watchers(
+    watchers: Sequence[RunWatcher],
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> WatchUpdate:
+    """One look at every watched path; what changed, merged into one update."""
+    total = WatchUpdate()
+    for watcher in watchers:
+        update = watcher.poll(cancel)
+        total.added += update.added
+        total.changed += update.changed
+        total.removed += update.removed
+        total.issues += update.issues
+    return total

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from paperscope.core.text import count
+from paperscope.gui.state import AppState
+from paperscope.state.session import Session
 from paperscope.workflows.papers import export_papers
 
 FORMATS = (("bibtex", "BibTeX", "bib"), ("csljson", "CSL-JSON", "json"), ("ris", "RIS", "ris"),
@@ -32,7 +34,7 @@ FORMATS = (("bibtex", "BibTeX", "bib"), ("csljson", "CSL-JSON", "json"), ("ris",
 
 
 class ExportDialog(QDialog):
-    """``host``: the main window (``store``, ``runner``, ``state``). ``selection``: ids;
+    """``session``: the store, the runner and the shared selection. ``selection``: ids;
     ``query``: the search box text; ``shown``: the ids matching it (any mode).
 
     Signals: ``exported(count, path)``."""
@@ -41,7 +43,7 @@ class ExportDialog(QDialog):
 
     def __init__(
         self,
-        host: Any,
+        session: Session[AppState],
         selection: list[int],
         query: str,
         shown: np.ndarray,
@@ -49,11 +51,11 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export papers")
-        self._host = host
+        self._session = session
         self._selection = list(selection)
         self._query = query.strip()
         self._shown = shown
-        total = host.store.paper_count()
+        total = session.store.paper_count()
         self.selection_radio = QRadioButton(f"The selected papers ({len(selection):,})")
         self.search_radio = QRadioButton(f"The current search ({len(shown):,}): {self._query}")
         self.library_radio = QRadioButton(f"The whole library ({total:,})")
@@ -116,8 +118,8 @@ class ExportDialog(QDialog):
         elif self.search_radio.isChecked():
             kwargs["ids"] = self._shown
         self.status.setText("Exporting…")
-        self._host.runner.submit(
-            export_papers, self._host.store, self.fmt(), out, title=f"Exporting to {out.name}",
+        self._session.runner.submit(
+            export_papers, self._session.store, self.fmt(), out, title=f"Exporting to {out.name}",
             on_result=lambda n: self._done(n, out), on_error=self._failed, **kwargs,
         )  # fmt: skip
 

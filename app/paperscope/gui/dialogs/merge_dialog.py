@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.gui.papers.table_model import MISSING
+from paperscope.gui.state import AppState
 from paperscope.library.store import Store
 from paperscope.library.store.merging import MERGE_FIELDS, MergeCandidate
+from paperscope.state.session import Session
 
 _HIDDEN = ("extra", "source")
 
@@ -56,7 +58,7 @@ def shown(value: Any, limit: int = 160) -> str:
 
 
 class MergeDialog(QDialog):
-    """``host``: the main window (``store``, ``runner``, ``state``).
+    """``session``: the store, the runner and the shared selection.
 
     Signals: ``loaded()`` when the candidates are listed, ``merged(merge_id)``,
     ``undone(merge_id)``."""
@@ -65,11 +67,11 @@ class MergeDialog(QDialog):
     merged = Signal(int)
     undone = Signal(int)
 
-    def __init__(self, host: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session[AppState], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Merge duplicates")
         self.resize(1100, 640)
-        self._host = host
+        self._session = session
         self.candidates: list[MergeCandidate] = []
         self._groups: dict[str, QButtonGroup] = {}
         self.list = QListWidget()
@@ -113,11 +115,11 @@ class MergeDialog(QDialog):
 
     @property
     def store(self) -> Store:
-        return self._host.store  # type: ignore[no-any-return]
+        return self._session.store  # type: ignore[no-any-return]
 
     def reload(self) -> None:
         self.status.setText("Looking for duplicates…")
-        self._host.runner.submit(
+        self._session.runner.submit(
             load_candidates, self.store, title="Looking for duplicates", key="merge-candidates",
             on_result=self._on_loaded,
         )  # fmt: skip
@@ -195,7 +197,7 @@ class MergeDialog(QDialog):
         if cand is None:
             return None
         merge_id = self.store.merge(cand.a, [cand.b], self.choices())
-        self._host.state.library_changed.emit()
+        self._session.app.notify_library_changed()
         self.status.setText(f"Merged #{cand.b} into #{cand.a}")
         self.merged.emit(merge_id)
         self.reload()  # pairs with the merged-away paper are gone
@@ -217,7 +219,7 @@ class MergeDialog(QDialog):
     def undo_last(self) -> int | None:
         merge_id = self.store.undo_merge()
         if merge_id is not None:
-            self._host.state.library_changed.emit()
+            self._session.app.notify_library_changed()
             self.status.setText("Last merge undone")
             self.undone.emit(merge_id)
             self.reload()

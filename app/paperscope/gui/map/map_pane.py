@@ -27,16 +27,17 @@ from PySide6.QtWidgets import (
 )
 
 from paperscope.core.tasks import CancelToken, Progress
+from paperscope.core.text import count
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
 from paperscope.mapping import palette
 from paperscope.mapping.palette import CATEGORICAL, OTHER
+from paperscope.state.views import COLOUR_BY
 
 if TYPE_CHECKING:
     from paperscope.gui.map.map_view import MapView
 
-COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes")
 _COLUMN = {
     "Year": "year",
     "Organisation": "organisation",
@@ -212,7 +213,7 @@ class MapPane(QWidget):
         view.set_points(stored.paper_ids, stored.coords)
         view.set_labels([(c.label, c.centre[0], c.centre[1], c.size) for c in stored.clusters])
         self._apply_colours()
-        self.info.setText(f"{len(stored):,} papers · {stored.info.method.upper()}")
+        self.info.setText(f"{count(len(stored), 'paper')} · {stored.info.method.upper()}")
 
     def _apply_colours(self) -> None:
         if self._map is None or self.view is None:
@@ -275,7 +276,9 @@ class MapPane(QWidget):
         else:  # the first UMAP frame is fitted (it starts at another scale), then kept
             view.set_points(frame.paper_ids, frame.coords, keep_view=not new_method)
         step = f" {frame.epoch}/{frame.n_epochs}" if frame.n_epochs else ""
-        self.info.setText(f"{frame.paper_ids.shape[0]:,} papers · {frame.method.upper()}{step}")
+        self.info.setText(
+            f"{count(frame.paper_ids.shape[0], 'paper')} · {frame.method.upper()}{step}"
+        )
 
     def _on_task_ended(self, task_id: int, outcome: str) -> None:
         if self._build is None or task_id != self._build.id:

@@ -9,6 +9,7 @@ detail pane re-read what they show.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +25,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QWidget
 
+from paperscope.gui.state import AppState
 from paperscope.library.links import paper_links
 from paperscope.library.store.organize import STATUSES
+from paperscope.state.session import Session
 from paperscope.workflows.papers import bibtex_of
 
 
@@ -36,7 +39,7 @@ def color_icon(color: str, size: int = 12) -> QIcon:
 
 
 class PaperActions(QObject):
-    """``host`` is the main window: it has ``store``, ``state`` and ``runner``.
+    """``session``: the store, the runner and the shared selection (``session.app``).
 
     Signals: ``message(str)`` for the status bar, ``link_opened(url)``,
     ``bibtex_copied(str)``.
@@ -46,9 +49,9 @@ class PaperActions(QObject):
     link_opened = Signal(str)
     bibtex_copied = Signal(str)
 
-    def __init__(self, host: Any, parent_widget: QWidget) -> None:
+    def __init__(self, session: Session[AppState], parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
-        self._host = host
+        self._session = session
         self._widget = parent_widget
         # replaced in tests; asks the user before deleting papers
         self.confirm: Callable[[str], bool] = self._ask
@@ -67,7 +70,7 @@ class PaperActions(QObject):
         self.status_actions[0].setShortcut(QKeySequence("Ctrl+Alt+U"))
         self.status_actions[1].setShortcut(QKeySequence("Ctrl+Alt+R"))
         self.status_actions[2].setShortcut(QKeySequence("Ctrl+Alt+D"))
-        host.state.selection_changed.connect(self._update_enabled)
+        session.app.selection_changed.connect(self._update_enabled)
         self._update_enabled()
 
     def all_actions(self) -> list[QAction]:
@@ -91,13 +94,13 @@ class PaperActions(QObject):
 
     @property
     def store(self) -> Any:
-        return self._host.store
+        return self._session.store
 
     def selection(self) -> list[int]:
-        return list(self._host.state.selection)
+        return list(self._session.app.selection)
 
     def _changed(self, text: str) -> None:
-        self._host.state.library_changed.emit()
+        self._session.app.notify_library_changed()
         self.message.emit(text)
 
     # -- tags ------------------------------------------------------------------------
@@ -112,7 +115,7 @@ class PaperActions(QObject):
             return None
         name = tags[number - 1].name
         self._changed(f"{'Tagged' if on else 'Untagged'} {len(ids)} paper(s): {name}")
-        return on
+        return bool(on)
 
     def toggle_tag(self, tag_id: int) -> None:
         ids = self.selection()
@@ -173,7 +176,7 @@ class PaperActions(QObject):
         ids = self.selection()
         if not ids:
             return
-        self._host.runner.submit(
+        self._session.runner.submit(
             _bibtex_task, self.store, ids, title="Copying BibTeX", on_result=self._on_bibtex
         )
 
@@ -187,8 +190,8 @@ class PaperActions(QObject):
         if not ids or not self.confirm(f"Delete {len(ids)} paper(s) from the library?"):
             return
         n = self.store.delete_papers(ids)
-        self._host.state.set_selection([])
-        self._host.state.set_current_paper(-1)
+        self._session.app.set_selection([])
+        self._session.app.set_current_paper(-1)
         self._changed(f"Deleted {n} paper(s)")
 
     def _ask(self, text: str) -> bool:
@@ -202,7 +205,7 @@ class PaperActions(QObject):
             sub.deleteLater()
         menu.clear()
         for link in self.links():
-            menu.addAction(link.label, lambda u=link.url: self.open_url(u))
+            menu.addAction(link.label, functools.partial(self.open_url, link.url))
         if self.links():
             menu.addSeparator()
         menu.addAction(self.copy_bibtex_action)

@@ -62,7 +62,8 @@ class PublicationDialog(QDialog):
         self.pane = pane
         self.runner = runner
         self.written: list[Path] = []
-        self.path = QLineEdit(str(Path.home() / f"{_slug(pane.metric()) or 'figure'}.pdf"))
+        name = _slug(pane.state.value.metric) or "figure"
+        self.path = QLineEdit(str(Path.home() / f"{name}.pdf"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
@@ -88,7 +89,7 @@ class PublicationDialog(QDialog):
         self.dpi.setValue(300)
         self.dpi.setToolTip("For PNG output")
         self.show_raw = QCheckBox("raw curves faint behind")
-        self.show_raw.setChecked(pane.raw_check.isChecked())
+        self.show_raw.setChecked(pane.state.value.show_raw)
         self.csv = QCheckBox("also write the CSV of what is drawn")
         self.csv.setChecked(True)
         self.status = QLabel()
@@ -130,8 +131,8 @@ class PublicationDialog(QDialog):
             legend=self.legend.currentText(),
             dpi=self.dpi.value(),
             title=self.title.text(),
-            log_x=self.pane.logx_check.isChecked(),
-            log_y=self.pane.logy_check.isChecked(),
+            log_x=self.pane.state.value.log_x,
+            log_y=self.pane.state.value.log_y,
             show_raw=self.show_raw.isChecked(),
         )
 

@@ -25,13 +25,14 @@ from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.gui.plots.metric_list import MetricList
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.runs_panel import RunsModel, RunsPanel
+from paperscope.state.plot_pane import PlotPaneState
+from paperscope.state.plots import Leaf, Node, PlotsState, Split, Tab
+from paperscope.state.runs import RunsState
 from paperscope.workflows.plots import metric_names
 
 if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
     from paperscope.workflows.runs import RunWatcher, WatchUpdate
-
-STATE_VERSION = 1
 
 
 def watch_runs_for_plots(
@@ -39,34 +40,13 @@ def watch_runs_for_plots(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> tuple[RunWatcher, list[Run], list[ReadIssue]]:
-    """Every run in ``paths`` (:meth:`RunWatcher.start
-    <paperscope.workflows.runs.RunWatcher.start>`: the parsed-run cache first), then
-    (still on the worker) :func:`prepare_plotting`. Returns the watcher too, so the
-    window can poll the paths for new data."""
-    from paperscope.workflows.runs import RunWatcher
+    """:func:`paperscope.workflows.runs.watch_runs`, then (still on the worker)
+    :func:`prepare_plotting`."""
+    from paperscope.workflows.runs import watch_runs
 
-    watcher = RunWatcher(paths)
-    runs, issues = watcher.start(progress, cancel)
+    result = watch_runs(paths, progress, cancel)
     prepare_plotting()
-    return watcher, runs, issues
-
-
-def poll_watchers(
-    watchers: Sequence[RunWatcher],
-    progress: Progress = no_progress,
-    cancel: CancelToken | None = None,
-) -> WatchUpdate:
-    """One look at every watched path; what changed, merged into one update."""
-    from paperscope.workflows.runs import WatchUpdate
-
-    total = WatchUpdate()
-    for watcher in watchers:
-        update = watcher.poll(cancel)
-        total.added += update.added
-        total.changed += update.changed
-        total.removed += update.removed
-        total.issues += update.issues
-    return total
+    return result
 
 
 def prepare_plotting() -> None:
@@ -109,17 +89,24 @@ class PlotArea(QTabWidget):
     current_pane_changed = Signal(object)
     publication_requested = Signal(object)
 
-    def __init__(self, catalog: RunsModel, runner: TaskRunner | None = None,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        catalog: RunsModel,
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+        state: PlotsState | None = None,
+    ) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.runner = runner
+        self.state = state if state is not None else PlotsState()
         self._current: PlotPane | None = None
         self.setTabsClosable(True)
         self.setMovable(True)
         self.setDocumentMode(True)
         self.tabCloseRequested.connect(self.close_tab)
         self.currentChanged.connect(self._on_tab_changed)
+        self.tabBar().tabMoved.connect(lambda _a, _b: self.sync_state())
         plus = QToolButton()
         plus.setText("+")
         plus.setToolTip("New plot tab")
@@ -128,8 +115,8 @@ class PlotArea(QTabWidget):
         self.add_tab()
 
     # -- panes -----------------------------------------------------------------------
-    def new_pane(self) -> PlotPane:
-        pane = PlotPane(self.catalog, self.runner)
+    def new_pane(self, state: PlotPaneState | None = None) -> PlotPane:
+        pane = PlotPane(self.catalog, self.runner, state=state)
         pane.activated.connect(lambda: self._set_current(pane))
         pane.split_requested.connect(lambda o: self.split(pane, o))
         pane.close_requested.connect(lambda: self.close_pane(pane))
@@ -184,9 +171,10 @@ class PlotArea(QTabWidget):
     def _set_current(self, pane: PlotPane) -> None:
         if pane is not self._current:
             self._current = pane
-            self.catalog.set_metric(pane.metric())
+            self.catalog.set_metric(pane.state.value.metric)
             self.current_pane_changed.emit(pane)
         self._highlight()
+        self.sync_state()
 
     def _highlight(self) -> None:
         """Frame the current pane when its tab holds more than one."""
@@ -205,28 +193,33 @@ class PlotArea(QTabWidget):
         the new pane shows the same runs and metric."""
         new = self.new_pane()
         new.add_run_ids(pane.run_ids())
-        if pane.metric():
-            new.set_metric(pane.metric())
+        if pane.state.value.metric:
+            new.set_metric(pane.state.value.metric)
         parent = pane.parentWidget()
         if isinstance(parent, QSplitter):
             index = parent.indexOf(pane)
             if parent.orientation() == orientation:
                 parent.insertWidget(index + 1, new)
             else:
-                splitter = QSplitter(orientation)
+                splitter = self._splitter(orientation)
                 parent.insertWidget(index, splitter)
                 splitter.addWidget(pane)
                 splitter.addWidget(new)
                 splitter.setSizes([1000, 1000])
         else:
             page = self._page_of(pane)
-            splitter = QSplitter(orientation)
+            splitter = self._splitter(orientation)
             page.set_root(splitter)
             splitter.addWidget(pane)
             splitter.addWidget(new)
             splitter.setSizes([1000, 1000])
         self._set_current(new)
         return new
+
+    def _splitter(self, orientation: Qt.Orientation) -> QSplitter:
+        splitter = QSplitter(orientation)
+        splitter.splitterMoved.connect(lambda _pos, _i: self.sync_state())
+        return splitter
 
     def _page_of(self, pane: QWidget) -> _TabPage:
         w: QWidget | None = pane
@@ -246,7 +239,7 @@ class PlotArea(QTabWidget):
             return
         splitter = pane.parentWidget()
         assert isinstance(splitter, QSplitter)
-        pane.cancel_task()
+        pane.dispose()
         pane.setParent(None)
         pane.deleteLater()
         if splitter.count() == 1:  # collapse: the survivor takes the splitter's place
@@ -270,7 +263,7 @@ class PlotArea(QTabWidget):
         page = self.widget(index)
         assert page is not None
         for pane in self.panes(index):
-            pane.cancel_task()
+            pane.dispose()
         self.removeTab(index)
         page.deleteLater()
         if self._current is not None and self._current not in self.panes():
@@ -285,64 +278,62 @@ class PlotArea(QTabWidget):
             p.add_run_ids([r.id for r in runs])
 
     # -- state -----------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
+    def sync_state(self) -> None:
+        """Write the tabs, their splits (with sizes) and the current pane to
+        :attr:`state` (the panes' own states are live already)."""
         tabs = []
         for i in range(self.count()):
             page = self.widget(i)
-            assert isinstance(page, _TabPage)
-            tabs.append({"title": self.tabText(i), "layout": self._node(page.root)})
+            if isinstance(page, _TabPage):
+                tabs.append(Tab(self.tabText(i), self._node(page.root)))
         panes = self.panes()
         current = panes.index(self._current) if self._current in panes else 0
-        return {"version": STATE_VERSION, "tabs": tabs, "current_tab": self.currentIndex(),
-                "current_pane": current}  # fmt: skip
+        self.state.set_layout(tabs, max(self.currentIndex(), 0), current)
 
-    def _node(self, w: QWidget) -> dict[str, Any]:
+    def _node(self, w: QWidget) -> Node:
         if isinstance(w, QSplitter):
-            return {
-                "split": "horizontal"
-                if w.orientation() == Qt.Orientation.Horizontal
-                else "vertical",
-                "sizes": list(w.sizes()),
-                "children": [
-                    self._node(c) for c in (w.widget(i) for i in range(w.count())) if c is not None
-                ],
-            }
+            horizontal = w.orientation() == Qt.Orientation.Horizontal
+            children = (w.widget(i) for i in range(w.count()))
+            return Split("horizontal" if horizontal else "vertical",
+                         [self._node(c) for c in children if c is not None],
+                         list(w.sizes()))  # fmt: skip
         assert isinstance(w, PlotPane)
-        return {"pane": w.state()}
+        return Leaf(w.state)
 
-    def restore(self, state: Mapping[str, Any]) -> None:
-        """Rebuild the tabs and panes of :meth:`state` (runs already in the catalogue)."""
-        tabs = state.get("tabs") or []
+    def restore(self, state: PlotsState) -> None:
+        """Rebuild the tabs and panes of ``state`` (runs already in the catalogue; the
+        panes drop the ids of runs that are not)."""
         for i in reversed(range(self.count())):
             page = self.widget(i)
             for pane in self.panes(i):
-                pane.cancel_task()
+                pane.dispose()
             self.removeTab(i)
             if page is not None:
                 page.deleteLater()
         self._current = None
-        if not tabs:
+        if not state.tabs:
             self.add_tab()
             return
-        for tab in tabs:
-            self.add_tab(str(tab.get("title", "")) or None, self._build(tab.get("layout", {})))
-        self.setCurrentIndex(min(int(state.get("current_tab", 0)), self.count() - 1))
+        for tab in state.tabs:
+            self.add_tab(tab.title or None, self._build(tab.layout))
+        self.setCurrentIndex(min(state.current_tab, self.count() - 1))
         panes = self.panes()
-        k = int(state.get("current_pane", 0))
+        k = state.current_pane
         self._set_current(panes[k] if 0 <= k < len(panes) else self.current_pane())
 
-    def _build(self, node: Mapping[str, Any]) -> QWidget:
-        if "split" in node:
-            splitter = QSplitter(ORIENTATIONS.get(str(node["split"]), Qt.Orientation.Horizontal))
-            for child in node.get("children", []):
+    def _build(self, node: Node) -> QWidget:
+        if isinstance(node, Split):
+            splitter = self._splitter(ORIENTATIONS[node.orientation])
+            for child in node.children:
                 splitter.addWidget(self._build(child))
-            sizes = node.get("sizes")
-            if sizes:
-                splitter.setSizes([int(s) for s in sizes])
+            if node.sizes:
+                splitter.setSizes(node.sizes)
             return splitter
-        pane = self.new_pane()
-        pane.restore(node.get("pane", {}))
-        return pane
+        v = node.pane.value
+        known = tuple(i for i in v.run_ids if self.catalog.run(i) is not None)
+        if known != v.run_ids:
+            node.pane.update(run_ids=known, hidden_runs=v.hidden_runs & set(known))
+        return self.new_pane(node.pane)
 
 
 class PlotsView(QWidget):
@@ -354,12 +345,14 @@ class PlotsView(QWidget):
         runner: TaskRunner | None = None,
         load_runs: Callable[[Sequence[Path], PlotPane | None], None] | None = None,
         parent: QWidget | None = None,
+        runs: RunsState | None = None,
+        plots: PlotsState | None = None,
     ) -> None:
         super().__init__(parent)
-        self.catalog = RunsModel(self)
+        self.catalog = RunsModel(self, runs)
         self.metric_list = MetricList()
         self.runs_panel = RunsPanel(self.catalog)
-        self.area = PlotArea(self.catalog, runner)
+        self.area = PlotArea(self.catalog, runner, state=plots)
         self._load_runs = load_runs
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.metric_list)
@@ -407,48 +400,41 @@ class PlotsView(QWidget):
             self._load_runs(paths, pane)
 
     def _on_current_pane(self, pane: PlotPane) -> None:
-        self.catalog.set_metric(pane.metric())
+        self.catalog.set_metric(pane.state.value.metric)
+
+    @property
+    def plots_state(self) -> PlotsState:
+        return self.area.state
+
+    def sync_state(self) -> PlotsState:
+        """The plot area's state with the layout, the pinned metrics and the splitter
+        sizes as they are now."""
+        self.area.sync_state()
+        self.plots_state.pinned_metrics = self.metric_list.model.pinned()
+        self.plots_state.splitter = list(self.splitter.sizes())
+        return self.plots_state
 
     def state(self) -> dict[str, Any]:
-        """The plot layout and the pinned metrics (JSON-able), for the workspace file."""
-        return {**self.area.state(), "pinned_metrics": self.metric_list.model.pinned(),
-                "splitter": list(self.splitter.sizes())}  # fmt: skip
+        """The plots and the runs' choices as JSON (the workspace's ``plots`` and
+        ``runs``)."""
+        return {**self.sync_state().to_json(), "runs": self.catalog.state.to_json()}
 
-    def restore(self, state: Mapping[str, Any], runs: Sequence[Run] = ()) -> list[str]:
-        """Restore :meth:`state` with ``runs`` (the workspace's runs, reloaded); returns
-        the ids of runs the state refers to that are not loaded."""
+    def restore(self, state: Mapping[str, Any] | PlotsState, runs: Sequence[Run] = ()) -> list[str]:
+        """Restore :meth:`state` (or a :class:`PlotsState`) with ``runs`` (the workspace's
+        runs, reloaded); returns the ids of runs the panes refer to that are not loaded."""
+        if isinstance(state, PlotsState):
+            plots = state
+        else:
+            if state.get("runs") is not None:
+                self.catalog.state.restore(state["runs"])
+            plots = PlotsState.from_json(state)
         if runs:
             self.catalog.add_runs(runs)
-        wanted: dict[str, bool] = {}
-        for pane_state in _pane_states(state):
-            for r in pane_state.get("runs", []):
-                wanted[str(r["id"])] = bool(r.get("visible", True)) and wanted.get(
-                    str(r["id"]), True
-                )
-        for rid, visible in wanted.items():
-            self.catalog.set_visible([rid], visible)
-        for pane_state in _pane_states(state):
-            for r in pane_state.get("runs", []):
-                run = self.catalog.run(str(r["id"]))
-                if run is not None and r.get("name") and r["name"] != run.name:
-                    self.catalog.rename(run.id, str(r["name"]))
-        self.metric_list.model.set_pinned([str(t) for t in state.get("pinned_metrics", [])])
-        self.area.restore(state)
-        sizes = state.get("splitter")
-        if sizes:
-            self.splitter.setSizes([int(s) for s in sizes])
-        return [rid for rid in wanted if self.catalog.run(rid) is None]
-
-
-def _pane_states(state: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    out: list[Mapping[str, Any]] = []
-
-    def walk(node: Mapping[str, Any]) -> None:
-        if "pane" in node:
-            out.append(node["pane"])
-        for child in node.get("children", []):
-            walk(child)
-
-    for tab in state.get("tabs", []):
-        walk(tab.get("layout", {}))
-    return out
+        wanted = dict.fromkeys(i for p in plots.panes() for i in p.value.run_ids)
+        missing = [rid for rid in wanted if self.catalog.run(rid) is None]
+        self.metric_list.model.set_pinned(list(plots.pinned_metrics))
+        self.area.restore(plots)
+        if plots.splitter:
+            self.splitter.setSizes(plots.splitter)
+        self.sync_state()
+        return missing

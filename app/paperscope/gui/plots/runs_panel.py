@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -39,11 +39,9 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import Run
 from paperscope.core.text import count
-from paperscope.results.figure import OKABE_ITO
-from paperscope.workflows.runs import rename_run
+from paperscope.state.runs import RunsState, config_text, shown_path
 
 RUNS_MIME = "application/x-paperscope-run-ids"
-MAX_CONFIG_COLUMNS = 40
 FIXED = ("name", "colour", "format", "source", "length", "last")
 HEADERS = {
     "name": "Run", "colour": "", "format": "Format", "source": "Source",
@@ -53,30 +51,12 @@ HEADERS = {
 Index = QModelIndex | QPersistentModelIndex
 
 
-def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested config mappings as dotted keys (``optimizer.lr``)."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, list | tuple):
-        return ", ".join(_text(v) for v in value)
-    return "" if value is None else str(value)
-
-
 class RunsModel(QAbstractTableModel):
-    """The loaded runs. Signals: ``visibility_changed()``, ``runs_renamed()``,
-    ``colours_changed()``, ``runs_added(list of ids)``, ``runs_updated(list of ids)``
-    (new data for runs already here: a watched folder), ``runs_removed(list of ids)``."""
+    """The loaded runs as a table, over a :class:`~paperscope.state.runs.RunsState` (the
+    catalogue; the model only adds rows, columns and Qt signals). Signals:
+    ``visibility_changed()``, ``runs_renamed()``, ``colours_changed()``, ``runs_added(list
+    of ids)``, ``runs_updated(list of ids)`` (new data for runs already here: a watched
+    folder), ``runs_removed(list of ids)``."""
 
     visibility_changed = Signal()
     runs_renamed = Signal()
@@ -85,53 +65,31 @@ class RunsModel(QAbstractTableModel):
     runs_updated = Signal(list)
     runs_removed = Signal(list)
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, state: RunsState | None = None) -> None:
         super().__init__(parent)
-        self._runs: list[Run] = []
-        self._row: dict[str, int] = {}
-        self._visible: dict[str, bool] = {}
-        self._colour: dict[str, str] = {}
-        self._config: dict[str, dict[str, Any]] = {}
-        self._config_keys: list[str] = []
+        self.state = state if state is not None else RunsState()
         self._metric = ""
 
     # -- catalogue -------------------------------------------------------------------
     def add_runs(self, runs: Sequence[Run]) -> list[str]:
         """Add (or replace, by id) runs; returns their ids in order. New rows are
         inserted (the table keeps its selection) unless the config columns change."""
-        ids = [run.id for run in runs]
-        fresh: dict[str, Run] = {}
-        for run in runs:
-            if run.id in self._row:
-                row = self._row[run.id]
-                # a reload keeps the user's name for the run
-                self._runs[row] = rename_run(run, self._runs[row].name)
-                self._config[run.id] = flatten(run.config)
-            else:
-                fresh[run.id] = run
-        keys = list(self._config_keys)
-        for run in fresh.values():
-            self._config[run.id] = flatten(run.config)
-        self._update_config_keys()
-        reset = self._config_keys != keys
+        fresh = self.state.fresh_ids(runs)
+        reset = self.state.config_keys_after(runs) != self.state.config_keys()
         if reset:
             self.beginResetModel()
         elif fresh:
-            start = len(self._runs)
+            start = len(self.state)
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
-        for run in fresh.values():
-            self._row[run.id] = len(self._runs)
-            self._runs.append(run)
-            self._visible[run.id] = True
-            self._colour[run.id] = OKABE_ITO[(len(self._runs) - 1) % len(OKABE_ITO)]
+        ids = self.state.add(runs)
         if reset:
             self.endResetModel()
         else:
             if fresh:
                 self.endInsertRows()
-            if len(fresh) < len(ids) and self._runs:
+            if len(fresh) < len(ids) and len(self.state):
                 self.dataChanged.emit(
-                    self.index(0, 0), self.index(len(self._runs) - 1, self.columnCount() - 1)
+                    self.index(0, 0), self.index(len(self.state) - 1, self.columnCount() - 1)
                 )
         self.runs_added.emit(ids)
         return ids
@@ -139,14 +97,10 @@ class RunsModel(QAbstractTableModel):
     def update_runs(self, runs: Sequence[Run]) -> list[str]:
         """Replace runs already here with newer data (same id), in place: rows, checks,
         colours, names and the table's selection stay; unknown ids are ignored."""
-        ids = []
-        for run in runs:
-            row = self._row.get(run.id)
-            if row is None:
-                continue
-            self._runs[row] = rename_run(run, self._runs[row].name)
-            self._config[run.id] = flatten(run.config)
-            ids.append(run.id)
+        ids = self.state.update(runs)
+        for rid in ids:
+            row = self.state.row_of(rid)
+            assert row is not None
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
         if ids:
             self.runs_updated.emit(ids)
@@ -154,123 +108,95 @@ class RunsModel(QAbstractTableModel):
 
     def remove_runs(self, run_ids: Iterable[str]) -> list[str]:
         """Drop runs (their files went away)."""
-        drop = [i for i in run_ids if i in self._row]
-        if not drop:
+        ids = list(run_ids)
+        if not any(self.state.run(i) for i in ids):
             return []
         self.beginResetModel()
-        gone = set(drop)
-        self._runs = [r for r in self._runs if r.id not in gone]
-        self._row = {r.id: k for k, r in enumerate(self._runs)}
-        for rid in drop:
-            self._visible.pop(rid, None)
-            self._colour.pop(rid, None)
-            self._config.pop(rid, None)
-        self._update_config_keys()
+        drop = self.state.remove(ids)
         self.endResetModel()
         self.runs_removed.emit(drop)
         return drop
 
     def clear(self) -> None:
         self.beginResetModel()
-        self._runs.clear()
-        self._row.clear()
-        self._visible.clear()
-        self._colour.clear()
-        self._config.clear()
-        self._config_keys = []
+        self.state.clear()
         self.endResetModel()
         self.visibility_changed.emit()
 
     def runs(self) -> list[Run]:
-        return list(self._runs)
+        return self.state.runs()
 
     def run(self, run_id: str) -> Run | None:
-        row = self._row.get(run_id)
-        return None if row is None else self._runs[row]
+        return self.state.run(run_id)
 
     def run_at(self, row: int) -> Run:
-        return self._runs[row]
+        return self.state.run_at(row)
 
     def find(self, id_or_name: str) -> Run | None:
-        run = self.run(id_or_name)
-        if run is None:
-            run = next((r for r in self._runs if r.name == id_or_name), None)
-        return run
+        return self.state.find(id_or_name)
 
     def is_visible(self, run_id: str) -> bool:
-        return self._visible.get(run_id, False)
+        return self.state.is_visible(run_id)
 
     def set_visible(self, run_ids: Iterable[str], visible: bool) -> None:
-        changed = False
-        for rid in run_ids:
-            if rid in self._row and self._visible[rid] != visible:
-                self._visible[rid] = visible
-                changed = True
-                i = self.index(self._row[rid], 0)
-                self.dataChanged.emit(i, i, [Qt.ItemDataRole.CheckStateRole])
+        changed = self.state.set_visible(run_ids, visible)
+        for rid in changed:
+            row = self.state.row_of(rid)
+            assert row is not None
+            i = self.index(row, 0)
+            self.dataChanged.emit(i, i, [Qt.ItemDataRole.CheckStateRole])
         if changed:
             self.visibility_changed.emit()
 
     def colour(self, run_id: str) -> str:
-        return self._colour.get(run_id, OKABE_ITO[0])
+        return self.state.colour(run_id)
 
     def set_colour(self, run_id: str, colour: str) -> None:
-        if run_id in self._row:
-            self._colour[run_id] = colour
-            i = self.index(self._row[run_id], FIXED.index("colour"))
+        if self.state.set_colour(run_id, colour):
+            row = self.state.row_of(run_id)
+            assert row is not None
+            i = self.index(row, FIXED.index("colour"))
             self.dataChanged.emit(i, i)
             self.colours_changed.emit()
 
     def rename(self, run_id: str, name: str) -> bool:
-        name = name.strip()
-        row = self._row.get(run_id)
-        if row is None or not name or name == self._runs[row].name:
+        if not self.state.rename(run_id, name):
             return False
-        self._runs[row] = rename_run(self._runs[row], name)
+        row = self.state.row_of(run_id)
+        assert row is not None
         i = self.index(row, 0)
         self.dataChanged.emit(i, i)
         self.runs_renamed.emit()
         return True
 
     def config_keys(self) -> list[str]:
-        return list(self._config_keys)
+        return self.state.config_keys()
 
     def config_of(self, run_id: str) -> dict[str, Any]:
-        return self._config.get(run_id, {})
+        return self.state.config_of(run_id)
 
     def set_metric(self, metric: str) -> None:
         if metric != self._metric:
             self._metric = metric
-            if self._runs:
+            if len(self.state):
                 first = self.index(0, FIXED.index("length"))
-                last = self.index(len(self._runs) - 1, FIXED.index("last"))
+                last = self.index(len(self.state) - 1, FIXED.index("last"))
                 self.dataChanged.emit(first, last)
 
     def metric(self) -> str:
         return self._metric
 
-    def _update_config_keys(self) -> None:
-        counts: dict[str, int] = {}
-        values: dict[str, set[str]] = {}
-        for cfg in self._config.values():
-            for key, value in cfg.items():
-                counts[key] = counts.get(key, 0) + 1
-                values.setdefault(key, set()).add(_text(value))
-        # keys that tell runs apart first, then the most common ones
-        keys = sorted(counts, key=lambda k: (len(values[k]) < 2, -counts[k], k))
-        self._config_keys = keys[:MAX_CONFIG_COLUMNS]
-
     # -- Qt model --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._runs)
+        return 0 if parent.isValid() else len(self.state)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(FIXED) + len(self._config_keys)
+        return 0 if parent.isValid() else len(FIXED) + len(self.state.config_keys())
 
     def column_key(self, column: int) -> str:
         if column < len(FIXED):
             return FIXED[column]
-        return "config:" + self._config_keys[column - len(FIXED)]
+        return "config:" + self.state.config_keys()[column - len(FIXED)]
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -279,7 +205,7 @@ class RunsModel(QAbstractTableModel):
             return None
         if section < len(FIXED):
             return HEADERS[FIXED[section]]
-        return self._config_keys[section - len(FIXED)]
+        return self.state.config_keys()[section - len(FIXED)]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
@@ -299,12 +225,14 @@ class RunsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        run = self._runs[index.row()]
+        run = self.state.run_at(index.row())
         key = self.column_key(index.column())
         if role == Qt.ItemDataRole.CheckStateRole and key == "name":
-            return Qt.CheckState.Checked if self._visible[run.id] else Qt.CheckState.Unchecked
+            return (
+                Qt.CheckState.Checked if self.state.is_visible(run.id) else Qt.CheckState.Unchecked
+            )
         if role == Qt.ItemDataRole.BackgroundRole and key == "colour":
-            return QColor(self._colour[run.id])
+            return QColor(self.state.colour(run.id))
         if role == Qt.ItemDataRole.UserRole:
             return run.id
         if role == Qt.ItemDataRole.ToolTipRole and key == "source":
@@ -320,18 +248,18 @@ class RunsModel(QAbstractTableModel):
         if key == "format":
             return run.format
         if key == "source":
-            return run.source[0] if run.source else ""
+            return shown_path(run.source[0]) if run.source else ""
         if key == "length":
             return self._series_stats(run)[0]
         if key == "last":
             last = self._series_stats(run)[1]
             return "" if last is None or not math.isfinite(last) else f"{last:.6g}"
-        return _text(self._config[run.id].get(key[len("config:") :]))
+        return config_text(self.state.config_of(run.id).get(key[len("config:") :]))
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != 0:
             return False
-        run = self._runs[index.row()]
+        run = self.state.run_at(index.row())
         if role == Qt.ItemDataRole.CheckStateRole:
             checked = Qt.CheckState(value) == Qt.CheckState.Checked
             self.set_visible([run.id], checked)
@@ -346,7 +274,7 @@ class RunsModel(QAbstractTableModel):
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         ids: list[str] = []
         for i in indexes:
-            rid = self._runs[i.row()].id
+            rid = self.state.run_at(i.row()).id
             if rid not in ids:
                 ids.append(rid)
         mime = QMimeData()
@@ -397,7 +325,7 @@ class RunsFilter(QSortFilterProxyModel):
             return False
         cfg = model.config_of(run.id)
         for key, op, want in self._conditions:
-            have = _text(cfg[key]) if key in cfg else None
+            have = config_text(cfg[key]) if key in cfg else None
             if op == "=" and not _equal(have, want):
                 return False
             if op == "!=" and _equal(have, want):

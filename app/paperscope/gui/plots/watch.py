@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-from paperscope.gui.plots.plots_view import poll_watchers
+from paperscope.workflows.runs import poll_watchers
 
 if TYPE_CHECKING:
     from paperscope.gui.task_runner import Task, TaskRunner

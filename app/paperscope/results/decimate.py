@@ -7,6 +7,8 @@ are about a pixel wide and slices the visible blocks (O(pixels)). Each block is 
 as a vertical stroke from its max to its min at the block's first x, which is what a
 peak-decimated line looks like: no spike is lost at any zoom. NaN values are skipped
 (``fmin``/``fmax``); a block of only NaN stays NaN (a gap).
+
+:func:`band_envelope` does the same for a band (its filled polygon is the costly part).
 """
 
 from __future__ import annotations
@@ -89,3 +91,24 @@ class Merged:
         if not xs:
             return np.empty(0), np.empty(0)
         return np.concatenate(xs), np.concatenate(ys)
+
+
+BAND_BLOCKS = 4096  # a long band is drawn as the envelope of this many blocks
+
+
+def band_envelope(
+    x: FloatArray, lower: FloatArray, upper: FloatArray, blocks: int = BAND_BLOCKS
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A band of ``n`` points as ``blocks`` blocks: each block's first x, the min of its
+    lower and the max of its upper edge (NaN skipped), then the true last point. The
+    filled polygon of a million-point band costs ~10 s to build in Qt; the envelope
+    hides nothing (every value lies inside it) and costs milliseconds."""
+    n = len(x)
+    if n <= 2 * blocks:
+        return x, lower, upper
+    step = -(-n // blocks)
+    starts = np.arange(0, n, step)
+    with np.errstate(all="ignore"):
+        lo = np.fmin.reduceat(np.asarray(lower, dtype=np.float64), starts)
+        hi = np.fmax.reduceat(np.asarray(upper, dtype=np.float64), starts)
+    return (np.append(x[starts], x[-1]), np.append(lo, lower[-1]), np.append(hi, upper[-1]))

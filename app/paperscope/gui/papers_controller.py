@@ -1,0 +1,322 @@
+"""The papers controller: the table, the sidebar and the similar-papers list, bound to
+the session's :class:`~paperscope.state.views.PapersViewState` and
+:class:`~paperscope.state.views.MapViewState`.
+
+What the table shows lives in the state: the search, the sort, the mode and, when the
+rows are not the search's matches, the shown ids with where they came from (a ``~``
+search by meaning, "more like these", a box or lasso on the map). Writing
+``state.shown`` is the one way rows get into the table; the handler of the state's
+``changed`` puts them there. The verbs here are the window's Library and Edit menu
+items about papers and the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
+
+from paperscope.core.text import count
+from paperscope.gui.map.map_pane import MapPane
+from paperscope.gui.papers.actions import PaperActions
+from paperscope.gui.papers.papers_view import PapersView
+from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
+from paperscope.gui.papers.similar_list import SimilarList
+from paperscope.gui.state import AppState
+from paperscope.gui.status import StatusBar
+from paperscope.state.session import Session
+from paperscope.state.views import Origin
+
+SHOWN_TEXT: dict[Origin, str] = {
+    "semantic": "{n} ranked by meaning",
+    "similar": "{n} ranked by meaning",
+    "map": "{n} selected on the map (Esc in the search box shows all)",
+    "collection": "{n} in the collection",
+}
+
+
+class PapersController(QObject):
+    """Signals: ``map_selection_shown(list of ids)``, ``semantic_results_shown(list)``."""
+
+    map_selection_shown = Signal(list)
+    semantic_results_shown = Signal(list)
+
+    def __init__(
+        self,
+        session: Session[AppState],
+        status: StatusBar,
+        central: QStackedWidget,
+        sidebar: Sidebar,
+        similar_list: SimilarList,
+        actions: PaperActions,
+        model_path: Callable[[], Path | None],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.status = status
+        self.central = central
+        self.sidebar = sidebar
+        self.similar_list = similar_list
+        self.actions = actions
+        self.model_path = model_path
+        self._parent = parent
+        self._index_task: Any = None
+        self._applying = False
+        self.view: PapersView | None = None
+        self.map_pane: MapPane | None = None
+        self._sidebar_timer = QTimer(self, singleShot=True, interval=400)
+        self._sidebar_timer.timeout.connect(self.refresh_sidebar)
+        sidebar.query_chosen.connect(self._on_sidebar_query)
+        sidebar.refine_chosen.connect(self._on_sidebar_refine)
+        similar_list.paper_chosen.connect(session.app.set_current_paper)
+        session.papers.changed.connect(self._on_papers_state_changed)
+        session.map.changed.connect(self._on_map_state_changed)
+        session.app.search_changed.connect(self._on_app_search_changed)
+        session.app.library_changed.connect(self.refresh_sidebar)
+        status.runner.task_ended.connect(self._on_task_ended)
+
+    # -- binding ---------------------------------------------------------------------
+    def bind(self, view: PapersView, map_pane: MapPane) -> None:
+        """The (new) table and map of the library shown: user → state, state → them."""
+        self.view, self.map_pane = view, map_pane
+        papers = self.session.papers
+        view.table.tag_number_pressed.connect(self.actions.toggle_tag_number)
+        view.context_menu_requested.connect(lambda pos: self.context_menu().popup(pos))
+        view.save_search_requested.connect(self.save_search)
+        # the facets follow the results once typing pauses (not at every keystroke)
+        view.searched.connect(lambda _q: self._sidebar_timer.start())
+        view.search.textChanged.connect(self._on_view_typed)
+        view.searched.connect(self._on_view_searched)
+        view.semantic_query.connect(self.semantic_search)
+        view.float_button.toggled.connect(
+            lambda on: papers.update(mode="float" if on else "filter")
+        )
+        view.table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_changed)
+        map_pane.selection_filtered.connect(self.show_map_selection)
+        map_pane.map_built.connect(lambda: self.show_similar(self.session.app.current_paper))
+        map_pane.colour_box.currentTextChanged.connect(
+            lambda text: self.session.map.update(colour_by=text)
+        )
+        shown = {"shown"} if papers.value.shown is not None else set()
+        self._on_papers_state_changed(frozenset({"query", "mode", "sort", *shown}))
+        self._on_map_state_changed(frozenset({"colour_by", "highlighted"}))
+
+    def unbind(self) -> None:
+        """The table and map are about to go (a library switch)."""
+        self.view = self.map_pane = None
+
+    def _on_view_typed(self, text: str) -> None:
+        if not self._applying:  # the user typed (not the state being shown)
+            self.session.papers.update(query=text)
+
+    def _on_view_searched(self, query: str) -> None:
+        if not self._applying:  # a search ran: the table shows its matches again
+            self.session.papers.update(query=query, shown=None)
+
+    def _on_sort_changed(self, section: int, order: Qt.SortOrder) -> None:
+        assert self.view is not None
+        model = self.view.table.model()
+        if 0 <= section < model.columnCount():
+            name = str(model.headerData(section, Qt.Orientation.Horizontal))
+            self.session.papers.update(sort=(name, order == Qt.SortOrder.DescendingOrder))
+        else:
+            self.session.papers.update(sort=None)
+
+    def _on_papers_state_changed(self, fields: frozenset[str]) -> None:
+        view = self.view
+        if view is None:
+            return
+        self._applying = True
+        try:
+            self._show_papers_state(view, fields)
+        finally:
+            self._applying = False
+
+    def _show_papers_state(self, view: PapersView, fields: frozenset[str]) -> None:
+        v = self.session.papers.value
+        if "query" in fields and view.search.text() != v.query:
+            view.set_query(v.query)
+        if "mode" in fields:
+            view.set_float_mode(v.mode == "float")
+        if "sort" in fields and v.sort is not None:
+            model, header = view.table.model(), view.table.horizontalHeader()
+            order = Qt.SortOrder.DescendingOrder if v.sort[1] else Qt.SortOrder.AscendingOrder
+            for col in range(model.columnCount()):
+                now = (header.sortIndicatorSection(), header.sortIndicatorOrder())
+                same = model.headerData(col, Qt.Orientation.Horizontal) == v.sort[0]
+                if same and now != (col, order):
+                    view.table.sortByColumn(col, order)
+        if "shown" in fields and v.shown is None and not v.query.lstrip().startswith("~"):
+            view.refresh()  # the search's own matches again
+        elif "shown" in fields and v.shown is not None:
+            shown = v.shown
+            scores = None if shown.scores is None else np.asarray(shown.scores)
+            view.model.set_ids(np.asarray(shown.ids, dtype=np.int64), scores)
+            view.count_label.setText(
+                SHOWN_TEXT[shown.origin].format(n=count(len(shown.ids), "paper"))
+            )
+
+    def _on_map_state_changed(self, fields: frozenset[str]) -> None:
+        pane, v = self.map_pane, self.session.map.value
+        if pane is None:
+            return
+        if "colour_by" in fields and pane.colour_box.currentText() != v.colour_by:
+            pane.colour_box.setCurrentText(v.colour_by)
+        if "highlighted" in fields:
+            pane.highlight(list(v.highlighted))
+
+    def _on_app_search_changed(self, text: str) -> None:
+        """The table's search lights its papers up on the map (once the table has them)."""
+
+        def light() -> None:
+            if self.map_pane is not None and self.view is not None:
+                ids: list[int] = self.view.model.ids().tolist() if text.strip() else []
+                self.map_pane.highlight(ids)
+
+        QTimer.singleShot(0, light)
+
+    # -- verbs -----------------------------------------------------------------------
+    def show_papers(self) -> None:
+        if self.view is not None:
+            self.central.setCurrentWidget(self.view)
+
+    def show_similar(self, paper_id: int) -> None:
+        """The current paper's nearest papers (stored with the map: about a millisecond)."""
+        from paperscope.workflows.map import MapError, similar_papers
+
+        if paper_id < 0:
+            self.similar_list.show_note("")
+            return
+        try:
+            hits = similar_papers(self.session.store, paper_id, 10)
+        except MapError:
+            self.similar_list.show_note(
+                "Build the map (Library → Build map) to see similar papers here."
+            )
+            return
+        self.similar_list.show_results(hits)
+
+    def more_like_these(self) -> None:
+        """Papers like the selected ones (the mean of their vectors), in the table."""
+        from paperscope.workflows.map import more_like_these
+
+        ids, store = self.session.app.selection, self.session.store
+        if not ids:
+            return
+        self.session.runner.submit(
+            lambda progress, cancel: more_like_these(store, ids, k=200),
+            title="Finding papers like these", key="semantic",
+            on_result=lambda hits: self._on_ranked(hits, "similar"),
+            on_error=self._on_semantic_failed,
+        )  # fmt: skip
+
+    def semantic_search(self, text: str) -> None:
+        """``~free text`` in the search box: rank the embedded papers by meaning."""
+        from paperscope.workflows.map import semantic_search
+
+        if not text.strip():
+            return
+        self.session.runner.submit(
+            semantic_search, self.session.store, text.strip(), 200,
+            model_path=self.model_path(), title=f"Searching by meaning: {text.strip()}",
+            key="semantic", on_result=lambda hits: self._on_ranked(hits, "semantic"),
+            on_error=self._on_semantic_failed,
+        )  # fmt: skip
+
+    def _on_ranked(self, hits: list[Any], origin: Origin) -> None:
+        ids = tuple(int(h.id) for h in hits)
+        self.session.papers.show_ids(origin, ids, tuple(float(h.score) for h in hits))
+        self.session.map.update(highlighted=ids[:50])
+        self.semantic_results_shown.emit(list(ids))
+
+    def _on_semantic_failed(self, message: str, _details: str) -> None:
+        if self.view is not None:
+            self.view.count_label.setText(
+                f"{message.split(': ', 1)[-1]} (Library → Embed papers, or Build map)"
+            )
+
+    def show_map_selection(self, paper_ids: list[int]) -> None:
+        """Papers picked on the map with a box or lasso: the table shows just them."""
+        self.show_papers()
+        ids = tuple(int(i) for i in paper_ids)
+        self.session.papers.show_ids("map", ids)
+        self.session.map.update(highlighted=ids)
+        self.map_selection_shown.emit(list(ids))
+
+    def prepare_library(self) -> None:
+        """Build the text index and the sort ranks in the background (else the first
+        search or sort of a big library waits for them), then count the sidebar."""
+        store, runner = self.session.store, self.session.runner
+        assert self.view is not None
+        self.view.set_index_busy(True)
+        self._index_task = runner.submit(
+            store.ensure_text_index, title="Preparing the search index", key="text-index",
+            on_result=lambda _r: runner.submit(
+                store.warm_sort_cache, title="Preparing to sort", key="sort-cache",
+                on_result=lambda _r: self.status.show_message(
+                    f"{count(store.paper_count(), 'paper')} ready"
+                ),
+            ),
+        )  # fmt: skip
+        self.refresh_sidebar()
+
+    def _on_task_ended(self, task_id: int, _outcome: str) -> None:
+        if self._index_task is not None and task_id == self._index_task.id:
+            self._index_task = None
+            if self.view is not None:
+                self.view.set_index_busy(False)  # built, failed or cancelled
+
+    def refresh_sidebar(self) -> None:
+        """Recount the sidebar (facets over the current results) on the task runner."""
+        self._sidebar_timer.stop()
+        if self.view is None:
+            return
+        model = self.view.model
+        scope = model.matching_ids() if model.query.strip() else None
+        self.session.runner.submit(
+            sidebar_data, self.session.store, scope, title="", key="sidebar",
+            on_result=self.sidebar.show_data,
+        )  # fmt: skip
+
+    def _on_sidebar_query(self, query: str) -> None:
+        self.show_papers()
+        if self.view is not None:
+            self.view.set_query(query)
+
+    def _on_sidebar_refine(self, condition: str) -> None:
+        if self.view is None:
+            return
+        current = self.view.search.text().strip()
+        if condition not in current.split():
+            self.view.set_query(f"{current} {condition}".strip() + " ")
+
+    def context_menu(self) -> QMenu:
+        """The table's context menu for the selection (freed when it closes)."""
+        menu = QMenu(self._parent)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.actions.fill_menu(menu)
+        return menu
+
+    def save_search(self, query: str, name: str | None = None) -> int | None:
+        """Keep ``query`` as a smart collection (asks for a name when none given)."""
+        query = query.strip()
+        if not query or query.startswith("~"):
+            self.status.show_message("Type a search first, then save it")
+            return None
+        if name is None:
+            name, ok = QInputDialog.getText(self._parent, "Save search", "Name:", text=query[:40])
+            if not ok or not name.strip():
+                return None
+        cid = self.session.store.save_search(name.strip(), query)
+        self.status.show_message(f"Saved search {name.strip()!r}")
+        self.refresh_sidebar()
+        return cid
+
+    def save_current_search(self) -> None:
+        if self.view is not None:
+            self.save_search(self.view.search.text())
