@@ -174,7 +174,7 @@ def test_a_cli_import_shows_up_in_the_window(window, qtbot, tmp_path: Path) -> N
         assert proc.returncode == 0, err
         assert out == "added 4, merged 0, skipped 0\n"
         qtbot.waitUntil(lambda: window.papers_view.model.rowCount() == 83, timeout=10000)
-        assert window.status_label.text() == "Command line: import: added 4, merged 0, skipped 0"
+        assert window.status.label.text() == "Command line: import: added 4, merged 0, skipped 0"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -215,7 +215,7 @@ def test_a_file_from_the_file_manager_goes_to_the_window_of_any_library(
         assert second.wait(20) == 0
         assert "handed 1 file to" in second.stderr.read()
         with qtbot.waitSignal(window.import_finished, timeout=10000):
-            window._last_message_box.button(QMessageBox.StandardButton.Ok).click()
+            window.status.last_box.button(QMessageBox.StandardButton.Ok).click()
         assert window.papers_view.model.rowCount() == 80
     finally:
         second.kill()

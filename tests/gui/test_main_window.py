@@ -247,8 +247,8 @@ def test_counts_are_in_words_with_their_plural(window, qtbot, tmp_path: Path) ->
 
     shutil.copytree(first, one_run / first.name)
     window.load_runs([one_run], watch=False)
-    qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
-    assert window.status_label.text() == "Loaded 1 run"
+    qtbot.waitUntil(lambda: window.status.label.text().startswith("Loaded"), timeout=30000)
+    assert window.status.label.text() == "Loaded 1 run"
     qtbot.waitUntil(lambda: window.plots.runs_panel.count.text() == "1 of 1 run", timeout=5000)
 
 
@@ -288,7 +288,7 @@ def test_the_log_file_records_the_main_actions(window, qtbot) -> None:  # type: 
     with qtbot.waitSignal(window.import_finished, timeout=30000):
         window.import_papers([atom])
     window.load_runs([demo_runs()], watch=False)
-    qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
+    qtbot.waitUntil(lambda: window.status.label.text().startswith("Loaded"), timeout=30000)
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=30000)
     text = log.read_text(encoding="utf-8")
     assert "INFO paperscope.tasks: started: Importing arxiv-query.atom" in text

@@ -243,7 +243,7 @@ def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatc
     assert sorted(view.visible_labels()) == labels_before
     _assert_fits_the_bulk(view)
     assert [(i.id, i.method, i.complete) for i in store.layouts()] == stored_before
-    assert mapped.status_label.text() == "Cancelled"
+    assert mapped.status.label.text() == "Cancelled"
 
 
 def test_a_build_refits_the_view_and_labels_stay_inside(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -171,7 +171,7 @@ def serve_commands(
                      answer.get("code"), last[0])  # fmt: skip
             if command in ("import", "export"):  # (an export may add citation keys)
                 window.state.library_changed.emit()
-                window.status_label.setText(f"Command line: {command}: {last[0]}".rstrip(": "))
+                window.status.show_message(f"Command line: {command}: {last[0]}".rstrip(": "))
 
         def failed(message: str, details: str) -> None:
             log.error("command line: paperscope %s failed: %s\n%s", command, message, details)
