@@ -230,3 +230,80 @@ def test_the_filter_never_evaluates_python(tmp_path: Path) -> None:
     with pytest.raises(FilterError):
         parse_filter(f"__import__('pathlib').Path({str(marker)!r}).touch()")
     assert not marker.exists()
+
+
+# --- paperscope runs --summary / --filter ---------------------------------------------------
+
+UNET = RUNS / "pixel-level-segmentation-in-pets-unipr"
+SEED = TEST_DATA / "wandb" / "run-seed.wandb"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from paperscope.cli import main
+
+    rc = main(["runs", *args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_summary_table_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+    import json
+
+    args = [str(UNET), str(SEED), "--summary", "Training loss:last,min,mean5,at10",
+            "--summary", "acc:max", "--no-cache"]  # fmt: skip
+    rc, out, _ = _cli(capsys, *args, "--csv")
+    assert rc == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    runs, _ = load_runs([UNET, SEED], use_cache=False)
+    by_name = {r.name: r for r in runs}
+    assert sorted(r["run"] for r in rows) == sorted(by_name)
+    for row in rows:
+        run = by_name[row["run"]]
+        s = run.series.get("Training loss")
+        if s is None:
+            assert row["Training loss.last"] == row["Training loss.at10"] == ""
+            assert float(row["acc.max"]) == np.nanmax(run.series["acc"].values)
+            continue
+        assert float(row["Training loss.last"]) == s.values[-1]
+        assert float(row["Training loss.min"]) == s.values.min()
+        assert float(row["Training loss.mean5"]) == pytest.approx(s.values[-5:].mean())
+        assert float(row["Training loss.at10"]) == _nearest(s, 10)
+        assert row["acc.max"] == ""  # no such metric: an empty cell, never a 0
+    rc, out, _ = _cli(capsys, *args, "--markdown")
+    lines = out.splitlines()
+    assert rc == 0 and lines[0].startswith("| run | Training loss.last |")
+    assert len(lines) == len(rows) + 2
+    rc, out, _ = _cli(capsys, *args, "--json")
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert {o["name"] for o in objs} == set(by_name)
+    seed = next(o for o in objs if o["format"] == "wandb")
+    assert seed["summaries"]["Training loss.last"] is None and seed["summaries"]["acc.max"] == 0.5
+
+
+def test_cli_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = _cli(
+        capsys, str(UNET), str(SEED), "--no-cache", "--csv", "--summary", "Training loss:min",
+        "--filter", "lr < 1e-3 and `Training loss.last` < 0.08 or run.format == 'wandb'",
+    )  # fmt: skip
+    assert rc == 0
+    names = sorted(line.split(",")[0] for line in out.splitlines()[1:])
+    runs, _ = load_runs([UNET, SEED], use_cache=False)
+    want = sorted(
+        r.name
+        for r in runs
+        if r.format == "wandb"
+        or (r.config.get("lr", 1) < 1e-3 and r.series["Training loss"].values[-1] < 0.08)
+    )
+    assert names == want and "seed" in names and 1 < len(names) < len(runs)
+    rc, out, _ = _cli(capsys, str(SEED), "--filter", "lr > 1")
+    assert rc == 1 and out.splitlines() == ["run"]
+
+
+def test_cli_filter_error_says_where(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _cli(capsys, str(SEED), "--filter", "lr < (1e-3")
+    assert rc == 2 and out == ""
+    assert "character 11" in err and err.rstrip("\n").endswith("lr < (1e-3\n" + " " * 10 + "^")
+    rc, _, err = _cli(capsys, str(SEED), "--summary", "loss:median")
+    assert rc == 2 and "unknown summary 'median'" in err

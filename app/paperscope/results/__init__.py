@@ -10,6 +10,8 @@
   of improvement.
 * :mod:`.figure` / :mod:`.aggregate_figure` — publication figures (PDF/SVG/PNG) and the
   CSV of what is drawn.
+* :mod:`.summaries` — summary columns of runs (last, min, max, mean of the last N, value
+  at a step, smoothed last) and the filter language over config and summaries.
 * :mod:`.view` — crosshair read-out and outlier-robust auto-range for a plot view.
 
 The verb the GUI and CLI share is :mod:`paperscope.workflows.plots`.

@@ -217,7 +217,7 @@ class FilterError(ValueError):
         self.message = message
         self.text = text
         self.position = max(0, min(position, len(text)))
-        super().__init__(f"{message} at character {self.position + 1}")
+        super().__init__(f"character {self.position + 1}: {message}")
 
     def pointer(self) -> str:
         """The expression with a caret under the place (for a terminal)."""
@@ -390,7 +390,7 @@ class _Parser:
             node = self.expr()
             close = self.take()
             if not (close.kind == "punct" and close.value == ")"):
-                raise self.error(f"expected ')' to close the '(' at character {tok.pos + 1}", close)
+                raise self.error(f"expected ')' for the '(' at character {tok.pos + 1}", close)
             return node
         raise self.error(f"expected a name, a number or a text, not {_describe(tok)}", tok)
 
