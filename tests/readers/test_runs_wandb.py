@@ -169,6 +169,44 @@ def test_normal_run_against_the_writer_and_wandbs_protobuf(
     assert {k: v for k, v in run.config.items() if k != "wandb_run"} == config
 
 
+def _pb_summary(path: Path) -> dict[str, Any]:
+    """The final summary, every update and removal applied in file order, by wandb's classes."""
+    out: dict[str, Any] = {}
+
+    def apply(rec: Any) -> None:
+        for item in rec.update:
+            node = out
+            keys = list(item.nested_key) or [item.key]
+            for k in keys[:-1]:
+                node = node.setdefault(k, {})
+            node[keys[-1]] = json.loads(item.value_json)
+        for item in rec.remove:
+            keys = list(item.nested_key) or [item.key]
+            node = out
+            for k in keys[:-1]:
+                node = node.get(k, {})
+            node.pop(keys[-1], None)
+
+    for r in _pb_records(path):
+        kind = r.WhichOneof("record_type")
+        if kind == "run":
+            apply(r.run.summary)
+        elif kind == "summary":
+            apply(r.summary)
+    return out
+
+
+def test_summary_is_every_update_in_order(written: dict[str, list[Path]]) -> None:
+    paths = [p for ps in written.values() for p in ps]
+    assert len(paths) == 4
+    for path in paths:
+        (run,) = wandb_local.read_file(path).runs
+        want = _pb_summary(path)
+        assert len(want) > 3
+        got = run.config["wandb_run"]["summary"]
+        assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
+
+
 def test_a_record_split_over_three_blocks(written: dict[str, list[Path]]) -> None:
     (run,) = wandb_local.read_file(_one(written, "big00001")).runs
     assert run.config["long"] == "x" * 70_000 and run.config["n"] == 3

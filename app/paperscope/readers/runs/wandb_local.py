@@ -217,39 +217,97 @@ def _zigzag(u: int) -> int:
     return (u >> 1) ^ -(u & 1)
 
 
-def _item(buf: bytes, start: int, end: int) -> tuple[str, tuple[str, ...], Any]:
-    """A History/Summary/ConfigItem: ``(key, nested_key, value)`` (``_MISSING`` when it
-    carries none)."""
+def _item_raw(buf: bytes, start: int, end: int) -> tuple[tuple[str, ...], int, Any]:
+    """A History/Summary/ConfigItem undecoded: ``(path, kind, raw)`` with kind ``_JSON``
+    (``raw`` is JSON text), ``_VALUE`` (``raw`` is the value) or ``_NONE`` (no value).
+
+    A hand-inlined ``_proto.fields`` loop (items are tiny and there are millions of them),
+    raising :class:`_proto.Malformed` exactly where ``fields`` would."""
     key = ""
     nested: list[str] = []
-    value: Any = _MISSING
-    value_json: str | None = None
-    for number, wire, v in _proto.fields(buf, start, end):
-        if number == 1 and wire == 2:
-            key = _text(buf, v)
-        elif number == 2 and wire == 2:
-            nested.append(_text(buf, v))
-        elif number == 16 and wire == 2:
-            value_json = _text(buf, v)
-        elif number in _TYPED:
+    kind, typed_kind = _NONE, _NONE
+    raw: Any = None
+    typed: Any = None
+    pos = start
+    read_varint = _proto.read_varint
+    while pos < end:
+        tag = buf[pos]
+        if tag < 0x80:
+            pos += 1
+        else:
+            tag, pos = read_varint(buf, pos, end)
+        number, wire = tag >> 3, tag & 7
+        if number == 0:
+            raise _proto.Malformed("field number 0")
+        if wire == 2:
+            if pos >= end:
+                raise _proto.Malformed("varint runs past the end of its message")
+            length = buf[pos]
+            if length < 0x80:
+                pos += 1
+            else:
+                length, pos = read_varint(buf, pos, end)
+            stop = pos + length
+            if stop > end:
+                raise _proto.Malformed(
+                    f"field {number} ({length} bytes) runs past the end of its message"
+                )
+            if number in (1, 2, 7, 8, 16):
+                text = buf[pos:stop].decode("utf-8", errors="replace")
+                if number == 1:
+                    key = text
+                elif number == 2:
+                    nested.append(text)
+                elif number == 16:
+                    kind, raw = _JSON, text
+                elif number == 7:
+                    typed_kind, typed = _VALUE, text
+                else:
+                    typed_kind, typed = _JSON, text
+            pos = stop
+        elif wire == 0:
+            value, pos = read_varint(buf, pos, end)
             if number == 3:
-                value = None
-            elif number == 4 and wire == 0:
-                value = bool(v)
-            elif number == 5 and wire == 0:
-                value = _zigzag(v)
-            elif number == 6 and wire == 1:
-                value = _F64.unpack(v)[0]
-            elif number in (7, 8) and wire == 2:
-                text = _text(buf, v)
-                value = text if number == 7 else json.loads(text)
-    if value_json is not None and value is _MISSING:
-        value = json.loads(value_json) if value_json else None
-    return key, tuple(nested), value
+                typed_kind, typed = _VALUE, None
+            elif number == 4:
+                typed_kind, typed = _VALUE, bool(value)
+            elif number == 5:
+                typed_kind, typed = _VALUE, _zigzag(value)
+        elif wire == 1:
+            if pos + 8 > end:
+                raise _proto.Malformed("fixed64 field runs past the end of its message")
+            if number == 6:
+                typed_kind, typed = _VALUE, _F64.unpack_from(buf, pos)[0]
+            pos += 8
+        elif wire == 5:
+            if pos + 4 > end:
+                raise _proto.Malformed("fixed32 field runs past the end of its message")
+            pos += 4
+        else:
+            raise _proto.Malformed(f"unsupported wire type {wire} (field {number})")
+    path = tuple(nested) if nested else (key,)
+    if typed_kind != _NONE:
+        return path, typed_kind, typed
+    return path, kind, raw
 
 
-def _path(key: str, nested: tuple[str, ...]) -> tuple[str, ...]:
-    return nested if nested else (key,)
+_NONE, _JSON, _VALUE = 0, 1, 2
+
+
+def _decode(kind: int, raw: Any) -> Any:
+    if kind == _JSON:
+        return json.loads(raw) if raw else None
+    return raw
+
+
+def _decode_number(kind: int, raw: Any) -> Any:
+    """As :func:`_decode`, with a fast path for a plain JSON number (history values)."""
+    if kind == _JSON and raw:
+        try:
+            return float(raw)
+        except ValueError:
+            return json.loads(raw)
+    return raw if kind == _VALUE else None
 
 
 def _set(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -275,12 +333,42 @@ def _apply(buf: bytes, span: tuple[int, int], target: dict[str, Any]) -> None:
     for number, wire, v in _proto.fields(buf, *span):
         if wire != 2 or number not in (1, 2):
             continue
-        key, nested, value = _item(buf, *v)
-        path = _path(key, nested)
-        if number == 1 and value is not _MISSING:
-            _set(target, path, value)
+        path, kind, raw = _item_raw(buf, *v)
+        if number == 1 and kind != _NONE:
+            _set(target, path, _decode(kind, raw))
         elif number == 2:
             _remove(target, path)
+
+
+def _summary_ops(buf: bytes, span: tuple[int, int], ops: dict[tuple[str, ...], Any]) -> None:
+    """A SummaryRecord's updates and removals, undecoded, into ``ops`` (path → the last
+    operation on it, numbered in file order): W&B rewrites the summary with every history
+    row, and only the last value of each key survives."""
+    for number, wire, v in _proto.fields(buf, *span):
+        if wire != 2 or number not in (1, 2):
+            continue
+        path, kind, raw = _item_raw(buf, *v)
+        if number == 1 and kind == _NONE:
+            continue
+        ops.pop(path, None)  # keep the dict in the order of the last operations
+        ops[path] = (number, kind, raw)
+
+
+def _apply_ops(ops: dict[tuple[str, ...], Any], target: dict[str, Any]) -> list[str]:
+    """Replay the surviving operations in their order: the same summary as applying every
+    record in turn. Returns the keys whose value is not JSON (left out)."""
+    bad: list[str] = []
+    for path, (number, kind, raw) in ops.items():
+        if number == 1:
+            try:
+                value = _decode(kind, raw)
+            except (ValueError, RecursionError):
+                bad.append(".".join(path))
+                continue
+            _set(target, path, value)
+        else:
+            _remove(target, path)
+    return bad
 
 
 @dataclass
@@ -290,6 +378,7 @@ class _Reading:
     not_numeric: dict[str, str] = field(default_factory=dict)  # key -> what it held
     config: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    summary_ops: dict[tuple[str, ...], Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     start_time: float | None = None
     unknown: dict[int, tuple[int, int]] = field(default_factory=dict)  # field -> (count, at)
@@ -300,8 +389,8 @@ class _Reading:
         step_num: int | None = None
         for number, wire, v in _proto.fields(buf, start, end):
             if number == 1 and wire == 2:
-                key, nested, value = _item(buf, *v)
-                items.append((".".join(_path(key, nested)), value))
+                path, kind, raw = _item_raw(buf, *v)
+                items.append((".".join(path), _decode_number(kind, raw)))
             elif number == 2 and wire == 2:
                 step_num = 0
                 for n2, w2, v2 in _proto.fields(buf, *v):
@@ -350,7 +439,7 @@ class _Reading:
             elif number == 4 and wire == 2:
                 _apply(buf, v, self.config)
             elif number == 5 and wire == 2:
-                _apply(buf, v, self.summary)
+                _summary_ops(buf, v, self.summary_ops)
             elif number == 14 and wire == 0:
                 self.meta["starting_step"] = _proto.to_int64(v)
             elif number in flags and wire == 0:
@@ -383,7 +472,7 @@ class _Reading:
             if number == R_HISTORY:
                 self.history(buf, *v)
             elif number == R_SUMMARY:
-                _apply(buf, v, self.summary)
+                _summary_ops(buf, v, self.summary_ops)
             elif number == R_CONFIG:
                 _apply(buf, v, self.config)
             elif number == R_RUN:
@@ -448,6 +537,10 @@ def read_file(path: Path, cancel: CancelToken | None = None) -> ReadResult:
             str(path), first.location if first else f"offset {HEADER_LEN}",
             "no complete W&B record" + (f" ({first.message})" if first else ""),
         )  # fmt: skip
+    for key in _apply_ops(reading.summary_ops, reading.summary):
+        issues.append(
+            ReadIssue(str(path), f"summary key {key[:200]!r}", "not JSON: left out", "skipped")
+        )
     series = {
         key: make_series(key, steps, values, walls)
         for key, (steps, values, walls) in reading.columns.items()
