@@ -354,3 +354,37 @@ def test_fuzz_seed_is_a_real_file() -> None:
     assert math.isnan(acc[3]) and acc.tolist()[:3] == [0.0, 0.1, 0.2]
     records = _pb_records(seed)
     assert records[0].header.version_info.producer.startswith("0.31.0")
+
+
+def test_typed_history_values_and_a_newer_header(
+    written: dict[str, list[Path]], tmp_path: Path
+) -> None:
+    """History items with typed values (the schema's ``number``/``integer``/``boolean``/
+    ``text``/``none`` fields, which wandb 0.31 does not write yet), built with wandb's own
+    classes, and a header version this reader does not know."""
+    src = _one(written, "normal01")
+    records = [b for _, b in wandb_local.read_framing(src, src.read_bytes()).records]
+    rows = []
+    for i in range(3):
+        rec = pb.Record(num=1000 + i)
+        h = rec.history
+        h.item.add(key="_step", value_json=str(100 + i))
+        h.item.add(nested_key=["typed", "number"], number=0.25 * i)
+        h.item.add(key="typed_int", integer=-7 * i)
+        h.item.add(key="typed_bool", boolean=i % 2 == 1)
+        h.item.add(key="typed_text", text="hi")
+        h.item.add(key="typed_none", none=0)
+        rows.append(rec.SerializeToString())
+    target = tmp_path / "run-typed.wandb"
+    target.write_bytes(_frame(records + rows, version=1))
+    result = wandb_local.read_file(target)
+    (run,) = result.runs
+    assert run.series["typed.number"].values.tolist() == [0.0, 0.25, 0.5]
+    assert run.series["typed.number"].steps.tolist() == [100, 101, 102]
+    assert run.series["typed_int"].values.tolist() == [0.0, -7.0, -14.0]  # sint64 zigzag
+    assert run.series["typed_bool"].values.tolist() == [0.0, 1.0, 0.0]
+    assert "typed_text" not in run.series and "typed_none" not in run.series
+    messages = {i.location: i.message for i in result.issues}
+    assert "header version 1" in messages["offset 6"]
+    assert "text" in messages["history key 'typed_text'"]
+    assert all(i.severity == "warning" for i in result.issues)
