@@ -190,6 +190,7 @@ SEEDS: dict[str, Callable[[], Seed]] = {
     ),
     "tensorboard": lambda: Seed({TB_NAME: (TB_EVENTS / TB_NAME).read_bytes()}, (TB_NAME,), ""),
     "tensorboard-file": lambda: _one(TB_NAME, (TB_EVENTS / TB_NAME).read_bytes()),
+    "wandb": lambda: _one("run-seed.wandb", (TEST_DATA / "wandb/run-seed.wandb").read_bytes()),
     "wandb-export": lambda: _one("export.csv", WANDB),
 }
 

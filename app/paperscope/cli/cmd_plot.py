@@ -44,6 +44,11 @@ def add_parser(sub: Any) -> None:
         help="ema: TensorBoard's; time: decay by the x gap, for uneven x",
     )  # fmt: skip
     p.add_argument(
+        "--smoother", metavar="KIND[:P]",
+        help="instead of --smoothing/--smoothing-mode: ema:W, time:W, centred:K or "
+        "trailing:K (a moving average over K points), gaussian:SIGMA (in points), none",
+    )  # fmt: skip
+    p.add_argument(
         "--x", default="step", metavar="step|wall|relative|SERIES",
         help="x axis: step, wall time, time since the first point, or another series",
     )  # fmt: skip
@@ -88,14 +93,23 @@ def run(args: argparse.Namespace) -> int:
         if problem is not None:
             print(f"paperscope: {problem}", file=sys.stderr)
             return 2
-    if not 0 <= args.smoothing <= 1:
+    mode, param = args.smoothing_mode, args.smoothing
+    if args.smoother is not None:
+        from paperscope.results.smoothing import parse_smoother
+
+        try:
+            mode, param = parse_smoother(args.smoother)
+        except ValueError as exc:
+            print(f"paperscope: --smoother: {exc}", file=sys.stderr)
+            return 2
+    elif not 0 <= args.smoothing <= 1:
         print(f"paperscope: --smoothing must be in [0, 1], got {args.smoothing}", file=sys.stderr)
         return 2
     spec = PlotSpec(
         metric=args.metric,
         x=args.x,
-        smoothing=args.smoothing,
-        smoothing_mode=args.smoothing_mode,
+        smoothing=param,
+        smoothing_mode=mode,
         group_by=args.group_by,
         group_regex=args.group_regex,
         center=args.center,

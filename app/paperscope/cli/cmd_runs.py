@@ -9,12 +9,21 @@ With ``--json`` each run is one JSON object per line: ``name``, ``source`` (file
 (only what was appended), and each run that appeared or changed is printed again, with
 ``"event": "added"`` or ``"changed"`` in its JSON object (``{"event": "removed", "id":
 …}`` for a run whose files went away). Ctrl+C (or ``--duration`` seconds) ends it.
+
+``--summary METRIC:STAT[,STAT…]`` (repeatable) adds summary columns (``last``, ``min``,
+``max``, ``mean``, ``meanN``, ``count``, ``atS``, ``interpS``, ``smoothed[W]``; see
+``paperscope.results.summaries``) and prints a table: tab-separated, or ``--csv`` /
+``--markdown``; with ``--json`` each run's object gets ``"summaries"`` (no value and
+non-finite values are ``null``). ``--filter EXPR`` keeps the runs the expression matches
+(``lr < 1e-3 and eval/return.last > 200``); a filter that does not parse is exit code 2
+with the place shown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -28,7 +37,18 @@ def add_parser(sub: Any) -> None:
         "runs", help="read experiment logs (TensorBoard, CSV, MLflow, Sacred, …) and list the runs"
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
-    p.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
+    fmt.add_argument("--csv", action="store_true", help="the summary table as CSV")
+    fmt.add_argument("--markdown", action="store_true", help="the summary table as Markdown")
+    p.add_argument(
+        "--summary", action="append", default=[], metavar="METRIC:STAT[,STAT…]",
+        help="summary columns, e.g. eval/return:last,max,mean10,at1000 (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--filter", metavar="EXPR", default=None,
+        help="keep runs matching e.g. 'lr < 1e-3 and eval/return.last > 200'",
+    )  # fmt: skip
     p.add_argument("--no-cache", action="store_true", help="read everything again")
     p.add_argument(
         "--duplicates", choices=("last", "first", "all"), default="last",
@@ -78,9 +98,14 @@ def run(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         print("paperscope runs: --interval must be positive", file=sys.stderr)
         return 2
+    table = _table_options(args)
+    if table is None:
+        return 2
     watcher = RunWatcher(args.paths, use_cache=not args.no_cache, duplicates=args.duplicates)
     runs, issues = watcher.start(TerminalProgress("runs "))
     _print_issues(issues)
+    if table.active:
+        return table.print(runs)
     for r in runs:
         _print_run(r, args.json)
     if not args.watch:
@@ -107,3 +132,61 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+class _Table:
+    """``--summary``/``--filter``/``--csv``/``--markdown``: a filtered table of runs."""
+
+    def __init__(self, args: argparse.Namespace, specs: list[Any], where: Any) -> None:
+        self.args, self.specs, self.where = args, specs, where
+        self.active = bool(specs or where is not None or args.csv or args.markdown)
+
+    def print(self, runs: list[Any]) -> int:
+        from paperscope.results import summaries as sm
+        from paperscope.workflows.runs import summary
+
+        table = sm.runs_table(runs, self.specs, self.where)
+        if self.args.json:
+            for run, row in zip(table.runs, table.rows, strict=True):
+                cells = {
+                    k: v if v is not None and math.isfinite(v) else None for k, v in row.items()
+                }
+                obj = {**summary(run), "summaries": cells}
+                print(json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str))
+        elif self.args.csv:
+            sys.stdout.write(sm.to_csv(table))
+        elif self.args.markdown:
+            sys.stdout.write(sm.to_markdown(table))
+        else:
+            print("\t".join(["run", *table.columns]))
+            for run, row in zip(table.runs, table.rows, strict=True):
+                print("\t".join([run.name, *(sm.format_value(row[c]) for c in table.columns)]))
+        return 0 if table.runs else 1
+
+
+def _table_options(args: argparse.Namespace) -> _Table | None:
+    """The parsed ``--summary`` and ``--filter`` options, or ``None`` after saying why not."""
+    from paperscope.results import summaries as sm
+
+    try:
+        specs = [s for text in args.summary for s in sm.parse_summary_option(text)]
+    except ValueError as exc:
+        print(f"paperscope runs: --summary {exc}", file=sys.stderr)
+        return None
+    where = None
+    if args.filter is not None:
+        try:
+            where = sm.parse_filter(args.filter)
+        except sm.FilterError as exc:
+            print(f"paperscope runs: --filter: {exc}\n{exc.pointer()}", file=sys.stderr)
+            return None
+    table = _Table(args, specs, where)
+    if table.active and args.watch:
+        print("paperscope runs: --summary, --filter, --csv and --markdown do not go with --watch",
+              file=sys.stderr)  # fmt: skip
+        return None
+    return table
+
+
+def _finite(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) else None

@@ -56,7 +56,7 @@ BUILTIN_MODULES: tuple[str, ...] = tuple(
     for m in (
         "csv_generic", "dopamine", "jsonl", "lightning_csv", "mlflow_db", "mlflow_store",
         "rliable_scores", "sacred", "sb3_evaluations", "sb3_monitor", "sb3_progress",
-        "tensorboard", "wandb_export",
+        "tensorboard", "wandb_export", "wandb_local",
     )
 )  # fmt: skip
 

@@ -27,14 +27,13 @@ from paperscope.core.records import FloatArray, IntArray, Run, Series
 from paperscope.core.tasks import CancelToken
 from paperscope.results.smoothing import (
     DEFAULT_WEIGHT,
-    ema,
     reference_spacing,
-    time_weighted_ema,
+    smoothed,
 )
 
 Center = Literal["mean", "median"]
 Band = Literal["std", "sem", "minmax", "ci95", "none"]
-SmoothingMode = Literal["ema", "time"]
+SmoothingMode = Literal["ema", "time", "centred", "trailing", "gaussian", "none"]
 X_BUILTINS = ("step", "wall", "relative")
 CENTERS: tuple[Center, ...] = ("mean", "median")
 BANDS: tuple[Band, ...] = ("std", "sem", "minmax", "ci95", "none")
@@ -130,12 +129,10 @@ def smooth(
     mode: SmoothingMode = "ema",
     dx_ref: float | None = None,
 ) -> FloatArray:
-    """Smooth ``y`` (ordered by ``x``) with TensorBoard's EMA or its time-weighted form."""
-    if mode == "ema":
-        return ema(y, weight)
-    if mode == "time":
-        return time_weighted_ema(x, y, weight, dx_ref)
-    raise ValueError(f"unknown smoothing mode {mode!r} (ema or time)")
+    """Smooth ``y`` (ordered by ``x``) with TensorBoard's EMA, its time-weighted form, a
+    centred or trailing moving average, a Gaussian kernel or none (``smoothing.smoothed``);
+    ``weight`` is the smoother's parameter (a weight, a window or a sigma in points)."""
+    return smoothed(mode, weight, x, y, dx_ref)
 
 
 def make_curve(

@@ -97,15 +97,30 @@ class FigureInfo:
     runs: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def smoothed(self) -> bool:
+        from paperscope.results.smoothing import is_identity
+
+        return not is_identity(self.smoothing_mode, self.smoothing)
+
     def smoothing_text(self) -> str:
-        if self.smoothing <= 0:
+        if not self.smoothed:
             return "none"
-        kind = (
-            "TensorBoard's debiased EMA"
-            if self.smoothing_mode == "ema"
-            else "time-weighted debiased EMA (decay w^(dx/median dx))"
-        )
-        return f"{kind}, weight {self.smoothing:g}, on every logged point"
+        if self.smoothing_mode in ("ema", "time"):
+            kind = (
+                "TensorBoard's debiased EMA"
+                if self.smoothing_mode == "ema"
+                else "time-weighted debiased EMA (decay w^(dx/median dx))"
+            )
+            return f"{kind}, weight {self.smoothing:g}, on every logged point"
+        from paperscope.results.smoothing import formula
+
+        return formula(self.smoothing_mode, self.smoothing).split(":", 1)[0] + ", on every point"
+
+    def smoothing_formula(self) -> str:
+        from paperscope.results.smoothing import formula
+
+        return formula(self.smoothing_mode, self.smoothing)
 
     def subject(self) -> str:
         parts = [f"{self.metric} against {self.x}", f"Smoothing: {self.smoothing_text()}."]
@@ -121,6 +136,7 @@ class FigureInfo:
             "x": self.x,
             "smoothing": f"{self.smoothing:g}",
             "smoothing_mode": self.smoothing_mode,
+            "smoothing_formula": self.smoothing_formula(),
         }
         if self.band:
             kv.update(center=self.center, band=self.band_kind, min_runs=str(self.min_runs))
@@ -225,7 +241,7 @@ def render_figure(
         for g, (color, ls) in zip(groups, g_styles, strict=True):
             if len(g) == 0:
                 continue
-            if style.show_raw and info.smoothing > 0:
+            if style.show_raw and info.smoothed:
                 ax.plot(
                     X(g.x),
                     g.raw_center,
@@ -238,7 +254,7 @@ def render_figure(
                 ax.fill_between(X(g.x), g.lower, g.upper, color=color, alpha=style.band_alpha, lw=0)
             ax.plot(X(g.x), g.center, color=color, ls=ls, label=f"{g.label} (n={len(g.run_ids)})")
         for c, (color, ls) in zip(curves, c_styles, strict=True):
-            if style.show_raw and info.smoothing > 0:
+            if style.show_raw and info.smoothed:
                 ax.plot(
                     X(c.x),
                     c.raw,

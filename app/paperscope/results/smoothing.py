@@ -16,6 +16,10 @@ values, which gives the same floating-point operations as the loop, in C.
 :func:`time_weighted_ema` is the variant for unevenly spaced x: the decay between two
 points is ``w ** (dx / dx_ref)``, so a gap twice the reference spacing forgets twice as
 much. On an even grid with ``dx_ref`` equal to the spacing it equals :func:`ema`.
+
+:func:`moving_average` (centred or trailing, TensorBoard #5680), :func:`gaussian` and
+``none`` complete the set; :func:`smoothed` applies any of them by name (``SMOOTHERS``)
+and :func:`formula` writes each as the formula an export's metadata carries.
 """
 
 from __future__ import annotations
@@ -164,3 +168,181 @@ def _time_weighted_py(x: FloatArray, y: FloatArray, rate: float) -> FloatArray:
         x_prev = xi
         seen = True
     return out
+
+
+# --- the other smoothers: moving averages, a Gaussian kernel, none ------------------------
+#
+# All of them treat non-finite values as the EMA does: such a point is passed through
+# unchanged and left out of every other point's average (the smoother runs on the finite
+# values in order, and the result is put back in their places). Windows count points,
+# not x units, and shrink at the ends of a series (the mean of the points there are).
+
+
+def _on_finite(y: FloatArray, f: Any) -> FloatArray:
+    finite = np.isfinite(y)
+    if finite.all():
+        return np.asarray(f(y), dtype=np.float64)
+    out = y.copy()
+    if finite.any():
+        out[finite] = f(y[finite])
+    return out
+
+
+def _check_1d(values: npt.ArrayLike) -> FloatArray:
+    y = np.asarray(values, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"expected a 1-D series, got shape {y.shape}")
+    return y
+
+
+def moving_average(values: npt.ArrayLike, window: int, centred: bool = True) -> FloatArray:
+    """The mean over a window of ``window`` points: centred (``i − ⌊(k−1)/2⌋ … i + ⌊k/2⌋``)
+    or trailing (``i − k + 1 … i``, what a live curve can show)."""
+    y = _check_1d(values)
+    k = int(window)
+    if k < 1 or k != window:
+        raise ValueError(f"the window is a whole number of points ≥ 1, got {window!r}")
+
+    def run(v: FloatArray) -> FloatArray:
+        n = v.shape[0]
+        csum = np.concatenate(([0.0], np.cumsum(v)))
+        i = np.arange(n)
+        lo = np.maximum(i - (k - 1) // 2, 0) if centred else np.maximum(i - k + 1, 0)
+        hi = np.minimum(i + k // 2, n - 1) if centred else i
+        return np.asarray((csum[hi + 1] - csum[lo]) / (hi - lo + 1), dtype=np.float64)
+
+    return _on_finite(y, run)
+
+
+GAUSS_TRUNCATE = 4.0  # the kernel reaches ⌈4σ⌉ points to each side (as scipy's default)
+
+
+def gaussian(values: npt.ArrayLike, sigma: float) -> FloatArray:
+    """A Gaussian kernel over point indices: ``Σ g·y / Σ g`` with ``g = exp(−d²/2σ²)``
+    for ``|d| ≤ ⌈4σ⌉``; the weights are renormalised where the series ends."""
+    y = _check_1d(values)
+    s = float(sigma)
+    if not (math.isfinite(s) and s > 0):
+        raise ValueError(f"sigma must be a positive number of points, got {sigma!r}")
+    r = max(1, math.ceil(GAUSS_TRUNCATE * s))
+    d = np.arange(-r, r + 1, dtype=np.float64)
+    g = np.exp(-0.5 * (d / s) ** 2)
+
+    def run(v: FloatArray) -> FloatArray:
+        n = v.shape[0]
+        if g.shape[0] > 64 and n > 64:
+            from scipy.signal import fftconvolve
+
+            num = fftconvolve(v, g)[r : r + n]
+            den = fftconvolve(np.ones(n), g)[r : r + n]
+        else:
+            num = np.convolve(v, g)[r : r + n]
+            den = np.convolve(np.ones(n), g)[r : r + n]
+        return np.asarray(num / den, dtype=np.float64)
+
+    return _on_finite(y, run)
+
+
+SMOOTHERS: dict[str, float] = {
+    "ema": DEFAULT_WEIGHT, "time": DEFAULT_WEIGHT, "centred": 5, "trailing": 5,
+    "gaussian": 2.0, "none": 0.0,
+}  # fmt: skip
+"""Every smoother by name, with its default parameter (a weight, a window in points, or
+the Gaussian's sigma in points)."""
+
+
+def check_smoother(mode: str, param: float) -> None:
+    """``ValueError`` saying why ``param`` does not suit ``mode``."""
+    if mode not in SMOOTHERS:
+        raise ValueError(f"unknown smoother {mode!r} (one of {', '.join(SMOOTHERS)})")
+    p = float(param)
+    if mode in ("ema", "time") and not 0 <= p <= 1:
+        raise ValueError(f"the {mode} weight is in [0, 1], got {param:g}")
+    if mode in ("centred", "trailing") and not (p >= 1 and p.is_integer()):
+        raise ValueError(f"the {mode} window is a whole number of points ≥ 1, got {param:g}")
+    if mode == "gaussian" and not (math.isfinite(p) and p > 0):
+        raise ValueError(f"the gaussian sigma is a positive number of points, got {param:g}")
+
+
+def parse_smoother(text: str) -> tuple[str, float]:
+    """``"gaussian:2"`` → ``("gaussian", 2.0)``; ``"trailing"`` → its default window."""
+    mode, _, arg = text.strip().partition(":")
+    mode = {"centered": "centred", "ma": "centred"}.get(mode.lower(), mode.lower())
+    if mode not in SMOOTHERS:
+        raise ValueError(f"unknown smoother {mode!r} (one of {', '.join(SMOOTHERS)})")
+    try:
+        param = float(arg) if arg.strip() else SMOOTHERS[mode]
+    except ValueError:
+        raise ValueError(f"{text!r}: the parameter after ':' is a number") from None
+    check_smoother(mode, param)
+    return mode, param
+
+
+def smoothed(
+    mode: str,
+    param: float,
+    x: npt.ArrayLike,
+    values: npt.ArrayLike,
+    dx_ref: float | None = None,
+) -> FloatArray:
+    """``values`` (ordered by ``x``) smoothed by the smoother ``mode`` with ``param``. The
+    EMA weights are clamped as TensorBoard does (:func:`clamp_weight`); the other
+    parameters are checked (``ValueError``)."""
+    if mode not in ("ema", "time"):
+        check_smoother(mode, param)
+    if mode == "ema":
+        return ema(values, param)
+    if mode == "time":
+        return time_weighted_ema(x, values, param, dx_ref)
+    if mode in ("centred", "trailing"):
+        return moving_average(values, int(param), centred=mode == "centred")
+    if mode == "gaussian":
+        return gaussian(values, param)
+    return _check_1d(values).copy()
+
+
+def is_identity(mode: str, param: float) -> bool:
+    """Whether the smoother leaves every value as it is (none, or an EMA of weight 0)."""
+    return mode == "none" or (mode in ("ema", "time") and clamp_weight(param) == 0.0)
+
+
+_NON_FINITE = ", NaN/inf points are passed through and left out of the others"
+
+
+def formula(mode: str, param: float) -> str:
+    """The smoother as a formula, for an export's metadata."""
+    if mode in ("ema", "time"):
+        param = clamp_weight(param)
+    check_smoother(mode, param)
+    p = float(param)
+    if is_identity(mode, p):
+        return "none: y'_i = y_i"
+    if mode == "ema":
+        return (
+            f"TensorBoard's debiased EMA, w = {p:g}: s_t = w*s_(t-1) + (1-w)*y_t, s_0 = 0, "
+            f"y'_t = s_t / (1 - w^t), t counting finite points, constant series untouched"
+            + _NON_FINITE
+        )
+    if mode == "time":
+        return (
+            f"time-weighted debiased EMA, w = {p:g}: a_i = w^((x_i - x_(i-1))/dx_ref), "
+            "s_i = a_i*s_(i-1) + y_i, d_i = a_i*d_(i-1) + 1, y'_i = s_i / d_i, "
+            "dx_ref = the median x spacing" + _NON_FINITE
+        )
+    if mode == "centred":
+        k = int(p)
+        return (
+            f"centred moving average, k = {k} points: y'_i = mean(y_j, "
+            f"i - {(k - 1) // 2} <= j <= i + {k // 2}), fewer points at the ends" + _NON_FINITE
+        )
+    if mode == "trailing":
+        k = int(p)
+        return (
+            f"trailing moving average, k = {k} points: y'_i = mean(y_j, i - {k - 1} <= j <= i), "
+            "fewer points at the start" + _NON_FINITE
+        )
+    r = max(1, math.ceil(GAUSS_TRUNCATE * p))
+    return (
+        f"Gaussian kernel, sigma = {p:g} points: y'_i = sum_j g_ij*y_j / sum_j g_ij, "
+        f"g_ij = exp(-(i-j)^2 / (2*sigma^2)), |i-j| <= {r}, renormalised at the ends" + _NON_FINITE
+    )

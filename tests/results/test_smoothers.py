@@ -1,0 +1,179 @@
+"""Moving averages (centred, trailing), the Gaussian kernel and none, against numpy
+references; their formulas; ``paperscope plot --smoother``."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperscope.core.records import Run
+from paperscope.results.align import make_curve
+from paperscope.results.figure import FigureInfo
+from paperscope.results.smoothing import (
+    SMOOTHERS,
+    check_smoother,
+    ema,
+    formula,
+    gaussian,
+    moving_average,
+    parse_smoother,
+    smoothed,
+)
+
+
+def _series(n: int, seed: int, holes: bool = True) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.normal(size=n)) + 10 * rng.random()
+    if holes and n > 8:
+        idx = rng.choice(n, size=max(1, n // 7), replace=False)
+        y[idx[::3]] = np.nan
+        y[idx[1::3]] = np.inf
+        y[idx[2::3]] = -np.inf
+    return y
+
+
+def _ref_on_finite(y: np.ndarray, f) -> np.ndarray:  # type: ignore[no-untyped-def]
+    out = y.copy()
+    keep = np.isfinite(y)
+    v = y[keep]
+    out[keep] = [f(v, i) for i in range(v.size)]
+    return out
+
+
+def _ref_ma(y: np.ndarray, k: int, centred: bool) -> np.ndarray:
+    def at(v: np.ndarray, i: int) -> float:
+        lo, hi = (i - (k - 1) // 2, i + k // 2) if centred else (i - k + 1, i)
+        return float(np.mean(v[max(lo, 0) : min(hi, v.size - 1) + 1]))
+
+    return _ref_on_finite(y, at)
+
+
+def _ref_gauss(y: np.ndarray, sigma: float) -> np.ndarray:
+    r = max(1, math.ceil(4 * sigma))
+
+    def at(v: np.ndarray, i: int) -> float:
+        j = np.arange(max(i - r, 0), min(i + r, v.size - 1) + 1)
+        g = np.exp(-((i - j) ** 2) / (2 * sigma**2))
+        return float(np.sum(g * v[j]) / np.sum(g))
+
+    return _ref_on_finite(y, at)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 50, 301])
+@pytest.mark.parametrize("k", [1, 2, 5, 10, 400])
+@pytest.mark.parametrize("centred", [True, False])
+def test_moving_average_against_numpy(n: int, k: int, centred: bool) -> None:
+    y = _series(n, seed=n * 31 + k)
+    got = moving_average(y, k, centred=centred)
+    want = _ref_ma(y, k, centred)
+    finite = np.isfinite(y)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(got[~finite], y[~finite])  # passed through, as the EMA does
+    mode = "centred" if centred else "trailing"
+    np.testing.assert_array_equal(smoothed(mode, k, np.arange(n), y), got)
+
+
+@pytest.mark.parametrize("n", [1, 3, 40, 500])
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5, 20.0])  # 20: the kernel of 161 takes the FFT
+def test_gaussian_against_numpy(n: int, sigma: float) -> None:
+    y = _series(n, seed=n + int(sigma * 10))
+    got = gaussian(y, sigma)
+    want = _ref_gauss(y, sigma)
+    finite = np.isfinite(y)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(got[~finite], y[~finite])
+
+
+def test_nan_handling_matches_the_ema() -> None:
+    y = _series(200, seed=5)
+    finite = np.isfinite(y)
+    e = ema(y, 0.6)
+    for mode, param in (("centred", 7), ("trailing", 7), ("gaussian", 3.0)):
+        s = smoothed(mode, param, np.arange(200), y)
+        # non-finite points stay where they are in both, the rest is smoothed over the rest
+        np.testing.assert_array_equal(np.isfinite(s), np.isfinite(e))
+        np.testing.assert_array_equal(s[~finite], y[~finite])
+        alone = smoothed(mode, param, np.arange(finite.sum()), y[finite])
+        np.testing.assert_allclose(s[finite], alone, rtol=1e-12)
+
+
+def test_none_is_identity_and_a_copy() -> None:
+    y = _series(30, seed=2)
+    out = smoothed("none", 0, np.arange(30), y)
+    np.testing.assert_array_equal(out, y)
+    assert out is not y
+
+
+def test_a_constant_series_stays_constant() -> None:
+    y = np.full(25, 3.25)
+    for mode, param in (("centred", 4), ("trailing", 9), ("gaussian", 2.0)):
+        np.testing.assert_allclose(smoothed(mode, param, np.arange(25), y), y, rtol=1e-15)
+
+
+def test_formulas_name_their_parameters() -> None:
+    texts = {m: formula(m, 3 if m in ("centred", "trailing") else 0.5) for m in SMOOTHERS}
+    assert len(set(texts.values())) == len(texts)
+    assert "k = 3 points" in texts["centred"] and "i - 1 <= j <= i + 1" in texts["centred"]
+    assert "i - 2 <= j <= i" in texts["trailing"]
+    assert "sigma = 0.5" in texts["gaussian"] and "|i-j| <= 2" in texts["gaussian"]
+    assert "w = 0.5" in texts["ema"] and texts["none"].startswith("none")
+    assert all("; " not in t for t in texts.values())  # the keywords' separator
+    info = FigureInfo("loss", smoothing=5, smoothing_mode="trailing")
+    assert info.smoothed and "trailing moving average" in info.smoothing_text()
+    assert f"smoothing_formula={formula('trailing', 5)}" in info.keywords()
+    assert not FigureInfo("loss", smoothing=0.6, smoothing_mode="none").smoothed
+
+
+def test_parse_and_check() -> None:
+    assert parse_smoother("gaussian:2") == ("gaussian", 2.0)
+    assert parse_smoother("trailing") == ("trailing", 5)
+    assert parse_smoother("Centered:9") == ("centred", 9.0)
+    assert parse_smoother("none") == ("none", 0.0)
+    for bad in ("median:3", "centred:2.5", "centred:0", "gaussian:0", "ema:1.5", "ema:x"):
+        with pytest.raises(ValueError):
+            parse_smoother(bad)
+    with pytest.raises(ValueError, match="unknown smoother"):
+        check_smoother("box", 3)
+    # the EMA's weight keeps TensorBoard's clamping when applied (only parsing refuses it)
+    y = _series(40, seed=9)
+    np.testing.assert_array_equal(smoothed("ema", 1.5, np.arange(40), y), ema(y, 1.0))
+    assert formula("ema", math.nan) == formula("none", 0)
+
+
+def test_on_a_real_run(unet_runs: list[Run]) -> None:
+    run = unet_runs[0]
+    y = run.series["Training loss"].values
+    for mode, param in (("centred", 5), ("trailing", 3), ("gaussian", 1.5), ("none", 0)):
+        c = make_curve(run, "Training loss", "step", param, mode)  # type: ignore[arg-type]
+        if mode == "none":
+            ref = y.copy()
+        elif mode == "gaussian":
+            ref = _ref_gauss(y, param)
+        else:
+            ref = _ref_ma(y, int(param), mode == "centred")
+        np.testing.assert_allclose(c.y, ref, rtol=1e-9)
+
+
+def test_cli_plot_smoother(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from paperscope.cli import main
+    from tests.results.conftest import UNET
+
+    folder = UNET / "UNet_lr1e_3"
+    out, table = tmp_path / "f.svg", tmp_path / "f.csv"
+    rc = main(["plot", str(folder), "--metric", "Training loss", "--smoother", "gaussian:1.5",
+               "--out", str(out), "--csv", str(table)])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert "smoothing: Gaussian kernel, sigma = 1.5 points" in res.out
+    with table.open() as fh:
+        rows = list(csv.DictReader(fh))
+    raw = np.array([float(r["y_raw"]) for r in rows])
+    np.testing.assert_allclose([float(r["y"]) for r in rows], _ref_gauss(raw, 1.5), rtol=1e-9)
+    assert "g_ij = exp(-(i-j)^2 / (2*sigma^2))" in out.read_text()  # the formula, in metadata
+    rc = main(["plot", str(folder), "--metric", "Training loss", "--smoother", "centred:0",
+               "--out", str(out)])  # fmt: skip
+    assert rc == 2 and "--smoother: the centred window" in capsys.readouterr().err
