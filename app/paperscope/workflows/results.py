@@ -306,16 +306,19 @@ def import_results(
     *,
     paper: str | int | None = None,
     add_papers: bool = False,
+    scan_issues: bool = True,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ResultsImport:
     """Read result files and store every reported result, attached to ``paper`` when
     given, else to the library paper each one names (:func:`match_results`). Papers
     named but not in the library are returned in ``new_papers`` and added first with
-    ``add_papers``. Unreadable values are ``skipped`` issues; the rest imports."""
+    ``add_papers``. Unreadable values are ``skipped`` issues; the rest imports.
+    ``scan_issues=False`` leaves out the paths no results reader knows (the caller
+    imports them as papers)."""
     cancel = cancel or CancelToken()
     jobs, issues = results_files(paths)
-    summary = ResultsImport(issues=list(issues))
+    summary = ResultsImport(issues=list(issues) if scan_issues else [])
     fixed = None if paper is None else resolve_paper(store, paper)
     read = registry.read_jobs(jobs, sub_progress(progress, 0.0, 0.7), cancel)
     summary.issues.extend(read.issues)
@@ -374,3 +377,33 @@ def spread_text(r: ReportedResult) -> str:
     if r.n_runs is not None:
         parts.append(f"(n={r.n_runs})")
     return " ".join(parts)
+
+
+def add_manual_result(
+    store: Store,
+    paper: str | int,
+    *,
+    dataset: str,
+    metric: str,
+    value: str,
+    method: str = "",
+    task: str = "",
+    n_runs: int | None = None,
+) -> int:
+    """Enter one reported result by hand (``value`` as written: ``1.8 ± 0.1``,
+    ``0.14 [0.14, 0.15]``, ``93.2%``); returns its id. ``ValueError`` on a bad value."""
+    from dataclasses import replace
+
+    from paperscope.readers.results._common import make_result
+
+    pid = resolve_paper(store, paper)
+    problems: list[ReadIssue] = []
+    made = make_result(
+        value, task=task, dataset=dataset, metric=metric, method=method,
+        file="manual entry", location="", issues=problems,
+    )  # fmt: skip
+    if made is None:
+        raise ValueError(problems[0].message if problems else f"{value!r}: no value given")
+    if n_runs is not None:
+        made = replace(made, n_runs=n_runs)
+    return store.add_reported_results([made], [pid])[0]
