@@ -55,6 +55,8 @@ def _num(text: str) -> float:
 def parse_value(raw: Any) -> Value | None:
     """The value in ``raw`` (a JSON/YAML number or a string), ``None`` when it is a
     placeholder for a missing value; :class:`ValueProblem` when it cannot be read."""
+    if raw is None:  # JSON null, YAML ~
+        return None
     if isinstance(raw, bool):
         raise ValueProblem(f"{raw!r} is a yes/no, not a number")
     if isinstance(raw, int):
