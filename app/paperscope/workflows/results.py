@@ -289,10 +289,11 @@ def _unique_papers(results: Iterable[ReportedResult]) -> list[Paper]:
         p = paper_from_result(r)
         if p is None:
             continue
-        key = (_result_keys(r) or [_title(r) or p.title])[0]
-        if key not in seen:
-            seen.add(key)
+        # one paper however its rows name it (with an arXiv link, or by title only)
+        keys = {*_result_keys(r), "title:" + (_title(r) or p.title)}
+        if not keys & seen:
             out.append(p)
+        seen |= keys
     return out
 
 
