@@ -191,7 +191,7 @@ def test_latex_headers_span_datasets_and_escape_names() -> None:
                 "reported",
                 {0: Cell(21.0), 1: Cell(3.0, ci_low=2.5, ci_high=3.5)},
                 cite_key="Hessel2018",
-            ),  # fmt: skip
+            ),
         ],
     )
     tex = to_latex(table).splitlines()

@@ -256,7 +256,12 @@ def match_results(store: Store, results: Sequence[ReportedResult]) -> list[int |
     (when exactly one paper has it); ``None`` when none matches."""
     keys = [_result_keys(r) for r in results]
     by_key = store.papers_by_keys(sorted({k for ks in keys for k in ks}))
-    titles = [_title(r) for r in results]
+    folded: dict[str, str] = {}  # rows of one paper repeat its title: fold each once
+    titles = [
+        folded[r.paper_title] if r.paper_title in folded
+        else folded.setdefault(r.paper_title, _title(r))
+        for r in results
+    ]  # fmt: skip
     by_title = store.papers_by_normalised_title(sorted({t for t in titles if t}))
     out: list[int | None] = []
     for ks, t in zip(keys, titles, strict=True):

@@ -111,7 +111,8 @@ class ResultsMixin:
 
     def run_links(self, paper_id: int | None = None, source: str | None = None) -> list[RunLink]:
         """Links, of one paper and/or one run source, oldest first."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if paper_id is not None:
             where.append("paper_id = ?")
             params.append(paper_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from paperscope.core.ids import normalise_arxiv_id, normalise_doi
@@ -18,6 +19,7 @@ _ARXIV_IN_TEXT = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def paper_ids_from_url(url: str) -> tuple[str | None, str | None]:
     """(arXiv id, DOI) named by a paper URL, each ``None`` when absent."""
     if not url:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 MISSING = frozenset({"", "-", "--", "---", "–", "—", "n/a", "na", "none", "null", "?", "x"})
@@ -105,6 +106,7 @@ _NEUTRAL = ("param", "size", "flops", "time", "total", "gen", "count", "samples"
             "memory", "steps")  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def higher_is_better(metric: str) -> bool | None:
     """A guess from the metric's name: error, loss, WER… are lower-is-better; counts
     (parameters, gen_len, total) are neither (``None``); every other score is higher."""
