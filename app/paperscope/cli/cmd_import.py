@@ -25,11 +25,67 @@ def add_parser(sub: Any) -> None:
         "--add-papers", action="store_true",
         help="add the papers that results name but the library lacks",
     )  # fmt: skip
-    p.set_defaults(func=run)
+    tex = p.add_argument_group("LaTeX results tables (a .tex file or an arXiv e-print .tar.gz)")
+    tex.add_argument("--tex-list", action="store_true", help="list the tables found, numbered")
+    tex.add_argument("--tex-table", type=int, metavar="N", help="import table N (needs --paper)")
+    tex.add_argument(
+        "--columns",
+        choices=("metrics", "datasets"),
+        default="metrics",
+        help="what the header row names (default metrics)",
+    )
+    tex.add_argument(
+        "--methods",
+        choices=("rows", "columns"),
+        default="rows",
+        help="where the methods are (default: first column, one per row)",
+    )
+    tex.add_argument("--metric", default="", help="the values' metric (with --columns datasets)")
+    tex.add_argument("--dataset", default="", help="the values' dataset (with --columns metrics)")
+    tex.add_argument("--task", default="")
+    p.set_defaults(func=run)  # fmt: skip
+
+
+def _tex(args: argparse.Namespace) -> int:
+    from paperscope.cli._common import open_store
+    from paperscope.workflows import results as wf
+
+    if len(args.paths) != 1:
+        print("paperscope: --tex-list/--tex-table take one LaTeX file", file=sys.stderr)
+        return 2
+    path = args.paths[0]
+    if args.tex_list:
+        for n, (name, t) in enumerate(wf.tex_tables(path), start=1):
+            size = f"{len(t.rows)} rows × {t.columns} columns"
+            head = " | ".join(c.text for c in t.rows[0]) if t.rows else ""
+            print(f"{n:>3}  {name}:{t.line}  {size}  {head}")
+            if t.problem:
+                print(f"     not readable: {t.problem}\n" + "\n".join(
+                    "     " + line for line in t.raw.splitlines()[:12]))  # fmt: skip
+        return 0
+    if args.paper is None:
+        print("paperscope: --tex-table needs --paper (whose results these are)", file=sys.stderr)
+        return 2
+    with open_store(args) as store:
+        try:
+            summary = wf.import_tex_table(
+                store, path, args.tex_table, paper=args.paper, columns=args.columns,
+                metric=args.metric, dataset=args.dataset, task=args.task, methods=args.methods,
+            )  # fmt: skip
+        except ValueError as exc:
+            print(f"paperscope: {exc}", file=sys.stderr)
+            return 2
+    for issue in summary.issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    print(summary.line())
+    return 0 if summary.added else 1
 
 
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress, open_store
+
+    if args.tex_list or args.tex_table is not None:
+        return _tex(args)
     from paperscope.workflows.papers import import_paths
     from paperscope.workflows.results import attach_unmatched, import_results, results_files
 

@@ -22,6 +22,7 @@ from paperscope.library.dedup import normalised_title
 from paperscope.library.store import Store
 from paperscope.library.store.results import RunLink, StoredResult
 from paperscope.readers import registry
+from paperscope.readers.results._latex import TexTable
 
 HEAD_BYTES = 64 << 10
 MAX_FILES = 4096  # a run folder with more files is fingerprinted by its first ones
@@ -413,3 +414,87 @@ def add_manual_result(
     if n_runs is not None:
         made = replace(made, n_runs=n_runs)
     return store.add_reported_results([made], [pid])[0]
+
+
+# --------------------------------------------------------------------------- LaTeX tables
+
+TEX_MAX_BYTES = 16 << 20
+
+
+def tex_sources(path: Path | str) -> list[tuple[str, str]]:
+    """``(name, text)`` of the LaTeX in ``path``: a ``.tex`` (or Markdown) file, or an
+    arXiv e-print (``.tar.gz`` read in memory, nothing extracted; a gzipped single
+    ``.tex``). Members over 16 MB and non-UTF-8 bytes are skipped / replaced."""
+    import gzip
+    import tarfile
+
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".tar.gz", ".tgz", ".tar")) or (
+        name.endswith(".gz") and tarfile.is_tarfile(path)
+    ):
+        out = []
+        with tarfile.open(path) as tar:
+            for m in tar.getmembers():
+                if m.isfile() and m.name.endswith(".tex") and m.size <= TEX_MAX_BYTES:
+                    fh = tar.extractfile(m)
+                    if fh is not None:
+                        out.append((f"{path}:{m.name}", fh.read().decode("utf-8", "replace")))
+        return out
+    if name.endswith(".gz"):
+        with gzip.open(path) as fh:
+            return [(str(path), fh.read(TEX_MAX_BYTES).decode("utf-8", "replace"))]
+    if path.stat().st_size > TEX_MAX_BYTES:
+        raise ValueError(f"{path}: larger than 16 MB, not a LaTeX source")
+    return [(str(path), path.read_bytes().decode("utf-8", "replace"))]
+
+
+def tex_tables(path: Path | str) -> list[tuple[str, TexTable]]:
+    """Every tabular of the source, numbered from 1 across its files (for a preview:
+    each table's rows, or its ``problem`` and raw text)."""
+    from paperscope.readers.results._latex import find_tables
+
+    out = []
+    for name, text in tex_sources(path):
+        out.extend((name, t) for t in find_tables(text))
+    return out
+
+
+def import_tex_table(
+    store: Store,
+    path: Path | str,
+    number: int,
+    *,
+    paper: str | int,
+    columns: str = "metrics",
+    metric: str = "",
+    dataset: str = "",
+    task: str = "",
+    methods: str = "rows",
+) -> ResultsImport:
+    """Import table ``number`` (1-based, as :func:`tex_tables` counts) of a LaTeX
+    source as the paper's reported results; the caller says the axes."""
+    from paperscope.readers.results._latex import table_results
+
+    if columns not in ("metrics", "datasets") or methods not in ("rows", "columns"):
+        raise ValueError("columns must be metrics or datasets, methods rows or columns")
+    if (columns == "metrics" and not dataset) or (columns == "datasets" and not metric):
+        raise ValueError(
+            "say what the table's values are: with columns=metrics give the dataset, "
+            "with columns=datasets the metric"
+        )
+    tables = tex_tables(path)
+    if not 1 <= number <= len(tables):
+        raise ValueError(f"{path} has {len(tables)} tables; there is no table {number}")
+    pid = resolve_paper(store, paper)
+    name, table = tables[number - 1]
+    results, issues = table_results(
+        table, name, columns=columns, metric=metric, dataset=dataset, task=task,  # type: ignore[arg-type]
+        methods=methods,  # type: ignore[arg-type]
+    )  # fmt: skip
+    summary = ResultsImport(issues=issues)
+    summary.skipped = sum(1 for i in issues if i.severity == "skipped")
+    summary.result_ids = store.add_reported_results(results, [pid] * len(results))
+    summary.added = summary.matched = len(results)
+    summary.paper_ids = [pid] * len(results)
+    return summary
