@@ -30,7 +30,7 @@ _CITE = re.compile(
     r"\\(?:cite|citep|citet|citealp|citeauthor|parencite|textcite)\*?(?:\[[^\]]*\])*\{([^}]*)\}"
 )
 _FOOT = re.compile(
-    r"\\footnotemark(?:\[[^\]]*\])?|\\textsuperscript\{[^}]*\}|\^\{?(?:\\?[*a-z]|\\dagger|\\ddagger|\d)\}?"
+    r"\\footnotemark(?:\[[^\]]*\])?|\\textsuperscript\{[^}]*\}|\^\{?(?:\\dagger|\\ddagger|\\?[*a-z]|\d)\}?"
     r"|\\(?:dagger|ddagger)\b"
 )
 _BOLD = re.compile(r"\\(?:textbf|mathbf|boldsymbol|bm)\s*\{|\\bf\b|\\bfseries\b")
