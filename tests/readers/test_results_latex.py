@@ -9,6 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from paperscope.cli import main
 from paperscope.library.store import Store
@@ -16,6 +17,7 @@ from paperscope.readers.results._latex import clean, find_tables, table_results
 from paperscope.workflows import results as wf
 from paperscope.workflows.papers import import_paths
 from tests.conftest import SHARED_DATA
+from tests.readers.test_fuzz_all import MUTATIONS, apply
 
 LATEX = SHARED_DATA / "results/latex"
 THESIS = LATEX / "rl_thesis_thesis.tex"
@@ -132,3 +134,24 @@ def test_cli_lists_and_imports_a_table(tmp_path: Path, capsys: pytest.CaptureFix
     with Store(lib) as store:
         rows = store.reported_results([1])
     assert len(rows) == 30 and rows[0].result.source == str(THESIS)
+
+
+_MAIN = "\n".join(_text(THESIS).splitlines()[509:531])
+
+
+@settings(max_examples=60, deadline=None)
+@given(MUTATIONS)
+def test_mutated_tables_never_crash(ops: list[tuple[str, float, int]]) -> None:
+    """The thesis' main table under the fuzz harness' mutations: tables, problems or
+    issues, never an exception."""
+    text = apply(_MAIN.encode(), ops).decode("utf-8", "replace")
+    for table in find_tables(text):
+        results, issues = table_results(table, "t.tex", dataset="d")
+        assert all(i.file == "t.tex" for i in issues)
+        assert all(r.source == "t.tex" for r in results)
+
+
+def test_huge_spans_are_problems_not_allocations() -> None:
+    (t,) = find_tables("\\begin{tabular}{*{99999999}{c}}\\multicolumn{99999999999}{c}{x} & 1\\\\"
+                       "\\end{tabular}")  # fmt: skip
+    assert t.columns == 1000 and "multicolumn over" in t.problem

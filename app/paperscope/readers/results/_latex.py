@@ -41,6 +41,7 @@ _WRAPPERS = re.compile(
     r"\b\s*|\\(?:color|textcolor|raisebox)\s*\{[^}]*\}\s*"
 )
 _SPACES = re.compile(r"\s+")
+MAX_COLUMNS = 1000
 
 
 @dataclass(slots=True)
@@ -82,8 +83,11 @@ def clean(raw: str) -> tuple[str, bool, tuple[str, ...]]:
 
 
 def _spec_columns(spec: str) -> int:
+    """Columns of a tabular spec (``l*{3}{c}p{2cm}`` → 5)."""
     s = re.sub(r"[@!<>]\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}", "", spec)
-    s = re.sub(r"\*\{(\d+)\}\{([^}]*)\}", lambda m: m.group(2) * int(m.group(1)), s)
+    s = re.sub(
+        r"\*\{(\d+)\}\{([^}]*)\}", lambda m: m.group(2) * min(int(m.group(1)[:6]), MAX_COLUMNS), s
+    )
     s = re.sub(r"\{[^}]*\}", "", s)  # p{3cm}, X widths
     return sum(1 for ch in s if ch.isalpha())
 
@@ -123,14 +127,14 @@ def find_tables(text: str) -> list[TexTable]:
     for i, env in enumerate(envs):
         raw = env.latex_verbatim()
         args = [a for a in (env.nodeargd.argnlist if env.nodeargd else []) if a is not None]
-        spec = args[-1].latex_verbatim().strip("{}") if args else ""
+        spec = args[-1].latex_verbatim()[1:-1] if args else ""
         body = list(env.nodelist or [])
         if not args and body and body[0].latex_verbatim().startswith("{"):
-            spec = body.pop(0).latex_verbatim().strip("{}")  # the spec left in the body
+            spec = body.pop(0).latex_verbatim()[1:-1]  # the spec left in the body
         if env.environmentname in ("tabular*", "tabularx", "tabulary") and body:
             first = body[0].latex_verbatim()
             if first.startswith("{"):
-                spec = body.pop(0).latex_verbatim().strip("{}")
+                spec = body.pop(0).latex_verbatim()[1:-1]
         table = TexTable(i, text.count("\n", 0, env.pos) + 1, raw, _spec_columns(spec))
         rows: list[list[str]] = []
         cells: list[str] = []
@@ -173,7 +177,10 @@ def _fill(table: TexTable, rows: list[list[str]]) -> None:
             if m := _SPAN.match(raw):
                 kind, inner = m.group(1), m.group(3)
                 if kind == "column":
-                    span = int(m.group(2))
+                    span = int(m.group(2)[:6])
+                    if span > max(table.columns, 1) or span > MAX_COLUMNS:
+                        table.problem = f"a \\multicolumn over {m.group(2)} columns"
+                        span = 1
             text, bold, cites = clean(inner)
             cell = TexCell(text, raw, bold, span, cites)
             if kind == "row":
