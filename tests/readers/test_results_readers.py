@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,17 @@ def test_results_readers_do_not_claim_papers_or_runs() -> None:
     for kind in ("papers", "runs"):
         for r in registry.readers(kind):  # type: ignore[arg-type]
             assert r.kind == kind
+
+
+def test_pwc_gzipped_dump_reads_like_the_json(tmp_path: Path) -> None:
+    import gzip
+
+    gz = tmp_path / "evaluation-tables.json.gz"
+    gz.write_bytes(gzip.compress((PWC / "ogb.json").read_bytes()))
+    assert _read(gz).results == [
+        replace(r, source=str(gz)) for r in _read(PWC / "ogb.json").results
+    ]
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(gzip.compress((PWC / "ogb.json").read_bytes())[:5000])
+    with pytest.raises(ReadError, match="not a readable gzip file"):
+        registry.get("pwc-sota").read(broken, no_progress, CancelToken())

@@ -119,3 +119,24 @@ def test_cli_import_link_results_unlink(tmp_path: Path, capsys: pytest.CaptureFi
     assert (runs / "run_1").is_dir() and any((runs / "run_1").iterdir())
     assert main([*lib, "link", str(tmp_path / "gone"), "--paper", str(pid)]) == 2
     assert "no such run file or folder" in capsys.readouterr().err
+
+
+def test_cli_locate_finds_a_moved_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = ["--library", str(tmp_path / "lib.duckdb")]
+    assert main([*lib, "import", str(REFS)]) == 0
+    runs = tmp_path / "strict"
+    shutil.copytree(STRICT, runs)
+    assert main([*lib, "link", str(runs / "run_2"), "--paper", "1"]) == 0
+    moved = tmp_path / "moved" / "r2"
+    moved.parent.mkdir()
+    shutil.move(runs / "run_2", moved)
+    capsys.readouterr()
+    assert main([*lib, "link", "--list"]) == 0
+    assert " missing " in capsys.readouterr().out
+    assert main([*lib, "link", "--locate", "1"]) == 2
+    assert "--locate needs --in DIR" in capsys.readouterr().err
+    assert main([*lib, "link", "--locate", "1", "--in", str(tmp_path / "moved")]) == 0
+    assert f"link 1 now points at {moved.resolve()}" in capsys.readouterr().out
+    assert main([*lib, "link", "--list"]) == 0
+    assert " ok " in capsys.readouterr().out
+    assert main([*lib, "link", "--locate", "1", "--in", str(runs)]) == 1

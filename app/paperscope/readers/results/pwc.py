@@ -2,10 +2,12 @@
 
 A list of tasks, each ``{task, datasets: [{dataset, sota: {metrics, rows: [{model_name,
 paper_title, paper_url, paper_date, metrics: {name: value}}]}}], subtasks: [task…]}``;
-one task object alone is read too. Values are numbers or strings (``"0.8428 ± 0.0014"``,
-``"93.2%"``, ``"1.2M"``); placeholders (``""``, ``"–"``) are missing values, other text
-a ``skipped`` issue naming task, dataset and row. Subtasks are walked with a stack (no
-recursion), each under its own name with the parent in ``extra["parent_task"]``.
+one task object alone is read too, and the dump as published
+(``evaluation-tables.json.gz``) without unpacking it first. Values are numbers or
+strings (``"0.8428 ± 0.0014"``, ``"93.2%"``, ``"1.2M"``); placeholders (``""``,
+``"–"``) are missing values, other text a ``skipped`` issue naming task, dataset and
+row. Subtasks are walked with a stack (no recursion), each under its own name with the
+parent in ``extra["parent_task"]``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,41 @@ from paperscope.readers.runs._common import head_bytes
 _ROW_FIELDS = ("model_name", "paper_title", "paper_url", "metrics")
 
 
+_GZ_LIMIT = 1 << 30  # the decompressed dump is about 200 MB
+
+
+def _bytes(path: Path) -> bytes:
+    if path.name.lower().endswith(".gz"):
+        import gzip
+        import zlib
+
+        try:
+            with gzip.open(path) as fh:
+                data = fh.read(_GZ_LIMIT + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ReadError(str(path), "", f"not a readable gzip file: {exc}") from None
+        if len(data) > _GZ_LIMIT:
+            raise ReadError(str(path), "", "more than 1 GB once decompressed")
+        return data
+    return path.read_bytes()
+
+
+def _head(path: Path, size: int) -> bytes:
+    if path.name.lower().endswith(".gz"):
+        import gzip
+        import zlib
+
+        try:
+            with gzip.open(path) as fh:
+                return fh.read(size)
+        except (OSError, EOFError, zlib.error):
+            return b""
+    return head_bytes(path, size)
+
+
 def _load(path: Path) -> Any:
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
+        raw = _bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
     try:
@@ -53,11 +87,11 @@ class PwcReader:
     name = "pwc-sota"
     kind: registry.Kind = "results"
     unit: registry.Unit = "file"
-    patterns: tuple[str, ...] = ("*.json",)
+    patterns: tuple[str, ...] = ("*.json", "*.json.gz")
     priority = 30
 
     def sniff(self, path: Path) -> bool:
-        head = head_bytes(path, 8192)
+        head = _head(path, 8192)
         return head.lstrip()[:1] in (b"[", b"{") and (
             b'"sota"' in head
             or (b'"datasets"' in head and b'"task' in head)
