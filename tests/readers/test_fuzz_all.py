@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
-from tests.conftest import PAPERS, RUNS, TEST_DATA, mlflow_db_file
+from tests.conftest import PAPERS, RUNS, SHARED_DATA, TEST_DATA, mlflow_db_file
 
 EXAMPLES = int(os.environ.get("PAPERSCOPE_FUZZ_EXAMPLES", "2000"))
 CALL_LIMIT_S = 5.0  # CPU seconds; one read of a seed of a few kB takes milliseconds
@@ -135,6 +135,17 @@ WANDB = (
 JSONL = b'{"step": 1, "loss": 0.5}\n{"step": 2, "loss": NaN, "acc": 1}\n' * 5
 
 
+def _pwc_rows(path: Path, n: int) -> bytes:
+    """The first task of a sota-extractor file with its first dataset's first ``n`` rows."""
+    task = json.loads(path.read_bytes())[0]
+    ds = dict(task["datasets"][0])
+    ds["sota"] = dict(ds["sota"], rows=ds["sota"]["rows"][:n])
+    return json.dumps([dict(task, datasets=[ds])], indent=1).encode()
+
+
+RESULTS = SHARED_DATA / "results"
+
+
 def _one(name: str, data: bytes) -> Seed:
     return Seed({name: data}, (name,), name)
 
@@ -153,6 +164,11 @@ SEEDS: dict[str, Callable[[], Seed]] = {
     "csl-json": lambda: _one(
         "refs.json", _json_items(PAPERS / "context-review-references.csl.json", 3)
     ),
+    "hf-model-card": lambda: _one(
+        "README.md",
+        (RESULTS / "hf_model_cards/sb3_ppo-BreakoutNoFrameskip-v4_README.md").read_bytes(),
+    ),
+    "pwc-sota": lambda: _one("ogb.json", _pwc_rows(RESULTS / "pwc_sota_extractor/ogb.json", 3)),
     "hf-daily-page": lambda: _one(
         "page.txt", _head_lines(PAPERS / "hf-daily-page/daily-papers-page.txt", 60)
     ),
@@ -374,7 +390,7 @@ def test_seed_is_valid(reader_name: str, tmp_path: Path) -> None:
     _write(tmp_path, seed.files)
     outcome = guarded_read(reader_name, tmp_path / seed.read)
     assert isinstance(outcome, ReadResult), outcome
-    assert outcome.papers or outcome.runs
+    assert outcome.papers or outcome.runs or outcome.results
     assert not [i for i in outcome.issues if i.severity != "warning"], outcome.issues
 
 

@@ -10,7 +10,7 @@ def test_every_reader_module_is_listed() -> None:
     base = REPO / "app" / "paperscope" / "readers"
     found = sorted(
         f"paperscope.readers.{kind}.{p.stem}"
-        for kind in ("papers", "runs")
+        for kind in ("papers", "runs", "results")
         for p in (base / kind).glob("*.py")
         if not p.stem.startswith("_")
     )

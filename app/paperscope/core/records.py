@@ -1,4 +1,5 @@
-"""Plain records that cross every boundary: papers, runs, series, read problems.
+"""Plain records that cross every boundary: papers, runs, series, reported results,
+read problems.
 
 Records are frozen dataclasses (numpy arrays inside a :class:`Series` are not copied).
 Nothing here imports Qt, DuckDB or any reader library.
@@ -105,15 +106,47 @@ class ReadError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+@dataclass(frozen=True, slots=True)
+class ReportedResult:
+    """One number a paper reports: ``value`` of ``metric`` for ``method`` on ``dataset``
+    (of ``task``), with its spread when given (``std``; a ``[ci_low, ci_high]`` interval;
+    ``n_runs``). ``raw`` is the value as written in the file. ``higher_is_better`` is
+    ``None`` when unknown. The paper is named by what the file gives (``arxiv_id``,
+    ``doi``, ``paper_title``, ``paper_url``); the library matches it to a stored paper.
+    ``source``/``location`` say where the number came from (file, record)."""
+
+    task: str
+    dataset: str
+    metric: str
+    value: float
+    method: str = ""
+    std: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n_runs: int | None = None
+    higher_is_better: bool | None = None
+    raw: str = ""
+    arxiv_id: str | None = None
+    doi: str | None = None
+    paper_title: str = ""
+    paper_url: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+    location: str = ""
+
+
 @dataclass(slots=True)
 class ReadResult:
-    """What one read produced: papers or runs, plus the problems met on the way."""
+    """What one read produced: papers, runs or reported results, plus the problems met
+    on the way."""
 
     papers: list[Paper] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     issues: list[ReadIssue] = field(default_factory=list)
+    results: list[ReportedResult] = field(default_factory=list)
 
     def extend(self, other: ReadResult) -> None:
         self.papers.extend(other.papers)
         self.runs.extend(other.runs)
         self.issues.extend(other.issues)
+        self.results.extend(other.results)

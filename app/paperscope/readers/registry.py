@@ -1,6 +1,7 @@
 """The one registry of readers, for papers and for runs.
 
-A reader declares what it reads (``kind``: ``"papers"`` or ``"runs"``), which file
+A reader declares what it reads (``kind``: ``"papers"``, ``"runs"`` or
+``"results"``, the numbers papers report), which file
 names it may read (``patterns``, fnmatch globs on the file name) and whether it reads
 single files (``unit = "file"``) or whole run folders (``unit = "dir"``, e.g. an MLflow
 run or a Sacred run folder). ``sniff`` looks at the content and may decline; when
@@ -26,7 +27,7 @@ from typing import Literal, Protocol, runtime_checkable
 from paperscope.core.records import ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 
-Kind = Literal["papers", "runs"]
+Kind = Literal["papers", "runs", "results"]
 Unit = Literal["file", "dir"]
 
 
@@ -58,7 +59,7 @@ BUILTIN_MODULES: tuple[str, ...] = tuple(
         "rliable_scores", "sacred", "sb3_evaluations", "sb3_monitor", "sb3_progress",
         "tensorboard", "wandb_export", "wandb_local",
     )
-)  # fmt: skip
+) + tuple(f"paperscope.readers.results.{m}" for m in ("hf_card", "pwc"))  # fmt: skip
 
 _readers: list[Reader] = []
 _builtins_loaded = False

@@ -23,6 +23,7 @@ from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.merging import MergeMixin
 from paperscope.library.store.organize import OrganizeMixin
 from paperscope.library.store.papers import PapersMixin
+from paperscope.library.store.results import ResultsMixin
 from paperscope.library.store.searching import SearchMixin
 from paperscope.library.store.vectors import VectorsMixin
 
@@ -85,7 +86,14 @@ def fts_extension_path() -> Path:
 
 
 class Store(
-    SearchMixin, MergeMixin, OrganizeMixin, BulkMixin, VectorsMixin, MapsMixin, PapersMixin
+    SearchMixin,
+    MergeMixin,
+    OrganizeMixin,
+    BulkMixin,
+    VectorsMixin,
+    MapsMixin,
+    ResultsMixin,
+    PapersMixin,
 ):
     """A PaperScope library file.
 

@@ -479,8 +479,9 @@ class OrganizeMixin:
 
     # -- removal ---------------------------------------------------------------------
     def delete_papers(self, paper_ids: Sequence[int] | np.ndarray) -> int:
-        """Remove papers with their keys, tags and collection memberships (one
-        transaction). Returns how many were removed."""
+        """Remove papers with their keys, tags, collection memberships and run links
+        (the run files stay), one transaction; their reported results are kept,
+        matched to no paper. Returns how many were removed."""
         ids = {"id": _ids(paper_ids)}
         with self._write_lock:
             cur = self.cursor()
@@ -489,8 +490,14 @@ class OrganizeMixin:
                 row = cur.execute(
                     "SELECT count(*) FROM papers WHERE id IN (SELECT id FROM ids)"
                 ).fetchone()
-                for table in ("paper_keys", "paper_tags", "collection_papers"):
+                for table in ("paper_keys", "paper_tags", "collection_papers", "run_links"):
                     cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT id FROM ids)")
+                # a deleted paper's reported results stay, matched to no paper (the
+                # file's record names the paper: it matches again if re-imported)
+                cur.execute(
+                    "UPDATE reported_results SET paper_id = NULL "
+                    "WHERE paper_id IN (SELECT id FROM ids)"
+                )
                 cur.execute("DELETE FROM papers WHERE id IN (SELECT id FROM ids)")
                 self._bump_generation(cur)
                 cur.execute("COMMIT")

@@ -172,6 +172,18 @@ def load_yaml(path: Path) -> Any:
     """Load YAML safely. Python-specific tags (``!!python/tuple``, ``!!python/object/
     apply:collections.OrderedDict`` as written by Lightning and rl-zoo) are read as the
     plain data they hold; nothing is ever imported, called or executed."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ReadError(str(path), "", f"cannot read: {exc}") from None
+    return load_yaml_text(text, str(path))
+
+
+def load_yaml_text(text: str, file: str, first_line: int = 1) -> Any:
+    """:func:`load_yaml` on text already read (a model card's front matter);
+    ``first_line`` is the file line the text starts on, for the messages."""
     import yaml
 
     class _Loader(yaml.SafeLoader):  # type: ignore[misc]
@@ -192,20 +204,15 @@ def load_yaml(path: Path) -> Any:
     _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _python_tag)
     _Loader.add_multi_constructor("!", _python_tag)
     try:
-        text = path.read_text(encoding="utf-8-sig")
         return yaml.load(text, Loader=_Loader)  # _Loader derives from SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ReadError(str(path), where, f"not valid YAML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ReadError(str(path), f"byte {exc.start}", "not UTF-8 text") from None
+        where = f"line {mark.line + first_line}" if mark is not None else ""
+        raise ReadError(file, where, f"not valid YAML: {exc}") from None
     except ValueError as exc:  # a value its constructor refuses: a too-long integer, a bad date
-        raise ReadError(str(path), "", f"not valid YAML: {exc}") from None
+        raise ReadError(file, "", f"not valid YAML: {exc}") from None
     except RecursionError:
-        raise ReadError(str(path), "", "YAML nested too deeply") from None
-    except OSError as exc:
-        raise ReadError(str(path), "", f"cannot read: {exc}") from None
+        raise ReadError(file, "", "YAML nested too deeply") from None
 
 
 def _plain_key(key: Any) -> Any:

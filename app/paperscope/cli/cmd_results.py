@@ -1,0 +1,77 @@
+"""``paperscope results PAPER_ID [--json]``: the results a paper reports (task,
+dataset, metric, method, value ± spread, source) and its linked runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("results", help="list the results a paper reports and its linked runs")
+    p.add_argument("paper", metavar="PAPER_ID", help="library id, arXiv id or DOI")
+    p.add_argument("--json", action="store_true", help="JSON lines, one per result")
+    p.add_argument(
+        "--add",
+        metavar="VALUE",
+        help="enter a result by hand: '1.8 ± 0.1', '0.14 [0.1, 0.2]', '93.2%%' "
+        "(with --dataset, --metric, --method)",
+    )
+    p.add_argument("--dataset", default="")
+    p.add_argument("--metric", default="")
+    p.add_argument("--method", default="")
+    p.add_argument("--task", default="")
+    p.add_argument("--n-runs", type=int, default=None)  # fmt: skip
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from paperscope.cli._common import open_store
+    from paperscope.workflows import results as wf
+
+    with open_store(args, read_only=False) as store:
+        try:
+            pid = wf.resolve_paper(store, args.paper)
+        except ValueError as exc:
+            print(f"paperscope: {exc}", file=sys.stderr)
+            return 2
+        if args.add is not None:
+            if not args.metric:
+                print("paperscope: --add needs --metric", file=sys.stderr)
+                return 2
+            try:
+                new_id = wf.add_manual_result(
+                    store, pid, dataset=args.dataset, metric=args.metric, value=args.add,
+                    method=args.method, task=args.task, n_runs=args.n_runs,
+                )  # fmt: skip
+            except ValueError as exc:
+                print(f"paperscope: {exc}", file=sys.stderr)
+                return 2
+            print(f"result {new_id} added to paper {pid}")
+            return 0
+        stored = store.reported_results([pid])
+        links = wf.link_states(store, pid)
+    for s in stored:
+        r = s.result
+        if args.json:
+            print(json.dumps({
+                "id": s.id, "paper_id": s.paper_id, "task": r.task, "dataset": r.dataset,
+                "metric": r.metric, "method": r.method, "value": r.value, "std": r.std,
+                "ci_low": r.ci_low, "ci_high": r.ci_high, "n_runs": r.n_runs,
+                "higher_is_better": r.higher_is_better, "raw": r.raw, "source": r.source,
+                "location": r.location,
+            }, ensure_ascii=False))  # fmt: skip
+        else:
+            spread = wf.spread_text(r)
+            value = f"{r.value:g} {spread}".strip()
+            print(
+                f"{r.task}\t{r.dataset}\t{r.metric}\t{r.method}\t{value}\t{r.source}:{r.location}"
+            )
+    if not args.json:
+        for s in links:
+            print(f"run ({s.link.role}, {s.state}): {s.link.source}")
+        if not stored and not links:
+            print(f"paper {pid} has no reported results and no linked runs", file=sys.stderr)
+    return 0
