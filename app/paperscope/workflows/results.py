@@ -433,17 +433,17 @@ def tex_sources(path: Path | str) -> list[tuple[str, str]]:
     if name.endswith((".tar.gz", ".tgz", ".tar")) or (
         name.endswith(".gz") and tarfile.is_tarfile(path)
     ):
-        out = []
+        out: list[tuple[str, str]] = []
         with tarfile.open(path) as tar:
             for m in tar.getmembers():
                 if m.isfile() and m.name.endswith(".tex") and m.size <= TEX_MAX_BYTES:
-                    fh = tar.extractfile(m)
-                    if fh is not None:
-                        out.append((f"{path}:{m.name}", fh.read().decode("utf-8", "replace")))
+                    member = tar.extractfile(m)
+                    if member is not None:
+                        out.append((f"{path}:{m.name}", member.read().decode("utf-8", "replace")))
         return out
     if name.endswith(".gz"):
-        with gzip.open(path) as fh:
-            return [(str(path), fh.read(TEX_MAX_BYTES).decode("utf-8", "replace"))]
+        with gzip.open(path) as gz:
+            return [(str(path), gz.read(TEX_MAX_BYTES).decode("utf-8", "replace"))]
     if path.stat().st_size > TEX_MAX_BYTES:
         raise ValueError(f"{path}: larger than 16 MB, not a LaTeX source")
     return [(str(path), path.read_bytes().decode("utf-8", "replace"))]
@@ -454,7 +454,7 @@ def tex_tables(path: Path | str) -> list[tuple[str, TexTable]]:
     each table's rows, or its ``problem`` and raw text)."""
     from paperscope.readers.results._latex import find_tables
 
-    out = []
+    out: list[tuple[str, TexTable]] = []
     for name, text in tex_sources(path):
         out.extend((name, t) for t in find_tables(text))
     return out
