@@ -76,6 +76,9 @@ COMMANDS = [
     ("similar", "1"),
     ("export", "--format", "bibtex", "--out", "out/x.bib", "year:<2020"),
     ("export", "--format", "ris", "--out", "missing/x.ris"),
+    ("results", "1"),
+    ("results", "1", "--json"),
+    ("results", "999999"),  # no such paper: the error comes back as alone
 ]
 
 
