@@ -34,7 +34,7 @@ def test_cdl_reads_every_entry_fast_with_accents_decoded() -> None:
     assert rame.authors == ("U Ramer",)
     assert rame.year == 1972 and rame.kind == "article"
     assert rame.venue == "Computer Graphics and Image Processing"
-    assert rame.extra["pages"] == "244--256"
+    assert rame.fields["pages"] == "244–256"  # plain text; exported as 244--256
     assert by_key["BoniEtal22"].authors[-1] == "A Méot"
     # no TeX accent command survives outside math
     outside_math = [re.sub(r"\$[^$]*\$", "", p.title) + " ".join(p.authors) for p in result.papers]
@@ -62,9 +62,9 @@ def test_memlab_string_macros_month_macros_and_capitalised_fields() -> None:
     by_key = {p.citation_key: p for p in read(MEMLAB).papers}
     unde = by_key["Unde70"]
     assert unde.venue == "Journal of Verbal Learning and Verbal Behavior"  # @string jvlvb
-    assert unde.extra["month"] == "October"  # Month = Oct
+    assert unde.fields["month"] == "October"  # Month = Oct
     assert unde.authors == ("B. J. Underwood",)  # "Underwood, B. J."
-    assert by_key["KirwEtal09"].extra["month"] == "August"
+    assert by_key["KirwEtal09"].fields["month"] == "August"
 
 
 def test_concatenation_accents_and_name_forms(tmp_path: Path) -> None:

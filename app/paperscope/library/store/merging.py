@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from paperscope.core.fields import merge_fields
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -22,8 +24,9 @@ if TYPE_CHECKING:
 MERGE_FIELDS = (
     "title", "authors", "abstract", "year", "date", "upvotes", "organisation", "arxiv_id",
     "doi", "hf_id", "url", "venue", "kind", "citation_key", "keywords", "extra", "source",
-    "status", "rating", "notes",
+    "status", "rating", "notes", "creators", "fields",
 )  # fmt: skip
+_JSON_FIELDS = ("extra", "creators", "fields")
 _STATUS_RANK = {"unread": 0, "reading": 1, "read": 2}
 
 # folded title: lower-case ASCII letters and digits (mirrors dedup.normalised_title)
@@ -153,6 +156,11 @@ class MergeMixin:
                 mine, theirs = out[f], other[f]
                 if f == "extra":
                     out[f] = {**(theirs or {}), **(mine or {})}
+                elif f == "fields":
+                    out[f] = merge_fields(mine or {}, theirs or {}, out.get("kind"))
+                elif f == "creators":
+                    if not mine and theirs and out["authors"] == other["authors"]:
+                        out[f] = theirs
                 elif f == "abstract":
                     if len(theirs or "") > len(mine or ""):
                         out[f] = theirs
@@ -175,6 +183,8 @@ class MergeMixin:
             source = rows[pid]
             assert source is not None
             out[f] = source[f]
+            if f == "authors" and "creators" not in (field_choices or {}):
+                out["creators"] = source["creators"]  # the parts of the names chosen
         return out
 
     def merge(
@@ -228,11 +238,12 @@ class MergeMixin:
                     [mid, ids],
                 )
                 sets = ", ".join(
-                    f"{f} = CAST(? AS JSON)" if f == "extra" else f"{f} = ?" for f in MERGE_FIELDS
+                    f"{f} = CAST(? AS JSON)" if f in _JSON_FIELDS else f"{f} = ?"
+                    for f in MERGE_FIELDS
                 )
                 params = [
                     (json.dumps(values[f]) if values[f] else None)
-                    if f == "extra"
+                    if f in _JSON_FIELDS
                     else (list(values[f] or []) if f in ("authors", "keywords") else values[f])
                     for f in MERGE_FIELDS
                 ]

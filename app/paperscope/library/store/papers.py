@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from paperscope.core.records import Paper, ReadIssue
+from paperscope.core.fields import merge_fields
+from paperscope.core.records import Creator, Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import lookup_keys, normalise_arxiv_id, normalise_doi, paper_keys
 
@@ -22,6 +23,7 @@ SEP = "\x1f"  # joins list fields on their way into DuckDB
 PAPER_FIELDS = (
     "title", "authors", "abstract", "year", "date", "upvotes", "organisation", "arxiv_id",
     "doi", "hf_id", "url", "venue", "kind", "citation_key", "keywords", "extra", "source",
+    "creators", "fields",
 )  # fmt: skip
 
 # Columns the table may show and sort on.
@@ -75,7 +77,19 @@ def _columns(rows: Sequence[Paper]) -> dict[str, np.ndarray]:
         "keywords": _obj([SEP.join(p.keywords) for p in rows]),
         "extra": _obj([json.dumps(dict(p.extra)) if p.extra else "" for p in rows]),
         "source": _obj([_s(p.source) for p in rows]),
+        "creators": _obj([_creators_json(p.creators) for p in rows]),
+        "fields": _obj([json.dumps(dict(p.fields)) if p.fields else "" for p in rows]),
     }
+
+
+def _creators_json(creators: Sequence[Creator]) -> str:
+    return json.dumps([c.to_dict() for c in creators]) if creators else ""
+
+
+def _creators_of(text: str | None) -> tuple[Creator, ...]:
+    if not text:
+        return ()
+    return tuple(Creator.from_dict(d) for d in json.loads(text) if isinstance(d, dict))
 
 
 def _merge_values(a: Paper, b: Paper) -> Paper:
@@ -86,6 +100,16 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
         if name == "extra":
             if vb:
                 changes[name] = {**vb, **va}
+        elif name == "fields":
+            if vb and vb != va:
+                merged = merge_fields(va, vb, a.kind)
+                if merged != va:
+                    changes[name] = merged
+        elif name == "creators":
+            # the parts go with the display names they belong to
+            authors = changes.get("authors", a.authors)
+            if not va and vb and tuple(authors) == tuple(b.authors):
+                changes[name] = vb
         elif name == "upvotes":
             if vb is not None and (va is None or vb > va):
                 changes[name] = vb
@@ -255,7 +279,8 @@ class PapersMixin:
         cur.execute(
             """
             INSERT INTO papers (id, title, authors, abstract, year, date, upvotes, organisation,
-                arxiv_id, doi, hf_id, url, venue, kind, citation_key, keywords, extra, source)
+                arxiv_id, doi, hf_id, url, venue, kind, citation_key, keywords, extra, source,
+                creators, fields)
             SELECT id, title,
                 CASE WHEN authors = '' THEN [] ELSE string_split(authors, chr(31)) END,
                 abstract,
@@ -266,7 +291,8 @@ class PapersMixin:
                 NULLIF(hf_id, ''), NULLIF(url, ''), NULLIF(venue, ''), NULLIF(kind, ''),
                 NULLIF(citation_key, ''),
                 CASE WHEN keywords = '' THEN [] ELSE string_split(keywords, chr(31)) END,
-                json(NULLIF(extra, '')), source
+                json(NULLIF(extra, '')), source, json(NULLIF(creators, '')),
+                json(NULLIF(fields, ''))
             FROM data
             """
         )
@@ -305,6 +331,7 @@ class PapersMixin:
                 keywords = CASE WHEN f.keywords = '' THEN [] ELSE string_split(f.keywords,
                     chr(31)) END,
                 extra = json(NULLIF(f.extra, '')),
+                creators = json(NULLIF(f.creators, '')), fields = json(NULLIF(f.fields, '')),
                 modified_at = current_timestamp
             FROM fill f WHERE papers.id = f.id
             """
@@ -326,7 +353,8 @@ class PapersMixin:
             .execute(
                 """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
                       organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
-                      keywords, CAST(extra AS VARCHAR), source
+                      keywords, CAST(extra AS VARCHAR), source, CAST(creators AS VARCHAR),
+                      CAST(fields AS VARCHAR)
                FROM papers p JOIN wanted w ON w.id = p.id"""
             )
             .fetchall()
@@ -337,7 +365,8 @@ class PapersMixin:
                 date=r[5], upvotes=r[6], organisation=r[7], arxiv_id=r[8], doi=r[9],
                 hf_id=r[10], url=r[11], venue=r[12], kind=r[13], citation_key=r[14],
                 keywords=tuple(r[15] or ()), extra=json.loads(r[16]) if r[16] else {},
-                source=r[17] or "",
+                source=r[17] or "", creators=_creators_of(r[18]),
+                fields=json.loads(r[19]) if r[19] else {},
             )
             for r in rows
         }  # fmt: skip
@@ -348,7 +377,9 @@ class PapersMixin:
         cur = self.cursor().execute(
             # the id is inlined: binding any parameter makes DuckDB import pandas when it is
             # installed (300 ms), and this runs when the window first shows a paper
-            f"SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = {int(paper_id)}"
+            "SELECT *, CAST(extra AS VARCHAR) AS extra_text, CAST(creators AS VARCHAR) AS "
+            "creators_text, CAST(fields AS VARCHAR) AS fields_text FROM papers "
+            f"WHERE id = {int(paper_id)}"
         )
         row = cur.fetchone()
         if row is None:
@@ -356,6 +387,8 @@ class PapersMixin:
         names = [d[0] for d in cur.description]
         out = dict(zip(names, row, strict=True))
         out["extra"] = json.loads(out.pop("extra_text") or "{}")
+        out["creators"] = [c.to_dict() for c in _creators_of(out.pop("creators_text"))]
+        out["fields"] = json.loads(out.pop("fields_text") or "{}")
         return out
 
     def paper_ids(
