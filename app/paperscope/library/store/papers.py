@@ -137,6 +137,30 @@ def _normalised(p: Paper) -> Paper:
     return replace(p, arxiv_id=aid or p.arxiv_id, doi=doi or p.doi)
 
 
+def _groups(
+    papers: Sequence[Paper],
+) -> tuple[list[list[str]], list[list[str]], dict[int, list[int]]]:
+    """The papers' stored keys, looked-up keys, and the groups of papers of this import
+    that are one paper (they share a key)."""
+    n = len(papers)
+    keys = [paper_keys(p) for p in papers]  # stored
+    looks = [lookup_keys(p) for p in papers]  # looked up (see dedup.lookup_keys)
+    uf = _UnionFind(n)
+    first_with_key: dict[str, int] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            first_with_key.setdefault(k, i)
+    for i, ls in enumerate(looks):
+        for k in ls:
+            j = first_with_key.get(k)
+            if j is not None and j != i:
+                uf.union(i, j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(uf.find(i), []).append(i)
+    return keys, looks, groups
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -176,22 +200,7 @@ class PapersMixin:
         cancel = cancel or CancelToken()
         summary = ImportSummary()
         papers = [_normalised(p) for p in papers]
-        n = len(papers)
-        keys = [paper_keys(p) for p in papers]  # stored
-        looks = [lookup_keys(p) for p in papers]  # looked up (see dedup.lookup_keys)
-        uf = _UnionFind(n)
-        first_with_key: dict[str, int] = {}
-        for i, ks in enumerate(keys):
-            for k in ks:
-                first_with_key.setdefault(k, i)
-        for i, ls in enumerate(looks):
-            for k in ls:
-                j = first_with_key.get(k)
-                if j is not None and j != i:
-                    uf.union(i, j)
-        groups: dict[int, list[int]] = {}
-        for i in range(n):
-            groups.setdefault(uf.find(i), []).append(i)
+        keys, looks, groups = _groups(papers)
         progress(0.1, "Matching against the library")
         cancel.check()
 
@@ -199,15 +208,7 @@ class PapersMixin:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                all_keys = np.array(sorted({k for ls in looks for k in ls}), dtype=object)
-                existing: dict[str, int] = {}
-                if len(all_keys):
-                    incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
-                    for k, pid in cur.execute(
-                        "SELECT k.key, min(k.paper_id) FROM paper_keys k "
-                        "JOIN incoming i ON i.key = k.key GROUP BY k.key"
-                    ).fetchall():
-                        existing[k] = pid
+                existing = self._existing_keys(cur, looks)
                 new_rows: list[Paper] = []
                 new_keys: list[list[str]] = []
                 updates: dict[int, Paper] = {}
@@ -259,6 +260,34 @@ class PapersMixin:
         self._after_papers_changed(summary.paper_ids)
         progress(1.0, summary.line())
         return summary
+
+    def plan_import(self, papers: Sequence[Paper]) -> tuple[int, int]:
+        """What :meth:`add_papers` would do with these papers now, without storing
+        anything: (added, merged), counted exactly as the import counts them."""
+        papers = [_normalised(p) for p in papers]
+        _keys, looks, groups = _groups(papers)
+        existing = self._existing_keys(self.cursor(), looks)
+        added = merged = 0
+        for members in groups.values():
+            if any(k in existing for m in members for k in looks[m]):
+                merged += len(members)
+            else:
+                added += 1
+                merged += len(members) - 1
+        return added, merged
+
+    @staticmethod
+    def _existing_keys(cur: duckdb.DuckDBPyConnection, looks: list[list[str]]) -> dict[str, int]:
+        all_keys = np.array(sorted({k for ls in looks for k in ls}), dtype=object)
+        existing: dict[str, int] = {}
+        if len(all_keys):
+            incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
+            for k, pid in cur.execute(
+                "SELECT k.key, min(k.paper_id) FROM paper_keys k "
+                "JOIN incoming i ON i.key = k.key GROUP BY k.key"
+            ).fetchall():
+                existing[k] = pid
+        return existing
 
     def _after_papers_changed(self, ids: Sequence[int]) -> None:
         """Hook for derived indexes (search) to catch up; the base store has none."""
