@@ -140,3 +140,35 @@ def test_export_the_selection_and_the_library(window, qtbot, tmp_path: Path) -> 
         rows = list(csv.DictReader(f))
     assert len(rows) == 79
     assert {r["title"] for r in rows} == {p.title for p in store.papers(store.all_ids())}
+
+
+def test_import_preview_of_an_empty_bib_says_so_and_offers_no_import(  # type: ignore[no-untyped-def]
+    window, qtbot, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    empty = tmp_path / "refs.bib"
+    empty.write_bytes(b"")
+    with qtbot.waitSignal(window.preview_shown, timeout=20000) as shown:
+        window.open_paths([empty], confirm=True)
+    preview = shown.args[0]
+    assert not preview.can_import
+    box = window._last_message_box
+    assert box.text() == "Nothing to import"
+    assert "refs.bib: empty file" in box.informativeText()
+    assert box.button(QMessageBox.StandardButton.Ok) is None
+    assert box.button(QMessageBox.StandardButton.Close) is not None
+    box.close()
+    # a real file: the preview's counts and skipped reasons, then the same import
+    with qtbot.waitSignal(window.preview_shown, timeout=30000) as shown:
+        window.open_paths([PAPERS / "memlab.bib"], confirm=True)
+    preview = shown.args[0]
+    box = window._last_message_box
+    assert "skipped 31: 28 × duplicate citation key" in box.informativeText()
+    with qtbot.waitSignal(window.import_finished, timeout=30000) as done:
+        box.button(QMessageBox.StandardButton.Ok).click()
+    summary = done.args[0]
+    assert (summary.added, summary.merged, summary.skipped) == (
+        preview.new, preview.merged, preview.skipped,
+    )  # fmt: skip
+    settle(window, qtbot)

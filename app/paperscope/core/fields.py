@@ -326,6 +326,13 @@ def to_bibtex_fields(fields: Mapping[str, Any], kind: str | None) -> dict[str, s
         elif isinstance(fields.get("categories"), list):
             out["keywords"] = ", ".join(str(c) for c in fields["categories"])
         year, date = csl_issued(fields.get("issued"))
+        issued = fields.get("issued")
+        if (
+            not year
+            and isinstance(issued, dict)
+            and (_s(issued.get("literal")) or _s(issued.get("raw")))
+        ):
+            out["year"] = _s(issued.get("literal")) or _s(issued.get("raw"))  # "535 BCE"
         if year:
             out["year"] = str(year)
             parts = (fields.get("issued") or {}).get("date-parts") or [[]]
@@ -389,6 +396,8 @@ def bibtex_to_csl(fields: Mapping[str, str], kind: str | None) -> dict[str, Any]
         elif fields.get("month") and month_of(fields["month"]):
             parts.append(month_of(fields["month"]) or 0)
         out["issued"] = {"date-parts": [parts]}
+    elif fields.get("year"):  # a year CSL's date-parts cannot hold ("535 BCE")
+        out["issued"] = {"literal": fields["year"]}
     if fields.get("urldate"):
         m = _ISO.match(fields["urldate"].strip())
         if m:
