@@ -172,3 +172,42 @@ def test_import_preview_of_an_empty_bib_says_so_and_offers_no_import(  # type: i
         preview.new, preview.merged, preview.skipped,
     )  # fmt: skip
     settle(window, qtbot)
+
+
+def test_detail_pane_shows_the_whole_record(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """memlab.bib LohnEtal11b: volume, number, pages and BibDesk's own fields, shown
+    as plain text below the abstract; a CSL item shows its variables."""
+    store = window.store
+    import_file(window, qtbot, PAPERS / "memlab.bib")
+    (pid,) = [
+        int(i)
+        for i in store.all_ids()
+        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
+    ]
+    window.detail_pane.show_paper(pid)
+    text = window.detail_pane.text()
+    for line in (
+        "The whole record",
+        "source format: BibTeX   type: article",
+        "citation key: LohnEtal11b",
+        "authors: Lohnas, L. J. · Polyn, S. M. · Kahana, M. J.",
+        "volume: 64",
+        "number: 3",
+        "pages: 249-255",
+        "journal: Journal of Memory and Language",
+        "date-added: 2014-04-04 16:37:02 +0000",
+        "bdsk-url-1: http://dx.doi.org/10.1016/j.jml.2010.11.003",
+    ):
+        assert line in text.splitlines(), line
+    import_file(window, qtbot, PAPERS / "context-review-references.csl.json")
+    row = next(
+        r
+        for i in store.all_ids()
+        if (r := store.paper_row(int(i))) and (r.get("fields") or {}).get("_format") == "csl"
+        and (r["fields"].get("volume"))
+    )  # fmt: skip
+    window.detail_pane.show_paper(row["id"])
+    lines = window.detail_pane.text().splitlines()
+    assert "source format: CSL-JSON   type: " + row["kind"] in lines
+    assert f"volume: {row['fields']['volume']}" in lines
+    assert any(line.startswith("issued: ") for line in lines)

@@ -7,6 +7,7 @@ plain text (a title containing ``<img src=…>`` is displayed literally, never r
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
@@ -40,6 +41,54 @@ Block = tuple[str, str] | tuple[str, str, str]
 
 # characters of one field the pane lays out (a 1 MB field took 25 s to lay out)
 MAX_SHOWN = 20_000
+
+
+# columns the pane shows above the record (not repeated in it)
+_SHOWN_ABOVE = {"title", "abstract", "_format"}
+_FORMATS = {"bibtex": "BibTeX", "csl": "CSL-JSON", "ris": "RIS"}
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict) and isinstance(value.get("date-parts"), list):
+        return " – ".join(
+            "-".join(str(x) for x in d) for d in value["date-parts"] if isinstance(d, list)
+        )
+    return json.dumps(value, ensure_ascii=False)
+
+
+def record_lines(row: dict[str, Any]) -> list[str]:
+    """Every field of the paper's source record as ``name: value`` lines (plain text),
+    after the entry type, citation key and the names with their roles."""
+    fields = row.get("fields") or {}
+    lines: list[str] = []
+    if fields:
+        fmt = _FORMATS.get(str(fields.get("_format")), str(fields.get("_format") or ""))
+        lines.append(f"source format: {fmt}   type: {row.get('kind') or MISSING}")
+    if row.get("citation_key"):
+        lines.append(f"citation key: {row['citation_key']}")
+    creators = row.get("creators") or []
+    for role, label in (("author", "authors"), ("editor", "editors")):
+        names = [
+            c.get("literal") or ", ".join(x for x in (
+                " ".join(p for p in (c.get("particle", ""), c.get("family", "")) if p),
+                c.get("given", ""), c.get("suffix", ""),
+            ) if x)
+            for c in creators
+            if c.get("role", "author") == role
+        ]  # fmt: skip
+        if names:
+            lines.append(f"{label}: " + " · ".join(names))
+    for name, value in fields.items():
+        if name in _SHOWN_ABOVE:
+            continue
+        text = " ".join(_field_text(value).split())
+        if text:
+            lines.append(f"{name}: {text}")
+    return lines
 
 
 class NotesEdit(QPlainTextEdit):
@@ -174,6 +223,10 @@ class PaperDetailPane(QWidget):
         if row.get("keywords"):
             blocks.append(("Keywords: " + ", ".join(row["keywords"]), "muted"))
         blocks.append((row["abstract"] or "No abstract.", "body"))
+        lines = record_lines(row)
+        if lines:
+            blocks.append(("The whole record", "heading"))
+            blocks.extend((line, "field") for line in lines)
         self._write(blocks)
         self.status_box.setCurrentText(row["status"])
         self.rating_box.setCurrentIndex(int(row.get("rating") or 0))
@@ -209,8 +262,12 @@ class PaperDetailPane(QWidget):
                 fmt.setFontWeight(QFont.Weight.Bold)
                 cursor.insertText(text, fmt)  # on the "Tags:" line
                 continue
+            if style == "heading":
+                fmt.setFontWeight(QFont.Weight.Bold)
             block = QTextBlockFormat()
-            block.setBottomMargin(6)
+            block.setBottomMargin(0 if style == "field" else 6)
+            if style == "heading":
+                block.setTopMargin(8)
             if not first:
                 cursor.insertBlock(block)
             else:
