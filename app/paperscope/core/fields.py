@@ -168,7 +168,8 @@ def csl_columns(item: Mapping[str, Any]) -> dict[str, Any]:
     arxiv_id = None
     if doi and doi.startswith("10.48550/arxiv."):
         arxiv_id = normalise_arxiv_id(doi.removeprefix("10.48550/arxiv."))
-    url = _s(item.get("URL")).strip() or None
+    urls = _s(item.get("URL")).split()
+    url = urls[0] if urls else None
     if arxiv_id is None and url and "arxiv.org" in url:
         arxiv_id = normalise_arxiv_id(url)
     where_from = " ".join(_s(item.get(k)) for k in ("archive", "publisher", "note")).lower()
@@ -317,6 +318,8 @@ def to_bibtex_fields(fields: Mapping[str, Any], kind: str | None) -> dict[str, s
             name = "booktitle" if (kind or "") in _BOOKTITLE_KINDS else "journal"
             out[name] = _s(fields["container-title"])
         issue, number = _s(fields.get("issue")), _s(fields.get("number"))
+        if number and _s(fields.get("archive")).lower() == "arxiv" and normalise_arxiv_id(number):
+            number = ""  # Zotero's arXiv id (it becomes eprint), not a number
         if issue and number:
             out["number"], out["issue"] = number, issue
         elif issue or number:
@@ -335,8 +338,10 @@ def to_bibtex_fields(fields: Mapping[str, Any], kind: str | None) -> dict[str, s
             out["year"] = _s(issued.get("literal")) or _s(issued.get("raw"))  # "535 BCE"
         if year:
             out["year"] = str(year)
+            if isinstance(issued, dict) and _s(issued.get("raw")) and issued.get("date-parts"):
+                out["date"] = _s(issued["raw"])
             parts = (fields.get("issued") or {}).get("date-parts") or [[]]
-            if date:
+            if date and "date" not in out:
                 out["date"] = date
             elif isinstance(parts[0], list) and len(parts[0]) >= 2:
                 out["month"] = _s(parts[0][1])
@@ -396,6 +401,8 @@ def bibtex_to_csl(fields: Mapping[str, str], kind: str | None) -> dict[str, Any]
         elif fields.get("month") and month_of(fields["month"]):
             parts.append(month_of(fields["month"]) or 0)
         out["issued"] = {"date-parts": [parts]}
+        if d and not m:  # a date as typed ("MAY 1 2013"), kept beside its year
+            out["issued"]["raw"] = d
     elif fields.get("year"):  # a year CSL's date-parts cannot hold ("535 BCE")
         out["issued"] = {"literal": fields["year"]}
     if fields.get("urldate"):

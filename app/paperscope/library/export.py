@@ -367,9 +367,10 @@ def _set_csl_column(item: dict[str, Any], p: Paper, col: str) -> None:
             item["keyword"] = ", ".join(value)
         else:
             item.pop("keyword", None)
-    elif col == "arxiv_id" and value:  # as Zotero writes an arXiv preprint
-        item["number"] = value
-        item["archive"] = "arXiv"
+    elif col == "arxiv_id" and value:
+        if "number" not in item:  # as Zotero writes an arXiv preprint
+            item["number"] = value
+            item["archive"] = "arXiv"
         item.setdefault("URL", f"https://arxiv.org/abs/{value}")
 
 
