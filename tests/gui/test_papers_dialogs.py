@@ -199,6 +199,24 @@ def test_detail_pane_shows_the_whole_record(window, qtbot) -> None:  # type: ign
         "bdsk-url-1: http://dx.doi.org/10.1016/j.jml.2010.11.003",
     ):
         assert line in text.splitlines(), line
+    # edit one field, then another (the venue column follows its journal), and undo both
+    pane = window.detail_pane
+    with qtbot.waitSignal(pane.edited, timeout=5000):
+        pane.field_name.setCurrentText("volume")
+        assert pane.field_value.text() == "64"
+        pane.field_value.setText("65")
+        pane.set_field_button.click()
+    assert store.paper_row(pid)["fields"]["volume"] == "65"
+    assert "volume: 65" in pane.text().splitlines()
+    pane.field_name.setCurrentText("journal")
+    pane.field_value.setText("J. Mem. Lang.")
+    pane.set_field_button.click()
+    assert store.paper_row(pid)["venue"] == "J. Mem. Lang."
+    pane.undo_field_button.click()
+    pane.undo_field_button.click()
+    row = store.paper_row(pid)
+    assert row["fields"]["volume"] == "64" and row["venue"] == "Journal of Memory and Language"
+    assert not pane.undo_field_button.isEnabled()
     import_file(window, qtbot, PAPERS / "context-review-references.csl.json")
     row = next(
         r

@@ -95,6 +95,7 @@ _TEX_ESCAPES = {
     "\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "&": "\\&", "%": "\\%", "#": "\\#",
     "_": "\\_", "{": "\\{", "}": "\\}",
 }  # fmt: skip
+_PAGE_DASH = re.compile(r"\s*(?:--|–|—)\s*")
 _OPEN = re.compile(r"(?<!\\)\{")
 _CLOSE = re.compile(r"(?<!\\)\}")
 _TEX_SPECIAL = re.compile(r"[\\~&%#_{}]")
@@ -127,12 +128,14 @@ def bibtex_type(paper: Paper) -> str:
 
 
 # -- BibTeX ---------------------------------------------------------------------------
-def _escape_tex(text: str) -> str:
+def _escape_tex(text: str, ligatures: bool = True) -> str:
     """Escape TeX specials outside ``$…$`` and balance braces, so the text reads back
     as itself."""
 
     def plain(s: str) -> str:
         s = _TEX_SPECIAL.sub(lambda m: _TEX_ESCAPES[m.group(0)], s)
+        if not ligatures:
+            return s
         # TeX ligatures: "--" is a dash, ``…'' are quotes; "-{}-" stays two hyphens
         return _LIGATURE.sub(lambda m: m.group(0) + "{}", s)
 
@@ -261,8 +264,8 @@ def bibtex_name(c: Creator) -> str:
 def _bib_value(name: str, value: str) -> str:
     if is_verbatim(name):
         return value
-    if name == "pages":
-        value = value.replace("–", "--").replace("—", "--")
+    if name == "pages":  # a range's dash is BibTeX's "--", however it was typed
+        return _escape_tex(_PAGE_DASH.sub("--", value), ligatures=False)
     return _escape_tex(value)
 
 

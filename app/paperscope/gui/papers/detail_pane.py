@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTextBrowser,
@@ -108,8 +109,9 @@ class PaperDetailPane(QWidget):
     The text is built with :class:`QTextCursor` inserts, which put every string in
     literally: markup inside a title or an abstract is shown, never interpreted.
 
-    Signals: ``link_opened(url)``, ``edited(paper_id)`` after the status, the rating or
-    the notes were saved.
+    Signals: ``link_opened(url)``, ``edited(paper_id)`` after the status, the rating,
+    the notes or a field of the record were saved. A field is edited one at a time
+    (``set_field``) and each edit can be undone (``undo_field``).
     """
 
     link_opened = Signal(str)
@@ -160,9 +162,31 @@ class PaperDetailPane(QWidget):
         notes_row.addWidget(QLabel("Notes"))
         notes_row.addStretch(1)
         notes_row.addWidget(self.save_notes_button)
+        # one field of the record at a time: pick (or type) its name, edit, Set; Undo
+        self.field_name = QComboBox()
+        self.field_name.setEditable(True)
+        self.field_name.setMinimumWidth(110)
+        self.field_name.currentTextChanged.connect(self._on_field_chosen)
+        self.field_value = QLineEdit()
+        self.field_value.setPlaceholderText("value (empty removes the field)")
+        self.field_value.returnPressed.connect(self.set_field)
+        self.set_field_button = QPushButton("Set")
+        self.set_field_button.clicked.connect(self.set_field)
+        self.undo_field_button = QPushButton("Undo")
+        self.undo_field_button.clicked.connect(self.undo_field)
+        self.undo_field_button.setEnabled(False)
+        self._field_undo: list[tuple[int, str, Any]] = []
+        self._fields: dict[str, Any] = {}
+        field_row = QHBoxLayout()
+        field_row.addWidget(QLabel("Field"))
+        field_row.addWidget(self.field_name)
+        field_row.addWidget(self.field_value, 1)
+        field_row.addWidget(self.set_field_button)
+        field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view, 1)
+        layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)
         layout.addLayout(notes_row)
@@ -201,6 +225,7 @@ class PaperDetailPane(QWidget):
             self.notes.setPlainText("")
             for b in (self.pdf_button, self.open_button, self.code_button):
                 b.setEnabled(False)
+            self._fill_field_names(None)
             return
         authors = row["authors"] or []
         n = (row.get("extra") or {}).get("n_authors")
@@ -228,6 +253,7 @@ class PaperDetailPane(QWidget):
             blocks.append(("The whole record", "heading"))
             blocks.extend((line, "field") for line in lines)
         self._write(blocks)
+        self._fill_field_names(row)
         self.status_box.setCurrentText(row["status"])
         self.rating_box.setCurrentIndex(int(row.get("rating") or 0))
         if not keep_notes or not self.notes.document().isModified():
@@ -307,6 +333,44 @@ class PaperDetailPane(QWidget):
         return url if url.startswith(("http://", "https://")) else ""
 
     # -- edits -----------------------------------------------------------------------
+    def _fill_field_names(self, row: dict[str, Any] | None) -> None:
+        fields = (row or {}).get("fields") or {}
+        self._fields = {k: v for k, v in fields.items() if k != "_format"}
+        current = self.field_name.currentText()
+        self.field_name.blockSignals(True)
+        self.field_name.clear()
+        self.field_name.addItems([k for k in self._fields if isinstance(self._fields[k], str)])
+        self.field_name.setCurrentText(current if current in self._fields else "")
+        self.field_name.blockSignals(False)
+        self._on_field_chosen(self.field_name.currentText())
+        for w in (self.field_name, self.field_value, self.set_field_button):
+            w.setEnabled(row is not None)
+        self.undo_field_button.setEnabled(bool(self._field_undo))
+
+    def _on_field_chosen(self, name: str) -> None:
+        value = getattr(self, "_fields", {}).get(name.strip(), "")
+        self.field_value.setText(value if isinstance(value, str) else "")
+
+    def set_field(self) -> None:
+        """Set the chosen field of the shown paper's record to the typed value."""
+        name = self.field_name.currentText().strip()
+        if self._paper_id < 0 or not name:
+            return
+        pid = self._paper_id
+        old = self._store.set_field(pid, name, self.field_value.text())
+        self._field_undo.append((pid, name, old))
+        self.edited.emit(pid)
+        self.show_paper(pid)
+
+    def undo_field(self) -> None:
+        """Undo the last field edit (of whichever paper it was)."""
+        if not self._field_undo:
+            return
+        pid, name, old = self._field_undo.pop()
+        self._store.set_field(pid, name, old)
+        self.edited.emit(pid)
+        self.show_paper(pid if pid == self._paper_id else self._paper_id)
+
     def save_notes(self) -> None:
         if self._paper_id < 0 or not self.notes.document().isModified():
             return
