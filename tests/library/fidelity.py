@@ -187,6 +187,7 @@ class Report:
     fields_same: int = 0
     missing_entries: list[str] = field(default_factory=list)
     lost: list[tuple[str, str, Any, Any]] = field(default_factory=list)
+    aliases: set[str] = field(default_factory=set)  # keys kept in another entry's ids
 
     @property
     def entry_share(self) -> float:
@@ -202,7 +203,8 @@ class Report:
             f"{self.name}: entries {self.entries_same}/{kept} ({100 * self.entry_share:.2f} %)"
             f", fields {self.fields_same}/{self.fields} ({100 * self.field_share:.2f} %)"
             f"; {len(self.missing_entries)} not written (merged at import into another "
-            "entry, or skipped with a message)"
+            f"entry, {len(set(self.missing_entries) & self.aliases)} of them with their key "
+            "kept in its ids; or skipped with a message)"
         )
 
 
@@ -215,6 +217,10 @@ def compare(
     """Field-by-field comparison of normalised records by key; ``keep`` says which
     fields count (those the target format can hold)."""
     rep = Report(name)
+    for fb in after.values():
+        ids = fb.get("ids")
+        if isinstance(ids, str):
+            rep.aliases.update(k.strip() for k in ids.split(",") if k.strip())
     for key, fa in before.items():
         rep.entries += 1
         fb = after.get(key)

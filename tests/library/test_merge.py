@@ -147,3 +147,18 @@ def test_merge_with_field_choices_and_undo(store: Store) -> None:
     assert snapshot(store) == before
     assert sorted(store.search_ids("residual ")[0].tolist()) == [pre, pub]
     assert store.merges() == [] and store.undo_merge() is None
+
+
+def test_a_merged_away_citation_key_stays_an_alias(store: Store) -> None:
+    a, b = store.add_papers([
+        Paper("Context reinstatement in memory", ("J R Manning",), year=2020,
+              citation_key="Mann20"),
+        Paper("Context reinstatement in memory", ("J R Manning",), year=2021,
+              citation_key="MannEtal21", fields={"_format": "bibtex", "volume": "3"}),
+    ]).paper_ids  # fmt: skip
+    merge_id = store.merge(a, [b])
+    row = store.paper_row(a)
+    assert row["fields"]["ids"] == "MannEtal21" and row["fields"]["volume"] == "3"
+    assert row["citation_key"] == "Mann20"
+    store.undo_merge(merge_id)
+    assert "ids" not in (store.paper_row(a)["fields"] or {})

@@ -295,6 +295,19 @@ class MergeMixin:
             out[f] = source[f]
             if f == "authors" and "creators" not in (field_choices or {}):
                 out["creators"] = source["creators"]  # the parts of the names chosen
+        # a merged-away citation key stays an alias (biblatex's ids field)
+        fields = dict(out.get("fields") or {})
+        if (fields.get("_format") or "bibtex") == "bibtex":
+            had = [k.strip() for k in str(fields.get("ids") or "").split(",") if k.strip()]
+            ids = list(had)
+            for row in rows.values():
+                key = (row or {}).get("citation_key")
+                if key and key != out.get("citation_key") and key not in ids:
+                    ids.append(key)
+            if ids != had:
+                fields.setdefault("_format", "bibtex")
+                fields["ids"] = ", ".join(ids)
+                out["fields"] = fields
         return out
 
     def merge(

@@ -118,11 +118,30 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
                 changes[name] = vb
         elif (va is None or va == "" or va == ()) and vb not in (None, "", ()):
             changes[name] = vb
+    alias = _alias_fields(changes.get("fields", a.fields), a, b)
+    if alias is not None:
+        changes["fields"] = alias
     if not changes:
         return a
     from dataclasses import replace
 
     return replace(a, **changes)
+
+
+def _alias_fields(fields: Any, a: Paper, b: Paper) -> dict[str, Any] | None:
+    """A BibTeX record merged with another of a different citation key keeps that key
+    as an alias (biblatex's ``ids`` field), so ``\\cite{other}`` still finds it."""
+    if not (a.citation_key and b.citation_key) or a.citation_key == b.citation_key:
+        return None
+    fields = dict(fields or {})
+    if (fields.get("_format") or "bibtex") != "bibtex":
+        return None
+    ids = [k.strip() for k in str(fields.get("ids") or "").split(",") if k.strip()]
+    if b.citation_key in ids:
+        return None
+    fields.setdefault("_format", "bibtex")
+    fields["ids"] = ", ".join([*ids, b.citation_key])
+    return fields
 
 
 def _normalised(p: Paper) -> Paper:
