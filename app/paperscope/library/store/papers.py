@@ -128,12 +128,12 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
     return replace(a, **changes)
 
 
-def _alias_fields(fields: Any, a: Paper, b: Paper) -> dict[str, Any] | None:
+def _alias_fields(given: Any, a: Paper, b: Paper) -> dict[str, Any] | None:
     """A BibTeX record merged with another of a different citation key keeps that key
     as an alias (biblatex's ``ids`` field), so ``\\cite{other}`` still finds it."""
     if not (a.citation_key and b.citation_key) or a.citation_key == b.citation_key:
         return None
-    fields = dict(fields or {})
+    fields: dict[str, Any] = dict(given or {})
     if (fields.get("_format") or "bibtex") != "bibtex":
         return None
     ids = [k.strip() for k in str(fields.get("ids") or "").split(",") if k.strip()]
