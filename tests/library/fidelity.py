@@ -342,7 +342,8 @@ def main() -> None:
         ris.write_text(round_trip([DATA / "cdl.bib"], "ris", tmp / "r0"), encoding="utf-8")
         print(ris_report(ris, tmp / "ris", "cdl.bib exported as RIS").line())
         print(ris_report(TEST_RIS, tmp / "ris2").line())
-        print(bibtex_via_csl_report(DATA / "cdl.bib", tmp / "x").line())
+        for n in ("cdl.bib", "memlab.bib"):
+            print(bibtex_via_csl_report(DATA / n, tmp / f"x-{n}").line())
     print("normalisations (both sides):")
     for n in NORMALISATIONS:
         print(f"  - {n}")
