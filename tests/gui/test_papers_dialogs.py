@@ -30,41 +30,55 @@ def test_merge_dialog_merges_with_a_field_choice_and_undoes(window, qtbot) -> No
     expected = store.merge_candidates()
     dialog = window.show_merge_dialog()
     settle(window, qtbot)
-    assert len(dialog.candidates) == len(expected) == 24 and dialog.list.count() == 24
-    # "Exercise and mental health", 2017 and 1990: the same title, a different year
+    n = len(expected)
+    assert len(dialog.candidates) == n and dialog.list.count() == n
+    # "Exercise and mental health", Mikkelsen 2017 and Raglin 1990: the title alone
+    # agrees, so the pair is not proposed
+    assert not any(
+        normalised_title(store.paper_row(c.a)["title"]) == "exerciseandmentalhealth"
+        for c in dialog.candidates
+    )
+    # the default answer follows the confidence, and the evidence is shown
+    for i, c in enumerate(dialog.candidates):
+        dialog.list.setCurrentRow(i)
+        assert dialog.not_dup_button.isDefault() == c.low
+        assert dialog.merge_button.isDefault() == (not c.low)
+        assert f"{c.confidence:.2f}" in dialog.reason.text()
+        assert c.evidence[0] in dialog.reason.text()
+    assert any(c.low for c in dialog.candidates) and not all(c.low for c in dialog.candidates)
+    # the same title and first author, years apart
     row = next(
-        i
-        for i, c in enumerate(dialog.candidates)
-        if normalised_title(store.paper_row(c.a)["title"]) == "exerciseandmentalhealth"
+        i for i, c in enumerate(dialog.candidates) if c.reason == "same title, different year"
     )
     dialog.list.setCurrentRow(row)
     cand = dialog.current()
     a, b = store.paper_row(cand.a), store.paper_row(cand.b)
-    assert (a["year"], b["year"]) == (2017, 1990)
+    ya, yb = str(a["year"]), str(b["year"])
+    assert ya != yb
     fields = [dialog.fields.item(r, 0).text() for r in range(dialog.fields.rowCount())]
     assert "title" in fields and "year" in fields
     year_row = fields.index("year")
-    assert dialog.fields.cellWidget(year_row, 1).text() == "2017"
-    assert dialog.fields.cellWidget(year_row, 2).text() == "1990"
+    assert dialog.fields.cellWidget(year_row, 1).text() == ya
+    assert dialog.fields.cellWidget(year_row, 2).text() == yb
     dialog.choose("year", "b")
     assert dialog.choices()["year"] == cand.b and dialog.choices()["title"] == cand.a
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
         merge_id = dialog.merge_current()
     assert merge_id is not None
-    assert store.paper_row(cand.b) is None and store.paper_row(cand.a)["year"] == 1990
+    assert store.paper_row(cand.b) is None and store.paper_row(cand.a)["year"] == int(yb)
     assert store.paper_count() == total - 1 and view.model.rowCount() == total - 1
-    assert len(dialog.candidates) == 23 and dialog.undo_button.isEnabled()
+    assert len(dialog.candidates) == n - 1 and dialog.undo_button.isEnabled()
     # undo: both papers as they were
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
         dialog.undo_button.click()
-    assert store.paper_row(cand.a)["year"] == 2017 and store.paper_row(cand.b)["year"] == 1990
+    assert str(store.paper_row(cand.a)["year"]) == ya and str(store.paper_row(cand.b)["year"]) == yb
     assert store.paper_count() == total and view.model.rowCount() == total
-    assert len(dialog.candidates) == 24 and not dialog.undo_button.isEnabled()
+    assert len(dialog.candidates) == n and not dialog.undo_button.isEnabled()
     # "Not duplicates" removes the pair for good
     dialog.list.setCurrentRow(0)
     first = dialog.current()
     dialog.not_dup_button.click()
-    assert len(dialog.candidates) == 23
+    assert len(dialog.candidates) == n - 1
     assert (first.a, first.b) not in {(c.a, c.b) for c in store.merge_candidates()}
     dialog.close()
 
@@ -126,3 +140,92 @@ def test_export_the_selection_and_the_library(window, qtbot, tmp_path: Path) -> 
         rows = list(csv.DictReader(f))
     assert len(rows) == 79
     assert {r["title"] for r in rows} == {p.title for p in store.papers(store.all_ids())}
+
+
+def test_import_preview_of_an_empty_bib_says_so_and_offers_no_import(  # type: ignore[no-untyped-def]
+    window, qtbot, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    empty = tmp_path / "refs.bib"
+    empty.write_bytes(b"")
+    with qtbot.waitSignal(window.preview_shown, timeout=20000) as shown:
+        window.open_paths([empty], confirm=True)
+    preview = shown.args[0]
+    assert not preview.can_import
+    box = window.status.last_box
+    assert box.text() == "Nothing to import"
+    assert "refs.bib: empty file" in box.informativeText()
+    assert box.button(QMessageBox.StandardButton.Ok) is None
+    assert box.button(QMessageBox.StandardButton.Close) is not None
+    box.close()
+    # a real file: the preview's counts and skipped reasons, then the same import
+    with qtbot.waitSignal(window.preview_shown, timeout=30000) as shown:
+        window.open_paths([PAPERS / "memlab.bib"], confirm=True)
+    preview = shown.args[0]
+    box = window.status.last_box
+    assert "skipped 31: 28 × duplicate citation key" in box.informativeText()
+    with qtbot.waitSignal(window.import_finished, timeout=30000) as done:
+        box.button(QMessageBox.StandardButton.Ok).click()
+    summary = done.args[0]
+    assert (summary.added, summary.merged, summary.skipped) == (
+        preview.new, preview.merged, preview.skipped,
+    )  # fmt: skip
+    settle(window, qtbot)
+
+
+def test_detail_pane_shows_the_whole_record(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """memlab.bib LohnEtal11b: volume, number, pages and BibDesk's own fields, shown
+    as plain text below the abstract; a CSL item shows its variables."""
+    store = window.store
+    import_file(window, qtbot, PAPERS / "memlab.bib")
+    (pid,) = [
+        int(i)
+        for i in store.all_ids()
+        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
+    ]
+    window.detail_pane.show_paper(pid)
+    text = window.detail_pane.text()
+    for line in (
+        "The whole record",
+        "source format: BibTeX   type: article",
+        "citation key: LohnEtal11b",
+        "authors: Lohnas, L. J. · Polyn, S. M. · Kahana, M. J.",
+        "volume: 64",
+        "number: 3",
+        "pages: 249-255",
+        "journal: Journal of Memory and Language",
+        "date-added: 2014-04-04 16:37:02 +0000",
+        "bdsk-url-1: http://dx.doi.org/10.1016/j.jml.2010.11.003",
+    ):
+        assert line in text.splitlines(), line
+    # edit one field, then another (the venue column follows its journal), and undo both
+    pane = window.detail_pane
+    with qtbot.waitSignal(pane.edited, timeout=5000):
+        pane.field_name.setCurrentText("volume")
+        assert pane.field_value.text() == "64"
+        pane.field_value.setText("65")
+        pane.set_field_button.click()
+    assert store.paper_row(pid)["fields"]["volume"] == "65"
+    assert "volume: 65" in pane.text().splitlines()
+    pane.field_name.setCurrentText("journal")
+    pane.field_value.setText("J. Mem. Lang.")
+    pane.set_field_button.click()
+    assert store.paper_row(pid)["venue"] == "J. Mem. Lang."
+    pane.undo_field_button.click()
+    pane.undo_field_button.click()
+    row = store.paper_row(pid)
+    assert row["fields"]["volume"] == "64" and row["venue"] == "Journal of Memory and Language"
+    assert not pane.undo_field_button.isEnabled()
+    import_file(window, qtbot, PAPERS / "context-review-references.csl.json")
+    row = next(
+        r
+        for i in store.all_ids()
+        if (r := store.paper_row(int(i))) and (r.get("fields") or {}).get("_format") == "csl"
+        and (r["fields"].get("volume"))
+    )  # fmt: skip
+    window.detail_pane.show_paper(row["id"])
+    lines = window.detail_pane.text().splitlines()
+    assert "source format: CSL-JSON   type: " + row["kind"] in lines
+    assert f"volume: {row['fields']['volume']}" in lines
+    assert any(line.startswith("issued: ") for line in lines)

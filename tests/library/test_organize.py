@@ -153,3 +153,34 @@ def test_first_tag_positions_follow_the_tag_order(lib: Store) -> None:
     assert pids.tolist() == sorted(expected)
     lib.remove_tag([ids[0]], "b-second")
     assert ids[0] not in lib.first_tag_positions()[0].tolist()
+
+
+def test_a_field_of_the_record_is_edited_and_exported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """memlab.bib LohnEtal11b: an edited field is what the export writes; the venue
+    follows an edited journal, but not once the venue itself was edited."""
+    import bibtexparser
+
+    from paperscope.library.store import Store
+    from paperscope.workflows.papers import export_papers, import_paths
+    from tests.conftest import PAPERS
+
+    with Store(tmp_path / "lib.duckdb") as store:
+        import_paths(store, [PAPERS / "memlab.bib"])
+        (pid,) = [
+            int(i)
+            for i in store.all_ids()
+            if store.paper_row(int(i))["citation_key"] == "LohnEtal11b"
+        ]
+        assert store.set_field(pid, "pages", "249--256") == "249-255"
+        assert store.set_field(pid, "note", "Special issue") is None
+        assert store.set_field(pid, "journal", "JML") == "Journal of Memory and Language"
+        assert store.paper_row(pid)["venue"] == "JML"
+        store.update_paper(pid, venue="J. Mem. Lang.")
+        store.set_field(pid, "journal", "Journal of ML")
+        assert store.paper_row(pid)["venue"] == "J. Mem. Lang."  # the user's own venue stays
+        export_papers(store, "bibtex", tmp_path / "one.bib", ids=[pid])
+        with pytest.raises(ValueError, match="not a field name"):
+            store.set_field(pid, "two words", "x")
+    (e,) = bibtexparser.parse_string((tmp_path / "one.bib").read_text()).entries
+    assert (e["pages"], e["note"], e["volume"]) == ("249--256", "Special issue", "64")
+    assert e["journal"] == "J. Mem. Lang."

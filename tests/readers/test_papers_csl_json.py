@@ -31,7 +31,7 @@ def test_reads_258_items_with_types_authors_and_arxiv_dois() -> None:
     assert first.authors[:2] == ("Manuel Baena-García", "José del Campo-Ávila")
     assert first.year == 2006
     assert first.venue == "Fourth International Workshop on Knowledge Discovery from Data Streams"
-    assert first.extra["csl_id"] == "jbY4pWUH"
+    assert first.fields["id"] == "jbY4pWUH"
     vae = next(p for p in result.papers if p.title == "Auto-Encoding Variational Bayes")
     assert vae.arxiv_id == "1312.6114"  # from DOI 10.48550/arxiv.1312.6114
     assert vae.year == 2013

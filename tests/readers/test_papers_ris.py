@@ -37,7 +37,7 @@ def test_reads_records_and_reports_the_bad_ones_by_line() -> None:
     assert flow.citation_key == "lipman2023flow"
     assert resnet.doi == "10.1109/cvpr.2016.90" and resnet.kind == "inproceedings"
     assert resnet.venue.startswith("2016 IEEE Conference on Computer Vision")  # type: ignore[union-attr]
-    assert book.kind == "book" and book.extra["publisher"] == "MIT Press"
+    assert book.kind == "book" and book.fields["publisher"] == "MIT Press"
     assert sorted((i.location, i.message) for i in result.issues) == [
         ("line 30", "no title (TI/T1)"),
         ("line 36", "last record has no ER line"),

@@ -16,6 +16,58 @@ import numpy.typing as npt
 
 
 @dataclass(frozen=True, slots=True)
+class Creator:
+    """One author or editor as its parts: ``family`` (``Neumann``), ``given``
+    (``John``), ``particle`` (``von``, ``van de``), ``suffix`` (``Jr.``); a corporate
+    name (``Center for History and New Media``) is a ``literal`` with no other part.
+    ``others`` (BibTeX's "and others", et al.) is ``family="others"`` alone. The parts
+    are plain Unicode text (TeX decoded)."""
+
+    family: str = ""
+    given: str = ""
+    particle: str = ""
+    suffix: str = ""
+    literal: str = ""
+    role: str = "author"  # "author" | "editor"
+
+    @property
+    def is_others(self) -> bool:
+        return self.family == "others" and not (
+            self.given or self.particle or self.suffix or self.literal
+        )
+
+    def display(self) -> str:
+        """``Given particle Family Suffix`` (the order the table shows), or the literal."""
+        if self.literal:
+            return self.literal
+        parts = (self.given, self.particle, self.family, self.suffix)
+        return " ".join(p.strip() for p in parts if p.strip())
+
+    def to_dict(self) -> dict[str, str]:
+        out = {
+            k: v
+            for k, v in (
+                ("family", self.family), ("given", self.given), ("particle", self.particle),
+                ("suffix", self.suffix), ("literal", self.literal),
+            )
+            if v
+        }  # fmt: skip
+        out["role"] = self.role
+        return out
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Creator:
+        return Creator(
+            **{
+                k: str(d[k])
+                for k in ("family", "given", "particle", "suffix", "literal")
+                if d.get(k)
+            },
+            role=str(d.get("role") or "author"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Paper:
     """One paper as a reader produced it, before it is merged into the library.
 
@@ -23,6 +75,14 @@ class Paper:
     filled when any date is known. ``arxiv_id`` carries no version suffix; ``doi`` is
     lower-case without the ``https://doi.org/`` prefix. ``source``/``location`` say
     where the record came from (file name, ``line N`` or ``record N``).
+
+    ``authors`` are display strings (``Given Family``); ``creators`` are the same
+    people (and the editors) as parts, when the source had that structure. ``fields``
+    is the rest of the source record, every field of it, in the source's own
+    vocabulary: ``fields["_format"]`` names it (``bibtex``: lower-case BibTeX/biblatex
+    names, plain-text values; ``csl``: CSL-JSON variables as in the item; ``ris``:
+    rispy's names). Title, abstract, authors and editors are not repeated there.
+    See :mod:`paperscope.library.fields`.
     """
 
     title: str
@@ -41,6 +101,8 @@ class Paper:
     citation_key: str | None = None
     keywords: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    creators: tuple[Creator, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     location: str = ""
 

@@ -78,8 +78,15 @@ class Opener(QObject):
         box.setInformativeText(preview.line())
         if preview.issues:
             box.setDetailedText("\n".join(f"{i.severity}: {i}" for i in preview.issues))
-        box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Ok).setText("Import")
+        if preview.can_import:
+            box.setStandardButtons(
+                QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
+            )
+            box.button(QMessageBox.StandardButton.Ok).setText("Import")
+        else:  # nothing to import: say why, offer no Import button
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setText("Nothing to import")
+            box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.finished.connect(lambda code: self._on_preview_answered(preview, code))
         self.status.show_box(box)
         self.preview_shown.emit(preview)

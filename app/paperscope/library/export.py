@@ -5,8 +5,12 @@ CSV) to text; no SQL. Citation keys come from the paper (the store makes them st
 :meth:`Store.ensure_citation_keys` gives every exported paper a key once and keeps
 it); :func:`citation_key_base` is how a new key is made (``vaswani2017attention``).
 
-Every format is read back by PaperScope's own readers into the same papers (title,
-authors, year, DOI, arXiv id, venue, abstract), which the tests check.
+Every field of the record (:attr:`Paper.fields`) is written: as read when the paper
+came from the same format, else mapped through the BibTeX vocabulary
+(:mod:`paperscope.core.fields`); a column changed since the import (an edit, a merge)
+is written from the column. Names are written from their parts (:func:`bibtex_name`).
+``tests/library/test_fidelity.py`` reads each export back with the independent
+library (bibtexparser, rispy, json) and compares field by field.
 """
 
 from __future__ import annotations
@@ -18,7 +22,21 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from paperscope.core.records import Paper
+from paperscope.core.fields import (
+    COLUMNS,
+    FORMAT,
+    RIS_NAME_TAGS,
+    RIS_TITLES,
+    RIS_VENUES,
+    VENUE_FIELDS,
+    bibtex_to_csl,
+    bibtex_to_ris,
+    columns_of,
+    is_verbatim,
+    to_bibtex_fields,
+)
+from paperscope.core.names import creators_from_display, display_names, word_case
+from paperscope.core.records import Creator, Paper
 from paperscope.library.dedup import fold
 
 FORMATS = ("bibtex", "csljson", "ris", "csv")
@@ -77,9 +95,14 @@ _TEX_ESCAPES = {
     "\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "&": "\\&", "%": "\\%", "#": "\\#",
     "_": "\\_", "{": "\\{", "}": "\\}",
 }  # fmt: skip
+_PAGE_DASH = re.compile(r"\s*(?:--|–|—)\s*")
+_OPEN = re.compile(r"(?<!\\)\{")
+_CLOSE = re.compile(r"(?<!\\)\}")
 _TEX_SPECIAL = re.compile(r"[\\~&%#_{}]")
 _LIGATURE = re.compile(r"-(?=-)|`(?=`)|'(?=')")
 _CSV_INJECTION = ("=", "+", "@", "\t", "\r")
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+/]*")
+_ENTRY_TYPE = re.compile(r"[a-z][a-z0-9_\-]*")
 
 
 def citation_key_base(paper: Paper) -> str:
@@ -97,18 +120,22 @@ def citation_key_base(paper: Paper) -> str:
 
 def bibtex_type(paper: Paper) -> str:
     kind = (paper.kind or "").lower()
+    if (paper.fields or {}).get(FORMAT) == "bibtex" and _ENTRY_TYPE.fullmatch(kind):
+        return kind  # the entry type it was read with (biblatex's too)
     if kind in _BIBTEX_TYPES:
         return _BIBTEX_TYPES[kind]
     return "misc"
 
 
 # -- BibTeX ---------------------------------------------------------------------------
-def _escape_tex(text: str) -> str:
+def _escape_tex(text: str, ligatures: bool = True) -> str:
     """Escape TeX specials outside ``$…$`` and balance braces, so the text reads back
     as itself."""
 
     def plain(s: str) -> str:
         s = _TEX_SPECIAL.sub(lambda m: _TEX_ESCAPES[m.group(0)], s)
+        if not ligatures:
+            return s
         # TeX ligatures: "--" is a dash, ``…'' are quotes; "-{}-" stays two hyphens
         return _LIGATURE.sub(lambda m: m.group(0) + "{}", s)
 
@@ -117,100 +144,237 @@ def _escape_tex(text: str) -> str:
     for m in _MATH.finditer(text):
         out.append(plain(text[pos : m.start()]))
         math = m.group(0)
-        out.append(math if math.count("{") == math.count("}") else plain(math))
+        opens, closes = len(_OPEN.findall(math)), len(_CLOSE.findall(math))
+        out.append(math if opens == closes else plain(math))
         pos = m.end()
     out.append(plain(text[pos:]))
     return "".join(out)
 
 
-def _bib_name(name: str) -> str:
-    name = _escape_tex(name)
-    if " and " in name.lower() or "," in name or len(name.split()) > 3:
-        return "{" + name + "}"
-    return name
+# -- the whole record ----------------------------------------------------------------
+def _norm(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value if value not in ("", None) else None
+
+
+def changed_columns(p: Paper, fields: Mapping[str, Any]) -> list[str]:
+    """The columns whose value is not what these fields give (an edit, a merge, a
+    paper without fields): the exporters write those from the column."""
+    derived = columns_of(fields)
+    return [c for c in COLUMNS if _norm(derived[c]) != _norm(getattr(p, c))]
+
+
+_LEGACY_EXTRA = ("volume", "number", "pages", "publisher", "note", "pmid", "isbn", "issn",
+                 "month", "address", "edition", "series")  # fmt: skip
+
+
+def bibtex_fields(p: Paper) -> dict[str, str]:
+    """The paper's fields in the BibTeX vocabulary (plain text), columns applied."""
+    fields: dict[str, str]
+    if p.fields:
+        fields = to_bibtex_fields(p.fields, p.kind)
+    else:  # a paper stored before the whole record was kept, or from a feed
+        fields = {k: str(p.extra[k]) for k in _LEGACY_EXTRA if p.extra and p.extra.get(k)}
+    fields[FORMAT] = "bibtex"
+    for col in changed_columns(p, fields):
+        _set_bibtex_column(fields, p, col)
+    fields.pop(FORMAT)
+    return fields
+
+
+def _set_bibtex_column(f: dict[str, str], p: Paper, col: str) -> None:
+    value = getattr(p, col)
+    if col == "venue":
+        name = next((n for n in VENUE_FIELDS if f.get(n)), None)
+        name = name or _VENUE_FIELD.get(bibtex_type(p), "howpublished")
+        if value:
+            f[name] = value
+        else:
+            f.pop(name, None)
+    elif col == "arxiv_id":
+        if value:
+            f["eprint"], f["archiveprefix"] = value, "arXiv"
+            primary = p.extra.get("primary_category") if p.extra else None
+            if isinstance(primary, str):
+                f["primaryclass"] = primary
+        elif f.get("archiveprefix", "").lower() == "arxiv":
+            for n in ("eprint", "archiveprefix", "primaryclass"):
+                f.pop(n, None)
+    elif col == "keywords":
+        if value:
+            f["keywords"] = ", ".join(value)
+        else:
+            f.pop("keywords", None)
+    elif value in (None, "", ()):
+        f.pop(col, None)
+    else:
+        f[col] = str(value)
+
+
+def _people(p: Paper) -> tuple[Creator, ...]:
+    """Authors and editors as parts; authors edited since the import (or a paper from
+    a feed without name structure) are split from their display strings."""
+    creators = p.creators
+    if display_names(creators, "author") != tuple(p.authors) and display_names(
+        creators, "editor"
+    ) != tuple(p.authors):
+        editors = tuple(c for c in creators if c.role == "editor")
+        creators = creators_from_display(p.authors) + editors
+    return creators
+
+
+# -- BibTeX names ------------------------------------------------------------------------
+_AND_WORD = re.compile(r"(?<![^\s])and(?![^\s])", re.IGNORECASE)
+
+
+def _name_part(text: str) -> str:
+    text = _escape_tex(text)
+    if "," in text or _AND_WORD.search(text):
+        return "{" + text + "}"
+    return text
+
+
+def bibtex_name(c: Creator) -> str:
+    """A name written so that BibTeX splits it back into the same parts: ``von Last,
+    Jr, First``; a corporate name (literal) in braces; a family name BibTeX would split
+    differently (``{de Vries}``) in braces."""
+    if c.is_others:
+        return "others"
+    if c.literal:
+        return "{" + _escape_tex(c.literal) + "}"
+    family = _escape_tex(c.family or c.given)
+    given = c.given if c.family else ""
+    particle = _escape_tex(c.particle)
+    pwords, fwords = particle.split(), family.split()
+    words = pwords + fwords
+    cases = [word_case(w) for w in words[:-1]]
+    split = (len(cases) - cases[::-1].index(0)) if 0 in cases else 0
+    plain_ok = split == len(pwords) and "," not in family and not _AND_WORD.search(family)
+    if not plain_ok or not fwords:
+        family = "{" + family + "}"
+    last = f"{particle} {family}" if particle else family
+    if c.suffix:
+        return f"{last}, {_name_part(c.suffix)}, {_name_part(given)}"
+    if given:
+        return f"{last}, {_name_part(given)}"
+    return last
+
+
+def _bib_value(name: str, value: str) -> str:
+    if is_verbatim(name):
+        return value
+    if name == "pages":  # a range's dash is BibTeX's "--", however it was typed
+        return _escape_tex(_PAGE_DASH.sub("--", value), ligatures=False)
+    return _escape_tex(value)
 
 
 def to_bibtex(papers: Iterable[Paper]) -> str:
-    """BibTeX entries, one per paper, in the order given (keys must be set)."""
+    """BibTeX entries, one per paper, in the order given (keys must be set): every
+    field of the record, names as their parts."""
     chunks: list[str] = []
     for p in papers:
         key = p.citation_key or citation_key_base(p)
-        # the inner braces keep the title's capitals as written
-        fields: list[tuple[str, str]] = [("title", "{" + _escape_tex(p.title) + "}")]
-        if p.authors:
-            fields.append(("author", " and ".join(_bib_name(a) for a in p.authors)))
-        if p.year:
-            fields.append(("year", str(p.year)))
-        if p.date and len(p.date) == 10:
-            fields.append(("date", p.date))
+        fields = bibtex_fields(p)
         kind = bibtex_type(p)
-        if p.venue:
-            field = _VENUE_FIELD.get(kind, "howpublished")
-            fields.append((field, _escape_tex(p.venue)))
-        if p.doi:
-            fields.append(("doi", p.doi))
-        if p.arxiv_id:
-            fields += [("eprint", p.arxiv_id), ("archiveprefix", "arXiv")]
-            primary = p.extra.get("primary_category") if p.extra else None
-            if isinstance(primary, str):
-                fields.append(("primaryclass", primary))
-        if p.url:
-            fields.append(("url", p.url))
-        if p.keywords:
-            fields.append(("keywords", _escape_tex(", ".join(p.keywords))))
-        if p.abstract:
-            fields.append(("abstract", _escape_tex(p.abstract)))
-        if p.kind and bibtex_type(p) == "misc" and p.kind.lower() != "misc":
-            fields.append(("type", _escape_tex(p.kind)))
-        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        out: list[tuple[str, str]] = []
+        # the inner braces keep the title's capitals as written
+        out.append(("title", "{" + _escape_tex(fields.pop("title", p.title)) + "}"))
+        people = _people(p)
+        for role in ("author", "editor"):
+            names = [bibtex_name(c) for c in people if c.role == role]
+            if names:
+                out.append((role, " and ".join(names)))
+            fields.pop(role, None)
+        if p.kind and kind == "misc" and p.kind.lower() != "misc" and "type" not in fields:
+            fields["type"] = p.kind
+        for name, value in fields.items():
+            if value and _FIELD_NAME.fullmatch(name):
+                out.append((name, _bib_value(name, value)))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in out)
         chunks.append(f"@{kind}{{{key},\n{body}\n}}\n")
     return "\n".join(chunks)
 
 
 # -- CSL-JSON -------------------------------------------------------------------------
-def _split_name(name: str) -> dict[str, str]:
-    parts = name.split()
-    if len(parts) < 2:
-        return {"literal": name}
-    return {"family": parts[-1], "given": " ".join(parts[:-1])}
+def _csl_name(c: Creator) -> dict[str, str]:
+    if c.literal:
+        return {"literal": c.literal}
+    if c.is_others:
+        return {"literal": "others"}
+    out = {"family": c.family} if c.family else {"literal": c.given}
+    if c.given and c.family:
+        out["given"] = c.given
+    if c.particle:
+        out["non-dropping-particle"] = c.particle
+    if c.suffix:
+        out["suffix"] = c.suffix
+    return out
+
+
+def _csl_date(p: Paper) -> dict[str, Any]:
+    parts: list[int] = [int(p.year or 0)]
+    if p.date and len(p.date) == 10:
+        parts = [int(p.date[:4]), int(p.date[5:7]), int(p.date[8:10])]
+    return {"date-parts": [parts]}
 
 
 def to_csl_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for p in papers:
+        native = (p.fields or {}).get(FORMAT) == "csl"
         kind = (p.kind or "").lower()
         csl_type = kind if kind in CSL_TYPES else _CSL_TYPES.get(bibtex_type(p), "article")
-        item: dict[str, Any] = {
-            "id": p.citation_key or citation_key_base(p),
-            "type": csl_type,
-            "title": p.title,
-        }
-        if p.citation_key:
-            item["citation-key"] = p.citation_key
-        if p.authors:
-            item["author"] = [_split_name(a) for a in p.authors]
-        if p.year:
-            parts = [p.year]
-            if p.date and len(p.date) == 10:
-                parts = [int(p.date[:4]), int(p.date[5:7]), int(p.date[8:10])]
-            item["issued"] = {"date-parts": [parts]}
-        if p.venue:
-            item["container-title"] = p.venue
-        if p.doi:
-            item["DOI"] = p.doi
-        if p.url:
-            item["URL"] = p.url
-        elif p.arxiv_id:
-            item["URL"] = f"https://arxiv.org/abs/{p.arxiv_id}"
-        if p.abstract:
-            item["abstract"] = p.abstract
-        if p.keywords:
-            item["keyword"] = ", ".join(p.keywords)
-        if p.arxiv_id:  # as Zotero writes an arXiv preprint
-            item["number"] = p.arxiv_id
-            item["archive"] = "arXiv"
+        item: dict[str, Any] = {"id": p.citation_key or citation_key_base(p), "type": csl_type}
+        if native:
+            item.update({k: v for k, v in p.fields.items() if k != FORMAT})
+            if "citation-key" in item and p.citation_key:
+                item["citation-key"] = p.citation_key
+            if p.kind and item.get("type") != p.kind:
+                item["type"] = csl_type
+        else:
+            item.update(bibtex_to_csl(bibtex_fields(p), p.kind))
+            item.pop(FORMAT, None)
+            item["title"] = p.title
+            if p.citation_key:
+                item["citation-key"] = p.citation_key
+        probe = {FORMAT: "csl", **item}
+        for col in changed_columns(p, probe):
+            _set_csl_column(item, p, col)
+        people = _people(p)
+        for role in ("author", "editor"):
+            names = [_csl_name(c) for c in people if c.role == role and not c.is_others]
+            if names:
+                item[role] = names
         items.append(item)
     return items
+
+
+def _set_csl_column(item: dict[str, Any], p: Paper, col: str) -> None:
+    value = getattr(p, col)
+    name = {"title": "title", "abstract": "abstract", "venue": "container-title",
+            "doi": "DOI", "url": "URL"}.get(col)  # fmt: skip
+    if name:
+        if value:
+            item[name] = value
+        else:
+            item.pop(name, None)
+    elif col in ("year", "date"):
+        if p.year:
+            item["issued"] = _csl_date(p)
+        else:
+            item.pop("issued", None)
+    elif col == "keywords":
+        item.pop("categories", None)
+        if value:
+            item["keyword"] = ", ".join(value)
+        else:
+            item.pop("keyword", None)
+    elif col == "arxiv_id" and value:
+        if "number" not in item:  # as Zotero writes an arXiv preprint
+            item["number"] = value
+            item["archive"] = "arXiv"
+        item.setdefault("URL", f"https://arxiv.org/abs/{value}")
 
 
 def to_csljson(papers: Iterable[Paper]) -> str:
@@ -222,35 +386,81 @@ def _ris_line(tag: str, value: str) -> str:
     return f"{tag}  - {' '.join(value.split())}"
 
 
+def _ris_name(c: Creator) -> str:
+    if c.literal:
+        return c.literal
+    family = " ".join(x for x in (c.particle, c.family) if x)
+    return ", ".join(x for x in (family, c.given, c.suffix) if x) if c.given or c.suffix else family
+
+
+def ris_record(p: Paper) -> dict[str, Any]:
+    """The paper as rispy's names (columns applied)."""
+    if (p.fields or {}).get(FORMAT) == "ris":
+        rec = dict(p.fields)
+    else:
+        rec = bibtex_to_ris(bibtex_fields(p), p.kind)
+        rec["type_of_reference"] = _RIS_TYPES.get(bibtex_type(p), "GEN")
+        rec["title"] = p.title
+        if p.citation_key:
+            rec["id"] = p.citation_key
+    for col in changed_columns(p, rec):
+        _set_ris_column(rec, p, col)
+    return rec
+
+
+def _set_ris_column(rec: dict[str, Any], p: Paper, col: str) -> None:
+    value = getattr(p, col)
+    if col == "title":
+        for n in RIS_TITLES:
+            rec.pop(n, None)
+        rec["title"] = value
+    elif col == "abstract":
+        rec.pop("notes_abstract", None)
+        rec["abstract"] = value
+    elif col == "year":
+        rec.pop("publication_year", None)
+        rec["year"] = str(value) if value else ""
+    elif col == "date":
+        rec["date"] = value.replace("-", "/") if value else ""
+    elif col == "venue":
+        for n in RIS_VENUES:
+            rec.pop(n, None)
+        rec["secondary_title"] = value or ""
+    elif col == "doi":
+        rec["doi"] = value or ""
+    elif col == "url":
+        urls = [u for u in rec.get("urls") or () if u != value]
+        rec["urls"] = [value, *urls] if value else urls
+    elif col == "arxiv_id" and value:
+        urls = list(rec.get("urls") or ())
+        urls.append(f"https://arxiv.org/abs/{value}")
+        rec["urls"] = urls
+    elif col == "keywords":
+        rec["keywords"] = list(value)
+
+
 def to_ris(papers: Iterable[Paper]) -> str:
     lines: list[str] = []
     for p in papers:
-        lines.append(_ris_line("TY", _RIS_TYPES.get(bibtex_type(p), "GEN")))
-        for a in p.authors:
-            parts = a.split()
-            lines.append(
-                _ris_line("AU", f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else a)
-            )
-        lines.append(_ris_line("TI", p.title))
-        if p.year:
-            lines.append(_ris_line("PY", str(p.year)))
-        if p.date and len(p.date) == 10:
-            lines.append(_ris_line("DA", p.date.replace("-", "/")))
-        if p.venue:
-            lines.append(_ris_line("T2", p.venue))
-        if p.doi:
-            lines.append(_ris_line("DO", p.doi))
-        url = p.url or (f"https://arxiv.org/abs/{p.arxiv_id}" if p.arxiv_id else None)
-        if url:
-            lines.append(_ris_line("UR", url))
-        if p.arxiv_id and (not url or "arxiv.org" not in url):
-            lines.append(_ris_line("UR", f"https://arxiv.org/abs/{p.arxiv_id}"))
-        if p.abstract:
-            lines.append(_ris_line("AB", p.abstract))
-        for k in p.keywords:
-            lines.append(_ris_line("KW", k))
-        if p.citation_key:
-            lines.append(_ris_line("ID", p.citation_key))
+        rec = ris_record(p)
+        lines.append(_ris_line("TY", str(rec.pop("type_of_reference", "") or "GEN")))
+        people = _people(p)
+        for c in people:
+            if not c.is_others:
+                lines.append(_ris_line("AU" if c.role == "author" else "A2", _ris_name(c)))
+        unknown = rec.pop("unknown_tag", None)
+        for name, value in rec.items():
+            tag = RIS_NAME_TAGS.get(name)
+            if tag is None or tag in ("TY", "ER"):
+                continue
+            for v in value if isinstance(value, list) else [value]:
+                if str(v).strip():
+                    lines.append(_ris_line(tag, str(v)))
+        if isinstance(unknown, dict):
+            for tag, values in unknown.items():
+                for v in values if isinstance(values, list) else [values]:
+                    if re.fullmatch(r"[A-Z][A-Z0-9]", str(tag)) and str(v).strip():
+                        lines.append(_ris_line(str(tag), str(v)))
         lines.append("ER  - ")
         lines.append("")
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,25 @@ def import_paths(
     """
     cancel = cancel or CancelToken()
     jobs, scan_issues = registry.scan([Path(p) for p in paths], kind="papers")
+    with bibtex_macros(jobs):
+        return _import_jobs(store, jobs, scan_issues, progress, cancel)
+
+
+def bibtex_macros(jobs: Sequence[registry.Job]) -> AbstractContextManager[None]:
+    """The ``@string`` macros of every ``.bib`` file of one import, seen by each of
+    them while they are read (macro files first, as BibTeX sees them)."""
+    from paperscope.readers.papers.bibtex import import_macros
+
+    return import_macros([j.path for j in jobs if j.reader.name == "bibtex"])
+
+
+def _import_jobs(
+    store: Store,
+    jobs: Sequence[registry.Job],
+    scan_issues: Sequence[ReadIssue],
+    progress: Progress,
+    cancel: CancelToken,
+) -> ImportSummary:
     total = ImportSummary(issues=list(scan_issues))
     total.skipped += sum(1 for i in scan_issues if i.severity == "skipped")
     n = max(len(jobs), 1)
@@ -73,7 +94,9 @@ def import_paths(
 
 @dataclass(slots=True)
 class ImportPreview:
-    """What importing some files would do, before anything is stored."""
+    """What importing some files would do, before anything is stored: counted by the
+    library's own matching (:meth:`Store.plan_import`), so the import then does
+    exactly this (unless the library changes in between)."""
 
     papers: list[Paper] = field(default_factory=list)
     new: int = 0
@@ -81,12 +104,51 @@ class ImportPreview:
     issues: list[ReadIssue] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
+    @property
+    def skipped(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "skipped")
+
+    @property
+    def can_import(self) -> bool:
+        return bool(self.papers)
+
     def line(self) -> str:
         names = ", ".join(p.name for p in self.files)
-        return (
+        if not self.papers:
+            why = skip_reasons(self.issues) or next(
+                (i.message for i in self.issues), "no papers found"
+            )
+            return f"Nothing to import from {names}: {why}"
+        text = (
             f"{len(self.papers):,} papers in {names}: {self.new:,} new, "
-            f"{self.merged:,} already in the library (merged)"
+            f"{self.merged:,} merged (already in the library or twice in the files)"
         )
+        if self.skipped:
+            text += f"; skipped {self.skipped:,}: {skip_reasons(self.issues)}"
+        return text
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def skip_reasons(issues: Sequence[ReadIssue], limit: int = 4) -> str:
+    """The skipped records' reasons, counted (``28 × duplicate citation key: this entry
+    is skipped``); a file refused as a whole is named with its reason."""
+    counts: dict[str, int] = {}
+    for i in issues:
+        if i.severity != "skipped":
+            continue
+        if i.location in ("", "line 1", "end of file", "top level"):
+            reason = f"{Path(i.file).name}: {i.message}"
+        else:
+            reason = _QUOTED.sub(
+                "…", i.message.split(": ", 1)[0] if "(" in i.message else i.message
+            )
+        counts[reason] = counts.get(reason, 0) + 1
+    parts = [f"{n:,} × {r}" if n > 1 else r for r, n in sorted(counts.items(), key=lambda x: -x[1])]
+    if len(parts) > limit:
+        parts = [*parts[:limit], f"{len(parts) - limit} other reasons"]
+    return "; ".join(parts)
 
 
 def preview_import(
@@ -95,21 +157,15 @@ def preview_import(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> ImportPreview:
-    """Read the files and count how many papers are new and how many would merge."""
-    from paperscope.library.dedup import paper_keys
-
+    """Read the files and count what the import will do: new papers, papers merged
+    (into the library or with each other), records skipped and why."""
     files = [Path(p) for p in paths]
-    read = registry.read_paths(files, kind="papers", progress=progress, cancel=cancel)
+    jobs, scan_issues = registry.scan(files, kind="papers")
+    with bibtex_macros(jobs):
+        read = registry.read_jobs(jobs, progress, cancel)
+    read.issues[:0] = scan_issues
     preview = ImportPreview(papers=read.papers, issues=read.issues, files=files)
-    keys = [paper_keys(p) for p in read.papers]
-    known = store.known_keys(sorted({k for ks in keys for k in ks}))
-    seen: set[str] = set()
-    for ks in keys:
-        if any(k in known or k in seen for k in ks):
-            preview.merged += 1
-        else:
-            preview.new += 1
-        seen.update(ks)
+    preview.new, preview.merged = store.plan_import(read.papers)
     return preview
 
 

@@ -30,7 +30,7 @@ from paperscope.library.store import Store
 from paperscope.library.store.merging import MERGE_FIELDS, MergeCandidate
 from paperscope.state.session import Session
 
-_HIDDEN = ("extra", "source")
+_HIDDEN = ("extra", "source", "creators", "fields")  # fields: merged key by key
 
 
 def load_candidates(
@@ -86,8 +86,10 @@ class MergeDialog(QDialog):
         self.reason = QLabel()
         self.reason.setTextFormat(Qt.TextFormat.PlainText)
         self.merge_button = QPushButton("Merge (keep A, with the chosen values)")
+        self.merge_button.setAutoDefault(False)
         self.merge_button.clicked.connect(self.merge_current)
         self.not_dup_button = QPushButton("Not duplicates")
+        self.not_dup_button.setAutoDefault(False)
         self.not_dup_button.clicked.connect(self.not_duplicates)
         self.undo_button = QPushButton("Undo last merge")
         self.undo_button.clicked.connect(self.undo_last)
@@ -129,7 +131,7 @@ class MergeDialog(QDialog):
         self.list.clear()
         for c, ta, tb in rows:
             item = QListWidgetItem(f"{shown(ta, 70)}\n  ↔ {shown(tb, 70)}")
-            item.setToolTip(f"{ta}\n{tb}\n({c.reason})")
+            item.setToolTip(f"{ta}\n{tb}\n({c.reason}; confidence {c.confidence:.2f})")
             self.list.addItem(item)
         self.status.setText(f"{len(rows)} candidate pair(s)")
         if rows:
@@ -157,7 +159,16 @@ class MergeDialog(QDialog):
         if cand is None:
             self.reason.setText("No candidates.")
             return
-        self.reason.setText(f"Why: {cand.reason}   (A = #{cand.a}, B = #{cand.b})")
+        level = "low" if cand.low else "high"
+        self.reason.setText(
+            f"Why: {cand.reason}   (A = #{cand.a}, B = #{cand.b})\n"
+            f"Evidence: {'; '.join(cand.evidence)}\n"
+            f"Confidence: {cand.confidence:.2f} ({level})"
+            + ("  — probably different papers: “Not duplicates” is the default" if cand.low else "")
+        )
+        # the default answer (Enter) follows the confidence
+        self.not_dup_button.setDefault(cand.low)
+        self.merge_button.setDefault(not cand.low)
         a, b = self.store.paper_row(cand.a), self.store.paper_row(cand.b)
         if a is None or b is None:
             return

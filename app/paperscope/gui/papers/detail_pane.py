@@ -7,6 +7,7 @@ plain text (a title containing ``<img src=…>`` is displayed literally, never r
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTextBrowser,
@@ -42,6 +44,54 @@ Block = tuple[str, str] | tuple[str, str, str]
 MAX_SHOWN = 20_000
 
 
+# columns the pane shows above the record (not repeated in it)
+_SHOWN_ABOVE = {"title", "abstract", "_format"}
+_FORMATS = {"bibtex": "BibTeX", "csl": "CSL-JSON", "ris": "RIS"}
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict) and isinstance(value.get("date-parts"), list):
+        return " – ".join(
+            "-".join(str(x) for x in d) for d in value["date-parts"] if isinstance(d, list)
+        )
+    return json.dumps(value, ensure_ascii=False)
+
+
+def record_lines(row: dict[str, Any]) -> list[str]:
+    """Every field of the paper's source record as ``name: value`` lines (plain text),
+    after the entry type, citation key and the names with their roles."""
+    fields = row.get("fields") or {}
+    lines: list[str] = []
+    if fields:
+        fmt = _FORMATS.get(str(fields.get("_format")), str(fields.get("_format") or ""))
+        lines.append(f"source format: {fmt}   type: {row.get('kind') or MISSING}")
+    if row.get("citation_key"):
+        lines.append(f"citation key: {row['citation_key']}")
+    creators = row.get("creators") or []
+    for role, label in (("author", "authors"), ("editor", "editors")):
+        names = [
+            c.get("literal") or ", ".join(x for x in (
+                " ".join(p for p in (c.get("particle", ""), c.get("family", "")) if p),
+                c.get("given", ""), c.get("suffix", ""),
+            ) if x)
+            for c in creators
+            if c.get("role", "author") == role
+        ]  # fmt: skip
+        if names:
+            lines.append(f"{label}: " + " · ".join(names))
+    for name, value in fields.items():
+        if name in _SHOWN_ABOVE:
+            continue
+        text = " ".join(_field_text(value).split())
+        if text:
+            lines.append(f"{name}: {text}")
+    return lines
+
+
 class NotesEdit(QPlainTextEdit):
     """Notes; saved when the pane's "Save notes" is pressed, focus leaves, or the
     paper changes."""
@@ -59,8 +109,9 @@ class PaperDetailPane(QWidget):
     The text is built with :class:`QTextCursor` inserts, which put every string in
     literally: markup inside a title or an abstract is shown, never interpreted.
 
-    Signals: ``link_opened(url)``, ``edited(paper_id)`` after the status, the rating or
-    the notes were saved.
+    Signals: ``link_opened(url)``, ``edited(paper_id)`` after the status, the rating,
+    the notes or a field of the record were saved. A field is edited one at a time
+    (``set_field``) and each edit can be undone (``undo_field``).
     """
 
     link_opened = Signal(str)
@@ -111,9 +162,31 @@ class PaperDetailPane(QWidget):
         notes_row.addWidget(QLabel("Notes"))
         notes_row.addStretch(1)
         notes_row.addWidget(self.save_notes_button)
+        # one field of the record at a time: pick (or type) its name, edit, Set; Undo
+        self.field_name = QComboBox()
+        self.field_name.setEditable(True)
+        self.field_name.setMinimumWidth(110)
+        self.field_name.currentTextChanged.connect(self._on_field_chosen)
+        self.field_value = QLineEdit()
+        self.field_value.setPlaceholderText("value (empty removes the field)")
+        self.field_value.returnPressed.connect(self.set_field)
+        self.set_field_button = QPushButton("Set")
+        self.set_field_button.clicked.connect(self.set_field)
+        self.undo_field_button = QPushButton("Undo")
+        self.undo_field_button.clicked.connect(self.undo_field)
+        self.undo_field_button.setEnabled(False)
+        self._field_undo: list[tuple[int, str, Any]] = []
+        self._fields: dict[str, Any] = {}
+        field_row = QHBoxLayout()
+        field_row.addWidget(QLabel("Field"))
+        field_row.addWidget(self.field_name)
+        field_row.addWidget(self.field_value, 1)
+        field_row.addWidget(self.set_field_button)
+        field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view, 1)
+        layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)
         layout.addLayout(notes_row)
@@ -152,6 +225,7 @@ class PaperDetailPane(QWidget):
             self.notes.setPlainText("")
             for b in (self.pdf_button, self.open_button, self.code_button):
                 b.setEnabled(False)
+            self._fill_field_names(None)
             return
         authors = row["authors"] or []
         n = (row.get("extra") or {}).get("n_authors")
@@ -174,7 +248,12 @@ class PaperDetailPane(QWidget):
         if row.get("keywords"):
             blocks.append(("Keywords: " + ", ".join(row["keywords"]), "muted"))
         blocks.append((row["abstract"] or "No abstract.", "body"))
+        lines = record_lines(row)
+        if lines:
+            blocks.append(("The whole record", "heading"))
+            blocks.extend((line, "field") for line in lines)
         self._write(blocks)
+        self._fill_field_names(row)
         self.status_box.setCurrentText(row["status"])
         self.rating_box.setCurrentIndex(int(row.get("rating") or 0))
         if not keep_notes or not self.notes.document().isModified():
@@ -209,8 +288,12 @@ class PaperDetailPane(QWidget):
                 fmt.setFontWeight(QFont.Weight.Bold)
                 cursor.insertText(text, fmt)  # on the "Tags:" line
                 continue
+            if style == "heading":
+                fmt.setFontWeight(QFont.Weight.Bold)
             block = QTextBlockFormat()
-            block.setBottomMargin(6)
+            block.setBottomMargin(0 if style == "field" else 6)
+            if style == "heading":
+                block.setTopMargin(8)
             if not first:
                 cursor.insertBlock(block)
             else:
@@ -250,6 +333,44 @@ class PaperDetailPane(QWidget):
         return url if url.startswith(("http://", "https://")) else ""
 
     # -- edits -----------------------------------------------------------------------
+    def _fill_field_names(self, row: dict[str, Any] | None) -> None:
+        fields = (row or {}).get("fields") or {}
+        self._fields = {k: v for k, v in fields.items() if k != "_format"}
+        current = self.field_name.currentText()
+        self.field_name.blockSignals(True)
+        self.field_name.clear()
+        self.field_name.addItems([k for k in self._fields if isinstance(self._fields[k], str)])
+        self.field_name.setCurrentText(current if current in self._fields else "")
+        self.field_name.blockSignals(False)
+        self._on_field_chosen(self.field_name.currentText())
+        for w in (self.field_name, self.field_value, self.set_field_button):
+            w.setEnabled(row is not None)
+        self.undo_field_button.setEnabled(bool(self._field_undo))
+
+    def _on_field_chosen(self, name: str) -> None:
+        value = getattr(self, "_fields", {}).get(name.strip(), "")
+        self.field_value.setText(value if isinstance(value, str) else "")
+
+    def set_field(self) -> None:
+        """Set the chosen field of the shown paper's record to the typed value."""
+        name = self.field_name.currentText().strip()
+        if self._paper_id < 0 or not name:
+            return
+        pid = self._paper_id
+        old = self._store.set_field(pid, name, self.field_value.text())
+        self._field_undo.append((pid, name, old))
+        self.edited.emit(pid)
+        self.show_paper(pid)
+
+    def undo_field(self) -> None:
+        """Undo the last field edit (of whichever paper it was)."""
+        if not self._field_undo:
+            return
+        pid, name, old = self._field_undo.pop()
+        self._store.set_field(pid, name, old)
+        self.edited.emit(pid)
+        self.show_paper(pid if pid == self._paper_id else self._paper_id)
+
     def save_notes(self) -> None:
         if self._paper_id < 0 or not self.notes.document().isModified():
             return

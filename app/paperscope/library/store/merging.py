@@ -1,9 +1,10 @@
 """SQL for the "Merge duplicates" dialog: candidate pairs, a merge with field choices,
 and its undo.
 
-Candidates are pairs the import did not merge by itself: the same normalised title
-with a different year or first author, or the same first author and year with one
-title the other's main title (the part before a colon). A merge keeps one paper,
+Candidates are pairs the import did not merge by itself: an identifier that agrees,
+or the same normalised title (or one title the other's main title, the part before a
+colon) together with at least one of year, first author's family name and venue; each
+with its evidence and a confidence. A merge keeps one paper,
 takes the chosen field values, moves identity keys, tags and collection memberships
 to it, and deletes the others; every touched row is copied to the ``merge_*`` tables
 first, so the merge can be undone exactly.
@@ -15,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from paperscope.core.fields import merge_fields
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -22,8 +25,9 @@ if TYPE_CHECKING:
 MERGE_FIELDS = (
     "title", "authors", "abstract", "year", "date", "upvotes", "organisation", "arxiv_id",
     "doi", "hf_id", "url", "venue", "kind", "citation_key", "keywords", "extra", "source",
-    "status", "rating", "notes",
+    "status", "rating", "notes", "creators", "fields",
 )  # fmt: skip
+_JSON_FIELDS = ("extra", "creators", "fields")
 _STATUS_RANK = {"unread": 0, "reading": 1, "read": 2}
 
 # folded title: lower-case ASCII letters and digits (mirrors dedup.normalised_title)
@@ -42,11 +46,93 @@ _MOVED = (
 )
 
 
+# below this confidence the merge dialog's default answer is "Not duplicates"
+LOW_CONFIDENCE = 0.7
+
+
 @dataclass(frozen=True, slots=True)
 class MergeCandidate:
+    """A proposed pair: ``reason`` in a few words, ``evidence`` (what agrees and what
+    does not) and ``confidence`` (0–1; below :data:`LOW_CONFIDENCE` the dialog
+    answers "Not duplicates" by default)."""
+
     a: int
     b: int
     reason: str
+    evidence: tuple[str, ...] = ()
+    confidence: float = 0.0
+
+    @property
+    def low(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE
+
+
+def _judge(r: Sequence[Any]) -> MergeCandidate:
+    """Evidence and confidence of one proposed pair (a row of merge_candidates)."""
+    a, b, hows, key, ya, yb, fa, fb, va, vb, aa, ab, vna, vnb = r
+    evidence: list[str] = []
+    if "id" in hows:
+        kind, _, value = str(key).partition(":")
+        evidence.append(f"same {_ID_NAMES.get(kind, kind)} {value}")
+    if "title" in hows:
+        evidence.append("same title")
+    elif "main" in hows:
+        evidence.append("same main title (one has a subtitle)")
+    same_year = ya is not None and ya == yb
+    same_fam = bool(fa) and fa == fb
+    near_fam = not same_fam and bool(fa) and bool(fb) and _one_edit(fa, fb)  # a typo
+    same_venue = bool(va) and va == vb
+    evidence.append(f"same year {ya}" if same_year else f"years differ: {ya or '—'} vs {yb or '—'}")
+    if same_fam:
+        evidence.append(f"same first author: {aa}")
+    elif near_fam:
+        evidence.append(f"first authors nearly the same: {aa} vs {ab}")
+    else:
+        evidence.append(f"first authors differ: {aa or '—'} vs {ab or '—'}")
+    if same_venue:
+        evidence.append(f"same venue: {vna}")
+    elif va and vb:
+        evidence.append(f"venues differ: {vna} vs {vnb}")
+    if "id" in hows:
+        confidence = 0.95
+    else:
+        gap = abs(int(ya) - int(yb)) if ya is not None and yb is not None else None
+        confidence = 0.45 if "title" in hows else 0.2
+        confidence += 0.3 if same_fam else 0.2 if near_fam else 0.0
+        if same_year:
+            confidence += 0.15
+        elif gap == 1 and (same_fam or near_fam):
+            confidence += 0.1  # a preprint and its publication
+        elif gap is not None and gap > 2:
+            confidence -= 0.1  # another edition, a reprint or another work
+        confidence += 0.05 * same_venue
+    if "id" in hows:
+        reason = evidence[0]
+    elif "main" in hows and "title" not in hows:
+        reason = "same main title, first author and year"
+    elif not same_year and same_fam:
+        reason = "same title, different year"
+    elif same_year and not same_fam:
+        reason = "same title, different first author"
+    else:
+        reason = "same title"
+    return MergeCandidate(int(a), int(b), reason, tuple(evidence), round(min(confidence, 1.0), 2))
+
+
+_ID_NAMES = {"doi": "DOI", "arxiv": "arXiv id", "hf": "Hugging Face id"}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one inserted, deleted or changed letter (names of
+    five letters or more)."""
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,49 +166,76 @@ class MergeMixin:
     # -- candidates ------------------------------------------------------------------
     def merge_candidates(self, limit: int = 500) -> list[MergeCandidate]:
         """Likely duplicate pairs that were not merged automatically (and that the user
-        has not marked as distinct), lowest ids first."""
+        has not marked as distinct), lowest ids first.
+
+        A pair is proposed only when an identifier agrees (DOI, arXiv id, HF id), or
+        the title agrees (in full, or one is the other's main title before a colon)
+        *and* at least one of year, first author's family name and venue agrees; each
+        comes with its evidence and a confidence (see :func:`_judge`)."""
         title = _FOLD.format(x="title")
         main = _FOLD.format(x="split_part(title, ':', 1)")
+        first = (
+            "coalesce(json_extract_string(creators, '$[0].family'), "
+            "json_extract_string(creators, '$[0].literal'))"
+        )
         rows = (
             self.cursor()
             .execute(
                 f"""
             WITH t AS (
                 SELECT id, {title} AS t, {main} AS m, year,
-                       -- family name: text before a comma, else the last word
-                       CASE WHEN contains(coalesce(authors[1], ''), ',')
+                       -- family name: the first creator's, else the text before a comma,
+                       -- else the last word
+                       CASE WHEN {first} IS NOT NULL THEN {_FOLD.format(x=first)}
+                            WHEN contains(coalesce(authors[1], ''), ',')
                             THEN {_FOLD.format(x="split_part(authors[1], ',', 1)")}
                             ELSE {_FOLD.format(x=_LAST_WORD)}
-                       END AS fam
+                       END AS fam,
+                       {_FOLD.format(x="coalesce(venue, '')")} AS v,
+                       coalesce(authors[1], '') AS first_author, coalesce(venue, '') AS venue
                 FROM papers
             ),
+            ident AS (
+                SELECT ka.paper_id AS a, kb.paper_id AS b, min(ka.key) AS key
+                FROM paper_keys ka JOIN paper_keys kb
+                  ON ka.key = kb.key AND ka.paper_id < kb.paper_id
+                WHERE NOT (ka.key LIKE 'title:%' OR ka.key LIKE 'anon:%')
+                GROUP BY 1, 2
+            ),
             same_title AS (
-                SELECT a.id AS a, b.id AS b,
-                       CASE WHEN a.year IS DISTINCT FROM b.year AND a.fam = b.fam THEN
-                           'same title, different year'
-                            WHEN a.fam <> b.fam AND a.year IS NOT DISTINCT FROM b.year THEN
-                                'same title, different first author'
-                            ELSE 'same title' END AS reason
+                SELECT a.id AS a, b.id AS b, 'title' AS how
                 FROM t a JOIN t b ON a.t = b.t AND a.id < b.id
-                WHERE length(a.t) >= 8
+                WHERE length(a.t) >= 8 AND (a.year = b.year
+                      OR (a.fam <> '' AND a.fam = b.fam) OR (a.v <> '' AND a.v = b.v))
             ),
             same_main AS (
-                SELECT a.id AS a, b.id AS b, 'same main title, first author and year' AS reason
+                SELECT a.id AS a, b.id AS b, 'main' AS how
                 FROM t a JOIN t b ON a.m = b.m AND a.fam = b.fam AND a.year = b.year AND a.id < b.id
                 WHERE length(a.m) >= 20 AND a.t <> b.t AND a.fam <> ''
+                  AND (a.t = a.m OR b.t = b.m)
             ),
-            pairs AS (SELECT * FROM same_title UNION ALL SELECT * FROM same_main)
-            SELECT a, b, min(reason) FROM pairs
-            WHERE NOT EXISTS (
-                SELECT 1 FROM not_duplicates n
-                WHERE (n.a = pairs.a AND n.b = pairs.b) OR (n.a = pairs.b AND n.b = pairs.a))
-            GROUP BY a, b ORDER BY a, b LIMIT ?
+            pairs AS (
+                SELECT a, b, 'id' AS how FROM ident
+                UNION ALL SELECT * FROM same_title UNION ALL SELECT * FROM same_main
+            ),
+            grouped AS (
+                SELECT a, b, list(DISTINCT how ORDER BY how) AS hows FROM pairs
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM not_duplicates n
+                    WHERE (n.a = pairs.a AND n.b = pairs.b) OR (n.a = pairs.b AND n.b = pairs.a))
+                GROUP BY a, b ORDER BY a, b LIMIT ?
+            )
+            SELECT g.a, g.b, g.hows, i.key, ta.year, tb.year, ta.fam, tb.fam, ta.v, tb.v,
+                   ta.first_author, tb.first_author, ta.venue, tb.venue
+            FROM grouped g JOIN t ta ON ta.id = g.a JOIN t tb ON tb.id = g.b
+            LEFT JOIN ident i ON i.a = g.a AND i.b = g.b
+            ORDER BY g.a, g.b
             """,
                 [limit],
             )
             .fetchall()
         )
-        return [MergeCandidate(int(r[0]), int(r[1]), r[2]) for r in rows]
+        return [_judge(r) for r in rows]
 
     def mark_not_duplicates(self, a: int, b: int) -> None:
         """The user says these two are different papers: never propose them again."""
@@ -153,6 +266,11 @@ class MergeMixin:
                 mine, theirs = out[f], other[f]
                 if f == "extra":
                     out[f] = {**(theirs or {}), **(mine or {})}
+                elif f == "fields":
+                    out[f] = merge_fields(mine or {}, theirs or {}, out.get("kind"))
+                elif f == "creators":
+                    if not mine and theirs and out["authors"] == other["authors"]:
+                        out[f] = theirs
                 elif f == "abstract":
                     if len(theirs or "") > len(mine or ""):
                         out[f] = theirs
@@ -175,6 +293,21 @@ class MergeMixin:
             source = rows[pid]
             assert source is not None
             out[f] = source[f]
+            if f == "authors" and "creators" not in (field_choices or {}):
+                out["creators"] = source["creators"]  # the parts of the names chosen
+        # a merged-away citation key stays an alias (biblatex's ids field)
+        fields = dict(out.get("fields") or {})
+        if (fields.get("_format") or "bibtex") == "bibtex":
+            had = [k.strip() for k in str(fields.get("ids") or "").split(",") if k.strip()]
+            ids = list(had)
+            for row in rows.values():
+                key = (row or {}).get("citation_key")
+                if key and key != out.get("citation_key") and key not in ids:
+                    ids.append(key)
+            if ids != had:
+                fields.setdefault("_format", "bibtex")
+                fields["ids"] = ", ".join(ids)
+                out["fields"] = fields
         return out
 
     def merge(
@@ -228,11 +361,12 @@ class MergeMixin:
                     [mid, ids],
                 )
                 sets = ", ".join(
-                    f"{f} = CAST(? AS JSON)" if f == "extra" else f"{f} = ?" for f in MERGE_FIELDS
+                    f"{f} = CAST(? AS JSON)" if f in _JSON_FIELDS else f"{f} = ?"
+                    for f in MERGE_FIELDS
                 )
                 params = [
                     (json.dumps(values[f]) if values[f] else None)
-                    if f == "extra"
+                    if f in _JSON_FIELDS
                     else (list(values[f] or []) if f in ("authors", "keywords") else values[f])
                     for f in MERGE_FIELDS
                 ]

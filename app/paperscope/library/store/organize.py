@@ -5,6 +5,7 @@ collections), reading status, a 1–5 rating, notes, and edits of the paper's fi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,13 @@ if TYPE_CHECKING:
     import duckdb
 
 STATUSES = ("unread", "reading", "read")
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+/]*")
+
+
+def _column_value(paper: Any, column: str) -> Any:
+    value = getattr(paper, column)
+    return value if value not in ("", ()) else (() if column == "keywords" else None)
+
 
 # The paper fields a user may edit (identity keys are recomputed for these).
 EDITABLE = (
@@ -303,6 +311,42 @@ class OrganizeMixin:
                 cur.execute("ROLLBACK")
                 raise
         self._after_papers_changed([paper_id])
+
+    def set_field(self, paper_id: int, name: str, value: Any) -> Any:
+        """Set one field of the paper's source record (``None`` or ``""`` removes it)
+        and return the value it had (for undo). A column derived from that field (the
+        venue from ``journal``, the year from ``year``…) follows, unless the column was
+        edited apart from it."""
+        from paperscope.core.fields import FORMAT, columns_of
+
+        name = name.strip()
+        if not _FIELD_NAME.fullmatch(name) or name == FORMAT:
+            raise ValueError(f"not a field name: {name!r}")
+        papers = self.papers([paper_id])  # type: ignore[attr-defined]
+        if not papers:
+            raise ValueError(f"no paper with id {paper_id}")
+        paper = papers[0]
+        fields = dict(paper.fields) or {FORMAT: "bibtex"}
+        old = fields.get(name)
+        if value in (None, ""):
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+        before, after = columns_of(paper.fields or {FORMAT: "bibtex"}), columns_of(fields)
+        follow = {
+            c: after[c]
+            for c in EDITABLE
+            if c in after and after[c] != before[c] and before[c] == _column_value(paper, c)
+        }
+        with self._write_lock:
+            self.cursor().execute(
+                "UPDATE papers SET fields = CAST(? AS JSON), modified_at = current_timestamp "
+                "WHERE id = ?",
+                [json.dumps(fields), paper_id],
+            )
+        if follow:
+            self.update_paper(paper_id, **follow)
+        return old
 
     # -- collections -----------------------------------------------------------------
     def collections(self) -> list[Collection]:

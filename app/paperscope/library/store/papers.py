@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from paperscope.core.records import Paper, ReadIssue
+from paperscope.core.fields import merge_fields
+from paperscope.core.records import Creator, Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import lookup_keys, normalise_arxiv_id, normalise_doi, paper_keys
 
@@ -22,6 +23,7 @@ SEP = "\x1f"  # joins list fields on their way into DuckDB
 PAPER_FIELDS = (
     "title", "authors", "abstract", "year", "date", "upvotes", "organisation", "arxiv_id",
     "doi", "hf_id", "url", "venue", "kind", "citation_key", "keywords", "extra", "source",
+    "creators", "fields",
 )  # fmt: skip
 
 # Columns the table may show and sort on.
@@ -75,7 +77,19 @@ def _columns(rows: Sequence[Paper]) -> dict[str, np.ndarray]:
         "keywords": _obj([SEP.join(p.keywords) for p in rows]),
         "extra": _obj([json.dumps(dict(p.extra)) if p.extra else "" for p in rows]),
         "source": _obj([_s(p.source) for p in rows]),
+        "creators": _obj([_creators_json(p.creators) for p in rows]),
+        "fields": _obj([json.dumps(dict(p.fields)) if p.fields else "" for p in rows]),
     }
+
+
+def _creators_json(creators: Sequence[Creator]) -> str:
+    return json.dumps([c.to_dict() for c in creators]) if creators else ""
+
+
+def _creators_of(text: str | None) -> tuple[Creator, ...]:
+    if not text:
+        return ()
+    return tuple(Creator.from_dict(d) for d in json.loads(text) if isinstance(d, dict))
 
 
 def _merge_values(a: Paper, b: Paper) -> Paper:
@@ -86,6 +100,16 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
         if name == "extra":
             if vb:
                 changes[name] = {**vb, **va}
+        elif name == "fields":
+            if vb and vb != va:
+                merged = merge_fields(va, vb, a.kind)
+                if merged != va:
+                    changes[name] = merged
+        elif name == "creators":
+            # the parts go with the display names they belong to
+            authors = changes.get("authors", a.authors)
+            if not va and vb and tuple(authors) == tuple(b.authors):
+                changes[name] = vb
         elif name == "upvotes":
             if vb is not None and (va is None or vb > va):
                 changes[name] = vb
@@ -94,11 +118,30 @@ def _merge_values(a: Paper, b: Paper) -> Paper:
                 changes[name] = vb
         elif (va is None or va == "" or va == ()) and vb not in (None, "", ()):
             changes[name] = vb
+    alias = _alias_fields(changes.get("fields", a.fields), a, b)
+    if alias is not None:
+        changes["fields"] = alias
     if not changes:
         return a
     from dataclasses import replace
 
     return replace(a, **changes)
+
+
+def _alias_fields(given: Any, a: Paper, b: Paper) -> dict[str, Any] | None:
+    """A BibTeX record merged with another of a different citation key keeps that key
+    as an alias (biblatex's ``ids`` field), so ``\\cite{other}`` still finds it."""
+    if not (a.citation_key and b.citation_key) or a.citation_key == b.citation_key:
+        return None
+    fields: dict[str, Any] = dict(given or {})
+    if (fields.get("_format") or "bibtex") != "bibtex":
+        return None
+    ids = [k.strip() for k in str(fields.get("ids") or "").split(",") if k.strip()]
+    if b.citation_key in ids:
+        return None
+    fields.setdefault("_format", "bibtex")
+    fields["ids"] = ", ".join([*ids, b.citation_key])
+    return fields
 
 
 def _normalised(p: Paper) -> Paper:
@@ -111,6 +154,30 @@ def _normalised(p: Paper) -> Paper:
     from dataclasses import replace
 
     return replace(p, arxiv_id=aid or p.arxiv_id, doi=doi or p.doi)
+
+
+def _groups(
+    papers: Sequence[Paper],
+) -> tuple[list[list[str]], list[list[str]], dict[int, list[int]]]:
+    """The papers' stored keys, looked-up keys, and the groups of papers of this import
+    that are one paper (they share a key)."""
+    n = len(papers)
+    keys = [paper_keys(p) for p in papers]  # stored
+    looks = [lookup_keys(p) for p in papers]  # looked up (see dedup.lookup_keys)
+    uf = _UnionFind(n)
+    first_with_key: dict[str, int] = {}
+    for i, ks in enumerate(keys):
+        for k in ks:
+            first_with_key.setdefault(k, i)
+    for i, ls in enumerate(looks):
+        for k in ls:
+            j = first_with_key.get(k)
+            if j is not None and j != i:
+                uf.union(i, j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(uf.find(i), []).append(i)
+    return keys, looks, groups
 
 
 class _UnionFind:
@@ -152,22 +219,7 @@ class PapersMixin:
         cancel = cancel or CancelToken()
         summary = ImportSummary()
         papers = [_normalised(p) for p in papers]
-        n = len(papers)
-        keys = [paper_keys(p) for p in papers]  # stored
-        looks = [lookup_keys(p) for p in papers]  # looked up (see dedup.lookup_keys)
-        uf = _UnionFind(n)
-        first_with_key: dict[str, int] = {}
-        for i, ks in enumerate(keys):
-            for k in ks:
-                first_with_key.setdefault(k, i)
-        for i, ls in enumerate(looks):
-            for k in ls:
-                j = first_with_key.get(k)
-                if j is not None and j != i:
-                    uf.union(i, j)
-        groups: dict[int, list[int]] = {}
-        for i in range(n):
-            groups.setdefault(uf.find(i), []).append(i)
+        keys, looks, groups = _groups(papers)
         progress(0.1, "Matching against the library")
         cancel.check()
 
@@ -175,15 +227,7 @@ class PapersMixin:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                all_keys = np.array(sorted({k for ls in looks for k in ls}), dtype=object)
-                existing: dict[str, int] = {}
-                if len(all_keys):
-                    incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
-                    for k, pid in cur.execute(
-                        "SELECT k.key, min(k.paper_id) FROM paper_keys k "
-                        "JOIN incoming i ON i.key = k.key GROUP BY k.key"
-                    ).fetchall():
-                        existing[k] = pid
+                existing = self._existing_keys(cur, looks)
                 new_rows: list[Paper] = []
                 new_keys: list[list[str]] = []
                 updates: dict[int, Paper] = {}
@@ -236,6 +280,34 @@ class PapersMixin:
         progress(1.0, summary.line())
         return summary
 
+    def plan_import(self, papers: Sequence[Paper]) -> tuple[int, int]:
+        """What :meth:`add_papers` would do with these papers now, without storing
+        anything: (added, merged), counted exactly as the import counts them."""
+        papers = [_normalised(p) for p in papers]
+        _keys, looks, groups = _groups(papers)
+        existing = self._existing_keys(self.cursor(), looks)
+        added = merged = 0
+        for members in groups.values():
+            if any(k in existing for m in members for k in looks[m]):
+                merged += len(members)
+            else:
+                added += 1
+                merged += len(members) - 1
+        return added, merged
+
+    @staticmethod
+    def _existing_keys(cur: duckdb.DuckDBPyConnection, looks: list[list[str]]) -> dict[str, int]:
+        all_keys = np.array(sorted({k for ls in looks for k in ls}), dtype=object)
+        existing: dict[str, int] = {}
+        if len(all_keys):
+            incoming = {"key": all_keys}  # noqa: F841  (scanned by DuckDB by name)
+            for k, pid in cur.execute(
+                "SELECT k.key, min(k.paper_id) FROM paper_keys k "
+                "JOIN incoming i ON i.key = k.key GROUP BY k.key"
+            ).fetchall():
+                existing[k] = pid
+        return existing
+
     def _after_papers_changed(self, ids: Sequence[int]) -> None:
         """Hook for derived indexes (search) to catch up; the base store has none."""
 
@@ -255,7 +327,8 @@ class PapersMixin:
         cur.execute(
             """
             INSERT INTO papers (id, title, authors, abstract, year, date, upvotes, organisation,
-                arxiv_id, doi, hf_id, url, venue, kind, citation_key, keywords, extra, source)
+                arxiv_id, doi, hf_id, url, venue, kind, citation_key, keywords, extra, source,
+                creators, fields)
             SELECT id, title,
                 CASE WHEN authors = '' THEN [] ELSE string_split(authors, chr(31)) END,
                 abstract,
@@ -266,7 +339,8 @@ class PapersMixin:
                 NULLIF(hf_id, ''), NULLIF(url, ''), NULLIF(venue, ''), NULLIF(kind, ''),
                 NULLIF(citation_key, ''),
                 CASE WHEN keywords = '' THEN [] ELSE string_split(keywords, chr(31)) END,
-                json(NULLIF(extra, '')), source
+                json(NULLIF(extra, '')), source, json(NULLIF(creators, '')),
+                json(NULLIF(fields, ''))
             FROM data
             """
         )
@@ -305,6 +379,7 @@ class PapersMixin:
                 keywords = CASE WHEN f.keywords = '' THEN [] ELSE string_split(f.keywords,
                     chr(31)) END,
                 extra = json(NULLIF(f.extra, '')),
+                creators = json(NULLIF(f.creators, '')), fields = json(NULLIF(f.fields, '')),
                 modified_at = current_timestamp
             FROM fill f WHERE papers.id = f.id
             """
@@ -326,7 +401,8 @@ class PapersMixin:
             .execute(
                 """SELECT p.id, title, authors, abstract, year, CAST(date AS VARCHAR), upvotes,
                       organisation, arxiv_id, doi, hf_id, url, venue, kind, citation_key,
-                      keywords, CAST(extra AS VARCHAR), source
+                      keywords, CAST(extra AS VARCHAR), source, CAST(creators AS VARCHAR),
+                      CAST(fields AS VARCHAR)
                FROM papers p JOIN wanted w ON w.id = p.id"""
             )
             .fetchall()
@@ -337,7 +413,8 @@ class PapersMixin:
                 date=r[5], upvotes=r[6], organisation=r[7], arxiv_id=r[8], doi=r[9],
                 hf_id=r[10], url=r[11], venue=r[12], kind=r[13], citation_key=r[14],
                 keywords=tuple(r[15] or ()), extra=json.loads(r[16]) if r[16] else {},
-                source=r[17] or "",
+                source=r[17] or "", creators=_creators_of(r[18]),
+                fields=json.loads(r[19]) if r[19] else {},
             )
             for r in rows
         }  # fmt: skip
@@ -348,7 +425,9 @@ class PapersMixin:
         cur = self.cursor().execute(
             # the id is inlined: binding any parameter makes DuckDB import pandas when it is
             # installed (300 ms), and this runs when the window first shows a paper
-            f"SELECT *, CAST(extra AS VARCHAR) AS extra_text FROM papers WHERE id = {int(paper_id)}"
+            "SELECT *, CAST(extra AS VARCHAR) AS extra_text, CAST(creators AS VARCHAR) AS "
+            "creators_text, CAST(fields AS VARCHAR) AS fields_text FROM papers "
+            f"WHERE id = {int(paper_id)}"
         )
         row = cur.fetchone()
         if row is None:
@@ -356,6 +435,8 @@ class PapersMixin:
         names = [d[0] for d in cur.description]
         out = dict(zip(names, row, strict=True))
         out["extra"] = json.loads(out.pop("extra_text") or "{}")
+        out["creators"] = [c.to_dict() for c in _creators_of(out.pop("creators_text"))]
+        out["fields"] = json.loads(out.pop("fields_text") or "{}")
         return out
 
     def paper_ids(

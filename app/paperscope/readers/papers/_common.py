@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from paperscope.core.fields import iso_date, month_of, year_of
 from paperscope.core.records import ReadError, ReadResult
+
+__all__ = ["iso_date", "month_of", "year_of"]
 
 MONTHS = {
     m: i + 1
@@ -124,38 +127,6 @@ def bibtex_names(raw: str) -> list[str]:
         if name:
             names.append(name)
     return names
-
-
-def year_of(value: object) -> int | None:
-    """A plausible year (1000–2999) from an int or the first 4-digit run in a string."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 1000 <= value <= 2999 else None
-    if isinstance(value, str):
-        m = re.search(r"(?<!\d)([12]\d{3})(?!\d)", value)
-        if m:
-            return int(m.group(1))
-    return None
-
-
-def iso_date(year: int | None, month: int | None, day: int | None) -> str | None:
-    """``YYYY-MM-DD`` when all three make a real date, else ``None``."""
-    import datetime as _dt
-
-    if year is None or month is None or day is None:
-        return None
-    try:
-        return _dt.date(year, month, day).isoformat()
-    except (ValueError, OverflowError):
-        return None
-
-
-def month_of(value: str) -> int | None:
-    """``sep`` / ``September`` / ``9`` → 9."""
-    s = value.strip().lower().rstrip(".")
-    if s.isdigit():
-        n = int(s)
-        return n if 1 <= n <= 12 else None
-    return MONTHS.get(s[:3])
 
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

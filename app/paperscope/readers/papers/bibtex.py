@@ -1,42 +1,44 @@
 """BibTeX (``.bib``) through bibtexparser 2.
 
 bibtexparser splits the file into blocks (and reports broken blocks and duplicate
-keys with their line); the values are resolved here: ``@string`` macros (case-
-insensitive, later definitions win), month macros (``sep``), ``#`` concatenation,
-enclosing braces/quotes. Field names are case-insensitive (``Title`` = ``title``).
-Names ``Last, First`` / ``Last, Jr, First`` / ``First Last`` become ``First Last``;
-TeX accents are decoded by the fast decoder in :mod:`._tex`.
+keys with their line); the values are resolved here as BibTeX does, block by block in
+file order: ``@string`` macros (case-insensitive; a later definition holds from there
+on and is a warning, not a duplicate key), macros of the other ``.bib`` files of the
+same import (:func:`import_macros`), month macros (``sep``), ``#`` concatenation,
+enclosing braces/quotes; an undefined macro reads as empty with a warning naming it
+and the entry. Field names are case-insensitive (``Title`` = ``title``).
+
+Every field is kept (:attr:`Paper.fields`, plain text, TeX decoded by the fast
+decoder in :mod:`._tex` except in verbatim fields such as ``url``); names are split
+into parts by bibtexparser's ``splitname`` (:attr:`Paper.creators`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.ids import normalise_arxiv_id, normalise_doi
-from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
+from paperscope.core.fields import FORMAT, NAME_FIELDS, bibtex_columns, is_verbatim
+from paperscope.core.names import display_names
+from paperscope.core.records import Creator, Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.papers._common import (
     MONTHS,
-    bibtex_names,
     clean_text,
     head,
-    iso_date,
-    month_of,
     read_text_lenient,
     require_papers,
     split_top_level,
-    year_of,
 )
 from paperscope.readers.papers._tex import decode
 
-_EXTRA_FIELDS = (
-    "volume", "number", "pages", "publisher", "note", "pmid", "isbn", "issn", "month", "address",
-    "edition", "series", "file", "date-added", "date-modified",
-)  # fmt: skip
 _MONTH_NAMES = {
     name: full
     for name, full in zip(
@@ -46,9 +48,11 @@ _MONTH_NAMES = {
         strict=True,
     )
 }  # fmt: skip
-_ARXIV_IN_TEXT = re.compile(
-    r"arxiv[:\s/]*(?:abs/)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I
-)
+
+# macros of the other .bib files of the import being read (see import_macros)
+_IMPORT_MACROS: ContextVar[dict[str, str] | None] = ContextVar("bibtex_macros", default=None)
+_STRING_BLOCK = re.compile(r"@\s*string\s*[{(]", re.IGNORECASE)
+_ENTRY_TYPE = re.compile(r"^\s*@\s*([A-Za-z]+)", re.MULTILINE)
 
 
 def _split_concat(raw: str) -> list[str]:
@@ -73,8 +77,11 @@ def _split_concat(raw: str) -> list[str]:
     return parts
 
 
-def resolve(raw: str, strings: dict[str, str]) -> str:
-    """A raw field value with macros, month names and ``#`` resolved; TeX left in."""
+def resolve(raw: str, strings: Mapping[str, str], undefined: list[str] | None = None) -> str:
+    """A raw field value with macros, month names and ``#`` resolved; TeX left in.
+
+    A macro that is not defined reads as empty, as BibTeX does; its name is appended
+    to ``undefined`` (when given) so the caller can warn."""
     out: list[str] = []
     for part in _split_concat(raw):
         p = part.strip()
@@ -88,81 +95,181 @@ def resolve(raw: str, strings: dict[str, str]) -> str:
             out.append(strings[p.lower()])
         elif p.lower() in _MONTH_NAMES:
             out.append(_MONTH_NAMES[p.lower()])
-        else:
+        elif p and undefined is not None:
+            undefined.append(p)
+        elif p:
             out.append(p)
     return "".join(out)
+
+
+def _is_literal(name: str) -> bool:
+    """``{Barnes and Noble, Inc.}``: the whole name is one brace group."""
+    s = name.strip()
+    if not (s.startswith("{") and s.endswith("}")):
+        return False
+    depth = 0
+    for i, ch in enumerate(s):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0 and i != len(s) - 1:
+                return False
+    return True
+
+
+# a TeX special character in braces, ``{\'E}``, ``{\"{o}}``: BibTeX takes the case of
+# its letter, bibtexparser's splitname takes it as lower case, so it is decoded first
+# (an accent command without braces, ``Go\~ni``, is decoded too: bibtexparser would
+# split the name at its ``~``)
+SPECIAL_GROUP = re.compile(
+    r"\{\\[^{}]*(?:\{[^{}]*\}[^{}]*)?\}"
+    r"|\\['`^\"~=.]\s*(?:\{[A-Za-z]?\}|[A-Za-z])|\\[uvHckrdbt]\s*\{[A-Za-z]\}"
+)
+
+
+def decode_special_groups(name: str) -> str:
+    return SPECIAL_GROUP.sub(lambda m: decode(m.group(0)), name) if "\\" in name else name
+
+
+@lru_cache(maxsize=65536)
+def parse_name(name: str, role: str = "author") -> Creator:
+    """One BibTeX name (TeX still in it) as parts, split by bibtexparser's
+    ``splitname`` (braces, "von" parts, ``Last, Jr, First``)."""
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    name = name.strip()
+    if name.lower() == "others":
+        return Creator(family="others", role=role)
+    if _is_literal(name):
+        return Creator(literal=decode(name), role=role)
+    parts = parse_single_name_into_parts(decode_special_groups(name), strict=False)
+    return Creator(
+        family=decode(" ".join(parts.last)),
+        given=decode(" ".join(parts.first)),
+        particle=decode(" ".join(parts.von)),
+        suffix=decode(" ".join(parts.jr)),
+        role=role,
+    )
+
+
+def parse_names(raw: str, role: str = "author") -> list[Creator]:
+    """A BibTeX name list (``A and B and others``) as parts."""
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    text = clean_text(raw)
+    if not text:
+        return []
+    return [parse_name(n, role) for n in split_multiple_persons_names(text) if n.strip()]
+
+
+def plain_fields(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Resolved raw values as the stored plain-text fields (names left out)."""
+    out: dict[str, Any] = {FORMAT: "bibtex"}
+    for name, raw in fields.items():
+        if name in NAME_FIELDS:
+            continue
+        text = clean_text(raw)
+        out[name] = text if is_verbatim(name) else decode(text)
+    return out
 
 
 def entry_to_paper(
     entry_type: str, key: str, fields: dict[str, str], source: str, where: str
 ) -> Paper:
     """A resolved entry (lower-case field names, TeX still in the values) as a Paper."""
-    title = decode(clean_text(fields.get("title", "")))
-    if not title:
-        title = decode(clean_text(fields.get("booktitle", "")))
-    if not title:
+    plain = plain_fields(fields)
+    cols = bibtex_columns(plain)
+    if not cols["title"]:
         raise ValueError("no title")
-    authors = bibtex_names(clean_text(fields.get("author", "")))
-    if not authors and fields.get("editor"):
-        authors = bibtex_names(clean_text(fields["editor"]))
-    year = year_of(fields.get("year", "")) or year_of(fields.get("date", ""))
-    date = None
-    if fields.get("date") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields["date"].strip()):
-        d = fields["date"].strip()
-        date = iso_date(int(d[:4]), int(d[5:7]), int(d[8:10]))
-    elif year and fields.get("month") and fields.get("day", "").strip().isdigit():
-        month = month_of(fields["month"])
-        date = iso_date(year, month, int(fields["day"].strip())) if month else None
-    venue = fields.get("journal") or fields.get("booktitle") or fields.get("journaltitle")
-    venue = venue or fields.get("school") or fields.get("institution") or fields.get("howpublished")
-    venue = venue or fields.get("publisher")
-    arxiv_id = None
-    if (
-        fields.get("archiveprefix", "").lower() == "arxiv"
-        or fields.get("eprinttype", "").lower() == "arxiv"
-    ):
-        arxiv_id = normalise_arxiv_id(fields.get("eprint"))
-    if arxiv_id is None:
-        for name in ("arxiv", "eprint", "journal", "url", "note", "howpublished", "volume"):
-            value = fields.get(name, "")
-            if name in ("arxiv", "eprint"):
-                arxiv_id = normalise_arxiv_id(value)
-            elif m := _ARXIV_IN_TEXT.search(value):
-                arxiv_id = normalise_arxiv_id(m.group(1))
-            if arxiv_id:
-                break
-    doi = normalise_doi(fields.get("doi"))
-    if doi is None and "doi.org" in fields.get("url", ""):
-        doi = normalise_doi(fields["url"])
-    keywords: tuple[str, ...] = ()
-    if fields.get("keywords"):
-        keywords = tuple(
-            k for k in (decode(clean_text(x)) for x in re.split(r"[;,]", fields["keywords"])) if k
-        )
-    extra: dict[str, Any] = {}
-    for name in _EXTRA_FIELDS:
-        if fields.get(name):
-            extra[name.replace("-", "_")] = clean_text(fields[name])
-    url = clean_text(fields.get("url", "")) or None
-    if url and " " in url:
-        url = url.split()[0]
+    creators = parse_names(fields.get("author", "")) + parse_names(
+        fields.get("editor", ""), "editor"
+    )
+    authors = display_names(tuple(creators), "author") or display_names(tuple(creators), "editor")
     return Paper(
-        title=title,
-        authors=tuple(authors),
-        abstract=decode(clean_text(fields.get("abstract", ""))),
-        year=year,
-        date=date,
-        arxiv_id=arxiv_id,
-        doi=doi,
-        url=url,
-        venue=decode(clean_text(venue)) if venue else None,
+        title=cols["title"],
+        authors=authors,
+        abstract=cols["abstract"],
+        year=cols["year"],
+        date=cols["date"],
+        arxiv_id=cols["arxiv_id"],
+        doi=cols["doi"],
+        url=cols["url"],
+        venue=cols["venue"],
         kind=entry_type.lower(),
         citation_key=key or None,
-        keywords=keywords,
-        extra=extra,
+        keywords=cols["keywords"],
+        creators=tuple(creators),
+        fields=plain,
         source=source,
         location=where,
     )
+
+
+def _string_blocks(text: str) -> str:
+    """Only the ``@string`` blocks of a BibTeX text (cheap: no entry is parsed)."""
+    out: list[str] = []
+    for m in _STRING_BLOCK.finditer(text):
+        close = "}" if text[m.end() - 1] == "{" else ")"
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            ch = text[i]
+            if ch == "{" or (close == ")" and ch == "("):
+                depth += 1
+            elif ch == "}" or (close == ")" and ch == ")"):
+                depth -= 1
+            i += 1
+        out.append(text[m.start() : i])
+    return "\n".join(out)
+
+
+def is_macro_file(text: str) -> bool:
+    """A file of ``@string``/``@preamble``/``@comment`` blocks and no entry."""
+    kinds = {m.group(1).lower() for m in _ENTRY_TYPE.finditer(text)}
+    return bool(kinds) and kinds <= {"string", "preamble", "comment"}
+
+
+def macros_of(text: str, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The ``@string`` macros a BibTeX text defines (in order; later ones win)."""
+    from bibtexparser import model
+    from bibtexparser.entrypoint import parse_string
+
+    blocks = _string_blocks(text)
+    if not blocks:
+        return {}
+    table = dict(known or {})
+    own: dict[str, str] = {}
+    for block in parse_string(blocks, parse_stack=[]).blocks:
+        string = getattr(block, "ignore_error_block", block)
+        if isinstance(string, model.String):
+            value = resolve(str(string.value), table)
+            table[str(string.key).lower()] = own[str(string.key).lower()] = value
+    return own
+
+
+@contextmanager
+def import_macros(paths: Sequence[Path]) -> Iterator[None]:
+    """While reading the ``.bib`` files of one import, each sees the ``@string``
+    macros of all of them (files holding only macros first), as BibTeX sees the macros
+    of every file named in ``\\bibliography{...}``."""
+    texts: list[tuple[bool, str]] = []
+    for path in paths:
+        try:
+            text, _note = read_text_lenient(path)
+        except OSError:
+            continue
+        texts.append((not is_macro_file(text), text))
+    table: dict[str, str] = {}
+    for _not_macros, text in sorted(texts, key=lambda t: t[0]):  # stable: macro files first
+        try:
+            table.update(macros_of(text, table))
+        except Exception:  # a broken file is reported when it is read
+            continue
+    token = _IMPORT_MACROS.set(table)
+    try:
+        yield
+    finally:
+        _IMPORT_MACROS.reset(token)
 
 
 class BibTeXReader:
@@ -173,7 +280,8 @@ class BibTeXReader:
     priority = 20
 
     def sniff(self, path: Path) -> bool:
-        return "@" in head(path, 65536)
+        # a .bib is read as BibTeX (what it holds otherwise is said when it is read)
+        return path.suffix.lower() in (".bib", ".bibtex") or "@" in head(path, 65536)
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
         from bibtexparser import model
@@ -196,55 +304,93 @@ class BibTeXReader:
         finally:
             logger.setLevel(old_level)
         cancel.check()
-        strings: dict[str, str] = {}
-        for s in library.strings:
-            strings[str(s.key).lower()] = resolve(str(s.value), strings)
+        strings: dict[str, str] = dict(_IMPORT_MACROS.get() or {})
+        defined_at: dict[str, int] = {}
         first_line: dict[str, int] = {}
-        for block in library.failed_blocks:
+        n_entries = n_preambles = 0
+        progress(0.3, "Reading entries")
+        blocks = library.blocks
+        for i, block in enumerate(blocks):
+            if i % 1000 == 0:
+                cancel.check()
+                progress(0.3 + 0.7 * i / max(len(blocks), 1), "Reading entries")
             line = (block.start_line or 0) + 1
-            if isinstance(block, model.DuplicateBlockKeyBlock):
-                key = block.key
+            where = f"line {line}"
+            if isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(
+                block.ignore_error_block, model.String
+            ):
+                block = block.ignore_error_block
+                name = str(block.key).lower()
                 result.issues.append(
                     ReadIssue(
-                        str(path), f"line {line}",
-                        f"duplicate citation key {key!r}: this entry is skipped", "skipped",
+                        str(path), where,
+                        f"macro {str(block.key)!r} defined again (first at line "
+                        f"{defined_at.get(name, '?')}); the later value is used from here on",
                     )
                 )  # fmt: skip
-            else:
+            if isinstance(block, model.String):
+                name = str(block.key).lower()
+                undefined: list[str] = []
+                strings[name] = resolve(str(block.value), strings, undefined)
+                defined_at.setdefault(name, line)
+                for u in undefined:
+                    result.issues.append(
+                        ReadIssue(
+                            str(path), where,
+                            f"macro {str(block.key)!r}: undefined macro {u!r} read as empty",
+                        )
+                    )  # fmt: skip
+            elif isinstance(block, model.Preamble):
+                n_preambles += 1
+            elif isinstance(block, model.DuplicateBlockKeyBlock):
+                n_entries += 1
+                result.issues.append(
+                    ReadIssue(
+                        str(path), where,
+                        f"duplicate citation key {block.key!r}: this entry is skipped", "skipped",
+                    )
+                )  # fmt: skip
+            elif isinstance(block, model.DuplicateFieldKeyBlock) and isinstance(
+                block.ignore_error_block, model.Entry
+            ):
+                n_entries += 1  # read, with a warning for each repeated field
+                self._read_entry(
+                    block.ignore_error_block, strings, path, where, line, first_line, result
+                )
+            elif isinstance(block, model.ParsingFailedBlock):
+                n_entries += 1
                 error = getattr(block, "error", None)
                 reason = getattr(error, "abort_reason", None) or str(error or "")
                 detail = (reason.splitlines() or ["syntax error"])[0]
                 kind = type(block).__name__.removesuffix("Block")
                 result.issues.append(
-                    ReadIssue(
-                        str(path), f"line {line}", f"broken entry ({kind}): {detail}", "skipped"
-                    )
+                    ReadIssue(str(path), where, f"broken entry ({kind}): {detail}", "skipped")
                 )
-        progress(0.3, "Reading entries")
-        entries = library.entries
-        for i, entry in enumerate(entries):
-            if i % 1000 == 0:
-                cancel.check()
-                progress(0.3 + 0.7 * i / max(len(entries), 1), "Reading entries")
-            line = (entry.start_line or 0) + 1
-            where = f"line {line}"
-            fields: dict[str, str] = {}
-            for f in entry.fields:
-                name = str(f.key).strip().lower()
-                if name not in fields:
-                    fields[name] = resolve(str(f.value), strings)
-            key = str(entry.key)
-            if key in first_line:
-                continue
-            first_line[key] = line
-            try:
-                result.papers.append(
-                    entry_to_paper(str(entry.entry_type), key, fields, path.name, where)
-                )
-            except ValueError as exc:
+            elif isinstance(block, model.Entry):
+                n_entries += 1
+                self._read_entry(block, strings, path, where, line, first_line, result)
+        if n_entries == 0:
+            if strings and not result.papers and _STRING_BLOCK.search(text):
                 result.issues.append(
-                    ReadIssue(str(path), where, f"entry {key!r} skipped: {exc}", "skipped")
+                    ReadIssue(
+                        str(path), "",
+                        f"{len(defined_at)} @string macros and no entry: the macros serve "
+                        "the other files of this import",
+                    )
+                )  # fmt: skip
+                progress(1.0, "macros only")
+                return result
+            if not text.strip():
+                raise ReadError(str(path), "line 1", "empty file")
+            raise ReadError(str(path), "end of file", "not a BibTeX file: no entry found")
+        if n_preambles:
+            result.issues.append(
+                ReadIssue(
+                    str(path), "",
+                    f"{n_preambles} @preamble block(s) not kept: TeX commands they define "
+                    "are decoded where PaperScope knows them",
                 )
+            )  # fmt: skip
         require_papers(result, path, "BibTeX entries", "no BibTeX entries found")
         result.issues.sort(
             key=lambda i: int(i.location[5:]) if i.location.startswith("line ") else 0
@@ -252,8 +398,58 @@ class BibTeXReader:
         progress(1.0, f"{len(result.papers)} papers")
         return result
 
+    @staticmethod
+    def _read_entry(
+        entry: Any,
+        strings: Mapping[str, str],
+        path: Path,
+        where: str,
+        line: int,
+        first_line: dict[str, int],
+        result: ReadResult,
+    ) -> None:
+        key = str(entry.key)
+        if key in first_line:
+            return
+        first_line[key] = line
+        fields: dict[str, str] = {}
+        for f in entry.fields:
+            name = str(f.key).strip().lower()
+            undefined: list[str] = []
+            value = resolve(str(f.value), strings, undefined)
+            for u in undefined:
+                result.issues.append(
+                    ReadIssue(
+                        str(path), where,
+                        f"entry {key!r}: undefined macro {u!r} in field {name!r} read as "
+                        "empty (define it with @string, in this file or another of the import)",
+                    )
+                )  # fmt: skip
+            if name in fields:
+                if value != fields[name]:
+                    result.issues.append(
+                        ReadIssue(
+                            str(path), where,
+                            f"entry {key!r}: field {name!r} given twice; the first value is "
+                            f"kept, not {clean_text(value)[:60]!r}",
+                        )
+                    )  # fmt: skip
+                continue
+            fields[name] = value
+        try:
+            result.papers.append(
+                entry_to_paper(str(entry.entry_type), key, fields, path.name, where)
+            )
+        except ValueError as exc:
+            result.issues.append(
+                ReadIssue(str(path), where, f"entry {key!r} skipped: {exc}", "skipped")
+            )
+
 
 registry.register(BibTeXReader())
 
 # keep the helper importable for the exporter's tests
-__all__ = ["BibTeXReader", "entry_to_paper", "resolve", "split_top_level"]
+__all__ = [
+    "BibTeXReader", "entry_to_paper", "import_macros", "parse_name", "parse_names", "resolve",
+    "split_top_level",
+]  # fmt: skip

@@ -3,6 +3,8 @@
 A JSON array of items (or one item) ``{id, type, title, author[{family, given} |
 {literal}], issued{date-parts[[y, m, d]] | raw | literal}, container-title, DOI, URL,
 abstract, ...}``. Manubot writes arXiv papers as DOI ``10.48550/arxiv.<id>``.
+Every variable of an item is kept (:attr:`Paper.fields`); authors and editors are
+read as name parts (:attr:`Paper.creators`).
 """
 
 from __future__ import annotations
@@ -10,18 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.ids import normalise_arxiv_id, normalise_doi
-from paperscope.core.records import Paper, ReadError, ReadIssue, ReadResult
+from paperscope.core.fields import FORMAT, csl_columns
+from paperscope.core.names import display_names
+from paperscope.core.records import Creator, Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.papers._common import (
-    clean_text,
-    display_name,
-    head,
-    iso_date,
-    require_papers,
-    year_of,
-)
+from paperscope.readers.papers._common import clean_text, head, require_papers
 from paperscope.readers.papers.hf_api import load_json
 
 
@@ -33,89 +29,63 @@ def _s(value: Any) -> str:
     return ""
 
 
-def _names(value: Any) -> list[str]:
-    names: list[str] = []
+def csl_creators(value: Any, role: str) -> list[Creator]:
+    """CSL name objects (``{family, given, non-dropping-particle, suffix}`` or
+    ``{literal}``) as parts."""
+    out: list[Creator] = []
     if not isinstance(value, list):
-        return names
+        return out
     for a in value:
         if not isinstance(a, dict):
             continue
-        if _s(a.get("literal")):
-            names.append(clean_text(_s(a["literal"])))
+        if _s(a.get("literal")).strip():
+            out.append(Creator(literal=clean_text(_s(a["literal"])), role=role))
             continue
-        family = " ".join(p for p in (_s(a.get("non-dropping-particle")), _s(a.get("family"))) if p)
-        name = display_name(
-            clean_text(family), clean_text(_s(a.get("given"))), clean_text(_s(a.get("suffix")))
+        particle = " ".join(
+            clean_text(_s(a.get(k))) for k in ("dropping-particle", "non-dropping-particle")
+            if _s(a.get(k)).strip()
+        )  # fmt: skip
+        c = Creator(
+            family=clean_text(_s(a.get("family"))),
+            given=clean_text(_s(a.get("given"))),
+            particle=particle,
+            suffix=clean_text(_s(a.get("suffix"))),
+            role=role,
         )
-        if name:
-            names.append(name)
-    return names
-
-
-def _issued(value: Any) -> tuple[int | None, str | None]:
-    if not isinstance(value, dict):
-        return None, None
-    parts = value.get("date-parts")
-    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-        nums: list[int | None] = []
-        for p in parts[0][:3]:
-            try:
-                nums.append(int(p))
-            except (TypeError, ValueError, OverflowError):
-                nums.append(None)
-        nums += [None, None]
-        year = year_of(nums[0]) if nums[0] is not None else None
-        return year, iso_date(year, nums[1], nums[2])
-    raw = _s(value.get("raw")) or _s(value.get("literal"))
-    return year_of(raw), None
+        if c.display():
+            out.append(c)
+    return out
 
 
 def item_to_paper(item: dict[str, Any], source: str, where: str) -> Paper:
-    title = clean_text(_s(item.get("title")))
-    if not title:
+    cols = csl_columns(item)
+    if not cols["title"]:
         raise ValueError("no title")
-    authors = _names(item.get("author")) or _names(item.get("editor"))
-    year, date = _issued(item.get("issued"))
-    doi = normalise_doi(_s(item.get("DOI")))
-    arxiv_id = None
-    if doi and doi.startswith("10.48550/arxiv."):
-        arxiv_id = normalise_arxiv_id(doi.removeprefix("10.48550/arxiv."))
-    url = _s(item.get("URL")).strip() or None
-    if arxiv_id is None and url and "arxiv.org" in url:
-        arxiv_id = normalise_arxiv_id(url)
-    where_from = " ".join(_s(item.get(k)) for k in ("archive", "publisher", "note")).lower()
-    if arxiv_id is None and "arxiv" in where_from and _s(item.get("number")):
-        # Zotero and Manubot put an arXiv preprint's id in "number"
-        arxiv_id = normalise_arxiv_id(_s(item["number"]))
-    extra: dict[str, Any] = {}
-    for key in ("volume", "issue", "page", "publisher", "note", "PMID", "PMCID", "ISBN",
-                "ISSN", "version", "language", "number"):  # fmt: skip
-        if _s(item.get(key)):
-            extra[key.lower()] = _s(item[key])
-    if _s(item.get("id")):
-        extra["csl_id"] = _s(item["id"])
-    categories = item.get("categories")
-    keywords: tuple[str, ...] = ()
-    if isinstance(categories, list):
-        keywords = tuple(
-            dict.fromkeys(clean_text(c) for c in categories if isinstance(c, str) and c.strip())
-        )
-    elif _s(item.get("keyword")):
-        keywords = tuple(k.strip() for k in _s(item["keyword"]).split(",") if k.strip())
+    creators = csl_creators(item.get("author"), "author") + csl_creators(
+        item.get("editor"), "editor"
+    )
+    # every variable is kept as the item has it; names that were read as parts are not
+    fields: dict[str, Any] = {FORMAT: "csl"}
+    for k, v in item.items():
+        if k in ("author", "editor") and isinstance(v, list):
+            continue
+        fields[k] = v
+    authors = display_names(tuple(creators), "author") or display_names(tuple(creators), "editor")
     return Paper(
-        title=title,
-        authors=tuple(authors),
-        abstract=clean_text(_s(item.get("abstract"))),
-        year=year,
-        date=date,
-        arxiv_id=arxiv_id,
-        doi=doi,
-        url=url,
-        venue=clean_text(_s(item.get("container-title"))) or None,
+        title=cols["title"],
+        authors=authors,
+        abstract=cols["abstract"],
+        year=cols["year"],
+        date=cols["date"],
+        arxiv_id=cols["arxiv_id"],
+        doi=cols["doi"],
+        url=cols["url"],
+        venue=cols["venue"],
         kind=_s(item.get("type")) or None,
         citation_key=_s(item.get("citation-key")) or None,
-        keywords=keywords,
-        extra=extra,
+        keywords=cols["keywords"],
+        creators=tuple(creators),
+        fields=fields,
         source=source,
         location=where,
     )

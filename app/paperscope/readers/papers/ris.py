@@ -1,7 +1,9 @@
 """RIS (``.ris``), the tagged format of EndNote, Zotero, Mendeley and publishers.
 
 Records run from ``TY  - `` to ``ER  - ``; each is handed to rispy on its own, so a
-broken record is reported by its line and the others are still read.
+broken record is reported by its line and the others are still read. Every tag of a
+record is kept (:attr:`Paper.fields`, by rispy's names); AU/A1 are the authors and
+A2 the editors, as name parts (:attr:`Paper.creators`).
 """
 
 from __future__ import annotations
@@ -10,18 +12,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.ids import normalise_arxiv_id, normalise_doi
-from paperscope.core.records import Paper, ReadIssue, ReadResult
+from paperscope.core.fields import FORMAT, ris_columns
+from paperscope.core.names import display_names, parse_last_first
+from paperscope.core.records import Creator, Paper, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.papers._common import (
-    bibtex_names,
     clean_text,
     head,
-    iso_date,
     read_text_lenient,
     require_papers,
-    year_of,
 )
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
@@ -31,79 +31,48 @@ _KINDS = {
     "THES": "phdthesis", "RPRT": "techreport", "UNPB": "unpublished", "GEN": "misc",
     "ELEC": "online", "DATA": "dataset", "COMP": "software",
 }  # fmt: skip
+_NAME_KEYS = {"authors": "author", "first_authors": "author", "secondary_authors": "editor"}
 
 
-def _first(rec: dict[str, Any], *names: str) -> str:
-    for name in names:
-        value = rec.get(name)
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
-
-
-def _date(rec: dict[str, Any]) -> tuple[int | None, str | None]:
-    raw = _first(rec, "date", "year", "publication_year")
-    year = year_of(_first(rec, "year", "publication_year")) or year_of(raw)
-    m = re.match(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", raw)
-    date = iso_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
-    return year, date
+def ris_creator(text: str, role: str) -> Creator:
+    """``Family, Given, Suffix``; a name without a comma is one word (a family name)
+    or, in RIS, a corporate name."""
+    text = clean_text(text)
+    if "," not in text and len(text.split()) > 1:
+        return Creator(literal=text, role=role)
+    return parse_last_first(text, role)
 
 
 def record_to_paper(rec: dict[str, Any], source: str, where: str) -> Paper:
-    title = clean_text(_first(rec, "title", "primary_title", "translated_title", "short_title"))
-    if not title:
+    cols = ris_columns(rec)
+    if not cols["title"]:
         raise ValueError("no title (TI/T1)")
-    names: list[str] = []
-    for key in ("authors", "first_authors"):
-        for a in rec.get(key) or ():
-            if isinstance(a, str) and a.strip():
-                names.extend(bibtex_names(a.strip()))
-    year, date = _date(rec)
-    urls = [u for u in rec.get("urls") or () if isinstance(u, str)]
-    doi = normalise_doi(_first(rec, "doi"))
-    arxiv_id = None
-    for u in urls:
-        doi = doi or (normalise_doi(u) if "doi.org" in u else None)
-        arxiv_id = arxiv_id or (normalise_arxiv_id(u) if "arxiv.org" in u else None)
-    if arxiv_id is None and doi and doi.startswith("10.48550/arxiv."):
-        arxiv_id = normalise_arxiv_id(doi.removeprefix("10.48550/arxiv."))
-    extra: dict[str, Any] = {}
-    for key in ("volume", "number", "start_page", "end_page", "publisher", "issn", "notes",
-                "language", "id"):  # fmt: skip
-        value = rec.get(key)
-        if isinstance(value, str) and value.strip():
-            extra["ris_id" if key == "id" else key] = value.strip()
-        elif isinstance(value, list) and value:
-            extra[key] = [str(v) for v in value]
-    kind = _first(rec, "type_of_reference").upper()
+    creators: list[Creator] = []
+    fields: dict[str, Any] = {FORMAT: "ris"}
+    for key, value in rec.items():
+        if key in _NAME_KEYS and isinstance(value, list):
+            for a in value:
+                if isinstance(a, str) and a.strip():
+                    creators.append(ris_creator(a, _NAME_KEYS[key]))
+            continue
+        fields[key] = value
+    authors = display_names(tuple(creators), "author") or display_names(tuple(creators), "editor")
+    kind = str(rec.get("type_of_reference") or "").strip().upper()
     return Paper(
-        title=title,
-        authors=tuple(names),
-        abstract=clean_text(_first(rec, "abstract", "notes_abstract")),
-        year=year,
-        date=date,
-        arxiv_id=arxiv_id,
-        doi=doi,
-        url=urls[0].strip() if urls else None,
-        venue=clean_text(
-            _first(
-                rec,
-                "journal_name",
-                "secondary_title",
-                "alternate_title3",
-                "alternate_title1",
-                "alternate_title2",
-            )
-        )
-        or None,
+        title=cols["title"],
+        authors=authors,
+        abstract=cols["abstract"],
+        year=cols["year"],
+        date=cols["date"],
+        arxiv_id=cols["arxiv_id"],
+        doi=cols["doi"],
+        url=cols["url"],
+        venue=cols["venue"],
         kind=_KINDS.get(kind, kind.lower() or None),
-        citation_key=_first(rec, "id") or None,
-        keywords=tuple(
-            clean_text(k) for k in rec.get("keywords") or () if isinstance(k, str) and k.strip()
-        ),
-        extra=extra,
+        citation_key=str(rec.get("id") or "").strip() or None,
+        keywords=cols["keywords"],
+        creators=tuple(creators),
+        fields=fields,
         source=source,
         location=where,
     )
