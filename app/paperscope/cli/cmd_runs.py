@@ -2,7 +2,11 @@
 
 With ``--json`` each run is one JSON object per line: ``name``, ``source`` (files),
 ``format``, ``config`` (object) and ``series`` (tag → ``count``, ``first_step``,
-``last_step``, ``last_value``). Problems go to stderr. Exit code 1 when no run was found.
+``last_step``, ``last_value``). JSON has no literal for NaN and infinities: they are
+written as the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (in ``last_value`` and
+in ``config``), while ``null`` means "no value" (an empty series). Runs their source
+marks deleted (MLflow) are left out unless ``--include-deleted``. Problems go to stderr.
+Exit code 1 when no run was found.
 
 ``--watch`` keeps going after the listing (TensorBoard's ``--reload_interval``): every
 ``--interval`` seconds the paths are polled, appended records and new runs are read
@@ -26,7 +30,15 @@ def add_parser(sub: Any) -> None:
         "runs", help="read experiment logs (TensorBoard, CSV, MLflow, Sacred, …) and list the runs"
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
-    p.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
+    p.add_argument(
+        "--json", action="store_true",
+        help='one JSON object per run on stdout; NaN, +inf and -inf values are written as the '
+        'strings "NaN", "Infinity" and "-Infinity", null means no value',
+    )  # fmt: skip
+    p.add_argument(
+        "--include-deleted", action="store_true",
+        help="also list runs their tracking store marks deleted (MLflow hides them)",
+    )  # fmt: skip
     p.add_argument("--no-cache", action="store_true", help="read everything again")
     p.add_argument(
         "--duplicates", choices=("last", "first", "all"), default="last",
@@ -76,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         print("paperscope runs: --interval must be positive", file=sys.stderr)
         return 2
-    watcher = RunWatcher(args.paths, use_cache=not args.no_cache, duplicates=args.duplicates)
+    watcher = RunWatcher(
+        args.paths, use_cache=not args.no_cache, duplicates=args.duplicates,
+        include_deleted=args.include_deleted,
+    )  # fmt: skip
     runs, issues = watcher.start(TerminalProgress("runs "))
     _print_issues(issues)
     for r in runs:

@@ -107,13 +107,17 @@ class ReadError(Exception):
 
 @dataclass(slots=True)
 class ReadResult:
-    """What one read produced: papers or runs, plus the problems met on the way."""
+    """What one read produced: papers or runs, plus the problems met on the way.
+    ``hidden`` holds the runs their source marks as deleted (MLflow's ``lifecycle_stage:
+    deleted``): read, but shown only on request, as the source's own UI does."""
 
     papers: list[Paper] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     issues: list[ReadIssue] = field(default_factory=list)
+    hidden: list[Run] = field(default_factory=list)
 
     def extend(self, other: ReadResult) -> None:
         self.papers.extend(other.papers)
         self.runs.extend(other.runs)
         self.issues.extend(other.issues)
+        self.hidden.extend(other.hidden)

@@ -4,6 +4,8 @@ The x column is the first of ``step``, ``global_step``, ``_step``, ``iteration``
 ``iter``, ``timesteps``, ``epoch`` found (else the row number); a ``wall_time``/
 ``timestamp``/``time`` column holding seconds since the epoch gives wall times. A
 TensorBoard CSV export (``Wall time,Step,Value``) names its one series after the file.
+An SB3 ``monitor.csv`` named on its own (``#{"t_start": …}`` first) is read as SB3 reads
+it (:func:`.sb3_monitor.read_file`); in a folder, the ``sb3-monitor`` reader takes it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ WALL_NAMES = ("wall_time", "wall time", "timestamp", "_timestamp", "time")
 
 
 def build(table: CsvTable, path: Path, format: str = "csv") -> ReadResult:
+    from paperscope.readers.runs import sb3_monitor
+
+    if sb3_monitor.is_monitor_file(path):  # an SB3 monitor.csv named on its own
+        return sb3_monitor.read_file(path)
     cols = table.columns or []
     x = find_column(cols, *X_NAMES)
     wall = find_column(cols, *WALL_NAMES)

@@ -47,6 +47,14 @@ def eval_series(path: Path) -> dict[str, Series]:
         )
     if not np.issubdtype(steps.dtype, np.number):
         raise ReadError(str(path), "", "timesteps are not numbers")
+    if steps.dtype.kind == "f" and not (ok := np.isfinite(steps) & (np.abs(steps) < 9.2e18)).all():
+        bad = int(np.flatnonzero(~ok)[0])
+        raise ReadError(
+            str(path), f"timesteps[{bad}]",
+            f"timestep {steps[bad]} is not a step (NaN, inf or beyond int64)",
+        )  # fmt: skip
+    if steps.dtype.kind == "u" and steps.size and int(steps.max()) > 2**63 - 1:
+        raise ReadError(str(path), "timesteps", "a timestep beyond int64")
     s = steps.astype(np.int64)
     out: dict[str, Series] = {}
     if results.shape[1] == 0 or results.shape[0] == 0:
