@@ -141,6 +141,7 @@ def test_every_text_reader_accepts_any_line_ending(
         runs, issues = _read([path])
         assert issues == [], fmt
         [run] = runs
+        assert run.format == fmt
         assert run.series["loss"].steps.tolist() == [0, 1, 2], fmt
         assert run.series["loss"].values.tolist() == [1.0, 0.5, 0.25], fmt
     # an MLflow run folder: metric files with the same endings
@@ -323,6 +324,40 @@ def test_csv_nan_and_infinities_kept_empty_cells_dropped(
     loss = run.series["train/loss"].values
     assert len(loss) == 4 and math.isnan(loss[1]) and loss[2] == math.inf and loss[3] == -math.inf
     assert run.series["train/kl"].steps.tolist() == [1, 3]
+
+
+@pytest.mark.parametrize(
+    ("numba", "limit", "quote"),
+    [(True, 1 << 30, ""), (False, 1 << 30, ""), (False, 16, ""), (False, 16, '"')],
+    ids=["numba", "pandas", "pandas-large", "csv-module"],
+)
+@pytest.mark.parametrize("nan_text", [True, False], ids=["nan-cells", "no-nan-cells"])
+@pytest.mark.parametrize("junk", ["x", "7"], ids=["text-cell", "numbers-only"])
+def test_every_csv_path_tells_nan_from_no_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    numba: bool, limit: int, quote: str, nan_text: bool, junk: str,
+) -> None:  # fmt: skip
+    from paperscope.readers.runs import _table
+
+    if not numba:
+        monkeypatch.setenv("PAPERSCOPE_NO_NUMBA", "1")
+    monkeypatch.setattr(_table, "STREAM_LIMIT", limit)
+    bad = "nan" if nan_text else "inf"
+    p = tmp_path / "t.csv"
+    p.write_text(
+        f"step,a,b\n0,1.0,\n1,{bad},{quote}2{quote}\n2,,3\n3,-inf,\n4,{junk},5\n5,2.0,-0.0\n"
+    )
+    table = _table.CsvTable(p)
+    table.update()
+    a = table.column("a")
+    text = junk == "x"
+    assert _table.missing(a).tolist() == [False, False, True, False, text, False]
+    assert (math.isnan(a[1]) and not _table.missing(a)[1]) if nan_text else a[1] == math.inf
+    assert a[3] == -math.inf
+    assert _table.missing(table.column("b")).tolist() == [True, False, False, True, False, False]
+    [run], _ = _read([p])
+    assert run.series["a"].steps.tolist() == ([0, 1, 3, 5] if text else [0, 1, 3, 4, 5])
+    assert run.series["b"].steps.tolist() == [1, 2, 4, 5]
 
 
 def test_json_output_tells_nan_and_infinities_from_no_value(
