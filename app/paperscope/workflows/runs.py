@@ -17,6 +17,7 @@ calls it from a timer every ~2 s (a background thread may call it too).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -355,7 +356,9 @@ def _prefix_parts(name: str, anchor: Path | None) -> list[str]:
     """The anchor's ancestors' names above the part of the path the name already shows."""
     if anchor is None:
         return []
-    parts = [p for p in anchor.resolve().parts if p not in ("/", "\\")]
+    with contextlib.suppress(OSError, RuntimeError):  # a symlink loop
+        anchor = anchor.resolve()
+    parts = [p for p in anchor.parts if p != anchor.anchor]
     shown = name.split("/")
     m = 0  # how many trailing folder names the name already ends with
     for k in range(min(len(parts), len(shown)), 0, -1):

@@ -135,7 +135,17 @@ def read_files(path: Path, files: list[Path], name: str, cancel: CancelToken) ->
         order = np.argsort(t_all, kind="stable")
         ok = np.isfinite(t_all[order]) & np.isfinite(l_all[order])
         order = order[ok]
-        x = np.cumsum(l_all[order]).astype(np.int64)
+        total = np.cumsum(l_all[order])
+        fits = np.abs(total) < 9.2e18  # environment steps an int64 holds
+        if not fits.all():
+            issues.append(
+                ReadIssue(
+                    str(path), "", "episode lengths add up beyond int64: the episodes from "
+                    f"there on skipped ({int(np.count_nonzero(~fits))})", "skipped",
+                )
+            )  # fmt: skip
+            order, total = order[fits], total[fits]
+        x = total.astype(np.int64)
         wall = t_all[order]
         series["rollout/ep_reward"] = make_series("rollout/ep_reward", x, r_all[order], wall, "all")
         series["rollout/ep_length"] = make_series("rollout/ep_length", x, l_all[order], wall, "all")
