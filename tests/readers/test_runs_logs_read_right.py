@@ -188,8 +188,8 @@ def mlflow_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 
 def _mlflow_runs(mlflow: object, uri: str) -> None:
-    """Two runs, one of them deleted, and a logged model with a metric of its own,
-    written by MLflow 3 itself."""
+    """Two runs, one of them deleted, a logged model with a metric of its own, and a
+    deleted experiment's run, written by MLflow 3 itself."""
     m: object = mlflow
     m.set_tracking_uri(uri)  # type: ignore[attr-defined]
     m.set_experiment("exp")  # type: ignore[attr-defined]
@@ -202,6 +202,10 @@ def _mlflow_runs(mlflow: object, uri: str) -> None:
     with m.start_run(run_name="gone") as gone:  # type: ignore[attr-defined]
         m.log_metric("loss", 2.0, step=0)  # type: ignore[attr-defined]
     m.delete_run(gone.info.run_id)  # type: ignore[attr-defined]
+    doomed = m.set_experiment("doomed")  # type: ignore[attr-defined]
+    with m.start_run(run_name="in-doomed"):  # type: ignore[attr-defined]
+        m.log_metric("loss", 3.0, step=0)  # type: ignore[attr-defined]
+    m.delete_experiment(doomed.experiment_id)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("backend", ["file", "sqlite"])
@@ -223,13 +227,13 @@ def test_mlflow3_logged_models_and_deleted_runs(
     assert runs[0].series["loss"].steps.tolist() == list(range(5))
     assert runs[0].series["acc"].values.tolist() == [0.9]
     both, issues = wf.load_runs([folder], use_cache=False, include_deleted=True)
-    assert issues == [] and sorted(r.name for r in both) == ["gone", "keep"]
+    assert issues == [] and sorted(r.name for r in both) == ["gone", "in-doomed", "keep"]
     # the cache keeps the deleted run, hidden
     wf.load_runs([folder])
     again, _ = wf.load_runs([folder])
     assert [r.name for r in again] == ["keep"]
     assert sorted(r.name for r in wf.load_runs([folder], include_deleted=True)[0]) == [
-        "gone", "keep",
+        "gone", "in-doomed", "keep",
     ]  # fmt: skip
     # and the CLI flag
     from paperscope.cli import main
@@ -239,7 +243,7 @@ def test_mlflow3_logged_models_and_deleted_runs(
     assert [json.loads(x)["name"] for x in capsys.readouterr().out.splitlines()] == ["keep"]
     assert main(["runs", str(folder), "--json", "--no-cache", "--include-deleted"]) == 0
     names = sorted(json.loads(x)["name"] for x in capsys.readouterr().out.splitlines())
-    assert names == ["gone", "keep"]
+    assert names == ["gone", "in-doomed", "keep"]
 
 
 # --- 4. JSON lines: ``time`` --------------------------------------------------------------
