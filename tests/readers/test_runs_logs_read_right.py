@@ -280,6 +280,19 @@ def test_detectron2_time_is_a_series_not_the_clock(tmp_path: Path) -> None:
     assert run.start_time == 1700000000.5 and run.series["time"].values.tolist() == [0.3]
 
 
+def test_csv_time_column_of_durations_stays_a_series(tmp_path: Path) -> None:
+    p = tmp_path / "train.csv"
+    p.write_text("iteration,time,loss\n19,0.35,2.0\n39,0.36,1.0\n59,0.34,0.5\n")
+    [run], issues = _read([p])
+    assert issues == [] and run.series["time"].values.tolist() == [0.35, 0.36, 0.34]
+    assert run.start_time is None
+    clock = tmp_path / "clock.csv"
+    clock.write_text("step,time,loss\n0,1700000000,2.0\n1,1700000001,1.0\n")
+    [run], _ = _read([clock])
+    assert "time" not in run.series and run.start_time == 1.7e9
+    assert run.series["loss"].wall_times.tolist() == [1.7e9, 1.7e9 + 1]
+
+
 # --- 5. NaN is data ---------------------------------------------------------------------
 
 

@@ -509,8 +509,9 @@ def table_series(
     walls = None
     if wall_col is not None:
         w = table.column(wall_col)
-        if w.size and np.nanmin(w) > 1e8:  # seconds since the epoch (ms are scaled)
-            walls = np.where(w > 1e11, w / 1000.0, w) if np.nanmax(w) > 1e11 else w
+        fin = w[np.isfinite(w)]
+        if fin.size and fin.min() > 1e8:  # seconds since the epoch (ms are scaled)
+            walls = np.where(w > 1e11, w / 1000.0, w) if fin.max() > 1e11 else w
     out: dict[str, Series] = {}
     for c in columns if columns is not None else table.numeric():
         if c == x_col:
