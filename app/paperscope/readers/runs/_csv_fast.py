@@ -159,7 +159,7 @@ def _word(buf, s, e, word):
     return True
 
 
-_MISSING = np.array([MISSING_BITS], dtype=np.uint64).view(np.float64)
+_MISSING_F = float(np.array([MISSING_BITS], dtype=np.uint64).view(np.float64)[0])
 _NAN_W = np.frombuffer(b"nan", dtype=np.uint8).copy()
 _INF_W = np.frombuffer(b"inf", dtype=np.uint8).copy()
 _INFINITY_W = np.frombuffer(b"infinity", dtype=np.uint8).copy()
@@ -176,7 +176,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
     while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
         e -= 1
     if s == e:
-        return _MISSING[0], 0
+        return _MISSING_F, 0
     p = s
     neg = False
     if buf[p] == 45 or buf[p] == 43:  # - +
@@ -219,7 +219,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
             return 1.0, 0
         if p == s and _word(buf, s, e, _FALSE_W):
             return 0.0, 0
-        return _MISSING[0], 0
+        return _MISSING_F, 0
     if p < e and (buf[p] == 101 or buf[p] == 69):  # e E
         p += 1
         eneg = False
@@ -227,7 +227,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
             eneg = buf[p] == 45
             p += 1
         if p >= e or not (48 <= buf[p] <= 57):
-            return _MISSING[0], 0
+            return _MISSING_F, 0
         ex = 0
         while p < e and 48 <= buf[p] <= 57:
             if ex < 100000:
@@ -235,7 +235,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
             p += 1
         q += -ex if eneg else ex
     if p != e:
-        return _MISSING[0], 0  # trailing text: not a number
+        return _MISSING_F, 0  # trailing text: not a number
     if digits > 19:
         return np.nan, 1
     if w == _ZERO:
