@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("PAPERSCOPE_SHARED", REPO.parent / "shared"))
@@ -25,10 +26,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Hypothesis profiles. "ci" (the default, and what .ci/run selects): derandomised, so every
+# run draws the same examples and the verdict never depends on a random draw; no example
+# database, no deadline (CI machines are noisy; hangs are caught by CPU-time guards).
+# "fuzz" (``pytest --fuzz``): fresh randomness, to find new crashers; the fuzz harness
+# saves each one under tests/data/crashers/, where the "ci" profile replays it.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+settings.register_profile(
+    "fuzz",
+    derandomize=False,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+
+
+def hypothesis_profile(config: pytest.Config) -> str:
+    if config.getoption("--fuzz", default=False):
+        return "fuzz"
+    return os.environ.get("PAPERSCOPE_HYPOTHESIS_PROFILE", "ci")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # read at import by tests/readers/test_fuzz_all.py and tests/library/test_crash_safety.py
-    if config.getoption("--fuzz", default=False):
+    profile = hypothesis_profile(config)
+    settings.load_profile(profile)
+    os.environ["PAPERSCOPE_HYPOTHESIS_PROFILE"] = profile
+    if profile == "fuzz":
         os.environ.setdefault("PAPERSCOPE_FUZZ_EXAMPLES", "50000")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hypothesis profile: {hypothesis_profile(config)} (tests/conftest.py)"
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,7 @@ def test_startup_imports_nothing_heavy(tmp_path: Path) -> None:
     code = (
         "import sys, paperscope.cli, paperscope.gui.main_window, paperscope.gui.app;"
         "heavy = [m for m in ('torch','onnxruntime','umap','matplotlib','sentence_transformers',"
-        "'transformers','sklearn','numba','tokenizers') if m in sys.modules];"
+        "'transformers','sklearn','numba','tokenizers','pandas','pyarrow') if m in sys.modules];"
         "print(','.join(heavy))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(tmp_path)}
@@ -66,3 +66,48 @@ def test_every_command_module_is_listed() -> None:
 
     found = sorted(p.stem[4:] for p in (REPO / "app" / "paperscope" / "cli").glob("cmd_*.py"))
     assert sorted(COMMANDS) == found
+
+
+def test_a_cli_session_on_a_library_imports_no_pandas(tmp_path: Path) -> None:
+    """DuckDB's client looks pandas up before binding any parameter (issue #21 item 16):
+    a fresh process that imports papers, searches and exports stays free of pandas and
+    pyarrow, although pandas is installed here (and of Qt: only the window imports it)."""
+    import importlib.util
+
+    assert importlib.util.find_spec("pandas") is not None  # else this test proves nothing
+    lib = tmp_path / "lib.duckdb"
+    code = (
+        "import sys; from paperscope.cli import main;"
+        f"lib = {str(lib)!r};"
+        f"assert main(['--library', lib, 'import', {str(PAGE)!r}]) == 0;"
+        "assert main(['--library', lib, 'search', 'reward year:>=2024', '--json']) == 0;"
+        "assert main(['--library', lib, 'search', 'author:li', '--limit', '3']) == 0;"
+        f"out = {str(tmp_path / 'x.ris')!r};"
+        "assert main(['--library', lib, 'export', '--format', 'ris', '--out', out, 'model']) == 0;"
+        "print('LOADED', [m for m in ('pandas', 'pyarrow', 'PySide6') if m in sys.modules])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("{") >= 3  # the search printed papers: parameters were bound
+    assert out.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_a_window_start_imports_no_pandas(tmp_path: Path) -> None:
+    """The window's cold start (``--screenshot``: library opened, search index built,
+    table filled, papers counted) imports neither pandas nor pyarrow."""
+    lib = tmp_path / "lib.duckdb"
+    assert run_cli("--library", str(lib), "import", str(PAGE), home=tmp_path).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(REPO / "app"), "PAPERSCOPE_HOME": str(tmp_path),
+           "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+    shot = tmp_path / "s.png"
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "paperscope", "--library", str(lib),
+         "--screenshot", str(shot)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0 and shot.exists(), out.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()
+                if line.startswith("import time:")}  # fmt: skip
+    assert "duckdb" in imported and "PySide6.QtWidgets" in imported  # the check can see
+    assert not imported & {"pandas", "pyarrow"}

@@ -45,7 +45,7 @@ def test_second_launch_hands_its_files_to_the_running_window(window, qtbot, tmp_
         preview = shown.args[0]
         assert (len(preview.papers), preview.new, preview.merged) == (1, 1, 0)
         assert second.wait(20) == 0
-        assert "handed 1 file(s)" in second.stderr.read()
+        assert "handed 1 file to" in second.stderr.read()
         with qtbot.waitSignal(window.import_finished, timeout=10000):
             window._last_message_box.button(QMessageBox.StandardButton.Ok).click()
         assert window.papers_view.model.rowCount() == 80

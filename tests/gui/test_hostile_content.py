@@ -30,9 +30,11 @@ def test_hostile_strings_are_displayed_literally(window, qtbot) -> None:  # type
     view.set_query("author:mallory")
     assert view.model.n_matches == 1
     assert view.model.index(0, 0).data() == TITLE  # the cell holds the text, not markup
-    t = time.perf_counter()
+    t = time.thread_time()
     window.state.set_current_paper(pid)
-    assert time.perf_counter() - t < 2.0  # a 1 MB abstract does not freeze the window
+    # a 1 MB abstract does not freeze the window: the UI thread's own CPU time (not the
+    # wall clock, which a busy machine stretches) stays far below a second or two
+    assert time.thread_time() - t < 2.0
     text = window.detail_pane.text()
     assert TITLE in text and "Mallory <i>Evil</i>" in text
     html = window.detail_pane.view.toHtml()

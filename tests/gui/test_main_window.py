@@ -188,3 +188,109 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     assert 0.5 < curves["run_2"][1].mean() - y.mean() < 1.5
     pane.set_metric("rollout/ep_reward")
     assert sorted(pane.curves()) == ["CartPole-v1_1"]
+
+
+def _every_action(window) -> list:  # type: ignore[no-untyped-def]
+    """Every QAction of the window: its children (docks, panes, context menus built up
+    front), the actions added to any widget, and the menus' actions, submenus included."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMenu, QWidget
+
+    found: dict[int, QAction] = {}
+    menus: list[QMenu] = [window.menuBar()]  # type: ignore[list-item]
+    for action in window.findChildren(QAction):
+        found[id(action)] = action
+    for widget in [window, *window.findChildren(QWidget)]:
+        for action in widget.actions():
+            found[id(action)] = action
+        if isinstance(widget, QMenu):
+            menus.append(widget)
+    while menus:
+        menu = menus.pop()
+        for action in menu.actions():
+            found[id(action)] = action
+            if action.menu() is not None:
+                menus.append(action.menu())
+    return list(found.values())
+
+
+def test_no_two_actions_share_a_shortcut(window) -> None:  # type: ignore[no-untyped-def]
+    """An ambiguous shortcut does nothing at all (Qt: "Ambiguous shortcut overload")."""
+    from PySide6.QtGui import QKeySequence
+
+    window.paper_actions.fill_menu(window.paper_menu)  # (the Paper menu fills as it opens)
+    owners: dict[str, list[str]] = {}
+    actions = _every_action(window)
+    for action in actions:
+        for seq in action.shortcuts():
+            key = seq.toString(QKeySequence.SequenceFormat.PortableText)
+            if key:
+                owners.setdefault(key, []).append(action.text().replace("&", ""))
+    assert len(owners) >= 15  # the walk found the window's shortcuts
+    assert "Export papers…" in owners["Ctrl+Shift+E"]
+    shared = {key: names for key, names in owners.items() if len(names) > 1}
+    assert not shared, f"shortcuts bound to more than one action: {shared}"
+
+
+def test_counts_are_in_words_with_their_plural(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """ "1 paper", "Loaded 1 run" (issue #21 item 15: "1 papers", "Loaded 1 runs")."""
+    from paperscope.workflows.open import demo_runs
+
+    view = window.papers_view
+    view.set_query('"RL Tango"')
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    assert view.count_label.text() == "1 matching paper"
+    one_run = tmp_path / "one"
+    one_run.mkdir()
+    first = sorted(p for p in demo_runs().iterdir() if p.is_dir())[0]
+    import shutil
+
+    shutil.copytree(first, one_run / first.name)
+    window.load_runs([one_run], watch=False)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
+    assert window.status_label.text() == "Loaded 1 run"
+    qtbot.waitUntil(lambda: window.plots.runs_panel.count.text() == "1 of 1 run", timeout=5000)
+
+
+def test_map_hover_text_says_only_what_the_paper_has(window) -> None:  # type: ignore[no-untyped-def]
+    """No "— · 2025" for a paper without authors (issue #21 item 15)."""
+    from paperscope.core.records import Paper
+
+    store = window.store
+    store.add_papers(
+        [
+            Paper("No Authors Here", year=2025, source="t"),
+            Paper("Nothing But A Title", source="t"),
+            Paper("Undated", authors=("Ada Lovelace", "Charles Babbage"), source="t"),
+            Paper("Everything Known", authors=("Grace Hopper",), year=1952, source="t"),
+        ]
+    )
+    texts = {}
+    for title in ("No Authors Here", "Nothing But A Title", "Undated", "Everything Known"):
+        ids, _ = store.search_ids(f'title:"{title}"', typing=False)
+        texts[title] = window.map_pane._describe(int(ids[0]))
+    assert texts == {
+        "No Authors Here": "No Authors Here\n2025",
+        "Nothing But A Title": "Nothing But A Title",
+        "Undated": "Undated\nAda Lovelace",
+        "Everything Known": "Everything Known\nGrace Hopper · 1952",
+    }
+
+
+def test_the_log_file_records_the_main_actions(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Not an empty log after an hour of use (issue #21 item 15): every titled task."""
+    from paperscope.core.logs import setup_logging
+    from paperscope.workflows.open import demo_runs
+    from tests.conftest import TEST_DATA
+
+    log = setup_logging()
+    atom = TEST_DATA / "papers" / "arxiv-query.atom"
+    with qtbot.waitSignal(window.import_finished, timeout=30000):
+        window.import_papers([atom])
+    window.load_runs([demo_runs()], watch=False)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Loaded"), timeout=30000)
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=30000)
+    text = log.read_text(encoding="utf-8")
+    assert "INFO paperscope.tasks: started: Importing arxiv-query.atom" in text
+    assert "INFO paperscope.tasks: finished: Importing arxiv-query.atom (" in text
+    assert "finished: Loading runs from runs (" in text

@@ -10,11 +10,8 @@ from PySide6.QtCore import QPointF, Qt
 from tests.conftest import TEST_DATA
 
 
-@pytest.fixture
-def mapped(window):  # type: ignore[no-untyped-def]
-    """The demo library laid out from the real vectors of its 79 papers
-    (tests/data/map_vectors.npz: all-MiniLM-L6-v2 embeddings, see its README)."""
-    from paperscope.workflows.map import build_map
+def _demo_vectors(window):  # type: ignore[no-untyped-def]
+    """The real vectors of the demo library's 79 papers, stored as model "test-minilm"."""
     from tests.mapping.corpus import load_corpus
 
     keys, _texts, titles = load_corpus()
@@ -28,6 +25,16 @@ def mapped(window):  # type: ignore[no-untyped-def]
     rows = window.store.table_rows(ids, ["title"])
     matrix = np.stack([by_title[rows[int(i)][0]] for i in ids])
     window.store.put_vectors("test-minilm", ids, ["from-test"] * len(ids), matrix)
+    return ids, matrix
+
+
+@pytest.fixture
+def mapped(window):  # type: ignore[no-untyped-def]
+    """The demo library laid out from the real vectors of its 79 papers
+    (tests/data/map_vectors.npz: all-MiniLM-L6-v2 embeddings, see its README)."""
+    from paperscope.workflows.map import build_map
+
+    ids, matrix = _demo_vectors(window)
     build_map(window.store, vectors=(ids, matrix), model_id="test-minilm", method="umap", seed=0,
               min_cluster_size=5)  # fmt: skip
     assert window.map_pane.load()
@@ -164,3 +171,131 @@ def test_details_list_similar_papers_and_more_like_these(mapped, qtbot) -> None:
     near = {h.id for p in (ids[a], ids[b]) for h in similar_papers(store, p, 10)}
     assert found[0] in near
     assert mapped.papers_view.model.paper_id(0) == found[0]
+
+
+def _cancel_at_the_first_umap_frames(pane, monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Make the next build cancel itself at UMAP epoch 5, once the window has drawn a
+    UMAP frame (the build waits for it): deterministic, no timer. The pane's info texts
+    while frames came in are collected in the list returned."""
+    import threading
+
+    from paperscope.gui.map import map_pane as pane_module
+
+    drawn = threading.Event()
+    texts: list[str] = []
+    real_partial = pane._on_build_partial
+
+    def on_partial(frame) -> None:  # type: ignore[no-untyped-def]
+        real_partial(frame)
+        texts.append(pane.info.text())
+        if frame.method == "umap":
+            drawn.set()
+
+    real_task = pane_module._build_task
+
+    def task(store, progress, cancel, method, on_partial, **kwargs):  # type: ignore[no-untyped-def]
+        def relay(frame) -> None:  # type: ignore[no-untyped-def]
+            on_partial(frame)
+            if frame.method == "umap" and frame.epoch >= 5 and not cancel.cancelled:
+                assert drawn.wait(30), "the window drew no UMAP frame"
+                cancel.cancel()  # what the Cancel button does: the task's token
+
+        return real_task(store, progress, cancel, method, relay, **kwargs)
+
+    monkeypatch.setattr(pane, "_on_build_partial", on_partial)
+    monkeypatch.setattr(pane_module, "_build_task", task)
+    return texts
+
+
+def _assert_fits_the_bulk(view) -> None:  # type: ignore[no-untyped-def]
+    """The view shows the bulk box of the points, and no more than the aspect needs."""
+    from paperscope.mapping.raster import bulk_bounds
+
+    x0, x1, y0, y1 = view.current_view()
+    b = bulk_bounds(view.coords)
+    tol = 1e-6 * (b[1] - b[0])
+    assert x0 <= b[0] + tol and x1 >= b[1] - tol and y0 <= b[2] + tol and y1 >= b[3] - tol
+    assert (x1 - x0) <= (b[1] - b[0]) * 1.01 or (y1 - y0) <= (b[3] - b[2]) * 1.01
+
+
+def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 item 7: Build map, then Cancel while UMAP streams frames into the view:
+    the previous map comes back (points, colours, labels, text, view), the button is
+    enabled again, and the library still holds the previous map. The cancel is set by
+    the build itself at UMAP epoch 5, once the window has drawn a UMAP frame."""
+    pane, view, store = mapped.map_pane, mapped.map_pane.view, mapped.store
+    stored_before = [(i.id, i.method, i.complete) for i in store.layouts()]
+    before = (view.ids.copy(), view.coords.copy(), view.colours(), pane.info.text())
+    labels_before = sorted(view.visible_labels())
+    assert labels_before and "/" not in pane.info.text()
+    texts = _cancel_at_the_first_umap_frames(pane, monkeypatch)
+    pane.frame_interval_s = 0.0
+    pane.build_map(model_id="test-minilm")
+    assert not pane.build_button.isEnabled() and pane.building()
+    qtbot.waitUntil(lambda: not mapped.runner.running(), timeout=60000)
+    assert any("UMAP" in t and "/500" in t for t in texts)  # frames were on screen
+    assert pane.build_button.isEnabled() and not pane.building()
+    assert pane.info.text() == before[3]
+    np.testing.assert_array_equal(view.ids, before[0])
+    np.testing.assert_array_equal(view.coords, before[1])
+    np.testing.assert_array_equal(view.colours(), before[2])
+    view.render_now()
+    assert sorted(view.visible_labels()) == labels_before
+    _assert_fits_the_bulk(view)
+    assert [(i.id, i.method, i.complete) for i in store.layouts()] == stored_before
+    assert mapped.status_label.text() == "Cancelled"
+
+
+def test_a_build_refits_the_view_and_labels_stay_inside(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 item 9: after every build the view fits the bulk of the points (the
+    user's zoom far away is undone); a label whose cluster centre sits at the view's
+    edge is moved inside the view; noise points are shaded by their nearest cluster."""
+    from paperscope.mapping import palette
+
+    pane, view = mapped.map_pane, mapped.map_pane.view
+    view.view_box.setRange(xRange=(500, 501), yRange=(500, 501), padding=0)
+    pane.build_map(model_id="test-minilm")
+    qtbot.waitUntil(lambda: not mapped.runner.running(), timeout=60000)
+    assert pane.build_button.isEnabled()
+    view.render_now()
+    _assert_fits_the_bulk(view)
+    x0, x1, y0, y1 = view.current_view()
+    # the largest cluster's centre at the left edge: its label is drawn, whole, inside
+    stored = pane._map
+    biggest = stored.clusters[0]
+    w = x1 - x0
+    cx = biggest.centre[0]
+    view.view_box.setRange(xRange=(cx - 0.005 * w, cx + 0.995 * w), yRange=(y0, y1), padding=0)
+    view.render_now()
+    assert biggest.label in view.visible_labels()
+    box = view.view_box.boundingRect()
+    for text, rect in view.label_rects():
+        assert box.contains(rect), (text, rect, box)
+    # colours: every point has its cluster's colour or a lighter shade of its nearest one
+    colours = view.colours()
+    member = stored.clusters_of >= 0
+    assert (~member).any()  # the demo map has noise points: they are not grey
+    assert (colours != palette.argb(palette.OTHER)).all()
+    for cluster in stored.clusters:
+        own = colours[stored.clusters_of == cluster.id]
+        assert (own == own[0]).all()
+        shaded = colours[~member & (stored.nearest_cluster == cluster.id)]
+        assert (shaded == palette.lighten(own[:1])[0]).all()
+
+
+def test_cancelling_the_first_build_leaves_no_map(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first build cancelled during UMAP: nothing stored, the frames leave the
+    screen, the pane says how to get a map, and the button works again."""
+    _demo_vectors(window)
+    pane = window.map_pane
+    assert not pane.load()
+    texts = _cancel_at_the_first_umap_frames(pane, monkeypatch)
+    pane.frame_interval_s = 0.0
+    pane.build_map(model_id="test-minilm")
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=60000)
+    assert any("UMAP" in t for t in texts)
+    assert pane.build_button.isEnabled() and not pane.building()
+    assert pane.stack.currentWidget() is pane.message and pane.info.text() == ""
+    assert pane.view is not None and pane.view.ids.size == 0 and not pane.view.visible_labels()
+    assert not pane.colour_box.isEnabled()
+    assert window.store.layouts() == [] and not pane.load()

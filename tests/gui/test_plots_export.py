@@ -160,6 +160,8 @@ def test_main_window_menus_open_the_export_and_aggregate_dialogs(
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     qtbot.waitUntil(lambda: bool(dialog.written), timeout=20000)  # written by the task runner
     assert dialog.written == [tmp_path / "fig.svg", tmp_path / "fig.csv"]
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=5000)
+    assert window.status_label.text() == "Wrote fig.svg, fig.csv"  # not "writing fig.svg"
     svg = (tmp_path / "fig.svg").read_text(encoding="utf-8")
     assert "<path" in svg and "strict/foo" in svg
     window.aggregate_scores()

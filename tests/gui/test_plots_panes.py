@@ -251,18 +251,20 @@ def test_metric_list_stays_responsive_with_10k_tags(qtbot) -> None:  # type: ign
     qtbot.addWidget(ml)
     ml.show()
     tags = [f"group{i % 97}/metric_{i:05d}" for i in range(10_000)]
-    t0 = time.perf_counter()
+    # the UI thread's own CPU time (time.thread_time), which a busy machine does not
+    # stretch as it does the wall clock; the wall-clock figures are in bench_plot_pane.py
+    t0 = time.thread_time()
     ml.model.set_metrics((t, 1) for t in tags)
     assert ml.proxy.rowCount() == 10_000
     times = []
     for text in ("metric_0", "metric_01", "metric_012", "GROUP5/metric_0123", ""):
-        t = time.perf_counter()
+        t = time.thread_time()
         ml.search.setText(text)
         QApplication.processEvents()
-        times.append(time.perf_counter() - t)
+        times.append(time.thread_time() - t)
     assert ml.proxy.rowCount() == 10_000
-    assert max(times) < 0.25, times  # per keystroke, on a loaded 2-core box
-    assert time.perf_counter() - t0 < 2.0
+    assert max(times) < 0.25, times  # UI-thread CPU per keystroke
+    assert time.thread_time() - t0 < 2.0
     ml.search.setText("metric_0123")
     assert ml.visible_metrics() == [t for t in tags if "metric_0123" in t]
     ml.search.setText("")

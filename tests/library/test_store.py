@@ -122,3 +122,27 @@ def test_second_process_gets_a_clear_message(tmp_path: Path) -> None:
             holder.stdout.close()
     with Store(path) as store:  # usable again once the other process is gone
         assert store.paper_count() == 0
+
+
+def test_pandas_once_imported_is_seen_by_duckdb(tmp_path: Path) -> None:
+    """The stand-in that keeps pandas out of start-up (store/_pandas_guard.py) hands
+    duckdb the real pandas once something imports it: NA and NaT bind as NULL, a
+    DataFrame scan and ``.df()`` work."""
+    import os
+
+    code = (
+        "import sys; from paperscope.library.store import Store;"
+        f"s = Store({str(tmp_path / 'lib.duckdb')!r});"
+        "assert s.execute('SELECT ?', [1]).fetchall() == [(1,)];"
+        "assert 'pandas' not in sys.modules;"
+        "import pandas as pd;"
+        "assert s.execute('SELECT ?, ?', [pd.NA, pd.NaT]).fetchall() == [(None, None)];"
+        "frame = pd.DataFrame({'x': [3, 4]});"
+        "assert s.cursor().execute('SELECT sum(x) FROM frame').fetchall() == [(7,)];"
+        "assert s.execute('SELECT 5 AS y').df()['y'].tolist() == [5];"
+        "print('ok')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "app")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

@@ -9,6 +9,7 @@ with the bundled model to prove the file is what the model gives.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,12 @@ def real_map(corpus: Corpus) -> RealMap:
 
     graph = knn_graph(corpus.vectors, 31)
     pca = pca_layout(corpus.vectors)
-    layout = umap_layout(graph, pca.coords, seed=0)
+    # seeded (UMAP's reproducible path). The layout still differs between machines (CPU
+    # kernels, BLAS), so the tests assert properties of any valid layout;
+    # PAPERSCOPE_TEST_MAP_SEED=N runs them on another layout to check that they do.
+    layout = umap_layout(
+        graph, pca.coords, seed=int(os.environ.get("PAPERSCOPE_TEST_MAP_SEED", "0"))
+    )
     return RealMap(graph, pca.coords, layout.coords, layout.params)
 
 

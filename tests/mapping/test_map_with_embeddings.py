@@ -31,6 +31,13 @@ def test_map_of_an_embedded_library(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["--library", str(lib), "map", "--seed", "0", "--out", str(png)]) == 0
     out = capsys.readouterr().out
     assert "umap map of 79 papers" in out and png.stat().st_size > 20_000
+    # the demo page, built twice with the default settings: the same clusters (issue #21:
+    # it gave 11 clusters once and 9 the next time)
+    printed = []
+    for _ in range(2):
+        assert main(["--library", str(lib), "map", "--json"]) == 0
+        printed.append([json.loads(x) for x in capsys.readouterr().out.splitlines()])
+    assert printed[0] == printed[1] and len(printed[0]) >= 2
     with Store(lib) as store:
         shown = open_map(store)
         assert shown is not None and len(shown) == 79 and shown.info.complete
@@ -44,6 +51,13 @@ def test_map_of_an_embedded_library(tmp_path: Path, capsys: pytest.CaptureFixtur
         # a rebuild from the stored vectors gives the same stored layout again (seeded)
         again = build_map(store, seed=0)
         assert again.n_papers == 79
+        rebuilt = open_map(store)
+        assert rebuilt is not None
+        assert rebuilt.clusters_of.tolist() == shown.clusters_of.tolist()
+        assert abs(rebuilt.coords - shown.coords).max() < 1e-5
+        assert [(c["id"], c["size"], c["label"]) for c in printed[0]] == [
+            (c.id, c.size, c.label) for c in again.clusters
+        ]
     assert main(["--library", str(lib), "similar", str(a), "--limit", "5", "--json"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert b in [x["id"] for x in lines] and all(0 < x["score"] < 1 for x in lines)

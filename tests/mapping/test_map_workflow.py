@@ -109,26 +109,121 @@ def test_cli_map_without_embeddings_says_so(
         main(["--library", str(lib), "map", "--method", "tsne"])
 
 
-def test_cancel_keeps_the_last_umap_layout(library) -> None:  # type: ignore[no-untyped-def]
+def _snapshot(store: Store) -> list[tuple[object, ...]]:
+    """Everything the library stores of its maps, comparable with ``==``."""
+    out: list[tuple[object, ...]] = []
+    for info in store.layouts():
+        shown = store.load_layout(info.id)
+        assert shown is not None
+        out.append((
+            info, shown.paper_ids.tolist(), shown.coords.tolist(), shown.clusters_of.tolist(),
+            None if shown.nearest_cluster is None else shown.nearest_cluster.tolist(),
+            shown.placed.tolist(), shown.clusters,
+        ))  # fmt: skip
+    rows = store.execute(
+        "SELECT model_id, paper_id, rank, neighbour_id, score FROM paper_neighbours ORDER BY ALL"
+    ).fetchall()
+    out.append(tuple(rows))
+    return out
+
+
+@pytest.mark.parametrize("step", ["pca", "umap start", "umap epoch 20", "clusters"])
+def test_a_cancelled_build_leaves_the_stored_map_as_it_was(library, step: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 item 7: Cancel at any step of a rebuild (set from the build's own
+    callbacks at a given step, never by a timer) stores nothing; the previous map, its
+    clusters and the similar-papers table are intact, also after reopening."""
     store, ids, vectors = library
+    first = build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=0,
+                      n_epochs=60)  # fmt: skip
+    assert first.clusters
+    before = _snapshot(store)
     token = CancelToken()
-    frames: list[MapFrame] = []
+    seen: list[str] = []
 
     def on_partial(frame: MapFrame) -> None:
-        frames.append(frame)
-        if frame.method == "umap" and frame.epoch >= 20:
+        seen.append(f"{frame.method} epoch {frame.epoch}")
+        if seen[-1] == step or (step == "pca" and frame.method == "pca"):
+            token.cancel()
+
+    def progress(fraction: float | None, message: str = "") -> None:
+        seen.append(message)
+        if (step == "umap start" and message.startswith("UMAP: fuzzy")) or (
+            step == "clusters" and message == "Clusters: naming"
+        ):
             token.cancel()
 
     with pytest.raises(Cancelled):
-        build_map(store, cancel=token, on_partial=on_partial, vectors=(ids, vectors),
-                  model_id=MODEL, seed=0, partial_every_s=0.0)  # fmt: skip
-    kept = store.latest_layout(MODEL, "umap")
-    assert kept is not None and not kept.info.complete
-    order = np.argsort(ids)
-    np.testing.assert_allclose(kept.coords, frames[-1].coords[order], rtol=1e-6)
-    # a complete PCA layout is there too, and the app would open on ... the newest
-    assert store.latest_layout(MODEL, "pca") is not None
-    assert open_map(store, MODEL) is not None
+        build_map(store, progress, token, on_partial=on_partial, vectors=(ids, vectors),
+                  model_id=MODEL, seed=1, partial_every_s=0.0)  # fmt: skip
+    assert step in seen or step in ("pca", "umap start", "clusters")
+    assert _snapshot(store) == before
+    path = store.path
+    store.close()
+    with Store(path) as again:  # after a restart: the previous map, clusters and all
+        assert _snapshot(again) == before
+        shown = open_map(again, MODEL)
+        assert shown is not None and shown.info.id == first.layout_id
+        assert [c.label for c in shown.clusters] == [c.label for c in first.clusters]
+        assert (shown.clusters_of >= 0).any()
+
+
+def test_a_failing_build_leaves_the_stored_map_as_it_was(library) -> None:  # type: ignore[no-untyped-def]
+    """The map is written in one transaction: a write that fails half-way (here the
+    UMAP layout's params cannot be stored) rolls back the PCA layout and the
+    similar-papers table written before it in the same transaction."""
+    store, ids, vectors = library
+    build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=0, n_epochs=30)
+    before = _snapshot(store)
+    from paperscope.library.store.maps import NewLayout, NewNeighbours
+
+    nb = np.stack([np.roll(ids, -1), np.roll(ids, -2)], axis=1)
+    with pytest.raises(TypeError):
+        store.save_map(
+            MODEL,
+            [NewLayout("pca", {}, ids, np.zeros((len(ids), 2))),
+             NewLayout("umap", {"bad": object()}, ids, np.ones((len(ids), 2)))],
+            NewNeighbours(ids, nb, np.ones(nb.shape)),
+        )  # fmt: skip
+    assert _snapshot(store) == before
+
+
+def test_same_library_same_map(library, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 item 8: the same library and settings give the same layout, clusters
+    and labels, from the workflow and from `paperscope map --json` run twice."""
+    store, ids, vectors = library
+    maps = []
+    for _ in range(2):
+        result = build_map(store, vectors=(ids, vectors), model_id=MODEL)  # the default seed
+        shown = open_map(store, MODEL)
+        assert shown is not None
+        maps.append((result, shown))
+    (r1, m1), (r2, m2) = maps
+    np.testing.assert_allclose(m1.coords, m2.coords, rtol=0, atol=1e-5)
+    assert m1.clusters_of.tolist() == m2.clusters_of.tolist()
+    assert m1.nearest_cluster.tolist() == m2.nearest_cluster.tolist()
+    assert [(c.id, c.size, c.label) for c in r1.clusters] == [
+        (c.id, c.size, c.label) for c in r2.clusters
+    ]
+    assert len(r1.clusters) >= 6
+    # a different seed is a different (valid) map: the seed is really used
+    build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=7)
+    other = open_map(store, MODEL)
+    assert other is not None and not np.allclose(other.coords, m1.coords, atol=1e-3)
+
+    store.put_vectors(MODEL, ids, ["from-test"] * len(ids), vectors)
+    path = store.path
+    store.close()
+    printed = []
+    for _ in range(2):
+        assert main(["--library", str(path), "map", "--json"]) == 0
+        printed.append([json.loads(x) for x in capsys.readouterr().out.splitlines()])
+    assert printed[0] == printed[1]
+    clusters = printed[0]
+    assert [set(c) for c in clusters] == [{"id", "size", "label", "level", "terms"}] * len(clusters)
+    assert [(c["id"], c["size"], c["label"]) for c in clusters] == [
+        (c.id, c.size, c.label) for c in r1.clusters
+    ]
+    assert all(c["level"] == 0 for c in clusters)
 
 
 def test_new_papers_are_placed_on_the_stored_map(library, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
@@ -145,6 +240,11 @@ def test_new_papers_are_placed_on_the_stored_map(library, corpus: Corpus) -> Non
     # the old points did not move
     keep = ~after.placed
     np.testing.assert_array_equal(after.coords[keep], before.coords)
+    # placed papers are in no cluster, shaded by the cluster of the point they sit nearest
+    assert (after.clusters_of[after.placed] == -1).all()
+    for row in np.flatnonzero(after.placed):
+        d = np.linalg.norm(before.coords - after.coords[row], axis=1)
+        assert after.nearest_cluster[row] == before.nearest_cluster[np.argmin(d)]
     # each placed paper lies nearer its most similar paper than the median pair distance
     pos = {int(p): i for i, p in enumerate(after.paper_ids)}
     span = np.median(np.linalg.norm(after.coords - after.coords.mean(axis=0), axis=1))

@@ -92,3 +92,40 @@ def test_similar_table_and_placed_points(small: tuple[Store, np.ndarray]) -> Non
     shown = store.load_layout(lid)
     assert len(shown) == 12 and shown.placed.tolist() == [False] * 10 + [True] * 2
     assert store.titles_and_abstracts([ids[0], 123456])[1] == ""
+
+
+def test_save_map_writes_all_or_nothing_with_nearest_clusters(
+    small: tuple[Store, np.ndarray],
+) -> None:
+    from paperscope.library.store.maps import NewLayout, NewNeighbours
+
+    store, ids = small
+    xy = np.arange(24, dtype=np.float32).reshape(12, 2)
+    labels = np.array([0] * 5 + [1] * 4 + [-1] * 3)
+    near = np.array([0] * 5 + [1] * 4 + [0, 1, 1])
+    clusters = [StoredCluster(0, "a", ("a",), 5, (0.0, 0.0)),
+                StoredCluster(1, "b", ("b",), 4, (1.0, 1.0))]  # fmt: skip
+    nb = np.stack([np.roll(ids, -1), np.roll(ids, -2)], axis=1)
+    pca, umap = store.save_map(
+        "m",
+        [NewLayout("pca", {"n": 12}, ids, xy),
+         NewLayout("umap", {"a": 1.0}, ids, xy * 2, labels, clusters, near)],
+        NewNeighbours(ids, nb, np.full(nb.shape, 0.5)),
+    )  # fmt: skip
+    shown = store.load_layout(umap)
+    assert shown is not None and shown.clusters == clusters
+    assert shown.clusters_of.tolist() == labels.tolist()
+    assert shown.nearest_cluster is not None and shown.nearest_cluster.tolist() == near.tolist()
+    plain = store.load_layout(pca)
+    assert plain is not None and (plain.nearest_cluster == -1).all()
+    assert len(store.stored_neighbours(int(ids[0]), 5, "m")) == 2
+    # save_clusters without nearest clusters: each point's own cluster
+    store.save_clusters(umap, ids, labels, clusters)
+    again = store.load_layout(umap)
+    assert again is not None and again.nearest_cluster.tolist() == labels.tolist()
+    # a bad layout anywhere in the list: nothing is written
+    before = [(i.id, i.method) for i in store.layouts()]
+    with pytest.raises(ValueError, match="nearest clusters"):
+        bad = NewLayout("umap", {}, ids, xy, labels, clusters, near[:3])
+        store.save_map("m", [NewLayout("pca", {}, ids, xy), bad])
+    assert [(i.id, i.method) for i in store.layouts()] == before

@@ -5,9 +5,16 @@ invalid UTF-8). The only outcomes allowed: a result, a partial result with issue
 naming the file, or ``ReadError`` naming the file. Any other exception fails, and so does
 a call that takes longer than the per-call guard (a hang).
 
-``PAPERSCOPE_FUZZ_EXAMPLES`` (or ``pytest --fuzz``) sets the examples per reader
-(default 2,000). Crashers found are kept in ``tests/data/crashers/<reader>-<n>.<ext>``
-and replayed by ``test_crashers``.
+``PAPERSCOPE_FUZZ_EXAMPLES`` sets the examples per reader (default 2,000). Under the
+default "ci" hypothesis profile (tests/conftest.py) the draws are derandomised: every run
+tries the same examples and gives the same verdict. ``pytest --fuzz`` (or
+``PAPERSCOPE_HYPOTHESIS_PROFILE=fuzz``) explores with fresh randomness, 50,000 examples per
+reader unless ``PAPERSCOPE_FUZZ_EXAMPLES`` says otherwise, and saves the shrunk input of
+every failure as ``tests/data/crashers/<reader>-<n>@<mutated file>`` (``/`` written as
+``__``); ``test_crashers`` replays every file there in every run.
+
+The per-call limit is CPU time (``ITIMER_PROF``), not wall time, so a busy machine never
+turns a slow read into a "hang".
 """
 
 from __future__ import annotations
@@ -37,7 +44,10 @@ from paperscope.readers import registry
 from tests.conftest import PAPERS, RUNS, TEST_DATA, mlflow_db_file
 
 EXAMPLES = int(os.environ.get("PAPERSCOPE_FUZZ_EXAMPLES", "2000"))
-CALL_LIMIT_S = 5.0  # one read of a seed of a few kB takes milliseconds
+CALL_LIMIT_S = 5.0  # CPU seconds; one read of a seed of a few kB takes milliseconds
+# the last resort when compiled code never returns to the interpreter (SIGPROF cannot
+# interrupt it): faulthandler ends the process after this much wall time
+LAST_RESORT_S = 300.0
 CRASHERS = TEST_DATA / "crashers"
 
 
@@ -280,23 +290,24 @@ if Path("/proc/self/statm").exists():
 
 
 class Hang(BaseException):
-    """The per-call time limit ran out (a BaseException: readers catch Exception)."""
+    """The per-call CPU-time limit ran out (a BaseException: readers catch Exception)."""
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise Hang(f"a read took longer than {CALL_LIMIT_S} s")
+    raise Hang(f"a read took more than {CALL_LIMIT_S} s of CPU time")
 
 
 def guarded_read(reader_name: str, path: Path) -> ReadResult | ReadError:
-    """Read ``path`` under a time and memory limit; a ``ReadError`` is returned.
+    """Read ``path`` under a CPU-time and memory limit; a ``ReadError`` is returned.
 
-    SIGALRM interrupts Python code; faulthandler ends the process with a traceback if
+    SIGPROF (after ``CALL_LIMIT_S`` of the process's CPU time, which a busy machine does
+    not inflate) interrupts Python code; faulthandler ends the process with a traceback if
     compiled code (numba) never returns to the interpreter, the memory watchdog if the
     read grows the process by more than ``MEMORY_LIMIT``."""
     reader = registry.get(reader_name)
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    faulthandler.dump_traceback_later(CALL_LIMIT_S * 6, exit=True)
-    signal.setitimer(signal.ITIMER_REAL, CALL_LIMIT_S)
+    previous = signal.signal(signal.SIGPROF, _alarm)
+    faulthandler.dump_traceback_later(LAST_RESORT_S, exit=True)
+    signal.setitimer(signal.ITIMER_PROF, CALL_LIMIT_S)
     _armed[:] = [_rss()]
     try:
         return reader.read(path, no_progress, CancelToken())
@@ -304,9 +315,9 @@ def guarded_read(reader_name: str, path: Path) -> ReadResult | ReadError:
         return exc
     finally:
         _armed.clear()
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         faulthandler.cancel_dump_traceback_later()
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def check_outcome(outcome: ReadResult | ReadError, root: Path) -> None:
@@ -366,10 +377,34 @@ def test_seed_is_valid(reader_name: str, tmp_path: Path) -> None:
     assert not [i for i in outcome.issues if i.severity != "warning"], outcome.issues
 
 
+SAVE_CRASHERS = os.environ.get("PAPERSCOPE_HYPOTHESIS_PROFILE") == "fuzz"
+_SAVED: dict[str, Path] = {}  # reader -> the crasher file written for its current failure
+
+
+def crasher_name(reader_name: str, n: int, target: str) -> str:
+    return f"{reader_name}-{n}@{target.replace('/', '__')}"
+
+
+def _save_crasher(reader_name: str, target: str, data: bytes) -> None:
+    """Keep the failing input (hypothesis shrinks it: the last failure is the smallest)."""
+    old = _SAVED.pop(reader_name, None)
+    if old is not None:
+        old.unlink(missing_ok=True)
+    CRASHERS.mkdir(parents=True, exist_ok=True)
+    taken = {p.name for p in CRASHERS.iterdir()}
+    n = 1
+    while any(t.startswith(f"{reader_name}-{n}.") or t.startswith(f"{reader_name}-{n}@")
+              for t in taken):  # fmt: skip
+        n += 1
+    path = CRASHERS / crasher_name(reader_name, n, target)
+    path.write_bytes(data)
+    _SAVED[reader_name] = path
+    print(f"\n[fuzz] crasher saved: {path}", file=sys.stderr)
+
+
 @pytest.mark.parametrize("reader_name", sorted(SEEDS))
 @settings(
     max_examples=EXAMPLES,
-    deadline=None,  # the per-call guard is the time limit; CI machines are noisy
     suppress_health_check=list(HealthCheck),
     database=None,
 )
@@ -381,8 +416,14 @@ def test_mutated_seed(
 ) -> None:
     seed, folder = _prepare(reader_name)
     target = seed.mutate[which % len(seed.mutate)]
-    _write(folder, {**seed.files, target: apply(seed.files[target], ops)})
-    check_outcome(guarded_read(reader_name, folder / seed.read), folder)
+    data = apply(seed.files[target], ops)
+    _write(folder, {**seed.files, target: data})
+    try:
+        check_outcome(guarded_read(reader_name, folder / seed.read), folder)
+    except BaseException:
+        if SAVE_CRASHERS:
+            _save_crasher(reader_name, target, data)
+        raise
 
 
 def _crasher_cases() -> list[Path]:
@@ -399,7 +440,13 @@ def test_crashers(crasher: Path, tmp_path: Path) -> None:
     stands for the mutated file of the reader's seed; the other seed files stay valid."""
     name = _reader_of(crasher)
     seed = SEEDS[name]()
-    target = next((m for m in seed.mutate if crasher.name.endswith(Path(m).suffix or "\0")), None)
-    target = target or seed.mutate[0]
+    if "@" in crasher.name:  # <reader>-<n>@<mutated file, "/" as "__">
+        target = crasher.name.split("@", 1)[1].replace("__", "/")
+        assert target in seed.mutate, (crasher.name, seed.mutate)
+    else:  # the older names: the mutated file is told by the suffix
+        target = next(
+            (m for m in seed.mutate if crasher.name.endswith(Path(m).suffix or "\0")), None
+        )
+        target = target or seed.mutate[0]
     _write(tmp_path, {**seed.files, target: crasher.read_bytes()})
     check_outcome(guarded_read(name, tmp_path / seed.read), tmp_path)

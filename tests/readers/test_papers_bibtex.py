@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,9 @@ def read(path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_cdl_reads_every_entry_fast_with_accents_decoded() -> None:
-    start = time.perf_counter()
-    result = read(CDL)
-    elapsed = time.perf_counter() - start
+    result = read(CDL)  # the speed (2 s end-to-end goal) is measured in bench_library.py
     assert len(result.papers) == 6315
     assert result.issues == []
-    assert elapsed < 5.0  # ~1 s here; the 2 s end-to-end goal is in bench_library.py
     by_key = {p.citation_key: p for p in result.papers}
     rame = by_key["Rame72"]
     assert rame.title == "An iterative procedure for the polygonal approximation of plane curves"

@@ -468,7 +468,7 @@ def test_steps_beyond_int64_are_issues_naming_file_and_line(tmp_path: Path) -> N
     assert [(i.file, i.location, i.severity) for i in issues] == [
         (str(metric), "line 2", "skipped")
     ]
-    assert "int64" in issues[0].message
+    assert "64-bit" in issues[0].message
     # JSON lines: the record's number is its step, and the line is named
     jl = tmp_path / "j.jsonl"
     jl.write_text(f'{{"step": 0, "loss": 1}}\n{{"step": {huge}, "loss": 2}}\n')

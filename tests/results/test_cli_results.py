@@ -109,7 +109,7 @@ def test_plot_reducer_group_pdf_and_csv(
                "--smoothing", "0", "--out", str(out), "--csv", str(table)])  # fmt: skip
     res = capsys.readouterr()
     assert rc == 0, res.err
-    assert f"wrote {out}: 1 groups, 0 curves, 3 runs; smoothing: none" in res.out
+    assert f"wrote {out}: 1 group, 0 curves, 3 runs; smoothing: none" in res.out
     assert "band: mean ± sample standard deviation (ddof=1) across runs" in res.out
     assert re.search(rb"/MediaBox \[ ?0 0 252 180 ?\]", out.read_bytes())
     with table.open() as fh:

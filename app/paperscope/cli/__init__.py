@@ -8,6 +8,7 @@ nothing heavy at module level: ``paperscope --version`` must stay instant.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
@@ -74,16 +75,28 @@ def _first_positional(argv: Sequence[str]) -> str | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _parse(argv: list[str]) -> argparse.Namespace:
     parser = build_parser()
     sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if _first_positional(argv) in sub_action.choices or "-h" in argv or "--help" in argv:
-        args = parser.parse_args(argv)
-    else:
-        gui_parser = argparse.ArgumentParser(prog="paperscope", parents=[_global_options()])
-        _add_gui_options(gui_parser, with_files=True)
-        args = gui_parser.parse_args(argv)
+        return parser.parse_args(argv)
+    gui_parser = argparse.ArgumentParser(prog="paperscope", parents=[_global_options()])
+    _add_gui_options(gui_parser, with_files=True)
+    return gui_parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse(argv)
+    except SystemExit:  # --version, --help and usage errors printed and leave
+        try:
+            sys.stdout.flush()  # (a closed pipe shows here, not in Python's flush at exit)
+        except BrokenPipeError:
+            from paperscope.cli._common import quiet_broken_pipe
+
+            return quiet_broken_pipe()
+        raise
     func = getattr(args, "func", None)
     if func is not None:
         from paperscope.cli._common import run_command
@@ -91,6 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(func, args)
     if getattr(args, "command", None) is None and not hasattr(args, "files"):
         args.files = []
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing and len(missing) == len(args.files):
+        # nothing to open: a typo'd command (or a wrong path) must not open a window
+        first = str(missing[0])
+        close = difflib.get_close_matches(first, COMMANDS, n=1)
+        hint = f" (a command? did you mean '{close[0]}'?)" if close else ""
+        print(f"paperscope: {first}: no such file or folder{hint}", file=sys.stderr)
+        return 2
+    from paperscope.cli._remote import serve
     from paperscope.gui.app import main as gui_main
 
-    return gui_main(args)
+    return gui_main(args, command_handler=serve)

@@ -56,9 +56,14 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paperscope.cli._common import TerminalProgress
+    from paperscope.cli._common import TerminalProgress, check_output_file
     from paperscope.results import aggregate as agg
 
+    for out in (args.figure, args.profiles):
+        problem = None if out is None else check_output_file(out)
+        if problem is not None:
+            print(f"paperscope: {problem}", file=sys.stderr)
+            return 2
     random = human = None
     normalisation = "raw scores"
     if args.reference:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.text import count
+
 FORMATS = ("bibtex", "csljson", "ris", "csv")
 
 
@@ -25,12 +27,23 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paperscope.cli._common import TerminalProgress, open_store
+    from paperscope.cli._common import TerminalProgress, check_output_file, open_store
+    from paperscope.library.search import parse
     from paperscope.workflows.papers import export_papers
 
+    problem = check_output_file(args.out)
+    if problem is not None:
+        print(f"paperscope: {problem}", file=sys.stderr)
+        return 2
+    if args.query:
+        problems = parse(args.query, typing=False).problems
+        for p in problems:  # a bad filter would export more than was asked for
+            print(f"paperscope: {p}", file=sys.stderr)
+        if problems:
+            return 2
     with open_store(args) as store:
         n = export_papers(
             store, args.format, args.out, args.query or None, progress=TerminalProgress("export ")
         )
-    print(f"exported {n} papers to {args.out}", file=sys.stderr)
+    print(f"exported {count(n, 'paper')} to {args.out}", file=sys.stderr)
     return 0

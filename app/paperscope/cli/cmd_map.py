@@ -1,11 +1,27 @@
-"""``paperscope map``: compute and store the semantic map (and render it to PNG)."""
+"""``paperscope map``: compute and store the semantic map (and render it to PNG).
+
+The map is reproducible: ``--seed`` (default 0) drives every random step, so the same
+library and settings give the same layout, clusters and labels. With ``--json`` each
+cluster is one JSON object per line on stdout: ``id``, ``size``, ``label``, ``level``
+(the level in the cluster hierarchy; the clustering is flat today, so 0) and
+``terms``; the summary goes to stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from paperscope.core.text import count
+
+
+def _seed(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    return int(text)
 
 
 def add_parser(sub: Any) -> None:
@@ -14,15 +30,25 @@ def add_parser(sub: Any) -> None:
         "--method", choices=("pca", "umap"), default="umap", help="layout (default umap)"
     )
     p.add_argument("--out", type=Path, metavar="PNG", help="also render the map to this image")
-    p.add_argument("--seed", type=int, default=None, help="reproducible (single-threaded) UMAP")
+    p.add_argument(
+        "--seed", type=_seed, default=0, metavar="N",
+        help="seed of every random step (default 0: the same map each time); "
+        "'none': UMAP on all cores, a slightly different map each time",
+    )  # fmt: skip
     p.add_argument("--model", default=None, metavar="ID", help="embedding model id")
+    p.add_argument("--json", action="store_true", help="one JSON object per cluster on stdout")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from paperscope.cli._common import TerminalProgress, open_store
+    from paperscope.cli._common import TerminalProgress, check_output_file, open_store
     from paperscope.workflows.map import MapError, build_map, open_map, render_png
 
+    problem = None if args.out is None else check_output_file(args.out)
+    if problem is not None:
+        print(f"paperscope: {problem}", file=sys.stderr)
+        return 2
+    report = sys.stderr if args.json else sys.stdout
     with open_store(args) as store:
         try:
             result = build_map(
@@ -34,14 +60,22 @@ def run(args: argparse.Namespace) -> int:
             return 2
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
         print(
-            f"{result.method} map of {result.n_papers} papers, {len(result.clusters)} clusters "
-            f"(layout {result.layout_id}; {steps})"
+            f"{result.method} map of {count(result.n_papers, 'paper')}, "
+            f"{count(len(result.clusters), 'cluster')} "
+            f"(layout {result.layout_id}; {steps})",
+            file=report,
         )
-        for c in result.clusters[:20]:
-            print(f"  {c.size:6d}  {c.label}")
+        for c in result.clusters:
+            if args.json:
+                record = {"id": c.id, "size": c.size, "label": c.label, "level": 0,
+                          "terms": list(c.terms)}  # fmt: skip
+                print(json.dumps(record, ensure_ascii=False))
+        if not args.json:
+            for c in result.clusters[:20]:
+                print(f"  {c.size:6d}  {c.label}")
         if args.out is not None:
             stored = open_map(store, result.model_id)
             assert stored is not None
             render_png(store, stored, args.out)
-            print(f"wrote {args.out}")
+            print(f"wrote {args.out}", file=report)
     return 0

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.text import count
+
 BANDS = ("std", "sem", "minmax", "ci95", "none")
 LEGENDS = (
     "best", "upper right", "upper left", "lower left", "lower right", "right",
@@ -72,7 +74,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from paperscope.cli._common import TerminalProgress
+    from paperscope.cli._common import TerminalProgress, check_output_file
     from paperscope.results.figure import FigureStyle, output_format
     from paperscope.workflows.plots import PlotError, PlotSpec, plot_paths
 
@@ -81,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"paperscope: {exc}", file=sys.stderr)
         return 2
+    for out in (args.out, args.csv):
+        problem = None if out is None else check_output_file(out)
+        if problem is not None:
+            print(f"paperscope: {problem}", file=sys.stderr)
+            return 2
     if not 0 <= args.smoothing <= 1:
         print(f"paperscope: --smoothing must be in [0, 1], got {args.smoothing}", file=sys.stderr)
         return 2
@@ -114,13 +121,14 @@ def run(args: argparse.Namespace) -> int:
         data, issues = plot_paths(
             args.runs, spec, args.out, style, args.csv, TerminalProgress("plot ")
         )
-    except (PlotError, ValueError, OSError) as exc:
+    except (PlotError, ValueError) as exc:  # (OSError: one line from run_command)
         print(f"paperscope: {exc}", file=sys.stderr)
         return 2
     for issue in issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
     info = data.info()
-    parts = [f"{len(data.groups)} groups", f"{len(data.curves)} curves", f"{data.run_count} runs"]
+    parts = [count(len(data.groups), "group"), count(len(data.curves), "curve"),
+             count(data.run_count, "run")]  # fmt: skip
     print(f"wrote {args.out}: {', '.join(parts)}; smoothing: {info.smoothing_text()}")
     if info.band:
         print(f"band: {info.band}")

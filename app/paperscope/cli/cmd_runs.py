@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from paperscope.core.text import count
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
@@ -70,8 +72,8 @@ def _print_run(run: Any, as_json: bool, event: str | None = None) -> None:
         points = sum(v["count"] for v in s["series"].values())
         head = f"{event}\t" if event else ""
         print(
-            f"{head}{run.name}\t{run.format}\t{len(run.series)} series\t{points} points"
-            f"\t{run.source[0]}",
+            f"{head}{run.name}\t{run.format}\t{count(len(run.series), 'series', grouping=False)}"
+            f"\t{count(points, 'point', grouping=False)}\t{run.source[0]}",
             flush=True,
         )
 

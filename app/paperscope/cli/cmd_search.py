@@ -41,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
         return _semantic(args)
 
     plan = parse(args.query, typing=False)
-    for problem in plan.problems:
-        print(f"paperscope: {problem}", file=sys.stderr)
+    if plan.problems:  # the search box skips a bad filter; a script gets an error
+        for problem in plan.problems:
+            print(f"paperscope: {problem}", file=sys.stderr)
+        return 2
     with open_store(args) as store:
         store.ensure_text_index()
         ids, scores = store.run_plan(plan)

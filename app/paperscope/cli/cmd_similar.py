@@ -25,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
         print("paperscope: --limit must be at least 1", file=sys.stderr)
         return 2
     with open_store(args) as store:
+        if not store.table_rows([args.paper_id], ["title"]):
+            print(f"paperscope: no paper {args.paper_id} in the library", file=sys.stderr)
+            return 2
         try:
             hits = similar_papers(store, args.paper_id, args.limit, model_id=args.model)
         except MapError as exc:

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from paperscope import __version__
 from paperscope.core import paths as app_paths
+from paperscope.core.text import count
+
+log = logging.getLogger("paperscope.app")
 
 
-def main(args: argparse.Namespace) -> int:
-    """Open the window as the command line asked (see :func:`paperscope.cli.main`)."""
+def main(
+    args: argparse.Namespace,
+    command_handler: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None,
+) -> int:
+    """Open the window as the command line asked (see :func:`paperscope.cli.main`).
+
+    ``command_handler(store, request)``: runs a CLI command sent by a ``paperscope``
+    process that found the library held by this window (the CLI's own runner; this
+    package cannot import the CLI).
+    """
     screenshot: Path | None = getattr(args, "screenshot", None)
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,7 +34,12 @@ def main(args: argparse.Namespace) -> int:
 
     from paperscope.core.logs import setup_logging
     from paperscope.gui import crash
-    from paperscope.gui.single_instance import InstanceServer, send_to_running
+    from paperscope.gui.single_instance import (
+        InstanceServer,
+        send_to_any_window,
+        send_to_running,
+        serve_commands,
+    )
     from paperscope.library.store import LibraryError, Store
     from paperscope.workflows import open as open_flow
 
@@ -43,9 +63,12 @@ def main(args: argparse.Namespace) -> int:
     server = None
     if screenshot is None:
         # one window per library: a second launch hands its files over and leaves
-        if send_to_running(library, files):
+        # and a file opened from the file manager goes to the running window, whatever
+        # library it shows (unless a library was asked for)
+        to_any = bool(files) and not args.library and not args.demo
+        if send_to_running(library, files) or (to_any and send_to_any_window(files)):
             print(
-                f"paperscope: handed {len(files)} file(s) to the running PaperScope",
+                f"paperscope: handed {count(len(files), 'file')} to the running PaperScope",
                 file=sys.stderr,
             )
             return 0
@@ -63,6 +86,7 @@ def main(args: argparse.Namespace) -> int:
 
     from paperscope.gui.main_window import MainWindow
 
+    log.info("PaperScope %s started on %s%s", __version__, library, " (demo)" if args.demo else "")
     window = MainWindow(store)
     if screenshot is not None:
         window.persist_layout = False  # a rendering must not change the user's layout
@@ -72,6 +96,8 @@ def main(args: argparse.Namespace) -> int:
     window.detect_embedding_device()
     if server is not None:
         server.files_received.connect(window.receive_files)
+        if command_handler is not None:
+            serve_commands(server, window, command_handler)
     if screenshot is None and not args.demo:
         _restore_workspace(window, library)
     if args.demo and window.map_pane.view is None:
@@ -82,6 +108,7 @@ def main(args: argparse.Namespace) -> int:
     if screenshot is not None:
         return _screenshot(app, window, screenshot)
     code = app.exec()
+    log.info("PaperScope window closed (exit %s)", code)
     if server is not None:
         server.close()
     window.store.close()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from paperscope import __version__
 from paperscope.core import paths as app_paths
 from paperscope.core.records import ReadIssue
+from paperscope.core.text import count
 from paperscope.gui import workspace
 from paperscope.gui.dialogs.export_dialog import ExportDialog
 from paperscope.gui.dialogs.merge_dialog import MergeDialog
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_papers_action)
         file_menu.addAction(self._action("&Export plot…", self._on_export_plot, "Ctrl+E"))
         file_menu.addAction(
-            self._action("&Publication figure…", self.publication_figure, "Ctrl+Shift+E")
+            self._action("&Publication figure…", self.publication_figure, "Ctrl+Alt+E")
         )
         file_menu.addAction(self._action("&Aggregate scores (rliable)…", self.aggregate_scores))
         file_menu.addSeparator()
@@ -360,7 +361,7 @@ class MainWindow(QMainWindow):
     def _on_semantic_results(self, hits: list[Any]) -> None:
         ids = np.array([h.id for h in hits], dtype=np.int64)
         self.papers_view.model.set_ids(ids, np.array([h.score for h in hits]))
-        self.papers_view.count_label.setText(f"{len(ids):,} papers ranked by meaning")
+        self.papers_view.count_label.setText(f"{count(len(ids), 'paper')} ranked by meaning")
         self.map_pane.highlight(ids[:50])
         self.semantic_results_shown.emit([int(i) for i in ids])
 
@@ -378,7 +379,9 @@ class MainWindow(QMainWindow):
             store.ensure_text_index, title="Preparing the search index", key="text-index",
             on_result=lambda _r: self.runner.submit(
                 store.warm_sort_cache, title="Preparing to sort", key="sort-cache",
-                on_result=lambda _r: self._show_message(f"{store.paper_count():,} papers ready"),
+                on_result=lambda _r: self._show_message(
+                    f"{count(store.paper_count(), 'paper')} ready"
+                ),
             ),
         )  # fmt: skip
         self.refresh_sidebar()
@@ -444,7 +447,9 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(
             self, self.state.selection, view.model.query, view.model.matching_ids(), self
         )
-        dialog.exported.connect(lambda n, p: self._show_message(f"Exported {n:,} papers to {p}"))
+        dialog.exported.connect(
+            lambda n, p: self._show_message(f"Exported {count(n, 'paper')} to {p}")
+        )
         self._export_dialog = dialog
         dialog.show()
         return dialog
@@ -494,7 +499,8 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.papers_view)
         self.papers_view.model.set_ids(np.asarray(paper_ids, dtype=np.int64))
         self.papers_view.count_label.setText(
-            f"{len(paper_ids):,} papers selected on the map (Esc in the search box shows all)"
+            f"{count(len(paper_ids), 'paper')} selected on the map "
+            "(Esc in the search box shows all)"
         )
         self.map_pane.highlight(paper_ids)
         self.map_selection_shown.emit(list(paper_ids))
@@ -640,9 +646,9 @@ class MainWindow(QMainWindow):
         else:
             self.plots.add_runs(runs, pane)
         self.state.runs_changed.emit()
-        self.status_label.setText(f"Loaded {len(runs)} runs")
+        self.status_label.setText(f"Loaded {count(len(runs), 'run')}")
         if issues:
-            self._show_issues(f"Loaded {len(runs)} runs", issues, warning=False)
+            self._show_issues(f"Loaded {count(len(runs), 'run')}", issues, warning=False)
         self.runs_loaded.emit(list(runs))
 
     def _show_issues(self, title: str, issues: Sequence[ReadIssue], warning: bool = True) -> None:

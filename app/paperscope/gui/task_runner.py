@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import importlib
 import itertools
+import logging
 import sys
 import threading
 import time
@@ -29,6 +30,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from paperscope.core.tasks import Cancelled, CancelToken
+
+# every titled task (an import, an export, a map, loading runs…) leaves a line at INFO in
+# the log file: when it started, how it ended, its last progress message; quiet ones
+# (no title: the periodic background jobs) leave none
+log = logging.getLogger("paperscope.tasks")
 
 
 def preload(*modules: str) -> None:
@@ -84,6 +90,8 @@ class Task:
     on_error: Callable[[str, str], None] | None = None
     on_partial: Callable[[Any], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+    last_message: str = ""
 
 
 class _Job(QRunnable):
@@ -203,6 +211,8 @@ class TaskRunner(QObject):
             task_id = task.id
             kwargs["on_partial"] = lambda value: self._signals.partial.emit(task_id, value)
         self._tasks[task.id] = task
+        if title:
+            log.info("started: %s", title)
         self.task_started.emit(task.id, title)
         pool = self._background_pool if background else self._pool
         pool.start(_Job(self, task, fn, args, kwargs))
@@ -225,8 +235,20 @@ class TaskRunner(QObject):
 
     # -- slots -----------------------------------------------------------------------
     def _on_progressed(self, task_id: int, fraction: object, message: str) -> None:
-        if task_id in self._tasks:
+        task = self._tasks.get(task_id)
+        if task is not None:
+            if message:
+                task.last_message = message
             self.task_progressed.emit(task_id, fraction, message)
+
+    @staticmethod
+    def _log_end(task: Task, outcome: str, message: str = "") -> None:
+        if not task.title:
+            return
+        took = time.monotonic() - task.started
+        said = message or task.last_message
+        level = logging.ERROR if outcome == "failed" else logging.INFO
+        log.log(level, "%s: %s (%.1f s)%s", outcome, task.title, took, f": {said}" if said else "")
 
     def _on_partial(self, task_id: int, value: object) -> None:
         task = self._tasks.get(task_id)
@@ -243,6 +265,7 @@ class TaskRunner(QObject):
         self._after_task()
         if task is None:
             return
+        self._log_end(task, "finished")
         self.task_ended.emit(task_id, "finished")
         if task.on_result is not None:
             try:
@@ -257,6 +280,9 @@ class TaskRunner(QObject):
         self._after_task()
         if task is None:
             return
+        self._log_end(task, "failed", message)
+        if task.title:
+            log.error("%s", details)
         self.task_ended.emit(task_id, "failed")
         if task.on_error is not None:
             task.on_error(message, details)
@@ -264,5 +290,7 @@ class TaskRunner(QObject):
             self.error_raised.emit(task.title, message, details)
 
     def _on_cancelled(self, task_id: int) -> None:
-        if self._tasks.pop(task_id, None) is not None:
+        task = self._tasks.pop(task_id, None)
+        if task is not None:
+            self._log_end(task, "cancelled")
             self.task_ended.emit(task_id, "cancelled")

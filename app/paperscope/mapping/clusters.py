@@ -176,10 +176,12 @@ class Cluster:
 @dataclass(frozen=True, slots=True)
 class Clustering:
     """``labels``: one cluster id per point (``-1``: noise); ``clusters`` by size, largest
-    first."""
+    first; ``nearest``: each point's cluster, or for a noise point the cluster of its
+    nearest clustered point (what the map shades it by; see :func:`nearest_clusters`)."""
 
     labels: npt.NDArray[np.int32]
     clusters: list[Cluster]
+    nearest: npt.NDArray[np.int32] | None = None
 
     def by_id(self) -> dict[int, Cluster]:
         return {c.id: c for c in self.clusters}
@@ -228,6 +230,24 @@ def hdbscan_labels(
     for new, old in enumerate(ids[np.argsort(-counts, kind="stable")]):
         remap[old] = new
     out = np.where(raw >= 0, remap[np.maximum(raw, 0)], -1).astype(np.int32)
+    return out
+
+
+def nearest_clusters(points: npt.ArrayLike, labels: npt.ArrayLike) -> npt.NDArray[np.int32]:
+    """Each point's cluster; a noise point (``-1``) takes the cluster of its nearest
+    clustered point (ties: the lower row), so a map can shade it by the region it lies
+    in. All ``-1`` when nothing is clustered."""
+    x = np.asarray(points, dtype=np.float64)
+    lab = np.asarray(labels, dtype=np.int32)
+    out = lab.copy()
+    noise = lab < 0
+    if not noise.any() or noise.all():
+        return out
+    from scipy.spatial import cKDTree
+
+    members = np.flatnonzero(~noise)
+    _, nearest = cKDTree(x[members]).query(x[noise], k=1)
+    out[noise] = lab[members[np.asarray(nearest, dtype=np.int64)]]
     return out
 
 
@@ -356,16 +376,19 @@ def cluster_map(
     max_docs_per_cluster: int = 300,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    seed: int = 0,
 ) -> Clustering:
     """Cluster a layout with HDBSCAN and name each cluster by its c-TF-IDF terms,
-    counted over up to ``max_docs_per_cluster`` random members of each cluster."""
+    counted over up to ``max_docs_per_cluster`` random members of each cluster.
+    ``seed`` drives every random draw (HDBSCAN's sample of a big map, the naming
+    sample): the same layout and seed give the same clusters and names."""
     cancel = cancel or CancelToken()
     xy = np.asarray(coords, dtype=np.float32)
     progress(0.0, "Clusters: HDBSCAN")
-    labels = hdbscan_labels(xy, min_cluster_size)
+    labels = hdbscan_labels(xy, min_cluster_size, seed=seed)
     cancel.check()
     progress(0.5, "Clusters: naming")
-    rows = naming_sample(labels, max_docs_per_cluster)
+    rows = naming_sample(labels, max_docs_per_cluster, seed=seed)
     sample = list(texts(rows)) if callable(texts) else [texts[int(i)] for i in rows]
     terms = ctfidf_terms(sample, labels[rows], top_n=max(label_terms, 5))
     clusters = []
@@ -383,5 +406,6 @@ def cluster_map(
             )
         )
     clusters.sort(key=lambda c: (-c.size, c.id))
+    nearest = nearest_clusters(xy, labels)
     progress(1.0, f"Clusters: {len(clusters)}")
-    return Clustering(labels, clusters)
+    return Clustering(labels, clusters, nearest)

@@ -1,5 +1,8 @@
 """What the map view needs from a million points, in numpy (no Qt here).
 
+- :func:`bounds` / :func:`bulk_bounds`: the rectangle around all points / around the
+  bulk of them (1–99 % quantiles, far outliers and small far islands left out), what
+  the view fits;
 - :func:`density`: counts per pixel for a view rectangle (one ``bincount``), what the
   view shows zoomed out instead of overdrawn points.
 - :func:`draw_order` / :func:`subsample`: a fixed random order of the points, so a
@@ -35,6 +38,64 @@ def bounds(coords: npt.ArrayLike, margin: float = 0.02) -> View:
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     lo, hi = lo - margin * span, hi + margin * span
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def bulk_bounds(
+    coords: npt.ArrayLike,
+    lower: float = 1.0,
+    upper: float = 99.0,
+    margin: float = 0.04,
+    island: float = 0.05,
+    gap: float = 0.25,
+) -> View:
+    """The rectangle around the bulk of the points, plus ``margin`` of its span.
+
+    On each axis: the ``lower``–``upper`` percentiles, widened back to the true extreme
+    on a side where it lies within half that range (so a small or outlier-free map
+    shows every point); then a far *island* is left out too: the points beyond an empty
+    band wider than ``gap`` of the rest's span, when they are at most ``island`` of all
+    points (a small unrelated topic far from the rest, as UMAP makes them). One outlier
+    cluster then no longer squashes the rest into a corner; it is a zoom-out away."""
+    xy = np.asarray(coords, dtype=np.float64)
+    xy = xy[np.isfinite(xy).all(axis=1)] if xy.size else xy.reshape(0, 2)
+    if xy.shape[0] == 0:
+        return (0.0, 1.0, 0.0, 1.0)
+    lo, hi = np.percentile(xy, [lower, upper], axis=0, method="nearest")
+    reach = 0.5 * (hi - lo)
+    vmin, vmax = xy.min(axis=0), xy.max(axis=0)
+    lo = np.where(vmin >= lo - reach, vmin, lo)
+    hi = np.where(vmax <= hi + reach, vmax, hi)
+    for axis in (0, 1):
+        lo[axis], hi[axis] = _without_islands(xy[:, axis], lo[axis], hi[axis], island, gap)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    lo, hi = lo - margin * span, hi + margin * span
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+
+
+def _without_islands(
+    values: npt.NDArray[np.float64], lo: float, hi: float, island: float, gap: float
+) -> tuple[float, float]:
+    """``(lo, hi)`` narrowed past the widest empty band inside it while the side beyond
+    that band holds at most ``island`` of all values and the band is wider than ``gap``
+    of what remains (a few rounds: islands beyond islands)."""
+    limit = island * values.shape[0]
+    for _ in range(3):
+        v = np.sort(values[(values >= lo) & (values <= hi)])
+        if v.shape[0] < 3:
+            break
+        d = np.diff(v)
+        j = int(np.argmax(d))  # the band is between v[j] and v[j + 1]
+        below, above = j + 1, v.shape[0] - j - 1
+        if below <= limit and below < above:
+            rest_lo, rest_hi = float(v[j + 1]), float(v[-1])
+        elif above <= limit and above < below:
+            rest_lo, rest_hi = float(v[0]), float(v[j])
+        else:
+            break
+        if d[j] <= gap * (rest_hi - rest_lo):
+            break
+        lo, hi = rest_lo, rest_hi
+    return lo, hi
 
 
 def _pixels(
@@ -202,30 +263,52 @@ def pick_labels(
     ``text_sizes``: each label's (width, height) in pixels, centred on its centre.
     Returns indices into ``centres``, in drawing order.
     """
+    placed = place_labels(centres, priorities, text_sizes, view, shape, max_labels, pad,
+                          inside=False)  # fmt: skip
+    return [i for i, _, _ in placed]
+
+
+def place_labels(
+    centres: npt.ArrayLike,
+    priorities: npt.ArrayLike,
+    text_sizes: Sequence[tuple[float, float]],
+    view: View,
+    shape: tuple[int, int],
+    max_labels: int = 30,
+    pad: float = 2.0,
+    inside: bool = True,
+) -> list[tuple[int, float, float]]:
+    """Where to draw cluster labels: ``(index, x, y)`` in layout units, highest priority
+    first, none overlapping another, at most ``max_labels``. A label's cluster centre
+    must be in view; with ``inside`` a label that would stick out past an edge is moved
+    in until the whole label is inside the view (``(x, y)`` then differs from its
+    centre), otherwise it is centred on its centre.
+    """
     xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
     pri = np.asarray(priorities, dtype=np.float64)
     x0, x1, y0, y1 = view
     h, w = shape
     if xy.shape[0] == 0 or x1 <= x0 or y1 <= y0:
         return []
-    px = (xy[:, 0] - x0) * (w / (x1 - x0))
-    py = (y1 - xy[:, 1]) * (h / (y1 - y0))
+    sx, sy = w / (x1 - x0), h / (y1 - y0)
+    px = (xy[:, 0] - x0) * sx
+    py = (y1 - xy[:, 1]) * sy
     placed: list[tuple[float, float, float, float]] = []
-    out: list[int] = []
+    out: list[tuple[int, float, float]] = []
     for i in np.argsort(-pri, kind="stable"):
         if len(out) >= max_labels:
             break
-        tw, th = text_sizes[int(i)]
-        box = (
-            px[i] - tw / 2 - pad,
-            px[i] + tw / 2 + pad,
-            py[i] - th / 2 - pad,
-            py[i] + th / 2 + pad,
-        )
         if not (0 <= px[i] <= w and 0 <= py[i] <= h):  # the centre must be in view
             continue
+        tw, th = text_sizes[int(i)]
+        cx, cy = float(px[i]), float(py[i])
+        if inside:  # slide the label in from the edges (centred if it is wider)
+            half_w, half_h = tw / 2 + pad, th / 2 + pad
+            cx = w / 2 if 2 * half_w >= w else min(max(cx, half_w), w - half_w)
+            cy = h / 2 if 2 * half_h >= h else min(max(cy, half_h), h - half_h)
+        box = (cx - tw / 2 - pad, cx + tw / 2 + pad, cy - th / 2 - pad, cy + th / 2 + pad)
         if any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in placed):
             continue
         placed.append(box)
-        out.append(int(i))
+        out.append((int(i), x0 + cx / sx, y1 - cy / sy))
     return out

@@ -10,7 +10,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.mapping.raster import pick_labels
+from paperscope.mapping.palette import cluster_colours
+from paperscope.mapping.raster import bulk_bounds, place_labels
 
 
 class NamedCluster(Protocol):
@@ -33,9 +34,12 @@ def render_map(
     max_labels: int = 30,
     size_inches: tuple[float, float] = (12.0, 9.0),
     dpi: int = 120,
+    nearest_cluster: npt.ArrayLike | None = None,
 ) -> Path:
-    """Draw points coloured by cluster (grey: none) in a random order, with the labels
-    of the ``max_labels`` largest clusters at their centres."""
+    """Draw points coloured by cluster in a random order (noise points a lighter shade
+    of their ``nearest_cluster``'s colour, grey without one), the view fitted to the
+    bulk of the points, with the labels of the ``max_labels`` largest clusters at their
+    centres, kept inside the image."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -47,20 +51,20 @@ def render_map(
     fig = Figure(figsize=size_inches, dpi=dpi)
     ax = fig.add_subplot(1, 1, 1)
     order = np.random.default_rng(0).permutation(n)
-    cmap = matplotlib.colormaps["tab20"]
-    palette = [cmap(i)[:3] for i in range(cmap.N)]
-    colours = np.array([(0.78, 0.78, 0.78, 0.6)] * n, dtype=np.float32)
-    has = lab >= 0
-    if has.any():
-        rgb = np.array([palette[i % len(palette)] for i in range(int(lab.max()) + 1)])
-        colours[has, :3] = rgb[lab[has]]
-        colours[has, 3] = 0.85
+    argb = cluster_colours(lab, nearest_cluster, [c.id for c in clusters],
+                           [c.centre for c in clusters])  # fmt: skip
+    colours = np.stack(
+        [((argb >> shift) & 0xFF) / 255.0 for shift in (16, 8, 0)] + [np.full(n, 0.85)], axis=1
+    ).astype(np.float32)
     point = float(np.clip(30_000 / max(n, 1), 0.3, 12.0))
     ax.scatter(xy[order, 0], xy[order, 1], s=point, c=colours[order], linewidths=0,
                rasterized=n > 20_000)  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_aspect("equal", adjustable="datalim")
+    x0, x1, y0, y1 = bulk_bounds(xy)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")  # keeps the limits: the axes box shrinks
     for side in ax.spines.values():
         side.set_visible(False)
     if title:
@@ -73,14 +77,14 @@ def render_map(
     bbox = ax.get_window_extent()
     size_px = 9 * dpi / 72
     text_sizes = [(0.62 * size_px * len(c.label) + 6, 1.4 * size_px + 4) for c in clusters]
-    keep = pick_labels(
+    keep = place_labels(
         [c.centre for c in clusters], [c.size for c in clusters], text_sizes,
         (x0, x1, y0, y1), (int(bbox.height), int(bbox.width)), max_labels,
     )  # fmt: skip
-    for i in keep:
+    for i, x, y in keep:
         c = clusters[i]
         ax.text(
-            c.centre[0], c.centre[1], c.label, ha="center", va="center", fontsize=9,
+            x, y, c.label, ha="center", va="center", fontsize=9, clip_on=True,
             weight="bold",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
         )  # fmt: skip

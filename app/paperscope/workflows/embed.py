@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.text import count
 from paperscope.embedding.encoder import Encoder
 from paperscope.embedding.model import ModelInfo, cached_export, load_model_info
 from paperscope.library.store import Store
@@ -43,7 +44,7 @@ class EmbedSummary:
 
     def line(self) -> str:
         return (
-            f"embedded {self.embedded} papers with {self.model_name} on {self.device} "
+            f"embedded {count(self.embedded, 'paper')} with {self.model_name} on {self.device} "
             f"in {self.seconds:.1f} s ({self.texts_per_second:.1f} texts/s)"
         )
 

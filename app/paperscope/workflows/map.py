@@ -3,12 +3,19 @@
 ``build_map`` is the one long task the GUI runs in a worker (and ``paperscope map``
 runs in the terminal):
 
-1. PCA layout (under 2 s for 100k papers), stored and sent to ``on_partial`` at once,
-   so the map is never empty;
-2. the exact kNN graph (blocked BLAS), stored as the "similar papers" table;
+1. PCA layout (under 2 s for 100k papers), sent to ``on_partial`` at once, so the map
+   is never empty;
+2. the exact kNN graph (blocked BLAS), the "similar papers" table;
 3. UMAP from that graph, started from the PCA layout, each intermediate layout sent to
-   ``on_partial`` while it converges; Cancel stores the last one (``complete=False``);
-4. HDBSCAN clusters named by c-TF-IDF, stored with the layout.
+   ``on_partial`` while it converges;
+4. HDBSCAN clusters named by c-TF-IDF.
+
+All or nothing: the layouts, clusters and similar-papers table are written only when
+the build completes, in one transaction (``store.save_map``); Cancel (or an error) at
+any step leaves the stored map exactly as it was. Same input, same map: every random
+step (UMAP's SGD and negative sampling, HDBSCAN's sample of a big map, the texts that
+name the clusters, NN-descent) is drawn from ``seed`` (``DEFAULT_SEED`` unless told
+otherwise), so the same library and settings give the same layout, clusters and labels.
 
 Reopening the library reads the stored layout (``store.latest_layout()``): no
 recomputation. Papers embedded after the build are placed with :func:`place_new_papers`.
@@ -25,9 +32,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.core.tasks import Cancelled, CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 from paperscope.library.store import Store
-from paperscope.library.store.maps import StoredCluster, StoredMap
+from paperscope.library.store.maps import NewLayout, NewNeighbours, StoredCluster, StoredMap
 from paperscope.mapping import clusters as clustering
 from paperscope.mapping import neighbours, projection
 
@@ -35,6 +42,7 @@ METHODS = ("pca", "umap")
 UMAP_NEIGHBOURS = 15  # UMAP's n_neighbors (the paper itself included)
 SIMILAR_STORED = 20  # similar papers kept per paper
 EXACT_LIMIT = 200_000  # above this the kNN graph is approximate (exact is O(n²) on a CPU)
+DEFAULT_SEED = 0  # every map is reproducible unless a caller asks for seed=None
 
 Vectors = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
 
@@ -127,22 +135,34 @@ def _prepare(vectors: Vectors | VectorIndex) -> Vectors:
     return ids, matrix
 
 
-def _store_clusters(
+def _clusters(
     store: Store,
-    layout_id: int,
     ids: npt.NDArray[np.int64],
     coords: npt.NDArray[np.float32],
     min_cluster_size: int | None,
     progress: Progress,
     cancel: CancelToken,
-) -> list[StoredCluster]:
+    seed: int,
+) -> tuple[clustering.Clustering, list[StoredCluster]]:
     result = clustering.cluster_map(
         coords, lambda rows: store.titles_and_abstracts(ids[rows]), min_cluster_size,
-        progress=progress, cancel=cancel,
+        progress=progress, cancel=cancel, seed=seed,
     )  # fmt: skip
     stored = [StoredCluster(c.id, c.label, c.terms, c.size, c.centre) for c in result.clusters]
-    store.save_clusters(layout_id, ids, result.labels, stored)
-    return stored
+    return result, stored
+
+
+def _layout(
+    method: str,
+    params: dict[str, Any],
+    ids: npt.NDArray[np.int64],
+    coords: npt.NDArray[np.float32],
+    clustered: tuple[clustering.Clustering, list[StoredCluster]] | None = None,
+) -> NewLayout:
+    if clustered is None:
+        return NewLayout(method, params, ids, coords)
+    result, stored = clustered
+    return NewLayout(method, params, ids, coords, result.labels, stored, result.nearest)
 
 
 def build_map(
@@ -154,18 +174,20 @@ def build_map(
     *,
     vectors: Vectors | None = None,
     model_id: str | None = None,
-    seed: int | None = None,
+    seed: int | None = DEFAULT_SEED,
     n_epochs: int | None = None,
     min_cluster_size: int | None = None,
     partial_every_s: float = 0.5,
     exact_limit: int = EXACT_LIMIT,
 ) -> MapResult:
-    """Compute and store the map of every embedded paper (see the module docstring).
+    """Compute the map of every embedded paper and store it when it is complete (see
+    the module docstring); :class:`Cancelled` when ``cancel`` is set, nothing stored.
 
     ``vectors``: ``(paper_ids, matrix)`` to lay out instead of the library's stored
-    embeddings (with ``model_id`` naming them). ``seed`` makes UMAP reproducible (and
-    single-threaded). Above ``exact_limit`` papers the neighbour graph is approximate
-    (NN-descent) instead of exact, which is O(n²) on a CPU.
+    embeddings (with ``model_id`` naming them). ``seed`` makes the map reproducible
+    (UMAP's SGD then runs on one thread); ``None`` runs UMAP on all cores and gives a
+    slightly different map each time. Above ``exact_limit`` papers the neighbour graph
+    is approximate (NN-descent) instead of exact, which is O(n²) on a CPU.
     """
     if method not in METHODS:
         raise MapError(f"unknown map method {method!r} (choose from {', '.join(METHODS)})")
@@ -178,86 +200,77 @@ def build_map(
     n = ids.shape[0]
     if n < 3:
         raise MapError(f"a map needs at least 3 embedded papers, this library has {n}")
+    exact = n <= exact_limit
+    cluster_seed = DEFAULT_SEED if seed is None else seed
     umap = method == "umap"
     t0 = time.perf_counter()
     progress(0.0, f"PCA layout of {n:,} papers")
     pca = projection.pca_layout(matrix)
     timings["pca"] = time.perf_counter() - t0
-    pca_id = store.save_layout(model, "pca", pca.params, ids, pca.coords)
     if on_partial is not None:
         on_partial(MapFrame(ids, pca.coords, "pca"))
     cancel.check()
-    if not umap:
-        t0 = time.perf_counter()
-        stored = _store_clusters(
-            store, pca_id, ids, pca.coords, min_cluster_size, sub_progress(progress, 0.5, 1.0),
-            cancel,
-        )  # fmt: skip
-        timings["clusters"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        _store_similar(
-            store, model, ids, matrix, sub_progress(progress, 0.05, 0.5), cancel,
-            exact=n <= exact_limit, seed=seed,
-        )  # fmt: skip
-        timings["knn"] = time.perf_counter() - t0
-        progress(1.0, f"Map of {n:,} papers (PCA)")
-        return MapResult(pca_id, "pca", model, n, stored, True, timings)
 
     t0 = time.perf_counter()
-    graph = _store_similar(
-        store, model, ids, matrix, sub_progress(progress, 0.02, 0.4), cancel,
-        exact=n <= exact_limit, seed=seed,
-    )  # fmt: skip
+    graph = _similar(
+        matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, exact, seed
+    )
+    similar = NewNeighbours(ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
     timings["knn"] = time.perf_counter() - t0
-
-    last: list[npt.NDArray[np.float32]] = [pca.coords]
+    if not umap:
+        t0 = time.perf_counter()
+        clustered = _clusters(
+            store, ids, pca.coords, min_cluster_size, sub_progress(progress, 0.5, 1.0),
+            cancel, cluster_seed,
+        )  # fmt: skip
+        timings["clusters"] = time.perf_counter() - t0
+        cancel.check()
+        (pca_id,) = store.save_map(
+            model, [_layout("pca", pca.params, ids, pca.coords, clustered)], similar
+        )
+        progress(1.0, f"Map of {n:,} papers (PCA)")
+        return MapResult(pca_id, "pca", model, n, clustered[1], True, timings)
 
     def partial(coords: npt.NDArray[np.float32], epoch: int, total: int) -> None:
-        last[0] = coords
         if on_partial is not None:
             on_partial(MapFrame(ids, coords, "umap", epoch, total))
 
     t0 = time.perf_counter()
-    try:
-        layout = projection.umap_layout(
-            graph, pca.coords, n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
-            on_partial=partial, partial_every_s=partial_every_s,
-            progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
-        )  # fmt: skip
-    except Cancelled:
-        if last[0] is not pca.coords:  # keep the last layout UMAP reached
-            store.save_layout(model, "umap", {"cancelled": True}, ids, last[0], complete=False)
-        raise
+    layout = projection.umap_layout(
+        graph, pca.coords, n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
+        on_partial=partial, partial_every_s=partial_every_s,
+        progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
+    )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
-    params = {**layout.params, "knn": "exact" if n <= exact_limit else "nndescent"}
-    layout_id = store.save_layout(model, "umap", params, ids, layout.coords)
+    params = {**layout.params, "knn": "exact" if exact else "nndescent"}
     t0 = time.perf_counter()
-    stored = _store_clusters(
-        store, layout_id, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
-        cancel,
+    clustered = _clusters(
+        store, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
+        cancel, cluster_seed,
     )  # fmt: skip
     timings["clusters"] = time.perf_counter() - t0
-    progress(1.0, f"Map of {n:,} papers, {len(stored)} clusters")
-    return MapResult(layout_id, "umap", model, n, stored, True, timings)
+    cancel.check()  # the last moment a Cancel keeps the stored map as it was
+    _pca_id, layout_id = store.save_map(
+        model,
+        [_layout("pca", pca.params, ids, pca.coords),
+         _layout("umap", params, ids, layout.coords, clustered)],
+        similar,
+    )  # fmt: skip
+    progress(1.0, f"Map of {n:,} papers, {len(clustered[1])} clusters")
+    return MapResult(layout_id, "umap", model, n, clustered[1], True, timings)
 
 
-def _store_similar(
-    store: Store,
-    model: str,
-    ids: npt.NDArray[np.int64],
+def _similar(
     matrix: npt.NDArray[np.float32],
     progress: Progress,
     cancel: CancelToken,
     exact: bool = True,
     seed: int | None = None,
 ) -> neighbours.KnnGraph:
-    k = min(max(UMAP_NEIGHBOURS, SIMILAR_STORED + 1), ids.shape[0])
+    k = min(max(UMAP_NEIGHBOURS, SIMILAR_STORED + 1), matrix.shape[0])
     if exact:
-        graph = neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
-    else:
-        graph = neighbours.approximate_knn_graph(matrix, k, seed, progress, cancel)
-    store.save_neighbours(model, ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
-    return graph
+        return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
+    return neighbours.approximate_knn_graph(matrix, k, seed, progress, cancel)
 
 
 def place_new_papers(
@@ -267,6 +280,7 @@ def place_new_papers(
     *,
     vectors: Vectors | None = None,
     model_id: str | None = None,
+    seed: int | None = DEFAULT_SEED,
 ) -> int:
     """Put embedded papers that the stored UMAP layout lacks onto it (``transform``);
     returns how many were placed. A PCA layout is simply recomputed (it is instant)."""
@@ -283,7 +297,7 @@ def place_new_papers(
         return 0
     cancel.check()
     if current.info.method != "umap" or not current.info.complete:
-        build_map(store, progress, cancel, "pca", vectors=(ids, matrix), model_id=model)
+        build_map(store, progress, cancel, "pca", vectors=(ids, matrix), model_id=model, seed=seed)
         return int(missing.sum())
     have = neighbours.rows_of(ids, current.paper_ids)
     known_ids = ids[have]
@@ -294,8 +308,17 @@ def place_new_papers(
     coords = projection.place_new(
         matrix[missing], matrix[have], current.coords[pos],
         float(params["a"]), float(params["b"]), n_neighbors=int(params.get("n_neighbors", 15)),
+        seed=seed,
     )  # fmt: skip
-    store.add_layout_points(current.info.id, ids[missing], coords)
+    # a placed paper is in no cluster; it is shaded by the cluster of the stored paper
+    # it landed nearest to
+    from scipy.spatial import cKDTree
+
+    near = None
+    if current.nearest_cluster is not None:
+        _, row = cKDTree(current.coords).query(coords, k=1)
+        near = current.nearest_cluster[np.asarray(row, dtype=np.int64)]
+    store.add_layout_points(current.info.id, ids[missing], coords, near)
     progress(1.0, f"Placed {int(missing.sum())} new papers")
     return int(missing.sum())
 
@@ -392,7 +415,8 @@ def render_png(store: Store, stored: StoredMap, path: Path) -> Path:
 
     info = stored.info
     title = f"{len(stored):,} papers · {info.method.upper()} · {info.model_id}"
-    return render_map(stored.coords, stored.clusters_of, stored.clusters, path, title)
+    return render_map(stored.coords, stored.clusters_of, stored.clusters, path, title,
+                      nearest_cluster=stored.nearest_cluster)  # fmt: skip
 
 
 def embed_and_build_map(
@@ -402,6 +426,8 @@ def embed_and_build_map(
     method: str = "umap",
     on_partial: PartialCallback | None = None,
     model_path: Path | str | None = None,
+    seed: int | None = DEFAULT_SEED,
+    partial_every_s: float = 0.5,
 ) -> MapResult:
     """What the map's "Build map" button does: embed what is not embedded yet (only new
     or changed papers), then lay out every embedded paper."""
@@ -411,7 +437,7 @@ def embed_and_build_map(
     summary = embed_library(store, sub_progress(progress, 0.0, 0.5), cancel, model_path=model_path)
     return build_map(
         store, sub_progress(progress, 0.5, 1.0), cancel, method, on_partial,
-        model_id=summary.model_id,
+        model_id=summary.model_id, seed=seed, partial_every_s=partial_every_s,
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from paperscope.core.records import Paper, ReadError, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.text import count
 from paperscope.library.store import Store
 from paperscope.library.store.papers import ImportSummary
 from paperscope.readers import registry
@@ -179,7 +180,7 @@ def export_papers(
         chunks.append(text)
         progress(
             min(1.0, (start + step) / max(len(id_list), 1)),
-            f"Exported {start + len(part):,} papers",
+            f"Exported {count(start + len(part), 'paper')}",
         )
     if fmt == "csljson" and len(chunks) > 1:
         import json
@@ -196,7 +197,7 @@ def export_papers(
     tmp = out.with_name(out.name + ".part")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(out)
-    progress(1.0, f"Exported {len(id_list):,} papers")
+    progress(1.0, f"Exported {count(len(id_list), 'paper')}")
     return len(id_list)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from paperscope.core.records import ReadIssue, Run
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.text import count
 from paperscope.results.align import (
     Band,
     Center,
@@ -182,7 +183,7 @@ def compute_plot(
         data.members[group.label] = members
         progress(0.6 + 0.4 * (i + 1) / len(groups), f"group {group.label}")
     data.curves.extend(c for rid, c in curves.items() if rid not in grouped)
-    progress(1.0, f"{len(data.groups)} groups, {len(data.curves)} curves")
+    progress(1.0, f"{count(len(data.groups), 'group')}, {count(len(data.curves), 'curve')}")
     return data
 
 

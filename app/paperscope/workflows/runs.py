@@ -32,6 +32,7 @@ import numpy as np
 from paperscope.core import paths as _paths
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Series
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.text import count
 from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
 
@@ -305,7 +306,7 @@ def _load(
     for e in entries.values():
         renamed = {r.id: r for r in runs}
         e.runs = [renamed.get(r.id, r) for r in e.runs]
-    progress(1.0, f"{len(runs)} runs")
+    progress(1.0, count(len(runs), "run"))
     return runs, issues, entries
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paperscope.core.text import count
 from paperscope.workflows.papers import export_papers
 
 FORMATS = (("bibtex", "BibTeX", "bib"), ("csljson", "CSL-JSON", "json"), ("ris", "RIS", "ris"),
@@ -120,9 +121,9 @@ class ExportDialog(QDialog):
             on_result=lambda n: self._done(n, out), on_error=self._failed, **kwargs,
         )  # fmt: skip
 
-    def _done(self, count: int, out: Path) -> None:
-        self.status.setText(f"Exported {count:,} papers to {out}")
-        self.exported.emit(count, str(out))
+    def _done(self, n: int, out: Path) -> None:
+        self.status.setText(f"Exported {count(n, 'paper')} to {out}")
+        self.exported.emit(n, str(out))
         self.accept()
 
     def _failed(self, message: str, _details: str) -> None:

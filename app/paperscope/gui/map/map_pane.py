@@ -2,6 +2,9 @@
 
 Until the library has a map the pane says how to get one; "Build map" embeds what is not
 embedded yet and lays the papers out (PCA at once, then UMAP streaming into the view).
+A build is all or nothing: the library stores the new map only when it completes, and
+Cancel (or an error) puts the stored map back on screen (points, colours, labels,
+text) with the button enabled again.
 """
 
 from __future__ import annotations
@@ -27,16 +30,12 @@ from paperscope.core.tasks import CancelToken, Progress
 from paperscope.gui.state import AppState
 from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
+from paperscope.mapping import palette
+from paperscope.mapping.palette import CATEGORICAL, OTHER
 
 if TYPE_CHECKING:
     from paperscope.gui.map.map_view import MapView
 
-# Okabe–Ito and friends: categorical colours a colour-blind reader can tell apart
-CATEGORICAL = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#882255",
-    "#44AA99", "#117733", "#332288", "#AA4499",
-)  # fmt: skip
-OTHER = "#B8B8B8"
 COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes")
 _COLUMN = {
     "Year": "year",
@@ -46,8 +45,7 @@ _COLUMN = {
 }
 
 
-def _argb(hex_colour: str) -> int:
-    return 0xFF000000 | int(hex_colour.lstrip("#"), 16)
+_argb = palette.argb
 
 
 def categorical_colours(
@@ -104,6 +102,7 @@ def _build_task(
     on_partial: Callable[[Any], None],
     model_path: Path | None = None,
     model_id: str | None = None,
+    partial_every_s: float = 0.5,
 ) -> Any:
     """The map build on the worker. The map view's modules (pyqtgraph: ~0.3 s, more on a
     busy machine) are imported here first, so the first frame does not import them on
@@ -116,8 +115,14 @@ def _build_task(
             "sklearn.feature_extraction.text")  # fmt: skip
 
     if model_id is None:
-        return embed_and_build_map(store, progress, cancel, method, on_partial, model_path)
-    return build_map(store, progress, cancel, method, on_partial, model_id=model_id)
+        return embed_and_build_map(
+            store, progress, cancel, method, on_partial, model_path,
+            partial_every_s=partial_every_s,
+        )  # fmt: skip
+    return build_map(
+        store, progress, cancel, method, on_partial, model_id=model_id,
+        partial_every_s=partial_every_s,
+    )  # fmt: skip
 
 
 class MapPane(QWidget):
@@ -125,6 +130,9 @@ class MapPane(QWidget):
 
     selection_filtered = Signal(list)
     map_built = Signal()
+
+    frame_interval_s = 0.5
+    """How often a layout on its way reaches the view (seconds)."""
 
     def __init__(
         self,
@@ -138,6 +146,9 @@ class MapPane(QWidget):
         self._store, self._state, self._runner = store, state, runner
         self._model_path = model_path
         self._map: Any = None  # the StoredMap shown
+        self._build: Any = None  # the running build's task
+        self._frames = 0  # layouts of the running build shown so far
+        self._frame_method = ""  # the method of the last one
         self.view: MapView | None = None
         self.message = QLabel(
             "The semantic map of your papers appears here once their abstracts are embedded.\n"
@@ -168,6 +179,7 @@ class MapPane(QWidget):
         layout.addWidget(self.stack, 1)
         self.colour_box.setEnabled(False)
         self.export_button.setEnabled(False)
+        runner.task_ended.connect(self._on_task_ended)
 
     # -- the stored map --------------------------------------------------------------
     def load(self) -> bool:
@@ -207,10 +219,13 @@ class MapPane(QWidget):
             return
         by = self.colour_box.currentText()
         ids = self._map.paper_ids
+        legend: list[tuple[str, QColor]]
         if by == "Cluster":
-            labels = {c.id: c.label for c in self._map.clusters}
-            values = [labels.get(int(c)) for c in self._map.clusters_of]
-            colours, _legend = categorical_colours(values, top=12)
+            # noise points take a lighter shade of their nearest cluster
+            colours = palette.cluster_colours(
+                self._map.clusters_of, self._map.nearest_cluster,
+                [c.id for c in self._map.clusters], [c.centre for c in self._map.clusters],
+            )  # fmt: skip
             legend = []  # the clusters' names are drawn on the map itself
         elif by in ("Year", "Upvotes"):
             colours, legend = numeric_colours(self._store.column_values(ids, _COLUMN[by]))
@@ -223,8 +238,10 @@ class MapPane(QWidget):
         if row is None:
             return ""
         title, authors, year = row
-        first = authors[0] if authors else "—"
-        return f"{title}\n{first} · {year if year is not None else '—'}"
+        # only what the paper has: "Ada Smith · 2025", "2025", "Ada Smith", or the title alone
+        who = authors[0] if authors else ""
+        byline = " · ".join(part for part in (who, "" if year is None else str(year)) if part)
+        return f"{title}\n{byline}" if byline else str(title)
 
     # -- building --------------------------------------------------------------------
     def build_map(self, method: str = "umap", model_id: str | None = None) -> None:
@@ -232,35 +249,65 @@ class MapPane(QWidget):
         frames). ``model_id``: lay out the stored vectors of that model instead, without
         embedding anything."""
         self.build_button.setEnabled(False)
-        self._runner.submit(
+        self._frames = 0
+        self._build = self._runner.submit(
             _build_task, self._store, method=method, model_path=self._model_path(),
-            model_id=model_id, title="Building the map",
+            model_id=model_id, partial_every_s=self.frame_interval_s, title="Building the map",
             key="map", on_partial=self._on_build_partial, on_result=self._on_build_finished,
             on_error=self._on_build_failed,
         )  # fmt: skip
 
+    def building(self) -> bool:
+        return self._build is not None
+
     def _on_build_partial(self, frame: Any) -> None:
         view = self._ensure_view()
-        first = view.ids.size == 0
-        view.set_points(frame.paper_ids, frame.coords, keep_view=not first)
-        if first:
-            self._map = None
-            view.set_colours(
-                np.full(frame.paper_ids.shape[0], _argb(CATEGORICAL[0]), dtype=np.uint32)
-            )
+        first = self._frames == 0
+        new_method = first or frame.method != self._frame_method
+        self._frames += 1
+        self._frame_method = frame.method
+        if first:  # the old names would sit over moved points; colours follow the papers
+            old_ids, old_colours = view.ids.copy(), view.colours()
+            self._map = None  # "Colour by" waits for the finished map
+            view.set_labels([])
+            view.set_points(frame.paper_ids, frame.coords)
+            view.set_colours(_carry_colours(old_ids, old_colours, frame.paper_ids))
+        else:  # the first UMAP frame is fitted (it starts at another scale), then kept
+            view.set_points(frame.paper_ids, frame.coords, keep_view=not new_method)
         step = f" {frame.epoch}/{frame.n_epochs}" if frame.n_epochs else ""
         self.info.setText(f"{frame.paper_ids.shape[0]:,} papers · {frame.method.upper()}{step}")
 
+    def _on_task_ended(self, task_id: int, outcome: str) -> None:
+        if self._build is None or task_id != self._build.id:
+            return  # another task, or a build superseded by a newer one
+        self._build = None
+        if outcome == "cancelled":
+            self.build_button.setEnabled(True)
+            self._show_stored()
+
     def _on_build_finished(self, _result: Any) -> None:
         self.build_button.setEnabled(True)
-        self.load()
+        self.load()  # re-fits the view to the new map
         self.map_built.emit()
 
     def _on_build_failed(self, message: str, _details: str) -> None:
         self.build_button.setEnabled(True)
         self.message.setText(message)
-        if self.view is None or self.view.ids.size == 0:
-            self.stack.setCurrentWidget(self.message)
+        self._show_stored()
+
+    def _show_stored(self) -> None:
+        """After a cancelled or failed build: the library's map as stored (the build
+        stored nothing), or the message when it has none."""
+        if self.load():
+            return
+        self._map = None
+        if self.view is not None:
+            self.view.set_labels([])
+            self.view.set_points(np.zeros(0, dtype=np.int64), np.zeros((0, 2), np.float32))
+        self.info.setText("")
+        self.colour_box.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.stack.setCurrentWidget(self.message)
 
     # -- linking ---------------------------------------------------------------------
     def highlight(self, paper_ids: Sequence[int]) -> None:
@@ -275,3 +322,16 @@ class MapPane(QWidget):
         )
         if path and self.view is not None:
             self.view.export(Path(path))
+
+
+def _carry_colours(old_ids: np.ndarray, old_colours: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The colour each paper of ``ids`` had in the map shown before (a new paper: the
+    first categorical colour), so a rebuild's frames keep the clusters' colours."""
+    out = np.full(ids.shape[0], _argb(CATEGORICAL[0]), dtype=np.uint32)
+    if old_ids.size == 0 or old_colours.shape[0] != old_ids.shape[0]:
+        return out
+    order = np.argsort(old_ids, kind="stable")
+    pos = np.minimum(np.searchsorted(old_ids[order], ids), old_ids.size - 1)
+    found = old_ids[order[pos]] == ids
+    out[found] = old_colours[order[pos[found]]]
+    return out

@@ -9,7 +9,11 @@ What is drawn depends on how many points the view holds (measured in
   resolution (a 1–3 px disc each, bigger when fewer), drawn in one fixed random order so
   late clusters never vanish under early ones;
 - always on top: a small scatter overlay for the selected / highlighted papers and the
-  hovered one, and the cluster labels (more of them as you zoom in).
+  hovered one, and the cluster labels (more of them as you zoom in, always whole
+  inside the view).
+
+The view fits the bulk of the points (``raster.bulk_bounds``: the 1–99 % quantile box,
+far outliers left out) whenever a new map is set and on a double-click.
 
 Hover uses a KD-tree on the 2-D coordinates, never per-item hit tests. Shift+drag selects
 a box, Ctrl+drag a lasso; a double-click resets the view.
@@ -139,7 +143,7 @@ class MapView(QWidget):
         self._order = np.zeros(0, dtype=np.int64)
         self._index: raster.PointIndex | None = None
         self._row_of: dict[int, int] = {}
-        self._labels: list[tuple[pg.TextItem, int]] = []
+        self._labels: list[tuple[pg.TextItem, int, tuple[float, float]]] = []
         self._highlight = np.zeros(0, dtype=np.int64)
         self._describe: Callable[[int], str] | None = None
         self.mode = "empty"  # "density" | "points" | "empty": what the last render drew
@@ -181,9 +185,13 @@ class MapView(QWidget):
             self.legend.addItem(sample, name)
         self._render_timer.start()
 
+    def colours(self) -> npt.NDArray[np.uint32]:
+        """The points' ``0xAARRGGBB`` colours, row-aligned with ``ids``."""
+        return self._colours.copy()
+
     def set_labels(self, labels: Sequence[tuple[str, float, float, int]]) -> None:
         """Cluster labels: (text, x, y, size); the biggest show first."""
-        for item, _ in self._labels:
+        for item, _, _ in self._labels:
             self.view_box.removeItem(item)
         self._labels = []
         for text, x, y, size in sorted(labels, key=lambda t: -t[3]):
@@ -192,8 +200,9 @@ class MapView(QWidget):
             )
             item.setPos(x, y)
             item.setZValue(20)
+            item.setVisible(False)  # until the next render places it
             self.view_box.addItem(item, ignoreBounds=True)
-            self._labels.append((item, size))
+            self._labels.append((item, size, (float(x), float(y))))
         self._render_timer.start()
 
     def set_highlight(self, paper_ids: npt.ArrayLike) -> None:
@@ -206,11 +215,22 @@ class MapView(QWidget):
         self._describe = describe
 
     def reset_view(self) -> None:
-        x0, x1, y0, y1 = raster.bounds(self.coords)
+        """Fit the view to the bulk of the points (far outliers may fall outside)."""
+        x0, x1, y0, y1 = raster.bulk_bounds(self.coords)
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def visible_labels(self) -> list[str]:
-        return [item.textItem.toPlainText() for item, _ in self._labels if item.isVisible()]
+        return [item.textItem.toPlainText() for item, _, _ in self._labels if item.isVisible()]
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """The drawn labels and their rectangles in the view box's coordinates (pixels),
+        to check that each lies inside the view."""
+        out = []
+        for item, _, _ in self._labels:
+            if item.isVisible():
+                rect = item.mapRectToItem(self.view_box, item.boundingRect())
+                out.append((item.textItem.toPlainText(), rect))
+        return out
 
     # -- rendering -------------------------------------------------------------------
     def current_view(self) -> raster.View:
@@ -266,23 +286,26 @@ class MapView(QWidget):
         self._place_labels(view)
 
     def _place_labels(self, view: raster.View) -> None:
-        """Largest clusters first, never overlapping, 8 for the whole map and more as
-        the view zooms in."""
+        """Largest clusters first, never overlapping, each whole inside the view, 8 for
+        the whole map and more as the view zooms in."""
         if not self._labels:
             return
-        full = raster.bounds(self.coords)
+        full = raster.bulk_bounds(self.coords)
         zoom = max((full[1] - full[0]) / max(view[1] - view[0], 1e-12), 1.0)
         rect = self.view_box.sceneBoundingRect()
-        centres = [(item.pos().x(), item.pos().y()) for item, _ in self._labels]
-        sizes = [size for _, size in self._labels]
+        centres = [centre for _, _, centre in self._labels]
+        sizes = [size for _, size, _ in self._labels]
         text_px = [
             (item.textItem.boundingRect().width(), item.textItem.boundingRect().height())
-            for item, _ in self._labels
+            for item, _, _ in self._labels
         ]
         shape = (max(int(rect.height()), 1), max(int(rect.width()), 1))
-        keep = set(raster.pick_labels(centres, sizes, text_px, view, shape, int(8 * zoom)))
-        for i, (item, _) in enumerate(self._labels):
-            item.setVisible(i in keep)
+        placed = raster.place_labels(centres, sizes, text_px, view, shape, int(8 * zoom))
+        spots = {i: (x, y) for i, x, y in placed}
+        for i, (item, _, _) in enumerate(self._labels):
+            if i in spots:
+                item.setPos(*spots[i])
+            item.setVisible(i in spots)
 
     def _update_overlay(self) -> None:
         rows = self.rows_of(self._highlight[:OVERLAY_MAX])

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paperscope.core.text import count, plural
 from paperscope.gui.papers.table_model import COLUMN_INDEX, COLUMNS, PaperTableModel
 from paperscope.gui.state import AppState
 from paperscope.library.search import parse
@@ -380,11 +381,11 @@ class PapersView(QWidget):
     def _update_count(self) -> None:
         n, total = self.model.n_matches, self.model.rowCount()
         if not self.model.query.strip():
-            text = f"{total:,} papers"
+            text = count(total, "paper")
         elif self.model.mode == "float":
-            text = f"{n:,} of {total:,} papers match (on top)"
+            text = f"{n:,} of {count(total, 'paper')} {plural(n, 'matches', 'match')} (on top)"
         else:
-            text = f"{n:,} matching papers"
+            text = f"{n:,} matching {plural(n, 'paper')}"
         self.count_label.setText(text)
 
     def _on_table_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:

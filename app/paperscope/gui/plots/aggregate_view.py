@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.text import count
 from paperscope.gui.theme import plot_foreground, style_axes, style_plot
 from paperscope.results.aggregate import (
     METRICS,
@@ -270,7 +271,9 @@ class AggregateDialog(QDialog):
         report = result.report
         methods = list(report.methods)
         self.table.setRowCount(len(methods))
-        self.table.setVerticalHeaderLabels([f"{m} ({report.runs.get(m, 0)} runs)" for m in methods])
+        self.table.setVerticalHeaderLabels(
+            [f"{m} ({count(report.runs.get(m, 0), 'run')})" for m in methods]
+        )
         for r, m in enumerate(methods):
             for c, metric in enumerate(METRICS):
                 est = report.methods[m].get(metric)

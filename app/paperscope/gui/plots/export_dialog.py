@@ -44,8 +44,11 @@ def export_figure(
 ) -> list[Path]:
     """:func:`export_plot` in the task runner's calling convention."""
     cancel.check()
-    progress(None, f"writing {out.name}")
-    return export_plot(data, out, style, csv_path)
+    progress(None, f"Writing {out.name}")
+    written = export_plot(data, out, style, csv_path)
+    # the last word in the status bar: what was written, not "Writing" after it was
+    progress(1.0, "Wrote " + ", ".join(p.name for p in written))
+    return written
 
 
 class PublicationDialog(QDialog):

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from paperscope.core.records import Run
+from paperscope.core.text import count
 from paperscope.results.figure import OKABE_ITO
 from paperscope.workflows.runs import rename_run
 
@@ -491,7 +492,7 @@ class RunsPanel(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} runs")
+        self.count.setText(f"{self.proxy.rowCount():,} of {count(self.model.rowCount(), 'run')}")
 
     def filtered_ids(self) -> list[str]:
         return [

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from paperscope.library.store import _pandas_guard
 from paperscope.library.store.bulk import BulkMixin
 from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.merging import MergeMixin
@@ -111,6 +112,7 @@ class Store(
             raise LibraryError(f"The library {path} could not be opened: {text}") from None
         except duckdb.Error as exc:
             raise LibraryError(f"The library {path} is not a PaperScope library: {exc}") from None
+        _pandas_guard.prime(self._con)  # (before any bound parameter: see the module)
         self._local = threading.local()
         self._write_lock = VersionedLock()
         self._closed = False

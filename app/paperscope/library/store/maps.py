@@ -3,6 +3,9 @@
 A layout is keyed by the embedding model id and the method (one per pair: saving a
 new one replaces the old); its params (JSON) record how it was made. Points are read
 back joined to ``papers``, so deleted papers drop out of the map without a rebuild.
+
+A map build writes everything it made with :meth:`MapsMixin.save_map`, in one
+transaction: a build that is cancelled or fails leaves the stored map as it was.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ class LayoutInfo:
 class StoredMap:
     """A layout as stored: row-aligned ``paper_ids``, ``coords`` (n × 2 float32),
     ``clusters_of`` (cluster id per point, -1 none), ``placed`` (added by transform),
-    and the named clusters."""
+    the named clusters, and ``nearest_cluster`` (the point's cluster, or for a noise
+    point the cluster of its nearest clustered point; -1 none; ``None``: not stored)."""
 
     info: LayoutInfo
     paper_ids: npt.NDArray[np.int64]
@@ -50,9 +54,36 @@ class StoredMap:
     clusters_of: npt.NDArray[np.int32]
     placed: npt.NDArray[np.bool_]
     clusters: list[StoredCluster] = field(default_factory=list)
+    nearest_cluster: npt.NDArray[np.int32] | None = None
 
     def __len__(self) -> int:
         return int(self.paper_ids.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class NewLayout:
+    """One layout for :meth:`MapsMixin.save_map`: its points, and optionally its
+    clusters (``labels``: a cluster id per point, -1 noise; ``nearest``: the nearest
+    cluster per point, see :class:`StoredMap`)."""
+
+    method: str
+    params: dict[str, Any]
+    paper_ids: npt.ArrayLike
+    coords: npt.ArrayLike
+    labels: npt.ArrayLike | None = None
+    clusters: Sequence[StoredCluster] = ()
+    nearest: npt.ArrayLike | None = None
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NewNeighbours:
+    """The similar-papers table for :meth:`MapsMixin.save_map` (see
+    :meth:`MapsMixin.save_neighbours`)."""
+
+    paper_ids: npt.ArrayLike
+    neighbour_ids: npt.ArrayLike
+    scores: npt.ArrayLike
 
 
 class MapsMixin:
@@ -61,6 +92,7 @@ class MapsMixin:
     _write_lock: Any
 
     cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
+    schema_version: Callable[[], int]  # provided by Store
 
     # -- layouts ---------------------------------------------------------------------
     def save_layout(
@@ -73,36 +105,51 @@ class MapsMixin:
         complete: bool = True,
     ) -> int:
         """Store a layout (replacing the model's previous one of this method); its id."""
-        ids = np.asarray(paper_ids, dtype=np.int64)
-        xy = np.asarray(coords, dtype=np.float32)
-        if xy.shape != (ids.shape[0], 2):
-            raise ValueError(f"coords of shape {xy.shape} for {ids.shape[0]} papers")
+        return self.save_map(model_id, [NewLayout(method, params, paper_ids, coords,
+                                                  complete=complete)])[0]  # fmt: skip
+
+    def save_map(
+        self,
+        model_id: str,
+        layouts: Sequence[NewLayout],
+        neighbours: NewNeighbours | None = None,
+    ) -> list[int]:
+        """Store what one map build made in one transaction: each layout (replacing the
+        model's previous one of its method) with its clusters, and the similar-papers
+        table. All or nothing: on any error the stored map stays as it was. The new
+        layouts' ids, in order."""
+        checked = [_check_layout(lay) for lay in layouts]
+        table = None if neighbours is None else _check_neighbours(neighbours)
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                old = [
-                    r[0]
-                    for r in cur.execute(
+                out = []
+                for lay, (ids, xy, labels, nearest) in zip(layouts, checked, strict=True):
+                    old = cur.execute(
                         "SELECT id FROM map_layouts WHERE model_id = ? AND method = ?",
-                        [model_id, method],
+                        [model_id, lay.method],
                     ).fetchall()
-                ]
-                for lid in old:
-                    self._drop_layout(cur, lid)
-                row = cur.execute(
-                    "INSERT INTO map_layouts (model_id, method, params, complete) "
-                    "VALUES (?, ?, ?, ?) RETURNING id",
-                    [model_id, method, json.dumps(params), complete],
-                ).fetchone()
-                assert row is not None
-                layout_id = int(row[0])
-                self._insert_points(cur, layout_id, ids, xy, placed=False)
+                    for (lid,) in old:
+                        self._drop_layout(cur, int(lid))
+                    row = cur.execute(
+                        "INSERT INTO map_layouts (model_id, method, params, complete) "
+                        "VALUES (?, ?, ?, ?) RETURNING id",
+                        [model_id, lay.method, json.dumps(lay.params), lay.complete],
+                    ).fetchone()
+                    assert row is not None
+                    layout_id = int(row[0])
+                    self._insert_points(cur, layout_id, ids, xy, placed=False)
+                    if labels is not None and nearest is not None:
+                        self._write_clusters(cur, layout_id, ids, labels, nearest, lay.clusters)
+                    out.append(layout_id)
+                if table is not None:
+                    self._write_neighbours(cur, model_id, *table)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-        return layout_id
+        return out
 
     def _insert_points(
         self,
@@ -111,15 +158,17 @@ class MapsMixin:
         ids: npt.NDArray[np.int64],
         xy: npt.NDArray[np.float32],
         placed: bool,
+        nearest: npt.NDArray[np.int32] | None = None,
     ) -> None:
         pts = {  # noqa: F841  (scanned by DuckDB by name)
             "paper_id": ids,
             "x": np.ascontiguousarray(xy[:, 0]),
             "y": np.ascontiguousarray(xy[:, 1]),
+            "nearest": np.full(ids.shape[0], -1, np.int32) if nearest is None else nearest,
         }
         cur.execute(
-            "INSERT INTO map_points (layout_id, paper_id, x, y, cluster, placed) "
-            "SELECT ?, paper_id, x, y, -1, ? FROM pts",
+            "INSERT INTO map_points (layout_id, paper_id, x, y, cluster, placed, "
+            "nearest_cluster) SELECT ?, paper_id, x, y, -1, ?, nearest FROM pts",
             [layout_id, placed],
         )
 
@@ -140,13 +189,21 @@ class MapsMixin:
                 raise
 
     def add_layout_points(
-        self, layout_id: int, paper_ids: npt.ArrayLike, coords: npt.ArrayLike
+        self,
+        layout_id: int,
+        paper_ids: npt.ArrayLike,
+        coords: npt.ArrayLike,
+        nearest: npt.ArrayLike | None = None,
     ) -> None:
-        """Add papers placed later (by transform) to a stored layout."""
+        """Add papers placed later (by transform) to a stored layout, with the cluster
+        nearest each (``nearest``; none by default: they are not part of the clustering)."""
         ids = np.asarray(paper_ids, dtype=np.int64)
         xy = np.asarray(coords, dtype=np.float32)
         if xy.shape != (ids.shape[0], 2):
             raise ValueError(f"coords of shape {xy.shape} for {ids.shape[0]} papers")
+        near = None if nearest is None else np.asarray(nearest, dtype=np.int32)
+        if near is not None and near.shape != ids.shape:
+            raise ValueError(f"{near.shape[0]} nearest clusters for {ids.shape[0]} papers")
         if ids.size == 0:
             return
         with self._write_lock:
@@ -157,7 +214,7 @@ class MapsMixin:
                 "(SELECT paper_id FROM wanted)",
                 [layout_id],
             )
-            self._insert_points(cur, layout_id, ids, xy, placed=True)
+            self._insert_points(cur, layout_id, ids, xy, placed=True, nearest=near)
 
     def layouts(self, model_id: str | None = None) -> list[LayoutInfo]:
         """Stored layouts, newest first."""
@@ -187,10 +244,13 @@ class MapsMixin:
         info = next((i for i in self.layouts() if i.id == layout_id), None)
         if info is None:
             return None
+        # a library opened read-only may predate migration 0050 (no nearest clusters)
+        nearest = "m.nearest_cluster" if self.schema_version() >= 50 else "m.cluster"
         res = (
             self.cursor()
             .execute(
-                "SELECT m.paper_id, m.x, m.y, m.cluster, m.placed FROM map_points m "
+                f"SELECT m.paper_id, m.x, m.y, m.cluster, m.placed, {nearest} AS nearest "
+                "FROM map_points m "
                 "JOIN papers p ON p.id = m.paper_id WHERE m.layout_id = ? ORDER BY m.paper_id",
                 [layout_id],
             )
@@ -214,6 +274,7 @@ class MapsMixin:
             np.asarray(res["cluster"], dtype=np.int32),
             np.asarray(res["placed"], dtype=bool),
             clusters,
+            np.asarray(res["nearest"], dtype=np.int32),
         )
 
     # -- clusters --------------------------------------------------------------------
@@ -223,33 +284,47 @@ class MapsMixin:
         paper_ids: npt.ArrayLike,
         labels: npt.ArrayLike,
         clusters: Sequence[StoredCluster],
+        nearest: npt.ArrayLike | None = None,
     ) -> None:
-        """Store each paper's cluster id and the clusters' names (replacing old ones)."""
+        """Store each paper's cluster id (and nearest cluster, by default its own) and
+        the clusters' names, replacing old ones."""
         ids = np.asarray(paper_ids, dtype=np.int64)
-        lab = np.asarray(labels, dtype=np.int32)
-        if lab.shape != ids.shape:
-            raise ValueError(f"{lab.shape[0]} labels for {ids.shape[0]} papers")
+        lab, near = _check_labels(ids, labels, nearest)
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
-                assign = {"paper_id": ids, "cluster": lab}  # noqa: F841
-                cur.execute("UPDATE map_points SET cluster = -1 WHERE layout_id = ?", [layout_id])
-                cur.execute(
-                    "UPDATE map_points SET cluster = a.cluster FROM assign a "
-                    "WHERE map_points.layout_id = ? AND map_points.paper_id = a.paper_id",
-                    [layout_id],
-                )
-                cur.execute("DELETE FROM map_clusters WHERE layout_id = ?", [layout_id])
-                for c in clusters:
-                    cur.execute(
-                        "INSERT INTO map_clusters VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1]],
-                    )
+                self._write_clusters(cur, layout_id, ids, lab, near, clusters)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+
+    def _write_clusters(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        layout_id: int,
+        ids: npt.NDArray[np.int64],
+        lab: npt.NDArray[np.int32],
+        near: npt.NDArray[np.int32],
+        clusters: Sequence[StoredCluster],
+    ) -> None:
+        assign = {"paper_id": ids, "cluster": lab, "nearest": near}  # noqa: F841
+        cur.execute(
+            "UPDATE map_points SET cluster = -1, nearest_cluster = -1 WHERE layout_id = ?",
+            [layout_id],
+        )
+        cur.execute(
+            "UPDATE map_points SET cluster = a.cluster, nearest_cluster = a.nearest FROM assign a "
+            "WHERE map_points.layout_id = ? AND map_points.paper_id = a.paper_id",
+            [layout_id],
+        )
+        cur.execute("DELETE FROM map_clusters WHERE layout_id = ?", [layout_id])
+        for c in clusters:
+            cur.execute(
+                "INSERT INTO map_clusters VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1]],
+            )
 
     # -- similar papers --------------------------------------------------------------
     def save_neighbours(
@@ -261,11 +336,25 @@ class MapsMixin:
     ) -> None:
         """Replace the model's similar-papers table: row i of ``neighbour_ids``/``scores``
         (n × k, best first) belongs to ``paper_ids[i]``."""
-        ids = np.asarray(paper_ids, dtype=np.int64)
-        nb = np.asarray(neighbour_ids, dtype=np.int64)
-        sc = np.asarray(scores, dtype=np.float32)
-        if nb.ndim != 2 or nb.shape[0] != ids.shape[0] or sc.shape != nb.shape:
-            raise ValueError(f"neighbour table {nb.shape}/{sc.shape} for {ids.shape[0]} papers")
+        table = _check_neighbours(NewNeighbours(paper_ids, neighbour_ids, scores))
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                self._write_neighbours(cur, model_id, *table)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def _write_neighbours(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        model_id: str,
+        ids: npt.NDArray[np.int64],
+        nb: npt.NDArray[np.int64],
+        sc: npt.NDArray[np.float32],
+    ) -> None:
         k = nb.shape[1]
         nbrs = {  # noqa: F841
             "paper_id": np.repeat(ids, k),
@@ -273,20 +362,11 @@ class MapsMixin:
             "neighbour_id": nb.reshape(-1),
             "score": sc.reshape(-1),
         }
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute("DELETE FROM paper_neighbours WHERE model_id = ?", [model_id])
-                cur.execute(
-                    "INSERT INTO paper_neighbours SELECT ?, paper_id, rank, neighbour_id, score "
-                    "FROM nbrs",
-                    [model_id],
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        cur.execute("DELETE FROM paper_neighbours WHERE model_id = ?", [model_id])
+        cur.execute(
+            "INSERT INTO paper_neighbours SELECT ?, paper_id, rank, neighbour_id, score FROM nbrs",
+            [model_id],
+        )
 
     def stored_neighbours(
         self, paper_id: int, k: int = 10, model_id: str | None = None
@@ -321,3 +401,44 @@ class MapsMixin:
         )
         by_id = {int(r[0]): f"{r[1]}\n\n{r[2]}" for r in rows}
         return [by_id.get(int(i), "") for i in ids]
+
+
+def _check_labels(
+    ids: npt.NDArray[np.int64], labels: npt.ArrayLike, nearest: npt.ArrayLike | None
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    lab = np.asarray(labels, dtype=np.int32)
+    if lab.shape != ids.shape:
+        raise ValueError(f"{lab.shape[0]} labels for {ids.shape[0]} papers")
+    near = lab if nearest is None else np.asarray(nearest, dtype=np.int32)
+    if near.shape != ids.shape:
+        raise ValueError(f"{near.shape[0]} nearest clusters for {ids.shape[0]} papers")
+    return lab, near
+
+
+def _check_layout(
+    lay: NewLayout,
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.int32] | None,
+    npt.NDArray[np.int32] | None,
+]:
+    ids = np.asarray(lay.paper_ids, dtype=np.int64)
+    xy = np.asarray(lay.coords, dtype=np.float32)
+    if xy.shape != (ids.shape[0], 2):
+        raise ValueError(f"coords of shape {xy.shape} for {ids.shape[0]} papers")
+    if lay.labels is None:
+        return ids, xy, None, None
+    lab, near = _check_labels(ids, lay.labels, lay.nearest)
+    return ids, xy, lab, near
+
+
+def _check_neighbours(
+    table: NewNeighbours,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    ids = np.asarray(table.paper_ids, dtype=np.int64)
+    nb = np.asarray(table.neighbour_ids, dtype=np.int64)
+    sc = np.asarray(table.scores, dtype=np.float32)
+    if nb.ndim != 2 or nb.shape[0] != ids.shape[0] or sc.shape != nb.shape:
+        raise ValueError(f"neighbour table {nb.shape}/{sc.shape} for {ids.shape[0]} papers")
+    return ids, nb, sc

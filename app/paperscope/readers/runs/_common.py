@@ -37,9 +37,7 @@ def step_int(value: Any) -> int:
         step = int(value)
     except OverflowError:  # int(inf)
         raise ValueError(f"step {value!r} is not a finite number") from None
-    if not INT64_MIN <= step <= INT64_MAX:
-        raise ValueError(f"step {str(value)[:40]} is beyond int64")
-    return step
+    return check_step(step)
 
 
 def to_float(value: bool | int | float) -> float:
@@ -72,6 +70,14 @@ def run_name(folder: Path) -> str:
 
 def _generic(name: str) -> bool:
     return name.lower() in GENERIC_DIR_NAMES or bool(re.fullmatch(r"version_\d+", name))
+
+
+def check_step(step: int) -> int:
+    """``step`` if an int64 holds it; ``ValueError`` otherwise (the caller names the
+    line or record, as for any unreadable value)."""
+    if not INT64_MIN <= step <= INT64_MAX:
+        raise ValueError(f"step {str(step)[:20]}… is beyond the 64-bit range")
+    return step
 
 
 def make_series(

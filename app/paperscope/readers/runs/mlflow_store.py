@@ -70,7 +70,7 @@ def read_metric(path: Path, key: str, issues: list[ReadIssue]) -> Series | None:
                 raise ValueError(f"{len(parts)} fields")
             ts = float(parts[0])
             value = float(parts[1])
-            step = step_int(parts[2]) if len(parts) == 3 else 0
+            step = step_int(parts[2]) if len(parts) >= 3 else 0
         except ValueError as exc:
             issues.append(
                 ReadIssue(
