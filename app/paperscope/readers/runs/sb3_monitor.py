@@ -116,7 +116,8 @@ def read_files(path: Path, files: list[Path], name: str, cancel: CancelToken) ->
         if meta.get("env_id"):
             env_ids.append(str(meta["env_id"]))
         t = table.column("t")
-        times.append(t0 + t)
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge t_start: inf, dropped
+            times.append(t0 + t)
         rewards.append(table.column("r"))
         lengths.append(table.column("l"))
         extra.append({c: table.column(c) for c in table.numeric() if c not in ("r", "l", "t")})
@@ -135,7 +136,8 @@ def read_files(path: Path, files: list[Path], name: str, cancel: CancelToken) ->
         order = np.argsort(t_all, kind="stable")
         ok = np.isfinite(t_all[order]) & np.isfinite(l_all[order])
         order = order[ok]
-        total = np.cumsum(l_all[order])
+        with np.errstate(over="ignore", invalid="ignore"):  # huge lengths: inf, refused
+            total = np.cumsum(l_all[order])
         fits = np.abs(total) < 9.2e18  # environment steps an int64 holds
         if not fits.all():
             issues.append(
