@@ -262,7 +262,7 @@ def test_scan_whole_shared_folder() -> None:
     for r in result.runs:
         formats[r.format] = formats.get(r.format, 0) + 1
     assert formats == {
-        "tensorboard": 14, "dopamine": 60, "rliable": 7, "lightning-csv": 2, "sacred": 2,
+        "tensorboard": 14, "dopamine": 85, "rliable": 7, "lightning-csv": 2, "sacred": 2,
         "sb3-monitor": 2, "mlflow": 1, "sb3-progress": 1,
     }  # fmt: skip
     assert result.issues == []

@@ -2,7 +2,11 @@
 
 With ``--json`` each run is one JSON object per line: ``name``, ``source`` (files),
 ``format``, ``config`` (object) and ``series`` (tag → ``count``, ``first_step``,
-``last_step``, ``last_value``). Problems go to stderr. Exit code 1 when no run was found.
+``last_step``, ``last_value``). JSON has no literal for NaN and infinities: they are
+written as the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (in ``last_value`` and
+in ``config``), while ``null`` means "no value" (an empty series). Runs their source
+marks deleted (MLflow) are left out unless ``--include-deleted``. Problems go to stderr.
+Exit code 1 when no run was found.
 
 ``--watch`` keeps going after the listing (TensorBoard's ``--reload_interval``): every
 ``--interval`` seconds the paths are polled, appended records and new runs are read
@@ -13,8 +17,8 @@ With ``--json`` each run is one JSON object per line: ``name``, ``source`` (file
 ``--summary METRIC:STAT[,STAT…]`` (repeatable) adds summary columns (``last``, ``min``,
 ``max``, ``mean``, ``meanN``, ``count``, ``atS``, ``interpS``, ``smoothed[W]``; see
 ``paperscope.results.summaries``) and prints a table: tab-separated, or ``--csv`` /
-``--markdown``; with ``--json`` each run's object gets ``"summaries"`` (no value and
-non-finite values are ``null``). ``--filter EXPR`` keeps the runs the expression matches
+``--markdown``; with ``--json`` each run's object gets ``"summaries"`` (``null``: no value;
+NaN and infinities as the strings above). ``--filter EXPR`` keeps the runs the expression matches
 (``lr < 1e-3 and eval/return.last > 200``); a filter that does not parse is exit code 2
 with the place shown.
 """
@@ -38,7 +42,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
+    fmt.add_argument(
+        "--json", action="store_true",
+        help='one JSON object per run on stdout; NaN, +inf and -inf values are written as the '
+        'strings "NaN", "Infinity" and "-Infinity", null means no value',
+    )  # fmt: skip
     fmt.add_argument("--csv", action="store_true", help="the summary table as CSV")
     fmt.add_argument("--markdown", action="store_true", help="the summary table as Markdown")
     p.add_argument(
@@ -48,6 +56,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--filter", metavar="EXPR", default=None,
         help="keep runs matching e.g. 'lr < 1e-3 and eval/return.last > 200'",
+    )  # fmt: skip
+    p.add_argument(
+        "--include-deleted", action="store_true",
+        help="also list runs their tracking store marks deleted (MLflow hides them)",
     )  # fmt: skip
     p.add_argument("--no-cache", action="store_true", help="read everything again")
     p.add_argument(
@@ -101,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
     table = _table_options(args)
     if table is None:
         return 2
-    watcher = RunWatcher(args.paths, use_cache=not args.no_cache, duplicates=args.duplicates)
+    watcher = RunWatcher(
+        args.paths, use_cache=not args.no_cache, duplicates=args.duplicates,
+        include_deleted=args.include_deleted,
+    )  # fmt: skip
     runs, issues = watcher.start(TerminalProgress("runs "))
     _print_issues(issues)
     if table.active:
@@ -143,14 +158,12 @@ class _Table:
 
     def print(self, runs: list[Any]) -> int:
         from paperscope.results import summaries as sm
-        from paperscope.workflows.runs import summary
+        from paperscope.workflows.runs import json_number, summary
 
         table = sm.runs_table(runs, self.specs, self.where)
         if self.args.json:
             for run, row in zip(table.runs, table.rows, strict=True):
-                cells = {
-                    k: v if v is not None and math.isfinite(v) else None for k, v in row.items()
-                }
+                cells = {k: None if v is None else json_number(v) for k, v in row.items()}
                 obj = {**summary(run), "summaries": cells}
                 print(json.dumps(obj, ensure_ascii=False, allow_nan=False, default=str))
         elif self.args.csv:

@@ -200,15 +200,19 @@ class ReportedResult:
 @dataclass(slots=True)
 class ReadResult:
     """What one read produced: papers, runs or reported results, plus the problems met
-    on the way."""
+    on the way. ``hidden`` holds the runs their source marks as deleted (MLflow's
+    ``lifecycle_stage: deleted``): read, but shown only on request, as the source's own UI
+    does."""
 
     papers: list[Paper] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     issues: list[ReadIssue] = field(default_factory=list)
     results: list[ReportedResult] = field(default_factory=list)
+    hidden: list[Run] = field(default_factory=list)
 
     def extend(self, other: ReadResult) -> None:
         self.papers.extend(other.papers)
         self.runs.extend(other.runs)
         self.issues.extend(other.issues)
         self.results.extend(other.results)
+        self.hidden.extend(other.hidden)

@@ -180,6 +180,25 @@ def _walk(root: Path, kind: Kind | None) -> Iterator[Job]:
                 yield Job(reader, path)
 
 
+def note_no_points(job: Job, result: ReadResult) -> None:
+    """A runs file that held bytes but gave no data point gets a warning saying so
+    (a format misread quietly is the worst outcome)."""
+    if job.reader.kind != "runs" or job.reader.unit != "file":
+        return
+    if any(len(s) for run in [*result.runs, *result.hidden] for s in run.series.values()):
+        return
+    if any(i.file == str(job.path) for i in result.issues):
+        return  # already explained
+    try:
+        size = job.path.stat().st_size
+    except OSError:
+        return
+    if size:
+        result.issues.append(
+            ReadIssue(str(job.path), "", f"no data point read from this file ({size:,} bytes)")
+        )
+
+
 def read_jobs(
     jobs: Sequence[Job], progress: Progress = no_progress, cancel: CancelToken | None = None
 ) -> ReadResult:
@@ -196,7 +215,9 @@ def read_jobs(
             progress(None if fraction is None else (_i + fraction) / n, message)
 
         try:
-            result.extend(job.reader.read(job.path, sub, cancel))
+            got = job.reader.read(job.path, sub, cancel)
+            note_no_points(job, got)
+            result.extend(got)
         except ReadError as exc:
             result.issues.append(ReadIssue(exc.file, exc.location, exc.message, "skipped"))
         except (OSError, UnicodeDecodeError, MemoryError) as exc:

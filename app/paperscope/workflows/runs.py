@@ -17,6 +17,7 @@ calls it from a timer every ~2 s (a background thread may call it too).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -36,7 +37,7 @@ from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
 from paperscope.readers.runs._common import flatten as flatten  # the runs panel's config columns
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: hidden (deleted) runs; NaN cells of CSV logs kept
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
@@ -97,7 +98,7 @@ def save_cached(
     arrays: dict[str, np.ndarray] = {}
     runs_meta = []
     k = 0
-    for run in result.runs:
+    for run, hidden in [(r, False) for r in result.runs] + [(r, True) for r in result.hidden]:
         tags = []
         for tag, s in run.series.items():
             arrays[f"s{k}_steps"] = s.steps
@@ -109,7 +110,7 @@ def save_cached(
             {
                 "id": run.id, "name": run.name, "format": run.format,
                 "source": list(run.source), "config": plain(run.config),
-                "start_time": run.start_time, "tags": tags,
+                "start_time": run.start_time, "tags": tags, "hidden": hidden,
             }
         )  # fmt: skip
     header = {
@@ -160,7 +161,7 @@ def load_cached(
                     )
                     for tag, k in meta["tags"]
                 }
-                result.runs.append(
+                (result.hidden if meta.get("hidden") else result.runs).append(
                     Run(
                         id=meta["id"], name=meta["name"], format=meta["format"],
                         source=tuple(meta["source"]), series=series,
@@ -235,7 +236,9 @@ def _safe_read(
     job: registry.Job, progress: Progress, cancel: CancelToken, duplicates: Duplicates = "last"
 ) -> tuple[ReadResult, Any]:
     try:
-        return _read_job(job, progress, cancel, duplicates)
+        result, state = _read_job(job, progress, cancel, duplicates)
+        registry.note_no_points(job, result)
+        return result, state
     except ReadError as exc:
         return ReadResult(issues=[ReadIssue(exc.file, exc.location, exc.message, "skipped")]), None
     except (OSError, UnicodeDecodeError, MemoryError) as exc:
@@ -251,11 +254,16 @@ def load_runs(
     *,
     use_cache: bool = True,
     duplicates: Duplicates = "last",
+    include_deleted: bool = False,
 ) -> tuple[list[Run], list[ReadIssue]]:
     """Every run in ``paths`` (files, or folders scanned recursively), and the problems
     met. Unchanged runs come from the cache. ``duplicates`` says which point to keep
-    when a restarted TensorBoard run logged a step twice (the last, by default)."""
-    runs, issues, _ = _load(paths, progress, cancel or CancelToken(), use_cache, duplicates)
+    when a restarted TensorBoard run logged a step twice (the last, by default).
+    Runs their source marks deleted (MLflow) are left out unless ``include_deleted``.
+    Names are made unique (see :func:`unique_names`)."""
+    runs, issues, _ = _load(
+        paths, progress, cancel or CancelToken(), use_cache, duplicates, include_deleted
+    )
     return runs, issues
 
 
@@ -273,6 +281,7 @@ def _load(
     cancel: CancelToken,
     use_cache: bool,
     duplicates: Duplicates = "last",
+    include_deleted: bool = False,
 ) -> tuple[list[Run], list[ReadIssue], dict[tuple[str, str], _Entry]]:
     progress(None, "Looking for runs")
     jobs, issues = registry.scan([Path(p) for p in paths], kind="runs")
@@ -288,13 +297,79 @@ def _load(
         if result is None:
             sub = sub_progress(progress, i / n, (i + 1) / n)
             result, state = _safe_read(job, sub, cancel, duplicates)
-            if result.runs and use_cache:
+            if (result.runs or result.hidden) and use_cache:
                 save_cached(job, fp, result, duplicates)
-        runs.extend(result.runs)
+        shown = _shown(result, include_deleted)
+        runs.extend(shown)
         issues.extend(result.issues)
-        entries[(job.reader.name, str(job.path))] = _Entry(job, fp, list(result.runs), state)
+        entries[(job.reader.name, str(job.path))] = _Entry(job, fp, shown, state)
+    runs = unique_names(runs, {r.id: _anchor(e.job) for e in entries.values() for r in e.runs})
+    for e in entries.values():
+        renamed = {r.id: r for r in runs}
+        e.runs = [renamed.get(r.id, r) for r in e.runs]
     progress(1.0, count(len(runs), "run"))
     return runs, issues, entries
+
+
+def _shown(result: ReadResult, include_deleted: bool) -> list[Run]:
+    return [*result.runs, *result.hidden] if include_deleted else list(result.runs)
+
+
+def _anchor(job: registry.Job) -> Path:
+    """The folder a run's name stands for: the run folder, or a log file's folder."""
+    return job.path if job.reader.unit == "dir" else job.path.parent
+
+
+def unique_names(
+    runs: Sequence[Run], anchors: dict[str, Path], taken: Iterable[str] = ()
+) -> list[Run]:
+    """Runs whose names collide (with each other or with ``taken``) get the shortest
+    parent path that tells them apart: two ``Gym-lunar-lander/logs`` become
+    ``a/Gym-lunar-lander/logs`` and ``b/Gym-lunar-lander/logs``; runs that no path
+    tells apart (several runs of one file) get `` (2)``, `` (3)``…"""
+    taken = set(taken)
+    by_name: dict[str, list[int]] = {}
+    for i, r in enumerate(runs):
+        by_name.setdefault(r.name, []).append(i)
+    out = list(runs)
+    for name, idx in by_name.items():
+        if len(idx) == 1 and name not in taken:
+            continue
+        prefixes = [_prefix_parts(name, anchors.get(runs[i].id)) for i in idx]
+        depth = max((len(p) for p in prefixes), default=0)
+        chosen = None
+        for k in range(1, depth + 1):
+            labels = ["/".join(p[-k:]) for p in prefixes]
+            full = [f"{lab}/{name}" if lab else name for lab in labels]
+            if len(set(full)) == len(full) and not set(full) & taken:
+                chosen = full
+                break
+        if chosen is None:
+            chosen = [name] + [f"{name} ({n})" for n in range(2, len(idx) + 1)]
+            if name in taken:
+                chosen = [f"{name} ({n})" for n in range(2, len(idx) + 2)]
+        for i, new in zip(idx, chosen, strict=True):
+            if new != runs[i].name:
+                out[i] = replace(runs[i], name=new)
+    return out
+
+
+def _prefix_parts(name: str, anchor: Path | None) -> list[str]:
+    """The anchor's ancestors' names above the part of the path the name already shows."""
+    if anchor is None:
+        return []
+    with contextlib.suppress(OSError, RuntimeError):  # a symlink loop
+        anchor = anchor.resolve()
+    parts = [p for p in anchor.parts if p != anchor.anchor]
+    shown = name.split("/")
+    m = 0  # how many trailing folder names the name already ends with
+    for k in range(min(len(parts), len(shown)), 0, -1):
+        if parts[-k:] == shown[-k:]:
+            m = k
+            break
+    if m == 0 and parts and shown and parts[-1] in shown:
+        m = 1
+    return parts[: len(parts) - m] if m else parts
 
 
 # --- watching ----------------------------------------------------------------------------
@@ -329,18 +404,21 @@ class RunWatcher:
         *,
         use_cache: bool = True,
         duplicates: Duplicates = "last",
+        include_deleted: bool = False,
     ) -> None:
         self.paths = [Path(p) for p in paths]
         self.use_cache = use_cache
         self.duplicates: Duplicates = duplicates
+        self.include_deleted = include_deleted
         self._entries: dict[tuple[str, str], _Entry] = {}
 
     def start(
         self, progress: Progress = no_progress, cancel: CancelToken | None = None
     ) -> tuple[list[Run], list[ReadIssue]]:
         runs, issues, self._entries = _load(
-            self.paths, progress, cancel or CancelToken(), self.use_cache, self.duplicates
-        )
+            self.paths, progress, cancel or CancelToken(), self.use_cache, self.duplicates,
+            self.include_deleted,
+        )  # fmt: skip
         return runs, issues
 
     def runs(self) -> list[Run]:
@@ -359,23 +437,35 @@ class RunWatcher:
             fp = fingerprint(job)
             if entry is not None and entry.fp == fp:
                 continue
+            taken = {r.name for k, e in self._entries.items() if k != key for r in e.runs}
             if entry is None:
                 result, state = _safe_read(job, no_progress, cancel, self.duplicates)
-                self._entries[key] = _Entry(job, fp, list(result.runs), state)
-                update.added.extend(result.runs)
+                shown = _shown(result, self.include_deleted)
+                anchors = {r.id: _anchor(job) for r in shown}
+                shown = unique_names(shown, anchors, taken)
+                self._entries[key] = _Entry(job, fp, shown, state)
+                update.added.extend(shown)
                 update.issues.extend(result.issues)
-                if result.runs and self.use_cache:
+                if (result.runs or result.hidden) and self.use_cache:
                     save_cached(job, fp, result, self.duplicates)
                 continue
             result = self._continue(entry, cancel)
             old = {r.id: r for r in entry.runs}
-            for r in result.runs:
-                (update.changed if r.id in old else update.added).append(r)
-            update.removed.extend(i for i in old if i not in {r.id for r in result.runs})
+            shown = _shown(result, self.include_deleted)
+            # a run keeps the name it was shown with; a new one gets a unique one
+            kept = [replace(r, name=old[r.id].name) for r in shown if r.id in old]
+            new = unique_names(
+                [r for r in shown if r.id not in old],
+                {r.id: _anchor(job) for r in shown},
+                taken | {r.name for r in kept},
+            )
+            update.changed.extend(kept)
+            update.added.extend(new)
+            update.removed.extend(i for i in old if i not in {r.id for r in shown})
             update.issues.extend(result.issues)
             entry.fp = fp
-            entry.runs = list(result.runs)
-            if result.runs and self.use_cache:
+            entry.runs = kept + new
+            if (result.runs or result.hidden) and self.use_cache:
                 save_cached(job, fp, result, self.duplicates)
         for key in [k for k in self._entries if k not in seen]:
             update.removed.extend(r.id for r in self._entries.pop(key).runs)
@@ -406,10 +496,22 @@ class RunWatcher:
         return result
 
 
+NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+"""How ``--json`` writes the floats JSON has no literal for: the strings JavaScript's
+``Number()`` and Python's ``float()`` read back; ``null`` stays "no value"."""
+
+
+def json_number(x: float) -> float | str:
+    """A float for JSON: itself, or ``"NaN"``, ``"Infinity"``, ``"-Infinity"``."""
+    if math.isfinite(x):
+        return x
+    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+
+
 def _json_safe(value: Any) -> Any:
-    """NaN and infinities become ``null`` (JSON has no literal for them)."""
+    """NaN and infinities become the strings of :data:`NON_FINITE`."""
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return json_number(value)
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -422,10 +524,9 @@ def rename_run(run: Run, name: str) -> Run:
 
 
 def summary(run: Run) -> dict[str, Any]:
-    """The CLI's JSON object for a run (see ``paperscope runs --json``)."""
-
-    def num(x: float) -> float | None:
-        return x if math.isfinite(x) else None
+    """The CLI's JSON object for a run (see ``paperscope runs --json``): ``last_value``
+    is ``null`` only for an empty series; NaN and ±inf are ``"NaN"``, ``"Infinity"``,
+    ``"-Infinity"`` (:func:`json_number`), and ``count`` counts them too."""
 
     return {
         "name": run.name,
@@ -437,7 +538,7 @@ def summary(run: Run) -> dict[str, Any]:
                 "count": len(s),
                 "first_step": int(s.steps[0]) if len(s) else None,
                 "last_step": int(s.steps[-1]) if len(s) else None,
-                "last_value": num(float(s.values[-1])) if len(s) else None,
+                "last_value": json_number(float(s.values[-1])) if len(s) else None,
             }
             for tag, s in run.series.items()
         },

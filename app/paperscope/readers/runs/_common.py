@@ -26,6 +26,29 @@ GENERIC_DIR_NAMES = frozenset(
 )  # fmt: skip
 
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+def step_int(value: Any) -> int:
+    """A step as an int64-sized ``int``; ``ValueError`` (naming the problem) for text that
+    is not a number, NaN, infinities and steps beyond int64 (a float is truncated)."""
+    try:
+        step = int(value)
+    except OverflowError:  # int(inf)
+        raise ValueError(f"step {value!r} is not a finite number") from None
+    return check_step(step)
+
+
+def to_float(value: bool | int | float) -> float:
+    """A JSON/YAML number as a float: an integer beyond the float range is ±inf (as
+    ``1e400`` reads), not an ``OverflowError``."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def run_id(*parts: str | Path) -> str:
     """A stable id from the source path(s) and an optional sub-key."""
     text = "\0".join(str(Path(p).resolve()) if isinstance(p, Path) else p for p in parts)
@@ -49,9 +72,6 @@ def _generic(name: str) -> bool:
     return name.lower() in GENERIC_DIR_NAMES or bool(re.fullmatch(r"version_\d+", name))
 
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-
 def check_step(step: int) -> int:
     """``step`` if an int64 holds it; ``ValueError`` otherwise (the caller names the
     line or record, as for any unreadable value)."""
@@ -71,7 +91,10 @@ def make_series(
     """A :class:`Series` sorted by step (stable, so the write order decides among equal
     steps), with repeated steps resolved by ``duplicates`` and NaN values dropped
     when ``drop_nan`` (sparse CSV columns)."""
-    s = np.asarray(steps, dtype=np.int64)
+    try:
+        s = np.asarray(steps, dtype=np.int64)
+    except OverflowError:  # a reader let a step beyond int64 through: name the series
+        raise ValueError(f"series {tag!r}: a step beyond int64") from None
     v = np.asarray(values, dtype=np.float64)
     w = (
         np.full(s.shape[0], np.nan)

@@ -8,8 +8,12 @@ else the Eisel-Lemire algorithm (as in fast_float / Rust's core / Go's strconv) 
 128-bit table of powers of five. Numbers with more than 19 significant digits, and
 subnormals, are handed back as "slow cells" for Python's own ``float()``. Lines with
 quotes or the wrong number of fields are handed back too (the general CSV path then
-reads the whole region and names the bad lines). Text that is not a number is NaN,
-as ``pandas.to_numeric(errors="coerce")`` would make it; ``True``/``False`` are 1/0.
+reads the whole region and names the bad lines). An empty cell or text that is not a
+number is "no value": the NaN with ``_table.MISSING_BITS`` (so a sparse column is
+never joined across its gaps), while a literal ``nan``/``inf`` is the value NaN/±inf
+and is kept (a diverged loss is data); ``True``/``False`` are 1/0. A line ends at
+``\n``, ``\r\n``, ``\r\r\n`` (Windows files written through a text-mode stream
+twice) or a lone ``\r``.
 """
 
 # mypy: ignore-errors
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import numba  # noqa: TID253 - this module is only imported lazily
 import numpy as np
+
+from paperscope.readers.runs._table import MISSING_BITS
 
 DONE, FULL, SLOW_FULL, FALLBACK = 0, 1, 2, 3
 
@@ -153,6 +159,7 @@ def _word(buf, s, e, word):
     return True
 
 
+_MISSING_F = float(np.array([MISSING_BITS], dtype=np.uint64).view(np.float64)[0])
 _NAN_W = np.frombuffer(b"nan", dtype=np.uint8).copy()
 _INF_W = np.frombuffer(b"inf", dtype=np.uint8).copy()
 _INFINITY_W = np.frombuffer(b"infinity", dtype=np.uint8).copy()
@@ -162,14 +169,14 @@ _FALSE_W = np.frombuffer(b"false", dtype=np.uint8).copy()
 
 @numba.njit(cache=True, nogil=True)
 def parse_field(buf, s, e, scratch_u, scratch_f):
-    """(value, status) for ``buf[s:e]``: status 0 parsed (NaN for empty/non-numbers),
-    1 needs Python's float()."""
+    """(value, status) for ``buf[s:e]``: status 0 parsed (the MISSING NaN for empty
+    cells and non-numbers), 1 needs Python's float()."""
     while s < e and (buf[s] == 32 or buf[s] == 9):
         s += 1
     while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
         e -= 1
     if s == e:
-        return np.nan, 0
+        return _MISSING_F, 0
     p = s
     neg = False
     if buf[p] == 45 or buf[p] == 43:  # - +
@@ -212,7 +219,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
             return 1.0, 0
         if p == s and _word(buf, s, e, _FALSE_W):
             return 0.0, 0
-        return np.nan, 0
+        return _MISSING_F, 0
     if p < e and (buf[p] == 101 or buf[p] == 69):  # e E
         p += 1
         eneg = False
@@ -220,7 +227,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
             eneg = buf[p] == 45
             p += 1
         if p >= e or not (48 <= buf[p] <= 57):
-            return np.nan, 0
+            return _MISSING_F, 0
         ex = 0
         while p < e and 48 <= buf[p] <= 57:
             if ex < 100000:
@@ -228,7 +235,7 @@ def parse_field(buf, s, e, scratch_u, scratch_f):
             p += 1
         q += -ex if eneg else ex
     if p != e:
-        return np.nan, 0  # trailing text: not a number
+        return _MISSING_F, 0  # trailing text: not a number
     if digits > 19:
         return np.nan, 1
     if w == _ZERO:
@@ -257,6 +264,28 @@ def count_byte(buf, n, b):
 
 
 @numba.njit(cache=True, nogil=True)
+def count_eol(buf, n):
+    """At least the number of line ends in ``buf[:n]`` (``\n``, and each ``\r`` not
+    followed by ``\r`` or ``\n``)."""
+    c = 0
+    for i in range(n):
+        b = buf[i]
+        lone_cr = b == 13 and (i + 1 >= n or (buf[i + 1] != 10 and buf[i + 1] != 13))
+        if b == 10 or lone_cr:
+            c += 1
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def last_eol(buf, n):
+    """The index of the last ``\n`` or ``\r`` in ``buf[:n]``, or -1."""
+    for i in range(n - 1, -1, -1):
+        if buf[i] == 10 or buf[i] == 13:
+            return i
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
 def last_byte(buf, n, b):
     """The index of the last ``b`` in ``buf[:n]``, or -1."""
     for i in range(n - 1, -1, -1):
@@ -275,18 +304,24 @@ def parse_csv(buf, pos, end, delim, out, counts, slow_row, slow_col, slow_s, slo
     nslow = slow_row.shape[0]
     while pos < end:
         nl = pos
-        while nl < end and buf[nl] != 10:
+        while nl < end and buf[nl] != 10 and buf[nl] != 13:
             nl += 1
         stop = nl
-        if stop > pos and buf[stop - 1] == 13:
-            stop -= 1
+        # one line end: \n, \r\n, \r\r\n (or more \r), a lone \r
+        nxt = nl
+        while nxt < end and buf[nxt] == 13:
+            nxt += 1
+        if nxt < end and buf[nxt] == 10:
+            nxt += 1
+        if nxt == nl:
+            nxt = min(nl + 1, end)
         blank = True
         for k in range(pos, stop):
             if buf[k] != 32 and buf[k] != 9:
                 blank = False
                 break
         if blank:
-            pos = nl + 1
+            pos = nxt
             counts[2] += 1
             continue
         row = counts[0]
@@ -326,5 +361,5 @@ def parse_csv(buf, pos, end, delim, out, counts, slow_row, slow_col, slow_s, slo
             return pos, FALLBACK
         counts[0] = row + 1
         counts[2] += 1
-        pos = nl + 1
+        pos = nxt
     return pos, DONE

@@ -53,15 +53,23 @@ def columns(con: sqlite3.Connection, table: str) -> set[str]:
 def mlflow_runs(con: sqlite3.Connection) -> list[dict[str, Any]]:
     run_cols = columns(con, "runs")
     name_col = "r.name" if "name" in run_cols else "''"
+    stage = "r.lifecycle_stage" if "lifecycle_stage" in run_cols else "NULL"
     exp = "experiments" in tables(con)
+    exp_stage = (
+        "e.lifecycle_stage" if exp and "lifecycle_stage" in columns(con, "experiments") else "NULL"
+    )
     sql = (
         f"SELECT r.run_uuid, {name_col}, r.start_time, r.experiment_id"
         + (", e.name" if exp else ", NULL")
+        + f", {stage}, {exp_stage}"
         + " FROM runs r"
         + (" LEFT JOIN experiments e ON e.experiment_id = r.experiment_id" if exp else "")
         + " ORDER BY r.start_time, r.run_uuid"
     )
-    keys = ("run_uuid", "name", "start_time", "experiment_id", "experiment")
+    keys = (
+        "run_uuid", "name", "start_time", "experiment_id", "experiment", "lifecycle_stage",
+        "experiment_stage",
+    )  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in con.execute(sql)]
 
 

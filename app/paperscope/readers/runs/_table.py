@@ -7,14 +7,21 @@ subnormals go to ``float()`` itself). Without numba, pandas' C parser with its
 round-trip float converter does the same work, more slowly, when it happens to be
 installed (it is optional); otherwise, and when a region has quoted fields or
 malformed lines, the standard ``csv`` module reads it and names each bad line.
+
+"No value" and NaN are told apart: an empty cell (a sparse column: Lightning logs
+train and validation metrics on different rows) or text that is not a number is
+:data:`MISSING`, a NaN with its own bit pattern (:func:`missing` finds it), and is
+dropped per series; a literal ``nan``/``inf``/``-inf`` is the value NaN/±inf and is
+kept (a loss that diverged is data). Lines may end in ``\n``, ``\r\n``, ``\r\r\n`` or a
+lone ``\r``, mixed within one file.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +29,39 @@ import numpy as np
 
 from paperscope.core.records import ReadError, ReadIssue, Series
 from paperscope.readers.runs._common import Duplicates, make_series
+
+MISSING_BITS = 0x7FF8_0000_4D49_5353
+"""The bits of the NaN that marks a cell without a value (quiet NaN, payload "MISS")."""
+MISSING: float = float(np.array([MISSING_BITS], dtype=np.uint64).view(np.float64)[0])
+_EOL = re.compile(rb"\r+\n?|\n")
+
+
+def missing(values: np.ndarray) -> np.ndarray:
+    """Where a column read by :class:`CsvTable` has no value (not where it is NaN)."""
+    v = np.ascontiguousarray(values, dtype=np.float64)
+    out: np.ndarray = v.view(np.uint64) == np.uint64(MISSING_BITS)
+    return out
+
+
+def _mark_missing(arr: np.ndarray) -> np.ndarray:
+    """pandas' NaN (empty cells and text; a block holding "nan" never comes here) →
+    :data:`MISSING`."""
+    nan = np.isnan(arr)
+    if not nan.any():
+        return arr
+    arr = np.array(arr, dtype=np.float64)
+    arr.view(np.uint64)[nan] = np.uint64(MISSING_BITS)
+    return arr
+
+
+def _has_nan_text(block: bytes) -> bool:
+    """A literal ``nan`` somewhere: pandas would read it as it reads an empty cell."""
+    return b"nan" in block.lower()
+
+
+def _last_eol(data: bytes) -> int:
+    return max(data.rfind(b"\n"), data.rfind(b"\r"))
+
 
 STREAM_LIMIT = 64 << 20
 _CHUNK = 4 << 20
@@ -40,16 +80,17 @@ def _csv_kernels() -> Any:
 
 
 def _to_float(cell: str) -> float:
+    """A cell's value: a number (``nan``/``inf`` included), or :data:`MISSING`."""
     cell = cell.strip()
     if not cell:
-        return math.nan
+        return MISSING
     try:
-        return float(cell)
+        return float(cell.replace("_", "x"))  # float() accepts "1_0": a CSV does not
     except ValueError:
         low = cell.lower()
         if low in ("true", "false"):
             return 1.0 if low == "true" else 0.0
-        return math.nan
+        return MISSING
 
 
 def _lone_cr(block: bytes) -> bool:
@@ -76,6 +117,7 @@ class CsvTable:
         self.offset = 0
         self.rows = 0
         self.lines = 0  # lines consumed (for messages)
+        self.data_start = 0  # where the first line after the header starts
         self._parts: dict[str, list[np.ndarray]] = {}
         self.issues: list[ReadIssue] = []
 
@@ -88,13 +130,14 @@ class CsvTable:
                     self.__init__(self.path, self.skip_lines, self.delimiter)  # type: ignore[misc]
                 if self.columns is None:
                     head = fh.read(min(size, 1 << 20))
-                    cut = head.rfind(b"\n") + 1
+                    cut = _last_eol(head) + 1
                     if cut == 0:
                         return False
                     rest = self._read_header(head[:cut])
                     if self.columns is None:
                         return False
                     self.offset = cut - len(rest)
+                    self.data_start = self.offset
                 end = _last_newline(fh, self.offset, size)
                 if end <= self.offset:
                     return False
@@ -125,7 +168,7 @@ class CsvTable:
             n = fh.readinto(memoryview(buf)[: min(buf.shape[0], end - fh.tell())])  # type: ignore[arg-type]
             if not n:
                 break
-            newlines += int(k.count_byte(buf, n, 10))
+            newlines += int(k.count_eol(buf, n))
         fh.seek(start)
         out = np.empty((len(self.columns), max(newlines, 1)), dtype=np.float64)
         counts = np.zeros(3, dtype=np.int64)
@@ -146,7 +189,7 @@ class CsvTable:
                 else:
                     have += n
                     remaining -= n
-            cut = int(k.last_byte(buf, have, 10)) + 1 if remaining > 0 else have
+            cut = int(k.last_eol(buf, have)) + 1 if remaining > 0 else have
             if cut == 0:  # one line longer than the buffer
                 bigger = np.empty(2 * buf.shape[0], dtype=np.uint8)
                 bigger[:have] = buf[:have]
@@ -191,7 +234,8 @@ class CsvTable:
             if not piece:
                 break
             newlines += piece.count(b"\n")
-            if _lone_cr(piece):  # (a CRLF split between pieces also lands here: harmless)
+            # (a CRLF split between pieces also lands here: harmless)
+            if _lone_cr(piece) or _has_nan_text(piece):
                 fh.seek(start)
                 return False
         fh.seek(start)
@@ -209,7 +253,7 @@ class CsvTable:
                 if n + k > newlines:
                     return False
                 for c in self.columns:
-                    cols[c][n : n + k] = frame[c].to_numpy()
+                    cols[c][n : n + k] = _mark_missing(frame[c].to_numpy())
                 n += k
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
             fh.seek(start)
@@ -225,18 +269,19 @@ class CsvTable:
         if self.offset == 0 and block.startswith(b"\xef\xbb\xbf"):
             pos = 3
         while len(self.preamble) < self.skip_lines:
-            nl = block.find(b"\n", pos)
-            if nl < 0:
+            m = _EOL.search(block, pos)
+            if m is None:
                 return b""
-            self.preamble.append(self._decode(block[pos:nl], len(self.preamble) + 1))
-            pos = nl + 1
+            self.preamble.append(self._decode(block[pos : m.start()], len(self.preamble) + 1))
+            pos = m.end()
         # the header: the next non-empty line
         while True:
-            nl = block.find(b"\n", pos)
-            if nl < 0:
+            m = _EOL.search(block, pos)
+            if m is None:
                 return b""
-            line = self._decode(block[pos:nl], self.lines + len(self.preamble) + 1).strip()
-            pos = nl + 1
+            raw = block[pos : m.start()]
+            line = self._decode(raw, self.lines + len(self.preamble) + 1).strip()
+            pos = m.end()
             self.lines += 1
             if line:
                 break
@@ -265,7 +310,7 @@ class CsvTable:
             import pandas as pd
         except ImportError:
             pd = None
-        if pd is not None and not _lone_cr(block):
+        if pd is not None and not _lone_cr(block) and not _has_nan_text(block):
             try:
                 frame = pd.read_csv(
                     io.BytesIO(block),
@@ -289,17 +334,22 @@ class CsvTable:
                     if s.dtype.kind in "iub":
                         arr = s.to_numpy(dtype=np.float64)
                     elif s.dtype.kind == "f":
-                        arr = s.to_numpy(dtype=np.float64, copy=False)
+                        arr = _mark_missing(s.to_numpy(dtype=np.float64, copy=False))
                     else:  # text among the numbers: each cell as the csv path reads it
                         # (pandas 2.3's to_numeric segfaults on "0.05e5555555555555")
                         arr = np.fromiter(
-                            (_to_float(v) if isinstance(v, str) else float(v) for v in s),
+                            (
+                                _to_float(v)
+                                if isinstance(v, str)
+                                else (MISSING if v != v else float(v))
+                                for v in s
+                            ),
                             dtype=np.float64,
                             count=n,
                         )
                     self._parts[c].append(arr)
                 self.rows += n
-                self.lines += block.count(b"\n")
+                self.lines += _count_lines(block)
                 return
         self._parse_slow(block, first_line)
 
@@ -343,7 +393,22 @@ class CsvTable:
         for c, v in zip(cols, values, strict=True):
             self._parts[c].append(np.asarray(v, dtype=np.float64))
         self.rows += len(values[0]) if values else 0
-        self.lines += block.count(b"\n")
+        self.lines += _count_lines(block)
+
+    def has_data_lines(self) -> bool:
+        """Whether anything but blank lines follows the header (to tell an empty log
+        from one whose lines gave no row)."""
+        if self.columns is None:
+            return False
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self.data_start)
+                while chunk := fh.read(1 << 16):
+                    if chunk.strip():
+                        return True
+        except OSError:
+            return False
+        return False
 
     def column(self, name: str) -> np.ndarray:
         parts = self._parts.get(name, [])
@@ -354,8 +419,8 @@ class CsvTable:
         return parts[0]
 
     def numeric(self) -> list[str]:
-        """The columns holding at least one number, in file order."""
-        return [c for c in self.columns or [] if np.any(~np.isnan(self.column(c)))]
+        """The columns holding at least one value (NaN included), in file order."""
+        return [c for c in self.columns or [] if not missing(self.column(c)).all()]
 
 
 class _Region(io.RawIOBase):
@@ -384,11 +449,15 @@ def _last_newline(fh: io.BufferedReader, start: int, size: int) -> int:
         lo = max(start, pos - 65536)
         fh.seek(lo)
         chunk = fh.read(pos - lo)
-        i = chunk.rfind(b"\n")
+        i = _last_eol(chunk)
         if i >= 0:
             return lo + i + 1
         pos = lo
     return start
+
+
+def _count_lines(block: bytes) -> int:
+    return block.count(b"\n") or block.count(b"\r")
 
 
 def _unique(header: list[str]) -> list[str]:
@@ -428,7 +497,8 @@ def table_series(
     rename: dict[str, str] | None = None,
 ) -> dict[str, Series]:
     """One series per numeric column against ``x_col`` (the row number when ``None``);
-    NaN cells are dropped per series, so sparse columns are never joined across gaps."""
+    cells without a value are dropped per series, so sparse columns are never joined
+    across gaps; NaN and ±inf values are kept."""
     if x_col is not None:
         xs = table.column(x_col)
         steps = steps_from(xs)
@@ -439,14 +509,15 @@ def table_series(
     walls = None
     if wall_col is not None:
         w = table.column(wall_col)
-        if w.size and np.nanmin(w) > 1e8:  # seconds since the epoch (ms are scaled)
-            walls = np.where(w > 1e11, w / 1000.0, w) if np.nanmax(w) > 1e11 else w
+        fin = w[np.isfinite(w)]
+        if fin.size and fin.min() > 1e8:  # seconds since the epoch (ms are scaled)
+            walls = np.where(w > 1e11, w / 1000.0, w) if fin.max() > 1e11 else w
     out: dict[str, Series] = {}
     for c in columns if columns is not None else table.numeric():
         if c == x_col:
             continue
         v = table.column(c)
-        keep = has_x & ~np.isnan(v)
+        keep = has_x & ~missing(v)
         tag = (rename or {}).get(c, c)
         if keep.all():  # a dense column: share the step and wall arrays, copy nothing
             out[tag] = make_series(tag, steps, v, walls, duplicates)

@@ -1,18 +1,47 @@
 """Dopamine's published training curves: ``[{"Iteration": i, "Value": v, "Agent": a}, …]``.
 
-Seeds are implicit: within an agent, the iteration sequence restarts (0…198 five
-times), so a new seed starts whenever the iteration does not increase. One run per
-agent and seed, named ``<game>/<agent>/seed<k>``, with the series ``return``.
+Seeds are implicit, in one of two layouts, told apart per agent:
+
+* whole sequences one after the other (``pong.json``: 0…198 five times): a new seed
+  starts whenever the iteration does not increase;
+* interleaved (``asterix_CNN.json``: 0,0,0,0,0,1,1,…): the iterations never decrease
+  and each appears once per seed in a row, so the k-th record of an iteration belongs
+  to seed k.
+
+One run per agent and seed, named ``<game>/<agent>/seed<k>``, with the series ``return``.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.runs._common import head_bytes, load_json, make_run, make_series
+from paperscope.readers.runs._common import (
+    INT64_MAX,
+    INT64_MIN,
+    head_bytes,
+    load_json,
+    make_run,
+    make_series,
+)
+
+
+def _seeds(iterations: list[int]) -> list[int]:
+    """The seed of each record of one agent, for either layout (see the module doc)."""
+    interleaved = len(iterations) > 1 and all(a <= b for a, b in itertools.pairwise(iterations))
+    out: list[int] = []
+    seed = 0
+    for i, it in enumerate(iterations):
+        if i:
+            if interleaved:
+                seed = seed + 1 if it == iterations[i - 1] else 0
+            elif it <= iterations[i - 1]:
+                seed += 1
+        out.append(seed)
+    return out
 
 
 class DopamineReader:
@@ -30,24 +59,26 @@ class DopamineReader:
         data = load_json(path)
         if not isinstance(data, list):
             raise ReadError(str(path), "", "not a list of {Iteration, Value, Agent}")
-        curves: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
-        last: dict[str, int] = {}
-        seeds: dict[str, int] = {}
+        records: dict[str, list[tuple[int, float]]] = {}
         skipped = 0
         for rec in data:
             try:
                 agent = str(rec["Agent"])
                 it = int(rec["Iteration"])
-                value = float(rec["Value"])
-            except (KeyError, TypeError, ValueError):
+                value = float(rec["Value"])  # OverflowError: a huge integer
+            except (KeyError, TypeError, ValueError, OverflowError):
                 skipped += 1
                 continue
-            if agent in last and it <= last[agent]:
-                seeds[agent] = seeds.get(agent, 0) + 1
-            last[agent] = it
-            c = curves.setdefault((agent, seeds.get(agent, 0)), ([], []))
-            c[0].append(it)
-            c[1].append(value)
+            if not INT64_MIN <= it <= INT64_MAX:
+                skipped += 1
+                continue
+            records.setdefault(agent, []).append((it, value))
+        curves: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
+        for agent, recs in records.items():
+            for (it, value), seed in zip(recs, _seeds([it for it, _ in recs]), strict=True):
+                c = curves.setdefault((agent, seed), ([], []))
+                c[0].append(it)
+                c[1].append(value)
         if not curves:
             raise ReadError(str(path), "record 1", "no {Iteration, Value, Agent} record")
         game = path.stem
@@ -68,7 +99,11 @@ class DopamineReader:
 
             result.issues.append(
                 ReadIssue(
-                    str(path), "", f"{skipped} records without Iteration/Value/Agent", "skipped"
+                    str(path),
+                    "",
+                    f"{skipped} records without Iteration/Value/Agent (or with an iteration "
+                    "beyond int64)",
+                    "skipped",
                 )
             )
         return result

@@ -2,7 +2,9 @@
 
 One run per ``runs.run_uuid``; series from ``metrics`` (``key, value, timestamp ms,
 step``; ``is_nan`` rows give NaN), config from ``params``, the name from ``runs.name``
-or the ``mlflow.runName`` tag. The SQL lives in :mod:`._sqlite` (read-only access).
+or the ``mlflow.runName`` tag. Runs with ``lifecycle_stage = 'deleted'`` (or in a deleted
+experiment) go to ``ReadResult.hidden``, as MLflow hides them. The SQL lives in
+:mod:`._sqlite` (read-only access).
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ import math
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
+from paperscope.core.records import ReadError, ReadIssue, ReadResult, Run, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.runs import _sqlite
 from paperscope.readers.runs._common import (
-    check_step,
     head_bytes,
     make_run,
     make_series,
     parse_number,
+    step_int,
 )
 
 
@@ -49,7 +51,7 @@ class MlflowDbReader:
             bad = 0
             for uuid, key, value, ts, step, is_nan in _sqlite.mlflow_metrics(con):  # type: ignore[assignment]
                 try:
-                    s = check_step(int(step or 0))
+                    s = step_int(step or 0)
                     v = math.nan if is_nan or value is None else float(value)
                     w = float(ts) / 1000.0 if ts is not None else math.nan
                 except (TypeError, ValueError, OverflowError):
@@ -67,7 +69,8 @@ class MlflowDbReader:
             for uuid, key, text in _sqlite.mlflow_key_values(con, "tags"):
                 if key == "mlflow.runName":
                     names[uuid] = str(text)
-        out = []
+        out: list[Run] = []
+        hidden: list[Run] = []
         for r in runs:
             uuid = r["run_uuid"]
             series: dict[str, Series] = {
@@ -79,10 +82,10 @@ class MlflowDbReader:
             name = str(r["name"] or names.get(uuid) or uuid)
             st = r["start_time"]
             start = st / 1000.0 if isinstance(st, int | float) and st else None
-            out.append(
-                make_run(path, name, "mlflow", series, config=config, start_time=start, key=uuid)
-            )
-        result = ReadResult(runs=out)
+            run = make_run(path, name, "mlflow", series, config=config, start_time=start, key=uuid)
+            deleted = "deleted" in (r["lifecycle_stage"], r["experiment_stage"])
+            (hidden if deleted else out).append(run)
+        result = ReadResult(runs=out, hidden=hidden)
         if bad:
             result.issues.append(
                 ReadIssue(

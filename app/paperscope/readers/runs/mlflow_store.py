@@ -1,11 +1,17 @@
 """MLflow file-store runs: ``mlruns/<experiment>/<run>/{meta.yaml, metrics/, params/, tags/}``.
 
-Each file under ``metrics/`` holds lines ``timestamp_ms value [step]``; a key with
+Each file under ``metrics/`` holds lines ``timestamp_ms value [step [run_id]]`` (MLflow 3
+adds the run id when the metric belongs to a logged model); a key with
 ``/`` is a sub-folder (``metrics/train/loss`` → ``train/loss``). ``params/`` files hold
 one value each (config); ``tags/mlflow.runName`` names the run; the experiment's name
 comes from ``../meta.yaml``. Artifact URIs (absolute, Windows ``file:///C:/…``) are
 ignored; ``artifacts/`` is left to the other readers (a TensorBoard log inside is
 found as its own run).
+
+MLflow 3's logged models (``<experiment>/models/m-*/``, a ``meta.yaml`` with a
+``model_id``) are not runs: declined, so they are neither read nor reported. A run
+with ``lifecycle_stage: deleted`` (or in a deleted experiment, or under ``.trash``)
+goes to ``ReadResult.hidden``, shown only on request, as MLflow's UI hides it.
 """
 
 from __future__ import annotations
@@ -19,11 +25,11 @@ from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.runs._common import (
-    check_step,
     load_yaml,
     make_run,
     make_series,
     parse_number,
+    step_int,
 )
 
 _OWN = ("meta.yaml", "metrics", "params", "tags")
@@ -60,15 +66,18 @@ def read_metric(path: Path, key: str, issues: list[ReadIssue]) -> Series | None:
         if not parts:
             continue
         try:
-            if len(parts) not in (2, 3):
+            if len(parts) not in (2, 3, 4):
                 raise ValueError(f"{len(parts)} fields")
             ts = float(parts[0])
             value = float(parts[1])
-            step = check_step(int(parts[2])) if len(parts) == 3 else 0
+            step = step_int(parts[2]) if len(parts) >= 3 else 0
         except ValueError as exc:
             issues.append(
                 ReadIssue(
-                    str(path), f"line {lineno}", f"not 'timestamp value step': {exc}", "skipped"
+                    str(path),
+                    f"line {lineno}",
+                    f"not 'timestamp value step': {exc}",
+                    "skipped",
                 )
             )
             continue
@@ -80,6 +89,32 @@ def read_metric(path: Path, key: str, issues: list[ReadIssue]) -> Series | None:
     return make_series(key, steps, values, walls)
 
 
+def is_logged_model(path: Path) -> bool:
+    """An MLflow 3 logged model's folder (``models/m-<id>``), not a run."""
+    if path.parent.name != "models" or not path.name.startswith("m-"):
+        return False
+    try:
+        head = (path / "meta.yaml").read_bytes()[:65536]
+    except OSError:
+        return False
+    return b"model_id:" in head
+
+
+def _deleted(meta: dict[str, Any], path: Path) -> bool:
+    if str(meta.get("lifecycle_stage", "")).lower() == "deleted":
+        return True
+    if path.parent.parent.name == ".trash" or path.parent.name == ".trash":
+        return True
+    exp = path.parent / "meta.yaml"
+    if exp.is_file():
+        try:
+            data = load_yaml(exp)
+        except ReadError:
+            return False
+        return isinstance(data, dict) and str(data.get("lifecycle_stage", "")) == "deleted"
+    return False
+
+
 class MlflowStoreReader:
     name = "mlflow-store"
     kind: registry.Kind = "runs"
@@ -88,8 +123,10 @@ class MlflowStoreReader:
     priority = 60
 
     def sniff(self, path: Path) -> bool:
-        return (path / "meta.yaml").is_file() and any(
-            (path / d).is_dir() for d in ("metrics", "params")
+        return (
+            (path / "meta.yaml").is_file()
+            and any((path / d).is_dir() for d in ("metrics", "params"))
+            and not is_logged_model(path)
         )
 
     def claims(self, path: Path) -> bool:
@@ -144,6 +181,8 @@ class MlflowStoreReader:
             path, name, "mlflow", series, source=sources, config=config,
             start_time=start_time if start_time is None or math.isfinite(start_time) else None,
         )  # fmt: skip
+        if _deleted(meta, path):
+            return ReadResult(hidden=[run], issues=issues)
         return ReadResult(runs=[run], issues=issues)
 
 

@@ -11,13 +11,22 @@ knows that steps are run indices, not training steps.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from paperscope.core.records import ReadError, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.runs._common import head_bytes, load_json, make_run, make_series
+from paperscope.readers.runs._common import (
+    INT64_MAX,
+    INT64_MIN,
+    head_bytes,
+    load_json,
+    make_run,
+    make_series,
+    to_float,
+)
 
 TASK_KEYS = ("game", "task", "env", "environment")
 SEED_KEYS = ("seed", "run")
@@ -25,6 +34,13 @@ SEED_KEYS = ("seed", "run")
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _seed(v: Any) -> bool:
+    """A seed number that can be a step (finite, within int64)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return False
+    return _is_number(v) and INT64_MIN <= int(v) <= INT64_MAX
 
 
 def _wide(data: Any) -> bool:
@@ -68,7 +84,8 @@ class RliableScoresReader:
         series: dict[str, Series] = {}
         if _wide(data):
             for task, scores in data.items():
-                series[str(task)] = make_series(str(task), range(len(scores)), scores)
+                values = [to_float(v) for v in scores]
+                series[str(task)] = make_series(str(task), range(len(scores)), values)
         elif _long(data):
             cols: dict[str, tuple[list[int], list[float]]] = {}
             counters: dict[str, int] = {}
@@ -79,7 +96,7 @@ class RliableScoresReader:
                 if task_key is None:
                     continue
                 task = str(rec[task_key])
-                seed_key = next((k for k in SEED_KEYS if k in rec and _is_number(rec[k])), None)
+                seed_key = next((k for k in SEED_KEYS if k in rec and _seed(rec[k])), None)
                 if seed_key is not None:
                     seed = int(rec[seed_key])
                 else:
@@ -90,7 +107,7 @@ class RliableScoresReader:
                         continue
                     c = cols.setdefault(f"{k}/{task}", ([], []))
                     c[0].append(seed)
-                    c[1].append(float(v))
+                    c[1].append(to_float(v))
             series = {k: make_series(k, s, v, duplicates="all") for k, (s, v) in cols.items()}
         else:
             raise ReadError(str(path), "", "neither {task: [scores]} nor [{game, seed, score}]")

@@ -15,7 +15,14 @@ from typing import Any
 from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
-from paperscope.readers.runs._common import load_json, make_run, make_series, plain
+from paperscope.readers.runs._common import (
+    load_json,
+    make_run,
+    make_series,
+    plain,
+    step_int,
+    to_float,
+)
 
 
 def _epoch(text: Any) -> float:
@@ -28,6 +35,12 @@ def _epoch(text: Any) -> float:
     if t.tzinfo is None:
         t = t.replace(tzinfo=_dt.UTC)  # Sacred writes UTC without a zone
     return t.timestamp()
+
+
+def _value(v: Any) -> float:
+    if isinstance(v, bool | int | float):
+        return to_float(v)
+    return float(v)  # a string such as "NaN" (ValueError/TypeError: the metric is skipped)
 
 
 class SacredReader:
@@ -72,8 +85,8 @@ class SacredReader:
                 metrics = {}
             for key, m in metrics.items():
                 try:
-                    steps = [int(s) for s in m["steps"]]
-                    values = [math.nan if v is None else float(v) for v in m["values"]]
+                    steps = [step_int(s) for s in m["steps"]]
+                    values = [math.nan if v is None else _value(v) for v in m["values"]]
                     stamps = m.get("timestamps") or []
                     walls = [_epoch(t) for t in stamps] if len(stamps) == len(steps) else None
                     series[key] = make_series(key, steps, values, walls)

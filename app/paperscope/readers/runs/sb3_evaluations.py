@@ -21,6 +21,14 @@ from paperscope.readers import registry
 from paperscope.readers.runs._common import make_run, make_series, run_name
 
 
+def _real(path: Path, name: str, arr: np.ndarray) -> np.ndarray:
+    """An array of real numbers as float64 (complex or text arrays are refused)."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "biuf":
+        raise ReadError(str(path), name, f"{name} are not real numbers ({arr.dtype})")
+    return arr.astype(np.float64)
+
+
 def eval_series(path: Path) -> dict[str, Series]:
     try:
         with path.open("rb") as fh, np.load(fh, allow_pickle=False) as npz:
@@ -28,10 +36,10 @@ def eval_series(path: Path) -> dict[str, Series]:
             if not {"timesteps", "results"} <= files:
                 raise ReadError(str(path), "", "no 'timesteps' and 'results' arrays")
             steps = np.asarray(npz["timesteps"])
-            results = np.asarray(npz["results"], dtype=np.float64)
-            lengths = (
-                np.asarray(npz["ep_lengths"], dtype=np.float64) if "ep_lengths" in files else None
-            )
+            results = _real(path, "results", npz["results"])
+            lengths = None
+            if "ep_lengths" in files:
+                lengths = _real(path, "ep_lengths", npz["ep_lengths"])
     except ReadError:
         raise
     except (
@@ -45,23 +53,33 @@ def eval_series(path: Path) -> dict[str, Series]:
         raise ReadError(
             str(path), "", f"timesteps {steps.shape} and results {results.shape} do not match"
         )
-    if not np.issubdtype(steps.dtype, np.number):
+    if steps.dtype.kind not in "biuf":  # text, objects, complex numbers
         raise ReadError(str(path), "", "timesteps are not numbers")
+    if steps.dtype.kind == "f" and not (ok := np.isfinite(steps) & (np.abs(steps) < 9.2e18)).all():
+        bad = int(np.flatnonzero(~ok)[0])
+        raise ReadError(
+            str(path), f"timesteps[{bad}]",
+            f"timestep {steps[bad]} is not a step (NaN, inf or beyond int64)",
+        )  # fmt: skip
+    if steps.dtype.kind == "u" and steps.size and int(steps.max()) > 2**63 - 1:
+        raise ReadError(str(path), "timesteps", "a timestep beyond int64")
     s = steps.astype(np.int64)
     out: dict[str, Series] = {}
     if results.shape[1] == 0 or results.shape[0] == 0:
         return out
-    stats = {
-        "eval/mean_reward": np.mean(results, axis=1),
-        "eval/std_reward": np.std(results, axis=1),
-        "eval/min_reward": np.min(results, axis=1),
-        "eval/q25_reward": np.quantile(results, 0.25, axis=1),
-        "eval/median_reward": np.median(results, axis=1),
-        "eval/q75_reward": np.quantile(results, 0.75, axis=1),
-        "eval/max_reward": np.max(results, axis=1),
-    }
+    with np.errstate(all="ignore"):  # huge or non-finite rewards: inf/NaN statistics
+        stats = {
+            "eval/mean_reward": np.mean(results, axis=1),
+            "eval/std_reward": np.std(results, axis=1),
+            "eval/min_reward": np.min(results, axis=1),
+            "eval/q25_reward": np.quantile(results, 0.25, axis=1),
+            "eval/median_reward": np.median(results, axis=1),
+            "eval/q75_reward": np.quantile(results, 0.75, axis=1),
+            "eval/max_reward": np.max(results, axis=1),
+        }
     if lengths is not None and lengths.shape == results.shape:
-        stats["eval/mean_ep_length"] = np.mean(lengths, axis=1)
+        with np.errstate(all="ignore"):
+            stats["eval/mean_ep_length"] = np.mean(lengths, axis=1)
     for tag, v in stats.items():
         out[tag] = make_series(tag, s, v)
     return out

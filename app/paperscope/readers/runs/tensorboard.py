@@ -523,7 +523,7 @@ class TensorBoardRun:
         config.update(self.config)  # hparams summaries win over a file beside the log
         return make_run(
             self.folder,
-            name or run_name(self.folder),
+            name or tb_run_name(self.folder),
             "tensorboard",
             self.series(),
             source=files,
@@ -531,6 +531,24 @@ class TensorBoardRun:
             start_time=self.start_time(),
             key="" if self.fixed_files is None else "|".join(p.name for p in files),
         )
+
+
+def _has_event_files(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return any(e.is_file() and is_event_file(Path(e.name)) for e in entries)
+    except OSError:
+        return False
+
+
+def tb_run_name(folder: Path) -> str:
+    """:func:`run_name`, except for a folder inside another run's folder: the sub-runs
+    ``SummaryWriter.add_scalars("loss", {"a": …})`` writes (``<run>/loss_a``) are
+    named ``<run>/loss_a``, not ``loss_a``."""
+    parent = folder.parent
+    if parent != folder and _has_event_files(parent):
+        return f"{run_name(parent)}/{folder.name}"
+    return run_name(folder)
 
 
 def _scaled(progress: Progress, done: int, n: int, total: int) -> Progress:
@@ -616,11 +634,7 @@ class TensorBoardDirReader:
     priority = 50
 
     def sniff(self, path: Path) -> bool:
-        try:
-            with os.scandir(path) as entries:
-                return any(e.is_file() and is_event_file(Path(e.name)) for e in entries)
-        except OSError:
-            return False
+        return _has_event_files(path)
 
     def claims(self, path: Path) -> bool:
         """The event files are this reader's; other files and subfolders are not."""
