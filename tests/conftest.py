@@ -31,22 +31,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # database, no deadline (CI machines are noisy; hangs are caught by CPU-time guards).
 # "fuzz" (``pytest --fuzz``): fresh randomness, to find new crashers; the fuzz harness
 # saves each one under tests/data/crashers/, where the "ci" profile replays it.
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    database=None,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
-)
-settings.register_profile(
-    "fuzz",
-    derandomize=False,
-    database=None,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
-)
+for _name, _derandomize in (("ci", True), ("fuzz", False)):
+    settings.register_profile(
+        _name,
+        derandomize=_derandomize,
+        database=None,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+    )
 
 
 def hypothesis_profile(config: pytest.Config) -> str:

@@ -86,12 +86,8 @@ class _QtConnection:
             if not self._socket.bytesAvailable() and not self._socket.waitForReadyRead(ms):
                 return None
             self._buffer += bytes(self._socket.readAll().data())
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        try:
-            message = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None
-        return message if isinstance(message, dict) else None
+        message, self._buffer = instance.take_message(self._buffer)
+        return message
 
     def close(self) -> None:
         self._socket.disconnectFromServer()

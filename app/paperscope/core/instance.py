@@ -58,6 +58,17 @@ def can_connect() -> bool:
     return hasattr(socket, "AF_UNIX") and os.name == "posix"
 
 
+def take_message(buffer: bytes) -> tuple[dict[str, Any] | None, bytes]:
+    """The first line of ``buffer`` (which holds one) as a JSON object (``None`` when it is
+    not one), and the rest of the buffer."""
+    line, rest = buffer.split(b"\n", 1)
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, rest
+    return (message if isinstance(message, dict) else None), rest
+
+
 class Connection:
     """One request to a running window over its Unix socket, line by line."""
 
@@ -86,12 +97,8 @@ class Connection:
             if not chunk:
                 return None
             self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        try:
-            message = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None
-        return message if isinstance(message, dict) else None
+        message, self._buffer = take_message(self._buffer)
+        return message
 
     def close(self) -> None:
         self._sock.close()
