@@ -110,3 +110,30 @@ def test_export_of_a_query_and_of_nothing(lib: Store, tmp_path: Path) -> None:
     assert out.read_text() == "[]\n"
     with pytest.raises(ValueError):
         export_papers(lib, "docx", out)
+
+
+def test_a_preamble_survives_import_and_export(tmp_path: Path) -> None:
+    """``@preamble`` blocks are kept with the entries of their file and written again,
+    once each, at the top of a BibTeX export, where bibtexparser reads them back."""
+    import bibtexparser
+
+    from paperscope.library.export import to_bibtex
+    from paperscope.library.store import Store
+    from paperscope.workflows.papers import import_paths
+
+    bib = tmp_path / "pre.bib"
+    bib.write_text(
+        '@preamble{"\\newcommand{\\noopsort}[1]{}"}\n'
+        "@preamble{{\\providecommand{\\url}[1]{#1}}}\n"
+        "@article{a1, title = {One}, author = {Smith, J}, year = 2001}\n"
+        "@article{b2, title = {Two}, author = {{\\noopsort{b}}Doe, J}, year = 2002}\n",
+        encoding="utf-8",
+    )
+    original = [p.value for p in bibtexparser.parse_string(bib.read_text()).preambles]
+    with Store(tmp_path / "lib.duckdb") as store:
+        summary = import_paths(store, [bib])
+        assert summary.added == 2 and not [i for i in summary.issues if "preamble" in str(i)]
+        text = to_bibtex(store.papers(store.paper_ids()))
+    again = bibtexparser.parse_string(text)
+    assert [p.value for p in again.preambles] == original  # each once, as written
+    assert {e.key for e in again.entries} == {"a1", "b2"}

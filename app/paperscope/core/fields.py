@@ -27,6 +27,7 @@ from typing import Any
 from paperscope.core.ids import normalise_arxiv_id, normalise_doi
 
 FORMAT = "_format"
+PREAMBLE = "_preamble"  # a BibTeX file's @preamble blocks, kept with its entries
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
@@ -308,7 +309,8 @@ def to_bibtex_fields(fields: Mapping[str, Any], kind: str | None) -> dict[str, s
     """Any format's fields in the BibTeX vocabulary (what BibTeX can hold)."""
     fmt = fields.get(FORMAT)
     if fmt not in ("csl", "ris"):
-        return {k: _s(v) for k, v in fields.items() if k != FORMAT and _s(v)}
+        # keys starting with "_" are PaperScope's own (the format, a file's @preamble)
+        return {k: _s(v) for k, v in fields.items() if not k.startswith("_") and _s(v)}
     out: dict[str, str] = {}
     if fmt == "csl":
         for k, v in fields.items():

@@ -25,6 +25,7 @@ from typing import Any
 from paperscope.core.fields import (
     COLUMNS,
     FORMAT,
+    PREAMBLE,
     RIS_NAME_TAGS,
     RIS_TITLES,
     RIS_VENUES,
@@ -271,9 +272,14 @@ def _bib_value(name: str, value: str) -> str:
 
 def to_bibtex(papers: Iterable[Paper]) -> str:
     """BibTeX entries, one per paper, in the order given (keys must be set): every
-    field of the record, names as their parts."""
+    field of the record, names as their parts; the ``@preamble`` blocks the entries came
+    with, once each, at the top."""
     chunks: list[str] = []
+    preambles: list[str] = []
     for p in papers:
+        for pre in (p.fields or {}).get(PREAMBLE) or ():
+            if isinstance(pre, str) and pre not in preambles:
+                preambles.append(pre)
         key = p.citation_key or citation_key_base(p)
         fields = bibtex_fields(p)
         kind = bibtex_type(p)
@@ -293,7 +299,8 @@ def to_bibtex(papers: Iterable[Paper]) -> str:
                 out.append((name, _bib_value(name, value)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in out)
         chunks.append(f"@{kind}{{{key},\n{body}\n}}\n")
-    return "\n".join(chunks)
+    head = [f"@preamble{{{pre}}}\n" for pre in preambles]
+    return "\n".join(head + chunks)
 
 
 # -- CSL-JSON -------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def record_lines(row: dict[str, Any]) -> list[str]:
             continue
         text = " ".join(_field_text(value).split())
         if text:
-            lines.append(f"{name}: {text}")
+            lines.append(f"{'@preamble of its file' if name == '_preamble' else name}: {text}")
     return lines
 
 

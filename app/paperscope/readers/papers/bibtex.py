@@ -15,6 +15,7 @@ into parts by bibtexparser's ``splitname`` (:attr:`Paper.creators`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.fields import FORMAT, NAME_FIELDS, bibtex_columns, is_verbatim
+from paperscope.core.fields import FORMAT, NAME_FIELDS, PREAMBLE, bibtex_columns, is_verbatim
 from paperscope.core.names import display_names
 from paperscope.core.records import Creator, Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
@@ -307,7 +308,8 @@ class BibTeXReader:
         strings: dict[str, str] = dict(_IMPORT_MACROS.get() or {})
         defined_at: dict[str, int] = {}
         first_line: dict[str, int] = {}
-        n_entries = n_preambles = 0
+        n_entries = 0
+        preambles: list[str] = []
         progress(0.3, "Reading entries")
         blocks = library.blocks
         for i, block in enumerate(blocks):
@@ -341,7 +343,7 @@ class BibTeXReader:
                         )
                     )  # fmt: skip
             elif isinstance(block, model.Preamble):
-                n_preambles += 1
+                preambles.append(str(block.value))
             elif isinstance(block, model.DuplicateBlockKeyBlock):
                 n_entries += 1
                 result.issues.append(
@@ -383,14 +385,13 @@ class BibTeXReader:
             if not text.strip():
                 raise ReadError(str(path), "line 1", "empty file")
             raise ReadError(str(path), "end of file", "not a BibTeX file: no entry found")
-        if n_preambles:
-            result.issues.append(
-                ReadIssue(
-                    str(path), "",
-                    f"{n_preambles} @preamble block(s) not kept: TeX commands they define "
-                    "are decoded where PaperScope knows them",
-                )
-            )  # fmt: skip
+        if preambles:
+            # kept with every entry of the file (the ``_preamble`` field, never shown as a
+            # BibTeX field) and written again, once, at the top of a BibTeX export
+            result.papers[:] = [
+                dataclasses.replace(p, fields={**p.fields, PREAMBLE: list(preambles)})
+                for p in result.papers
+            ]
         require_papers(result, path, "BibTeX entries", "no BibTeX entries found")
         result.issues.sort(
             key=lambda i: int(i.location[5:]) if i.location.startswith("line ") else 0
