@@ -229,3 +229,42 @@ def test_detail_pane_shows_the_whole_record(window, qtbot) -> None:  # type: ign
     assert "source format: CSL-JSON   type: " + row["kind"] in lines
     assert f"volume: {row['fields']['volume']}" in lines
     assert any(line.startswith("issued: ") for line in lines)
+
+
+def test_the_record_form_offers_the_entry_types_fields_and_edits_with_undo(  # type: ignore[no-untyped-def]
+    window, qtbot
+) -> None:
+    """The detail pane's form, as Zotero's item pane: an article's standard fields in
+    order (empty ones too, to fill in), then the record's other fields; a line edited
+    and left is stored (and exported), Undo puts the old value back."""
+    from paperscope.core.fields import ENTRY_FIELDS
+    from paperscope.library.export import to_bibtex
+
+    store = window.store
+    import_file(window, qtbot, PAPERS / "memlab.bib")
+    (pid,) = [
+        int(i)
+        for i in store.all_ids()
+        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
+    ]
+    pane = window.detail_pane
+    pane.show_paper(pid)
+    form = pane.form
+    names = form.names()
+    assert names[: len(ENTRY_FIELDS["article"])] == list(ENTRY_FIELDS["article"])
+    assert {"date-added", "bdsk-url-1"} <= set(names)  # the record's own fields follow
+    assert form.edit("volume").text() == "64" and form.edit("issn").text() == ""
+    # fill an empty field in: stored, shown, exported
+    with qtbot.waitSignal(pane.edited, timeout=5000):
+        form.edit("issn").setText("0749-596X")
+        form.edit("issn").editingFinished.emit()
+    assert store.paper_row(pid)["fields"]["issn"] == "0749-596X"
+    assert "issn: 0749-596X" in pane.text().splitlines()
+    assert "issn = {0749-596X}" in to_bibtex(store.papers([pid]))
+    assert pane.form.edit("issn").text() == "0749-596X"  # the new form shows it
+    # leaving a line unchanged stores nothing
+    pane.form.edit("volume").editingFinished.emit()
+    assert len(pane._field_undo) == 1
+    pane.undo_field_button.click()
+    assert "issn" not in store.paper_row(pid)["fields"]
+    assert pane.form.edit("issn").text() == ""

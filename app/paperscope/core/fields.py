@@ -465,3 +465,46 @@ def merge_fields(
         return dict(mine)
     fmt = str(mine.get(FORMAT) or "bibtex")
     return {**in_format(theirs, kind, fmt), **mine}
+
+
+# the fields a form offers for each BibTeX entry type, in Zotero's item-pane order (the
+# name fields, author and editor, are edited as names elsewhere); any other field the
+# record holds is listed after these
+ENTRY_FIELDS: dict[str, tuple[str, ...]] = {
+    "article": ("title", "journal", "year", "month", "volume", "number", "pages", "doi",
+                "issn", "url", "note"),
+    "inproceedings": ("title", "booktitle", "year", "month", "pages", "publisher",
+                      "address", "series", "organization", "doi", "isbn", "url", "note"),
+    "book": ("title", "publisher", "address", "year", "edition", "series", "volume",
+             "isbn", "doi", "url", "note"),
+    "incollection": ("title", "booktitle", "publisher", "address", "year", "chapter",
+                     "pages", "series", "volume", "isbn", "doi", "url", "note"),
+    "inbook": ("title", "booktitle", "publisher", "address", "year", "chapter", "pages",
+               "isbn", "doi", "url", "note"),
+    "phdthesis": ("title", "school", "address", "year", "month", "type", "url", "note"),
+    "mastersthesis": ("title", "school", "address", "year", "month", "type", "url",
+                      "note"),
+    "techreport": ("title", "institution", "number", "type", "address", "year", "month",
+                   "url", "note"),
+    "misc": ("title", "howpublished", "year", "month", "eprint", "archiveprefix",
+             "primaryclass", "doi", "url", "note"),
+    "unpublished": ("title", "year", "month", "url", "note"),
+}  # fmt: skip
+ENTRY_FIELDS["conference"] = ENTRY_FIELDS["inproceedings"]
+ENTRY_FIELDS["online"] = ENTRY_FIELDS["misc"]
+ENTRY_FIELDS["thesis"] = ENTRY_FIELDS["phdthesis"]
+_NOT_IN_FORM = frozenset({"author", "editor", "abstract"})
+
+
+def form_fields(kind: str | None, fields: Mapping[str, Any]) -> list[str]:
+    """The fields a record's form shows: for a BibTeX record, its entry type's standard
+    fields (present or not) and then every other text field it holds; for CSL-JSON and
+    RIS records, the text fields they hold (in their own vocabulary)."""
+    present = [
+        k for k, v in fields.items()
+        if not k.startswith("_") and isinstance(v, str) and k not in _NOT_IN_FORM
+    ]  # fmt: skip
+    if (fields.get(FORMAT) or "bibtex") != "bibtex":
+        return present
+    standard = ENTRY_FIELDS.get((kind or "misc").lower(), ENTRY_FIELDS["misc"])
+    return list(standard) + [k for k in present if k not in standard]

@@ -27,11 +27,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from paperscope.gui.papers.record_form import RecordForm
 from paperscope.gui.papers.table_model import MISSING, format_authors
 from paperscope.library.links import Link, paper_links
 from paperscope.library.store import Store
@@ -162,7 +164,10 @@ class PaperDetailPane(QWidget):
         notes_row.addWidget(QLabel("Notes"))
         notes_row.addStretch(1)
         notes_row.addWidget(self.save_notes_button)
-        # one field of the record at a time: pick (or type) its name, edit, Set; Undo
+        # the record as a form by entry type (edit a line, leave it: stored, with Undo)
+        self.form = RecordForm()
+        self.form.field_edited.connect(self._on_form_edited)
+        # any field by name: pick (or type) it, edit, Set; Undo
         self.field_name = QComboBox()
         self.field_name.setEditable(True)
         self.field_name.setMinimumWidth(110)
@@ -185,7 +190,13 @@ class PaperDetailPane(QWidget):
         field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.view, 3)
+        form_scroll = QScrollArea()  # a long record scrolls; the text above keeps its room
+        form_scroll.setWidget(self.form)
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        form_scroll.setMinimumHeight(90)
+        layout.addWidget(form_scroll, 2)
         layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)
@@ -346,6 +357,7 @@ class PaperDetailPane(QWidget):
         for w in (self.field_name, self.field_value, self.set_field_button):
             w.setEnabled(row is not None)
         self.undo_field_button.setEnabled(bool(self._field_undo))
+        self.form.set_record((row or {}).get("kind"), fields if row is not None else None)
 
     def _on_field_chosen(self, name: str) -> None:
         value = getattr(self, "_fields", {}).get(name.strip(), "")
@@ -353,11 +365,16 @@ class PaperDetailPane(QWidget):
 
     def set_field(self) -> None:
         """Set the chosen field of the shown paper's record to the typed value."""
-        name = self.field_name.currentText().strip()
+        self._store_field(self.field_name.currentText().strip(), self.field_value.text())
+
+    def _on_form_edited(self, name: str, value: str) -> None:
+        self._store_field(name, value)
+
+    def _store_field(self, name: str, value: str) -> None:
         if self._paper_id < 0 or not name:
             return
         pid = self._paper_id
-        old = self._store.set_field(pid, name, self.field_value.text())
+        old = self._store.set_field(pid, name, value)
         self._field_undo.append((pid, name, old))
         self.edited.emit(pid)
         self.show_paper(pid)
