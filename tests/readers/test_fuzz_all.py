@@ -363,6 +363,17 @@ _WORKDIRS: dict[str, tuple[Seed, Path]] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _warm_readers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Read every seed once outside the guard: the first CSV or TensorBoard read compiles
+    numba kernels (seconds of CPU on a fresh clone), which is not a read taking long."""
+    for name, make in SEEDS.items():
+        seed = make()
+        folder = tmp_path_factory.mktemp(f"warm-{name}")
+        _write(folder, seed.files)
+        registry.get(name).read(folder / seed.read, no_progress, CancelToken())
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _clean_workdirs() -> Iterator[None]:
     yield
     for _, folder in _WORKDIRS.values():
