@@ -519,3 +519,13 @@ def test_mlflow_db_step_beyond_int64_is_an_issue(tmp_path: Path) -> None:
     [run], issues = _read([db])
     assert run.series["loss"].steps.tolist() == [0, 1, 2]
     assert [(i.file, i.severity) for i in issues] == [(str(db), "skipped")]
+
+
+def test_sb3_evaluations_complex_refused_huge_rewards_no_warning(tmp_path: Path) -> None:
+    npz = tmp_path / "evaluations.npz"
+    np.savez(npz, timesteps=np.array([0, 10]), results=np.ones((2, 3)) * 1j)
+    runs, issues = _read([npz])  # (a ComplexWarning is an error under pytest)
+    assert runs == [] and [(i.file, i.location) for i in issues] == [(str(npz), "results")]
+    np.savez(npz, timesteps=np.array([0, 10]), results=np.array([[1e308, -1e308, 1e308]] * 2))
+    [run], issues = _read([npz])  # overflowing statistics: inf/NaN, no RuntimeWarning
+    assert issues == [] and len(run.series["eval/std_reward"]) == 2
