@@ -12,6 +12,7 @@ pyqtgraph is imported when the canvas first draws, not at start-up (~0.15 s).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Callable, Sequence
@@ -19,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
 from paperscope.results.figure import OKABE_ITO
-from paperscope.results.view import Readout, robust_range, values_at
+from paperscope.results.view import Readout, emptiest_corner, robust_range, tick_text, values_at
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.workflows.plots import DECIMATE_ABOVE, MERGE_ABOVE, PlotData
 
@@ -36,6 +37,46 @@ PALETTE = OKABE_ITO
 MAX_LEGEND = 20
 MAX_RAW = 40  # more curves than this: no faint raw lines behind them
 MAX_READOUT = 12
+
+
+LINE_WIDTH = 1.0  # a run's curve, logical px at 100 %
+GROUP_WIDTH = 2.0  # a group's centre line
+HIDPI_MIN_WIDTH = 1.5  # logical px: a 1-device-pixel line at 200 % is too thin to see
+LEGEND_SAMPLE = 20_000  # points per curve looked at to place the legend
+# where the legend sits: (its anchor point, the view's, the offset in px)
+_LEGEND_ANCHORS = {
+    "top-right": ((1, 0), (1, 0), (-10, 10)),
+    "top-left": ((0, 0), (0, 0), (10, 10)),
+    "bottom-right": ((1, 1), (1, 1), (-10, -10)),
+    "bottom-left": ((0, 1), (0, 1), (10, -10)),
+}
+
+
+def pen_width(logical: float, device_pixel_ratio: float) -> float:
+    """A cosmetic pen's width (in device pixels) for a line ``logical`` px wide at 100 %:
+    at 100 % the 1-px line Qt draws fastest; on a high-DPI screen at least
+    :data:`HIDPI_MIN_WIDTH` logical px."""
+    if device_pixel_ratio <= 1.0:
+        return logical
+    return max(logical, HIDPI_MIN_WIDTH) * device_pixel_ratio
+
+
+@functools.cache
+def axis_class() -> Any:
+    """A pyqtgraph axis whose ticks read ``200k``, ``1M`` (not ``1e+06``)."""
+    import pyqtgraph as pg
+
+    class ReadableAxis(pg.AxisItem):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.enableAutoSIPrefix(False)  # no "(x1e+06)" on the label: the ticks say it
+
+        def tickStrings(self, values: Any, scale: float, spacing: float) -> list[str]:
+            if self.logMode:
+                return list(super().tickStrings(values, scale, spacing))
+            return tick_text([float(v) * scale for v in values], spacing * scale)
+
+    return ReadableAxis
 
 
 def _alpha(colour: str, alpha: int) -> tuple[int, int, int, int]:
@@ -81,7 +122,8 @@ class PlotCanvas(QWidget):
 
             from paperscope.gui.theme import style_plot
 
-            self.plot = pg.PlotWidget()
+            axis = axis_class()
+            self.plot = pg.PlotWidget(axisItems={"left": axis("left"), "bottom": axis("bottom")})
             style_plot(self.plot)
             # drops go to the pane, not to the graphics view
             self.plot.setAcceptDrops(False)
@@ -104,6 +146,10 @@ class PlotCanvas(QWidget):
             vb.sigXRangeChanged.connect(self._update_decimated)
             vb.sigResized.connect(self._update_decimated)
             vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+            # the legend moves to the emptiest corner after a draw, a zoom or a pan
+            self._legend_timer = QTimer(self, singleShot=True, interval=100)
+            self._legend_timer.timeout.connect(self.place_legend)
+            vb.sigRangeChanged.connect(lambda *_a: self._legend_timer.start())
             self._layout.addWidget(self.plot)
         return self.plot
 
@@ -157,7 +203,9 @@ class PlotCanvas(QWidget):
         # raw lines behind many curves are noise, and double the items to draw
         show_raw = v.show_raw and spec.smoothing > 0 and n_lines <= MAX_RAW
         # 1-pixel (cosmetic) pens: Qt's fast line drawing; wider pens go through the
-        # stroker and cost ~10x per frame on long curves
+        # stroker and cost ~10x per frame on long curves (on a high-DPI screen a
+        # 1-device-pixel line is too thin: see pen_width)
+        dpr = self.devicePixelRatioF()
         for k, g in enumerate(data.groups):
             colour = PALETTE[k % len(PALETTE)]
             bx, blo, bhi = band_envelope(np.asarray(g.x), np.asarray(g.lower),
@@ -170,7 +218,9 @@ class PlotCanvas(QWidget):
             if show_raw:
                 self._line(plot, g.x, g.raw_center, pg.mkPen(_alpha(colour, 70), width=1))
             label = f"{g.label} (n={len(g.run_ids)})"
-            item = self._line(plot, g.x, g.center, pg.mkPen(colour, width=2.0), label)
+            item = self._line(
+                plot, g.x, g.center, pg.mkPen(colour, width=pen_width(GROUP_WIDTH, dpr)), label
+            )
             self._drawn[g.label] = (item, g)
         if len(data.curves) > MERGE_ABOVE:
             self._draw_merged(plot, data.curves)
@@ -179,9 +229,12 @@ class PlotCanvas(QWidget):
             if show_raw:
                 self._line(plot, c.x, c.raw, pg.mkPen(_alpha(colour, 60), width=1))
             name = c.label if len(self._drawn) < MAX_LEGEND else None
-            item = self._line(plot, c.x, c.y, pg.mkPen(colour, width=1.0), name)
+            item = self._line(
+                plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
+            )
             self._drawn[c.label] = (item, c)
-        plot.setTitle(None)  # the metric box names it; exports add the title
+        plot.setTitle(spec.metric, size="10pt")
+        plot.setLabel("left", spec.metric)
         plot.setLabel("bottom", x_label(spec.x))
         # fit the view to a new drawing (other metric, x axis, runs or groups), not to
         # new points or another smoothing of the same one: a user's zoom survives a
@@ -202,6 +255,7 @@ class PlotCanvas(QWidget):
                 self.apply_log()
         else:
             plot.setLogMode(x=v.log_x, y=v.log_y)
+        self.place_legend()
 
     def _colour(self, run_id: str) -> str:
         return self._colour_of(run_id) or PALETTE[0]
@@ -238,7 +292,7 @@ class PlotCanvas(QWidget):
         x1 = max(float(c.x[-1]) for c in curves if len(c))
         for colour, members in by_colour.items():
             merged = Merged([self._pyramids.get(id(c.y)) or Pyramid(c.x, c.y) for c in members])
-            pen = pg.mkPen(colour, width=1)
+            pen = pg.mkPen(colour, width=pen_width(LINE_WIDTH, self.devicePixelRatioF()))
             item = pg.PlotDataItem(*merged.view(x0, x1, width), pen=pen, connect="finite")
             plot.addItem(item)
             self._decimated.append((item, merged))
@@ -270,7 +324,7 @@ class PlotCanvas(QWidget):
         assert self.plot is not None
         wall = x == "wall"
         if wall != self._wall_axis:
-            axis = pg.DateAxisItem(orientation="bottom") if wall else pg.AxisItem("bottom")
+            axis = pg.DateAxisItem(orientation="bottom") if wall else axis_class()("bottom")
             self.plot.setAxisItems({"bottom": axis})
             self._wall_axis = wall
 
@@ -317,6 +371,36 @@ class PlotCanvas(QWidget):
         (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
         if all(math.isfinite(v) for v in (x0, x1, y0, y1)) and x0 < x1 and y0 < y1:
             self.view_changed.emit((float(x0), float(x1), float(y0), float(y1)))
+
+    # -- the legend ------------------------------------------------------------------
+    def legend_corner(self) -> str | None:
+        """The corner of the view where the legend covers the fewest points."""
+        if self.plot is None or self.legend is None or not self._drawn:
+            return None
+        vb = self.plot.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        rect = self.legend.boundingRect()
+        if vb.width() <= 0 or vb.height() <= 0:
+            return None
+        box = ((rect.width() + 10) / vb.width(), (rect.height() + 10) / vb.height())
+        v = self.state.value
+        xy = []
+        for item, c in self._drawn.values():
+            if not item.isVisible():
+                continue
+            y = c.center if isinstance(c, GroupCurve) else c.y
+            x, y = np.asarray(c.x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+            step = max(1, len(x) // LEGEND_SAMPLE)
+            x, y = x[::step], y[::step]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                xy.append((np.log10(x) if v.log_x else x, np.log10(y) if v.log_y else y))
+        return emptiest_corner(xy, (x0, x1, y0, y1), box)
+
+    def place_legend(self) -> None:
+        corner = self.legend_corner()
+        if corner is not None and self.legend is not None:
+            item_pos, parent_pos, offset = _LEGEND_ANCHORS[corner]
+            self.legend.anchor(item_pos, parent_pos, offset)
 
     # -- crosshair -------------------------------------------------------------------
     def _on_mouse_moved(self, event: Sequence[QPointF]) -> None:
@@ -378,9 +462,10 @@ class PlotCanvas(QWidget):
 
         path = Path(path)
         item = self.ensure_plot().getPlotItem()
-        item.setTitle(title or None, size="10pt")
+        shown = self.state.value.metric or None
+        item.setTitle(title or shown, size="10pt")
         try:
             export_item(item, path, width=int(item.sceneBoundingRect().width() * dpi / 96))
         finally:
-            item.setTitle(None)
+            item.setTitle(shown, size="10pt")
         return path
