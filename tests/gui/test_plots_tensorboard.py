@@ -1,12 +1,11 @@
 """Plots as TensorBoard users expect (issue 21, item 14): one click plots a metric, the
-axes are labelled, ticks read 1M, the legend sits in the emptiest corner, curves are
+axes are labelled, ticks read 1M, the legend sits beside the curves, curves are
 thick enough on a high-DPI screen, and the plots get more of the default window."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
@@ -72,27 +71,30 @@ def test_axis_ticks_read_1M_not_1e6(view) -> None:  # type: ignore[no-untyped-de
     assert "1e+06" in pg.AxisItem("left").tickStrings([1_000_000.0], 1.0, 1_000_000.0)
 
 
-def test_legend_goes_to_the_emptiest_corner(view, qtbot) -> None:  # type: ignore[no-untyped-def]
-    from paperscope.results.view import emptiest_corner
-
-    canvas = view.current_pane().canvas
-    # placed again a moment after the view settles (a draw, a zoom, a pan)
-    qtbot.waitUntil(lambda: not canvas._legend_timer.isActive(), timeout=5000)
-    corner = canvas.legend_corner()
-    assert corner is not None
-    # the corner chosen covers no more points than any other
+def test_legend_never_covers_the_curves(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The legend sits beside the plot area (pyqtgraph's floats over the data)."""
+    pane = view.current_pane()
+    canvas = pane.canvas
+    legend = canvas.legend
     vb = canvas.plot.getPlotItem().getViewBox()
-    (x0, x1), (y0, y1) = vb.viewRange()
-    rect = canvas.legend.boundingRect()
-    box = ((rect.width() + 10) / vb.width(), (rect.height() + 10) / vb.height())
-    xy = [(np.asarray(x), np.asarray(y)) for x, y in canvas.curves().values()]
-    assert corner == emptiest_corner(xy, (x0, x1, y0, y1), box)
-    # and the legend is anchored there
-    lx, ly = canvas.legend.pos().x(), canvas.legend.pos().y()
-    right = corner.endswith("right")
-    bottom = corner.startswith("bottom")
-    assert (lx + rect.width() / 2 > vb.width() / 2) == right
-    assert (ly + rect.height() / 2 > vb.height() / 2) == bottom
+    names = [label.text for _sample, label in legend.items]
+    assert names and all(n in canvas.curves() for n in names)
+    assert legend.isVisible()
+    area, box = vb.sceneBoundingRect(), legend.sceneBoundingRect()
+    assert box.width() > 0 and area.right() <= box.left() + 1, (area, box)  # beside it
+    # the same after another metric and a split (a narrower pane)
+    from PySide6.QtCore import Qt as _Qt
+
+    new = view.area.split(pane, _Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: bool(new.curves()), timeout=10000)
+
+    def beside(p) -> bool:  # type: ignore[no-untyped-def]
+        vb = p.canvas.plot.getPlotItem().getViewBox()
+        return bool(
+            vb.sceneBoundingRect().right() <= p.canvas.legend.sceneBoundingRect().left() + 1
+        )
+
+    qtbot.waitUntil(lambda: beside(pane) and beside(new), timeout=5000)  # once laid out
 
 
 def test_curves_are_at_least_1_5_logical_px_at_200_percent(view) -> None:  # type: ignore[no-untyped-def]

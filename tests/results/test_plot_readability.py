@@ -1,6 +1,5 @@
 """Plots read as TensorBoard users expect (issue 21, item 14): tick labels ``1M`` and
-``200k``, a legend in the emptiest corner, and in a publication figure a legend that
-covers no line."""
+``200k``, and in a publication figure a legend that covers no line."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import numpy as np
 
 from paperscope.results.align import Curve
 from paperscope.results.figure import FigureStyle, draw_figure, legend_overlaps_lines
-from paperscope.results.view import emptiest_corner, tick_text
+from paperscope.results.view import tick_text
 
 
 def test_ticks_read_with_si_suffixes() -> None:
@@ -22,20 +21,6 @@ def test_ticks_read_with_si_suffixes() -> None:
     assert tick_text([-1_000_000, 0.0], 1_000_000) == ["-1M", "0"]
     assert tick_text([1e-5, 2e-5], 1e-5) == ["1e-05", "2e-05"]
     assert not any("e+" in t for t in tick_text([1e6, 2e6, 3e6], 1e6))
-
-
-def test_emptiest_corner_is_where_the_curves_are_not() -> None:
-    x = np.linspace(0, 1, 500)
-    rising = (x, x)  # from bottom left to top right
-    # both corners on the diagonal are covered: the legend goes top left (first free)
-    assert emptiest_corner([rising], (0, 1, 0, 1), (0.3, 0.2)) == "top-left"
-    along_top = (x, 0.79 + 0.2 * x)  # along the top edge
-    assert emptiest_corner([along_top], (0, 1, 0, 1), (0.3, 0.2)) == "bottom-right"
-    # no curve: the usual place, top right
-    assert emptiest_corner([], (0, 1, 0, 1), (0.3, 0.2)) == "top-right"
-    # NaN points (a diverged loss) are skipped, not counted anywhere
-    nan = (x, np.full_like(x, np.nan))
-    assert emptiest_corner([nan], (0, 1, 0, 1), (0.3, 0.2)) == "top-right"
 
 
 def _curve(k: int, y: np.ndarray, x: np.ndarray) -> Curve:

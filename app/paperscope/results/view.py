@@ -1,5 +1,5 @@
 """Small numeric helpers for an interactive plot view (Qt-free): the crosshair read-out
-and an auto-range that ignores outliers, tick labels, where a legend covers least."""
+and an auto-range that ignores outliers, and tick labels."""
 
 from __future__ import annotations
 
@@ -83,7 +83,6 @@ def robust_range(
 
 
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
-CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 
 
 def tick_text(values: Sequence[float], spacing: float) -> list[str]:
@@ -108,32 +107,3 @@ def tick_text(values: Sequence[float], spacing: float) -> list[str]:
             text = "0"
         out.append(text + suffix)
     return out
-
-
-def emptiest_corner(
-    xy: Iterable[tuple[FloatArray, FloatArray]],
-    view: tuple[float, float, float, float],
-    box: tuple[float, float],
-) -> str:
-    """The corner of ``view`` (x0, x1, y0, y1) where a legend of ``box`` (its width and
-    height as fractions of the view) covers the fewest points of the curves ``xy`` (a
-    segment through the corner counts by its points on both sides); ties go in the
-    order of :data:`CORNERS` (top right first, where a legend usually is)."""
-    x0, x1, y0, y1 = view
-    bw, bh = (min(max(b, 0.0), 1.0) for b in box)
-    counts = dict.fromkeys(CORNERS, 0)
-    for x, y in xy:
-        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        ok = np.isfinite(x) & np.isfinite(y)
-        if not ok.any() or x1 <= x0 or y1 <= y0:
-            continue
-        fx, fy = (x[ok] - x0) / (x1 - x0), (y[ok] - y0) / (y1 - y0)
-        inside = (fx >= 0) & (fx <= 1) & (fy >= 0) & (fy <= 1)
-        fx, fy = fx[inside], fy[inside]
-        right, left = fx >= 1 - bw, fx <= bw
-        top, bottom = fy >= 1 - bh, fy <= bh
-        counts["top-right"] += int(np.count_nonzero(right & top))
-        counts["top-left"] += int(np.count_nonzero(left & top))
-        counts["bottom-right"] += int(np.count_nonzero(right & bottom))
-        counts["bottom-left"] += int(np.count_nonzero(left & bottom))
-    return min(CORNERS, key=lambda c: counts[c])

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QTimer, Signal
+from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
 from paperscope.results.figure import OKABE_ITO
-from paperscope.results.view import Readout, emptiest_corner, robust_range, tick_text, values_at
+from paperscope.results.view import Readout, robust_range, tick_text, values_at
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.workflows.plots import DECIMATE_ABOVE, MERGE_ABOVE, PlotData
 
@@ -42,14 +42,6 @@ MAX_READOUT = 12
 LINE_WIDTH = 1.0  # a run's curve, logical px at 100 %
 GROUP_WIDTH = 2.0  # a group's centre line
 HIDPI_MIN_WIDTH = 1.5  # logical px: a 1-device-pixel line at 200 % is too thin to see
-LEGEND_SAMPLE = 20_000  # points per curve looked at to place the legend
-# where the legend sits: (its anchor point, the view's, the offset in px)
-_LEGEND_ANCHORS = {
-    "top-right": ((1, 0), (1, 0), (-10, 10)),
-    "top-left": ((0, 0), (0, 0), (10, 10)),
-    "bottom-right": ((1, 1), (1, 1), (-10, -10)),
-    "bottom-left": ((0, 1), (0, 1), (10, -10)),
-}
 
 
 def pen_width(logical: float, device_pixel_ratio: float) -> float:
@@ -120,7 +112,7 @@ class PlotCanvas(QWidget):
         if self.plot is None:
             import pyqtgraph as pg
 
-            from paperscope.gui.theme import style_plot
+            from paperscope.gui.theme import plot_foreground, style_plot
 
             axis = axis_class()
             self.plot = pg.PlotWidget(axisItems={"left": axis("left"), "bottom": axis("bottom")})
@@ -130,10 +122,15 @@ class PlotCanvas(QWidget):
             self.plot.viewport().setAcceptDrops(False)
             # no grid by default: pyqtgraph's grid lines cost ~15 ms a frame
             self.plot.showGrid(x=self.grid, y=self.grid, alpha=0.25)
-            self.legend = self.plot.addLegend(
-                offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333",
-                brush=pg.mkBrush(255, 255, 255, 200),
+            # the legend sits right of the plot area, never over a curve (pyqtgraph's
+            # default floats it over the data); curves named on add go to it
+            item = self.plot.getPlotItem()
+            self.legend = pg.LegendItem(
+                labelTextSize="8pt", labelTextColor=plot_foreground(),
+                brush=pg.mkBrush(255, 255, 255, 0),
             )  # fmt: skip
+            item.layout.addItem(self.legend, 2, 4)
+            item.legend = self.legend
             self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
             self.label = pg.TextItem(
                 anchor=(0, 0), color="#222", fill=pg.mkBrush(255, 255, 255, 225),
@@ -146,10 +143,6 @@ class PlotCanvas(QWidget):
             vb.sigXRangeChanged.connect(self._update_decimated)
             vb.sigResized.connect(self._update_decimated)
             vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
-            # the legend moves to the emptiest corner after a draw, a zoom or a pan
-            self._legend_timer = QTimer(self, singleShot=True, interval=100)
-            self._legend_timer.timeout.connect(self.place_legend)
-            vb.sigRangeChanged.connect(lambda *_a: self._legend_timer.start())
             self._layout.addWidget(self.plot)
         return self.plot
 
@@ -255,7 +248,6 @@ class PlotCanvas(QWidget):
                 self.apply_log()
         else:
             plot.setLogMode(x=v.log_x, y=v.log_y)
-        self.place_legend()
 
     def _colour(self, run_id: str) -> str:
         return self._colour_of(run_id) or PALETTE[0]
@@ -371,36 +363,6 @@ class PlotCanvas(QWidget):
         (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
         if all(math.isfinite(v) for v in (x0, x1, y0, y1)) and x0 < x1 and y0 < y1:
             self.view_changed.emit((float(x0), float(x1), float(y0), float(y1)))
-
-    # -- the legend ------------------------------------------------------------------
-    def legend_corner(self) -> str | None:
-        """The corner of the view where the legend covers the fewest points."""
-        if self.plot is None or self.legend is None or not self._drawn:
-            return None
-        vb = self.plot.getPlotItem().getViewBox()
-        (x0, x1), (y0, y1) = vb.viewRange()
-        rect = self.legend.boundingRect()
-        if vb.width() <= 0 or vb.height() <= 0:
-            return None
-        box = ((rect.width() + 10) / vb.width(), (rect.height() + 10) / vb.height())
-        v = self.state.value
-        xy = []
-        for item, c in self._drawn.values():
-            if not item.isVisible():
-                continue
-            y = c.center if isinstance(c, GroupCurve) else c.y
-            x, y = np.asarray(c.x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-            step = max(1, len(x) // LEGEND_SAMPLE)
-            x, y = x[::step], y[::step]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                xy.append((np.log10(x) if v.log_x else x, np.log10(y) if v.log_y else y))
-        return emptiest_corner(xy, (x0, x1, y0, y1), box)
-
-    def place_legend(self) -> None:
-        corner = self.legend_corner()
-        if corner is not None and self.legend is not None:
-            item_pos, parent_pos, offset = _LEGEND_ANCHORS[corner]
-            self.legend.anchor(item_pos, parent_pos, offset)
 
     # -- crosshair -------------------------------------------------------------------
     def _on_mouse_moved(self, event: Sequence[QPointF]) -> None:
