@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
@@ -129,7 +129,10 @@ class PlotCanvas(QWidget):
                 labelTextSize="8pt", labelTextColor=plot_foreground(),
                 brush=pg.mkBrush(255, 255, 255, 0),
             )  # fmt: skip
+            # its own size, at the top of the cell (not stretched over the plot's height)
+            self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             item.layout.addItem(self.legend, 2, 4)
+            item.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
             item.legend = self.legend
             self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
             self.label = pg.TextItem(
