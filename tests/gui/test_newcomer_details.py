@@ -125,10 +125,14 @@ def test_window_and_docks_stay_put_when_the_map_arrives(window, qtbot) -> None: 
     w.resizeDocks([w.details_dock], [1], Qt.Orientation.Horizontal)
     _settle()
     before = (w.size(), [d.geometry() for d in w.docks()])
+    # what grew the window: the map dock's minimum (378 × 80 → 469 × 120 here) and so
+    # the window's, when the map view and its info text replaced the message
+    minimums = (w.map_dock.minimumSizeHint(), w.minimumSizeHint())
     ids, matrix = _demo_vectors(w)
     build_map(w.store, vectors=(ids, matrix), model_id="test-minilm", method="pca", seed=0,
               min_cluster_size=5)  # fmt: skip
     assert w.map_pane.load()
     _settle()
+    assert (w.map_dock.minimumSizeHint(), w.minimumSizeHint()) == minimums
     assert (w.size(), [d.geometry() for d in w.docks()]) == before
     assert w.map_pane.view is not None and w.map_pane.stack.currentWidget() is w.map_pane.view
