@@ -91,7 +91,9 @@ def main(
     window = MainWindow(store)
     if screenshot is not None:
         window.persist_layout = False  # a rendering must not change the user's layout
-        window.resize(1400, 900)
+        from paperscope.gui.window_fit import fit_to_screen
+
+        fit_to_screen(window)
         window.reset_layout()  # and shows the default one, the same on every machine
     window.show()
     window.embedding.detect_device()

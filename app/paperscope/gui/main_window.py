@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from paperscope.core import paths as app_paths
 from paperscope.core.records import ReadIssue
 from paperscope.core.text import count
-from paperscope.gui import workspace
+from paperscope.gui import window_fit, workspace
 from paperscope.gui.dialogs.export_dialog import ExportDialog
 from paperscope.gui.dialogs.merge_dialog import MergeDialog
 from paperscope.gui.embedding_menu import EmbeddingMenu
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.session: Session[AppState] = Session(store, self.runner, self.state)
         self.setWindowTitle(f"PaperScope — {store.path.name}")
         self.setAcceptDrops(True)
-        self.resize(1400, 900)
+        size = window_fit.fit_to_screen(self)
 
         self.watch = FolderWatch(self.runner, self._apply_watch_update, self)
         self.status = StatusBar(self, self.runner)
@@ -133,11 +133,8 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
-        self.resizeDocks(
-            [self.sidebar_dock, self.details_dock], [190, 470], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.details_dock, self.map_dock], [470, 390], Qt.Orientation.Vertical)
-        self.resizeDocks([self.plots_dock], [340], Qt.Orientation.Vertical)
+        window_fit.size_docks(self, self.sidebar_dock, self.details_dock, self.map_dock,
+                              self.plots_dock, size)  # fmt: skip
         self._default_state = self.saveState(LAYOUT_VERSION)
         build_menus(self)
         self.state.current_paper_changed.connect(self._on_state_current_paper_changed)
@@ -188,6 +185,7 @@ class MainWindow(QMainWindow):
             ok = self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             ok = self.restoreState(state, LAYOUT_VERSION) and ok
+        window_fit.clamp_to_screen(self)  # saved on a bigger screen
         return ok
 
     def reset_layout(self) -> None:

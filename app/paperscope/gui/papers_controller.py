@@ -232,6 +232,7 @@ class PapersController(QObject):
         ids = tuple(int(h.id) for h in hits)
         self.session.papers.show_ids(origin, ids, tuple(float(h.score) for h in hits))
         self.session.map.update(highlighted=ids[:50])
+        self.refresh_sidebar()  # the facets are those of the papers shown
         self.semantic_results_shown.emit(list(ids))
 
     def _on_semantic_failed(self, message: str, _details: str) -> None:
@@ -246,6 +247,7 @@ class PapersController(QObject):
         ids = tuple(int(i) for i in paper_ids)
         self.session.papers.show_ids("map", ids)
         self.session.map.update(highlighted=ids)
+        self.refresh_sidebar()
         self.map_selection_shown.emit(list(ids))
 
     def prepare_library(self) -> None:
@@ -277,7 +279,11 @@ class PapersController(QObject):
         if self.view is None:
             return
         model = self.view.model
-        scope = model.matching_ids() if model.query.strip() else None
+        shown = self.session.papers.value.shown
+        if shown is not None:  # a ~meaning search, more like these, a map selection
+            scope: np.ndarray | None = np.asarray(shown.ids, dtype=np.int64)
+        else:
+            scope = model.matching_ids() if model.query.strip() else None
         self.session.runner.submit(
             sidebar_data, self.session.store, scope, title="", key="sidebar",
             on_result=self.sidebar.show_data,

@@ -28,11 +28,13 @@ class StatusBar(QObject):
         self._window = window
         self.runner = runner
         self._quiet_tasks: set[int] = set()
+        self._titles: dict[int, str] = {}
         self.last_box: QMessageBox | None = None
         bar = window.statusBar()
         self.label = QLabel()
         self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(240)
+        self.progress_bar.setMaximumWidth(280)
+        self.progress_bar.setMinimumWidth(200)
         self.progress_bar.setRange(0, 1000)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda: self.runner.cancel())
@@ -84,6 +86,10 @@ class StatusBar(QObject):
             self._quiet_tasks.add(task_id)
             return
         self.label.setText(title)
+        self._titles[task_id] = title
+        # the bar names its task: beside "Embeddings: CPU" a bare "70%" read as CPU load
+        self.progress_bar.setFormat(f"{title} %p%")
+        self.progress_bar.setToolTip(title)
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.cancel_button.show()
@@ -91,6 +97,10 @@ class StatusBar(QObject):
     def _on_runner_task_progressed(self, task_id: int, fraction: object, message: str) -> None:
         if task_id in self._quiet_tasks:
             return
+        title = self._titles.get(task_id, "")
+        if self.progress_bar.toolTip() != title:
+            self.progress_bar.setFormat(f"{title} %p%")
+            self.progress_bar.setToolTip(title)
         if isinstance(fraction, float | int):
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(1000 * float(fraction)))
@@ -100,6 +110,7 @@ class StatusBar(QObject):
             self.label.setText(message)
 
     def _on_runner_task_ended(self, task_id: int, outcome: str) -> None:
+        self._titles.pop(task_id, None)
         if not any(t.id not in self._quiet_tasks for t in self.runner.running()):
             self.progress_bar.hide()
             self.cancel_button.hide()

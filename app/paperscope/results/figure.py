@@ -217,10 +217,36 @@ def render_figure(
     """Draw ``groups`` (centre + band) and ``curves`` (smoothed, raw faint behind) and
     write the figure to ``out`` (``.pdf``, ``.svg`` or ``.png``). Returns ``out``."""
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
 
     path = Path(out)
     fmt = output_format(path)
+    style = style or FigureStyle()
+    info = info or FigureInfo(metric=curves[0].metric if curves else "")
+    style.dimensions()  # an unknown size is a ValueError before anything is drawn
+    rc: Any = _rc(style)
+    with rc_context(rc):
+        fig = draw_figure(curves, groups, style, info)
+        title = style.title or info.metric
+        fig.savefig(
+            path,
+            format=fmt,
+            dpi=style.dpi,
+            metadata=file_metadata(fmt, title, info.subject(), info.keywords()),
+        )
+    return path
+
+
+def draw_figure(
+    curves: Sequence[Curve] = (),
+    groups: Sequence[GroupCurve] = (),
+    style: FigureStyle | None = None,
+    info: FigureInfo | None = None,
+) -> Any:
+    """The matplotlib ``Figure`` :func:`render_figure` writes (the legend placed where
+    it covers no line: ``best``, or outside when every spot inside has one)."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
     style = style or FigureStyle()
     info = info or FigureInfo(metric=curves[0].metric if curves else "")
     if style.legend not in LEGEND_CHOICES:
@@ -290,14 +316,27 @@ def render_figure(
             else:
                 loc: Any = style.legend
                 ax.legend(loc=loc, frameon=False)
-        title = style.title or info.metric
-        fig.savefig(
-            path,
-            format=fmt,
-            dpi=style.dpi,
-            metadata=file_metadata(fmt, title, info.subject(), info.keywords()),
-        )
-    return path
+                # "best" still covers a line when every spot has one: then outside
+                if legend_overlaps_lines(fig):
+                    legend = ax.get_legend()
+                    assert legend is not None
+                    legend.remove()
+                    fig.legend(loc="outside right upper", frameon=False)
+    return fig
+
+
+def legend_overlaps_lines(fig: Any) -> bool:
+    """Whether a legend of ``fig`` (of an axes or of the figure) lies over a line drawn
+    in any of its axes (the lines' segments, not just their points, in display space)."""
+    fig.draw_without_rendering()  # lays the figure out (constrained layout included)
+    legends = [*fig.legends, *(a.get_legend() for a in fig.axes)]
+    boxes = [leg.get_window_extent() for leg in legends if leg is not None]
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            path = line.get_transform().transform_path(line.get_path())
+            if any(path.intersects_bbox(box, filled=False) for box in boxes):
+                return True
+    return False
 
 
 CSV_COLUMNS = ("series", "kind", "x", "y", "y_raw", "lower", "upper", "n")

@@ -1,5 +1,5 @@
 """Small numeric helpers for an interactive plot view (Qt-free): the crosshair read-out
-and an auto-range that ignores outliers."""
+and an auto-range that ignores outliers, and tick labels."""
 
 from __future__ import annotations
 
@@ -80,3 +80,30 @@ def robust_range(
     if span == 0:
         span = abs(lo) or 1.0
     return lo - pad * span, hi + pad * span
+
+
+_SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def tick_text(values: Sequence[float], spacing: float) -> list[str]:
+    """Tick labels as a TensorBoard user reads them: ``200k``, ``1M``, ``1.5G`` (not
+    ``1e+06``); as many decimals as the tick ``spacing`` needs, trailing zeros dropped."""
+    out = []
+    for v in values:
+        v = float(v)
+        if not math.isfinite(v):
+            out.append(str(v))
+            continue
+        scale, suffix = next(((s, p) for s, p in _SI if abs(v) >= s), (1.0, ""))
+        step = abs(spacing) / scale if spacing else 0.0
+        if suffix == "" and 0 < abs(v) < 1e-3 and (step == 0 or step < 1e-3):
+            out.append(f"{v:.3g}")  # tiny values (learning rates): 1e-05
+            continue
+        decimals = 0 if step <= 0 or step >= 1 else min(6, -math.floor(math.log10(step) + 1e-9))
+        text = f"{v / scale:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text in ("-0", ""):
+            text = "0"
+        out.append(text + suffix)
+    return out

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -165,6 +166,12 @@ class MapPane(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._on_export_clicked)
         self.info = QLabel()
+        # the bar shrinks with the dock: the info text is cut, the box elides its text
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.colour_box.setMinimumContentsLength(8)
+        self.colour_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Colour by:"))
         bar.addWidget(self.colour_box)
@@ -173,6 +180,10 @@ class MapPane(QWidget):
         bar.addWidget(self.export_button)
         bar.addWidget(self.build_button)
         self.stack = QStackedWidget()
+        # what the stack shows (the message, then the map) never resizes the dock: the
+        # window kept growing by a few pixels and the docks jumped when a map arrived
+        self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.stack.setMinimumSize(160, 120)
         self.stack.addWidget(self.message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -10,7 +10,17 @@ query (``year:abc``) are shown under the box.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QObject,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +44,7 @@ from paperscope.library.search import parse
 from paperscope.library.store import Store
 
 SEMANTIC_PREFIX = "~"
+TITLE_MIN = 240  # the Title column never gets narrower (the table scrolls sideways)
 # the columns beside the (stretching) title: (width when there is room, narrowest)
 _WIDTHS = {
     "authors": (150, 80), "date": (84, 80), "upvotes": (60, 44), "organisation": (90, 50),
@@ -199,6 +210,7 @@ class PapersView(QWidget):
         self._user_sized = False
         header.sectionResized.connect(self._on_section_resized)
         self._fit_columns()
+        self.table.viewport().installEventFilter(self)
         header.setStretchLastSection(False)
         header.setHighlightSections(False)
         self.table.setColumnHidden(COLUMN_INDEX["score"], True)
@@ -228,8 +240,26 @@ class PapersView(QWidget):
         """The Title column stretches; the others keep their widths, narrowed (down to
         their narrowest) when the table is too narrow for the title to keep a third of
         it. Once the user resizes a column by hand, the widths are theirs."""
-        if self._user_sized:
-            return
+        if not self._user_sized:
+            self._fit_others()
+        # the title takes the rest, but never less than TITLE_MIN: then it is sized by
+        # hand and the table scrolls sideways (a 70-px title column is unreadable)
+        header = self.table.horizontalHeader()
+        others = sum(
+            header.sectionSize(c) for c in range(1, header.count()) if not header.isSectionHidden(c)
+        )
+        fits = self.table.viewport().width() - others >= TITLE_MIN
+        mode = QHeaderView.ResizeMode.Stretch if fits else QHeaderView.ResizeMode.Interactive
+        if header.sectionResizeMode(0) != mode:
+            header.setSectionResizeMode(0, mode)
+        if not fits and header.sectionSize(0) < TITLE_MIN:
+            self._fitting = True
+            try:
+                header.resizeSection(0, TITLE_MIN)
+            finally:
+                self._fitting = False
+
+    def _fit_others(self) -> None:
         # never narrower than the header's own text (no clipped headings at any scale)
         metrics = self.table.horizontalHeader().fontMetrics()
         cols = []
@@ -259,6 +289,12 @@ class PapersView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_columns()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the viewport settles after this widget's resize (scroll bars come and go)
+        if event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return False
 
     # -- searching -------------------------------------------------------------------
     def set_index_busy(self, busy: bool) -> None:

@@ -22,6 +22,8 @@ from paperscope.library.store import Store
 
 QUERY_ROLE = Qt.ItemDataRole.UserRole
 REFINE_ROLE = Qt.ItemDataRole.UserRole + 1
+FACET_LIMIT = 12  # values per facet; more years than this are shown by decade
+RESULTS_SECTION = "In the results"  # the facets of what the table shows
 FACET_TITLES = (("year", "Year"), ("status", "Status"), ("tag", "Tag"), ("org", "Organisation"))
 
 
@@ -50,8 +52,21 @@ def sidebar_data(
         collections.append((c, count))
     out["collections"] = collections
     cancel.check()
-    out["facets"] = store.facets(scope, limit=12)
+    out["facets"] = store.facets(scope, limit=FACET_LIMIT)
+    if len(out["facets"]["year"]) >= FACET_LIMIT:  # every year, shown by decade
+        out["facets"]["year"] = store.facets(scope, limit=1_000_000)["year"]
     return out
+
+
+def decades(years: Sequence[tuple[int, int]]) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """``(decade, papers, its years)`` newest first, from ``(year, papers)`` pairs."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for year, n in years:
+        out.setdefault(int(year) // 10 * 10, []).append((int(year), int(n)))
+    return [
+        (d, sum(n for _y, n in ys), sorted(ys, reverse=True))
+        for d, ys in sorted(out.items(), reverse=True)
+    ]
 
 
 class Sidebar(QWidget):
@@ -140,7 +155,8 @@ class Sidebar(QWidget):
                 item.setForeground(0, QBrush(QColor(t.color)))
         facets = data["facets"]
         if any(facets.get(k) for k, _ in FACET_TITLES):
-            root = self._section("Facets of the results")
+            root = self._section(RESULTS_SECTION)
+            root.setToolTip(0, "Facets of the papers the table shows: click one to refine")
             for key, title in FACET_TITLES:
                 values: Sequence[tuple[Any, int]] = facets.get(key) or []
                 if not values:
@@ -149,6 +165,14 @@ class Sidebar(QWidget):
                 sub.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 root.addChild(sub)
                 sub.setExpanded(key in ("year", "status"))
+                if key == "year" and len(values) > FACET_LIMIT:
+                    # a century of papers: decades, each opening on its years
+                    for decade, n, years in decades(values):
+                        query = f"year:{decade}..{decade + 9}"
+                        dec = self._entry(sub, f"{decade}s", n, query, refine=True)
+                        for year, count in years:
+                            self._entry(dec, str(year), count, f"year:{year}", refine=True)
+                    continue
                 for value, count in values:
                     self._entry(sub, str(value), count, f"{key}:{quoted(value)}", refine=True)
         for i in range(self.tree.topLevelItemCount()):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 class WelcomePage(QWidget):
@@ -29,9 +29,22 @@ class WelcomePage(QWidget):
         self.demo_button.clicked.connect(self.demo_requested)
         self.import_button.clicked.connect(self.import_requested)
         self.runs_button.clicked.connect(self.runs_requested)
+        # one column, at most 460 px wide and centred: the labels fill its width, so a
+        # wrapped text gets the height it needs (centring each label alone gave it its
+        # one-line width and cut the wrapped lines off)
+        column = QWidget()
+        column.setMaximumWidth(460)
+        inner = QVBoxLayout(column)
+        inner.setContentsMargins(0, 0, 0, 0)
+        for w in (title, text, self.demo_button, self.import_button, self.runs_button):
+            inner.addWidget(w)
+        title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.text = text
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 4)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
-        for w in (title, text, self.demo_button, self.import_button, self.runs_button):
-            w.setMaximumWidth(460)
-            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(3)

@@ -1,5 +1,5 @@
 """The metric list: every series tag of the loaded runs, searchable, with favourites
-pinned to the top. Tags drag onto plot panes (or double-click: show in the current pane).
+pinned to the top. Tags drag onto plot panes (or a click: show in the current pane).
 
 The source model keeps pinned tags first, so the proxy only filters (in C++, a fixed
 string, case-insensitive): 10,000+ tags filter per keystroke without a Python call per
@@ -108,7 +108,7 @@ class MetricModel(QAbstractListModel):
 
 
 class MetricList(QWidget):
-    """Search box over the list. ``metric_activated(str)``: double-click or Enter."""
+    """Search box over the list. ``metric_activated(str)``: a click or Enter."""
 
     metric_activated = Signal(str)
 
@@ -130,7 +130,8 @@ class MetricList(QWidget):
         self.view.setDragEnabled(True)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.doubleClicked.connect(
+        # one click plots a metric, as in TensorBoard (a double click is a click too)
+        self.view.clicked.connect(
             lambda i: self.metric_activated.emit(str(i.data(Qt.ItemDataRole.UserRole)))
         )
         pin = QAction("Pin / unpin", self.view)

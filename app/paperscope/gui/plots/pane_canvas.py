@@ -12,6 +12,7 @@ pyqtgraph is imported when the canvas first draws, not at start-up (~0.15 s).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Callable, Sequence
@@ -19,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
 from paperscope.results.figure import OKABE_ITO
-from paperscope.results.view import Readout, robust_range, values_at
+from paperscope.results.view import Readout, robust_range, tick_text, values_at
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.workflows.plots import DECIMATE_ABOVE, MERGE_ABOVE, PlotData
 
@@ -36,6 +37,38 @@ PALETTE = OKABE_ITO
 MAX_LEGEND = 20
 MAX_RAW = 40  # more curves than this: no faint raw lines behind them
 MAX_READOUT = 12
+
+
+LINE_WIDTH = 1.0  # a run's curve, logical px at 100 %
+GROUP_WIDTH = 2.0  # a group's centre line
+HIDPI_MIN_WIDTH = 1.5  # logical px: a 1-device-pixel line at 200 % is too thin to see
+
+
+def pen_width(logical: float, device_pixel_ratio: float) -> float:
+    """A cosmetic pen's width (in device pixels) for a line ``logical`` px wide at 100 %:
+    at 100 % the 1-px line Qt draws fastest; on a high-DPI screen at least
+    :data:`HIDPI_MIN_WIDTH` logical px."""
+    if device_pixel_ratio <= 1.0:
+        return logical
+    return max(logical, HIDPI_MIN_WIDTH) * device_pixel_ratio
+
+
+@functools.cache
+def axis_class() -> Any:
+    """A pyqtgraph axis whose ticks read ``200k``, ``1M`` (not ``1e+06``)."""
+    import pyqtgraph as pg
+
+    class ReadableAxis(pg.AxisItem):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.enableAutoSIPrefix(False)  # no "(x1e+06)" on the label: the ticks say it
+
+        def tickStrings(self, values: Any, scale: float, spacing: float) -> list[str]:
+            if self.logMode:
+                return list(super().tickStrings(values, scale, spacing))
+            return tick_text([float(v) * scale for v in values], spacing * scale)
+
+    return ReadableAxis
 
 
 def _alpha(colour: str, alpha: int) -> tuple[int, int, int, int]:
@@ -79,19 +112,28 @@ class PlotCanvas(QWidget):
         if self.plot is None:
             import pyqtgraph as pg
 
-            from paperscope.gui.theme import style_plot
+            from paperscope.gui.theme import plot_foreground, style_plot
 
-            self.plot = pg.PlotWidget()
+            axis = axis_class()
+            self.plot = pg.PlotWidget(axisItems={"left": axis("left"), "bottom": axis("bottom")})
             style_plot(self.plot)
             # drops go to the pane, not to the graphics view
             self.plot.setAcceptDrops(False)
             self.plot.viewport().setAcceptDrops(False)
             # no grid by default: pyqtgraph's grid lines cost ~15 ms a frame
             self.plot.showGrid(x=self.grid, y=self.grid, alpha=0.25)
-            self.legend = self.plot.addLegend(
-                offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333",
-                brush=pg.mkBrush(255, 255, 255, 200),
+            # the legend sits right of the plot area, never over a curve (pyqtgraph's
+            # default floats it over the data); curves named on add go to it
+            item = self.plot.getPlotItem()
+            self.legend = pg.LegendItem(
+                labelTextSize="8pt", labelTextColor=plot_foreground(),
+                brush=pg.mkBrush(255, 255, 255, 0),
             )  # fmt: skip
+            # its own size, at the top of the cell (not stretched over the plot's height)
+            self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            item.layout.addItem(self.legend, 2, 4)
+            item.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+            item.legend = self.legend
             self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1))
             self.label = pg.TextItem(
                 anchor=(0, 0), color="#222", fill=pg.mkBrush(255, 255, 255, 225),
@@ -157,7 +199,9 @@ class PlotCanvas(QWidget):
         # raw lines behind many curves are noise, and double the items to draw
         show_raw = v.show_raw and spec.smoothing > 0 and n_lines <= MAX_RAW
         # 1-pixel (cosmetic) pens: Qt's fast line drawing; wider pens go through the
-        # stroker and cost ~10x per frame on long curves
+        # stroker and cost ~10x per frame on long curves (on a high-DPI screen a
+        # 1-device-pixel line is too thin: see pen_width)
+        dpr = self.devicePixelRatioF()
         for k, g in enumerate(data.groups):
             colour = PALETTE[k % len(PALETTE)]
             bx, blo, bhi = band_envelope(np.asarray(g.x), np.asarray(g.lower),
@@ -170,7 +214,9 @@ class PlotCanvas(QWidget):
             if show_raw:
                 self._line(plot, g.x, g.raw_center, pg.mkPen(_alpha(colour, 70), width=1))
             label = f"{g.label} (n={len(g.run_ids)})"
-            item = self._line(plot, g.x, g.center, pg.mkPen(colour, width=2.0), label)
+            item = self._line(
+                plot, g.x, g.center, pg.mkPen(colour, width=pen_width(GROUP_WIDTH, dpr)), label
+            )
             self._drawn[g.label] = (item, g)
         if len(data.curves) > MERGE_ABOVE:
             self._draw_merged(plot, data.curves)
@@ -179,9 +225,12 @@ class PlotCanvas(QWidget):
             if show_raw:
                 self._line(plot, c.x, c.raw, pg.mkPen(_alpha(colour, 60), width=1))
             name = c.label if len(self._drawn) < MAX_LEGEND else None
-            item = self._line(plot, c.x, c.y, pg.mkPen(colour, width=1.0), name)
+            item = self._line(
+                plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
+            )
             self._drawn[c.label] = (item, c)
-        plot.setTitle(None)  # the metric box names it; exports add the title
+        plot.setTitle(spec.metric, size="10pt")
+        plot.setLabel("left", spec.metric)
         plot.setLabel("bottom", x_label(spec.x))
         # fit the view to a new drawing (other metric, x axis, runs or groups), not to
         # new points or another smoothing of the same one: a user's zoom survives a
@@ -238,7 +287,7 @@ class PlotCanvas(QWidget):
         x1 = max(float(c.x[-1]) for c in curves if len(c))
         for colour, members in by_colour.items():
             merged = Merged([self._pyramids.get(id(c.y)) or Pyramid(c.x, c.y) for c in members])
-            pen = pg.mkPen(colour, width=1)
+            pen = pg.mkPen(colour, width=pen_width(LINE_WIDTH, self.devicePixelRatioF()))
             item = pg.PlotDataItem(*merged.view(x0, x1, width), pen=pen, connect="finite")
             plot.addItem(item)
             self._decimated.append((item, merged))
@@ -270,7 +319,7 @@ class PlotCanvas(QWidget):
         assert self.plot is not None
         wall = x == "wall"
         if wall != self._wall_axis:
-            axis = pg.DateAxisItem(orientation="bottom") if wall else pg.AxisItem("bottom")
+            axis = pg.DateAxisItem(orientation="bottom") if wall else axis_class()("bottom")
             self.plot.setAxisItems({"bottom": axis})
             self._wall_axis = wall
 
@@ -378,9 +427,10 @@ class PlotCanvas(QWidget):
 
         path = Path(path)
         item = self.ensure_plot().getPlotItem()
-        item.setTitle(title or None, size="10pt")
+        shown = self.state.value.metric or None
+        item.setTitle(title or shown, size="10pt")
         try:
             export_item(item, path, width=int(item.sceneBoundingRect().width() * dpi / 96))
         finally:
-            item.setTitle(None)
+            item.setTitle(shown, size="10pt")
         return path

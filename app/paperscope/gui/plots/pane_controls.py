@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paperscope.gui.flow_layout import FlowLayout
 from paperscope.results.align import BANDS
 from paperscope.state.plot_pane import PlotPaneState
 
@@ -48,8 +48,8 @@ def weight_text(weight: float) -> str:
 
 
 class PaneControls(QWidget):
-    """Two rows: metric, x axis, smoothing, raw, the ⋮ menu; grouping, statistic, band,
-    k, and a note. Signals for what is not state: ``split_requested(orientation)``,
+    """Rows that wrap: metric, x axis, smoothing, raw, the ⋮ menu; grouping, statistic,
+    band, k, and a note. Signals for what is not state: ``split_requested(orientation)``,
     ``close_requested()``, ``auto_range_requested()``, ``grid_toggled(bool)``,
     ``publication_requested()``."""
 
@@ -140,35 +140,27 @@ class PaneControls(QWidget):
             box.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
+        self.metric_box.setMinimumContentsLength(14)
         self.group_regex.setMinimumWidth(50)
         self.smoothing.setMinimumWidth(50)
-        row1 = QHBoxLayout()
-        row1.setSpacing(4)
-        row1.addWidget(self.metric_box, 3)
-        row1.addWidget(QLabel("x"))
-        row1.addWidget(self.x_box, 1)
-        row1.addWidget(self.smoothing, 2)
-        row1.addWidget(self.smoothing_label)
-        row1.addWidget(self.mode_box)
-        row1.addWidget(self.raw_check)
-        row1.addWidget(self.menu_button)
-        row2 = QHBoxLayout()
-        row2.setSpacing(4)
-        row2.addWidget(self.group_box)
-        row2.addWidget(self.group_key, 2)
-        row2.addWidget(self.group_regex, 2)
-        row2.addWidget(self.center_box)
-        row2.addWidget(self.band_box)
-        row2.addWidget(self.min_runs)
+        self.smoothing.setMaximumWidth(160)
         self.note = QLabel()
         self.note.setStyleSheet("color: #666")
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row2.addWidget(self.note, 3)
+        self.note.setMinimumWidth(60)
+        # the controls wrap onto more rows in a narrow pane (none drawn over another);
+        # each cluster stays together
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
+        flow = FlowLayout(spacing=6)
+        layout.addLayout(flow)  # first: the clusters are then parented to this widget
+        for widgets in ((self.metric_box,), (QLabel("x"), self.x_box),
+                        (self.smoothing, self.smoothing_label, self.mode_box),
+                        (self.raw_check, self.menu_button),
+                        (self.group_box, self.group_key, self.group_regex),
+                        (self.center_box, self.band_box, self.min_runs), (self.note,)):  # fmt: skip
+            flow.addWidget(_cluster(widgets))
+        self.group_regex.setMinimumWidth(120)
+        self.flow = flow
 
     def _bind(self) -> None:
         """User → state: one write per control, through the state's setter."""
@@ -243,6 +235,17 @@ class PaneControls(QWidget):
         _set_items(self.x_box, [*X_AXES, *series])
         _set_items(self.group_key, config_keys)
         self.show_state()
+
+
+def _cluster(widgets: Sequence[QWidget]) -> QWidget:
+    """Widgets kept side by side on one row of the flow."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    for w in widgets:
+        row.addWidget(w)
+    return box
 
 
 def _set_items(box: QComboBox, items: Sequence[str]) -> None:

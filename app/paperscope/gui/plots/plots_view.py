@@ -362,7 +362,7 @@ class PlotsView(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.area)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 1000])
+        self.splitter.setSizes([290, 1000])  # the plot gets the room
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

@@ -27,11 +27,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import Run
 from paperscope.core.text import count
+from paperscope.gui.flow_layout import FlowLayout
 from paperscope.state.runs import RunsState, config_text, shown_path
 
 RUNS_MIME = "application/x-paperscope-run-ids"
@@ -390,11 +391,14 @@ class RunsPanel(QWidget):
         self.group_button.setToolTip("Draw the selected runs as one group in the current pane")
         self.group_button.clicked.connect(lambda: self.group_requested.emit(self.selected_ids()))
         self.count = QLabel()
-        top = QHBoxLayout()
-        top.addWidget(self.name_filter, 1)
-        top.addWidget(self.config_filter, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.count, 1)
+        # both rows wrap in a narrow dock rather than widen it
+        top = FlowLayout()
+        for edit in (self.name_filter, self.config_filter):
+            edit.setMinimumWidth(150)
+            edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            top.addWidget(edit)
+        buttons = FlowLayout()
+        buttons.addWidget(self.count)
         buttons.addWidget(self.show_all)
         buttons.addWidget(self.hide_all)
         buttons.addWidget(self.group_button)
