@@ -266,6 +266,29 @@ def knn_graph(
     return KnnGraph(best_idx, best_val)
 
 
+def self_first(indices: npt.ArrayLike, scores: npt.ArrayLike) -> KnnGraph:
+    """A graph in :class:`KnnGraph`'s conventions from any per-row top-k (best first):
+    row ``i``'s own position moved to the front with score 1 (inserted, dropping the
+    last, when exact duplicates pushed it out), the others keeping their order."""
+    idx = np.array(indices, dtype=np.int64, copy=True)
+    val = np.array(scores, dtype=np.float32, copy=True)
+    n, k = idx.shape
+    if k == 0:
+        return KnnGraph(idx.astype(np.int32), val)
+    rows = np.arange(n)[:, None]
+    is_self = idx == rows
+    # where the row itself sits (k: not found, then it is inserted and the last dropped)
+    pos = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k - 1)
+    col = np.arange(k)[None, :]
+    src = np.where(col <= pos[:, None], col - 1, col)  # shift right up to pos
+    src[:, 0] = 0
+    out_idx = np.take_along_axis(idx, src, axis=1)
+    out_val = np.take_along_axis(val, src, axis=1)
+    out_idx[:, 0] = np.arange(n)
+    out_val[:, 0] = 1.0
+    return KnnGraph(out_idx.astype(np.int32), out_val)
+
+
 def approximate_knn_graph(
     matrix: F32,
     k: int,
