@@ -78,10 +78,11 @@ def test_self_first_moves_or_inserts_the_row_itself() -> None:
 
 
 @pytest.mark.slow
-def test_build_map_knn_modes_keep_the_similar_table_exact(library) -> None:  # type: ignore[no-untyped-def]
-    """knn="approx" lays the map out from NN-descent and clears the stored similar-papers
-    table (an approximate one is never stored), so similar papers come exactly from the
-    vectors; knn="exact" stores the exact table; the same seed gives the same layout."""
+def test_build_map_knn_modes_keep_similar_papers_exact(library) -> None:  # type: ignore[no-untyped-def]
+    """knn="approx" lays the map out from NN-descent and marks its similar-papers table
+    approximate, so similar papers come exactly from the vectors (a table that disagrees
+    is not used); knn="exact" stores the exact table, which is then used; the same seed
+    gives the same layout."""
     from paperscope.mapping import neighbours
 
     store, ids, vectors = library
@@ -89,18 +90,25 @@ def test_build_map_knn_modes_keep_the_similar_table_exact(library) -> None:  # t
     a = int(store.paper_ids(contains=REWARD_A)[0])
     unit = neighbours.normalise(vectors)
     want = neighbours.similar(ids, unit, a, 10)
+    # a table that names other papers than the exact ten, with the same scores
+    wrong = np.tile(ids[~np.isin(ids, [a, *want.ids.tolist()])][:10], (len(ids), 1))
+    wrong_scores = np.tile(want.scores, (len(ids), 1))
 
     build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=0, n_epochs=60, knn="exact")
     shown = open_map(store, MODEL)
     assert shown is not None and shown.info.params["knn"] == "exact"
     stored = store.stored_neighbours(a, 10, MODEL)
     assert [i for i, _ in stored] == want.ids.tolist()
+    store.save_neighbours(MODEL, ids, wrong, wrong_scores)
+    # an exact table is what similar_papers answers from (so this one shows)
+    assert [h.id for h in similar_papers(store, a, 10, model_id=MODEL)] == wrong[0].tolist()
 
     build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=0, n_epochs=60, knn="approx")
     shown = open_map(store, MODEL)
     assert shown is not None and shown.info.params["knn"] == "nndescent"
     first = shown.coords.copy()
-    assert store.stored_neighbours(a, 10, MODEL) == []
+    assert len(store.stored_neighbours(a, 10, MODEL)) == 10
+    store.save_neighbours(MODEL, ids, wrong, wrong_scores)
     hits = similar_papers(store, a, 10, model_id=MODEL)
     assert [h.id for h in hits] == want.ids.tolist()
     assert [h.score for h in hits] == pytest.approx(want.scores.tolist(), abs=1e-6)
@@ -109,6 +117,11 @@ def test_build_map_knn_modes_keep_the_similar_table_exact(library) -> None:  # t
     again = open_map(store, MODEL)
     assert again is not None
     np.testing.assert_array_equal(again.coords, first)
+
+    # pca maps are marked too
+    build_map(store, method="pca", vectors=(ids, vectors), model_id=MODEL, knn="approx")
+    store.save_neighbours(MODEL, ids, wrong, wrong_scores)
+    assert [h.id for h in similar_papers(store, a, 10, model_id=MODEL)] == want.ids.tolist()
 
     # "auto": exact up to exact_limit on a CPU (the GPU's ONNX graph where CUDA works)
     build_map(store, vectors=(ids, vectors), model_id=MODEL, seed=0, n_epochs=60,

@@ -192,9 +192,10 @@ def build_map(
     ``seed``; recall@10 >= 0.95 against the exact graph, see tests/mapping/test_knn_paths);
     ``"auto"``: exact on the GPU (the ONNX MatMul + TopK graph of
     :mod:`paperscope.mapping.onnx_knn`) when onnxruntime has CUDA, else exact up to
-    ``exact_limit`` papers and approximate above. The similar-papers table is only ever
-    stored from an exact graph: after an approximate one the stored table is cleared and
-    :func:`similar_papers` answers exactly from the vectors (one matrix-vector product).
+    ``exact_limit`` papers and approximate above. Similar papers stay exact: the table
+    stored from an approximate graph is marked so (the newest layout's ``params["knn"]
+    == "nndescent"``) and :func:`similar_papers` then answers exactly from the stored
+    vectors (one matrix-vector product), using that table only when there are none.
     What ran is the layout's ``params["knn"]``: ``"exact"``, ``"onnx-cuda"`` or
     ``"nndescent"``.
     """
@@ -224,13 +225,9 @@ def build_map(
 
     t0 = time.perf_counter()
     graph = _similar(matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed)
-    if how == "nndescent":  # an approximate table is never stored: clear the old one
-        k_stored = graph.k - 1
-        similar = NewNeighbours(
-            ids[:0], np.zeros((0, k_stored), np.int64), np.zeros((0, k_stored), np.float32)
-        )
-    else:
-        similar = NewNeighbours(ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
+    similar = NewNeighbours(ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
+    # an approximate table is marked so (similar_papers then answers from the vectors)
+    marked = {"knn": how} if how == "nndescent" else {}
     timings["knn"] = time.perf_counter() - t0
     if not umap:
         t0 = time.perf_counter()
@@ -241,7 +238,7 @@ def build_map(
         timings["clusters"] = time.perf_counter() - t0
         cancel.check()
         (pca_id,) = store.save_map(
-            model, [_layout("pca", pca.params, ids, pca.coords, clustered)], similar
+            model, [_layout("pca", {**pca.params, **marked}, ids, pca.coords, clustered)], similar
         )
         progress(1.0, f"Map of {n:,} papers (PCA)")
         return MapResult(pca_id, "pca", model, n, clustered[1], True, timings)
@@ -379,10 +376,11 @@ def similar_papers(
     model_id: str | None = None,
 ) -> list[ScoredPaper]:
     """The ``k`` papers most similar to ``paper_id`` with cosine scores, best first:
-    from the stored table when it holds enough, otherwise from the vectors."""
+    from the stored table when it is exact and holds enough, otherwise exactly from the
+    vectors (an approximate table only when the library has no vectors)."""
     if vectors is None:
         stored = store.stored_neighbours(paper_id, k, model_id)
-        if len(stored) >= k:
+        if len(stored) >= k and not _table_is_approximate(store, model_id):
             return _titled(store, stored)
         try:
             model_id, vectors = load_vectors(store, model_id)
@@ -399,6 +397,13 @@ def similar_papers(
     except KeyError as exc:
         raise MapError(f"paper {paper_id} has no embedding") from exc
     return _titled_hits(store, hits)
+
+
+def _table_is_approximate(store: Store, model_id: str | None) -> bool:
+    """Whether the stored similar-papers table came from an approximate graph (the
+    newest layout of the model says so, see :func:`build_map`)."""
+    newest = store.layouts(model_id)
+    return bool(newest) and newest[0].params.get("knn") == "nndescent"
 
 
 def more_like_these(
