@@ -266,16 +266,61 @@ def knn_graph(
     return KnnGraph(best_idx, best_val)
 
 
+def self_first(indices: npt.ArrayLike, scores: npt.ArrayLike) -> KnnGraph:
+    """A graph in :class:`KnnGraph`'s conventions from any per-row top-k (best first):
+    row ``i``'s own position moved to the front with score 1 (inserted, dropping the
+    last, when exact duplicates pushed it out), the others keeping their order."""
+    idx = np.array(indices, dtype=np.int64, copy=True)
+    val = np.array(scores, dtype=np.float32, copy=True)
+    n, k = idx.shape
+    if k == 0:
+        return KnnGraph(idx.astype(np.int32), val)
+    rows = np.arange(n)[:, None]
+    is_self = idx == rows
+    # where the row itself sits (k: not found, then it is inserted and the last dropped)
+    pos = np.where(is_self.any(axis=1), is_self.argmax(axis=1), k - 1)
+    col = np.arange(k)[None, :]
+    src = np.where(col <= pos[:, None], col - 1, col)  # shift right up to pos
+    src[:, 0] = 0
+    out_idx = np.take_along_axis(idx, src, axis=1)
+    out_val = np.take_along_axis(val, src, axis=1)
+    out_idx[:, 0] = np.arange(n)
+    out_val[:, 0] = 1.0
+    return KnnGraph(out_idx.astype(np.int32), out_val)
+
+
+def pair_scores(matrix: F32, indices: npt.ArrayLike, block: int = 1024) -> F32:
+    """``out[i, j] = matrix[i] · matrix[indices[i, j]]`` (negative indices read row -1:
+    mask them after), by blocks of rows so that the gathered rows stay small."""
+    idx = np.asarray(indices, dtype=np.int64)
+    out = np.empty(idx.shape, dtype=np.float32)
+    for s in range(0, idx.shape[0], block):
+        e = min(s + block, idx.shape[0])
+        out[s:e] = np.einsum("ij,ikj->ik", matrix[s:e], matrix[idx[s:e]])
+    return out
+
+
+SEARCH_WIDTH = 3  # NN-descent looks for this many times k neighbours, keeps the best k
+
+
 def approximate_knn_graph(
     matrix: F32,
     k: int,
     seed: int | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    search_width: float = SEARCH_WIDTH,
 ) -> KnnGraph:
     """Approximate ``k`` nearest neighbours by NN-descent (pynndescent, what umap-learn
     uses), for libraries too large for the exact O(n²) graph on a CPU. Same shape and
     conventions as :func:`knn_graph`; scores are recomputed exactly for the pairs found.
+
+    NN-descent keeps ``search_width × k`` candidates per row and the best ``k`` by exact
+    cosine are kept. On clustered synthetic 384-d vectors (a hard case: wide isotropic
+    spread) recall@10 with k = 21 was 0.93 (width 1) and 0.98 (width 2) at 20k, 0.84
+    (width 2, 33 s) and 0.95 (width 3, ~40 s) at 100k on 2 cores; 0.996 on the real
+    abstracts (tests/benchmarks/bench_map_knn.py, tests/mapping/test_knn_paths.py).
+    Deterministic for a given ``seed``.
     """
     import warnings
 
@@ -283,26 +328,26 @@ def approximate_knn_graph(
     m = np.ascontiguousarray(matrix, dtype=np.float32)
     n = m.shape[0]
     k = int(min(k, n))
+    if n == 0 or k == 0:
+        return KnnGraph(np.zeros((n, k), np.int32), np.zeros((n, k), np.float32))
+    width = int(min(n, max(k, round(search_width * k))))
     progress(None, f"Approximate nearest neighbours of {n:,} papers")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ImportWarning)
         from pynndescent import NNDescent
 
-    index = NNDescent(m, metric="dot", n_neighbors=k, random_state=seed, low_memory=True)
+    index = NNDescent(m, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
     idx, _ = index.neighbor_graph
     cancel.check()
     idx = np.asarray(idx, dtype=np.int64)
-    # the paper itself first, then the others by exact cosine
-    scores = np.einsum("ij,ikj->ik", m, m[np.maximum(idx, 0)])
+    # the others by exact cosine (missing entries, -1, last), then the paper itself first
+    scores = pair_scores(m, idx)
     scores[idx < 0] = -np.inf
-    scores[idx == np.arange(n)[:, None]] = np.inf
     order = np.argsort(-scores, axis=1, kind="stable")
-    idx = np.take_along_axis(idx, order, axis=1)
-    scores = np.take_along_axis(scores, order, axis=1)
-    missing = idx[:, 0] != np.arange(n)
-    idx[missing, 1:] = idx[missing, :-1]
-    scores[missing, 1:] = scores[missing, :-1]
-    idx[:, 0] = np.arange(n)
-    scores[:, 0] = 1.0
+    graph = self_first(
+        np.take_along_axis(idx, order, axis=1), np.take_along_axis(scores, order, axis=1)
+    )
     progress(1.0, f"Approximate nearest neighbours of {n:,} papers")
-    return KnnGraph(idx.astype(np.int32), scores.astype(np.float32))
+    return KnnGraph(
+        np.ascontiguousarray(graph.indices[:, :k]), np.ascontiguousarray(graph.scores[:, :k])
+    )

@@ -5,7 +5,8 @@ runs in the terminal):
 
 1. PCA layout (under 2 s for 100k papers), sent to ``on_partial`` at once, so the map
    is never empty;
-2. the exact kNN graph (blocked BLAS), the "similar papers" table;
+2. the kNN graph (see ``knn`` below), from which the "similar papers" table is stored
+   when the graph is exact;
 3. UMAP from that graph, started from the PCA layout, each intermediate layout sent to
    ``on_partial`` while it converges;
 4. HDBSCAN clusters named by c-TF-IDF.
@@ -41,7 +42,8 @@ from paperscope.mapping import neighbours, projection
 METHODS = ("pca", "umap")
 UMAP_NEIGHBOURS = 15  # UMAP's n_neighbors (the paper itself included)
 SIMILAR_STORED = 20  # similar papers kept per paper
-EXACT_LIMIT = 200_000  # above this the kNN graph is approximate (exact is O(n²) on a CPU)
+EXACT_LIMIT = 50_000  # knn="auto" on a CPU: above this the graph is approximate (exact is O(n²))
+KNN_MODES = ("auto", "exact", "approx")
 DEFAULT_SEED = 0  # every map is reproducible unless a caller asks for seed=None
 
 Vectors = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
@@ -175,6 +177,7 @@ def build_map(
     min_cluster_size: int | None = None,
     partial_every_s: float = 0.5,
     exact_limit: int = EXACT_LIMIT,
+    knn: str = "auto",
 ) -> MapResult:
     """Compute the map of every embedded paper and store it when it is complete (see
     the module docstring); :class:`Cancelled` when ``cancel`` is set, nothing stored.
@@ -182,11 +185,24 @@ def build_map(
     ``vectors``: ``(paper_ids, matrix)`` to lay out instead of the library's stored
     embeddings (with ``model_id`` naming them). ``seed`` makes the map reproducible
     (UMAP's SGD then runs on one thread); ``None`` runs UMAP on all cores and gives a
-    slightly different map each time. Above ``exact_limit`` papers the neighbour graph
-    is approximate (NN-descent) instead of exact, which is O(n²) on a CPU.
+    slightly different map each time.
+
+    ``knn``: how the layout's neighbour graph is found. ``"exact"``: blocked BLAS
+    (:func:`neighbours.knn_graph`); ``"approx"``: NN-descent (pynndescent, seeded by
+    ``seed``; recall@10 >= 0.95 against the exact graph, see tests/mapping/test_knn_paths);
+    ``"auto"``: exact on the GPU (the ONNX MatMul + TopK graph of
+    :mod:`paperscope.mapping.onnx_knn`) when onnxruntime has CUDA, else exact up to
+    ``exact_limit`` papers and approximate above. Similar papers stay exact: the table
+    stored from an approximate graph is marked so (the newest layout's ``params["knn"]
+    == "nndescent"``) and :func:`similar_papers` then answers exactly from the stored
+    vectors (one matrix-vector product), using that table only when there are none.
+    What ran is the layout's ``params["knn"]``: ``"exact"``, ``"onnx-cuda"`` or
+    ``"nndescent"``.
     """
     if method not in METHODS:
         raise MapError(f"unknown map method {method!r} (choose from {', '.join(METHODS)})")
+    if knn not in KNN_MODES:
+        raise MapError(f"unknown kNN mode {knn!r} (choose from {', '.join(KNN_MODES)})")
     cancel = cancel or CancelToken()
     timings: dict[str, float] = {}
     if vectors is None:
@@ -196,7 +212,7 @@ def build_map(
     n = ids.shape[0]
     if n < 3:
         raise MapError(f"a map needs at least 3 embedded papers, this library has {n}")
-    exact = n <= exact_limit
+    how = _knn_how(knn, n, exact_limit)
     cluster_seed = DEFAULT_SEED if seed is None else seed
     umap = method == "umap"
     t0 = time.perf_counter()
@@ -208,10 +224,10 @@ def build_map(
     cancel.check()
 
     t0 = time.perf_counter()
-    graph = _similar(
-        matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, exact, seed
-    )
+    graph = _similar(matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed)
     similar = NewNeighbours(ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
+    # an approximate table is marked so (similar_papers then answers from the vectors)
+    marked = {"knn": how} if how == "nndescent" else {}
     timings["knn"] = time.perf_counter() - t0
     if not umap:
         t0 = time.perf_counter()
@@ -222,7 +238,7 @@ def build_map(
         timings["clusters"] = time.perf_counter() - t0
         cancel.check()
         (pca_id,) = store.save_map(
-            model, [_layout("pca", pca.params, ids, pca.coords, clustered)], similar
+            model, [_layout("pca", {**pca.params, **marked}, ids, pca.coords, clustered)], similar
         )
         progress(1.0, f"Map of {n:,} papers (PCA)")
         return MapResult(pca_id, "pca", model, n, clustered[1], True, timings)
@@ -238,7 +254,7 @@ def build_map(
         progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
-    params = {**layout.params, "knn": "exact" if exact else "nndescent"}
+    params = {**layout.params, "knn": how}
     t0 = time.perf_counter()
     clustered = _clusters(
         store, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
@@ -260,13 +276,31 @@ def _similar(
     matrix: npt.NDArray[np.float32],
     progress: Progress,
     cancel: CancelToken,
-    exact: bool = True,
+    how: str = "exact",
     seed: int | None = None,
 ) -> neighbours.KnnGraph:
     k = min(max(UMAP_NEIGHBOURS, SIMILAR_STORED + 1), matrix.shape[0])
-    if exact:
+    if how == "onnx-cuda":
+        from paperscope.mapping.onnx_knn import OnnxKnn
+
+        return OnnxKnn("cuda").knn_graph(matrix, k, progress, cancel)
+    if how == "exact":
         return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
     return neighbours.approximate_knn_graph(matrix, k, seed, progress, cancel)
+
+
+def _knn_how(knn: str, n: int, exact_limit: int) -> str:
+    """``"exact"``, ``"onnx-cuda"`` or ``"nndescent"``: what ``knn`` means for ``n``
+    papers on this machine (see :func:`build_map`)."""
+    if knn == "exact":
+        return "exact"
+    if knn == "approx":
+        return "nndescent"
+    from paperscope.mapping.onnx_knn import cuda_usable
+
+    if cuda_usable():
+        return "onnx-cuda"
+    return "exact" if n <= exact_limit else "nndescent"
 
 
 def place_new_papers(
@@ -342,10 +376,11 @@ def similar_papers(
     model_id: str | None = None,
 ) -> list[ScoredPaper]:
     """The ``k`` papers most similar to ``paper_id`` with cosine scores, best first:
-    from the stored table when it holds enough, otherwise from the vectors."""
+    from the stored table when it is exact and holds enough, otherwise exactly from the
+    vectors (an approximate table only when the library has no vectors)."""
     if vectors is None:
         stored = store.stored_neighbours(paper_id, k, model_id)
-        if len(stored) >= k:
+        if len(stored) >= k and not _table_is_approximate(store, model_id):
             return _titled(store, stored)
         try:
             model_id, vectors = load_vectors(store, model_id)
@@ -362,6 +397,13 @@ def similar_papers(
     except KeyError as exc:
         raise MapError(f"paper {paper_id} has no embedding") from exc
     return _titled_hits(store, hits)
+
+
+def _table_is_approximate(store: Store, model_id: str | None) -> bool:
+    """Whether the stored similar-papers table came from an approximate graph (the
+    newest layout of the model says so, see :func:`build_map`)."""
+    newest = store.layouts(model_id)
+    return bool(newest) and newest[0].params.get("knn") == "nndescent"
 
 
 def more_like_these(
