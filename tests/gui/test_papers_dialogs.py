@@ -268,3 +268,43 @@ def test_the_record_form_offers_the_entry_types_fields_and_edits_with_undo(  # t
     pane.undo_field_button.click()
     assert "issn" not in store.paper_row(pid)["fields"]
     assert pane.form.edit("issn").text() == ""
+
+
+def test_names_as_the_user_prefers(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """View → Names as "Family, G.": the table and the details show the stored name parts
+    in a reference list's order (particles, suffixes and corporate names kept); off again,
+    the names are as the source wrote them. The choice is remembered."""
+    from PySide6.QtCore import Qt
+
+    from paperscope.core.records import Creator
+    from paperscope.gui.main_window import settings
+    from paperscope.gui.papers.table_model import name_style
+
+    store = window.store
+    import_file(window, qtbot, PAPERS / "memlab.bib")
+    model = window.papers_view.model
+    (pid,) = [
+        int(i)
+        for i in store.all_ids()
+        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
+    ]
+    row = next(r for r in range(model.rowCount()) if model.paper_id(r) == pid)
+    col = next(c for c in range(model.columnCount())
+               if model.headerData(c, Qt.Orientation.Horizontal) == "Authors")  # fmt: skip
+    assert model.index(row, col).data() == "L. J. Lohnas, S. M. Polyn, M. J. Kahana"
+    window.family_first_action.setChecked(True)
+    assert name_style() == "family" and settings().value("names/family_first", type=bool)
+    assert model.index(row, col).data() == "Lohnas, L. J.; Polyn, S. M.; Kahana, M. J."
+    window.detail_pane.show_paper(pid)
+    assert "Lohnas, L. J.; Polyn, S. M.; Kahana, M. J." in window.detail_pane.text()
+    window.family_first_action.setChecked(False)
+    assert model.index(row, col).data() == "L. J. Lohnas, S. M. Polyn, M. J. Kahana"
+    # the hard cases of a reference list
+    cases = {
+        Creator(family="Heuvel", particle="van de", given="MP"): "van de Heuvel, M. P.",
+        Creator(family="Morris", given="James H.", suffix="Jr."): "Morris, J. H., Jr.",
+        Creator(family="Sartre", given="Jean-Paul"): "Sartre, J.-P.",
+        Creator(literal="Center for History and New Media"): "Center for History and New Media",
+        Creator(family="Zola", given="Émile"): "Zola, É.",
+    }
+    assert {c: c.display_family_first() for c in cases} == cases

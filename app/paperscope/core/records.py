@@ -43,6 +43,22 @@ class Creator:
         parts = (self.given, self.particle, self.family, self.suffix)
         return " ".join(p.strip() for p in parts if p.strip())
 
+    def display_family_first(self) -> str:
+        """``particle Family, G. I., Suffix`` (a reference list's order, Zotero's "Last,
+        First" with initials), or the literal."""
+        if self.literal:
+            return self.literal
+        family = " ".join(p.strip() for p in (self.particle, self.family) if p.strip())
+        words: list[str] = []
+        for word in self.given.replace(".", ". ").split():
+            # "MP" (initials written together, as in memlab.bib) is two initials
+            letters = word.isalpha() and word.isupper() and 1 < len(word) <= 4
+            words.extend(list(word) if letters else [word])
+        initials = " ".join(
+            "-".join(part[:1] + "." for part in word.split("-") if part) for word in words
+        )
+        return ", ".join(p for p in (family, initials, self.suffix.strip()) if p)
+
     def to_dict(self) -> dict[str, str]:
         out = {
             k: v

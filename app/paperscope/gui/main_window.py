@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
     # made by menus.build_menus
     open_action: QAction
     watch_action: QAction
+    family_first_action: QAction
     export_papers_action: QAction
     merge_action: QAction
     paper_menu: QMenu

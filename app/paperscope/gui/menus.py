@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from paperscope import __version__
+from paperscope.gui.papers.table_model import set_name_style
 
 if TYPE_CHECKING:
     from paperscope.gui.main_window import MainWindow
@@ -78,6 +79,12 @@ def build_menus(w: MainWindow) -> None:
             action(w, text, lambda _c=False, o=orientation: area.split(w.plot_pane, o))
         )
     view_menu.addSeparator()
+    # names as the user prefers: as written (Given Family) or a reference list's Family, G.
+    w.family_first_action = QAction("Names as “Family, G.”", w, checkable=True)
+    w.family_first_action.setChecked(bool(settings().value("names/family_first", False, type=bool)))
+    w.family_first_action.toggled.connect(lambda on: _set_family_first(w, on))
+    set_name_style("family" if w.family_first_action.isChecked() else "given")
+    view_menu.addAction(w.family_first_action)
     view_menu.addAction(action(w, "&Reset layout", w.reset_layout))
     view_menu.addAction(action(w, "&Find", w.focus_search, QKeySequence.StandardKey.Find))
     slash = action(w, "Find (/)", w.focus_search, "/")
@@ -136,3 +143,13 @@ def show_about(w: MainWindow) -> None:
         f"PaperScope {__version__}\n\nYour papers, a semantic map of them, and your experiment "
         f"results in one window.\n\nLibrary: {w.store.path}",
     )  # fmt: skip
+
+
+def _set_family_first(w: MainWindow, on: bool) -> None:
+    """Show every name as ``Family, G.`` (or as written) in the table and the details."""
+    from paperscope.gui.main_window import settings
+
+    settings().setValue("names/family_first", on)
+    set_name_style("family" if on else "given")
+    w.papers_view.model.names_changed()
+    w.detail_pane.show_paper(w.detail_pane.paper_id)

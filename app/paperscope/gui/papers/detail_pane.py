@@ -241,7 +241,9 @@ class PaperDetailPane(QWidget):
         authors = row["authors"] or []
         n = (row.get("extra") or {}).get("n_authors")
         author_text = (
-            format_authors(authors, limit=12) if authors else (f"{n} authors" if n else MISSING)
+            format_authors(authors, limit=12, creators=row.get("creators"))
+            if authors or row.get("creators")
+            else (f"{n} authors" if n else MISSING)
         )
         blocks: list[Block] = [
             (row["title"], "title"),

@@ -9,12 +9,14 @@ view asks for them. Which ids, in which order, comes from the store's search
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from paperscope.core.records import Creator
 from paperscope.library.store import Store
 
 MISSING = "—"
@@ -39,7 +41,7 @@ _FULL_NAMES = {"Org.": "Organisation"}
 COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
 _FETCH = (
     "title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors",
-    "rating",
+    "rating", "creators",
 )  # fmt: skip
 _RIGHT = ("upvotes", "score")
 MODES = ("filter", "float")
@@ -47,7 +49,38 @@ MODES = ("filter", "float")
 Index = QModelIndex | QPersistentModelIndex
 
 
-def format_authors(authors: list[str] | None, limit: int = 3) -> str:
+# how names are shown: "given" (Given Family, as the source wrote them) or "family"
+# (Family, G., from the stored parts); View → Names as "Family, G." sets it
+NAME_STYLES = ("given", "family")
+_name_style = ["given"]
+
+
+def set_name_style(style: str) -> None:
+    if style not in NAME_STYLES:
+        raise ValueError(f"unknown name style {style!r}")
+    _name_style[0] = style
+
+
+def name_style() -> str:
+    return _name_style[0]
+
+
+def format_authors(
+    authors: list[str] | None, limit: int = 3, creators: str | list[Any] | None = None
+) -> str:
+    """The authors as the user prefers: display strings, or (``family`` style, when the
+    names' parts are stored) ``Family, G.; Other, A.`` from ``creators`` (JSON text or
+    dicts)."""
+    if _name_style[0] == "family" and creators:
+        parts = json.loads(creators) if isinstance(creators, str) else creators
+        people = [Creator.from_dict(d) for d in parts if isinstance(d, dict)]
+        names = [c.display_family_first() for c in people if c.role == "author"]
+        names = [n for n in names if n and n != "others"] or [
+            c.display_family_first() for c in people if c.role == "editor"
+        ]
+        if names:
+            more = len(names) > limit or any(c.is_others for c in people)
+            return "; ".join(names[:limit]) + (" et al." if more else "")
     if not authors:
         return MISSING
     shown = ", ".join(authors[:limit])
@@ -143,6 +176,12 @@ class PaperTableModel(QAbstractTableModel):
             key = lookup[pids]
         order = np.argsort(key, kind="stable")
         return items[order]
+
+    def names_changed(self) -> None:
+        """The name style changed: repaint the authors column (nothing is fetched again)."""
+        if self.rowCount():
+            col = self.columnCount() - 1
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, col))
 
     def refresh(self) -> None:
         """Re-run the query (after an import, an edit, a new sort, query or mode)."""
@@ -281,7 +320,7 @@ class PaperTableModel(QAbstractTableModel):
             if not values["authors"] and values["n_authors"]:
                 n = values["n_authors"]
                 return f"{n} author{'s' if n != 1 else ''}"
-            text = format_authors(values["authors"])
+            text = format_authors(values["authors"], creators=values["creators"])
             if role == Qt.ItemDataRole.ToolTipRole and values["authors"]:
                 return "\n".join(values["authors"])
             return text

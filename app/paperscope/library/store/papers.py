@@ -29,11 +29,15 @@ PAPER_FIELDS = (
 # Columns the table may show and sort on.
 TABLE_COLUMNS = (
     "id", "title", "authors", "year", "date", "upvotes", "organisation", "venue", "status",
-    "rating", "added_at", "n_authors",
+    "rating", "added_at", "n_authors", "creators",
 )  # fmt: skip
 
-# Derived columns the table may ask for
-_DERIVED = {"n_authors": "TRY_CAST(json_extract_string(p.extra, '$.n_authors') AS INTEGER)"}
+# Derived columns the table may ask for (not sortable); ``creators``: the names as parts,
+# JSON text (the table shows them as the user prefers)
+_DERIVED = {
+    "n_authors": "TRY_CAST(json_extract_string(p.extra, '$.n_authors') AS INTEGER)",
+    "creators": "CAST(p.creators AS VARCHAR)",
+}
 
 
 @dataclass(slots=True)
