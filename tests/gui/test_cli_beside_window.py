@@ -113,12 +113,13 @@ def test_the_cli_beside_a_window_prints_what_it_prints_alone(
     # the same request gets the same answer both ways
     import argparse
 
-    from paperscope.cli._remote import _QtConnection, encode_args
+    from paperscope.cli._remote import encode_args
+    from paperscope.gui.single_instance import QtConnection
 
     args = argparse.Namespace(command="search", query="attention", limit=5, json=True, model=None)
     request = {"v": 1, "command": "search", "library": str(lib), "args": encode_args(args)[0]}
     answers = []
-    for connection in (instance.Connection, _QtConnection):
+    for connection in (instance.Connection, QtConnection):
         with connection(instance.server_name(lib)) as conn:
             conn.send(request)
             assert conn.receive(5.0) == {"v": 1, "status": "accepted"}

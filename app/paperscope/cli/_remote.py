@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import importlib
 import io
-import json
 import sys
 import threading
 from collections.abc import Iterator
@@ -62,45 +61,14 @@ def _decode(value: Any) -> Any:
     return value
 
 
-class _QtConnection:
-    """:class:`paperscope.core.instance.Connection` through ``QLocalSocket``, where local
-    sockets are not Unix sockets (Windows' named pipes); Qt is imported only here."""
+def _connect(name: str) -> Any:
+    """A plain-socket connection, or (where local sockets are not Unix sockets) the
+    window package's ``QLocalSocket`` one; Qt is imported only then, and only in gui."""
+    if instance.can_connect():
+        return instance.Connection(name)
+    from paperscope.gui.single_instance import QtConnection
 
-    def __init__(self, name: str, timeout: float = instance.CONNECT_TIMEOUT_S) -> None:
-        from PySide6.QtNetwork import QLocalSocket
-
-        self._socket = QLocalSocket()
-        self._socket.connectToServer(name)
-        if not self._socket.waitForConnected(int(timeout * 1000)):
-            raise OSError(f"no PaperScope window listens on {name}")
-        self._buffer = b""
-
-    def send(self, message: dict[str, Any]) -> None:
-        self._socket.write(json.dumps(message).encode("utf-8") + b"\n")
-        self._socket.flush()
-        self._socket.waitForBytesWritten(int(instance.CONNECT_TIMEOUT_S * 1000))
-
-    def receive(self, timeout: float | None) -> dict[str, Any] | None:
-        ms = -1 if timeout is None else int(timeout * 1000)
-        while b"\n" not in self._buffer:
-            if not self._socket.bytesAvailable() and not self._socket.waitForReadyRead(ms):
-                return None
-            self._buffer += bytes(self._socket.readAll().data())
-        message, self._buffer = instance.take_message(self._buffer)
-        return message
-
-    def close(self) -> None:
-        self._socket.disconnectFromServer()
-
-    def __enter__(self) -> _QtConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _connect(name: str) -> instance.Connection | _QtConnection:
-    return instance.Connection(name) if instance.can_connect() else _QtConnection(name)
+    return QtConnection(name)
 
 
 def forward(args: argparse.Namespace, library: Path) -> int | None:

@@ -185,3 +185,38 @@ def serve_commands(
         )  # fmt: skip
 
     server.command_received.connect(on_command)
+
+
+class QtConnection:
+    """:class:`paperscope.core.instance.Connection` through ``QLocalSocket``, where local
+    sockets are not Unix sockets (Windows' named pipes); the CLI imports this module only then."""
+
+    def __init__(self, name: str, timeout: float = instance.CONNECT_TIMEOUT_S) -> None:
+        self._socket = QLocalSocket()
+        self._socket.connectToServer(name)
+        if not self._socket.waitForConnected(int(timeout * 1000)):
+            raise OSError(f"no PaperScope window listens on {name}")
+        self._buffer = b""
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._socket.write(json.dumps(message).encode("utf-8") + b"\n")
+        self._socket.flush()
+        self._socket.waitForBytesWritten(int(instance.CONNECT_TIMEOUT_S * 1000))
+
+    def receive(self, timeout: float | None) -> dict[str, Any] | None:
+        ms = -1 if timeout is None else int(timeout * 1000)
+        while b"\n" not in self._buffer:
+            if not self._socket.bytesAvailable() and not self._socket.waitForReadyRead(ms):
+                return None
+            self._buffer += bytes(self._socket.readAll().data())
+        message, self._buffer = instance.take_message(self._buffer)
+        return message
+
+    def close(self) -> None:
+        self._socket.disconnectFromServer()
+
+    def __enter__(self) -> QtConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
