@@ -7,6 +7,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -14,11 +15,17 @@ import pytest
 from paperscope.core.records import Run
 from tests.conftest import RUNS
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.task_runner import TaskRunner
+
 SCORES = RUNS / "iris" / "results" / "data"
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def runner(qtbot: QtBot) -> Iterator[object]:
     from paperscope.gui.task_runner import TaskRunner
 
     r = TaskRunner()
@@ -26,7 +33,9 @@ def runner(qtbot) -> Iterator[object]:  # type: ignore[no-untyped-def]
     assert r.shutdown(10000)
 
 
-def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> None:  # type: ignore[no-untyped-def]
+def test_aggregate_view_shows_the_iqm_of_results_aggregate(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
     from paperscope.gui.plots.aggregate_view import AggregateDialog
     from paperscope.results import aggregate as agg
 
@@ -71,7 +80,9 @@ def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> Non
     )
 
 
-def test_aggregate_view_reports_a_bad_file(qtbot, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_aggregate_view_reports_a_bad_file(
+    qtbot: QtBot, runner: TaskRunner, tmp_path: Path
+) -> None:
     from paperscope.gui.plots.aggregate_view import AggregateDialog
 
     bad = tmp_path / "broken.json"
@@ -96,7 +107,7 @@ def _pdf_streams(data: bytes) -> list[bytes]:
     return out
 
 
-def test_publication_pdf_is_vector_with_the_requested_size(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publication_pdf_is_vector_with_the_requested_size(qtbot: QtBot, tmp_path: Path) -> None:
     from paperscope.gui.plots.export_dialog import PublicationDialog
     from paperscope.gui.plots.plots_view import PlotsView
     from paperscope.workflows.open import demo_runs
@@ -140,8 +151,8 @@ def test_publication_pdf_is_vector_with_the_requested_size(qtbot, tmp_path: Path
 
 
 def test_main_window_menus_open_the_export_and_aggregate_dialogs(
-    window, qtbot, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     from PySide6.QtGui import QAction
 
     from paperscope.workflows.open import demo_runs
