@@ -248,3 +248,48 @@ def test_figure_and_csv_carry_the_reference_lines(
         want = height - ax.transData.transform((0.0, value))[1]
         assert y0 == y1 and abs(y0 - want) < 0.5
     assert "jat-project/jat — Gallouédec et al. 2024" in text
+
+
+def test_cli_plot_reference_and_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from paperscope.cli import main
+    from paperscope.library.store import Store
+
+    lib = tmp_path / "lib.duckdb"
+    s = Store(lib)
+    ids = build_library(s)
+    s.close()
+    out, table = tmp_path / "pong.pdf", tmp_path / "pong.csv"
+    base = ["--library", str(lib), "plot", str(PONG), "--metric", "return", "--group-by",
+            "agent", "--out", str(out), "--csv", str(table)]  # fmt: skip
+    rc = main([*base, "--references"])
+    got = capsys.readouterr()
+    assert rc == 0, got.err
+    assert "2 reference lines" in got.out
+    assert "references: return ↔ Score (suggested)" in got.out
+    assert "references: pong ↔ Atari 2600 Pong" in got.out
+    with table.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] == "reference"]
+    assert [float(r["y"]) for r in rows] == [18.9, 20.9]
+    assert out.read_bytes().startswith(b"%PDF")
+    # the JAT paper by its arXiv id, its metric and dataset mapped (remembered)
+    rc = main([*base, "--reference", "2402.09844", "--map-metric", "Total reward",
+               "--map-dataset", "pong=Pong"])  # fmt: skip
+    got = capsys.readouterr()
+    assert rc == 0, got.err
+    assert "references: return ↔ Total reward (remembered)" in got.out
+    with table.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["kind"] == "reference"]
+    assert [(float(r["y"]), float(r["lower"]), float(r["upper"])) for r in rows] == [
+        (16.54, pytest.approx(6.2), pytest.approx(26.88))
+    ]
+    s = Store(lib)
+    assert s.result_mappings("dataset") == {"pong": "Pong"}
+    s.close()
+    assert main([*base, "--reference", "9999"]) == 2
+    assert "no paper 9999" in capsys.readouterr().err
+    assert main([*base, "--map-dataset", "pong"]) == 2
+    assert "TASK=DATASET" in capsys.readouterr().err
+    # rliable scores attach as a paper's results from the CLI too
+    rc = main(["--library", str(lib), "results", str(ids["c51"]), "--attach", str(IRIS)])
+    assert rc == 0
+    assert "26 reported results attached" in capsys.readouterr().out

@@ -220,7 +220,8 @@ class PlotSettings:
         for name, v in (("hidden_runs", hidden), ("run_ids", ids)):
             if not isinstance(v, list | tuple):
                 raise StateError(f"PlotPaneState.{name}: {v!r} is not a list")
-        refs = data.get("references") or {}
+        refs = data.get("references", {})
+        refs = {} if refs is None else refs
         if not isinstance(refs, Mapping):
             raise StateError(f"PlotPaneState.references: {refs!r} is not an object")
         ref_lists = {}

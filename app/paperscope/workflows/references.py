@@ -44,7 +44,7 @@ def paper_short_name(paper: Paper) -> str:
         who = f"{names[0]} et al." if more else " & ".join(names)
         return who + year
     title = paper.title.strip()
-    return (title[:32].rstrip() + "…" if len(title) > 33 else title) + year
+    return (title[:24].rstrip() + "…" if len(title) > 25 else title) + year
 
 
 def run_task_ids(runs: Iterable[Run]) -> list[str]:

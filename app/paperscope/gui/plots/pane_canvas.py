@@ -73,16 +73,6 @@ def axis_class() -> Any:
     return ReadableAxis
 
 
-def _x_span(data: PlotData) -> tuple[float, float]:
-    """The x range of the runs drawn (where reference lines' invisible spans go)."""
-    xs = [np.asarray(c.x) for c in data.curves] + [np.asarray(g.x) for g in data.groups]
-    xs = [x[np.isfinite(x)] for x in xs if len(x)]
-    xs = [x for x in xs if len(x)]
-    if not xs:
-        return 0.0, 1.0
-    return min(float(x.min()) for x in xs), max(float(x.max()) for x in xs)
-
-
 def _alpha(colour: str, alpha: int) -> tuple[int, int, int, int]:
     c = colour.lstrip("#")
     return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), alpha)
@@ -243,7 +233,7 @@ class PlotCanvas(QWidget):
                 plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
             )
             self._drawn[c.label] = (item, c)
-        self.refs.draw(plot, data.references, _x_span(data), pen_width(REF_WIDTH, dpr), v.log_y)
+        self.refs.draw(plot, data.references, pen_width(REF_WIDTH, dpr), dpr, v.log_y)
         plot.setTitle(spec.metric, size="10pt")
         plot.setLabel("left", spec.metric)
         plot.setLabel("bottom", x_label(spec.x))
