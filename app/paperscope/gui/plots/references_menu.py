@@ -9,6 +9,7 @@ pane asks for new references (``mapping_changed``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -90,8 +91,7 @@ class ReferencesButton(QToolButton):
         m.addSection("Papers")
         m.addAction("Add a paper's results…", self.ask_paper)
         for pid in v.reference_papers:
-            m.addAction(f"Remove {finder.paper_name(pid)}",
-                        lambda p=pid: self.state.remove_reference_paper(p))  # fmt: skip
+            m.addAction(f"Remove {finder.paper_name(pid)}", functools.partial(self._remove, pid))
         m.addSection("Mapping")
         metric = v.metric
         if metric and found is not None:
@@ -100,9 +100,12 @@ class ReferencesButton(QToolButton):
             m.addAction(f"Metric {metric} ↔ {now}{how}…", lambda: self.ask_metric(metric))
             for task in found.task_ids:
                 d = found.dataset_of.get(task, NOT_MAPPED)
-                m.addAction(f"Task {task} ↔ {d}…", lambda t=task: self.ask_dataset(t))
+                m.addAction(f"Task {task} ↔ {d}…", functools.partial(self.ask_dataset, task))
         m.addSeparator()
         m.addAction("Attach these runs to a paper as its reported results…", self.ask_attach)
+
+    def _remove(self, paper_id: int) -> None:
+        self.state.remove_reference_paper(paper_id)
 
     # -- dialogs ---------------------------------------------------------------------
     def ask_paper(self) -> None:
