@@ -83,7 +83,7 @@ def test_pane_draws_the_linked_papers_lines_at_their_values(setup) -> None:  # t
     assert _row_share(img, y_zero, REFERENCE_COLOURS[0], left, right) == 0.0
 
 
-def test_an_added_result_draws_its_band_and_the_menu_hides_a_line(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_added_result_draws_its_band_and_the_menu_hides_a_line(setup, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     view, ids = setup
     pane = view.current_pane()
     pane.state.update(reference_results=(ids["jat_pong"],))
@@ -101,6 +101,18 @@ def test_an_added_result_draws_its_band_and_the_menu_hides_a_line(setup, qtbot) 
     inside, outside = QColor(img.pixel(x, y_in)), QColor(img.pixel(x, y_out))
     assert outside == QColor(pane.plot.backgroundBrush().color())
     assert inside != outside and abs(inside.red() - inside.blue()) < 8  # a grey tint
+    # on a log y axis the band sits at the logs of its bounds (the view's coordinates)
+    pane.state.update(log_y=True)
+    lo, hi = pane.canvas.refs.bands()[ref.label]
+    assert (lo, hi) == pytest.approx((np.log10(6.2), np.log10(26.88)))
+    pane.state.update(log_y=False)
+    assert pane.canvas.refs.bands()[ref.label] == pytest.approx((6.2, 26.88))
+    # the pane's own SVG export has the lines as dashed strokes and the labels as text
+    svg = pane.export(tmp_path / "pane.svg").read_text(encoding="utf-8").lower()
+    for k, r in enumerate(pane.data.references):
+        assert REFERENCE_COLOURS[k].lower() in svg
+        assert r.label.lower().replace("&", "&amp;") in svg
+    assert "stroke-dasharray" in svg
     # the Refs menu lists the three lines; unchecking one hides it through the state
     button = pane.refs_button
     button.rebuild()

@@ -26,7 +26,9 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QImage,
+    QPaintEngine,
     QPainter,
+    QPen,
     QPixmap,
     QTransform,
 )
@@ -74,6 +76,8 @@ def lines_item_class() -> Any:
             self.width = width  # device px
             self.dpr = dpr
             self.bands = bands
+            self.font = QFont()
+            self.texts: list[str] = []  # the labels' text (drawn as text into an SVG)
             self._brushes: dict[tuple[int, int], QBrush] = {}
             # (value, lower, upper in view coordinates, colour, label pixmap, rank)
             self.entries: list[tuple[float | None, float | None, float | None, QColor,
@@ -132,24 +136,39 @@ def lines_item_class() -> Any:
                     p.fillRect(QRectF(x0, min(y_lo, y_hi), x1 - x0, abs(y_hi - y_lo)), band)
             # a dashed line is a thin rectangle filled with a dash tile (Qt fills it
             # ~2.5x faster than it strokes a dashed pen across the view)
+            # (an SVG export gets real dashed lines and text)
+            engine = p.paintEngine()
+            vector = engine is not None and engine.type() != QPaintEngine.Type.Raster
             thick = max(1, round(self.width))
-            for value, _lo, _hi, colour, _pix, _rank in () if self.bands else self.entries:
+            fm = QFontMetricsF(self.font)
+            for k, (value, _lo, _hi, colour, pix, rank) in enumerate(
+                () if self.bands else self.entries
+            ):
                 if value is None:
                     continue
                 y = round(tr.map(QPointF(0.0, value)).y())
-                brush = self._dash(colour, thick)
-                brush.setTransform(QTransform.fromTranslate(0, y - thick // 2))
-                p.fillRect(QRectF(x0, y - thick // 2, x1 - x0, thick), brush)
-            for value, _lo, _hi, _colour, pix, rank in () if self.bands else self.entries:
-                if value is None:
-                    continue
-                y = round(tr.map(QPointF(0.0, value)).y())
+                if vector:
+                    pen = QPen(colour, self.width, Qt.PenStyle.DashLine)
+                    pen.setCosmetic(True)
+                    p.setPen(pen)
+                    p.drawLine(QPointF(x0, y), QPointF(x1, y))
+                else:
+                    brush = self._dash(colour, thick)
+                    brush.setTransform(QTransform.fromTranslate(0, y - thick // 2))
+                    p.fillRect(QRectF(x0, y - thick // 2, x1 - x0, thick), brush)
                 share, above = label_place(rank)
                 w = pix.width() / pix.devicePixelRatio()
                 h = pix.height() / pix.devicePixelRatio()
                 right_end = x0 + share * (x1 - x0)
-                top = y - h - 1 if above else y + 2
-                p.drawPixmap(QPointF(max(x0, right_end - w), top), pix)
+                at = QPointF(max(x0, right_end - w), y - h - 1 if above else y + 2)
+                if not vector:
+                    p.drawPixmap(at, pix)
+                    continue
+                p.fillRect(QRectF(at.x(), at.y(), w, h), QColor(255, 255, 255, 170))
+                p.setFont(self.font)
+                p.setPen(colour)
+                text = self.texts[k] if k < len(self.texts) else ""
+                p.drawText(QPointF(at.x() + LABEL_PAD, at.y() + LABEL_PAD + fm.ascent()), text)
             p.restore()
 
     return ReferenceLinesItem
@@ -224,6 +243,8 @@ class ReferenceItems:
         rank = {k: j for j, k in enumerate(order)}
         self.ranks = [rank[k] for k in range(len(self.references))]
         self.item = lines_item_class()(width, dpr, False)
+        self.item.font = font
+        self.item.texts = [r.label for r in self.references]
         plot.addItem(self.item)
         if any(r.has_band for r in self.references):
             self.band_item = lines_item_class()(width, dpr, True)
