@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -24,6 +25,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--method", default="")
     p.add_argument("--task", default="")
     p.add_argument("--n-runs", type=int, default=None)  # fmt: skip
+    p.add_argument(
+        "--attach", nargs="+", type=Path, metavar="RUNS",
+        help="attach score files (rliable {game: [score per run]}) as the paper's per-task "
+        "results, or Dopamine baseline curves as its reported curves (--metric names "
+        "the reported metric; default Score)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -37,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"paperscope: {exc}", file=sys.stderr)
             return 2
+        if args.attach:
+            return _attach(store, pid, args)
         if args.add is not None:
             if not args.metric:
                 print("paperscope: --add needs --metric", file=sys.stderr)
@@ -74,4 +83,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"run ({s.link.role}, {s.state}): {s.link.source}")
         if not stored and not links:
             print(f"paper {pid} has no reported results and no linked runs", file=sys.stderr)
+    return 0
+
+
+def _attach(store: Any, pid: int, args: argparse.Namespace) -> int:
+    from paperscope.workflows.references import attach_runs_as_results
+    from paperscope.workflows.runs import load_runs
+
+    runs, issues = load_runs(args.attach)
+    for issue in issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    if not runs:
+        print("paperscope: no run could be read", file=sys.stderr)
+        return 2
+    try:
+        ids = attach_runs_as_results(store, pid, runs, args.metric or "Score", args.task)
+    except ValueError as exc:
+        print(f"paperscope: {exc}", file=sys.stderr)
+        return 2
+    curves = sum(1 for s in store.reported_results([pid]) if s.id in set(ids)
+                 and "curve" in s.result.extra)  # fmt: skip
+    print(f"{len(ids)} reported results attached to paper {pid} ({curves} with curves)")
     return 0

@@ -52,6 +52,7 @@ from paperscope.library.store import Store
 from paperscope.state.plots import PlotsState
 from paperscope.state.session import Session
 from paperscope.workflows import open as open_flow
+from paperscope.workflows.references import ReferenceFinder as Refs
 
 LAYOUT_VERSION = 1
 
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.welcome)
         self.setCentralWidget(self.central)
         self.plots = PlotsView(self.runner, self.load_runs, runs=self.session.runs,
-                               plots=self.session.plots)  # fmt: skip
+                               plots=self.session.plots, references=Refs(store))  # fmt: skip
         self.plots.area.publication_requested.connect(self.publication_figure)
         self.sidebar = Sidebar()
         self.paper_actions = PaperActions(self.session, self)

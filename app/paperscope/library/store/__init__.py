@@ -19,6 +19,7 @@ import duckdb
 
 from paperscope.library.store import _pandas_guard
 from paperscope.library.store.bulk import BulkMixin
+from paperscope.library.store.mappings import MappingsMixin
 from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.merging import MergeMixin
 from paperscope.library.store.organize import OrganizeMixin
@@ -93,6 +94,7 @@ class Store(
     VectorsMixin,
     MapsMixin,
     ResultsMixin,
+    MappingsMixin,
     PapersMixin,
 ):
     """A PaperScope library file.
