@@ -127,7 +127,7 @@ def aggregate(
             matrices.append(score_matrix(m.name, m.scores, rnd, hum, source=m.source))
         except ValueError as exc:
             raise ValueError(f"{m.source or m.name}: {exc}") from None
-    end = 1.0 - 0.1 * profiles - 0.1 * improvement
+    end = 1.0 - 0.1 * (int(profiles) + int(improvement))  # their share of the progress
     report = aggregate_methods(
         matrices, reps=reps, confidence=confidence, seed=seed,
         normalisation=normalisation_text(random, human),
