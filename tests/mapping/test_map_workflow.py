@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from paperscope.cli import main
+from paperscope.core.records import Cluster
 from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.library.store import Store
 from paperscope.workflows.map import (
@@ -64,7 +65,11 @@ def test_build_umap_map_streams_stores_and_reopens(
         order = np.argsort(ids)
         assert (shown.paper_ids == ids[order]).all()
         np.testing.assert_allclose(shown.coords, frames[-1].coords[order], rtol=1e-6)
-        assert [c.label for c in shown.clusters] == [c.label for c in result.clusters]
+        # one record from clustering to the store and back (core.records.Cluster)
+        assert {type(c) for c in [*shown.clusters, *result.clusters]} == {Cluster}
+        assert [(c.id, c.label, c.terms, c.size) for c in shown.clusters] == [
+            (c.id, c.label, c.terms, c.size) for c in result.clusters
+        ]
         for c in shown.clusters:
             assert int((shown.clusters_of == c.id).sum()) == c.size
         pca = again.latest_layout(MODEL, "pca")

@@ -15,109 +15,25 @@ reference tables: ``(score - random) / (human - random)``. On it:
 
 Every bootstrap is vectorised over chunks of resamples and seeded (numpy ``default_rng``),
 so its numbers repeat; they match rliable's within bootstrap noise, and the point
-estimates match exactly. Score files are JSON: ``{task: [score per run]}`` (a single
-number per task is one run), or a list of records ``{"game"|"task"|"env": …, key: …}``.
+estimates match exactly. Score files (JSON ``{task: [score per run]}`` or a list of
+records) are parsed by ``readers/runs/rliable_scores.py``, the one parser of them; the
+verb that loads, normalises and bootstraps is ``workflows/aggregate.py``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.core.records import FloatArray, ReadError, ReadIssue
+from paperscope.core.records import FloatArray, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 
-TASK_KEYS = ("task", "game", "env", "environment", "env_id")
 METRICS = ("IQM", "Median", "Mean", "Optimality Gap")
-
-# --------------------------------------------------------------------------- files
-
-
-def _number(value: Any, file: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ReadError(file, where, f"expected a number, got {type(value).__name__} {value!r}")
-    return float(value)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(str(path), "", f"cannot read: {exc}") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReadError(str(path), f"line {exc.lineno} column {exc.colno}", exc.msg) from exc
-
-
-def load_scores(path: Path | str, value_key: str | None = None) -> dict[str, list[float]]:
-    """Per-task scores from a JSON file: ``{task: [scores]}``/``{task: score}``, or a list of
-    records holding a task key (``game``, ``task``, ``env``…) and ``value_key`` (default:
-    ``score``, or the one numeric field besides ``seed``/``run``). Raises
-    :class:`ReadError` naming the file and the task or record at fault."""
-    p = Path(path)
-    data = _read_json(p)
-    out: dict[str, list[float]] = {}
-    if isinstance(data, Mapping):
-        for task, values in data.items():
-            where = f"task {task!r}"
-            if isinstance(values, list):
-                out[str(task)] = [
-                    _number(v, str(p), f"{where} run {i}") for i, v in enumerate(values)
-                ]
-            else:
-                out[str(task)] = [_number(values, str(p), where)]
-        if not out:
-            raise ReadError(str(p), "", "no task in this file")
-        return out
-    if isinstance(data, list):
-        for i, rec in enumerate(data):
-            where = f"record {i}"
-            if not isinstance(rec, Mapping):
-                raise ReadError(str(p), where, "expected an object")
-            tkey = next((k for k in TASK_KEYS if k in rec), None)
-            if tkey is None:
-                raise ReadError(str(p), where, f"no task field (one of {', '.join(TASK_KEYS)})")
-            key = value_key or _guess_value_key(rec, str(p), where)
-            if key not in rec:
-                raise ReadError(str(p), where, f"no field {key!r}")
-            out.setdefault(str(rec[tkey]), []).append(_number(rec[key], str(p), where))
-        if not out:
-            raise ReadError(str(p), "", "no record in this file")
-        return out
-    raise ReadError(str(p), "", "expected an object {task: scores} or a list of records")
-
-
-def _guess_value_key(rec: Mapping[str, Any], file: str, where: str) -> str:
-    if "score" in rec:
-        return "score"
-    numeric = [
-        k
-        for k, v in rec.items()
-        if k not in (*TASK_KEYS, "seed", "run")
-        and isinstance(v, int | float)
-        and not isinstance(v, bool)
-    ]
-    if len(numeric) == 1:
-        return numeric[0]
-    raise ReadError(
-        file, where, f"which field is the score? candidates: {', '.join(numeric) or 'none'}"
-    )
-
-
-def load_reference(path: Path | str) -> dict[str, float]:
-    """A reference score table (random or human): ``{task: score}`` or ``{task: [score]}``
-    (a list is averaged)."""
-    scores = load_scores(path)
-    return {t: float(np.mean(v)) for t, v in scores.items() if v}
-
 
 # --------------------------------------------------------------------------- matrices
 

@@ -18,17 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.core.records import Cluster
+
 if TYPE_CHECKING:
     import duckdb
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCluster:
-    id: int
-    label: str
-    terms: tuple[str, ...]
-    size: int
-    centre: tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +46,7 @@ class StoredMap:
     coords: npt.NDArray[np.float32]
     clusters_of: npt.NDArray[np.int32]
     placed: npt.NDArray[np.bool_]
-    clusters: list[StoredCluster] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
     nearest_cluster: npt.NDArray[np.int32] | None = None
 
     def __len__(self) -> int:
@@ -71,7 +64,7 @@ class NewLayout:
     paper_ids: npt.ArrayLike
     coords: npt.ArrayLike
     labels: npt.ArrayLike | None = None
-    clusters: Sequence[StoredCluster] = ()
+    clusters: Sequence[Cluster] = ()
     nearest: npt.ArrayLike | None = None
     complete: bool = True
 
@@ -258,7 +251,7 @@ class MapsMixin:
         )
         coords = np.column_stack([np.asarray(res["x"]), np.asarray(res["y"])]).astype(np.float32)
         clusters = [
-            StoredCluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
+            Cluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
             for r in self.cursor()
             .execute(
                 "SELECT cluster, label, terms, size, x, y FROM map_clusters "
@@ -283,7 +276,7 @@ class MapsMixin:
         layout_id: int,
         paper_ids: npt.ArrayLike,
         labels: npt.ArrayLike,
-        clusters: Sequence[StoredCluster],
+        clusters: Sequence[Cluster],
         nearest: npt.ArrayLike | None = None,
     ) -> None:
         """Store each paper's cluster id (and nearest cluster, by default its own) and
@@ -307,7 +300,7 @@ class MapsMixin:
         ids: npt.NDArray[np.int64],
         lab: npt.NDArray[np.int32],
         near: npt.NDArray[np.int32],
-        clusters: Sequence[StoredCluster],
+        clusters: Sequence[Cluster],
     ) -> None:
         assign = {"paper_id": ids, "cluster": lab, "nearest": near}  # noqa: F841
         cur.execute(
