@@ -208,6 +208,20 @@ class LinksController(QObject):
             on_result=found,
         )  # fmt: skip
 
+    def show_table_dialog(self) -> QDialog:
+        """The comparison table of the current pane's runs and the linked papers."""
+        from paperscope.gui.dialogs.table_dialog import TableDialog
+
+        def runs(which: str) -> list[Run]:
+            return self.w.plot_pane.runs() if which == "pane" else self.w.plots.catalog.runs()
+
+        dialog = TableDialog(self.w.store, self.w.runner, runs, self.w)
+        dialog.saved.connect(lambda p: self.w.status.show_message(f"Table saved to {p}"))
+        dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
+        self.dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
     def edit_results(self, paper_id: int) -> QDialog | None:
         from paperscope.gui.dialogs.results_editor import ResultsEditor
 

@@ -211,3 +211,35 @@ def comparison_table(
             if not math.isfinite(cell.value):
                 issues.append(ReadIssue(row.label, "", "a value that is not finite"))
     return TableResult(table, cited, issues)
+
+
+FORMATS = ("latex", "markdown", "csv")
+SUFFIX = {"latex": ".tex", "markdown": ".md", "csv": ".csv"}
+
+
+def render_table(built: TableResult, fmt: str, digits: int = 2, caption: str | None = None) -> str:
+    """The table as LaTeX (booktabs, ``\\cite``), Markdown or CSV text."""
+    from paperscope.results import table as render
+
+    if fmt == "latex":
+        return render.to_latex(built.table, digits, caption=caption)
+    if fmt == "markdown":
+        return render.to_markdown(built.table, digits)
+    if fmt == "csv":
+        return render.to_csv(built.table)
+    raise ValueError(f"unknown table format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def save_table(
+    built: TableResult, fmt: str, out: Path, digits: int = 2, caption: str | None = None
+) -> tuple[Path, Path | None]:
+    """Write the table, and beside it (same name, ``.bib``) every cited paper; returns
+    both paths (no ``.bib`` when no paper is cited)."""
+    from paperscope.library.export import to_bibtex
+
+    out.write_text(render_table(built, fmt, digits, caption), encoding="utf-8")
+    if not built.papers:
+        return out, None
+    bib = out.with_suffix(".bib")
+    bib.write_text(to_bibtex(built.papers), encoding="utf-8")
+    return out, bib
