@@ -192,7 +192,7 @@ class PaperDetailPane(QWidget):
         field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.view, 3)
+        layout.addWidget(self.view, 2)
         form_scroll = QScrollArea()  # a long record scrolls; the text above keeps its room
         form_scroll.setWidget(self.form)
         form_scroll.setWidgetResizable(True)
@@ -203,7 +203,7 @@ class PaperDetailPane(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(form_scroll, "Record")
         self.tabs.addTab(self.results, "Results && runs")
-        layout.addWidget(self.tabs, 2)
+        layout.addWidget(self.tabs, 3)
         layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)

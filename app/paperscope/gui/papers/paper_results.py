@@ -65,6 +65,7 @@ class PaperResultsSection(QWidget):
         self.results.setRootIsDecorated(False)
         self.results.setAlternatingRowColors(True)
         self.results.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.results.setMinimumHeight(110)  # a few rows however small the dock
         self.edit_button = QPushButton("Edit results…")
         self.edit_button.setToolTip("Add, change or delete this paper's reported numbers")
         self.edit_button.clicked.connect(lambda: self.edit_results_requested.emit(self._paper_id))
@@ -74,6 +75,7 @@ class PaperResultsSection(QWidget):
         self.runs.setRootIsDecorated(False)
         self.runs.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.runs.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.runs.setMinimumHeight(90)
         self.runs.itemActivated.connect(self._on_run_activated)
         self.runs.itemClicked.connect(self._on_run_activated)
         self.runs.itemSelectionChanged.connect(self._update_buttons)
@@ -124,10 +126,13 @@ class PaperResultsSection(QWidget):
             self.results.addTopLevelItem(item)
         for link in self._links:
             gone = not Path(link.source).exists()
-            name = shown_path(link.source) + (f" › {link.run_name}" if link.run_name else "")
+            path = Path(link.source)
+            name = f"{path.parent.name}/{path.name}" + (
+                f" › {link.run_name}" if link.run_name else ""
+            )
             item = QTreeWidgetItem([name, link.role, link.note, "missing" if gone else ""])
             item.setData(0, Qt.ItemDataRole.UserRole, link.id)
-            item.setToolTip(0, link.source)
+            item.setToolTip(0, shown_path(link.source))
             if gone:
                 for col in range(len(RUN_HEADERS)):
                     item.setForeground(col, QColor(MISSING_COLOUR))
