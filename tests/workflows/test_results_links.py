@@ -120,3 +120,30 @@ def test_edit_delete_restore_results_and_roles(lib) -> None:  # type: ignore[no-
     assert (link.role, link.note) == ("my-method", "ours")
     with pytest.raises(ValueError, match="unknown role"):
         store.set_run_link_role(lid, "sota")
+
+
+def test_cli_edits_and_deletes_a_result(lib, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from paperscope.cli import main
+
+    store, _ = lib
+    pid = _pid(store, "Mnih2015")
+    rid = wf.add_manual_result(store, pid, dataset="Pong", metric="Score", value="18.9 ± 1.3",
+                               method="DQN")  # fmt: skip
+    other = wf.add_manual_result(store, pid, dataset="Breakout", metric="Score", value="401.2")
+    path = str(store.path)
+    store.close()
+    lib_args = ["--library", path]
+    assert main([*lib_args, "results", str(pid), "--edit", str(rid), "20.0 ± 0.5"]) == 0
+    assert main([*lib_args, "results", str(pid), "--edit", str(rid), "lots"]) == 2
+    assert f"result {rid}:" in capsys.readouterr().err
+    assert main([*lib_args, "results", str(pid), "--delete", "999999"]) == 2
+    assert "has no reported result 999999" in capsys.readouterr().err
+    assert main([*lib_args, "results", str(pid), "--delete", str(other)]) == 0
+    capsys.readouterr()
+    assert main([*lib_args, "results", str(pid), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["dataset"], r["method"], r["value"], r["std"]) for r in rows] == [
+        (rid, "Pong", "DQN", 20.0, 0.5)
+    ]
