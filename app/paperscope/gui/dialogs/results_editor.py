@@ -134,7 +134,9 @@ class ResultsEditor(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.itemChanged.connect(self._on_item_changed)
         self.stack = QUndoStack(self)
-        self.stack.indexChanged.connect(lambda _i: self.changed.emit())
+        # a bound method: the connection goes with the dialog (the stack's clearing on
+        # deletion emits indexChanged)
+        self.stack.indexChanged.connect(self._on_index_changed)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -168,6 +170,9 @@ class ResultsEditor(QDialog):
         self.redo_button.setEnabled(False)
         self.resize(720, 360)
         self.reload()
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.changed.emit()
 
     # -- ids -------------------------------------------------------------------------
     def current(self, name: int) -> int:
