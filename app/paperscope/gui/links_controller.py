@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from paperscope.core.records import Run
 from paperscope.core.text import count
 from paperscope.library.store.results import ROLES
+from paperscope.state.views import FLAG_COLOURS
 from paperscope.workflows import results as wf
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class LinksController(QObject):
         self.link_selected_action.triggered.connect(lambda: self.link_selected_runs())
         window.paper_actions.extra_actions.append(self.link_selected_action)
         window.state.links_changed.connect(self.refresh)
+        window.state.library_changed.connect(self.refresh)  # papers deleted, results imported
         plots = window.plots
         plots.area.papers_dropped.connect(self.link_pane_runs)
         plots.runs_panel.link_requested.connect(self.ask_and_link)
@@ -171,7 +173,8 @@ class LinksController(QObject):
     def refresh(self) -> None:
         self.refresh_labels()
         self.w.detail_pane.show_results()
-        self.w.map_pane.refresh_colours()
+        if self.w.map_pane.colour_box.currentText() in FLAG_COLOURS:
+            self.w.map_pane.refresh_colours()
 
     def plot_link(self, link_id: int) -> None:
         """Show a linked run in the current pane (loading it when needed)."""
