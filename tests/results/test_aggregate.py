@@ -194,3 +194,18 @@ def test_score_files_fail_only_with_read_error(tmp_path: Path, text: str) -> Non
         assert "no task left" in str(exc) or "has no runs" in str(exc)
         return
     assert m.scores.shape[1] == len(m.tasks)
+
+
+def test_iqm_intervals_equal_interval_estimates_cell_by_cell() -> None:
+    """The comparison table's batched IQM CIs are the per-cell bootstrap's numbers."""
+    from paperscope.results.aggregate import interval_estimates, iqm_intervals
+
+    rng = np.random.default_rng(7)
+    cells = [rng.normal(size=n) for n in (5, 3, 5, 10, 1, 5, 4, 40)]
+    cells.append(np.array([1.0, 1.0, 2.0, 2.0, 2.0]))  # ties
+    batched = iqm_intervals(cells, reps=500, seed=3)
+    for cell, est in zip(cells, batched, strict=True):
+        one = interval_estimates(cell[:, None], metrics=("IQM",), reps=500, seed=3)["IQM"]
+        assert est.point == pytest.approx(one.point, rel=1e-12, abs=1e-12)
+        assert est.lower == pytest.approx(one.lower, rel=1e-12, abs=1e-12)
+        assert est.upper == pytest.approx(one.upper, rel=1e-12, abs=1e-12)

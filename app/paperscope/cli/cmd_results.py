@@ -1,5 +1,7 @@
 """``paperscope results PAPER_ID [--json]``: the results a paper reports (task,
-dataset, metric, method, value ± spread, source) and its linked runs."""
+dataset, metric, method, value ± spread, source) and its linked runs; ``--add VALUE``,
+``--edit RESULT_ID VALUE`` (fields not given stay) and ``--delete RESULT_ID`` change
+them (as the details pane's results editor does)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,20 @@ def add_parser(sub: Any) -> None:
         metavar="VALUE",
         help="enter a result by hand: '1.8 ± 0.1', '0.14 [0.1, 0.2]', '93.2%%' "
         "(with --dataset, --metric, --method)",
+    )
+    p.add_argument(
+        "--edit",
+        nargs=2,
+        metavar=("RESULT_ID", "VALUE"),
+        help="change a result (its id from --json) to VALUE and the fields given",
+    )
+    p.add_argument(
+        "--delete",
+        type=int,
+        action="append",
+        default=[],
+        metavar="RESULT_ID",
+        help="delete a result of this paper (repeatable)",
     )
     p.add_argument("--dataset", default="")
     p.add_argument("--metric", default="")
@@ -60,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             print(f"result {new_id} added to paper {pid}")
             return 0
+        if args.edit or args.delete:
+            return _change(store, pid, args)
         stored = store.reported_results([pid])
         links = wf.link_states(store, pid)
     for s in stored:
@@ -104,4 +122,32 @@ def _attach(store: Any, pid: int, args: argparse.Namespace) -> int:
     curves = sum(1 for s in store.reported_results([pid]) if s.id in set(ids)
                  and "curve" in s.result.extra)  # fmt: skip
     print(f"{len(ids)} reported results attached to paper {pid} ({curves} with curves)")
+    return 0
+
+
+def _change(store: Any, pid: int, args: argparse.Namespace) -> int:
+    from paperscope.workflows import results as wf
+
+    mine = {s.id: s.result for s in store.reported_results([pid])}
+    wanted = [int(args.edit[0])] if args.edit else []
+    for rid in [*wanted, *args.delete]:
+        if rid not in mine:
+            print(f"paperscope: paper {pid} has no reported result {rid}", file=sys.stderr)
+            return 2
+    if args.edit:
+        rid, old = int(args.edit[0]), mine[int(args.edit[0])]
+        try:
+            wf.edit_manual_result(
+                store, rid, value=args.edit[1], dataset=args.dataset or old.dataset,
+                metric=args.metric or old.metric, method=args.method or old.method,
+                task=args.task or old.task,
+                n_runs=args.n_runs if args.n_runs is not None else old.n_runs,
+            )  # fmt: skip
+        except ValueError as exc:
+            print(f"paperscope: result {rid}: {exc}", file=sys.stderr)
+            return 2
+        print(f"result {rid} of paper {pid} changed")
+    if args.delete:
+        wf.delete_results(store, args.delete)
+        print(f"{len(args.delete)} result(s) of paper {pid} deleted")
     return 0

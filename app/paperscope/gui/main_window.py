@@ -1,11 +1,10 @@
 """The main window: a switchboard of docks, menus, the status bar and drag-drop routing.
 
-No logic lives here: the papers verbs are :mod:`.papers_controller`'s, the embedding
-model's :mod:`.embedding_menu`'s, opening files :mod:`.opener`'s, the status texts
-:mod:`.status`'s, the menus :mod:`.menus`'; what the window shows is the
-:class:`~paperscope.state.session.Session`'s states (a workspace is their JSON), and
-the panes talk through :class:`AppState`.
-"""
+No logic lives here: the papers verbs are :mod:`.papers_controller`'s, links between runs
+and papers :mod:`.links_controller`'s, the embedding model's :mod:`.embedding_menu`'s,
+opening files :mod:`.opener`'s, the status texts :mod:`.status`'s, the menus
+:mod:`.menus`'; the window shows the :class:`~paperscope.state.session.Session`'s
+states (a workspace is their JSON); the panes talk through :class:`AppState`."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ from paperscope.gui import window_fit, workspace
 from paperscope.gui.dialogs.export_dialog import ExportDialog
 from paperscope.gui.dialogs.merge_dialog import MergeDialog
 from paperscope.gui.embedding_menu import EmbeddingMenu
+from paperscope.gui.links_controller import LinksController
 from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.menus import build_menus
 from paperscope.gui.opener import Opener
@@ -62,8 +62,7 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    """Signals: ``runs_loaded(list)``, ``library_switched(path)``, ``runs_updated``
-    (a watched folder's update, applied); the opener's and status bar's, re-emitted."""
+    """Signals: ``runs_loaded``, ``library_switched``, ``runs_updated`` (watched folders)."""
 
     import_finished = Signal(object)
     runs_loaded = Signal(list)
@@ -121,6 +120,7 @@ class MainWindow(QMainWindow):
             self.paper_actions, self.embedding.model_path, self,
         )  # fmt: skip
         self.details_split = QSplitter(Qt.Orientation.Vertical)
+        self.links = LinksController(self)  # papers meet runs: link gestures, their refresh
         self._show_library(store)
         self.details_split.addWidget(self.similar_list)
         self.details_split.setSizes([360, 130])
@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         self.map_pane = MapPane(store, self.state, self.runner, self.embedding.model_path)
         self.map_pane.load()  # the stored map shows at once; nothing is computed
         self.papers.bind(self.papers_view, self.map_pane)
+        self.links.bind()
 
     # -- layout ----------------------------------------------------------------------
     def save_layout(self) -> None:

@@ -78,6 +78,7 @@ def build_menus(w: MainWindow) -> None:
         view_menu.addAction(
             action(w, text, lambda _c=False, o=orientation: area.split(w.plot_pane, o))
         )
+    view_menu.addAction(action(w, "Comparison &table…", w.links.show_table_dialog))
     view_menu.addSeparator()
     # names as the user prefers: as written (Given Family) or a reference list's Family, G.
     w.family_first_action = QAction("Names as “Family, G.”", w, checkable=True)

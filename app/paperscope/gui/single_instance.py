@@ -172,6 +172,9 @@ def serve_commands(
             if command in ("import", "export"):  # (an export may add citation keys)
                 window.state.library_changed.emit()
                 window.status.show_message(f"Command line: {command}: {last[0]}".rstrip(": "))
+            elif command in ("link", "unlink", "results"):  # runs linked, results entered
+                window.state.links_changed.emit()
+                window.status.show_message(f"Command line: {command}: {last[0]}".rstrip(": "))
 
         def failed(message: str, details: str) -> None:
             log.error("command line: paperscope %s failed: %s\n%s", command, message, details)

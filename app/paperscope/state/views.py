@@ -130,7 +130,9 @@ class PapersViewState(Model[PapersView]):
         return self.update(shown=None)
 
 
-COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes")
+FLAG_COLOURS = {"Has my runs": "has-runs", "Has reported results": "has-results"}
+"""Colourings by a flag of each paper (``workflows.results.paper_flags``)."""
+COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes", *FLAG_COLOURS)
 ViewBox = tuple[float, float, float, float]
 
 

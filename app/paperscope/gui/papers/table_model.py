@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from paperscope.core.records import Creator
+from paperscope.gui.state import PAPERS_MIME
 from paperscope.library.store import Store
 
 MISSING = "—"
@@ -334,6 +335,18 @@ class PaperTableModel(QAbstractTableModel):
         text = str(value)
         # a cell shows one line: eliding a megabyte title on every repaint would stall
         return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled  # onto a plot pane
+
+    def mimeTypes(self) -> list[str]:
+        return [PAPERS_MIME]
+
+    def mimeData(self, indexes: Any) -> QMimeData:
+        ids = list(dict.fromkeys(self.paper_id(i.row()) for i in indexes))
+        mime = QMimeData()
+        mime.setData(PAPERS_MIME, json.dumps(ids).encode())
+        return mime
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if column < 0 or column >= len(COLUMNS):

@@ -23,7 +23,8 @@ from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.pane_canvas import PlotCanvas
 from paperscope.gui.plots.pane_controls import SLIDER_STEPS, PaneControls
 from paperscope.gui.plots.references_menu import ReferencesButton
-from paperscope.gui.plots.runs_panel import RUNS_MIME, RunsModel
+from paperscope.gui.plots.runs_panel import RunsModel
+from paperscope.gui.state import PAPERS_MIME, RUNS_MIME
 from paperscope.results.align import Curve, GroupCurve
 from paperscope.results.decimate import Pyramid
 from paperscope.results.view import Readout
@@ -62,6 +63,7 @@ class PlotPane(QWidget):
     close_requested = Signal()
     publication_requested = Signal()
     references_changed = Signal()
+    papers_dropped = Signal(list)
 
     def __init__(
         self,
@@ -380,7 +382,9 @@ class PlotPane(QWidget):
 
     @staticmethod
     def _accepts(mime: QMimeData) -> bool:
-        return mime.hasUrls() or mime.hasFormat(METRIC_MIME) or mime.hasFormat(RUNS_MIME)
+        return mime.hasUrls() or any(
+            mime.hasFormat(f) for f in (METRIC_MIME, RUNS_MIME, PAPERS_MIME)
+        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._accepts(event.mimeData()):
@@ -395,10 +399,14 @@ class PlotPane(QWidget):
         self.handle_mime(mime)
 
     def handle_mime(self, mime: QMimeData) -> None:
-        """A metric shows here, runs are added here, files are loaded into this pane."""
+        """A metric shows here, runs are added here, files are loaded into this pane; a
+        paper dropped here is offered its runs to link (``papers_dropped``)."""
         import json
 
-        if mime.hasFormat(METRIC_MIME):
+        if mime.hasFormat(PAPERS_MIME):
+            ids = json.loads(bytes(mime.data(PAPERS_MIME).data()).decode())
+            self.papers_dropped.emit([int(i) for i in ids])
+        elif mime.hasFormat(METRIC_MIME):
             self.set_metric(bytes(mime.data(METRIC_MIME).data()).decode())
         elif mime.hasFormat(RUNS_MIME):
             ids = json.loads(bytes(mime.data(RUNS_MIME).data()).decode())

@@ -89,6 +89,7 @@ class PlotArea(QTabWidget):
     files_dropped = Signal(list, object)
     current_pane_changed = Signal(object)
     publication_requested = Signal(object)
+    papers_dropped = Signal(list, object)  # paper ids dropped on a pane
 
     def __init__(
         self,
@@ -126,6 +127,7 @@ class PlotArea(QTabWidget):
         pane.close_requested.connect(lambda: self.close_pane(pane))
         pane.files_dropped.connect(lambda paths: self.files_dropped.emit(paths, pane))
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
+        pane.papers_dropped.connect(lambda ids: self.papers_dropped.emit(ids, pane))
         pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
         return pane
 

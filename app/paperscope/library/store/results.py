@@ -61,6 +61,13 @@ def _float(values: list[float | None]) -> np.ndarray:
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
+def _stored(r: Sequence[Any]) -> StoredResult:
+    values = dict(zip(_RESULT_COLUMNS, r[2:], strict=True))
+    values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
+    values["paper_title"] = values["paper_title"] or ""
+    return StoredResult(int(r[0]), None if r[1] is None else int(r[1]), ReportedResult(**values))
+
+
 class ResultsMixin:
     """Mixed into :class:`paperscope.library.store.Store`."""
 
@@ -153,6 +160,17 @@ class ResultsMixin:
                 .fetchall()
             )
         return bool(rows)
+
+    def set_run_link_role(self, link_id: int, role: str, note: str | None = None) -> None:
+        """Change a link's role (and note, when given)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        sql, params = "UPDATE run_links SET role = ?", [role]
+        if note is not None:
+            sql += ", note = ?"
+            params.append(note)
+        with self._write_lock:
+            self.cursor().execute(sql + " WHERE id = ?", [*params, link_id])
 
     def relocate_run_link(self, link_id: int, source: str) -> None:
         """Point a link at the run's new place (found by its fingerprint)."""
@@ -261,17 +279,19 @@ class ResultsMixin:
             )
             .fetchall()
         )
-        out = []
-        for r in rows:
-            values = dict(zip(_RESULT_COLUMNS, r[2:], strict=True))
-            values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
-            values["paper_title"] = values["paper_title"] or ""
-            out.append(
-                StoredResult(
-                    int(r[0]), None if r[1] is None else int(r[1]), ReportedResult(**values)
-                )
-            )
-        return out
+        return [_stored(r) for r in rows]
+
+    def reported_result(self, result_id: int) -> StoredResult:
+        """One stored result by id; ``ValueError`` when there is none."""
+        cols = ", ".join(_RESULT_COLUMNS)
+        r = (
+            self.cursor()
+            .execute(f"SELECT id, paper_id, {cols} FROM reported_results WHERE id = ?", [result_id])
+            .fetchone()
+        )
+        if r is None:
+            raise ValueError(f"no reported result {result_id}")
+        return _stored(r)
 
     def attach_results(self, result_ids: Sequence[int], paper_id: int | None) -> int:
         """Attach results to a paper (or detach them with ``None``)."""
@@ -288,6 +308,38 @@ class ResultsMixin:
                 .fetchall()
             )
         return len(rows)
+
+    def update_reported_result(self, result_id: int, result: ReportedResult) -> None:
+        """Replace the stored values of one result (its id and paper stay)."""
+        with self._write_lock:
+            row = (
+                self.cursor()
+                .execute(
+                    "UPDATE reported_results SET task = ?, dataset = ?, metric = ?, method = ?,"
+                    " value = ?, std = ?, ci_low = ?, ci_high = ?, n_runs = ?,"
+                    " higher_is_better = ?, raw = ?, source = ?, location = ?"
+                    " WHERE id = ? RETURNING id",
+                    [
+                        result.task,
+                        result.dataset,
+                        result.metric,
+                        result.method,
+                        result.value,
+                        result.std,
+                        result.ci_low,
+                        result.ci_high,
+                        result.n_runs,
+                        result.higher_is_better,
+                        result.raw,
+                        result.source,
+                        result.location,
+                        result_id,
+                    ],
+                )
+                .fetchall()
+            )
+        if not row:
+            raise ValueError(f"no reported result {result_id}")
 
     def delete_reported_results(self, result_ids: Sequence[int]) -> int:
         with self._write_lock:
