@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.watch.failed.connect(lambda m, d: self.status.show_error("Watching run folders", m, d))
         self.opener = Opener(self.session, self.status, self.load_runs, self.open_workspace, self)
         self.opener.import_finished.connect(self.import_finished)
+        self.import_finished.connect(lambda summary: self.papers.recommend.imported(summary))
         self.opener.preview_shown.connect(self.preview_shown)
         self.open_paths, self.import_papers = self.opener.open_paths, self.opener.import_papers
         self.welcome = WelcomePage()
