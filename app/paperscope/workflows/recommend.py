@@ -108,6 +108,10 @@ def _lookup(keys: Ids, want: Ids) -> Ids:
     """The position of each of ``want`` in ``keys`` (any order), -1 where absent."""
     if len(keys) == 0 or len(want) == 0:
         return np.full(len(want), -1, dtype=np.int64)
+    if bool(np.all(keys[1:] > keys[:-1])):  # sorted (the store's vectors are): no argsort
+        pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        hit: Ids = np.where(keys[pos] == want, pos, -1).astype(np.int64)
+        return hit
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     pos = np.searchsorted(sorted_keys, want)
@@ -182,11 +186,12 @@ def recommend(
         raise RecommendError(str(exc)) from None
     cancel.check()
     progress(0.8, "Ranking the unread papers")
-    cand = _lookup(ids, np.setdiff1d(unread, liked))
-    cand = np.sort(cand[cand >= 0])
-    scores = scorer.decision(matrix[cand]) if len(cand) else np.zeros(0, np.float32)
-    full = np.full(len(ids), -np.inf, dtype=np.float32)
-    full[cand] = scores
+    is_cand = np.zeros(len(ids), dtype=bool)
+    unread_rows = _lookup(ids, np.asarray(unread, dtype=np.int64))
+    is_cand[unread_rows[unread_rows >= 0]] = True
+    is_cand[pos_rows] = False
+    cand = np.flatnonzero(is_cand)
+    full = scorer.decision(matrix)  # every row: one product, no copy of the rows
     ranked_rows = ranking.top_rows(full, cand)
     progress(1.0, "")
     return Recommendation(
