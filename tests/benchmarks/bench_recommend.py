@@ -69,7 +69,9 @@ def main() -> int:
         ids = store.paper_ids()
         vectors = clustered_unit_vectors(len(ids))
         store.put_vectors("bench-384", ids, ["bench"] * len(ids), vectors)
-        print(f"library: {len(ids):,} papers with 384-d vectors in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"library: {len(ids):,} papers with 384-d vectors in {time.perf_counter() - t0:.1f} s"
+        )
         rng = np.random.default_rng(0)
         topic = np.argsort(-(vectors @ vectors[0]))[:3000]  # papers near one topic
         liked = rng.choice(ids[topic], size=min(args.liked, len(topic)), replace=False)

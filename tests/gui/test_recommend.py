@@ -31,7 +31,6 @@ def _menu_action(window, text):  # type: ignore[no-untyped-def]
 def test_for_you_collection_sort_and_why(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     _demo_vectors(window)
     store, actions = window.store, window.paper_actions
-    rec_ctl = window.papers.recommend
     liked = store.paper_ids(contains="reinforcement learning")[:8].tolist()
     assert len(liked) == 8
     window.state.set_selection(liked)
@@ -61,7 +60,9 @@ def test_for_you_collection_sort_and_why(qtbot, window) -> None:  # type: ignore
     _menu_action(window, "Sort by recommendation").trigger()
     order = model.ids().tolist()
     assert window.session.papers.value.sort == ("Recommended", False)
-    assert order[: len(rec.ids)] == rec.ids.tolist() and sorted(order[len(rec.ids) :]) == sorted(liked)
+    assert order[: len(rec.ids)] == rec.ids.tolist() and sorted(order[len(rec.ids) :]) == sorted(
+        liked
+    )
     # marking the top paper read retrains: it leaves the ranking, the sort follows
     top = int(rec.ids[0])
     window.state.set_selection([top])

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from paperscope.core.tasks import CancelToken, Cancelled
+from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.library.store import Store
 from paperscope.workflows.recommend import (
     RecommendError,
@@ -81,7 +81,7 @@ def test_labels_from_ratings_tags_and_status(library) -> None:  # type: ignore[n
     assert liked.tolist() == sorted([a, b, c]) and disliked.tolist() == [d]
     liked_tag, _ = liked_and_disliked(store, "keep")
     assert liked_tag.tolist() == [b]
-    with pytest.raises(RecommendError, match="no tag 'nope'.*keep"):
+    with pytest.raises(RecommendError, match=r"no tag 'nope'.*keep"):
         liked_and_disliked(store, "nope")
     rec = recommend(store, model_id=MODEL)
     assert sorted(rec.liked_ids.tolist()) == sorted([a, b, c])
@@ -152,8 +152,8 @@ def test_cancel_and_progress(library) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_no_vectors(tmp_path: Path) -> None:
-    from tests.mapping.corpus import HF_PAGE
     from paperscope.workflows.papers import import_paths
+    from tests.mapping.corpus import HF_PAGE
 
     with Store(tmp_path / "l.duckdb") as store:
         import_paths(store, [HF_PAGE])

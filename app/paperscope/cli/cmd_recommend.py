@@ -19,8 +19,10 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--tag", default=None, metavar="T", help="more like the papers of tag T")
     p.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
-    p.add_argument("--json", action="store_true",
-                   help="JSON lines: id, title, score, for_you, why (nearest liked papers)")  # fmt: skip
+    p.add_argument(
+        "--json", action="store_true",
+        help="JSON lines: id, title, score, for_you, why (nearest liked papers)",
+    )  # fmt: skip
     p.add_argument("--model", default=None, metavar="ID", help="embedding model id")
     p.add_argument("--seed", type=int, default=0, help="seed of the negatives' sample")
     p.set_defaults(func=run)

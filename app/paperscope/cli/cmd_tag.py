@@ -11,7 +11,9 @@ from typing import Any
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("tag", help="add or remove tags of papers")
     p.add_argument("ids", type=int, nargs="+", metavar="ID", help="paper ids")
-    p.add_argument("--add", action="append", default=[], metavar="T", help="tag to add (repeatable)")
+    p.add_argument(
+        "--add", action="append", default=[], metavar="T", help="tag to add (repeatable)"
+    )
     p.add_argument("--remove", action="append", default=[], metavar="T",
                    help="tag to remove (repeatable)")  # fmt: skip
     p.set_defaults(func=run)

@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         self.watch.failed.connect(lambda m, d: self.status.show_error("Watching run folders", m, d))
         self.opener = Opener(self.session, self.status, self.load_runs, self.open_workspace, self)
         self.opener.import_finished.connect(self.import_finished)
-        self.import_finished.connect(lambda summary: self.papers.recommend.imported(summary))
         self.opener.preview_shown.connect(self.preview_shown)
         self.open_paths, self.import_papers = self.opener.open_paths, self.opener.import_papers
         self.welcome = WelcomePage()
@@ -120,6 +119,7 @@ class MainWindow(QMainWindow):
             self.session, self.status, self.central, self.sidebar, self.similar_list,
             self.paper_actions, self.embedding.model_path, self,
         )  # fmt: skip
+        self.import_finished.connect(self.papers.recommend.imported)
         self.details_split = QSplitter(Qt.Orientation.Vertical)
         self._show_library(store)
         self.details_split.addWidget(self.similar_list)

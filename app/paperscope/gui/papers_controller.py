@@ -25,9 +25,9 @@ from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.papers.actions import PaperActions
 from paperscope.gui.papers.papers_view import PapersView
 from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
+from paperscope.gui.papers.similar_list import SimilarList
 from paperscope.gui.papers.table_model import RECOMMENDED
 from paperscope.gui.recommend_controller import RecommendController
-from paperscope.gui.papers.similar_list import SimilarList
 from paperscope.gui.state import AppState
 from paperscope.gui.status import StatusBar
 from paperscope.state.session import Session

@@ -32,6 +32,7 @@ from paperscope.workflows.recommend import (
     Recommendation,
     RecommendError,
     explain,
+    liked_and_disliked,
     new_papers_line,
     recommend,
     why_text,
@@ -48,10 +49,20 @@ def train_task(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
 ) -> tuple[Recommendation | None, str, VectorIndex | None]:
-    """``(recommendation or None, a note for the user, the vectors used)``, on a worker."""
-    preload("sklearn.linear_model")
+    """``(recommendation or None, a note for the user, the vectors used)``, on a worker.
+    scikit-learn (and the pandas it imports) loads only once there is something to
+    learn from: embeddings and a liked paper."""
     cancel = cancel or CancelToken()
     counts = store.vector_models()
+    if not counts:
+        return None, "No paper has an embedding yet (Library → Embed papers)", None
+    try:
+        liked, _disliked = liked_and_disliked(store, tag)
+    except RecommendError as exc:
+        return None, str(exc), index
+    if len(liked) == 0:
+        return None, "Rate, tag or mark read a few papers to get recommendations", index
+    preload("sklearn.linear_model", "threadpoolctl")
     if index is None or counts.get(index.model_id) != len(index):
         try:
             index = VectorIndex.load(store)

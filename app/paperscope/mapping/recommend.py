@@ -82,7 +82,7 @@ def train(
     few thousand rows gain nothing from more, and on a busy machine extra threads
     spinning for cores made the fit 9x slower (measured on 2 cores)."""
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     if len(positive_rows) == 0:
         raise RankingError("no liked paper to learn from: rate, tag or mark a paper read")

@@ -64,7 +64,9 @@ class Recommendation:
         return kept
 
     def top(self, limit: int) -> list[tuple[int, float]]:
-        return [(int(i), float(s)) for i, s in zip(self.ids[:limit], self.scores[:limit], strict=True)]
+        return [
+            (int(i), float(s)) for i, s in zip(self.ids[:limit], self.scores[:limit], strict=True)
+        ]
 
     def order(self, ids: npt.ArrayLike) -> Ids:
         """``ids`` reordered by recommendation, best first; papers not ranked (liked,
@@ -242,7 +244,8 @@ def new_papers_line(rec: Recommendation | None, new_ids: npt.ArrayLike) -> str |
         return None
     scored, scores = rec.score_new(want)
     n_yours = int((scores > 0).sum())
-    line = f"{n_yours:,} of today's {count(len(want), 'paper')} {'is' if n_yours == 1 else 'are'} for you"
+    verb = "is" if n_yours == 1 else "are"
+    line = f"{n_yours:,} of today's {count(len(want), 'paper')} {verb} for you"
     missing = len(want) - len(scored) - int(np.isin(want, rec.liked_ids).sum())
     if missing > 0:
         line += f" ({missing:,} not embedded yet: Library → Embed papers)"
