@@ -40,15 +40,34 @@ from paperscope.workflows.recommend import (
 
 SHOWN_LIMIT = 500  # a "More like" list shows at most this many papers
 RETRAIN_DELAY_MS = 300
+# train_task's note when the vectors must be (re)loaded first: seconds for 100k papers,
+# too long for the background lane, so that load runs on the main pool
+NEEDS_VECTORS = "loading the embeddings"
+
+
+# the vectors loaded and the store's vector counts when they were (stale once those move)
+Loaded = tuple[VectorIndex, dict[str, int]]
+
+
+def load_vectors_task(
+    store: Store, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> Loaded | None:
+    """The library's vectors of its main model (``None`` when it has none)."""
+    counts = store.vector_models()
+    try:
+        return VectorIndex.load(store), counts
+    except MapError:
+        return None
 
 
 def train_task(
     store: Store,
-    index: VectorIndex | None,
+    loaded: Loaded | None,
     tag: str | None = None,
+    load: bool = True,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
-) -> tuple[Recommendation | None, str, VectorIndex | None]:
+) -> tuple[Recommendation | None, str, Loaded | None]:
     """``(recommendation or None, a note for the user, the vectors used)``, on a worker.
     scikit-learn (and the pandas it imports) loads only once there is something to
     learn from: embeddings and a liked paper."""
@@ -59,20 +78,21 @@ def train_task(
     try:
         liked, _disliked = liked_and_disliked(store, tag)
     except RecommendError as exc:
-        return None, str(exc), index
+        return None, str(exc), loaded
     if len(liked) == 0:
-        return None, "Rate, tag or mark read a few papers to get recommendations", index
+        return None, "Rate, tag or mark read a few papers to get recommendations", loaded
     preload("sklearn.linear_model", "threadpoolctl")
-    if index is None or counts.get(index.model_id) != len(index):
-        try:
-            index = VectorIndex.load(store)
-        except MapError as exc:
-            return None, f"{exc} (Library → Embed papers)", None
+    if loaded is None or loaded[1] != counts:
+        if not load:
+            return None, NEEDS_VECTORS, loaded
+        loaded = load_vectors_task(store)
+        if loaded is None:
+            return None, "No paper has an embedding yet (Library → Embed papers)", None
     try:
-        rec = recommend(store, progress, cancel, tag=tag, vectors=index)
+        rec = recommend(store, progress, cancel, tag=tag, vectors=loaded[0])
     except RecommendError as exc:
-        return None, str(exc), index
-    return rec, rec.line(), index
+        return None, str(exc), loaded
+    return rec, rec.line(), loaded
 
 
 class RecommendController(QObject):
@@ -95,7 +115,7 @@ class RecommendController(QObject):
         self.recommendation: Recommendation | None = None
         self.shown: Recommendation | None = None  # the ranking the table shows, if any
         self.note = ""
-        self._index: VectorIndex | None = None
+        self._loaded: Loaded | None = None
         self._new_ids: list[int] = []
         self._whys: dict[tuple[int, int], str] = {}
         self._timer = QTimer(self, singleShot=True, interval=RETRAIN_DELAY_MS)
@@ -107,7 +127,7 @@ class RecommendController(QObject):
     def bind(self, view: PapersView) -> None:
         """The (new) table of the library shown; a new library's recommender is trained."""
         self.view = view
-        self.recommendation = self.shown = self._index = None
+        self.recommendation = self.shown = self._loaded = None
         self._whys.clear()
         view.model.set_explainer(self.why_of)
         self.retrain()
@@ -119,13 +139,26 @@ class RecommendController(QObject):
     def retrain(self) -> None:
         self._timer.stop()
         self.session.runner.submit(
-            train_task, self.session.store, self._index, title="", key="recommend",
-            background=True, on_result=self._on_trained,
+            train_task, self.session.store, self._loaded, None, False, title="",
+            key="recommend", background=True, on_result=self._on_trained,
         )  # fmt: skip
 
-    def _on_trained(self, result: tuple[Recommendation | None, str, VectorIndex | None]) -> None:
-        rec, note, index = result
-        self.recommendation, self.note, self._index = rec, note, index
+    def _on_vectors(self, loaded: Loaded | None) -> None:
+        if loaded is None:
+            self._on_trained((None, "No paper has an embedding yet (Library → Embed papers)", None))
+            return
+        self._loaded = loaded
+        self.retrain()
+
+    def _on_trained(self, result: tuple[Recommendation | None, str, Loaded | None]) -> None:
+        rec, note, loaded = result
+        if note == NEEDS_VECTORS:
+            self.session.runner.submit(
+                load_vectors_task, self.session.store, title="Loading the embeddings",
+                key="recommend-vectors", on_result=self._on_vectors,
+            )  # fmt: skip
+            return
+        self.recommendation, self.note, self._loaded = rec, note, loaded
         self._whys.clear()
         if self.view is not None:
             self.view.model.set_recommendation(rec)
@@ -150,7 +183,7 @@ class RecommendController(QObject):
             self._show(self.recommendation, None)
             return
         self.session.runner.submit(
-            train_task, self.session.store, self._index, tag, title=f"More like {tag}",
+            train_task, self.session.store, self._loaded, tag, title=f"More like {tag}",
             key="recommend-tag", on_result=lambda r: self._show(r[0], r[1]),
         )  # fmt: skip
 
