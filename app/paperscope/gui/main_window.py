@@ -1,10 +1,9 @@
 """The main window: a switchboard of docks, menus, the status bar and drag-drop routing.
 
-No logic lives here: the papers verbs are :mod:`.papers_controller`'s, links between runs
-and papers :mod:`.links_controller`'s, the embedding model's :mod:`.embedding_menu`'s,
-opening files :mod:`.opener`'s, the status texts :mod:`.status`'s, the menus
-:mod:`.menus`'; the window shows the :class:`~paperscope.state.session.Session`'s
-states (a workspace is their JSON); the panes talk through :class:`AppState`."""
+No logic here: papers verbs in :mod:`.papers_controller`, run-paper links in
+:mod:`.links_controller`, the model in :mod:`.embedding_menu`, opening files in :mod:`.opener`,
+status texts in :mod:`.status`, menus in :mod:`.menus`; the window shows the
+:class:`~paperscope.state.session.Session`'s states (a workspace is their JSON)."""
 
 from __future__ import annotations
 
@@ -119,6 +118,7 @@ class MainWindow(QMainWindow):
             self.session, self.status, self.central, self.sidebar, self.similar_list,
             self.paper_actions, self.embedding.model_path, self,
         )  # fmt: skip
+        self.import_finished.connect(self.papers.recommend.imported)
         self.details_split = QSplitter(Qt.Orientation.Vertical)
         self.links = LinksController(self)  # papers meet runs: link gestures, their refresh
         self._show_library(store)
@@ -130,8 +130,7 @@ class MainWindow(QMainWindow):
                                        area.RightDockWidgetArea)  # fmt: skip
         self.map_dock = self._dock("Map", "map", self.map_pane, area.RightDockWidgetArea)
         self.plots_dock = self._dock("Plots", "plots", self.plots, area.BottomDockWidgetArea)
-        # the right column (details over the map) runs the full height of the window;
-        # the plots sit under the table and the sidebar
+        # the right column (details over the map) is full height; plots under the table
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)

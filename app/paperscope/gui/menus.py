@@ -95,6 +95,9 @@ def build_menus(w: MainWindow) -> None:
     library_menu = menu.addMenu("&Library")
     w.embedding.fill(library_menu)
     library_menu.addAction(action(w, "More &like these", w.papers.more_like_these, "Ctrl+L"))
+    rec = w.papers.recommend
+    library_menu.addAction(action(w, "&For you", lambda: rec.show_for_you(""), "Ctrl+Shift+Y"))
+    library_menu.addAction(action(w, "Sort by &recommendation", rec.sort_recommended))
     library_menu.addSeparator()
     library_menu.addAction(action(w, "Build &map", lambda: w.map_pane.build_map()))
     library_menu.addAction(

@@ -12,10 +12,10 @@ from paperscope.state.model import Model, check
 
 SearchMode = Literal["filter", "float"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("filter", "float")
-Origin = Literal["semantic", "similar", "map", "collection"]
+Origin = Literal["semantic", "similar", "map", "collection", "recommended"]
 """Where a list of shown papers came from: a ``~meaning`` search, "more like these",
-a box or lasso on the map, a collection."""
-ORIGINS: tuple[Origin, ...] = ("semantic", "similar", "map", "collection")
+a box or lasso on the map, a collection, the recommendations ("For you")."""
+ORIGINS: tuple[Origin, ...] = ("semantic", "similar", "map", "collection", "recommended")
 
 
 @dataclass(frozen=True, slots=True)
