@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from paperscope.library.store._base import StoreBase
+
 if TYPE_CHECKING:
-    import duckdb
+    pass
 
 STATUSES = ("unread", "reading", "read")
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+/]*")
@@ -61,18 +63,8 @@ def _ids(paper_ids: Sequence[int] | np.ndarray) -> np.ndarray:
     return np.unique(np.asarray(paper_ids, dtype=np.int64))
 
 
-class OrganizeMixin:
+class OrganizeMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    _write_lock: Any
-
-    if TYPE_CHECKING:  # provided by Store and its other mixins
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...
-
-        def _after_papers_changed(self, ids: Sequence[int]) -> None: ...
-
-        def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None: ...
 
     # -- tags ------------------------------------------------------------------------
     def tags(self) -> list[Tag]:
@@ -141,16 +133,9 @@ class OrganizeMixin:
                 self.cursor().execute("UPDATE tags SET position = ? WHERE id = ?", [pos, tid])
 
     def delete_tag(self, tag_id: int) -> None:
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute("DELETE FROM paper_tags WHERE tag_id = ?", [tag_id])
-                cur.execute("DELETE FROM tags WHERE id = ?", [tag_id])
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM paper_tags WHERE tag_id = ?", [tag_id])
+            cur.execute("DELETE FROM tags WHERE id = ?", [tag_id])
 
     def add_tag(self, paper_ids: Sequence[int] | np.ndarray, tag: str | int) -> None:
         """Put a tag (by name, created when new, or by id) on papers."""
@@ -291,26 +276,19 @@ class OrganizeMixin:
                 value = [str(v) for v in (value or ())]
             sets.append(f"{name} = TRY_CAST(? AS DATE)" if name == "date" else f"{name} = ?")
             params.append(value)
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute(
-                    f"UPDATE papers SET {', '.join(sets)}, modified_at = current_timestamp "
-                    "WHERE id = ?",
-                    [*params, paper_id],
-                )
-                paper = self.papers([paper_id])  # type: ignore[attr-defined]
-                if paper:
-                    cur.execute("DELETE FROM paper_keys WHERE paper_id = ?", [paper_id])
-                    for key in paper_keys(paper[0]):
-                        cur.execute("INSERT INTO paper_keys VALUES (?, ?)", [key, paper_id])
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        self._after_papers_changed([paper_id])
+        with self._transaction() as cur:
+            cur.execute(
+                f"UPDATE papers SET {', '.join(sets)}, modified_at = current_timestamp "
+                "WHERE id = ?",
+                [*params, paper_id],
+            )
+            paper = self.papers([paper_id])
+            if paper:
+                cur.execute("DELETE FROM paper_keys WHERE paper_id = ?", [paper_id])
+                for key in paper_keys(paper[0]):
+                    cur.execute("INSERT INTO paper_keys VALUES (?, ?)", [key, paper_id])
+            self.text_index.mark_changed(cur)
+        self.text_index.papers_changed([paper_id])
 
     def set_field(self, paper_id: int, name: str, value: Any) -> Any:
         """Set one field of the paper's source record (``None`` or ``""`` removes it)
@@ -322,7 +300,7 @@ class OrganizeMixin:
         name = name.strip()
         if not _FIELD_NAME.fullmatch(name) or name == FORMAT:
             raise ValueError(f"not a field name: {name!r}")
-        papers = self.papers([paper_id])  # type: ignore[attr-defined]
+        papers = self.papers([paper_id])
         if not papers:
             raise ValueError(f"no paper with id {paper_id}")
         paper = papers[0]
@@ -438,7 +416,7 @@ class OrganizeMixin:
         if c is None:
             raise ValueError(f"no collection {collection_id}")
         if c.query is not None:
-            ids, _scores = self.search_ids(c.query, sort, descending)  # type: ignore[attr-defined]
+            ids, _scores = self.search_ids(c.query, sort, descending)
             return np.asarray(ids, dtype=np.int64)
         members = (
             self.cursor()
@@ -447,7 +425,7 @@ class OrganizeMixin:
             )
             .fetchnumpy()["paper_id"]
         )
-        return self.order_ids(np.asarray(members, dtype=np.int64), sort, descending)  # type: ignore[attr-defined,no-any-return]
+        return self.order_ids(np.asarray(members, dtype=np.int64), sort, descending)
 
     def paper_collections(self, paper_id: int) -> list[Collection]:
         """The hand-made collections a paper is in."""
@@ -489,7 +467,7 @@ class OrganizeMixin:
             .execute("SELECT citation_key FROM papers WHERE citation_key IS NOT NULL")
             .fetchall()
         }
-        papers = self.papers(lacking)  # type: ignore[attr-defined]
+        papers = self.papers(lacking)
         new_keys: list[str] = []
         for p in papers:
             base = citation_key_base(p)
@@ -527,26 +505,18 @@ class OrganizeMixin:
         (the run files stay), one transaction; their reported results are kept,
         matched to no paper. Returns how many were removed."""
         ids = {"id": _ids(paper_ids)}
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                row = cur.execute(
-                    "SELECT count(*) FROM papers WHERE id IN (SELECT id FROM ids)"
-                ).fetchone()
-                for table in ("paper_keys", "paper_tags", "collection_papers", "run_links"):
-                    cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT id FROM ids)")
-                # a deleted paper's reported results stay, matched to no paper (the
-                # file's record names the paper: it matches again if re-imported)
-                cur.execute(
-                    "UPDATE reported_results SET paper_id = NULL "
-                    "WHERE paper_id IN (SELECT id FROM ids)"
-                )
-                cur.execute("DELETE FROM papers WHERE id IN (SELECT id FROM ids)")
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        self._after_papers_changed([int(i) for i in ids["id"]])
+        with self._transaction() as cur:
+            row = cur.execute(
+                "SELECT count(*) FROM papers WHERE id IN (SELECT id FROM ids)"
+            ).fetchone()
+            for table in ("paper_keys", "paper_tags", "collection_papers", "run_links"):
+                cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT id FROM ids)")
+            # a deleted paper's reported results stay, matched to no paper (the
+            # file's record names the paper: it matches again if re-imported)
+            cur.execute(
+                "UPDATE reported_results SET paper_id = NULL WHERE paper_id IN (SELECT id FROM ids)"
+            )
+            cur.execute("DELETE FROM papers WHERE id IN (SELECT id FROM ids)")
+            self.text_index.mark_changed(cur)
+        self.text_index.papers_changed([int(i) for i in ids["id"]])
         return int(row[0]) if row else 0
