@@ -21,7 +21,13 @@ from paperscope.library.store._transaction import VersionedLock
 from paperscope.library.store.bulk import BulkMixin
 from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.merging import MergeMixin
-from paperscope.library.store.organize import OrganizeMixin
+from paperscope.library.store.organize import (
+    CitationKeysMixin,
+    CollectionsMixin,
+    DeletionMixin,
+    FieldsMixin,
+    TagsMixin,
+)
 from paperscope.library.store.papers import PapersMixin
 from paperscope.library.store.results import ResultsMixin
 from paperscope.library.store.searching import SearchMixin
@@ -52,7 +58,11 @@ def fts_extension_path() -> Path:
 class Store(
     SearchMixin,
     MergeMixin,
-    OrganizeMixin,
+    TagsMixin,
+    FieldsMixin,
+    CollectionsMixin,
+    CitationKeysMixin,
+    DeletionMixin,
     BulkMixin,
     VectorsMixin,
     MapsMixin,

@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from paperscope.core.records import ReadError, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import GENERIC_TITLES
 from paperscope.library.store._base import StoreBase
 from paperscope.library.store.papers import ImportSummary
-
-if TYPE_CHECKING:
-    pass
 
 _COLUMNS = {
     "id": "VARCHAR", "submitter": "VARCHAR", "authors": "VARCHAR", "title": "VARCHAR",

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from paperscope.core.fields import merge_fields
 from paperscope.library.store._base import StoreBase
-
-if TYPE_CHECKING:
-    pass
 
 # what a merge may take from either paper
 MERGE_FIELDS = (

@@ -12,15 +12,12 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import ReportedResult
 from paperscope.library.store._base import StoreBase
-
-if TYPE_CHECKING:
-    pass
 
 ROLES = ("reproduces", "baseline", "my-method")
 

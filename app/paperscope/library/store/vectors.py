@@ -9,15 +9,11 @@ are stacked into a matrix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from paperscope.library.store._base import StoreBase
-
-if TYPE_CHECKING:
-    pass
 
 # paper columns that may make up the embedded text
 TEXT_FIELDS = ("title", "abstract", "authors", "venue", "keywords", "notes")
