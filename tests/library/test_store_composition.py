@@ -42,7 +42,9 @@ def hits(store: Store, query: str) -> list[int]:
 
 
 @pytest.mark.parametrize("kind", [Store, ReorderedStore], ids=["store", "reordered"])
-def test_text_index_follows_every_change_in_any_mixin_order(kind: type[Store], tmp_path: Path) -> None:
+def test_text_index_follows_every_change_in_any_mixin_order(
+    kind: type[Store], tmp_path: Path
+) -> None:
     store = kind(tmp_path / "lib.duckdb")
     try:
         assert isinstance(store.text_index, TextIndex)
