@@ -89,8 +89,9 @@ class StoreBase:
         self._local = threading.local()
         self._write_lock = VersionedLock()
         self._closed = False
-        self.text_index = TextIndex(self.text_index_path(), self.cursor, self._write_lock,
-                                    read_only)  # fmt: skip
+        self.text_index = TextIndex(
+            self.text_index_path(), self.cursor, self._write_lock, read_only
+        )
         if not read_only:
             self._migrate()
 
