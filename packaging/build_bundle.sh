@@ -11,7 +11,8 @@
 # (build/venv-VARIANT) holding only what the app runs with, pinned to the exporting
 # environment's versions: plain onnxruntime and onnxruntime-gpu never share one (both write
 # the same package folder). The CPU bundle also leaves out what only a GPU uses (the CUDA
-# provider, the fp16 export) and strips debug symbols. Each build ends with the smoke test.
+# provider, the fp16 and int8 graphs, the model's safetensors). Each build ends with the
+# smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXPORT_PY="${EXPORT_PYTHON:-.venv/bin/python}"
@@ -44,7 +45,9 @@ for variant in "${variants[@]}"; do
         # fp16 runs only on CUDA; int8 is offered only once checked against fp32 on real
         # texts, which needs torch, so a bundle never offers it: the CPU bundle runs fp32
         find "$onnx_data" \( -name 'fp16.onnx' -o -name 'int8.onnx' \) -delete
-        extra+=(--strip --exclude-module onnxruntime.transformers --exclude-module onnxruntime.quantization)
+        # (no --strip: stripping the libraries auditwheel vendored into wheels, e.g. scipy's
+        # OpenBLAS, leaves them unloadable: "ELF load command address/offset not page-aligned")
+        extra+=(--exclude-module onnxruntime.transformers --exclude-module onnxruntime.quantization)
     fi
     echo "== PyInstaller ($variant, one folder)"
     PYTHONPATH="$PWD/app" "$venv/bin/python" -m PyInstaller --noconfirm --clean --onedir \

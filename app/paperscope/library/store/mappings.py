@@ -7,10 +7,7 @@ that a run's env id ``pong`` is the dataset ``Atari 2600 Pong``; the library kee
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 MAPPING_KINDS = ("metric", "dataset")
 
@@ -20,13 +17,8 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"unknown mapping kind {kind!r}; one of {', '.join(MAPPING_KINDS)}")
 
 
-class MappingsMixin:
+class MappingsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    if TYPE_CHECKING:
-        _write_lock: Any
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
     def set_result_mapping(self, kind: str, run_name: str, reported_name: str) -> None:
         """Remember that ``run_name`` (a run's metric or task id) is ``reported_name``;
@@ -34,8 +26,7 @@ class MappingsMixin:
         _check_kind(kind)
         if not run_name:
             raise ValueError("a mapping needs the run's name")
-        with self._write_lock:
-            cur = self.cursor()
+        with self._transaction() as cur:
             cur.execute(
                 "DELETE FROM result_mappings WHERE kind = ? AND run_name = ?", [kind, run_name]
             )

@@ -12,14 +12,12 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import ReportedResult
-
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 ROLES = ("reproduces", "baseline", "my-method")
 
@@ -68,13 +66,8 @@ def _stored(r: Sequence[Any]) -> StoredResult:
     return StoredResult(int(r[0]), None if r[1] is None else int(r[1]), ReportedResult(**values))
 
 
-class ResultsMixin:
+class ResultsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    if TYPE_CHECKING:
-        _write_lock: Any
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
     # -- run links -------------------------------------------------------------------
     def _check_paper(self, paper_id: int) -> None:
@@ -212,39 +205,30 @@ class ResultsMixin:
             "source": _obj([r.source for r in rs]),
             "location": _obj([r.location for r in rs]),
         }
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                ids = (
-                    cur.execute(
-                        "SELECT nextval('reported_result_seq') AS id FROM range(?)", [len(rs)]
-                    )
-                    .fetchnumpy()["id"]
-                    .astype(np.int64)
-                )
-                data["id"] = ids
-                # (isnan, not = 'NaN': DuckDB orders NaN as equal to itself)
-                cur.execute(
-                    """
-                    INSERT INTO reported_results (id, paper_id, task, dataset, metric, method,
-                        value, std, ci_low, ci_high, n_runs, higher_is_better, raw, arxiv_id,
-                        doi, paper_title, paper_url, extra, source, location)
-                    SELECT id, NULLIF(paper_id, -1), task, dataset, metric, method, value,
-                        CASE WHEN isnan(std) THEN NULL ELSE std END,
-                        CASE WHEN isnan(ci_low) THEN NULL ELSE ci_low END,
-                        CASE WHEN isnan(ci_high) THEN NULL ELSE ci_high END,
-                        NULLIF(n_runs, -1),
-                        CASE hib WHEN -1 THEN NULL ELSE hib = 1 END,
-                        raw, NULLIF(arxiv_id, ''), NULLIF(doi, ''), paper_title, paper_url,
-                        json(NULLIF(extra, '')), source, location
-                    FROM data ORDER BY id
-                    """
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            ids = (
+                cur.execute("SELECT nextval('reported_result_seq') AS id FROM range(?)", [len(rs)])
+                .fetchnumpy()["id"]
+                .astype(np.int64)
+            )
+            data["id"] = ids
+            # (isnan, not = 'NaN': DuckDB orders NaN as equal to itself)
+            cur.execute(
+                """
+                INSERT INTO reported_results (id, paper_id, task, dataset, metric, method,
+                    value, std, ci_low, ci_high, n_runs, higher_is_better, raw, arxiv_id,
+                    doi, paper_title, paper_url, extra, source, location)
+                SELECT id, NULLIF(paper_id, -1), task, dataset, metric, method, value,
+                    CASE WHEN isnan(std) THEN NULL ELSE std END,
+                    CASE WHEN isnan(ci_low) THEN NULL ELSE ci_low END,
+                    CASE WHEN isnan(ci_high) THEN NULL ELSE ci_high END,
+                    NULLIF(n_runs, -1),
+                    CASE hib WHEN -1 THEN NULL ELSE hib = 1 END,
+                    raw, NULLIF(arxiv_id, ''), NULLIF(doi, ''), paper_title, paper_url,
+                    json(NULLIF(extra, '')), source, location
+                FROM data ORDER BY id
+                """
+            )
         return [int(i) for i in ids]
 
     def reported_results(
