@@ -22,7 +22,9 @@ def lib(tmp_path: Path) -> tuple[str, np.ndarray, dict]:
     return str(path), ids, keywords
 
 
-def test_tag_rate_status_verbs(lib, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_tag_rate_status_verbs(
+    lib: tuple[str, np.ndarray, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
     path, ids, _kw = lib
     a, b, c = (str(int(i)) for i in ids[:3])
     assert main(["--library", path, "tag", a, b, "--add", "offline-rl", "--add", "to read"]) == 0
@@ -56,7 +58,9 @@ def test_tag_rate_status_verbs(lib, capsys: pytest.CaptureFixture[str]) -> None:
     assert "invalid choice" in capsys.readouterr().err
 
 
-def test_recommend_command(lib, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_recommend_command(
+    lib: tuple[str, np.ndarray, dict[str, object]], capsys: pytest.CaptureFixture[str]
+) -> None:
     path, ids, keywords = lib
     assert main(["--library", path, "recommend"]) == 2
     assert "rate, tag or read a few papers first" in capsys.readouterr().err

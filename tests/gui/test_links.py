@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -24,11 +25,17 @@ from paperscope.mapping import palette
 from paperscope.workflows import results as wf
 from tests.conftest import RUNS
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+
 STRICT = RUNS / "tensorboard-reducer/tests/runs/strict"
 
 
 @pytest.fixture
-def linked(window, qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+def linked(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> MainWindow:
     """The window with the three tensorboard-reducer runs (a copy) loaded."""
     runs = tmp_path / "strict"
     shutil.copytree(STRICT, runs)
@@ -38,7 +45,7 @@ def linked(window, qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
     return window
 
 
-def _run_ids(window) -> list[str]:  # type: ignore[no-untyped-def]
+def _run_ids(window: MainWindow) -> list[str]:
     return [r.id for r in sorted(window.plots.catalog.runs(), key=lambda r: r.name)]
 
 
@@ -48,7 +55,7 @@ def _runs_mime(ids: list[str]) -> QMimeData:
     return mime
 
 
-def _drop(widget, pos: QPointF, mime: QMimeData) -> bool:  # type: ignore[no-untyped-def]
+def _drop(widget: QWidget, pos: QPointF, mime: QMimeData) -> bool:
     """A drag entering, moving over ``pos`` and dropping there (what a real drag sends);
     whether the drop was taken."""
     actions = Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
@@ -65,12 +72,12 @@ def _drop(widget, pos: QPointF, mime: QMimeData) -> bool:  # type: ignore[no-unt
     return drop.isAccepted()
 
 
-def _wait_links(window, qtbot, paper_id: int, n: int) -> None:  # type: ignore[no-untyped-def]
+def _wait_links(window: MainWindow, qtbot: QtBot, paper_id: int, n: int) -> None:
     qtbot.waitUntil(lambda: len(window.store.run_links(paper_id)) == n, timeout=20000)
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
 
 
-def test_drag_runs_onto_a_paper_row_links_them(linked, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_drag_runs_onto_a_paper_row_links_them(linked: MainWindow, qtbot: QtBot) -> None:
     table = linked.papers_view.table
     row = 2
     pid = table.model().paper_id(row)
@@ -94,7 +101,7 @@ def test_drag_runs_onto_a_paper_row_links_them(linked, qtbot) -> None:  # type: 
     assert catalog.headerData(col, Qt.Orientation.Horizontal) == "Paper"
 
 
-def test_drop_refused_where_there_is_no_paper(linked) -> None:  # type: ignore[no-untyped-def]
+def test_drop_refused_where_there_is_no_paper(linked: MainWindow) -> None:
     table = linked.papers_view.table
     below = QPointF(10, table.viewport().height() - 2)
     table.model().set_query("no paper has this word xqzvw")
@@ -102,7 +109,7 @@ def test_drop_refused_where_there_is_no_paper(linked) -> None:  # type: ignore[n
     assert linked.store.run_links() == []
 
 
-def test_drag_a_paper_onto_a_plot_pane_links_its_runs(linked, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_drag_a_paper_onto_a_plot_pane_links_its_runs(linked: MainWindow, qtbot: QtBot) -> None:
     pane = linked.plot_pane
     assert sorted(pane.run_ids()) == sorted(_run_ids(linked))
     model = linked.papers_view.model
@@ -116,7 +123,7 @@ def test_drag_a_paper_onto_a_plot_pane_links_its_runs(linked, qtbot) -> None:  #
     ]  # fmt: skip
 
 
-def test_context_menu_link_to_paper_with_a_role(linked, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_context_menu_link_to_paper_with_a_role(linked: MainWindow, qtbot: QtBot) -> None:
     pid = linked.papers_view.model.paper_id(5)
     linked.state.set_current_paper(pid)
     panel = linked.plots.runs_panel
@@ -140,8 +147,8 @@ def test_context_menu_link_to_paper_with_a_role(linked, qtbot) -> None:  # type:
 
 
 def test_details_list_results_and_runs_click_plots_missing_locate_unlink(
-    linked, qtbot, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    linked: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     store = linked.store
     pid = linked.papers_view.model.paper_id(0)
     runs = linked.test_runs
@@ -188,7 +195,9 @@ def test_details_list_results_and_runs_click_plots_missing_locate_unlink(
     assert (runs / "run_2").is_dir() and any((runs / "run_2").iterdir())
 
 
-def test_clicking_a_linked_run_not_loaded_loads_it(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_clicking_a_linked_run_not_loaded_loads_it(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     runs = tmp_path / "strict"
     shutil.copytree(STRICT, runs)
     pid = window.papers_view.model.paper_id(0)
@@ -199,7 +208,7 @@ def test_clicking_a_linked_run_not_loaded_loads_it(window, qtbot, tmp_path: Path
     assert [window.plots.catalog.run(i).name for i in window.plot_pane.run_ids()] == ["run_3"]
 
 
-def test_role_change_in_the_details(linked) -> None:  # type: ignore[no-untyped-def]
+def test_role_change_in_the_details(linked: MainWindow) -> None:
     store = linked.store
     pid = linked.papers_view.model.paper_id(0)
     wf.link_runs(store, [linked.test_runs / "run_1"], pid)
@@ -212,7 +221,7 @@ def test_role_change_in_the_details(linked) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def mapped_pca(linked):  # type: ignore[no-untyped-def]
+def mapped_pca(linked: MainWindow) -> MainWindow:
     from paperscope.workflows.map import build_map
     from tests.gui.test_map import _demo_vectors
 
@@ -226,7 +235,9 @@ def mapped_pca(linked):  # type: ignore[no-untyped-def]
     return linked
 
 
-def test_drop_runs_on_the_map_and_colour_by_has_my_runs(mapped_pca, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_drop_runs_on_the_map_and_colour_by_has_my_runs(
+    mapped_pca: MainWindow, qtbot: QtBot
+) -> None:
     win = mapped_pca
     view = win.map_pane.view
     row = 11

@@ -7,7 +7,7 @@ line and maps the metric, through the state and the library."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -17,9 +17,17 @@ from PySide6.QtGui import QColor, QImage
 from paperscope.results.references import REFERENCE_COLOURS
 from tests.workflows.test_references import build_library, pong_runs
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.library.store import Store
+
 
 @pytest.fixture
-def setup(qtbot, store: Any) -> Iterator[tuple[Any, dict[str, int]]]:  # type: ignore[no-untyped-def]
+def setup(qtbot: QtBot, store: Any) -> Iterator[tuple[Any, dict[str, int]]]:
     from paperscope.gui.plots.plots_view import PlotsView
     from paperscope.workflows.references import ReferenceFinder
 
@@ -57,7 +65,9 @@ def _to_pixels(pane: Any, x: float, y: float) -> tuple[int, int]:
     return p.x(), p.y()
 
 
-def test_pane_draws_the_linked_papers_lines_at_their_values(setup) -> None:  # type: ignore[no-untyped-def]
+def test_pane_draws_the_linked_papers_lines_at_their_values(
+    setup: tuple[PlotsView, dict[str, int]],
+) -> None:
     view, _ids = setup
     pane = view.current_pane()
     refs = pane.data.references
@@ -83,7 +93,9 @@ def test_pane_draws_the_linked_papers_lines_at_their_values(setup) -> None:  # t
     assert _row_share(img, y_zero, REFERENCE_COLOURS[0], left, right) == 0.0
 
 
-def test_an_added_result_draws_its_band_and_the_menu_hides_a_line(setup, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_added_result_draws_its_band_and_the_menu_hides_a_line(
+    setup: tuple[PlotsView, dict[str, int]], qtbot: QtBot, tmp_path: Path
+) -> None:
     view, ids = setup
     pane = view.current_pane()
     pane.state.update(reference_results=(ids["jat_pong"],))
@@ -127,7 +139,9 @@ def test_an_added_result_draws_its_band_and_the_menu_hides_a_line(setup, qtbot, 
     assert not button.actions_by_result[dqn].isChecked()
 
 
-def test_mapping_from_the_menu_is_remembered_and_redraws(setup, qtbot, store) -> None:  # type: ignore[no-untyped-def]
+def test_mapping_from_the_menu_is_remembered_and_redraws(
+    setup: tuple[PlotsView, dict[str, int]], qtbot: QtBot, store: Store
+) -> None:
     view, ids = setup
     pane = view.current_pane()
     pane.refs_button.add_paper(str(ids["jat"]))

@@ -6,21 +6,31 @@ demo library with the real vectors of its 79 papers (tests/data/map_vectors.npz)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import Qt
 
 from paperscope.gui.papers.table_model import COLUMN_INDEX
 from tests.gui.test_map import _demo_vectors
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def _retrained(qtbot, window, change):  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QAction
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+
+
+def _retrained(qtbot: QtBot, window: MainWindow, change: Callable[[], object]) -> object:
     rec = window.papers.recommend
     with qtbot.waitSignal(rec.trained, timeout=60000) as blocker:
         change()
     return blocker.args[0]
 
 
-def _menu_action(window, text):  # type: ignore[no-untyped-def]
+def _menu_action(window: MainWindow, text: str) -> QAction:
     for menu_action in window.menuBar().actions():
         for a in menu_action.menu().actions():
             if a.text().replace("&", "") == text:
@@ -28,7 +38,7 @@ def _menu_action(window, text):  # type: ignore[no-untyped-def]
     raise AssertionError(f"no menu item {text!r}")
 
 
-def test_for_you_collection_sort_and_why(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_for_you_collection_sort_and_why(qtbot: QtBot, window: MainWindow) -> None:
     _demo_vectors(window)
     store, actions = window.store, window.paper_actions
     liked = store.paper_ids(contains="reinforcement learning")[:8].tolist()
@@ -71,7 +81,7 @@ def test_for_you_collection_sort_and_why(qtbot, window) -> None:  # type: ignore
     assert model.ids().tolist()[: len(again.ids)] == again.ids.tolist()
 
 
-def test_more_like_a_tag_and_after_an_import(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_more_like_a_tag_and_after_an_import(qtbot: QtBot, window: MainWindow) -> None:
     from paperscope.workflows.open import demo_page
 
     _demo_vectors(window)

@@ -5,20 +5,28 @@ reason and the stored row stays."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from paperscope.gui.dialogs.results_editor import ResultsEditor
 from paperscope.workflows import results as wf
 from tests.conftest import SHARED_DATA
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.library.store import Store
+
 CARD = SHARED_DATA / "results/hf_model_cards/sb3_ppo-BreakoutNoFrameskip-v4_README.md"
 
 
-def _stored(store, pid):  # type: ignore[no-untyped-def]
+def _stored(store: Store, pid: int) -> list[tuple[object, ...]]:
     return [(s.result.dataset, s.result.metric, s.result.method, s.result.value, s.result.std,
              s.result.ci_low, s.result.ci_high, s.result.n_runs)
             for s in store.reported_results([pid])]  # fmt: skip
 
 
-def test_edit_add_delete_with_undo(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_edit_add_delete_with_undo(window: MainWindow, qtbot: QtBot) -> None:
     store = window.store
     pid = window.papers_view.model.paper_id(0)
     done = wf.import_results(store, [CARD], paper=pid)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,11 @@ from paperscope.readers import registry
 from paperscope.workflows import results as wf
 from paperscope.workflows.papers import import_paths
 from tests.conftest import RUNS, SHARED_DATA
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
 
 STRICT = RUNS / "tensorboard-reducer/tests/runs/strict"
 REFS = SHARED_DATA / "results/latex/rl_thesis_refs.bib"
@@ -30,7 +36,7 @@ def _finals() -> list[float]:
     return out
 
 
-def test_table_dialog_preview_and_save(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_table_dialog_preview_and_save(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     store = window.store
     import_paths(store, [REFS])
     (pid,) = [int(r[0]) for r in store.cursor().execute(

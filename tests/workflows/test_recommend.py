@@ -44,7 +44,9 @@ def _reset(store: Store) -> None:
     store.set_status(ids, "unread")
 
 
-def test_held_out_tagged_papers_rank_far_above_chance(library) -> None:  # type: ignore[no-untyped-def]
+def test_held_out_tagged_papers_rank_far_above_chance(
+    library: tuple[Store, np.ndarray, dict[str, object]],
+) -> None:
     store, ids, keywords = library
     _reset(store)
     positives = np.array([i for i in ids.tolist() if CL in keywords[i]], dtype=np.int64)
@@ -67,7 +69,9 @@ def test_held_out_tagged_papers_rank_far_above_chance(library) -> None:  # type:
     assert hits_at_20 / FOLDS >= 4, f"{hits_at_20} held-out papers in the top 20s"
 
 
-def test_labels_from_ratings_tags_and_status(library) -> None:  # type: ignore[no-untyped-def]
+def test_labels_from_ratings_tags_and_status(
+    library: tuple[Store, np.ndarray, dict[str, object]],
+) -> None:
     store, ids, _kw = library
     _reset(store)
     a, b, c, d, e = (int(i) for i in ids[:5])
@@ -91,7 +95,9 @@ def test_labels_from_ratings_tags_and_status(library) -> None:  # type: ignore[n
     assert "learnt from 3 liked papers" in rec.line()
 
 
-def test_why_names_the_nearest_liked_papers(library) -> None:  # type: ignore[no-untyped-def]
+def test_why_names_the_nearest_liked_papers(
+    library: tuple[Store, np.ndarray, dict[str, object]],
+) -> None:
     store, ids, keywords = library
     _reset(store)
     liked = [i for i in ids.tolist() if CL in keywords[i]][:10]
@@ -110,7 +116,7 @@ def test_why_names_the_nearest_liked_papers(library) -> None:  # type: ignore[no
         assert w[0].title == title and why_text(w).startswith("like “")
 
 
-def test_order_new_papers_and_errors(library) -> None:  # type: ignore[no-untyped-def]
+def test_order_new_papers_and_errors(library: tuple[Store, np.ndarray, dict[str, object]]) -> None:
     store, ids, keywords = library
     _reset(store)
     with pytest.raises(RecommendError, match="rate, tag or read a few papers"):
@@ -132,7 +138,7 @@ def test_order_new_papers_and_errors(library) -> None:  # type: ignore[no-untype
     assert "not embedded yet" in str(new_papers_line(rec, unembedded[:3]))
 
 
-def test_cancel_and_progress(library) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_and_progress(library: tuple[Store, np.ndarray, dict[str, object]]) -> None:
     store, ids, _kw = library
     _reset(store)
     store.set_rating(ids[:5], 4)

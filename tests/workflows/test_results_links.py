@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -17,12 +18,15 @@ from paperscope.workflows.papers import import_paths
 from paperscope.workflows.runs import load_runs
 from tests.conftest import RUNS, SHARED_DATA
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 STRICT = RUNS / "tensorboard-reducer/tests/runs/strict"
 REFS = SHARED_DATA / "results/latex/rl_thesis_refs.bib"
 
 
 @pytest.fixture
-def lib(tmp_path: Path):  # type: ignore[no-untyped-def]
+def lib(tmp_path: Path) -> Iterator[tuple[Store, Path]]:
     runs = tmp_path / "strict"
     shutil.copytree(STRICT, runs)
     with Store(tmp_path / "lib.duckdb") as store:
@@ -36,7 +40,7 @@ def _pid(store: Store, key: str) -> int:
     return int(row[0])
 
 
-def test_loaded_runs_link_by_their_folder_and_are_covered(lib) -> None:  # type: ignore[no-untyped-def]
+def test_loaded_runs_link_by_their_folder_and_are_covered(lib: tuple[Store, Path]) -> None:
     store, folder = lib
     runs, _ = load_runs([folder])
     runs.sort(key=lambda r: r.name)
@@ -76,7 +80,7 @@ def test_a_file_among_others_links_by_the_file(tmp_path: Path) -> None:
         wf.run_link_target(Run("w", "w", "csv", (), {}))
 
 
-def test_map_flags_and_colours(lib) -> None:  # type: ignore[no-untyped-def]
+def test_map_flags_and_colours(lib: tuple[Store, Path]) -> None:
     store, folder = lib
     ids = store.paper_ids()
     mnih, wang = _pid(store, "Mnih2015"), _pid(store, "Wang2016")
@@ -93,7 +97,7 @@ def test_map_flags_and_colours(lib) -> None:  # type: ignore[no-untyped-def]
         wf.paper_flags(store, ids, "has-code")
 
 
-def test_edit_delete_restore_results_and_roles(lib) -> None:  # type: ignore[no-untyped-def]
+def test_edit_delete_restore_results_and_roles(lib: tuple[Store, Path]) -> None:
     store, folder = lib
     pid = _pid(store, "Mnih2015")
     rid = wf.add_manual_result(store, pid, dataset="Pong", metric="Score", value="18.9 ± 1.3")
@@ -122,7 +126,9 @@ def test_edit_delete_restore_results_and_roles(lib) -> None:  # type: ignore[no-
         store.set_run_link_role(lid, "sota")
 
 
-def test_cli_edits_and_deletes_a_result(lib, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_edits_and_deletes_a_result(
+    lib: tuple[Store, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from paperscope.cli import main

@@ -9,17 +9,23 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperscope.core import paths
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import Cancelled
+
+if TYPE_CHECKING:
+    from paperscope.library.store import Store
 
 
 def library_path(args: argparse.Namespace) -> Path:
     return Path(args.library) if getattr(args, "library", None) else paths.default_library_path()
 
 
-def open_store(args: argparse.Namespace, read_only: bool = False):  # type: ignore[no-untyped-def]
+def open_store(
+    args: argparse.Namespace, read_only: bool = False
+) -> contextlib.AbstractContextManager[Store]:
     """The library as a context manager; in a window serving a forwarded command, the
     window's open library (left open)."""
     from paperscope.cli._remote import held_store
