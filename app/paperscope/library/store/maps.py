@@ -24,11 +24,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class StoredCluster:
+    """A named cluster; ``level`` 0 are the clusters of ``StoredMap.clusters_of``, each
+    level above merges the one below; ``parent``: the cluster of the level above that
+    holds this one (-1: none)."""
+
     id: int
     label: str
     terms: tuple[str, ...]
     size: int
     centre: tuple[float, float]
+    level: int = 0
+    parent: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,12 +263,15 @@ class MapsMixin:
             .fetchnumpy()
         )
         coords = np.column_stack([np.asarray(res["x"]), np.asarray(res["y"])]).astype(np.float32)
+        # a library opened read-only may predate migration 0130 (no levels)
+        levels = "level, parent" if self.schema_version() >= 130 else "0, -1"
         clusters = [
-            StoredCluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
+            StoredCluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])),
+                          int(r[6]), int(r[7]))  # fmt: skip
             for r in self.cursor()
             .execute(
-                "SELECT cluster, label, terms, size, x, y FROM map_clusters "
-                "WHERE layout_id = ? ORDER BY size DESC, cluster",
+                f"SELECT cluster, label, terms, size, x, y, {levels} FROM map_clusters "
+                "WHERE layout_id = ? ORDER BY 7, size DESC, cluster",
                 [layout_id],
             )
             .fetchall()
@@ -322,8 +331,10 @@ class MapsMixin:
         cur.execute("DELETE FROM map_clusters WHERE layout_id = ?", [layout_id])
         for c in clusters:
             cur.execute(
-                "INSERT INTO map_clusters VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1]],
+                "INSERT INTO map_clusters (layout_id, cluster, label, terms, size, x, y, level, "
+                "parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1],
+                 c.level, c.parent],  # fmt: skip
             )
 
     # -- similar papers --------------------------------------------------------------
