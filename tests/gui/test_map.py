@@ -50,8 +50,12 @@ def test_map_shows_every_paper_with_named_clusters(mapped) -> None:  # type: ign
     assert view.ids.size == 79 and view.mode == "points"
     assert len(stored.clusters) >= 2
     store = mapped.store
-    for cluster in stored.clusters:
-        members = stored.paper_ids[stored.clusters_of == cluster.id]
+    from paperscope.mapping.clusters import finest_under
+
+    assert {c.level for c in stored.clusters} == {0, 1}  # 9 clusters, 3 broader ones
+    for cluster in stored.clusters:  # every level's label is made of its papers' words
+        inside = list(finest_under(stored.clusters, cluster.id))
+        members = stored.paper_ids[np.isin(stored.clusters_of, inside)]
         text = " ".join(
             (store.paper_row(int(p))["title"] + " " + store.paper_row(int(p))["abstract"]).lower()
             for p in members
@@ -84,7 +88,7 @@ def test_lasso_over_a_cluster_filters_the_table_to_it(mapped, qtbot) -> None:  #
     from scipy.spatial import ConvexHull
 
     stored = mapped.map_pane._map
-    biggest = max(stored.clusters, key=lambda c: c.size)
+    biggest = max((c for c in stored.clusters if c.level == 0), key=lambda c: c.size)
     members = stored.paper_ids[stored.clusters_of == biggest.id]
     pts = stored.coords[stored.clusters_of == biggest.id].astype(np.float64)
     hull = pts[ConvexHull(pts).vertices]
@@ -299,3 +303,30 @@ def test_cancelling_the_first_build_leaves_no_map(window, qtbot, monkeypatch) ->
     assert pane.view is not None and pane.view.ids.size == 0 and not pane.view.visible_labels()
     assert not pane.colour_box.isEnabled()
     assert window.store.layouts() == [] and not pane.load()
+
+
+def test_labels_follow_the_zoom_and_never_overlap(mapped) -> None:  # type: ignore[no-untyped-def]
+    """The whole demo map shows its 3 broad labels; zoomed in on its biggest cluster, the
+    9 specific ones that fit; at every zoom the drawn labels (their real text rectangles)
+    do not overlap and all are of one level."""
+    view = mapped.map_pane.view
+    stored = mapped.map_pane._map
+    full = view.current_view()
+    cx, cy = stored.clusters[0].centre  # the biggest level-0 cluster
+    w, h = full[1] - full[0], full[3] - full[2]
+    levels_seen = []
+    for frac in (None, 0.5, 0.25):
+        if frac is not None:
+            view.view_box.setRange(xRange=(cx - w * frac / 2, cx + w * frac / 2),
+                                   yRange=(cy - h * frac / 2, cy + h * frac / 2), padding=0)  # fmt: skip
+        view.render_now()
+        rects = view.label_rects()
+        assert rects, frac
+        for i, (a, ra) in enumerate(rects):
+            for b, rb in rects[i + 1 :]:
+                assert not ra.intersects(rb), (a, b, frac)
+        for text, _ in rects:  # each drawn label is one of the shown level's
+            assert view.label_level in {c.level for c in stored.clusters if c.label == text}
+        levels_seen.append(view.label_level)
+    assert levels_seen[0] == 1 and levels_seen[-1] == 0, levels_seen
+    assert levels_seen == sorted(levels_seen, reverse=True)

@@ -219,11 +219,20 @@ def test_same_library_same_map(library, tmp_path: Path, capsys: pytest.CaptureFi
         printed.append([json.loads(x) for x in capsys.readouterr().out.splitlines()])
     assert printed[0] == printed[1]
     clusters = printed[0]
-    assert [set(c) for c in clusters] == [{"id", "size", "label", "level", "terms"}] * len(clusters)
-    assert [(c["id"], c["size"], c["label"]) for c in clusters] == [
-        (c.id, c.size, c.label) for c in r1.clusters
+    keys = {"id", "size", "label", "level", "parent", "terms"}
+    assert [set(c) for c in clusters] == [keys] * len(clusters)
+    assert [(c["id"], c["size"], c["label"], c["level"], c["parent"]) for c in clusters] == [
+        (c.id, c.size, c.label, c.level, c.parent) for c in r1.clusters
     ]
-    assert all(c["level"] == 0 for c in clusters)
+    # every level of the hierarchy is printed, each cluster inside one of the level above
+    levels = sorted({c["level"] for c in clusters})
+    assert levels == list(range(len(levels))) and len(levels) >= 2
+    by_id = {c["id"]: c for c in clusters}
+    for c in clusters:
+        if c["level"] < levels[-1]:
+            assert by_id[c["parent"]]["level"] == c["level"] + 1
+        else:
+            assert c["parent"] == -1
 
 
 def test_new_papers_are_placed_on_the_stored_map(library, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]

@@ -312,3 +312,68 @@ def place_labels(
         placed.append(box)
         out.append((int(i), x0 + cx / sx, y1 - cy / sy))
     return out
+
+
+LABEL_SHARE = 1 / 24
+"""The share of a view's area its cluster labels may cover before the map shows the
+broader level: about 7 labels in a 600 × 500 px view, 15 in 1600 × 1000."""
+
+
+def label_budget(
+    shape: tuple[int, int], text_sizes: Sequence[tuple[float, float]], share: float = LABEL_SHARE
+) -> int:
+    """How many labels of the given pixel sizes fit a view of ``shape`` (rows, columns)
+    when they may cover ``share`` of it (2 to 40)."""
+    if not text_sizes:
+        return 2
+    mean_area = float(np.mean([max(w, 1.0) * max(h, 1.0) for w, h in text_sizes]))
+    return int(np.clip(share * shape[0] * shape[1] / mean_area, 2, 40))
+
+
+def pick_level(
+    centres: npt.ArrayLike,
+    levels: npt.ArrayLike,
+    view: View,
+    max_labels: int = 12,
+) -> int:
+    """The level of the cluster hierarchy whose labels fit the view: the finest level
+    with at most ``max_labels`` cluster centres in view (zoomed in, few of a fine
+    level's clusters are in view, so their specific labels show; the whole map shows
+    the broad ones), or the broadest level when every level has more. 0 without
+    labels."""
+    xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    lv = np.asarray(levels, dtype=np.int64)
+    if lv.size == 0:
+        return 0
+    x0, x1, y0, y1 = view
+    seen = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    for level in np.unique(lv):  # finest first
+        if int((seen & (lv == level)).sum()) <= max_labels:
+            return int(level)
+    return int(lv.max())
+
+
+def place_level_labels(
+    centres: npt.ArrayLike,
+    levels: npt.ArrayLike,
+    priorities: npt.ArrayLike,
+    text_sizes: Sequence[tuple[float, float]],
+    view: View,
+    shape: tuple[int, int],
+    max_labels: int | None = None,
+    pad: float = 2.0,
+    inside: bool = True,
+) -> tuple[int, list[tuple[int, float, float]]]:
+    """``(level, placed)``: the level that fits the view (:func:`pick_level`, with at
+    most ``max_labels`` labels; ``None``: :func:`label_budget`) and its labels placed by
+    :func:`place_labels` (indices into all the labels, none overlapping another)."""
+    if max_labels is None:
+        max_labels = label_budget(shape, text_sizes)
+    xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    lv = np.asarray(levels, dtype=np.int64)
+    level = pick_level(xy, lv, view, max_labels)
+    rows = np.flatnonzero(lv == level)
+    pri = np.asarray(priorities, dtype=np.float64)
+    placed = place_labels(xy[rows], pri[rows], [text_sizes[int(i)] for i in rows], view, shape,
+                          max_labels, pad, inside)  # fmt: skip
+    return level, [(int(rows[i]), x, y) for i, x, y in placed]

@@ -266,8 +266,15 @@ class MapsMixin:
         # a library opened read-only may predate migration 0130 (no levels)
         levels = "level, parent" if self.schema_version() >= 130 else "0, -1"
         clusters = [
-            StoredCluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])),
-                          int(r[6]), int(r[7]))  # fmt: skip
+            StoredCluster(
+                int(r[0]),
+                r[1],
+                tuple(r[2]),
+                int(r[3]),
+                (float(r[4]), float(r[5])),
+                int(r[6]),
+                int(r[7]),
+            )
             for r in self.cursor()
             .execute(
                 f"SELECT cluster, label, terms, size, x, y, {levels} FROM map_clusters "
@@ -333,8 +340,7 @@ class MapsMixin:
             cur.execute(
                 "INSERT INTO map_clusters (layout_id, cluster, label, terms, size, x, y, level, "
                 "parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1],
-                 c.level, c.parent],  # fmt: skip
+                [layout_id, c.id, c.label, list(c.terms), c.size, *c.centre, c.level, c.parent],
             )
 
     # -- similar papers --------------------------------------------------------------
