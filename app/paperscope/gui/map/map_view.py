@@ -305,6 +305,7 @@ class MapView(QWidget):
             for item, _, _ in self._labels
         ]
         shape = (max(int(rect.height()), 1), max(int(rect.width()), 1))
+        self.view_box.updateMatrix()  # pyqtgraph applies a new range at the next paint
         self.label_level, placed = raster.place_level_labels(
             centres, self._label_levels, sizes, text_px, view, shape
         )
@@ -313,6 +314,8 @@ class MapView(QWidget):
             if i in spots:
                 item.setPos(*spots[i])
             item.setVisible(i in spots)
+            if i in spots:  # follow the new view now, not at the next paint
+                item.updateTransform(force=True)
 
     def _update_overlay(self) -> None:
         rows = self.rows_of(self._highlight[:OVERLAY_MAX])
