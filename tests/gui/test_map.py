@@ -317,8 +317,8 @@ def test_labels_follow_the_zoom_and_never_overlap(mapped) -> None:  # type: igno
     levels_seen = []
     for frac in (None, 0.5, 0.25):
         if frac is not None:
-            view.view_box.setRange(xRange=(cx - w * frac / 2, cx + w * frac / 2),
-                                   yRange=(cy - h * frac / 2, cy + h * frac / 2), padding=0)  # fmt: skip
+            xs, ys = (cx - w * frac / 2, cx + w * frac / 2), (cy - h * frac / 2, cy + h * frac / 2)
+            view.view_box.setRange(xRange=xs, yRange=ys, padding=0)
         view.render_now()
         rects = view.label_rects()
         assert rects, frac
