@@ -330,3 +330,28 @@ def test_labels_follow_the_zoom_and_never_overlap(mapped) -> None:  # type: igno
         levels_seen.append(view.label_level)
     assert levels_seen[0] == 1 and levels_seen[-1] == 0, levels_seen
     assert levels_seen == sorted(levels_seen, reverse=True)
+
+
+def test_library_menu_exports_and_imports_vectors_and_maps_them(mapped, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Library → Export vectors and map, then Import vectors: the imported model is
+    mapped at once, and its map is the map it was exported from."""
+    from paperscope.workflows.map import open_map
+
+    menu = next(a.menu() for a in mapped.menuBar().actions() if a.text() == "&Library")
+    texts = [a.text() for a in menu.actions()]
+    assert "&Import vectors (Parquet, .npy)…" in texts and "E&xport vectors and map…" in texts
+    out = tmp_path / "demo-vectors.parquet"
+    mapped.embedding.export_vectors(str(out))
+    qtbot.waitUntil(lambda: not mapped.runner.running() and out.exists(), timeout=60000)
+    mapped.embedding.import_vectors(str(out))
+    qtbot.waitUntil(
+        lambda: (
+            not mapped.runner.running()
+            and mapped.map_pane._map.info.model_id == "imported:demo-vectors"
+        ),
+        timeout=120000,
+    )
+    before, after = open_map(mapped.store, "test-minilm"), mapped.map_pane._map
+    np.testing.assert_allclose(after.coords, before.coords, rtol=0, atol=1e-5)
+    assert [c.label for c in after.clusters] == [c.label for c in before.clusters]
+    assert mapped.map_pane.view.ids.size == 79
