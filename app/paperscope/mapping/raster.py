@@ -19,6 +19,7 @@ as a screen image is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -314,9 +315,9 @@ def place_labels(
     return out
 
 
-LABEL_SHARE = 1 / 24
+LABEL_SHARE = 1 / 16
 """The share of a view's area its cluster labels may cover before the map shows the
-broader level: about 7 labels in a 600 × 500 px view, 15 in 1600 × 1000."""
+broader level: about 8 labels in a 900 × 650 px view, 20 in 1600 × 1000."""
 
 
 def label_budget(
@@ -336,21 +337,29 @@ def pick_level(
     view: View,
     max_labels: int = 12,
 ) -> int:
-    """The level of the cluster hierarchy whose labels fit the view: the finest level
-    with at most ``max_labels`` cluster centres in view (zoomed in, few of a fine
-    level's clusters are in view, so their specific labels show; the whole map shows
-    the broad ones), or the broadest level when every level has more. 0 without
-    labels."""
+    """The level of the cluster hierarchy whose labels fit the view: the level whose
+    number of cluster centres in view is nearest ``max_labels`` on a log scale (a
+    factor too many counts as much as a factor too few; a tie goes to the finer level
+    when both fit, to the broader one when neither does).
+    Zoomed in, few of a fine level's clusters are in view, so their specific labels
+    show; the whole map shows the broad ones. 0 without labels or with none in view."""
     xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
     lv = np.asarray(levels, dtype=np.int64)
     if lv.size == 0:
         return 0
     x0, x1, y0, y1 = view
     seen = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-    for level in np.unique(lv):  # finest first
-        if int((seen & (lv == level)).sum()) <= max_labels:
-            return int(level)
-    return int(lv.max())
+    budget = max(max_labels, 1)
+    best: tuple[float, int] | None = None
+    for level in np.unique(lv):
+        n = int((seen & (lv == level)).sum())
+        if n == 0:
+            continue
+        # a tie below the budget goes to the finer level (there is room), above it to
+        # the broader one
+        key = (abs(math.log(n / budget)), int(level) if n <= budget else -int(level))
+        best = key if best is None or key < best else best
+    return 0 if best is None else abs(best[1])
 
 
 def place_level_labels(

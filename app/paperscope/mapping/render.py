@@ -39,7 +39,7 @@ def render_map(
     """Draw points coloured by cluster in a random order (noise points a lighter shade
     of their ``nearest_cluster``'s colour, grey without one), the view fitted to the
     bulk of the points, with the labels of the level of the cluster hierarchy that fits
-    ``max_labels`` (``None``: as many as cover a 24th of the image, as in the window;
+    ``max_labels`` (``None``: as many as cover a 16th of the image, as in the window;
     :func:`raster.place_level_labels`), largest first, at their centres, kept inside
     the image."""
     import matplotlib
