@@ -362,8 +362,8 @@ def domain_stop_words(
     texts: Sequence[str], labels: npt.ArrayLike, share: float = 0.5
 ) -> frozenset[str]:
     """The library's own stop words: terms about as common in most clusters as where
-    they are most common, so they name none of them ("model", "learning" in an ML
-    library; "neurons" in a neuroscience one).
+    they are most common, so they name none of them ("model", "learning", "policy" on
+    the daily page of RL papers).
 
     A term's rate in a cluster is the share of the cluster's documents that hold it.
     The term is a stop word when in at least ``share`` of the clusters its rate is at
@@ -383,10 +383,12 @@ def _learned_stop(counts: _Counts, lab: npt.NDArray[np.int64], share: float) -> 
     if len(ids) < 3 or held.shape[1] == 0:
         return frozenset()
     sizes = np.bincount(np.searchsorted(np.asarray(ids), lab[lab >= 0]), minlength=len(ids))
-    rate = held.toarray() / np.maximum(sizes, 1)[:, None]
-    top = rate.max(axis=0)
-    common = (rate >= share * top[None, :]) & (rate > 0)
-    stop = common.sum(axis=0) >= share * len(ids)
+    coo = held.tocoo()  # sparse all the way: a big library has a million bigrams
+    rate = coo.data / np.maximum(sizes, 1)[coo.row]
+    top = np.zeros(held.shape[1])
+    np.maximum.at(top, coo.col, rate)
+    common = (rate >= share * top[coo.col]) & (rate > 0)
+    stop = np.bincount(coo.col[common], minlength=held.shape[1]) >= share * len(ids)
     return frozenset(str(t) for t in counts.vocab[stop])
 
 

@@ -175,7 +175,7 @@ def import_vectors(
     name = str(ids_path or ids_file_for(path)) if path.suffix.lower() == ".npy" else str(path)
     keep = np.zeros(len(ids), dtype=bool)
     seen: set[int] = set()
-    finite: npt.NDArray[np.bool_] = np.isfinite(matrix).all(axis=1)
+    finite = np.asarray(np.isfinite(matrix).all(axis=1), dtype=bool)
     for i, text in enumerate(ids):
         if parsed[i] is None:
             issues.append(ReadIssue(name, where[i], f"{text!r} is no arXiv id, DOI or paper id",
