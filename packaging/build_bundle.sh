@@ -40,7 +40,8 @@ for variant in "${variants[@]}"; do
     "$venv/bin/pip" install -q --no-deps -r "build/req-$variant-nodeps.txt" -c build/constraints.txt
     onnx_data="build/onnx-$variant"
     rm -rf "$onnx_data"; cp -r build/onnx "$onnx_data"
-    extra=()
+    # onnxruntime's metadata names the export's folder (embedding/model.py, onnx_dir)
+    extra=(--copy-metadata "$([ "$variant" = cpu ] && echo onnxruntime || echo onnxruntime-gpu)")
     if [ "$variant" = cpu ]; then
         # fp16 runs only on CUDA; int8 is offered only once checked against fp32 on real
         # texts, which needs torch, so a bundle never offers it: the CPU bundle runs fp32
@@ -86,7 +87,7 @@ for variant in "${variants[@]}"; do
         rm -f "$model_dir/model.safetensors" "$model_dir/pytorch_model.bin"
     fi
     echo "built $variant in $(( $(date +%s) - start )) s; size: $(du -sm "dist/paperscope-$variant" | cut -f1) MB"
-    tar -C dist -cf - "paperscope-$variant" | xz -T2 -3 > "dist/paperscope-$variant-linux-x86_64.tar.xz"
-    echo "archive: $(du -m "dist/paperscope-$variant-linux-x86_64.tar.xz" | cut -f1) MB"
     packaging/smoke_test_bundle.sh "dist/paperscope-$variant"
+    tar -C dist -cf - "paperscope-$variant" | xz -T2 -3 > "dist/paperscope-$variant-linux-x86_64.tar.xz"
+    echo "download (tar.xz): $(du -m "dist/paperscope-$variant-linux-x86_64.tar.xz" | cut -f1) MB"
 done

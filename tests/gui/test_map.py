@@ -67,8 +67,12 @@ def test_map_shows_every_paper_with_named_clusters(mapped: MainWindow) -> None:
     assert view.ids.size == 79 and view.mode == "points"
     assert len(stored.clusters) >= 2
     store = mapped.store
-    for cluster in stored.clusters:
-        members = stored.paper_ids[stored.clusters_of == cluster.id]
+    from paperscope.mapping.clusters import finest_under
+
+    assert {c.level for c in stored.clusters} == {0, 1}  # 9 clusters, 3 broader ones
+    for cluster in stored.clusters:  # every level's label is made of its papers' words
+        inside = list(finest_under(stored.clusters, cluster.id))
+        members = stored.paper_ids[np.isin(stored.clusters_of, inside)]
         text = " ".join(
             (store.paper_row(int(p))["title"] + " " + store.paper_row(int(p))["abstract"]).lower()
             for p in members
@@ -101,7 +105,7 @@ def test_lasso_over_a_cluster_filters_the_table_to_it(mapped: MainWindow, qtbot:
     from scipy.spatial import ConvexHull
 
     stored = mapped.map_pane._map
-    biggest = max(stored.clusters, key=lambda c: c.size)
+    biggest = max((c for c in stored.clusters if c.level == 0), key=lambda c: c.size)
     members = stored.paper_ids[stored.clusters_of == biggest.id]
     pts = stored.coords[stored.clusters_of == biggest.id].astype(np.float64)
     hull = pts[ConvexHull(pts).vertices]
@@ -302,7 +306,7 @@ def test_a_build_refits_the_view_and_labels_stay_inside(mapped: MainWindow, qtbo
     member = stored.clusters_of >= 0
     assert (~member).any()  # the demo map has noise points: they are not grey
     assert (colours != palette.argb(palette.OTHER)).all()
-    for cluster in stored.clusters:
+    for cluster in (c for c in stored.clusters if c.level == 0):  # the points' clusters
         own = colours[stored.clusters_of == cluster.id]
         assert (own == own[0]).all()
         shaded = colours[~member & (stored.nearest_cluster == cluster.id)]
@@ -327,3 +331,61 @@ def test_cancelling_the_first_build_leaves_no_map(
     assert pane.view is not None and pane.view.ids.size == 0 and not pane.view.visible_labels()
     assert not pane.colour_box.isEnabled()
     assert window.store.layouts() == [] and not pane.load()
+
+
+def test_labels_follow_the_zoom_and_never_overlap(mapped: MainWindow) -> None:
+    """In a small map view (400 × 320: room for about two labels) the whole demo map
+    shows its 3 broad labels, not its 9 specific ones; zoomed in on its biggest cluster,
+    specific ones; at every zoom the drawn labels (their real text rectangles) do not
+    overlap and all are of one level."""
+    view = mapped.map_pane.view
+    stored = mapped.map_pane._map
+    view.resize(400, 320)
+    view.reset_view()
+    view.render_now()
+    full = view.current_view()
+    cx, cy = stored.clusters[0].centre  # the biggest level-0 cluster
+    w, h = full[1] - full[0], full[3] - full[2]
+    levels_seen = []
+    for frac in (None, 0.5, 0.25):
+        if frac is not None:
+            xs, ys = (cx - w * frac / 2, cx + w * frac / 2), (cy - h * frac / 2, cy + h * frac / 2)
+            view.view_box.setRange(xRange=xs, yRange=ys, padding=0)
+        view.render_now()
+        rects = view.label_rects()
+        assert rects, frac
+        for i, (a, ra) in enumerate(rects):
+            for b, rb in rects[i + 1 :]:
+                assert not ra.intersects(rb), (a, b, frac)
+        for text, _ in rects:  # each drawn label is one of the shown level's
+            assert view.label_level in {c.level for c in stored.clusters if c.label == text}
+        levels_seen.append(view.label_level)
+    assert levels_seen[0] == 1 and levels_seen[-1] == 0, levels_seen
+    assert levels_seen == sorted(levels_seen, reverse=True)
+
+
+def test_library_menu_exports_and_imports_vectors_and_maps_them(
+    mapped: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Library → Export vectors and map, then Import vectors: the imported model is
+    mapped at once, and its map is the map it was exported from."""
+    from paperscope.workflows.map import open_map
+
+    menu = next(a.menu() for a in mapped.menuBar().actions() if a.text() == "&Library")
+    texts = [a.text() for a in menu.actions()]
+    assert "&Import vectors (Parquet, .npy)…" in texts and "E&xport vectors and map…" in texts
+    out = tmp_path / "demo-vectors.parquet"
+    mapped.embedding.export_vectors(str(out))
+    qtbot.waitUntil(lambda: not mapped.runner.running() and out.exists(), timeout=60000)
+    mapped.embedding.import_vectors(str(out))
+    qtbot.waitUntil(
+        lambda: (
+            not mapped.runner.running()
+            and mapped.map_pane._map.info.model_id == "imported:demo-vectors"
+        ),
+        timeout=120000,
+    )
+    before, after = open_map(mapped.store, "test-minilm"), mapped.map_pane._map
+    np.testing.assert_allclose(after.coords, before.coords, rtol=0, atol=1e-5)
+    assert [c.label for c in after.clusters] == [c.label for c in before.clusters]
+    assert mapped.map_pane.view.ids.size == 79

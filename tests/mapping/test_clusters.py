@@ -32,19 +32,21 @@ def _words(text: str) -> set[str]:
 def test_clusters_exist_and_separate_the_sources(corpus: Corpus, clustering: Clustering) -> None:
     labels = clustering.labels
     assert labels.shape == (462,) and labels.dtype == np.int32
-    assert len(clustering.clusters) >= 6
+    finest = clustering.level(0)
+    assert len(finest) >= 6
     assert (labels >= 0).mean() > 0.5  # most papers belong to a cluster (0.66-0.80 seen)
-    sizes = [c.size for c in clustering.clusters]
+    sizes = [c.size for c in finest]
     assert sizes == sorted(sizes, reverse=True)
-    assert [c.id for c in clustering.clusters] == list(range(len(sizes)))  # by size
-    for c in clustering.clusters:
+    assert [c.id for c in finest] == list(range(len(sizes)))  # by size
+    assert clustering.clusters[: len(finest)] == finest  # level 0 first
+    for c in finest:
         assert c.size == int((labels == c.id).sum()) >= default_min_cluster_size(462)
     # physics/maths (arXiv 2007) and ML/statistics papers (the daily page, the review) do
     # not mix: every cluster is at least 80 % arXiv or at most 20 %; the ML sources share
     # topics, so a cluster is only mostly one source (at least 70 %; 0.77-0.90 seen over
     # UMAP seeds 0-9, where the arXiv share was always <= 0.14 or >= 0.85)
     src = corpus.source()
-    for c in clustering.clusters:
+    for c in finest:
         arxiv = float((src[labels == c.id] == "arxiv").mean())
         assert arxiv <= 0.2 or arxiv >= 0.8, (c, arxiv)
         _, counts = np.unique(src[labels == c.id], return_counts=True)
@@ -54,9 +56,9 @@ def test_clusters_exist_and_separate_the_sources(corpus: Corpus, clustering: Clu
 def test_labels_are_words_from_their_papers(corpus: Corpus, clustering: Clustering) -> None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    for c in clustering.clusters:
+    for c in clustering.clusters:  # every level
         vocab = set().union(
-            *(_words(corpus.texts[i]) for i in np.flatnonzero(clustering.labels == c.id))
+            *(_words(corpus.texts[i]) for i in np.flatnonzero(clustering.members(c.id)))
         )
         assert 3 <= len(c.terms) <= 5 and c.label == ", ".join(c.terms[:3])
         for term in c.terms:
@@ -64,11 +66,12 @@ def test_labels_are_words_from_their_papers(corpus: Corpus, clustering: Clusteri
             for w in term.split():
                 assert w in vocab, (w, c.label)
                 assert w not in ENGLISH_STOP_WORDS and w not in BOILERPLATE, term
+            assert term not in clustering.stop_words, term
 
 
 def test_label_centres_sit_among_their_papers(real_map: RealMap, clustering: Clustering) -> None:
     for c in clustering.clusters:
-        xy = real_map.umap[clustering.labels == c.id]
+        xy = real_map.umap[clustering.members(c.id)]
         assert (xy.min(axis=0) <= c.centre).all() and (c.centre <= xy.max(axis=0)).all()
         np.testing.assert_allclose(c.centre, np.median(xy, axis=0), rtol=1e-5)
 
@@ -107,7 +110,7 @@ def test_physics_clusters_are_named_in_physics_words(
         parts = term.split()
         return float(np.mean([all(w in words[i] for w in parts) for i in rows]))
 
-    physics = [c for c in clustering.clusters if (src[clustering.labels == c.id] == "arxiv").all()]
+    physics = [c for c in clustering.level(0) if (src[clustering.labels == c.id] == "arxiv").all()]
     assert len(physics) >= 2, [c.label for c in clustering.clusters]
     for c in physics:
         rows = np.flatnonzero(clustering.labels == c.id)
@@ -154,9 +157,9 @@ def test_naming_from_a_sample_and_from_a_text_function(corpus: Corpus, real_map:
     assert [c.label for c in same.clusters] == [c.label for c in full.clusters]
     sampled = cluster_map(real_map.umap, texts_of, max_docs_per_cluster=8)
     rows = asked[-1]
-    assert len(rows) == 8 * len(sampled.clusters)  # every cluster here has more than 8
+    assert len(rows) == 8 * len(sampled.level(0))  # every cluster here has more than 8
     for c in sampled.clusters:
-        members = rows[sampled.labels[rows] == c.id]
+        members = rows[sampled.members(c.id)[rows]]
         vocab = set().union(*(_words(corpus.texts[int(i)]) for i in members))
         assert all(w in vocab for t in c.terms for w in t.split())
     labels = naming_sample(np.array([0, 0, 0, 1, -1, 1, 0], dtype=np.int32), 2)

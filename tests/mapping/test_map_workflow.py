@@ -67,11 +67,14 @@ def test_build_umap_map_streams_stores_and_reopens(
         np.testing.assert_allclose(shown.coords, frames[-1].coords[order], rtol=1e-6)
         # one record from clustering to the store and back (core.records.Cluster)
         assert {type(c) for c in [*shown.clusters, *result.clusters]} == {Cluster}
-        assert [(c.id, c.label, c.terms, c.size) for c in shown.clusters] == [
-            (c.id, c.label, c.terms, c.size) for c in result.clusters
+        assert [(c.id, c.label, c.terms, c.size, c.level, c.parent) for c in shown.clusters] == [
+            (c.id, c.label, c.terms, c.size, c.level, c.parent) for c in result.clusters
         ]
-        for c in shown.clusters:
-            assert int((shown.clusters_of == c.id).sum()) == c.size
+        from paperscope.mapping.clusters import finest_under
+
+        for c in shown.clusters:  # every level, its papers those of the clusters inside it
+            inside = list(finest_under(shown.clusters, c.id))
+            assert int(np.isin(shown.clusters_of, inside).sum()) == c.size
         pca = again.latest_layout(MODEL, "pca")
         assert pca is not None and len(pca) == N_LIBRARY
         assert {i.method for i in again.layouts(MODEL)} == {"pca", "umap"}
@@ -236,11 +239,20 @@ def test_same_library_same_map(
         printed.append([json.loads(x) for x in capsys.readouterr().out.splitlines()])
     assert printed[0] == printed[1]
     clusters = printed[0]
-    assert [set(c) for c in clusters] == [{"id", "size", "label", "level", "terms"}] * len(clusters)
-    assert [(c["id"], c["size"], c["label"]) for c in clusters] == [
-        (c.id, c.size, c.label) for c in r1.clusters
+    keys = {"id", "size", "label", "level", "parent", "terms"}
+    assert [set(c) for c in clusters] == [keys] * len(clusters)
+    assert [(c["id"], c["size"], c["label"], c["level"], c["parent"]) for c in clusters] == [
+        (c.id, c.size, c.label, c.level, c.parent) for c in r1.clusters
     ]
-    assert all(c["level"] == 0 for c in clusters)
+    # every level of the hierarchy is printed, each cluster inside one of the level above
+    levels = sorted({c["level"] for c in clusters})
+    assert levels == list(range(len(levels))) and len(levels) >= 2
+    by_id = {c["id"]: c for c in clusters}
+    for c in clusters:
+        if c["level"] < levels[-1]:
+            assert by_id[c["parent"]]["level"] == c["level"] + 1
+        else:
+            assert c["parent"] == -1
 
 
 def test_new_papers_are_placed_on_the_stored_map(

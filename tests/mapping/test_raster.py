@@ -178,10 +178,10 @@ def test_pick_labels_never_overlap_and_grow_with_zoom(real_map: RealMap) -> None
     from tests.mapping.corpus import load_corpus
 
     _, texts, _ = load_corpus()
-    result = cluster_map(real_map.umap, texts)
-    centres = [c.centre for c in result.clusters]
-    sizes = [c.size for c in result.clusters]
-    boxes = [(7.0 * len(c.label), 14.0) for c in result.clusters]
+    finest = cluster_map(real_map.umap, texts).level(0)
+    centres = [c.centre for c in finest]
+    sizes = [c.size for c in finest]
+    boxes = [(7.0 * len(c.label), 14.0) for c in finest]
     view = bounds(real_map.umap)
     shown = pick_labels(centres, sizes, boxes, view, (300, 400))
     assert shown and shown[0] == 0  # the largest cluster always gets its name

@@ -128,3 +128,19 @@ def test_save_map_writes_all_or_nothing_with_nearest_clusters(
         bad = NewLayout("umap", {}, ids, xy, labels, clusters, near[:3])
         store.save_map("m", [NewLayout("pca", {}, ids, xy), bad])
     assert [(i.id, i.method) for i in store.layouts()] == before
+
+
+def test_cluster_levels_and_parents_survive_the_store(small: tuple[Store, np.ndarray]) -> None:
+    store, ids = small
+    xy = np.random.default_rng(1).random((12, 2)).astype(np.float32)
+    lid = store.save_layout("m", "umap", {}, ids, xy)
+    labels = np.array([0] * 4 + [1] * 4 + [2] * 4)
+    clusters = [Cluster(0, "reward", ("reward",), 4, (0.1, 0.2), 0, 3),
+                Cluster(1, "rlhf", ("rlhf",), 4, (0.2, 0.2), 0, 3),
+                Cluster(2, "quantum", ("quantum",), 4, (0.8, 0.8), 0, 4),
+                Cluster(3, "alignment", ("alignment",), 8, (0.15, 0.2), 1, -1),
+                Cluster(4, "physics", ("physics",), 4, (0.8, 0.8), 1, -1)]  # fmt: skip
+    store.save_clusters(lid, ids, labels, clusters)
+    shown = store.load_layout(lid)
+    assert shown is not None and shown.clusters == clusters  # level 0 first, then by size
+    assert store.schema_version() >= 130

@@ -2,9 +2,11 @@
 
 The map is reproducible: ``--seed`` (default 0) drives every random step, so the same
 library and settings give the same layout, clusters and labels. With ``--json`` each
-cluster is one JSON object per line on stdout: ``id``, ``size``, ``label``, ``level``
-(the level in the cluster hierarchy; the clustering is flat today, so 0) and
-``terms``; the summary goes to stderr.
+cluster of every level is one JSON object per line on stdout: ``id``, ``size``,
+``label``, ``level`` (0: the finest clusters, each level above merges the one below),
+``parent`` (the id of the cluster of the level above holding it; -1: none) and
+``terms``; the summary (with each level's label distinctiveness: the share of label
+terms no other label of the level has) goes to stderr.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress, check_output_file, open_store
+    from paperscope.mapping.clusters import distinctiveness_by_level
     from paperscope.workflows.map import MapError, build_map, open_map, render_png
 
     problem = None if args.out is None else check_output_file(args.out)
@@ -59,19 +62,23 @@ def run(args: argparse.Namespace) -> int:
             print(f"paperscope: {exc}", file=sys.stderr)
             return 2
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+        finest = [c for c in result.clusters if c.level == 0]
         print(
             f"{result.method} map of {count(result.n_papers, 'paper')}, "
-            f"{count(len(result.clusters), 'cluster')} "
+            f"{count(len(finest), 'cluster')} "
             f"(layout {result.layout_id}; {steps})",
             file=report,
         )
+        for level, share in distinctiveness_by_level(result.clusters).items():
+            n = sum(1 for c in result.clusters if c.level == level)
+            print(f"  level {level}: {n} labels, {share:.0%} of their terms distinct", file=report)
         for c in result.clusters:
             if args.json:
-                record = {"id": c.id, "size": c.size, "label": c.label, "level": 0,
-                          "terms": list(c.terms)}  # fmt: skip
+                record = {"id": c.id, "size": c.size, "label": c.label, "level": c.level,
+                          "parent": c.parent, "terms": list(c.terms)}  # fmt: skip
                 print(json.dumps(record, ensure_ascii=False))
         if not args.json:
-            for c in result.clusters[:20]:
+            for c in finest[:20]:
                 print(f"  {c.size:6d}  {c.label}")
         if args.out is not None:
             stored = open_map(store, result.model_id)

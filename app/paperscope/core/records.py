@@ -128,13 +128,17 @@ class Cluster:
     """One named cluster of a map layout, as clustering makes it and the library stores
     it: ``id`` as in the layout's cluster-per-point array, its top ``terms`` (best
     first), ``label`` (the first few terms joined), ``size`` (papers) and the ``centre``
-    where the label is drawn (the median of its points)."""
+    where the label is drawn (the median of its points), its ``level`` in the hierarchy
+    (0: the finest, HDBSCAN's clusters; each level above merges the one below) and the
+    ``parent`` cluster of the level above that holds it (-1: none)."""
 
     id: int
     label: str
     terms: tuple[str, ...]
     size: int
     centre: tuple[float, float]
+    level: int = 0
+    parent: int = -1
 
 
 FloatArray = npt.NDArray[np.float64]

@@ -94,6 +94,8 @@ def build_menus(w: MainWindow) -> None:
 
     library_menu = menu.addMenu("&Library")
     w.embedding.fill(library_menu)
+    # imported vectors are mapped at once, like the embedding model's
+    w.embedding.vectors_imported.connect(lambda model: w.map_pane.build_map(model_id=model))
     library_menu.addAction(action(w, "More &like these", w.papers.more_like_these, "Ctrl+L"))
     rec = w.papers.recommend
     library_menu.addAction(action(w, "&For you", lambda: rec.show_for_you(""), "Ctrl+Shift+Y"))

@@ -19,6 +19,7 @@ as a screen image is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -312,3 +313,76 @@ def place_labels(
         placed.append(box)
         out.append((int(i), x0 + cx / sx, y1 - cy / sy))
     return out
+
+
+LABEL_SHARE = 1 / 16
+"""The share of a view's area its cluster labels may cover before the map shows the
+broader level: about 8 labels in a 900 × 650 px view, 20 in 1600 × 1000."""
+
+
+def label_budget(
+    shape: tuple[int, int], text_sizes: Sequence[tuple[float, float]], share: float = LABEL_SHARE
+) -> int:
+    """How many labels of the given pixel sizes fit a view of ``shape`` (rows, columns)
+    when they may cover ``share`` of it (2 to 40)."""
+    if not text_sizes:
+        return 2
+    mean_area = float(np.mean([max(w, 1.0) * max(h, 1.0) for w, h in text_sizes]))
+    return int(np.clip(share * shape[0] * shape[1] / mean_area, 2, 40))
+
+
+def pick_level(
+    centres: npt.ArrayLike,
+    levels: npt.ArrayLike,
+    view: View,
+    max_labels: int = 12,
+) -> int:
+    """The level of the cluster hierarchy whose labels fit the view: the level whose
+    number of cluster centres in view is nearest ``max_labels`` on a log scale (a
+    factor too many counts as much as a factor too few; a tie goes to the finer level
+    when both fit, to the broader one when neither does).
+    Zoomed in, few of a fine level's clusters are in view, so their specific labels
+    show; the whole map shows the broad ones. 0 without labels or with none in view."""
+    xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    lv = np.asarray(levels, dtype=np.int64)
+    if lv.size == 0:
+        return 0
+    x0, x1, y0, y1 = view
+    seen = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    budget = max(max_labels, 1)
+    best: tuple[float, int] | None = None
+    for level in np.unique(lv):
+        n = int((seen & (lv == level)).sum())
+        if n == 0:
+            continue
+        # a tie below the budget goes to the finer level (there is room), above it to
+        # the broader one
+        key = (abs(math.log(n / budget)), int(level) if n <= budget else -int(level))
+        best = key if best is None or key < best else best
+    return 0 if best is None else abs(best[1])
+
+
+def place_level_labels(
+    centres: npt.ArrayLike,
+    levels: npt.ArrayLike,
+    priorities: npt.ArrayLike,
+    text_sizes: Sequence[tuple[float, float]],
+    view: View,
+    shape: tuple[int, int],
+    max_labels: int | None = None,
+    pad: float = 2.0,
+    inside: bool = True,
+) -> tuple[int, list[tuple[int, float, float]]]:
+    """``(level, placed)``: the level that fits the view (:func:`pick_level`, with at
+    most ``max_labels`` labels; ``None``: :func:`label_budget`) and its labels placed by
+    :func:`place_labels` (indices into all the labels, none overlapping another)."""
+    if max_labels is None:
+        max_labels = label_budget(shape, text_sizes)
+    xy = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    lv = np.asarray(levels, dtype=np.int64)
+    level = pick_level(xy, lv, view, max_labels)
+    rows = np.flatnonzero(lv == level)
+    pri = np.asarray(priorities, dtype=np.float64)
+    placed = place_labels(xy[rows], pri[rows], [text_sizes[int(i)] for i in rows], view, shape,
+                          max_labels, pad, inside)  # fmt: skip
+    return level, [(int(rows[i]), x, y) for i, x, y in placed]

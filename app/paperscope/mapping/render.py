@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from paperscope.core.records import Cluster
 from paperscope.mapping.palette import cluster_colours
-from paperscope.mapping.raster import bulk_bounds, place_labels
+from paperscope.mapping.raster import bulk_bounds, place_level_labels
 
 
 def render_map(
@@ -20,15 +20,17 @@ def render_map(
     clusters: Sequence[Cluster],
     path: Path,
     title: str = "",
-    max_labels: int = 30,
+    max_labels: int | None = None,
     size_inches: tuple[float, float] = (12.0, 9.0),
     dpi: int = 120,
     nearest_cluster: npt.ArrayLike | None = None,
 ) -> Path:
     """Draw points coloured by cluster in a random order (noise points a lighter shade
     of their ``nearest_cluster``'s colour, grey without one), the view fitted to the
-    bulk of the points, with the labels of the ``max_labels`` largest clusters at their
-    centres, kept inside the image."""
+    bulk of the points, with the labels of the level of the cluster hierarchy that fits
+    ``max_labels`` (``None``: as many as cover a 16th of the image, as in the window;
+    :func:`raster.place_level_labels`), largest first, at their centres, kept inside
+    the image."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -40,8 +42,9 @@ def render_map(
     fig = Figure(figsize=size_inches, dpi=dpi)
     ax = fig.add_subplot(1, 1, 1)
     order = np.random.default_rng(0).permutation(n)
-    argb = cluster_colours(lab, nearest_cluster, [c.id for c in clusters],
-                           [c.centre for c in clusters])  # fmt: skip
+    finest = [c for c in clusters if getattr(c, "level", 0) == 0]  # the points' clusters
+    argb = cluster_colours(lab, nearest_cluster, [c.id for c in finest],
+                           [c.centre for c in finest])  # fmt: skip
     colours = np.stack(
         [((argb >> shift) & 0xFF) / 255.0 for shift in (16, 8, 0)] + [np.full(n, 0.85)], axis=1
     ).astype(np.float32)
@@ -66,9 +69,10 @@ def render_map(
     bbox = ax.get_window_extent()
     size_px = 9 * dpi / 72
     text_sizes = [(0.62 * size_px * len(c.label) + 6, 1.4 * size_px + 4) for c in clusters]
-    keep = place_labels(
-        [c.centre for c in clusters], [c.size for c in clusters], text_sizes,
-        (x0, x1, y0, y1), (int(bbox.height), int(bbox.width)), max_labels,
+    _level, keep = place_level_labels(
+        [c.centre for c in clusters], [getattr(c, "level", 0) for c in clusters],
+        [c.size for c in clusters], text_sizes, (x0, x1, y0, y1),
+        (int(bbox.height), int(bbox.width)), max_labels,
     )  # fmt: skip
     for i, x, y in keep:
         c = clusters[i]

@@ -9,7 +9,9 @@ runs in the terminal):
    when the graph is exact;
 3. UMAP from that graph, started from the PCA layout, each intermediate layout sent to
    ``on_partial`` while it converges;
-4. HDBSCAN clusters named by c-TF-IDF.
+4. HDBSCAN clusters, the hierarchy of broader clusters above them, each level named by
+   c-TF-IDF without the library's own stop words (recorded in the layout's
+   ``params["label_stop_words"]``).
 
 All or nothing: the layouts, clusters and similar-papers table are written only when
 the build completes, in one transaction (``store.save_map``); Cancel (or an error) at
@@ -160,6 +162,7 @@ def _layout(
     if clustered is None:
         return NewLayout(method, params, ids, coords)
     result, stored = clustered
+    params = {**params, "label_stop_words": list(result.stop_words)}
     return NewLayout(method, params, ids, coords, result.labels, stored, result.nearest)
 
 

@@ -225,7 +225,8 @@ class MapPane(QWidget):
         self._map = stored
         view = self._ensure_view()
         view.set_points(stored.paper_ids, stored.coords)
-        view.set_labels([(c.label, c.centre[0], c.centre[1], c.size) for c in stored.clusters])
+        view.set_labels([(c.label, c.centre[0], c.centre[1], c.size, c.level)
+                         for c in stored.clusters])  # fmt: skip
         self._apply_colours()
         self.info.setText(f"{count(len(stored), 'paper')} · {stored.info.method.upper()}")
 
@@ -237,9 +238,10 @@ class MapPane(QWidget):
         legend: list[tuple[str, QColor]]
         if by == "Cluster":
             # noise points take a lighter shade of their nearest cluster
+            finest = [c for c in self._map.clusters if c.level == 0]  # the points' clusters
             colours = palette.cluster_colours(
                 self._map.clusters_of, self._map.nearest_cluster,
-                [c.id for c in self._map.clusters], [c.centre for c in self._map.clusters],
+                [c.id for c in finest], [c.centre for c in finest],
             )  # fmt: skip
             legend = []  # the clusters' names are drawn on the map itself
         elif by in FLAG_COLOURS:

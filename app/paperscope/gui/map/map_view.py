@@ -9,7 +9,8 @@ What is drawn depends on how many points the view holds (measured in
   resolution (a 1–3 px disc each, bigger when fewer), drawn in one fixed random order so
   late clusters never vanish under early ones;
 - always on top: a small scatter overlay for the selected / highlighted papers and the
-  hovered one, and the cluster labels (more of them as you zoom in, always whole
+  hovered one, and the cluster labels (broad topics for the whole map, specific ones
+  as you zoom in: the hierarchy level that fits the view; always whole
   inside the view).
 
 The view fits the bulk of the points (``raster.bulk_bounds``: the 1–99 % quantile box,
@@ -151,6 +152,8 @@ class MapView(QWidget):
         self._index: raster.PointIndex | None = None
         self._row_of: dict[int, int] = {}
         self._labels: list[tuple[pg.TextItem, int, tuple[float, float]]] = []
+        self._label_levels: list[int] = []
+        self.label_level = 0  # the hierarchy level whose labels are shown
         self._highlight = np.zeros(0, dtype=np.int64)
         self._describe: Callable[[int], str] | None = None
         self.mode = "empty"  # "density" | "points" | "empty": what the last render drew
@@ -196,12 +199,14 @@ class MapView(QWidget):
         """The points' ``0xAARRGGBB`` colours, row-aligned with ``ids``."""
         return self._colours.copy()
 
-    def set_labels(self, labels: Sequence[tuple[str, float, float, int]]) -> None:
-        """Cluster labels: (text, x, y, size); the biggest show first."""
+    def set_labels(self, labels: Sequence[tuple[str, float, float, int, int]]) -> None:
+        """Cluster labels: (text, x, y, size, level in the hierarchy); the view shows
+        the level that fits its zoom, the biggest clusters first."""
         for item, _, _ in self._labels:
             self.view_box.removeItem(item)
         self._labels = []
-        for text, x, y, size in sorted(labels, key=lambda t: -t[3]):
+        self._label_levels = []
+        for text, x, y, size, level in sorted(labels, key=lambda t: (t[4], -t[3])):
             item = pg.TextItem(
                 text, color="#222222", anchor=(0.5, 0.5), fill=pg.mkBrush(255, 255, 255, 190)
             )
@@ -210,6 +215,7 @@ class MapView(QWidget):
             item.setVisible(False)  # until the next render places it
             self.view_box.addItem(item, ignoreBounds=True)
             self._labels.append((item, size, (float(x), float(y))))
+            self._label_levels.append(int(level))
         self._render_timer.start()
 
     def set_highlight(self, paper_ids: npt.ArrayLike) -> None:
@@ -293,12 +299,11 @@ class MapView(QWidget):
         self._place_labels(view)
 
     def _place_labels(self, view: raster.View) -> None:
-        """Largest clusters first, never overlapping, each whole inside the view, 8 for
-        the whole map and more as the view zooms in."""
+        """The labels of the hierarchy level that fits the view (broad ones for the whole
+        map, specific ones zoomed in), largest clusters first, never overlapping, each
+        whole inside the view."""
         if not self._labels:
             return
-        full = raster.bulk_bounds(self.coords)
-        zoom = max((full[1] - full[0]) / max(view[1] - view[0], 1e-12), 1.0)
         rect = self.view_box.sceneBoundingRect()
         centres = [centre for _, _, centre in self._labels]
         sizes = [size for _, size, _ in self._labels]
@@ -307,12 +312,17 @@ class MapView(QWidget):
             for item, _, _ in self._labels
         ]
         shape = (max(int(rect.height()), 1), max(int(rect.width()), 1))
-        placed = raster.place_labels(centres, sizes, text_px, view, shape, int(8 * zoom))
+        self.view_box.updateMatrix()  # pyqtgraph applies a new range at the next paint
+        self.label_level, placed = raster.place_level_labels(
+            centres, self._label_levels, sizes, text_px, view, shape
+        )
         spots = {i: (x, y) for i, x, y in placed}
         for i, (item, _, _) in enumerate(self._labels):
             if i in spots:
                 item.setPos(*spots[i])
             item.setVisible(i in spots)
+            if i in spots:  # follow the new view now, not at the next paint
+                item.updateTransform(force=True)
 
     def _update_overlay(self) -> None:
         rows = self.rows_of(self._highlight[:OVERLAY_MAX])

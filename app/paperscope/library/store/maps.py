@@ -232,12 +232,22 @@ class MapsMixin(StoreBase):
             .fetchnumpy()
         )
         coords = np.column_stack([np.asarray(res["x"]), np.asarray(res["y"])]).astype(np.float32)
+        # a library opened read-only may predate migration 0130 (no levels)
+        levels = "level, parent" if self.schema_version() >= 130 else "0, -1"
         clusters = [
-            Cluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
+            Cluster(
+                int(r[0]),
+                r[1],
+                tuple(r[2]),
+                int(r[3]),
+                (float(r[4]), float(r[5])),
+                int(r[6]),
+                int(r[7]),
+            )
             for r in self.cursor()
             .execute(
-                "SELECT cluster, label, terms, size, x, y FROM map_clusters "
-                "WHERE layout_id = ? ORDER BY size DESC, cluster",
+                f"SELECT cluster, label, terms, size, x, y, {levels} FROM map_clusters "
+                "WHERE layout_id = ? ORDER BY 7, size DESC, cluster",
                 [layout_id],
             )
             .fetchall()
@@ -290,8 +300,9 @@ class MapsMixin(StoreBase):
         cur.execute("DELETE FROM map_clusters WHERE layout_id = ?", [layout_id])
         for c in clusters:
             cur.execute(
-                "INSERT INTO map_clusters VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [layout_id, c.id, c.label, list(c.terms), c.size, c.centre[0], c.centre[1]],
+                "INSERT INTO map_clusters (layout_id, cluster, label, terms, size, x, y, level, "
+                "parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [layout_id, c.id, c.label, list(c.terms), c.size, *c.centre, c.level, c.parent],
             )
 
     # -- similar papers --------------------------------------------------------------
