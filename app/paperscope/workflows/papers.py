@@ -16,6 +16,7 @@ from paperscope.core.text import count
 from paperscope.library.store import Store
 from paperscope.library.store.papers import ImportSummary
 from paperscope.readers import registry
+from paperscope.workflows.attachments import store_read_papers
 
 
 def import_paths(
@@ -78,9 +79,11 @@ def _import_jobs(
         if not read.papers:
             continue
         try:
-            summary = store.add_papers(
-                read.papers, sub_progress(progress, (k + 0.6) / n, (k + 1) / n), cancel
-            )
+            sub = sub_progress(progress, (k + 0.6) / n, (k + 1) / n)
+            if any(p.attachments for p in read.papers):  # PDFs, bibliographies' file fields
+                summary = store_read_papers(store, read.papers, sub, cancel)
+            else:
+                summary = store.add_papers(read.papers, sub, cancel)
         except (ValueError, OSError) as exc:
             total.issues.append(ReadIssue(str(job.path), "", f"not stored: {exc}", "skipped"))
             total.skipped += len(read.papers)
@@ -176,7 +179,7 @@ def add_previewed(
     cancel: CancelToken | None = None,
 ) -> ImportSummary:
     """Store what :func:`preview_import` read (the files are not read again)."""
-    summary = store.add_papers(preview.papers, progress, cancel)
+    summary = store_read_papers(store, preview.papers, progress, cancel)
     summary.issues[:0] = preview.issues
     summary.skipped += sum(1 for i in preview.issues if i.severity == "skipped")
     return summary

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from paperscope.library.store import _pandas_guard
+from paperscope.library.store.attachments import AttachmentsMixin
 from paperscope.library.store.bulk import BulkMixin
 from paperscope.library.store.maps import MapsMixin
 from paperscope.library.store.merging import MergeMixin
@@ -93,6 +94,7 @@ class Store(
     VectorsMixin,
     MapsMixin,
     ResultsMixin,
+    AttachmentsMixin,
     PapersMixin,
 ):
     """A PaperScope library file.

@@ -11,8 +11,13 @@ import numpy as np
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
-from paperscope.library.search import Filter, Plan, parse
-from paperscope.library.store.text_index import TextIndex, text_rows
+from paperscope.library.search import Filter, Plan, Term, parse
+from paperscope.library.store.text_index import (
+    FULLTEXT_SQL,
+    TextIndex,
+    fts_expression,
+    text_rows,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -152,8 +157,8 @@ class SearchMixin:
             wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}
             cur = self.cursor()
             rows = cur.execute(
-                "SELECT id, title, array_to_string(authors, '; '), abstract FROM papers "
-                "WHERE id IN (SELECT id FROM wanted)"
+                "SELECT id, title, array_to_string(authors, '; '), abstract, "
+                f"{FULLTEXT_SQL} FROM papers WHERE id IN (SELECT id FROM wanted)"
             ).fetchall()
             index.delete(wanted["id"].tolist())
             index.upsert(rows)
@@ -163,6 +168,17 @@ class SearchMixin:
         if self._text_index_obj is not None:
             self._text_index_obj.close()
             self._text_index_obj = None
+
+    def fulltext_snippet(self, paper_id: int, query: str) -> str:
+        """Where the words of ``query`` occur in the paper's attached full text (the
+        detail pane's snippet; matched words in ``[`` ``]``), or ""."""
+        plan = parse(query)
+        words = [Term(t.text, "fulltext", t.phrase, t.prefix) for t in plan.positive_terms]
+        if not words:
+            return ""
+        self.ensure_text_index()
+        expression = " OR ".join(fts_expression([w]) for w in words)
+        return self._open_index().snippet(paper_id, expression)
 
     # -- search ------------------------------------------------------------------------
     def search_ids(

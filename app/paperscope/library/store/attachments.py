@@ -1,0 +1,317 @@
+"""Attachments: the files (PDFs) that belong to papers, and their full text.
+
+One row per file and paper (``attachments``, migration 0080): where the file is, whether
+it was there when last looked at (``ok`` / ``missing``), what reading it found (a
+note), where the path came from (the record's own ``file`` field, or an import), and
+the text read from it in the background. The text feeds the search index's
+``fulltext`` column (see ``text_index.py``): writing it bumps the text generation like
+any other change of paper text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from paperscope.core.records import Attachment
+
+if TYPE_CHECKING:
+    import duckdb
+
+_COLUMNS = "id, paper_id, path, kind, status, note, origin, written, text_extracted"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    id: int
+    paper_id: int
+    path: str
+    kind: str
+    status: str  # "ok" | "missing"
+    note: str
+    origin: str  # "record" | "import"
+    written: str  # the path as the source record wrote it ("" for an import)
+    text_extracted: bool
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def exists(self) -> bool:
+        try:
+            return os.path.isfile(self.path)
+        except (OSError, ValueError):
+            return False
+
+
+def _row(r: Sequence[Any]) -> StoredAttachment:
+    return StoredAttachment(
+        int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]),
+        str(r[7]), bool(r[8]),
+    )  # fmt: skip
+
+
+class AttachmentsMixin:
+    """Mixed into :class:`paperscope.library.store.Store`."""
+
+    _write_lock: Any
+
+    if TYPE_CHECKING:
+
+        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
+        def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None: ...
+        def _after_papers_changed(self, ids: Sequence[int]) -> None: ...
+
+    # -- writing -------------------------------------------------------------------------
+    def add_attachments(self, items: Sequence[tuple[int, Attachment]]) -> list[int]:
+        """Attach files to papers: (paper id, attachment) pairs. A file already
+        attached to the same paper is not added twice (its id is returned; its status
+        and note are refreshed)."""
+        ids: list[int] = []
+        if not items:
+            return ids
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                for paper_id, att in items:
+                    row = cur.execute(
+                        "SELECT id FROM attachments WHERE paper_id = ? AND path = ?",
+                        [int(paper_id), att.path],
+                    ).fetchone()
+                    if row:
+                        cur.execute(
+                            "UPDATE attachments SET status = ?, note = ? WHERE id = ?",
+                            [att.status, att.note, int(row[0])],
+                        )
+                        ids.append(int(row[0]))
+                        continue
+                    got = cur.execute(
+                        "INSERT INTO attachments (paper_id, path, kind, status, note, origin, "
+                        "written) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        [
+                            int(paper_id),
+                            att.path,
+                            att.kind,
+                            att.status,
+                            att.note,
+                            att.origin,
+                            att.written,
+                        ],
+                    ).fetchone()
+                    assert got is not None
+                    ids.append(int(got[0]))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return ids
+
+    def remove_attachment(self, attachment_id: int) -> None:
+        with self._write_lock:
+            cur = self.cursor()
+            row = cur.execute(
+                "SELECT paper_id FROM attachments WHERE id = ?", [int(attachment_id)]
+            ).fetchone()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute("DELETE FROM attachments WHERE id = ?", [int(attachment_id)])
+                self._bump_generation(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        if row:
+            self._after_papers_changed([int(row[0])])
+
+    def relink_attachment(self, attachment_id: int, new_path: Path) -> list[int]:
+        """Point a (missing) attachment at ``new_path``; every other missing
+        attachment that lay in the same folder is looked for in the new folder and
+        relinked when its file is there. Returns the ids relinked."""
+        old = self.attachment(attachment_id)
+        if old is None:
+            return []
+        new_path = Path(new_path)
+        old_dir = _parent(old.path)
+        new_dir = str(new_path.parent)
+        changes: list[tuple[str, int]] = [(str(new_path), old.id)]
+        for a in self.missing_attachments():
+            if a.id != old.id and _parent(a.path) == old_dir:
+                candidate = Path(new_dir) / _basename(a.path)
+                if candidate.is_file():
+                    changes.append((str(candidate), a.id))
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                for path, aid in changes:
+                    cur.execute(
+                        "UPDATE attachments SET path = ?, status = 'ok', note = '', "
+                        "text_extracted = false, fulltext = NULL WHERE id = ?",
+                        [path, aid],
+                    )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return [aid for _, aid in changes]
+
+    def set_attachment_text(self, attachment_id: int, text: str | None, note: str = "") -> None:
+        """Store the text read from a file (``None``: reading it failed; ``note``
+        says why) and bring the search index up to date for its paper."""
+        with self._write_lock:
+            cur = self.cursor()
+            row = cur.execute(
+                "SELECT paper_id FROM attachments WHERE id = ?", [int(attachment_id)]
+            ).fetchone()
+            if row is None:
+                return
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(
+                    "UPDATE attachments SET fulltext = ?, text_extracted = true, "
+                    "note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?",
+                    [text, note, note, int(attachment_id)],
+                )
+                self._bump_generation(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        self._after_papers_changed([int(row[0])])
+
+    def set_attachment_status(self, attachment_id: int, status: str, note: str = "") -> None:
+        with self._write_lock:
+            self.cursor().execute(
+                "UPDATE attachments SET status = ?, note = ? WHERE id = ?",
+                [status, note, int(attachment_id)],
+            )
+
+    # -- reading -------------------------------------------------------------------------
+    def attachment(self, attachment_id: int) -> StoredAttachment | None:
+        row = (
+            self.cursor()
+            .execute(f"SELECT {_COLUMNS} FROM attachments WHERE id = ?", [int(attachment_id)])
+            .fetchone()
+        )
+        return _row(row) if row else None
+
+    def attachments_of(self, paper_id: int) -> list[StoredAttachment]:
+        rows = (
+            self.cursor()
+            .execute(
+                f"SELECT {_COLUMNS} FROM attachments WHERE paper_id = ? ORDER BY id",
+                [int(paper_id)],
+            )
+            .fetchall()
+        )
+        return [_row(r) for r in rows]
+
+    def attachments_for(self, paper_ids: Iterable[int]) -> dict[int, list[StoredAttachment]]:
+        ids = [int(i) for i in paper_ids]
+        out: dict[int, list[StoredAttachment]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = (
+            self.cursor()
+            .execute(
+                f"SELECT {_COLUMNS} FROM attachments WHERE paper_id IN (SELECT unnest(?)) "
+                "ORDER BY id",
+                [ids],
+            )
+            .fetchall()
+        )
+        for r in rows:
+            out.setdefault(int(r[1]), []).append(_row(r))
+        return out
+
+    def attachment_counts(self, paper_ids: Sequence[int]) -> np.ndarray:
+        """How many files each paper has (the table's paperclip column)."""
+        ids = [int(i) for i in paper_ids]
+        if not ids:
+            return np.zeros(0, dtype=np.int64)
+        rows = dict(
+            self.cursor()
+            .execute(
+                "SELECT paper_id, count(*) FROM attachments "
+                "WHERE paper_id IN (SELECT unnest(?)) GROUP BY paper_id",
+                [ids],
+            )
+            .fetchall()
+        )
+        return np.array([int(rows.get(i, 0)) for i in ids], dtype=np.int64)
+
+    def missing_attachments(self) -> list[StoredAttachment]:
+        rows = (
+            self.cursor()
+            .execute(f"SELECT {_COLUMNS} FROM attachments WHERE status = 'missing' ORDER BY id")
+            .fetchall()
+        )
+        return [_row(r) for r in rows]
+
+    def pending_text(self, limit: int = 100) -> list[StoredAttachment]:
+        """Attachments whose text has not been read yet (present files only)."""
+        rows = (
+            self.cursor()
+            .execute(
+                f"SELECT {_COLUMNS} FROM attachments WHERE status = 'ok' "
+                "AND NOT text_extracted AND kind = 'pdf' ORDER BY id LIMIT ?",
+                [int(limit)],
+            )
+            .fetchall()
+        )
+        return [_row(r) for r in rows]
+
+    def pending_text_count(self) -> int:
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT count(*) FROM attachments WHERE status = 'ok' "
+                "AND NOT text_extracted AND kind = 'pdf'"
+            )
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def fulltext_of(self, paper_id: int) -> str:
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT string_agg(fulltext, chr(10) ORDER BY id) FROM attachments "
+                "WHERE paper_id = ? AND fulltext IS NOT NULL",
+                [int(paper_id)],
+            )
+            .fetchone()
+        )
+        return str(row[0]) if row and row[0] else ""
+
+    def papers_with_title(self, normalised: str) -> list[int]:
+        """Papers whose normalised title (``dedup.normalised_title``) is this one,
+        whatever their authors and year."""
+        if len(normalised) < 8:
+            return []
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT paper_id FROM paper_keys WHERE starts_with(key, ?) ORDER BY 1",
+                [f"title:{normalised}|"],
+            )
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows]
+
+
+def _parent(path: str) -> str:
+    """The folder of a path written on any system (``/`` or ``\\``)."""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    return path[:cut] if cut >= 0 else ""
+
+
+def _basename(path: str) -> str:
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    return path[cut + 1 :]

@@ -1,0 +1,160 @@
+"""Attachments: PDFs matched to papers, attached, relinked, and their full text read.
+
+- :func:`store_read_papers` is the import's step for papers that carry files: a PDF's
+  paper is matched to a stored one by arXiv id, DOI or normalised title (then only the
+  file is attached), else added; a bibliography's records are added (merged as usual)
+  and the files their ``file`` fields name are attached to them.
+- :func:`attach_files` attaches PDFs dropped onto a paper.
+- :func:`extract_fulltext` reads the text of attached PDFs not read yet, in the
+  background, a file at a time: incremental (what was read stays read) and cancellable.
+- :func:`relink` points a missing attachment at its file, and the others of its folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from paperscope.core.records import Attachment, Paper, ReadIssue
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.library.dedup import normalised_title
+from paperscope.library.store import Store
+from paperscope.library.store.papers import ImportSummary
+
+
+def match_paper(store: Store, paper: Paper) -> int | None:
+    """The stored paper this one is (shared arXiv id / DOI / title key, else the same
+    normalised title), or ``None``."""
+    ids = store.find_papers(paper)
+    if not ids:
+        ids = store.papers_with_title(normalised_title(paper.title))
+    return ids[0] if ids else None
+
+
+def split_matched(
+    store: Store, papers: Sequence[Paper]
+) -> tuple[list[Paper], list[tuple[int, Paper]]]:
+    """PDF papers that are already in the library (matched: only their file is to be
+    attached) and the papers to add."""
+    to_add: list[Paper] = []
+    matched: list[tuple[int, Paper]] = []
+    for p in papers:
+        if p.attachments and all(a.origin == "import" for a in p.attachments):
+            pid = match_paper(store, p)
+            if pid is not None:
+                matched.append((pid, p))
+                continue
+        to_add.append(p)
+    return to_add, matched
+
+
+def store_attachments(
+    store: Store, added: Sequence[Paper], matched: Sequence[tuple[int, Paper]]
+) -> int:
+    """Attach the files of papers just added (found by their keys) and of papers
+    matched before the import. Returns how many attachments were stored."""
+    items: list[tuple[int, Attachment]] = []
+    for pid, p in [*matched, *((None, p) for p in added)]:
+        if not p.attachments:
+            continue
+        target = pid if pid is not None else match_paper(store, p)
+        if target is None:
+            continue
+        items.extend((target, a) for a in p.attachments)
+    return len(store.add_attachments(items))
+
+
+def store_read_papers(
+    store: Store, papers: Sequence[Paper], progress: Progress, cancel: CancelToken
+) -> ImportSummary:
+    """Add what a reader read, attaching the files the papers carry."""
+    to_add, matched = split_matched(store, papers)
+    summary = store.add_papers(to_add, progress, cancel) if to_add else ImportSummary()
+    summary.merged += len(matched)
+    summary.paper_ids.extend(pid for pid, _ in matched if pid not in summary.paper_ids)
+    store_attachments(store, to_add, matched)
+    if matched:
+        store._after_papers_changed([pid for pid, _ in matched])
+    return summary
+
+
+def attach_files(store: Store, paper_id: int, paths: Iterable[Path]) -> list[ReadIssue]:
+    """Attach files (PDFs dropped onto a paper) to one paper; what each PDF's first
+    pages say (encrypted, no text layer) becomes its note."""
+    from paperscope.readers.papers.pdf import paper_from_pdf
+
+    issues: list[ReadIssue] = []
+    items: list[tuple[int, Attachment]] = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            issues.append(ReadIssue(str(path), "", "no such file", "skipped"))
+            continue
+        if path.suffix.lower() == ".pdf":
+            paper, found = paper_from_pdf(path)
+            issues.extend(found)
+            items.extend((paper_id, a) for a in paper.attachments)
+        else:
+            items.append((paper_id, Attachment(str(path.resolve()), path.suffix.lower()[1:])))
+    store.add_attachments(items)
+    return issues
+
+
+def check_files(store: Store, paper_ids: Iterable[int] | None = None) -> int:
+    """Look at the files again: mark the ones gone ``missing`` and the ones back
+    ``ok``. Returns how many changed."""
+    changed = 0
+    ids = list(paper_ids) if paper_ids is not None else None
+    rows = store.attachments_for(ids).values() if ids is not None else [store.missing_attachments()]
+    for group in rows:
+        for a in group:
+            status = "ok" if a.exists() else "missing"
+            if status != a.status:
+                store.set_attachment_status(
+                    a.id, status, "" if status == "ok" else "file not found"
+                )
+                changed += 1
+    return changed
+
+
+def relink(store: Store, attachment_id: int, new_path: Path) -> list[int]:
+    """ "Locate…": this attachment is at ``new_path``; the other missing files of its
+    old folder are looked for beside it. Returns the attachments relinked."""
+    return store.relink_attachment(attachment_id, Path(new_path))
+
+
+def extract_fulltext(
+    store: Store,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    limit: int | None = None,
+) -> int:
+    """Read the text of every attached PDF not read yet (at most ``limit``) into the
+    library and the search index. Returns how many files were read."""
+    from paperscope.readers.papers.pdf import PdfUnreadable, full_text
+
+    cancel = cancel or CancelToken()
+    total = store.pending_text_count()
+    if limit is not None:
+        total = min(total, limit)
+    done = 0
+    while done < total:
+        batch = store.pending_text(min(50, total - done))
+        if not batch:
+            break
+        for a in batch:
+            cancel.check()
+            progress(done / max(total, 1), f"Reading the text of {a.name}")
+            if not a.exists():
+                store.set_attachment_status(a.id, "missing", "file not found")
+            else:
+                try:
+                    text, note = full_text(Path(a.path), cancel=cancel)
+                    store.set_attachment_text(a.id, text or None, note)
+                except PdfUnreadable as exc:
+                    store.set_attachment_text(a.id, None, str(exc))
+                except (OSError, MemoryError) as exc:
+                    store.set_attachment_text(a.id, None, f"could not be read: {exc}")
+            done += 1
+    progress(1.0, f"Read the text of {done:,} PDFs")
+    return done
