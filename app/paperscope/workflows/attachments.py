@@ -17,7 +17,7 @@ from pathlib import Path
 
 from paperscope.core.records import Attachment, Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
-from paperscope.library.dedup import normalised_title
+from paperscope.library.dedup import lookup_keys, normalised_title
 from paperscope.library.store import Store
 from paperscope.library.store.papers import ImportSummary
 
@@ -69,7 +69,18 @@ def store_read_papers(
 ) -> ImportSummary:
     """Add what a reader read, attaching the files the papers carry."""
     to_add, matched = split_matched(store, papers)
-    summary = store.add_papers(to_add, progress, cancel) if to_add else ImportSummary()
+    # a paper with a file but no identity key (a PDF titled after a short file name)
+    # cannot be found again after the import: it is added alone and keeps its new id
+    keyless = [p for p in to_add if p.attachments and not lookup_keys(p)]
+    keyed = [p for p in to_add if not (p.attachments and not lookup_keys(p))]
+    summary = store.add_papers(keyed, progress, cancel) if keyed else ImportSummary()
+    for p in keyless:
+        one = store.add_papers([p], cancel=cancel)
+        summary.added += one.added
+        summary.paper_ids.extend(one.paper_ids)
+        matched.extend((pid, p) for pid in one.paper_ids[:1])
+        summary.merged -= 1  # counted below as matched, but it was added
+    to_add = keyed
     summary.merged += len(matched)
     summary.paper_ids.extend(pid for pid, _ in matched if pid not in summary.paper_ids)
     store_attachments(store, to_add, matched)
@@ -143,8 +154,8 @@ def extract_fulltext(
         if not batch:
             break
         for a in batch:
-            cancel.check()
             progress(done / max(total, 1), f"Reading the text of {a.name}")
+            cancel.check()
             if not a.exists():
                 store.set_attachment_status(a.id, "missing", "file not found")
             else:

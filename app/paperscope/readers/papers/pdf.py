@@ -147,6 +147,8 @@ def _page_lines(textpage: Any, page_height: float) -> list[Line]:
 
 def read_head(path: Path, pages: int = HEAD_PAGES) -> PdfHead:
     """The metadata, the text of the first ``pages`` pages and page 1's lines."""
+    import pypdfium2 as pdfium
+
     doc = _open(path)
     head = PdfHead()
     try:
@@ -156,21 +158,42 @@ def read_head(path: Path, pages: int = HEAD_PAGES) -> PdfHead:
         except Exception:  # a broken Info dictionary: no metadata
             head.metadata = {}
         for i in range(min(pages, head.pages)):
-            page = doc[i]
             try:
-                textpage = page.get_textpage()
-                try:
-                    head.texts.append(_clean(textpage.get_text_range()))
-                    if i == 0:
-                        head.page_height = float(page.get_height())
-                        head.lines = _page_lines(textpage, head.page_height)
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
+                _read_page(doc, i, head)
+            except pdfium.PdfiumError as exc:
+                if i == 0:
+                    raise PdfUnreadable(f"damaged (page 1: {exc})") from None
+                break  # page 1 was read: that is what the import needs
     finally:
         doc.close()
     return head
+
+
+def _read_page(doc: Any, i: int, head: PdfHead) -> None:
+    page = doc[i]
+    try:
+        textpage = page.get_textpage()
+        try:
+            head.texts.append(_clean(textpage.get_text_range()))
+            if i == 0:
+                head.page_height = float(page.get_height())
+                head.lines = _page_lines(textpage, head.page_height)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _page_text(doc: Any, i: int) -> str:
+    page = doc[i]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return _clean(textpage.get_text_range())
+        finally:
+            textpage.close()
+    finally:
+        page.close()
 
 
 def full_text(
@@ -181,6 +204,8 @@ def full_text(
 ) -> tuple[str, str]:
     """The text of every page (up to ``max_pages`` pages / ``max_chars`` characters),
     and a note ("" when all was read, else why not). Raises :class:`PdfUnreadable`."""
+    import pypdfium2 as pdfium
+
     doc = _open(path)
     parts: list[str] = []
     size = 0
@@ -193,15 +218,11 @@ def full_text(
             if i >= max_pages or size >= max_chars:
                 note = f"full text read for the first {i} of {n} pages"
                 break
-            page = doc[i]
             try:
-                textpage = page.get_textpage()
-                try:
-                    t = _clean(textpage.get_text_range())
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
+                t = _page_text(doc, i)
+            except pdfium.PdfiumError:
+                note = f"page {i + 1} of {n} is damaged: the text after it was not read"
+                break
             parts.append(t)
             size += len(t)
     finally:
@@ -216,24 +237,33 @@ def render_first_page(path: Path, width: int = 300) -> np.ndarray:
     """Page 1 as an RGB array (height × width × 3, uint8) ``width`` pixels wide, for a
     thumbnail. Raises :class:`PdfUnreadable`. Forms and annotations' scripts are not
     run (no form environment), so rendering runs nothing from the file."""
-    import numpy as np
+    import pypdfium2 as pdfium
 
     doc = _open(path)
     try:
         if len(doc) == 0:
             raise PdfUnreadable("has no pages")
-        page = doc[0]
         try:
-            w = float(page.get_width()) or 1.0
-            bitmap = page.render(scale=max(min(width / w, 4.0), 0.05), rev_byteorder=True)
-            try:
-                arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
-            finally:
-                bitmap.close()
-        finally:
-            page.close()
+            return _render(doc, width)
+        except pdfium.PdfiumError as exc:
+            raise PdfUnreadable(f"page 1 could not be drawn ({exc})") from None
     finally:
         doc.close()
+
+
+def _render(doc: Any, width: int) -> np.ndarray:
+    import numpy as np
+
+    page = doc[0]
+    try:
+        w = float(page.get_width()) or 1.0
+        bitmap = page.render(scale=max(min(width / w, 4.0), 0.05), rev_byteorder=True)
+        try:
+            arr = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
     if arr.ndim == 3 and arr.shape[2] == 4:
         arr = np.ascontiguousarray(arr[:, :, :3])
     return arr
