@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from paperscope.core.records import Paper
 from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.library.store import Store
@@ -92,10 +94,8 @@ def test_extract_is_incremental_and_cancellable(tmp_path: Path) -> None:
         if fraction is not None and fraction >= 2 / 7 - 1e-9:
             cancel.cancel()
 
-    try:
+    with pytest.raises(Cancelled):
         extract_fulltext(store, progress, cancel)
-    except Cancelled:
-        pass
     assert store.pending_text_count() == 5  # the first two stay read
     assert extract_fulltext(store) == 5
 
