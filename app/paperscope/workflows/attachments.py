@@ -22,6 +22,38 @@ from paperscope.library.store import Store
 from paperscope.library.store.papers import ImportSummary
 
 
+def export_path(path: str, folder: Path) -> str:
+    """A file's path as an export beside ``folder`` writes it: relative when the file
+    lies under that folder, else absolute."""
+    try:
+        rel = Path(path).resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return path
+    return rel.as_posix()
+
+
+def with_attachments(
+    store: Store, papers: Sequence[Paper], ids: Sequence[int], folder: Path
+) -> list[Paper]:
+    """The papers with their stored attachments, paths as an export to ``folder``
+    writes them."""
+    from dataclasses import replace
+
+    found = store.attachments_for(ids)
+    out: list[Paper] = []
+    for p, pid in zip(papers, ids, strict=True):
+        atts = found.get(int(pid)) or []
+        if not atts:
+            out.append(p)
+            continue
+        files = tuple(
+            Attachment(export_path(a.path, folder), a.kind, a.status, a.note, a.origin, a.written)
+            for a in atts
+        )
+        out.append(replace(p, attachments=files))
+    return out
+
+
 def match_paper(store: Store, paper: Paper) -> int | None:
     """The stored paper this one is (shared arXiv id / DOI / title key, else the same
     normalised title), or ``None``."""

@@ -16,7 +16,7 @@ from paperscope.core.text import count
 from paperscope.library.store import Store
 from paperscope.library.store.papers import ImportSummary
 from paperscope.readers import registry
-from paperscope.workflows.attachments import store_read_papers
+from paperscope.workflows.attachments import store_read_papers, with_attachments
 
 
 def import_paths(
@@ -224,6 +224,8 @@ def export_papers(
         cancel.check()
         part = id_list[start : start + step]
         papers = store.papers(part)
+        if fmt in ("bibtex", "csljson"):
+            papers = with_attachments(store, papers, part, Path(out).parent)
         user: dict[int, dict[str, object]] = {}
         if fmt == "csv":
             tags = store.paper_tags(part)

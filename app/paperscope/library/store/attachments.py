@@ -151,7 +151,7 @@ class AttachmentsMixin:
             try:
                 for path, aid in changes:
                     cur.execute(
-                        "UPDATE attachments SET path = ?, status = 'ok', note = '', "
+                        "UPDATE attachments SET path = ?, status = 'ok', note = '', written = '', "
                         "text_extracted = false, fulltext = NULL WHERE id = ?",
                         [path, aid],
                     )
