@@ -28,7 +28,7 @@ MEMLAB = PAPERS / "memlab.bib"
 def _read(path: Path) -> list[Paper]:
     return (
         registry.get(registry.reader_for(path).name).read(path, no_progress, CancelToken()).papers
-    )  # type: ignore[union-attr]  # noqa: E501
+    )  # type: ignore[union-attr]
 
 
 def test_memlab_file_fields_are_flagged_missing() -> None:
@@ -59,7 +59,7 @@ def test_file_field_forms() -> None:
     assert parse_file_field(r"pag{\_}12.pdf") == [("pag_12.pdf", "")]
     plist = plistlib.dumps(
         {"relativePath": "pdf/x.pdf", "aliasData": b"\0"}, fmt=plistlib.FMT_BINARY
-    )  # noqa: E501
+    )
     assert bdsk_relative_path(base64.b64encode(plist).decode()) == "pdf/x.pdf"
     assert bdsk_relative_path("not base64 !") is None
 

@@ -57,10 +57,14 @@ def with_attachments(
 def match_paper(store: Store, paper: Paper) -> int | None:
     """The stored paper this one is (shared arXiv id / DOI / title key, else the same
     normalised title), or ``None``."""
-    ids = store.find_papers(paper)
-    if not ids:
-        ids = store.papers_with_title(normalised_title(paper.title))
-    return ids[0] if ids else None
+    return match_papers(store, [paper])[0]
+
+
+def match_papers(store: Store, papers: Sequence[Paper]) -> list[int | None]:
+    """:func:`match_paper` for many papers at once (two queries)."""
+    return store.match_keys(
+        [lookup_keys(p) for p in papers], [normalised_title(p.title) for p in papers]
+    )
 
 
 def split_matched(
@@ -68,15 +72,16 @@ def split_matched(
 ) -> tuple[list[Paper], list[tuple[int, Paper]]]:
     """PDF papers that are already in the library (matched: only their file is to be
     attached) and the papers to add."""
+    pdfs = [p for p in papers if p.attachments and all(a.origin == "import" for a in p.attachments)]
+    found = dict(zip(map(id, pdfs), match_papers(store, pdfs), strict=True)) if pdfs else {}
     to_add: list[Paper] = []
     matched: list[tuple[int, Paper]] = []
     for p in papers:
-        if p.attachments and all(a.origin == "import" for a in p.attachments):
-            pid = match_paper(store, p)
-            if pid is not None:
-                matched.append((pid, p))
-                continue
-        to_add.append(p)
+        pid = found.get(id(p))
+        if pid is not None:
+            matched.append((pid, p))
+        else:
+            to_add.append(p)
     return to_add, matched
 
 
@@ -85,14 +90,12 @@ def store_attachments(
 ) -> int:
     """Attach the files of papers just added (found by their keys) and of papers
     matched before the import. Returns how many attachments were stored."""
+    with_files = [p for p in added if p.attachments]
+    targets = match_papers(store, with_files) if with_files else []
     items: list[tuple[int, Attachment]] = []
-    for pid, p in [*matched, *((None, p) for p in added)]:
-        if not p.attachments:
-            continue
-        target = pid if pid is not None else match_paper(store, p)
-        if target is None:
-            continue
-        items.extend((target, a) for a in p.attachments)
+    for pid, p in [*matched, *zip(targets, with_files, strict=True)]:
+        if pid is not None:
+            items.extend((pid, a) for a in p.attachments)
     return len(store.add_attachments(items))
 
 
@@ -106,16 +109,15 @@ def store_read_papers(
     keyless = [p for p in to_add if p.attachments and not lookup_keys(p)]
     keyed = [p for p in to_add if not (p.attachments and not lookup_keys(p))]
     summary = store.add_papers(keyed, progress, cancel) if keyed else ImportSummary()
+    n_matched = len(matched)
     for p in keyless:
         one = store.add_papers([p], cancel=cancel)
         summary.added += one.added
         summary.paper_ids.extend(one.paper_ids)
         matched.extend((pid, p) for pid in one.paper_ids[:1])
-        summary.merged -= 1  # counted below as matched, but it was added
-    to_add = keyed
-    summary.merged += len(matched)
-    summary.paper_ids.extend(pid for pid, _ in matched if pid not in summary.paper_ids)
-    store_attachments(store, to_add, matched)
+    summary.merged += n_matched
+    summary.paper_ids.extend(pid for pid, _ in matched[:n_matched] if pid not in summary.paper_ids)
+    store_attachments(store, keyed, matched)
     if matched:
         store._after_papers_changed([pid for pid, _ in matched])
     return summary

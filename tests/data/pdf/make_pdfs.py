@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 from pathlib import Path
 
-import pypdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
@@ -32,7 +31,7 @@ def _text(doc: pdfium.PdfDocument, page: pdfium.PdfPage, text: str, x: float, y:
     raw.FPDFPage_InsertObject(page.raw, obj)
 
 
-def _paper(path: Path, lines_p1: list[tuple[str, float, float, float]], stamp: str | None,
+def write_paper(path: Path, lines_p1: list[tuple[str, float, float, float]], stamp: str | None,
            body_pages: list[list[str]]) -> None:  # fmt: skip
     doc = pdfium.PdfDocument.new()
     page = doc.new_page(*A4)
@@ -52,6 +51,8 @@ def _paper(path: Path, lines_p1: list[tuple[str, float, float, float]], stamp: s
 
 
 def main() -> None:
+    import pypdf
+
     abstract = [
         "Abstract",
         "We measure how quickly a desktop library can read the first pages of a",
@@ -73,11 +74,11 @@ def main() -> None:
         ["3 Results", "See also https://doi.org/10.5555/PaperScope.Test.2025 for the record."],
     ]  # fmt: skip
     stamped = HERE / "arxiv-stamped.pdf"
-    _paper(stamped, p1, "arXiv:2505.12345v2  [cs.LG]  20 May 2025", body)
+    write_paper(stamped, p1, "arXiv:2505.12345v2  [cs.LG]  20 May 2025", body)
 
     # a DOI on page 1 and meaningful metadata (title and author in the Info dictionary)
     doi_tmp = HERE / "_doi.pdf"
-    _paper(
+    write_paper(
         doi_tmp,
         [
             ("A Journal Article", 150, 720, 20),

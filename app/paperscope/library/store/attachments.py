@@ -69,48 +69,49 @@ class AttachmentsMixin:
 
     # -- writing -------------------------------------------------------------------------
     def add_attachments(self, items: Sequence[tuple[int, Attachment]]) -> list[int]:
-        """Attach files to papers: (paper id, attachment) pairs. A file already
-        attached to the same paper is not added twice (its id is returned; its status
-        and note are refreshed)."""
-        ids: list[int] = []
+        """Attach files to papers: (paper id, attachment) pairs, in one transaction. A
+        file already attached to the same paper is not added twice (its status and
+        note are refreshed). Returns the ids, in the order given."""
         if not items:
-            return ids
+            return []
+        rows = {  # scanned by DuckDB by name
+            "k": np.arange(len(items), dtype=np.int64),
+            "paper_id": np.array([int(p) for p, _ in items], dtype=np.int64),
+            "path": np.array([a.path for _, a in items], dtype=object),
+            "kind": np.array([a.kind for _, a in items], dtype=object),
+            "status": np.array([a.status for _, a in items], dtype=object),
+            "note": np.array([a.note for _, a in items], dtype=object),
+            "origin": np.array([a.origin for _, a in items], dtype=object),
+            "written": np.array([a.written for _, a in items], dtype=object),
+        }
         with self._write_lock:
             cur = self.cursor()
+            cur.register("new_attachments", rows)
             cur.execute("BEGIN TRANSACTION")
             try:
-                for paper_id, att in items:
-                    row = cur.execute(
-                        "SELECT id FROM attachments WHERE paper_id = ? AND path = ?",
-                        [int(paper_id), att.path],
-                    ).fetchone()
-                    if row:
-                        cur.execute(
-                            "UPDATE attachments SET status = ?, note = ? WHERE id = ?",
-                            [att.status, att.note, int(row[0])],
-                        )
-                        ids.append(int(row[0]))
-                        continue
-                    got = cur.execute(
-                        "INSERT INTO attachments (paper_id, path, kind, status, note, origin, "
-                        "written) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                        [
-                            int(paper_id),
-                            att.path,
-                            att.kind,
-                            att.status,
-                            att.note,
-                            att.origin,
-                            att.written,
-                        ],
-                    ).fetchone()
-                    assert got is not None
-                    ids.append(int(got[0]))
+                cur.execute(
+                    "UPDATE attachments a SET status = n.status, note = n.note "
+                    "FROM new_attachments n WHERE a.paper_id = n.paper_id AND a.path = n.path"
+                )
+                cur.execute(
+                    "INSERT INTO attachments (paper_id, path, kind, status, note, origin, written) "
+                    "SELECT paper_id, path, any_value(kind), any_value(status), any_value(note), "
+                    "any_value(origin), any_value(written) FROM new_attachments n "
+                    "WHERE NOT EXISTS (SELECT 1 FROM attachments a "
+                    "WHERE a.paper_id = n.paper_id AND a.path = n.path) "
+                    "GROUP BY paper_id, path ORDER BY min(k)"
+                )
+                got = cur.execute(
+                    "SELECT n.k, min(a.id) FROM new_attachments n JOIN attachments a "
+                    "ON a.paper_id = n.paper_id AND a.path = n.path GROUP BY n.k ORDER BY n.k"
+                ).fetchall()
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-        return ids
+            finally:
+                cur.unregister("new_attachments")
+        return [int(r[1]) for r in got]
 
     def remove_attachment(self, attachment_id: int) -> None:
         with self._write_lock:
@@ -289,6 +290,39 @@ class AttachmentsMixin:
             .fetchone()
         )
         return str(row[0]) if row and row[0] else ""
+
+    def match_keys(self, keys: Sequence[Sequence[str]], titles: Sequence[str]) -> list[int | None]:
+        """For each paper (its lookup keys and its normalised title), the stored
+        paper it is: the lowest id sharing a key, else the lowest id with that
+        normalised title (any authors, any year), else ``None``. Two queries for all."""
+        cur = self.cursor()
+        wanted = sorted({k for ks in keys for k in ks})
+        by_key: dict[str, int] = {}
+        if wanted:
+            by_key = {
+                str(k): int(pid)
+                for k, pid in cur.execute(
+                    "SELECT key, min(paper_id) FROM paper_keys WHERE key IN (SELECT unnest(?)) "
+                    "GROUP BY key",
+                    [wanted],
+                ).fetchall()
+            }
+        long_titles = sorted({t for t in titles if len(t) >= 8})
+        by_title: dict[str, int] = {}
+        if long_titles:
+            by_title = {
+                str(t): int(pid)
+                for t, pid in cur.execute(
+                    "SELECT split_part(substr(key, 7), '|', 1) AS t, min(paper_id) FROM paper_keys "
+                    "WHERE starts_with(key, 'title:') AND t IN (SELECT unnest(?)) GROUP BY t",
+                    [long_titles],
+                ).fetchall()
+            }
+        out: list[int | None] = []
+        for ks, t in zip(keys, titles, strict=True):
+            hits = [by_key[k] for k in ks if k in by_key]
+            out.append(min(hits) if hits else by_title.get(t))
+        return out
 
     def papers_with_title(self, normalised: str) -> list[int]:
         """Papers whose normalised title (``dedup.normalised_title``) is this one,
