@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from paperscope.core.records import Attachment, Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
@@ -123,7 +124,13 @@ def store_read_papers(
     return summary
 
 
-def attach_files(store: Store, paper_id: int, paths: Iterable[Path]) -> list[ReadIssue]:
+def attach_files(
+    store: Store,
+    paper_id: int,
+    paths: Iterable[Path],
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+) -> list[ReadIssue]:
     """Attach files (PDFs dropped onto a paper) to one paper; what each PDF's first
     pages say (encrypted, no text layer) becomes its note."""
     from paperscope.readers.papers.pdf import paper_from_pdf
@@ -142,7 +149,22 @@ def attach_files(store: Store, paper_id: int, paths: Iterable[Path]) -> list[Rea
         else:
             items.append((paper_id, Attachment(str(path.resolve()), path.suffix.lower()[1:])))
     store.add_attachments(items)
+    store._after_papers_changed([paper_id])
+    progress(1.0, f"Attached {len(items)} files")
     return issues
+
+
+def thumbnail(
+    path: Path, width: int, progress: Progress = no_progress, cancel: CancelToken | None = None
+) -> Any:
+    """Page 1 of a PDF as an RGB array ``width`` pixels wide, or ``None`` when it
+    cannot be drawn (for the task runner: the GUI never renders on its own thread)."""
+    from paperscope.readers.papers.pdf import PdfUnreadable, render_first_page
+
+    try:
+        return render_first_page(Path(path), width)
+    except (PdfUnreadable, OSError):
+        return None
 
 
 def check_files(store: Store, paper_ids: Iterable[int] | None = None) -> int:

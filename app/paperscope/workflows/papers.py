@@ -207,7 +207,7 @@ def add_previewed(
     cancel: CancelToken | None = None,
 ) -> ImportSummary:
     """Store what :func:`preview_import` read (the files are not read again)."""
-    summary = store_read_papers(store, preview.papers, progress, cancel)
+    summary = store_read_papers(store, preview.papers, progress, cancel or CancelToken())
     summary.issues[:0] = preview.issues
     summary.skipped += sum(1 for i in preview.issues if i.severity == "skipped")
     return summary

@@ -9,6 +9,8 @@ query (``year:abc``) are shown under the box.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import (
     QEvent,
@@ -21,7 +23,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QPainter,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -48,7 +57,8 @@ TITLE_MIN = 240  # the Title column never gets narrower (the table scrolls sidew
 # the columns beside the (stretching) title: (width when there is room, narrowest)
 _WIDTHS = {
     "authors": (150, 80), "date": (84, 80), "upvotes": (60, 44), "organisation": (90, 50),
-    "status": (60, 56), "rating": (70, 64), "tags": (90, 50), "score": (52, 44),
+    "status": (60, 56), "rating": (70, 64), "tags": (90, 50), "files": (34, 28),
+    "score": (52, 44),
 }  # fmt: skip
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
@@ -71,10 +81,43 @@ class SearchBox(QLineEdit):
 
 
 class PapersTable(QTableView):
-    """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags."""
+    """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags.
+    PDFs dropped on a row are attached to that paper (``files_dropped_on_paper(id,
+    paths)``); anything else dropped goes to the window's routing (import)."""
 
     activated_paper = Signal(int)
     tag_number_pressed = Signal(int)
+    files_dropped_on_paper = Signal(int, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            super().dropEvent(event)
+            return
+        index = self.indexAt(event.position().toPoint())
+        if index.isValid() and all(p.suffix.lower() == ".pdf" and p.is_file() for p in paths):
+            event.acceptProposedAction()
+            self.files_dropped_on_paper.emit(int(index.data(Qt.ItemDataRole.UserRole)), paths)
+            return
+        window = self.window()
+        if window is not self:
+            window.dropEvent(event)  # the window routes it: papers imported, runs plotted
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
