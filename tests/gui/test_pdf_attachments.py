@@ -95,9 +95,8 @@ def test_drop_pdfs_thumbnail_snippet_open_and_attach(window, qtbot, tmp_path: Pa
         pane.pdf_button.click()
     finally:
         QDesktopServices.unsetUrlHandler("file")
-    assert [u.toLocalFile() for u in catcher.urls] == [
-        str((folder / "arxiv-stamped.pdf").resolve())
-    ]
+    opened = [u.toLocalFile() for u in catcher.urls]
+    assert opened == [str((folder / "arxiv-stamped.pdf").resolve())]
 
     # a PDF dropped on another paper's row is attached to that paper
     other = int(model.paper_id(0)) if int(model.paper_id(0)) != pid else int(model.paper_id(1))
