@@ -285,6 +285,13 @@ class PapersController(QObject):
             ),
         )  # fmt: skip
         self.refresh_sidebar()
+        if store.pending_text_count():  # PDFs whose text was not read before the last exit
+            from paperscope.workflows.attachments import extract_fulltext
+
+            runner.submit(
+                extract_fulltext, store, title="Reading the PDFs' text", key="pdf-fulltext",
+                on_result=lambda _n: self.session.app.notify_library_changed(),
+            )  # fmt: skip
 
     def _on_task_ended(self, task_id: int, _outcome: str) -> None:
         if self._index_task is not None and task_id == self._index_task.id:

@@ -75,6 +75,12 @@ def split_matched(
     attached) and the papers to add."""
     pdfs = [p for p in papers if p.attachments and all(a.origin == "import" for a in p.attachments)]
     found = dict(zip(map(id, pdfs), match_papers(store, pdfs), strict=True)) if pdfs else {}
+    # the same file imported again is the paper it is attached to (even one with no key)
+    known = store.papers_with_files([a.path for p in pdfs for a in p.attachments])
+    for p in pdfs:
+        at = next((known[a.path] for a in p.attachments if a.path in known), None)
+        if at is not None:
+            found[id(p)] = at
     to_add: list[Paper] = []
     matched: list[tuple[int, Paper]] = []
     for p in papers:

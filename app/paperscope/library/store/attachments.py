@@ -324,6 +324,21 @@ class AttachmentsMixin:
             out.append(min(hits) if hits else by_title.get(t))
         return out
 
+    def papers_with_files(self, paths: Sequence[str]) -> dict[str, int]:
+        """The paper each of these files is already attached to (the lowest id)."""
+        if not paths:
+            return {}
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT path, min(paper_id) FROM attachments WHERE path IN (SELECT unnest(?)) "
+                "GROUP BY path",
+                [sorted(set(paths))],
+            )
+            .fetchall()
+        )
+        return {str(p): int(i) for p, i in rows}
+
     def papers_with_title(self, normalised: str) -> list[int]:
         """Papers whose normalised title (``dedup.normalised_title``) is this one,
         whatever their authors and year."""
