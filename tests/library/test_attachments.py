@@ -126,3 +126,30 @@ def test_drop_on_paper_and_relink_a_folder(tmp_path: Path) -> None:
     assert [(a.path, a.status) for a in store.attachments_of(pid)] == [
         (str(moved / "arxiv-stamped.pdf"), "ok"), (str(moved / "no-text.pdf"), "ok"),
     ]  # fmt: skip
+
+
+def test_an_index_from_before_the_fulltext_column_is_rebuilt(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = _store(tmp_path)
+    import_paths(store, [PDF / "arxiv-stamped.pdf"])
+    extract_fulltext(store)
+    path = store.text_index_path()
+    generation = store.text_generation()
+    store.close()
+    assert path is not None
+    path.unlink()
+    for extra in ("-wal", "-shm"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    old = sqlite3.connect(path)  # the three-column index of earlier versions
+    old.execute("CREATE VIRTUAL TABLE docs USING fts5(title, authors, abstract)")
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER)")
+    # claiming to be current: only the missing column tells it is not
+    old.execute("INSERT INTO meta VALUES ('generation', ?)", [generation])
+    old.commit()
+    old.close()
+    again = Store(tmp_path / "lib.duckdb")
+    assert not again.text_index_current()
+    assert len(again.search_ids("zyxwvutsonic")[0]) == 1
+    assert again.text_index_current()
+    again.close()
