@@ -212,22 +212,27 @@ def extract_fulltext(
         total = min(total, limit)
     done = 0
     while done < total:
-        batch = store.pending_text(min(50, total - done))
+        batch = store.pending_text(min(10, total - done))
         if not batch:
             break
-        for a in batch:
-            progress(done / max(total, 1), f"Reading the text of {a.name}")
-            cancel.check()
-            if not a.exists():
-                store.set_attachment_status(a.id, "missing", "file not found")
-            else:
-                try:
-                    text, note = full_text(Path(a.path), cancel=cancel)
-                    store.set_attachment_text(a.id, text or None, note)
-                except PdfUnreadable as exc:
-                    store.set_attachment_text(a.id, None, str(exc))
-                except (OSError, MemoryError) as exc:
-                    store.set_attachment_text(a.id, None, f"could not be read: {exc}")
-            done += 1
+        results: list[tuple[int, str | None, str]] = []
+        try:
+            for a in batch:
+                progress(done / max(total, 1), f"Reading the text of {a.name}")
+                cancel.check()
+                if not a.exists():
+                    store.set_attachment_status(a.id, "missing", "file not found")
+                else:
+                    try:
+                        text, note = full_text(Path(a.path), cancel=cancel)
+                        results.append((a.id, text or None, note))
+                    except PdfUnreadable as exc:
+                        results.append((a.id, None, str(exc)))
+                    except (OSError, MemoryError) as exc:
+                        results.append((a.id, None, f"could not be read: {exc}"))
+                done += 1
+        finally:
+            # what was read stays read, also when cancelled halfway through a batch
+            store.set_attachment_texts(results)
     progress(1.0, f"Read the text of {done:,} PDFs")
     return done

@@ -165,26 +165,37 @@ class AttachmentsMixin:
     def set_attachment_text(self, attachment_id: int, text: str | None, note: str = "") -> None:
         """Store the text read from a file (``None``: reading it failed; ``note``
         says why) and bring the search index up to date for its paper."""
+        self.set_attachment_texts([(attachment_id, text, note)])
+
+    def set_attachment_texts(self, items: Sequence[tuple[int, str | None, str]]) -> None:
+        """:meth:`set_attachment_text` for several files in one transaction."""
+        if not items:
+            return
         with self._write_lock:
             cur = self.cursor()
-            row = cur.execute(
-                "SELECT paper_id FROM attachments WHERE id = ?", [int(attachment_id)]
-            ).fetchone()
-            if row is None:
-                return
+            ids = [int(i) for i, _, _ in items]
+            papers = [
+                int(r[0])
+                for r in cur.execute(
+                    "SELECT DISTINCT paper_id FROM attachments WHERE id IN (SELECT unnest(?))",
+                    [ids],
+                ).fetchall()
+            ]
             cur.execute("BEGIN TRANSACTION")
             try:
-                cur.execute(
-                    "UPDATE attachments SET fulltext = ?, text_extracted = true, "
-                    "note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?",
-                    [text, note, note, int(attachment_id)],
-                )
+                for aid, text, note in items:
+                    cur.execute(
+                        "UPDATE attachments SET fulltext = ?, text_extracted = true, "
+                        "note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?",
+                        [text, note, note, int(aid)],
+                    )
                 self._bump_generation(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-        self._after_papers_changed([int(row[0])])
+        if papers:
+            self._after_papers_changed(papers)
 
     def set_attachment_status(self, attachment_id: int, status: str, note: str = "") -> None:
         with self._write_lock:
