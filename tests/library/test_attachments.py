@@ -153,3 +153,15 @@ def test_an_index_from_before_the_fulltext_column_is_rebuilt(tmp_path: Path) -> 
     assert len(again.search_ids("zyxwvutsonic")[0]) == 1
     assert again.text_index_current()
     again.close()
+
+
+def test_a_deleted_papers_file_imported_again_makes_a_new_paper(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    import_paths(store, [PDF / "no-text.pdf"])
+    (old,) = store.all_ids().tolist()
+    store.delete_papers([old])
+    assert store.pending_text_count() == 0  # the deleted paper's file is not read
+    summary = import_paths(store, [PDF / "no-text.pdf"])
+    assert (summary.added, summary.merged) == (1, 0)
+    (new,) = store.all_ids().tolist()
+    assert new != old and [a.name for a in store.attachments_of(new)] == ["no-text.pdf"]

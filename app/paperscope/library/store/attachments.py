@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import duckdb
 
 _COLUMNS = "id, paper_id, path, kind, status, note, origin, written, text_extracted"
+# rows of papers still in the library (a deleted paper's files are left behind, unused)
+_LIVE = "paper_id IN (SELECT id FROM papers)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +263,10 @@ class AttachmentsMixin:
     def missing_attachments(self) -> list[StoredAttachment]:
         rows = (
             self.cursor()
-            .execute(f"SELECT {_COLUMNS} FROM attachments WHERE status = 'missing' ORDER BY id")
+            .execute(
+                f"SELECT {_COLUMNS} FROM attachments WHERE status = 'missing' AND {_LIVE} "
+                "ORDER BY id"
+            )
             .fetchall()
         )
         return [_row(r) for r in rows]
@@ -272,7 +277,7 @@ class AttachmentsMixin:
             self.cursor()
             .execute(
                 f"SELECT {_COLUMNS} FROM attachments WHERE status = 'ok' "
-                "AND NOT text_extracted AND kind = 'pdf' ORDER BY id LIMIT ?",
+                f"AND NOT text_extracted AND kind = 'pdf' AND {_LIVE} ORDER BY id LIMIT ?",
                 [int(limit)],
             )
             .fetchall()
@@ -284,7 +289,7 @@ class AttachmentsMixin:
             self.cursor()
             .execute(
                 "SELECT count(*) FROM attachments WHERE status = 'ok' "
-                "AND NOT text_extracted AND kind = 'pdf'"
+                f"AND NOT text_extracted AND kind = 'pdf' AND {_LIVE}"
             )
             .fetchone()
         )
@@ -343,7 +348,7 @@ class AttachmentsMixin:
             self.cursor()
             .execute(
                 "SELECT path, min(paper_id) FROM attachments WHERE path IN (SELECT unnest(?)) "
-                "GROUP BY path",
+                f"AND {_LIVE} GROUP BY path",
                 [sorted(set(paths))],
             )
             .fetchall()
