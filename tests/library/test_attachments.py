@@ -165,3 +165,16 @@ def test_a_deleted_papers_file_imported_again_makes_a_new_paper(tmp_path: Path) 
     assert (summary.added, summary.merged) == (1, 0)
     (new,) = store.all_ids().tolist()
     assert new != old and [a.name for a in store.attachments_of(new)] == ["no-text.pdf"]
+
+
+def test_merging_papers_keeps_their_files_and_full_text(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    import_paths(store, [PDF / "arxiv-stamped.pdf", PDF / "doi-metadata.pdf"])
+    extract_fulltext(store)
+    (a,) = store.find_papers(Paper(title="x", arxiv_id="2505.12345"))
+    (b,) = store.find_papers(Paper(title="x", doi="10.1371/journal.pbio.1001563"))
+    store.merge(b, [a])
+    assert sorted(x.name for x in store.attachments_of(b)) == [
+        "arxiv-stamped.pdf", "doi-metadata.pdf",
+    ]  # fmt: skip
+    assert store.search_ids("zyxwvutsonic")[0].tolist() == [b]
