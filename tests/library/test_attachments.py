@@ -178,3 +178,15 @@ def test_merging_papers_keeps_their_files_and_full_text(tmp_path: Path) -> None:
         "arxiv-stamped.pdf", "doi-metadata.pdf",
     ]  # fmt: skip
     assert store.search_ids("zyxwvutsonic")[0].tolist() == [b]
+
+
+def test_has_pdf_and_has_fulltext_filters(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.add_papers([Paper(title="A paper without any file at all", year=2020)])
+    import_paths(store, [PDF / "arxiv-stamped.pdf", PDF / "no-text.pdf"])
+    (stamped,) = store.find_papers(Paper(title="x", arxiv_id="2505.12345"))
+    assert len(store.search_ids("has:pdf")[0]) == 2
+    assert store.search_ids("has:fulltext")[0].tolist() == []
+    extract_fulltext(store)
+    assert store.search_ids("has:fulltext")[0].tolist() == [stamped]  # no-text.pdf has none
+    assert len(store.search_ids("-has:pdf")[0]) == 1

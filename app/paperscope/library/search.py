@@ -12,7 +12,7 @@
 - filters on stored columns: ``year:2023``, ``year:>=2020``, ``year:2019..2021``,
   ``tag:NAME``, ``status:unread|reading|read``, ``org:TEXT``, ``venue:TEXT``,
   ``kind:article``, ``rating:>=4``, ``collection:NAME``, ``source:FILE``,
-  ``arxiv:ID``, ``doi:DOI``, ``has:abstract|doi|arxiv|notes|rating``;
+  ``arxiv:ID``, ``doi:DOI``, ``has:abstract|doi|arxiv|notes|rating|pdf|fulltext``;
 - ``-`` before any of these negates it (``-survey``, ``-tag:read``, ``-"large language"``).
 
 A field name that is not known is read as plain text (``foo:bar`` searches "foo bar").
@@ -35,7 +35,9 @@ FILTER_FIELDS = (
 _ALIASES = {"organisation": "org", "organization": "org", "tags": "tag", "is": "status",
             "in": "collection", "type": "kind", "stars": "rating", "y": "year", "a": "author",
             "t": "title", "ti": "title", "au": "author", "abs": "abstract"}  # fmt: skip
-HAS_VALUES = ("abstract", "doi", "arxiv", "notes", "rating", "tags", "url", "date")
+HAS_VALUES = (
+    "abstract", "doi", "arxiv", "notes", "rating", "tags", "url", "date", "pdf", "fulltext",
+)  # fmt: skip
 
 _TOKEN = re.compile(
     r"""(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))"""

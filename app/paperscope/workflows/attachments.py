@@ -225,7 +225,7 @@ def extract_fulltext(
                 else:
                     try:
                         text, note = full_text(Path(a.path), cancel=cancel)
-                        results.append((a.id, text or None, note))
+                        results.append((a.id, text if text.strip() else None, note))
                     except PdfUnreadable as exc:
                         results.append((a.id, None, str(exc)))
                     except (OSError, MemoryError) as exc:

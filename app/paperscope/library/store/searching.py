@@ -420,6 +420,8 @@ class SearchMixin:
                 "tags": ("id IN (SELECT paper_id FROM paper_tags)", []),
                 "url": ("url IS NOT NULL", []),
                 "date": ("date IS NOT NULL", []),
+                "pdf": ("id IN (SELECT paper_id FROM attachments WHERE kind = 'pdf')", []),
+                "fulltext": ("id IN (SELECT paper_id FROM attachments WHERE fulltext <> '')", []),
             }[str(v)]
         raise ValueError(f"unknown filter {f.field!r}")
 
