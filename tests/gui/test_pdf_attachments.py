@@ -129,3 +129,15 @@ def test_locate_relinks_a_missing_file(window, qtbot, tmp_path: Path) -> None:  
     _idle(window, qtbot)
     assert "moved.pdf (PDF)" in panel.files_label.text()
     assert not panel.locate_button.isEnabled()
+
+
+def test_a_bib_dropped_on_the_table_is_imported(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bib = tmp_path / "one.bib"
+    bib.write_text("@article{one, title={Dropped On The Table Not On The Window},\n"
+                   "  author={Roe, Ann}, year={2022}}\n", encoding="utf-8")  # fmt: skip
+    table = window.papers_view.table
+    rect = table.visualRect(window.papers_view.model.index(0, 0))
+    with qtbot.waitSignal(window.import_finished, timeout=60000):
+        drop_at(table.viewport(), [bib], rect.center())
+    _idle(window, qtbot)
+    assert window.store.search_ids('title:"dropped on the table"')[0].size == 1
