@@ -167,6 +167,24 @@ def test_a_deleted_papers_file_imported_again_makes_a_new_paper(tmp_path: Path) 
     assert new != old and [a.name for a in store.attachments_of(new)] == ["no-text.pdf"]
 
 
+def test_deleting_a_paper_deletes_its_attachment_rows(tmp_path: Path) -> None:
+    """The rows go with the paper (the files on disk stay); another paper's stay."""
+    store = _store(tmp_path)
+    import_paths(store, [PDF / "arxiv-stamped.pdf", PDF / "open-preprints-biology.pdf"])
+    extract_fulltext(store)
+    (gone,) = store.find_papers(Paper(title="x", arxiv_id="2505.12345"))
+    kept = next(i for i in store.all_ids().tolist() if i != gone)
+    ids = [a.id for a in store.attachments_of(gone)]
+    assert ids and store.search_ids("zyxwvutsonic")[0].tolist() == [gone]
+    assert store.delete_papers([gone]) == 1
+    assert store.attachments_of(gone) == [] and all(store.attachment(i) is None for i in ids)
+    assert store.attachment_counts([gone, kept]).tolist() == [0, 1]
+    assert store.fulltext_of(gone) == ""
+    assert store.search_ids("zyxwvutsonic")[0].tolist() == []
+    assert (PDF / "arxiv-stamped.pdf").is_file()
+    store.close()
+
+
 def test_merging_papers_keeps_their_files_and_full_text(tmp_path: Path) -> None:
     store = _store(tmp_path)
     import_paths(store, [PDF / "arxiv-stamped.pdf", PDF / "doi-metadata.pdf"])

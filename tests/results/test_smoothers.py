@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -24,6 +25,9 @@ from paperscope.results.smoothing import (
     smoothed,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 def _series(n: int, seed: int, holes: bool = True) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -36,7 +40,7 @@ def _series(n: int, seed: int, holes: bool = True) -> np.ndarray:
     return y
 
 
-def _ref_on_finite(y: np.ndarray, f) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _ref_on_finite(y: np.ndarray, f: Callable[[np.ndarray, int], float]) -> np.ndarray:
     out = y.copy()
     keep = np.isfinite(y)
     v = y[keep]

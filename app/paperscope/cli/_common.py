@@ -130,3 +130,17 @@ class TerminalProgress:
         if fraction == 1.0:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+def known_paper_ids(store: object, ids: list[int]) -> list[int] | None:
+    """``ids`` without repeats when each is a paper of ``store``; else ``None`` after one
+    line on stderr naming the ids that are not."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found = store.table_rows(wanted, ["title"])  # type: ignore[attr-defined]
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10]) + (" …" if len(missing) > 10 else "")
+        noun = "paper" if len(missing) == 1 else "papers"
+        print(f"paperscope: no {noun} {shown} in the library", file=sys.stderr)
+        return None
+    return wanted

@@ -126,7 +126,7 @@ def store_read_papers(
     summary.paper_ids.extend(pid for pid, _ in matched[:n_matched] if pid not in summary.paper_ids)
     store_attachments(store, keyed, matched)
     if matched:
-        store._after_papers_changed([pid for pid, _ in matched])
+        store.text_index.papers_changed([pid for pid, _ in matched])
     return summary
 
 
@@ -155,7 +155,7 @@ def attach_files(
         else:
             items.append((paper_id, Attachment(str(path.resolve()), path.suffix.lower()[1:])))
     store.add_attachments(items)
-    store._after_papers_changed([paper_id])
+    store.text_index.papers_changed([paper_id])
     progress(1.0, f"Attached {len(items)} files")
     return issues
 

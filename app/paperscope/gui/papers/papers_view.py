@@ -9,6 +9,7 @@ query (``year:abc``) are shown under the box.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.text import count, plural
 from paperscope.gui.papers.table_model import COLUMN_INDEX, COLUMNS, PaperTableModel
-from paperscope.gui.state import AppState
+from paperscope.gui.state import RUNS_MIME, AppState
 from paperscope.library.search import parse
 from paperscope.library.store import Store
 
@@ -82,38 +83,57 @@ class SearchBox(QLineEdit):
 
 class PapersTable(QTableView):
     """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags.
-    PDFs dropped on a row are attached to that paper (``files_dropped_on_paper(id,
-    paths)``); anything else dropped goes to the window's routing (import)."""
+    Rows drag out as paper ids; runs dropped on a row emit ``runs_dropped(paper id,
+    run ids)``. PDFs dropped on a row are attached to that paper
+    (``files_dropped_on_paper(id, paths)``); any other file dropped goes to the window's
+    routing (import)."""
 
     activated_paper = Signal(int)
     tag_number_pressed = Signal(int)
+    runs_dropped = Signal(int, list)
     files_dropped_on_paper = Signal(int, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
 
+    def paper_at(self, pos: QPoint) -> int:
+        idx = self.indexAt(pos)
+        return int(idx.data(Qt.ItemDataRole.UserRole)) if idx.isValid() else -1
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
+        if event.mimeData().hasFormat(RUNS_MIME) or event.mimeData().hasUrls():
             event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if event.mimeData().hasUrls():
+        mime = event.mimeData()
+        if mime.hasFormat(RUNS_MIME):
+            ok = self.paper_at(event.position().toPoint()) >= 0
+        else:
+            ok = mime.hasUrls()
+        if ok:
             event.acceptProposedAction()
         else:
-            super().dragMoveEvent(event)
+            event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
-        if not paths:
-            super().dropEvent(event)
-            return
-        index = self.indexAt(event.position().toPoint())
-        if index.isValid() and all(p.suffix.lower() == ".pdf" and p.is_file() for p in paths):
+        mime = event.mimeData()
+        pid = self.paper_at(event.position().toPoint())
+        if mime.hasFormat(RUNS_MIME):
+            if pid < 0:
+                event.ignore()
+                return
             event.acceptProposedAction()
-            self.files_dropped_on_paper.emit(int(index.data(Qt.ItemDataRole.UserRole)), paths)
+            ids = json.loads(bytes(mime.data(RUNS_MIME).data()).decode())
+            self.runs_dropped.emit(pid, [str(i) for i in ids])
+            return
+        paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        if pid >= 0 and all(p.suffix.lower() == ".pdf" and p.is_file() for p in paths):
+            event.acceptProposedAction()
+            self.files_dropped_on_paper.emit(pid, paths)
             return
         window = self.window()
         if window is not self:
@@ -238,6 +258,9 @@ class PapersView(QWidget):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
+        self.table.setDragEnabled(True)  # papers onto a plot pane; runs onto a paper
+        self.table.setAcceptDrops(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.table.setWordWrap(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(

@@ -23,6 +23,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from paperscope.gui.plots.reference_items import ReferenceItems
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
 from paperscope.results.figure import OKABE_ITO
@@ -41,6 +42,7 @@ MAX_READOUT = 12
 
 LINE_WIDTH = 1.0  # a run's curve, logical px at 100 %
 GROUP_WIDTH = 2.0  # a group's centre line
+REF_WIDTH = 1.5  # a reference line (dashed)
 HIDPI_MIN_WIDTH = 1.5  # logical px: a 1-device-pixel line at 200 % is too thin to see
 
 
@@ -104,6 +106,7 @@ class PlotCanvas(QWidget):
         self._pyramids: dict[int, Pyramid] = {}
         self._updating = False
         self._fit_key: tuple[Any, ...] | None = None
+        self.refs = ReferenceItems()  # the reference lines drawn
         self.pending_range: tuple[float, float, float, float] | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -175,6 +178,7 @@ class PlotCanvas(QWidget):
         self._drawn.clear()
         self._decimated.clear()
         self.readout = []
+        self.refs.clear()
         if self.plot is None and data is None:
             return
         import pyqtgraph as pg
@@ -229,6 +233,7 @@ class PlotCanvas(QWidget):
                 plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
             )
             self._drawn[c.label] = (item, c)
+        self.refs.draw(plot, data.references, pen_width(REF_WIDTH, dpr), dpr, v.log_y)
         plot.setTitle(spec.metric, size="10pt")
         plot.setLabel("left", spec.metric)
         plot.setLabel("bottom", x_label(spec.x))
@@ -329,6 +334,7 @@ class PlotCanvas(QWidget):
             return
         v = self.state.value
         self.plot.setLogMode(x=v.log_x, y=v.log_y)
+        self.refs.place(v.log_y)
         self.auto_range()
 
     def auto_range(self) -> None:

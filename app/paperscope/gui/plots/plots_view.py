@@ -29,6 +29,7 @@ from paperscope.state.plot_pane import PlotPaneState
 from paperscope.state.plots import Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
 from paperscope.workflows.plots import metric_names
+from paperscope.workflows.references import ReferenceFinder
 
 if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
@@ -88,6 +89,7 @@ class PlotArea(QTabWidget):
     files_dropped = Signal(list, object)
     current_pane_changed = Signal(object)
     publication_requested = Signal(object)
+    papers_dropped = Signal(list, object)  # paper ids dropped on a pane
 
     def __init__(
         self,
@@ -95,10 +97,12 @@ class PlotArea(QTabWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         state: PlotsState | None = None,
+        references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.runner = runner
+        self.references = references
         self.state = state if state is not None else PlotsState()
         self._current: PlotPane | None = None
         self.setTabsClosable(True)
@@ -116,12 +120,14 @@ class PlotArea(QTabWidget):
 
     # -- panes -----------------------------------------------------------------------
     def new_pane(self, state: PlotPaneState | None = None) -> PlotPane:
-        pane = PlotPane(self.catalog, self.runner, state=state)
+        pane = PlotPane(self.catalog, self.runner, state=state, references=self.references)
+        pane.references_changed.connect(self.refresh_references)
         pane.activated.connect(lambda: self._set_current(pane))
         pane.split_requested.connect(lambda o: self.split(pane, o))
         pane.close_requested.connect(lambda: self.close_pane(pane))
         pane.files_dropped.connect(lambda paths: self.files_dropped.emit(paths, pane))
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
+        pane.papers_dropped.connect(lambda ids: self.papers_dropped.emit(ids, pane))
         pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
         return pane
 
@@ -143,6 +149,12 @@ class PlotArea(QTabWidget):
         if pane is not None:
             self._set_current(pane)
         return pane
+
+    def refresh_references(self) -> None:
+        """A mapping was remembered: every pane looks its references up again."""
+        for pane in self.panes():
+            if pane.run_ids():
+                pane.refresh()
 
     def panes(self, tab: int | None = None) -> list[PlotPane]:
         """Every pane (of one tab), in layout order."""
@@ -347,12 +359,13 @@ class PlotsView(QWidget):
         parent: QWidget | None = None,
         runs: RunsState | None = None,
         plots: PlotsState | None = None,
+        references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
         self.catalog = RunsModel(self, runs)
         self.metric_list = MetricList()
         self.runs_panel = RunsPanel(self.catalog)
-        self.area = PlotArea(self.catalog, runner, state=plots)
+        self.area = PlotArea(self.catalog, runner, state=plots, references=references)
         self._load_runs = load_runs
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.metric_list)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTableView,
@@ -40,13 +41,13 @@ from PySide6.QtWidgets import (
 from paperscope.core.records import Run
 from paperscope.core.text import count
 from paperscope.gui.flow_layout import FlowLayout
+from paperscope.gui.state import RUNS_MIME
 from paperscope.state.runs import RunsState, config_text, shown_path
 
-RUNS_MIME = "application/x-paperscope-run-ids"
-FIXED = ("name", "colour", "format", "source", "length", "last")
+FIXED = ("name", "colour", "format", "source", "length", "last", "paper")
 HEADERS = {
     "name": "Run", "colour": "", "format": "Format", "source": "Source",
-    "length": "Points", "last": "Last value",
+    "length": "Points", "last": "Last value", "paper": "Paper",
 }  # fmt: skip
 
 Index = QModelIndex | QPersistentModelIndex
@@ -70,6 +71,7 @@ class RunsModel(QAbstractTableModel):
         super().__init__(parent)
         self.state = state if state is not None else RunsState()
         self._metric = ""
+        self._papers: dict[str, str] = {}  # run id -> its linked papers' short names
 
     # -- catalogue -------------------------------------------------------------------
     def add_runs(self, runs: Sequence[Run]) -> list[str]:
@@ -187,6 +189,17 @@ class RunsModel(QAbstractTableModel):
     def metric(self) -> str:
         return self._metric
 
+    def set_paper_labels(self, labels: dict[str, str]) -> None:
+        """The "Paper" column: run id → the short names of the papers it is linked to."""
+        if labels != self._papers:
+            self._papers = dict(labels)
+            if len(self.state):
+                col = FIXED.index("paper")
+                self.dataChanged.emit(self.index(0, col), self.index(len(self.state) - 1, col))
+
+    def paper_label(self, run_id: str) -> str:
+        return self._papers.get(run_id, "")
+
     # -- Qt model --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.state)
@@ -255,6 +268,8 @@ class RunsModel(QAbstractTableModel):
         if key == "last":
             last = self._series_stats(run)[1]
             return "" if last is None or not math.isfinite(last) else f"{last:.6g}"
+        if key == "paper":
+            return self._papers.get(run.id, "")
         return config_text(self.state.config_of(run.id).get(key[len("config:") :]))
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -349,9 +364,11 @@ def _equal(have: str | None, want: str) -> bool:
 
 class RunsPanel(QWidget):
     """The table with its filters. ``group_requested(list of ids)``: the user asked to
-    group the selected runs; ``runs_activated(list of ids)``: double-clicked runs."""
+    group the selected runs; ``link_requested(list of ids)``: "Link to paper…" from the
+    context menu."""
 
     group_requested = Signal(list)
+    link_requested = Signal(list)
 
     def __init__(self, model: RunsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -375,6 +392,8 @@ class RunsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.name_filter = QLineEdit()
         self.name_filter.setPlaceholderText("Filter names (regex)")
         self.name_filter.setClearButtonEnabled(True)
@@ -439,6 +458,20 @@ class RunsPanel(QWidget):
     def set_shown_filtered(self, visible: bool) -> None:
         """Show or hide every run the filters let through."""
         self.model.set_visible(self.filtered_ids(), visible)
+
+    def context_menu(self) -> QMenu:
+        """The selected runs' menu: link them to a paper, group them."""
+        ids = self.selected_ids()
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        link = menu.addAction("Link to paper…", lambda: self.link_requested.emit(ids))
+        group = menu.addAction("Group selected", lambda: self.group_requested.emit(ids))
+        link.setEnabled(bool(ids))
+        group.setEnabled(bool(ids))
+        return menu
+
+    def _context_menu(self, pos: Any) -> None:
+        self.context_menu().popup(self.table.viewport().mapToGlobal(pos))
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         if self.model.column_key(self.proxy.mapToSource(index).column()) == "colour":

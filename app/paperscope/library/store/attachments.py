@@ -14,17 +14,16 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import Attachment
-
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 _COLUMNS = "id, paper_id, path, kind, status, note, origin, written, text_extracted"
-# rows of papers still in the library (a deleted paper's files are left behind, unused)
+# rows of papers still in the library (deleting a paper deletes its rows too; this also
+# keeps out rows left by libraries written before that)
 _LIVE = "paper_id IN (SELECT id FROM papers)"
 
 
@@ -58,16 +57,8 @@ def _row(r: Sequence[Any]) -> StoredAttachment:
     )  # fmt: skip
 
 
-class AttachmentsMixin:
+class AttachmentsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    _write_lock: Any
-
-    if TYPE_CHECKING:
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
-        def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None: ...
-        def _after_papers_changed(self, ids: Sequence[int]) -> None: ...
 
     # -- writing -------------------------------------------------------------------------
     def add_attachments(self, items: Sequence[tuple[int, Attachment]]) -> list[int]:
@@ -86,10 +77,8 @@ class AttachmentsMixin:
             "origin": np.array([a.origin for _, a in items], dtype=object),
             "written": np.array([a.written for _, a in items], dtype=object),
         }
-        with self._write_lock:
-            cur = self.cursor()
+        with self._transaction() as cur:
             cur.register("new_attachments", rows)
-            cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute(
                     "UPDATE attachments a SET status = n.status, note = n.note "
@@ -107,30 +96,19 @@ class AttachmentsMixin:
                     "SELECT n.k, min(a.id) FROM new_attachments n JOIN attachments a "
                     "ON a.paper_id = n.paper_id AND a.path = n.path GROUP BY n.k ORDER BY n.k"
                 ).fetchall()
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
             finally:
                 cur.unregister("new_attachments")
         return [int(r[1]) for r in got]
 
     def remove_attachment(self, attachment_id: int) -> None:
-        with self._write_lock:
-            cur = self.cursor()
+        with self._transaction() as cur:
             row = cur.execute(
                 "SELECT paper_id FROM attachments WHERE id = ?", [int(attachment_id)]
             ).fetchone()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute("DELETE FROM attachments WHERE id = ?", [int(attachment_id)])
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+            cur.execute("DELETE FROM attachments WHERE id = ?", [int(attachment_id)])
+            self.text_index.mark_changed(cur)
         if row:
-            self._after_papers_changed([int(row[0])])
+            self.text_index.papers_changed([int(row[0])])
 
     def relink_attachment(self, attachment_id: int, new_path: Path) -> list[int]:
         """Point a (missing) attachment at ``new_path``; every other missing
@@ -148,20 +126,16 @@ class AttachmentsMixin:
                 candidate = Path(new_dir) / _basename(a.path)
                 if candidate.is_file():
                     changes.append((str(candidate), a.id))
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                for path, aid in changes:
-                    cur.execute(
-                        "UPDATE attachments SET path = ?, status = 'ok', note = '', written = '', "
-                        "text_extracted = false, fulltext = NULL WHERE id = ?",
-                        [path, aid],
-                    )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        papers = sorted({a.paper_id for a in self.attachments_by_id([aid for _, aid in changes])})
+        with self._transaction() as cur:
+            for path, aid in changes:
+                cur.execute(
+                    "UPDATE attachments SET path = ?, status = 'ok', note = '', written = '', "
+                    "text_extracted = false, fulltext = NULL WHERE id = ?",
+                    [path, aid],
+                )
+            self.text_index.mark_changed(cur)  # their old text is dropped until read again
+        self.text_index.papers_changed(papers)
         return [aid for _, aid in changes]
 
     def set_attachment_text(self, attachment_id: int, text: str | None, note: str = "") -> None:
@@ -173,9 +147,8 @@ class AttachmentsMixin:
         """:meth:`set_attachment_text` for several files in one transaction."""
         if not items:
             return
-        with self._write_lock:
-            cur = self.cursor()
-            ids = [int(i) for i, _, _ in items]
+        ids = [int(i) for i, _, _ in items]
+        with self._transaction() as cur:
             papers = [
                 int(r[0])
                 for r in cur.execute(
@@ -183,21 +156,15 @@ class AttachmentsMixin:
                     [ids],
                 ).fetchall()
             ]
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                for aid, text, note in items:
-                    cur.execute(
-                        "UPDATE attachments SET fulltext = ?, text_extracted = true, "
-                        "note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?",
-                        [text, note, note, int(aid)],
-                    )
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+            for aid, text, note in items:
+                cur.execute(
+                    "UPDATE attachments SET fulltext = ?, text_extracted = true, "
+                    "note = CASE WHEN ? = '' THEN note ELSE ? END WHERE id = ?",
+                    [text, note, note, int(aid)],
+                )
+            self.text_index.mark_changed(cur)
         if papers:
-            self._after_papers_changed(papers)
+            self.text_index.papers_changed(papers)
 
     def set_attachment_status(self, attachment_id: int, status: str, note: str = "") -> None:
         with self._write_lock:
@@ -214,6 +181,20 @@ class AttachmentsMixin:
             .fetchone()
         )
         return _row(row) if row else None
+
+    def attachments_by_id(self, attachment_ids: Sequence[int]) -> list[StoredAttachment]:
+        ids = [int(i) for i in attachment_ids]
+        if not ids:
+            return []
+        rows = (
+            self.cursor()
+            .execute(
+                f"SELECT {_COLUMNS} FROM attachments WHERE id IN (SELECT unnest(?)) ORDER BY id",
+                [ids],
+            )
+            .fetchall()
+        )
+        return [_row(r) for r in rows]
 
     def attachments_of(self, paper_id: int) -> list[StoredAttachment]:
         rows = (
