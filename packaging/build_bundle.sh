@@ -64,6 +64,7 @@ for variant in "${variants[@]}"; do
         --collect-binaries onnxruntime \
         --collect-submodules onnxruntime.capi \
         --hidden-import tokenizers \
+        --collect-all pypdfium2 --collect-all pypdfium2_raw \
         --exclude-module torch --exclude-module torchvision --exclude-module sentence_transformers \
         --exclude-module transformers --exclude-module tensorboard --exclude-module tensorflow \
         --exclude-module pytest --exclude-module hypothesis --exclude-module pytorch_lightning \

@@ -172,6 +172,8 @@ SEEDS: dict[str, Callable[[], Seed]] = {
     "hf-daily-page": lambda: _one(
         "page.txt", _head_lines(PAPERS / "hf-daily-page/daily-papers-page.txt", 60)
     ),
+    # a small PDF written by PDFium (tests/data/pdf/make_pdfs.py): stamp, title, abstract
+    "pdf": lambda: _one("paper.pdf", (TEST_DATA / "pdf/arxiv-stamped.pdf").read_bytes()),
     "ris": lambda: _one("refs.ris", _ris_records(TEST_DATA / "papers/references.ris", 2)),
     "csv": lambda: _one("metrics.csv", _head_lines(LIGHTNING, 25)),
     "dopamine": lambda: _one(

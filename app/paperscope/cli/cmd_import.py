@@ -13,10 +13,15 @@ from typing import Any
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "import",
-        help="import papers (HF daily page/API, arXiv, BibTeX, RIS, CSL-JSON) and reported "
-        "results (Papers with Code JSON, HF model cards)",
+        help="import papers (PDFs, HF daily page/API, arXiv, BibTeX, RIS, CSL-JSON) and "
+        "reported results (Papers with Code JSON, HF model cards)",
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    p.add_argument(
+        "--no-fulltext", action="store_true",
+        help="do not read the attached PDFs' full text for search now (the window reads it "
+        "in the background)",
+    )  # fmt: skip
     p.add_argument(
         "--paper", metavar="ID|ARXIV_ID|DOI",
         help="attach every reported result read to this paper",
@@ -108,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
                 return 2
         if summary is not None and summary.added:
             attach_unmatched(store)
+        fulltext = None
+        if not args.no_fulltext and store.pending_text_count():
+            from paperscope.workflows.attachments import extract_fulltext
+
+            fulltext = extract_fulltext(store, TerminalProgress("full text "))
     issues = []
     if summary is not None:
         # a folder holding only result files is no "folder without papers"
@@ -121,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
     if summary is not None and (summary.added or summary.merged or not results):
         print(summary.line())
+    if fulltext:
+        print(f"read the full text of {fulltext:,} PDFs for search")
     if results is not None:
         print(results.line())
         if results.new_papers and not args.add_papers:

@@ -84,6 +84,23 @@ class Creator:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that belongs to a paper (a PDF): ``path`` as found (absolute, or as the
+    source wrote it when it could not be resolved), ``status`` ``ok`` or ``missing``,
+    ``note`` what the reader found ("encrypted", "no text layer"), ``origin``
+    ``record`` when the path came from the source record's own fields (a BibTeX
+    ``file``; ``written`` is the path as written there), ``import`` when the file
+    itself was imported or dropped."""
+
+    path: str
+    kind: str = "pdf"
+    status: str = "ok"
+    note: str = ""
+    origin: str = "import"
+    written: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Paper:
     """One paper as a reader produced it, before it is merged into the library.
 
@@ -98,7 +115,8 @@ class Paper:
     vocabulary: ``fields["_format"]`` names it (``bibtex``: lower-case BibTeX/biblatex
     names, plain-text values; ``csl``: CSL-JSON variables as in the item; ``ris``:
     rispy's names). Title, abstract, authors and editors are not repeated there.
-    See :mod:`paperscope.library.fields`.
+    See :mod:`paperscope.library.fields`. ``attachments`` are the files the record
+    names or was read from (the library keeps them apart from ``fields``).
     """
 
     title: str
@@ -121,6 +139,7 @@ class Paper:
     fields: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     location: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

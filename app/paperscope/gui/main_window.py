@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         """The table, the detail pane and the map of ``store`` (new ones on a switch)."""
         self.papers_view = PapersView(store, self.state)
         self.central.addWidget(self.papers_view)
-        self.detail_pane = PaperDetailPane(store)
+        self.detail_pane = PaperDetailPane(store, self.runner.submit, lambda: self.state.search)
         self.detail_pane.edited.connect(lambda _pid: self.state.notify_library_changed())
         self.detail_pane.link_opened.connect(self.paper_actions.link_opened)
         if self.details_split.count():

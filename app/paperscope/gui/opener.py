@@ -17,7 +17,7 @@ from paperscope.state.workspace import SUFFIX
 from paperscope.workflows import open as open_flow
 from paperscope.workflows.papers import ImportPreview, add_previewed, import_paths, preview_import
 
-PAPER_FILTER = "Papers (*.txt *.json *.jsonl *.bib *.ris *.xml *.atom);;All files (*)"
+PAPER_FILTER = "Papers (*.pdf *.txt *.json *.jsonl *.bib *.ris *.xml *.atom);;All files (*)"
 
 
 class Opener(QObject):
@@ -113,6 +113,19 @@ class Opener(QObject):
                 f"Import finished: {summary.line()}", summary.issues, warning=False
             )
         self.import_finished.emit(summary)
+        self.read_pdf_text()
+
+    def read_pdf_text(self) -> None:
+        """Read the text of the attached PDFs not read yet, in the background (what was
+        read stays read: a restart goes on where this stopped)."""
+        from paperscope.workflows.attachments import extract_fulltext
+
+        store = self.session.store
+        if store.pending_text_count():
+            self.session.runner.submit(
+                extract_fulltext, store, title="Reading the PDFs' text", key="pdf-fulltext",
+                on_result=lambda _n: self.session.app.notify_library_changed(),
+            )  # fmt: skip
 
     # -- the File menu's dialogs -----------------------------------------------------
     def choose_and_open(self) -> None:

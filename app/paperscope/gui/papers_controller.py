@@ -91,6 +91,7 @@ class PapersController(QObject):
         self.recommend.bind(view)
         papers = self.session.papers
         view.table.tag_number_pressed.connect(self.actions.toggle_tag_number)
+        view.table.files_dropped_on_paper.connect(self.attach_dropped)
         view.context_menu_requested.connect(lambda pos: self.context_menu().popup(pos))
         view.save_search_requested.connect(self.save_search)
         # the facets follow the results once typing pauses (not at every keystroke)
@@ -110,6 +111,24 @@ class PapersController(QObject):
         shown = {"shown"} if papers.value.shown is not None else set()
         self._on_papers_state_changed(frozenset({"query", "mode", "sort", *shown}))
         self._on_map_state_changed(frozenset({"colour_by", "highlighted"}))
+
+    def attach_dropped(self, paper_id: int, paths: list[Path]) -> None:
+        """PDFs dropped on a paper's row: attached to it, then their text read."""
+        from paperscope.workflows import attachments as flow
+
+        store, runner = self.session.store, self.session.runner
+
+        def attached(_issues: object) -> None:
+            self.session.app.notify_library_changed()
+            runner.submit(
+                flow.extract_fulltext, store, title="Reading the PDFs' text", key="pdf-fulltext",
+                on_result=lambda _n: self.session.app.notify_library_changed(),
+            )  # fmt: skip
+
+        runner.submit(
+            flow.attach_files, store, paper_id, list(paths),
+            title=f"Attaching {', '.join(Path(p).name for p in paths)}", on_result=attached,
+        )  # fmt: skip
 
     def unbind(self) -> None:
         """The table and map are about to go (a library switch)."""
@@ -277,6 +296,13 @@ class PapersController(QObject):
             ),
         )  # fmt: skip
         self.refresh_sidebar()
+        if store.pending_text_count():  # PDFs whose text was not read before the last exit
+            from paperscope.workflows.attachments import extract_fulltext
+
+            runner.submit(
+                extract_fulltext, store, title="Reading the PDFs' text", key="pdf-fulltext",
+                on_result=lambda _n: self.session.app.notify_library_changed(),
+            )  # fmt: skip
 
     def _on_task_ended(self, task_id: int, _outcome: str) -> None:
         if self._index_task is not None and task_id == self._index_task.id:

@@ -37,7 +37,7 @@ from paperscope.core.fields import (
     to_bibtex_fields,
 )
 from paperscope.core.names import creators_from_display, display_names, word_case
-from paperscope.core.records import Creator, Paper
+from paperscope.core.records import Attachment, Creator, Paper
 from paperscope.library.dedup import fold
 
 FORMATS = ("bibtex", "csljson", "ris", "csv")
@@ -270,6 +270,46 @@ def _bib_value(name: str, value: str) -> str:
     return _escape_tex(value)
 
 
+def _changed_files(p: Paper) -> list[Attachment]:
+    """The attachments the record's own fields do not already name as they are: the
+    files imported or dropped, and the ones relinked ("Locate…": ``written`` cleared)."""
+    return [a for a in p.attachments if a.origin != "record" or not a.written]
+
+
+def jabref_file_value(paths: Sequence[tuple[str, str]]) -> str:
+    """A JabRef ``file`` value: ``:path:PDF`` entries joined by ``;`` (``\\``, ``:``
+    and ``;`` escaped with a backslash, as JabRef writes them)."""
+
+    def esc(s: str) -> str:
+        return s.replace("\\", "\\\\").replace(":", "\\:").replace(";", "\\;")
+
+    return ";".join(f":{esc(p)}:{(k or 'file').upper()}" for p, k in paths)
+
+
+def file_field(p: Paper, current: str) -> str | None:
+    """The BibTeX ``file`` value (JabRef style) when the attachments change it, else
+    ``None`` (the record's own value, if any, is written as it was read)."""
+    changed = _changed_files(p)
+    if not changed:
+        return None
+    if any(a.origin == "record" for a in changed):
+        # a relinked file: the whole list is written from the attachments
+        return jabref_file_value([(a.path, a.kind) for a in p.attachments])
+    added = jabref_file_value([(a.path, a.kind) for a in changed])
+    return f"{current};{added}" if current else added
+
+
+def csl_file_links(p: Paper, current: object) -> str | None:
+    """CSL-JSON's ``file``: the attachments' paths joined by ``;`` (``None``: unchanged)."""
+    changed = _changed_files(p)
+    if not changed:
+        return None
+    if any(a.origin == "record" for a in changed):
+        return ";".join(a.path for a in p.attachments)
+    added = ";".join(a.path for a in changed)
+    return f"{current};{added}" if isinstance(current, str) and current else added
+
+
 def to_bibtex(papers: Iterable[Paper]) -> str:
     """BibTeX entries, one per paper, in the order given (keys must be set): every
     field of the record, names as their parts; the ``@preamble`` blocks the entries came
@@ -294,6 +334,8 @@ def to_bibtex(papers: Iterable[Paper]) -> str:
             fields.pop(role, None)
         if p.kind and kind == "misc" and p.kind.lower() != "misc" and "type" not in fields:
             fields["type"] = p.kind
+        if (files := file_field(p, fields.get("file", ""))) is not None:
+            fields["file"] = files
         for name, value in fields.items():
             if value and _FIELD_NAME.fullmatch(name):
                 out.append((name, _bib_value(name, value)))
@@ -348,6 +390,8 @@ def to_csl_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
         probe = {FORMAT: "csl", **item}
         for col in changed_columns(p, probe):
             _set_csl_column(item, p, col)
+        if (links := csl_file_links(p, item.get("file"))) is not None:
+            item["file"] = links
         people = _people(p)
         for role in ("author", "editor"):
             names = [_csl_name(c) for c in people if c.role == role and not c.is_others]

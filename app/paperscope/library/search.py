@@ -2,16 +2,17 @@
 
 ``author:smith title:"flow matching" year:>=2023 tag:to-read status:unread org:tencent -survey``
 
-- bare words and ``"quoted phrases"`` are matched in title, authors and abstract, ranked
-  by BM25; every word must match (``a OR b`` relaxes that for two neighbours);
-- ``title:``, ``author:`` (``authors:``), ``abstract:`` restrict a word or phrase to one
-  field;
+- bare words and ``"quoted phrases"`` are matched in title, authors, abstract and the
+  attached PDFs' full text (at a lower weight), ranked by BM25; every word must match
+  (``a OR b`` relaxes that for two neighbours);
+- ``title:``, ``author:`` (``authors:``), ``abstract:``, ``fulltext:`` restrict a word or
+  phrase to one field;
 - a word ending in ``*`` is a prefix; so is the last bare word while it is being typed
   (the query does not end in a space), so results appear as you type;
 - filters on stored columns: ``year:2023``, ``year:>=2020``, ``year:2019..2021``,
   ``tag:NAME``, ``status:unread|reading|read``, ``org:TEXT``, ``venue:TEXT``,
   ``kind:article``, ``rating:>=4``, ``collection:NAME``, ``source:FILE``,
-  ``arxiv:ID``, ``doi:DOI``, ``has:abstract|doi|arxiv|notes|rating``;
+  ``arxiv:ID``, ``doi:DOI``, ``has:abstract|doi|arxiv|notes|rating|pdf|fulltext``;
 - ``-`` before any of these negates it (``-survey``, ``-tag:read``, ``-"large language"``).
 
 A field name that is not known is read as plain text (``foo:bar`` searches "foo bar").
@@ -23,7 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-TEXT_FIELDS = {"title": "title", "author": "authors", "authors": "authors", "abstract": "abstract"}
+TEXT_FIELDS = {
+    "title": "title", "author": "authors", "authors": "authors", "abstract": "abstract",
+    "fulltext": "fulltext",
+}  # fmt: skip
 FILTER_FIELDS = (
     "year", "tag", "status", "org", "venue", "kind", "rating", "collection", "source",
     "arxiv", "doi", "has",
@@ -31,7 +35,9 @@ FILTER_FIELDS = (
 _ALIASES = {"organisation": "org", "organization": "org", "tags": "tag", "is": "status",
             "in": "collection", "type": "kind", "stars": "rating", "y": "year", "a": "author",
             "t": "title", "ti": "title", "au": "author", "abs": "abstract"}  # fmt: skip
-HAS_VALUES = ("abstract", "doi", "arxiv", "notes", "rating", "tags", "url", "date")
+HAS_VALUES = (
+    "abstract", "doi", "arxiv", "notes", "rating", "tags", "url", "date", "pdf", "fulltext",
+)  # fmt: skip
 
 _TOKEN = re.compile(
     r"""(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))"""
@@ -49,7 +55,7 @@ class Term:
     """Text to find: a word (``phrase=False``) or a phrase, in all fields or one."""
 
     text: str
-    column: str | None = None  # "title" | "authors" | "abstract" | None (all three)
+    column: str | None = None  # "title" | "authors" | "abstract" | "fulltext" | None (all)
     phrase: bool = False
     prefix: bool = False
     negated: bool = False

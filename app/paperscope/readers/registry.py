@@ -88,7 +88,7 @@ class LiveReader(Protocol):
 # that every public module of readers/papers and readers/runs is here.
 BUILTIN_MODULES: tuple[str, ...] = tuple(
     f"paperscope.readers.papers.{m}"
-    for m in ("arxiv_atom", "arxiv_kaggle", "bibtex", "csl_json", "hf_api", "hf_page", "ris")
+    for m in ("arxiv_atom", "arxiv_kaggle", "bibtex", "csl_json", "hf_api", "hf_page", "pdf", "ris")
 ) + tuple(
     f"paperscope.readers.runs.{m}"
     for m in (

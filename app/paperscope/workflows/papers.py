@@ -16,6 +16,9 @@ from paperscope.core.text import count
 from paperscope.library.store import Store
 from paperscope.library.store.papers import ImportSummary
 from paperscope.readers import registry
+from paperscope.workflows.attachments import store_read_papers, with_attachments
+
+PDF_BATCH = 100  # PDFs read before they are stored together (one transaction)
 
 
 def import_paths(
@@ -53,14 +56,40 @@ def _import_jobs(
     total = ImportSummary(issues=list(scan_issues))
     total.skipped += sum(1 for i in scan_issues if i.severity == "skipped")
     n = max(len(jobs), 1)
-    for k, job in enumerate(jobs):
+    k = 0
+    while k < len(jobs):
+        job = jobs[k]
         cancel.check()
+        if job.reader.name == "pdf":
+            # PDFs one paper each: read a run of them, then store them in one go
+            end = k
+            while end < len(jobs) and end - k < PDF_BATCH and jobs[end].reader.name == "pdf":
+                end += 1
+            read = registry.read_jobs(jobs[k:end], sub_progress(progress, k / n, end / n), cancel)
+            total.issues.extend(read.issues)
+            total.skipped += sum(1 for i in read.issues if i.severity == "skipped")
+            if read.papers:
+                try:
+                    summary = store_read_papers(store, read.papers, no_progress, cancel)
+                except (ValueError, OSError) as exc:
+                    where = f"{jobs[k].path.name} … {jobs[end - 1].path.name}"
+                    total.issues.append(ReadIssue(where, "", f"not stored: {exc}", "skipped"))
+                    total.skipped += len(read.papers)
+                    k = end
+                    continue
+                total.added += summary.added
+                total.merged += summary.merged
+                total.paper_ids.extend(summary.paper_ids)
+            k = end
+            continue
+        at = k
+        k += 1
         bulk_min = getattr(job.reader, "bulk_min_bytes", None)
         if bulk_min is not None and _size(job.path) >= bulk_min:
             # a big arXiv snapshot: DuckDB reads it straight into the library
             try:
                 summary = store.import_arxiv_snapshot(
-                    job.path, sub_progress(progress, k / n, (k + 1) / n), cancel
+                    job.path, sub_progress(progress, at / n, (at + 1) / n), cancel
                 )
             except ReadError as exc:
                 total.issues.append(ReadIssue(exc.file, exc.location, exc.message, "skipped"))
@@ -72,15 +101,17 @@ def _import_jobs(
             total.issues.extend(summary.issues)
             total.paper_ids.extend(summary.paper_ids)
             continue
-        read = registry.read_jobs([job], sub_progress(progress, k / n, (k + 0.6) / n), cancel)
+        read = registry.read_jobs([job], sub_progress(progress, at / n, (at + 0.6) / n), cancel)
         total.issues.extend(read.issues)
         total.skipped += sum(1 for i in read.issues if i.severity == "skipped")
         if not read.papers:
             continue
         try:
-            summary = store.add_papers(
-                read.papers, sub_progress(progress, (k + 0.6) / n, (k + 1) / n), cancel
-            )
+            sub = sub_progress(progress, (at + 0.6) / n, (at + 1) / n)
+            if any(p.attachments for p in read.papers):  # PDFs, bibliographies' file fields
+                summary = store_read_papers(store, read.papers, sub, cancel)
+            else:
+                summary = store.add_papers(read.papers, sub, cancel)
         except (ValueError, OSError) as exc:
             total.issues.append(ReadIssue(str(job.path), "", f"not stored: {exc}", "skipped"))
             total.skipped += len(read.papers)
@@ -176,7 +207,7 @@ def add_previewed(
     cancel: CancelToken | None = None,
 ) -> ImportSummary:
     """Store what :func:`preview_import` read (the files are not read again)."""
-    summary = store.add_papers(preview.papers, progress, cancel)
+    summary = store_read_papers(store, preview.papers, progress, cancel or CancelToken())
     summary.issues[:0] = preview.issues
     summary.skipped += sum(1 for i in preview.issues if i.severity == "skipped")
     return summary
@@ -221,6 +252,8 @@ def export_papers(
         cancel.check()
         part = id_list[start : start + step]
         papers = store.papers(part)
+        if fmt in ("bibtex", "csljson"):
+            papers = with_attachments(store, papers, part, Path(out).parent)
         user: dict[int, dict[str, object]] = {}
         if fmt == "csv":
             tags = store.paper_tags(part)

@@ -8,6 +8,7 @@ plain text (a title containing ``<img src=…>`` is displayed literally, never r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from paperscope.gui.papers.attachments_panel import AttachmentsPanel
 from paperscope.gui.papers.paper_results import PaperResultsSection
 from paperscope.gui.papers.record_form import RecordForm
 from paperscope.gui.papers.table_model import MISSING, format_authors
@@ -121,9 +123,19 @@ class PaperDetailPane(QWidget):
     link_opened = Signal(str)
     edited = Signal(int)
 
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        submit: Callable[..., Any] | None = None,
+        query: Callable[[], str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
+        self._query = query or (lambda: "")
+        # the paper's PDFs: thumbnail, full-text snippet, Attach PDF…, Locate…
+        self.files = AttachmentsPanel(store, submit)
+        self.files.changed.connect(self._on_files_changed)
         self._paper_id = -1
         self._url = ""
         self._links: list[Link] = []
@@ -132,7 +144,7 @@ class PaperDetailPane(QWidget):
         self.view.setOpenLinks(False)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.pdf_button = QPushButton("Open PDF")
-        self.pdf_button.clicked.connect(lambda: self._open_kind("pdf"))
+        self.pdf_button.clicked.connect(self.open_pdf)
         self.open_button = QPushButton("Open arXiv page")
         self.open_button.clicked.connect(self._open_link)
         self.open_button.setEnabled(False)
@@ -193,6 +205,7 @@ class PaperDetailPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.view, 2)
+        layout.addWidget(self.files)
         form_scroll = QScrollArea()  # a long record scrolls; the text above keeps its room
         form_scroll.setWidget(self.form)
         form_scroll.setWidgetResizable(True)
@@ -250,6 +263,7 @@ class PaperDetailPane(QWidget):
             self.notes.setPlainText("")
             for b in (self.pdf_button, self.open_button, self.code_button):
                 b.setEnabled(False)
+            self.files.show_paper(-1, "")
             self._fill_field_names(None)
             return
         authors = row["authors"] or []
@@ -293,7 +307,8 @@ class PaperDetailPane(QWidget):
         self._url = self._link(row)
         self.open_button.setEnabled(bool(self._url))
         self.open_button.setText("Open arXiv page" if row.get("arxiv_id") else "Open link")
-        self.pdf_button.setEnabled("pdf" in kinds)
+        self.files.show_paper(row["id"], self._query())
+        self.pdf_button.setEnabled("pdf" in kinds or self.files.local_pdf() is not None)
         self.code_button.setEnabled("code" in kinds)
 
     def _write(self, blocks: list[Block]) -> None:
@@ -424,6 +439,14 @@ class PaperDetailPane(QWidget):
     # -- links -----------------------------------------------------------------------
     def links(self) -> list[Link]:
         return list(self._links)
+
+    def open_pdf(self) -> None:
+        """The attached PDF in the system viewer, else the paper's PDF link."""
+        if not self.files.open_pdf():
+            self._open_kind("pdf")
+
+    def _on_files_changed(self, paper_id: int) -> None:
+        self.edited.emit(paper_id)
 
     def _open_kind(self, kind: str) -> None:
         for link in self._links:

@@ -10,6 +10,7 @@ query (``year:abc``) are shown under the box.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import (
@@ -57,7 +58,8 @@ TITLE_MIN = 240  # the Title column never gets narrower (the table scrolls sidew
 # the columns beside the (stretching) title: (width when there is room, narrowest)
 _WIDTHS = {
     "authors": (150, 80), "date": (84, 80), "upvotes": (60, 44), "organisation": (90, 50),
-    "status": (60, 56), "rating": (70, 64), "tags": (90, 50), "score": (52, 44),
+    "status": (60, 56), "rating": (70, 64), "tags": (90, 50), "files": (34, 28),
+    "score": (52, 44),
 }  # fmt: skip
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 
@@ -82,34 +84,60 @@ class SearchBox(QLineEdit):
 class PapersTable(QTableView):
     """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags.
     Rows drag out as paper ids; runs dropped on a row emit ``runs_dropped(paper id,
-    run ids)``."""
+    run ids)``. PDFs dropped on a row are attached to that paper
+    (``files_dropped_on_paper(id, paths)``); any other file dropped goes to the window's
+    routing (import)."""
 
     activated_paper = Signal(int)
     tag_number_pressed = Signal(int)
     runs_dropped = Signal(int, list)
+    files_dropped_on_paper = Signal(int, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
 
     def paper_at(self, pos: QPoint) -> int:
         idx = self.indexAt(pos)
         return int(idx.data(Qt.ItemDataRole.UserRole)) if idx.isValid() else -1
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasFormat(RUNS_MIME):
+        if event.mimeData().hasFormat(RUNS_MIME) or event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if event.mimeData().hasFormat(RUNS_MIME) and self.paper_at(event.position().toPoint()) >= 0:
+        mime = event.mimeData()
+        if mime.hasFormat(RUNS_MIME):
+            ok = self.paper_at(event.position().toPoint()) >= 0
+        else:
+            ok = mime.hasUrls()
+        if ok:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
         pid = self.paper_at(event.position().toPoint())
-        if not event.mimeData().hasFormat(RUNS_MIME) or pid < 0:
+        if mime.hasFormat(RUNS_MIME):
+            if pid < 0:
+                event.ignore()
+                return
+            event.acceptProposedAction()
+            ids = json.loads(bytes(mime.data(RUNS_MIME).data()).decode())
+            self.runs_dropped.emit(pid, [str(i) for i in ids])
+            return
+        paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        if not paths:
             event.ignore()
             return
-        event.acceptProposedAction()
-        ids = json.loads(bytes(event.mimeData().data(RUNS_MIME).data()).decode())
-        self.runs_dropped.emit(pid, [str(i) for i in ids])
+        if pid >= 0 and all(p.suffix.lower() == ".pdf" and p.is_file() for p in paths):
+            event.acceptProposedAction()
+            self.files_dropped_on_paper.emit(pid, paths)
+            return
+        window = self.window()
+        if window is not self:
+            window.dropEvent(event)  # the window routes it: papers imported, runs plotted
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

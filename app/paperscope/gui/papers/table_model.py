@@ -37,9 +37,10 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("Status", "status", "status"),
     ("Rating", "rating", "rating"),
     ("Tags", "tags", "tags"),
+    ("📎", "files", None),
     ("Score", "score", "score"),
 )
-_FULL_NAMES = {"Org.": "Organisation"}
+_FULL_NAMES = {"Org.": "Organisation", "📎": "Attached files (PDFs)"}
 COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
 _FETCH = (
     "title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors",
@@ -111,6 +112,7 @@ class PaperTableModel(QAbstractTableModel):
         self._scores = np.zeros(0, dtype=np.float64)
         self._rows: dict[int, dict[str, Any]] = {}
         self._tags: dict[int, list[Any]] = {}
+        self._files: dict[int, int] = {}  # attachments per paper (the paperclip column)
         self._sort: tuple[str, bool] = ("id", False)
         self._recommendation: Any = None  # workflows.recommend.Recommendation
         self._explainer: Callable[[int], str] | None = None
@@ -294,11 +296,14 @@ class PaperTableModel(QAbstractTableModel):
             if len(self._rows) > CACHE_ROWS:
                 self._rows.clear()
                 self._tags.clear()
+                self._files.clear()
             for p, values in self._store.table_rows(block, _FETCH).items():
                 self._rows[p] = dict(zip(_FETCH, values, strict=True))
             tags = self._store.paper_tags(block)
-            for p in block.tolist():
+            files = self._store.attachment_counts(block.tolist())
+            for p, n in zip(block.tolist(), files.tolist(), strict=True):
                 self._tags[p] = tags.get(p, [])
+                self._files[p] = int(n)
             got = self._rows.get(pid)
         return got
 
@@ -350,6 +355,11 @@ class PaperTableModel(QAbstractTableModel):
         if col == "tags":
             tags = self._tags.get(self.paper_id(index.row()), [])
             return ", ".join(t.name for t in tags) if tags else MISSING
+        if col == "files":
+            n = self._files.get(self.paper_id(index.row()), 0)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{n} attached file{'s' if n != 1 else ''}" if n else "No attached file"
+            return ("📎" if n == 1 else f"📎{n}") if n else ""
         if col == "rating":
             return stars(values["rating"])
         if col == "authors":

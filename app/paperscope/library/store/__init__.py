@@ -18,6 +18,7 @@ import duckdb
 
 from paperscope.library.store._base import LibraryError, LibraryLocked, StoreBase, _migrations
 from paperscope.library.store._transaction import VersionedLock
+from paperscope.library.store.attachments import AttachmentsMixin
 from paperscope.library.store.bulk import BulkMixin
 from paperscope.library.store.mappings import MappingsMixin
 from paperscope.library.store.maps import MapsMixin
@@ -68,6 +69,7 @@ class Store(
     VectorsMixin,
     MapsMixin,
     ResultsMixin,
+    AttachmentsMixin,
     MappingsMixin,
     PapersMixin,
 ):

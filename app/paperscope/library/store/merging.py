@@ -366,9 +366,9 @@ class MergeMixin(StoreBase):
                     [keep_id, others, keep_id],
                 )
                 cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [others])
-            # run links and reported results follow to the kept paper (an undo
-            # leaves them there: the kept paper is the one restored in place)
-            for table in ("run_links", "reported_results"):
+            # run links, reported results and attachments follow to the kept paper (an
+            # undo leaves them there: the kept paper is the one restored in place)
+            for table in ("run_links", "reported_results", "attachments"):
                 cur.execute(
                     f"UPDATE {table} SET paper_id = ? WHERE paper_id IN (SELECT unnest(?))",
                     [keep_id, others],

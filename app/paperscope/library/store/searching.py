@@ -10,8 +10,9 @@ import numpy as np
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
-from paperscope.library.search import Filter, Plan, parse
+from paperscope.library.search import Filter, Plan, Term, parse
 from paperscope.library.store._base import StoreBase
+from paperscope.library.store.text_index import fts_expression
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=np.float64)
@@ -83,6 +84,17 @@ class SearchMixin(StoreBase):
 
     def close_text_index(self) -> None:
         self.text_index.close()
+
+    def fulltext_snippet(self, paper_id: int, query: str) -> str:
+        """Where the words of ``query`` occur in the paper's attached full text (the
+        detail pane's snippet; matched words in ``[`` ``]``), or ""."""
+        plan = parse(query)
+        words = [Term(t.text, "fulltext", t.phrase, t.prefix) for t in plan.positive_terms]
+        if not words:
+            return ""
+        self.text_index.ensure()
+        expression = " OR ".join(fts_expression([w]) for w in words)
+        return self.text_index.file().snippet(paper_id, expression)
 
     # -- search ------------------------------------------------------------------------
     def search_ids(
@@ -324,6 +336,8 @@ class SearchMixin(StoreBase):
                 "tags": ("id IN (SELECT paper_id FROM paper_tags)", []),
                 "url": ("url IS NOT NULL", []),
                 "date": ("date IS NOT NULL", []),
+                "pdf": ("id IN (SELECT paper_id FROM attachments WHERE kind = 'pdf')", []),
+                "fulltext": ("id IN (SELECT paper_id FROM attachments WHERE fulltext <> '')", []),
             }[str(v)]
         raise ValueError(f"unknown filter {f.field!r}")
 

@@ -1,10 +1,11 @@
 """The full-text side index: SQLite FTS5 (standard library), derived from DuckDB.
 
 DuckDB stays the store of record; its fts extension does not update itself and scores
-slowly at scale, so title/authors/abstract are mirrored into an FTS5 table (porter
-stemming, diacritics folded, prefix indexes for 2 and 3 characters, BM25 ranking). The
-index is a file beside the library (``<library>.search.sqlite``; in memory for an
-in-memory library) and can always be rebuilt from DuckDB.
+slowly at scale, so title/authors/abstract and the attached PDFs' text (``fulltext``) are
+mirrored into an FTS5 table (porter stemming, diacritics folded, prefix indexes for 2 and
+3 characters, BM25 ranking). The index is a file beside the library
+(``<library>.search.sqlite``; in memory for an in-memory library) and can always be
+rebuilt from DuckDB.
 
 Staleness: every write that changes paper text bumps ``library_state.text_generation``
 inside its own DuckDB transaction (:meth:`TextIndex.mark_changed`); the index stores the
@@ -34,12 +35,21 @@ from paperscope.library.store._transaction import transaction
 if TYPE_CHECKING:
     import duckdb
 
-# BM25 column weights: title, authors, abstract
-WEIGHTS = (8.0, 4.0, 1.0)
+# BM25 column weights: title, authors, abstract, the attached PDFs' full text (a word
+# found only in a PDF's body ranks below one in a title or an abstract)
+WEIGHTS = (8.0, 4.0, 1.0, 0.25)
+COLUMNS = ("title", "authors", "abstract", "fulltext")
 _SCHEMA = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5("
-    "title, authors, abstract, "
+    "title, authors, abstract, fulltext, "
     "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+)
+_INSERT = "INSERT INTO docs (rowid, title, authors, abstract, fulltext) VALUES (?, ?, ?, ?, ?)"
+
+# the attached files' text of the paper in ``papers`` (a correlated subquery)
+FULLTEXT_SQL = (
+    "coalesce((SELECT string_agg(a.fulltext, chr(10) ORDER BY a.id) FROM attachments a "
+    "WHERE a.paper_id = papers.id AND a.fulltext IS NOT NULL), '')"
 )
 
 
@@ -91,6 +101,11 @@ class Fts5File:
         )
         c.execute("PRAGMA synchronous = NORMAL")
         c.execute("PRAGMA cache_size = -65536")
+        cols = [r[1] for r in c.execute("PRAGMA table_info(docs)").fetchall()]
+        if cols and tuple(cols) != COLUMNS:
+            # an index from before the fulltext column: derived, so dropped and rebuilt
+            c.execute("DROP TABLE docs")
+            c.execute("DROP TABLE IF EXISTS meta")
         c.execute(_SCHEMA)
         c.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
 
@@ -119,16 +134,13 @@ class Fts5File:
         return int(row[0]) if row else 0
 
     # -- writing ---------------------------------------------------------------------
-    def upsert(self, rows: Iterable[tuple[int, str, str, str]]) -> int:
-        """Replace the text of these papers (id, title, authors, abstract)."""
+    def upsert(self, rows: Iterable[tuple[int, str, str, str, str]]) -> int:
+        """Replace the text of these papers (id, title, authors, abstract, fulltext)."""
         n = 0
         with self._lock, transaction(self._con) as c:
             for batch in _batches(rows, 2000):
                 c.executemany("DELETE FROM docs WHERE rowid = ?", [(r[0],) for r in batch])
-                c.executemany(
-                    "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
-                    batch,
-                )
+                c.executemany(_INSERT, batch)
                 n += len(batch)
         return n
 
@@ -138,13 +150,13 @@ class Fts5File:
 
     def rebuild(
         self,
-        batches: Iterable[list[tuple[int, str, str, str]]],
+        batches: Iterable[list[tuple[int, str, str, str, str]]],
         total: int,
         generation: int,
         progress: Progress = no_progress,
         cancel: CancelToken | None = None,
     ) -> None:
-        """Drop everything and index the batches (id, title, authors, abstract)."""
+        """Drop everything and index the batches (id, title, authors, abstract, fulltext)."""
         cancel = cancel or CancelToken()
         with self._lock, transaction(self._con) as c:
             c.execute("DROP TABLE IF EXISTS docs")
@@ -152,10 +164,7 @@ class Fts5File:
             done = 0
             for batch in batches:
                 cancel.check()
-                c.executemany(
-                    "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
-                    batch,
-                )
+                c.executemany(_INSERT, batch)
                 done += len(batch)
                 progress(done / max(total, 1), f"Indexing text: {done:,} of {total:,}")
             c.execute("INSERT INTO docs (docs) VALUES ('optimize')")
@@ -194,6 +203,22 @@ class Fts5File:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), True
         arr = np.array(rows[:limit], dtype=np.float64)[::-1]
         return arr[:, 0].astype(np.int64), np.ascontiguousarray(arr[:, 1]), complete
+
+    def snippet(self, paper_id: int, expression: str, tokens: int = 16) -> str:
+        """Where the words of ``expression`` occur in a paper's full text: a few words
+        around the best match, the matched words between ``[`` and ``]`` ("" when the
+        full text does not match)."""
+        with self._lock:
+            try:
+                row = self._con.execute(
+                    "SELECT snippet(docs, 3, '[', ']', '…', ?) FROM docs "
+                    "WHERE docs MATCH ? AND rowid = ?",
+                    [int(tokens), expression, int(paper_id)],
+                ).fetchone()
+            except sqlite3.OperationalError:
+                return ""
+        text = " ".join(str(row[0]).split()) if row and row[0] else ""
+        return text if "[" in text else ""
 
     def plan_expression(self, plan: Plan) -> tuple[str | None, str | None]:
         """(positive expression, negative expression) for a plan's text terms."""
@@ -302,8 +327,8 @@ class TextIndex:
             wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}
             cur = self._cursor()
             rows = cur.execute(
-                "SELECT id, title, array_to_string(authors, '; '), abstract FROM papers "
-                "WHERE id IN (SELECT id FROM wanted)"
+                "SELECT id, title, array_to_string(authors, '; '), abstract, "
+                f"{FULLTEXT_SQL} FROM papers WHERE id IN (SELECT id FROM wanted)"
             ).fetchall()
             index.delete(wanted["id"].tolist())
             index.upsert(rows)
@@ -327,11 +352,11 @@ def _batches(rows: Iterable[Any], size: int) -> Iterable[list[Any]]:
 
 
 def text_rows(cur: duckdb.DuckDBPyConnection, where: str = "", params: Sequence[Any] = (),
-              batch: int = 20000) -> Iterable[list[tuple[int, str, str, str]]]:  # fmt: skip
-    """Batches of (id, title, authors, abstract) from DuckDB for the index."""
+              batch: int = 20000) -> Iterable[list[tuple[int, str, str, str, str]]]:  # fmt: skip
+    """Batches of (id, title, authors, abstract, fulltext) from DuckDB for the index."""
     res = cur.execute(
-        f"SELECT id, title, array_to_string(authors, '; '), abstract FROM papers {where} ORDER "
-        "BY id",
+        f"SELECT id, title, array_to_string(authors, '; '), abstract, {FULLTEXT_SQL} "
+        f"FROM papers {where} ORDER BY id",
         list(params),
     )
     while True:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from paperscope.readers.papers._common import (
     require_papers,
     split_top_level,
 )
+from paperscope.readers.papers._files import attachments_from_fields
 from paperscope.readers.papers._tex import decode
 
 _MONTH_NAMES = {
@@ -438,9 +440,9 @@ class BibTeXReader:
                 continue
             fields[name] = value
         try:
-            result.papers.append(
-                entry_to_paper(str(entry.entry_type), key, fields, path.name, where)
-            )
+            paper = entry_to_paper(str(entry.entry_type), key, fields, path.name, where)
+            files = attachments_from_fields(paper.fields, path.parent)
+            result.papers.append(replace(paper, attachments=files) if files else paper)
         except ValueError as exc:
             result.issues.append(
                 ReadIssue(str(path), where, f"entry {key!r} skipped: {exc}", "skipped")

@@ -9,6 +9,7 @@ read as name parts (:attr:`Paper.creators`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from paperscope.core.records import Creator, Paper, ReadError, ReadIssue, ReadRe
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
 from paperscope.readers.papers._common import clean_text, head, require_papers
+from paperscope.readers.papers._files import attachments_from_fields
 from paperscope.readers.papers.hf_api import load_json
 
 
@@ -123,7 +125,12 @@ class CSLJSONReader:
                 result.issues.append(ReadIssue(str(path), where, "not an object", "skipped"))
                 continue
             try:
-                result.papers.append(item_to_paper(item, path.name, where))
+                paper = item_to_paper(item, path.name, where)
+                files = attachments_from_fields(
+                    {"file": item["file"]} if isinstance(item.get("file"), str) else {},
+                    path.parent,
+                )
+                result.papers.append(replace(paper, attachments=files) if files else paper)
             except ValueError as exc:
                 result.issues.append(ReadIssue(str(path), where, str(exc), "skipped"))
         require_papers(result, path, "CSL items", "no CSL items")

@@ -14,15 +14,21 @@ class DeletionMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
 
     def delete_papers(self, paper_ids: Sequence[int] | np.ndarray) -> int:
-        """Remove papers with their keys, tags, collection memberships and run links
-        (the run files stay), one transaction; their reported results are kept,
-        matched to no paper. Returns how many were removed."""
+        """Remove papers with their keys, tags, collection memberships, run links and
+        attachment rows (the run files and the attached files stay), one transaction;
+        their reported results are kept, matched to no paper. Returns how many were removed."""
         ids = {"id": _ids(paper_ids)}
         with self._transaction() as cur:
             row = cur.execute(
                 "SELECT count(*) FROM papers WHERE id IN (SELECT id FROM ids)"
             ).fetchone()
-            for table in ("paper_keys", "paper_tags", "collection_papers", "run_links"):
+            for table in (
+                "paper_keys",
+                "paper_tags",
+                "collection_papers",
+                "run_links",
+                "attachments",
+            ):
                 cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT id FROM ids)")
             # a deleted paper's reported results stay, matched to no paper (the
             # file's record names the paper: it matches again if re-imported)
