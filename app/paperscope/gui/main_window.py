@@ -108,7 +108,8 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.welcome)
         self.setCentralWidget(self.central)
         self.plots = PlotsView(self.runner, self.load_runs, runs=self.session.runs,
-                               plots=self.session.plots)  # fmt: skip
+                               plots=self.session.plots, table=self.session.runs_table,
+                               selection=self.session.selection)  # fmt: skip
         self.plots.area.publication_requested.connect(self.publication_figure)
         self.sidebar = Sidebar()
         self.paper_actions = PaperActions(self.session, self)

@@ -22,7 +22,7 @@ from paperscope.core.records import Run
 from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.pane_canvas import PlotCanvas
 from paperscope.gui.plots.pane_controls import SLIDER_STEPS, PaneControls
-from paperscope.gui.plots.runs_panel import RUNS_MIME, RunsModel
+from paperscope.gui.plots.runs_model import RUNS_MIME, RunsModel
 from paperscope.results.align import Curve, GroupCurve
 from paperscope.results.decimate import Pyramid
 from paperscope.results.view import Readout

@@ -28,6 +28,7 @@ from paperscope.gui.plots.runs_panel import RunsModel, RunsPanel
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.state.plots import Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
+from paperscope.state.runs_table import RunSelection, RunsTableState
 from paperscope.workflows.plots import metric_names
 
 if TYPE_CHECKING:
@@ -347,11 +348,14 @@ class PlotsView(QWidget):
         parent: QWidget | None = None,
         runs: RunsState | None = None,
         plots: PlotsState | None = None,
+        table: RunsTableState | None = None,
+        selection: RunSelection | None = None,
     ) -> None:
         super().__init__(parent)
-        self.catalog = RunsModel(self, runs)
+        self.catalog = RunsModel(self, runs, table)
+        self.selection = selection if selection is not None else RunSelection()
         self.metric_list = MetricList()
-        self.runs_panel = RunsPanel(self.catalog)
+        self.runs_panel = RunsPanel(self.catalog, selection=self.selection)
         self.area = PlotArea(self.catalog, runner, state=plots)
         self._load_runs = load_runs
         left = QSplitter(Qt.Orientation.Vertical)
