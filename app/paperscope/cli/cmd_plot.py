@@ -73,6 +73,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
     p.add_argument("--reps", type=int, default=1000, help="bootstrap resamples for ci95")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument(
+        "--note", action="append", default=[], metavar="X=TEXT",
+        help="a text note pinned at x (or X0:X1=TEXT over a range), repeatable",
+    )  # fmt: skip
+    p.add_argument("--mark-extrema", action="store_true", help="mark each curve's min and max")
     p.add_argument("--out", required=True, type=Path, metavar="FILE.(pdf|svg|png)")
     p.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write what is drawn as CSV")
     p.set_defaults(func=run)
@@ -105,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
     elif not 0 <= args.smoothing <= 1:
         print(f"paperscope: --smoothing must be in [0, 1], got {args.smoothing}", file=sys.stderr)
         return 2
+    from paperscope.results.figure import Note
+
+    try:
+        notes = tuple(Note.parse(n) for n in args.note)
+    except ValueError as exc:
+        print(f"paperscope: --note: {exc}", file=sys.stderr)
+        return 2
     spec = PlotSpec(
         metric=args.metric,
         x=args.x,
@@ -130,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         ylabel=args.ylabel,
         log_x=args.log_x,
         log_y=args.log_y,
+        mark_extrema=args.mark_extrema,
+        notes=notes,
     )
     try:
         data, issues = plot_paths(

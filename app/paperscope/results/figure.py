@@ -50,6 +50,55 @@ MAX_LEGEND_ENTRIES = 24  # beyond this a legend hides the plot; the CSV names ev
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A text note pinned at ``x`` or over the range ``x``…``x1`` of a plot (in data
+    coordinates; wall time in epoch seconds)."""
+
+    x: float
+    text: str
+    x1: float | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.x, int | float) and math.isfinite(self.x)):
+            raise ValueError(f"a note's x is a finite number, got {self.x!r}")
+        if self.x1 is not None and not (
+            isinstance(self.x1, int | float) and math.isfinite(self.x1) and self.x1 > self.x
+        ):
+            raise ValueError(f"a note's range ends after it starts, got {self.x}…{self.x1!r}")
+        if not isinstance(self.text, str):
+            raise ValueError(f"a note's text is text, got {self.text!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Note:
+        """``"1000=warm-up ends"`` or ``"0:5000=warm-up"`` (the CLI's ``--note``)."""
+        where, eq, body = text.partition("=")
+        lo, colon, hi = where.partition(":")
+        try:
+            x = float(lo)
+            x1 = float(hi) if colon else None
+        except ValueError:
+            raise ValueError(f"{text!r}: write X=TEXT or X0:X1=TEXT") from None
+        if not eq:
+            raise ValueError(f"{text!r}: write X=TEXT or X0:X1=TEXT")
+        return cls(x, body.strip(), x1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"x": self.x, "x1": self.x1, "text": self.text}
+
+
+def extrema(x: Any, y: Any) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """``((x_min, y_min), (x_max, y_max))`` over the finite points of a curve (the first
+    on a tie); ``None`` when it has none."""
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(ys) & np.isfinite(xs)
+    if not ok.any():
+        return None
+    idx = np.flatnonzero(ok)
+    lo, hi = idx[int(np.argmin(ys[ok]))], idx[int(np.argmax(ys[ok]))]
+    return (float(xs[lo]), float(ys[lo])), (float(xs[hi]), float(ys[hi]))
+
+
+@dataclass(frozen=True, slots=True)
 class FigureStyle:
     """How the figure looks. ``size`` picks the preset width/height/font size; the
     explicit fields override it. ``legend``: a matplotlib location, ``outside`` (right
@@ -71,6 +120,8 @@ class FigureStyle:
     raw_alpha: float = 0.25
     band_alpha: float = 0.25
     line_width: float = 1.2
+    mark_extrema: bool = False
+    notes: tuple[Note, ...] = ()
 
     def dimensions(self) -> tuple[float, float]:
         if self.size not in SIZES:
@@ -290,6 +341,33 @@ def draw_figure(
                     ls=ls,
                 )
             ax.plot(X(c.x), c.y, color=color, ls=ls, label=c.label)
+        if style.mark_extrema:
+            for line in list(ax.get_lines()):
+                if line.get_alpha() is not None:  # the faint raw lines
+                    continue
+                found = extrema(np.asarray(line.get_xdata(), dtype=np.float64)
+                                if info.x != "wall" else np.arange(len(line.get_ydata())),
+                                line.get_ydata())  # fmt: skip
+                if found is None:
+                    continue
+                xd = np.asarray(line.get_xdata())
+                for (fx, fy), marker in zip(found, ("v", "^"), strict=True):
+                    px = xd[int(fx)] if info.x == "wall" else fx
+                    ax.plot([px], [fy], marker=marker, color=line.get_color(), ms=4, ls="none")
+                    ax.annotate(f"{fy:.4g}", (px, fy), textcoords="offset points",
+                                xytext=(3, -9 if marker == "v" else 3),
+                                fontsize=style.font() - 2, color=line.get_color())  # fmt: skip
+        for note in style.notes:
+            def nx(v: float) -> Any:
+                return X(np.asarray([v]))[0]
+
+            if note.x1 is None:
+                ax.axvline(nx(note.x), color="#555555", lw=0.7, ls="--")
+            else:
+                ax.axvspan(nx(note.x), nx(note.x1), color="#999999", alpha=0.15, lw=0)
+            ax.annotate(note.text, (nx(note.x), 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(2, -2), textcoords="offset points", va="top",
+                        fontsize=style.font() - 1, color="#333333")  # fmt: skip
         if info.x == "wall":
             from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 

@@ -134,6 +134,8 @@ class PublicationDialog(QDialog):
             log_x=self.pane.state.value.log_x,
             log_y=self.pane.state.value.log_y,
             show_raw=self.show_raw.isChecked(),
+            mark_extrema=self.pane.state.value.mark_extrema,
+            notes=self.pane.state.value.notes,
         )
 
     def _job(self, out: Path | None = None) -> tuple[PlotData, Path, FigureStyle, Path | None]:

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
-from paperscope.results.figure import OKABE_ITO
+from paperscope.results.figure import OKABE_ITO, extrema
+from paperscope.results.smoothing import is_identity
 from paperscope.results.view import Readout, robust_range, tick_text, values_at
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.workflows.plots import DECIMATE_ABOVE, MERGE_ABOVE, PlotData
@@ -96,6 +97,8 @@ class PlotCanvas(QWidget):
         self.vline: pg.InfiniteLine | None = None
         self.label: pg.TextItem | None = None
         self.readout: list[Readout] = []
+        self.crosshair_x: float | None = None  # where the crosshair was last (data x)
+        self._overlays: list[Any] = []
         self.grid = False
         self._proxy: Any = None
         self._wall_axis = False
@@ -181,6 +184,7 @@ class PlotCanvas(QWidget):
 
         plot = self.ensure_plot()
         plot.clear()
+        self._overlays = []
         if self.legend is not None:
             self.legend.clear()
         assert self.vline is not None and self.label is not None
@@ -197,7 +201,8 @@ class PlotCanvas(QWidget):
         self._set_x_axis(spec.x)
         n_lines = len(data.curves) + len(data.groups)
         # raw lines behind many curves are noise, and double the items to draw
-        show_raw = v.show_raw and spec.smoothing > 0 and n_lines <= MAX_RAW
+        show_raw = (v.show_raw and not is_identity(spec.smoothing_mode, spec.smoothing)
+                    and n_lines <= MAX_RAW)  # fmt: skip
         # 1-pixel (cosmetic) pens: Qt's fast line drawing; wider pens go through the
         # stroker and cost ~10x per frame on long curves (on a high-DPI screen a
         # 1-device-pixel line is too thin: see pen_width)
@@ -229,6 +234,7 @@ class PlotCanvas(QWidget):
                 plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
             )
             self._drawn[c.label] = (item, c)
+        self.draw_overlays()
         plot.setTitle(spec.metric, size="10pt")
         plot.setLabel("left", spec.metric)
         plot.setLabel("bottom", x_label(spec.x))
@@ -251,6 +257,54 @@ class PlotCanvas(QWidget):
                 self.apply_log()
         else:
             plot.setLogMode(x=v.log_x, y=v.log_y)
+
+    def draw_overlays(self) -> None:
+        """The marks of each curve's min and max and the pane's notes (again after a
+        change of the log axes: they are placed in view coordinates)."""
+        import pyqtgraph as pg
+
+        if self.plot is None:
+            return
+        for item in self._overlays:
+            self.plot.removeItem(item)
+        self._overlays = []
+        v = self.state.value
+
+        def vx(x: float) -> float:
+            return math.log10(x) if v.log_x and x > 0 else x
+
+        def vy(y: float) -> float:
+            return math.log10(y) if v.log_y and y > 0 else y
+
+        if v.mark_extrema:
+            for label, (item, c) in list(self._drawn.items())[:MAX_LEGEND]:
+                y = c.center if isinstance(c, GroupCurve) else c.y
+                found = extrema(c.x, y)
+                if found is None:
+                    continue
+                colour = item.opts["pen"].color().name()
+                for (x0, y0), symbol, anchor in zip(found, ("t", "t1"), ((0, 0), (0, 1)),
+                                                    strict=True):  # fmt: skip
+                    mark = pg.ScatterPlotItem([vx(x0)], [vy(y0)], symbol=symbol, size=9,
+                                              pen=pg.mkPen(colour), brush=pg.mkBrush(colour))  # fmt: skip
+                    text = pg.TextItem(f"{y0:.4g}", color=colour, anchor=anchor)
+                    text.setPos(vx(x0), vy(y0))
+                    text.setToolTip(f"{label}: {y0:.6g} at x = {x0:.6g}")
+                    for it in (mark, text):
+                        self.plot.addItem(it, ignoreBounds=True)
+                        self._overlays.append(it)
+        for note in v.notes:
+            if note.x1 is None:
+                line: Any = pg.InfiniteLine(vx(note.x), angle=90, movable=False,
+                                            pen=pg.mkPen("#555", style=Qt.PenStyle.DashLine))  # fmt: skip
+            else:
+                line = pg.LinearRegionItem((vx(note.x), vx(note.x1)), movable=False,
+                                           brush=pg.mkBrush(150, 150, 150, 40))  # fmt: skip
+            self.plot.addItem(line, ignoreBounds=True)
+            self._overlays.append(line)
+            anchor_line = line if note.x1 is None else line.lines[0]
+            pg.InfLineLabel(anchor_line, text=note.text, position=0.95, anchor=(0, 0),
+                            color="#333")  # fmt: skip
 
     def _colour(self, run_id: str) -> str:
         return self._colour_of(run_id) or PALETTE[0]
@@ -330,6 +384,7 @@ class PlotCanvas(QWidget):
         v = self.state.value
         self.plot.setLogMode(x=v.log_x, y=v.log_y)
         self.auto_range()
+        self.draw_overlays()
 
     def auto_range(self) -> None:
         """Fit the view to the data; with "robust y" the y range ignores outliers."""
@@ -397,6 +452,7 @@ class PlotCanvas(QWidget):
             vx = math.log10(x) if logx and x > 0 else x
         curves = [c for item, c in self._drawn.values() if item.isVisible()]
         self.readout = values_at(curves, x, y)
+        self.crosshair_x = float(x)
         self.vline.setPos(vx)
         self.vline.show()
         colours = {

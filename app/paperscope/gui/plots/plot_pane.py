@@ -56,6 +56,7 @@ class PlotPane(QWidget):
     split_requested = Signal(object)
     close_requested = Signal()
     publication_requested = Signal()
+    step_pinned = Signal(str, float)
 
     def __init__(
         self,
@@ -98,6 +99,8 @@ class PlotPane(QWidget):
                              (self.publication_requested, c.publication_requested)):  # fmt: skip
             theirs.connect(mine.emit)
         c.auto_range_requested.connect(canvas.auto_range)
+        c.note_requested.connect(self.ask_note)
+        c.pin_requested.connect(self.pin_step)
         c.grid_toggled.connect(canvas.show_grid)
         self.canvas.view_changed.connect(lambda view: self.state.update(view_range=view))
         for child in self.findChildren(QWidget):
@@ -374,6 +377,36 @@ class PlotPane(QWidget):
             paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if paths:
                 self.files_dropped.emit(paths)
+
+    # -- notes and the pinned step ---------------------------------------------------
+    def crosshair_x(self) -> float | None:
+        """Where the crosshair is (data x), else the middle of the view."""
+        if self.canvas.crosshair_x is not None:
+            return self.canvas.crosshair_x
+        if self.plot is None:
+            return None
+        (x0, x1), _ = self.plot.getPlotItem().getViewBox().viewRange()
+        mid = (x0 + x1) / 2
+        return float(10**mid if self.state.value.log_x else mid)
+
+    def ask_note(self) -> None:
+        """Ask for a note's text and pin it at the crosshair."""
+        from PySide6.QtWidgets import QInputDialog
+
+        x = self.crosshair_x()
+        if x is None:
+            return
+        text, ok = QInputDialog.getText(self, "Note", f"Note at x = {x:.6g}:")
+        if ok and text.strip():
+            self.state.add_note(x, text.strip())
+
+    def pin_step(self) -> None:
+        """``step_pinned(metric, step)``: the runs table shows every run's value there."""
+        x = self.crosshair_x()
+        if x is not None and self.state.value.metric and self.state.value.x == "step":
+            self.step_pinned.emit(self.state.value.metric, x)
+        elif self.state.value.x != "step":
+            self.note.setText("pin a step on a step x axis")
 
     # -- export ----------------------------------------------------------------------
     def export(self, path: Path, dpi: int = 200) -> Path:

@@ -88,6 +88,7 @@ class PlotArea(QTabWidget):
 
     files_dropped = Signal(list, object)
     current_pane_changed = Signal(object)
+    step_pinned = Signal(str, float)
     publication_requested = Signal(object)
 
     def __init__(
@@ -124,6 +125,7 @@ class PlotArea(QTabWidget):
         pane.files_dropped.connect(lambda paths: self.files_dropped.emit(paths, pane))
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
         pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
+        pane.step_pinned.connect(self.step_pinned.emit)
         return pane
 
     def _on_pane_metric(self, pane: PlotPane, metric: str) -> None:
@@ -378,6 +380,7 @@ class PlotsView(QWidget):
         self.catalog.modelReset.connect(self._update_metrics)
         self.area.files_dropped.connect(self._on_files_dropped)
         self.area.current_pane_changed.connect(self._on_current_pane)
+        self.area.step_pinned.connect(self.catalog.table.pin)
 
     def current_pane(self) -> PlotPane:
         return self.area.current_pane()
