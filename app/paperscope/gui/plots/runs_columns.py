@@ -128,16 +128,20 @@ class ColumnsDialog(QDialog):
         if "config_columns" in fields:
             shown = set(self.table.config_keys())
             keys = list(dict.fromkeys([*self.table.config_keys(), *self._all_config_keys()]))
-            if [self.config.item(i).text() for i in range(self.config.count())] != keys:
+            now = [(self.config.item(i).text(),
+                    self.config.item(i).checkState() == Qt.CheckState.Checked)
+                   for i in range(self.config.count())]  # fmt: skip
+            if now != [(k, k in shown) for k in keys]:
+                # rebuilt with each item's check set before it joins the list, so the
+                # list emits no itemChanged (no half-updated set is written back)
                 self.config.clear()
                 for key in keys:
-                    QListWidgetItem(key, self.config)
-            for i in range(self.config.count()):
-                item = self.config.item(i)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                want = Qt.CheckState.Checked if item.text() in shown else Qt.CheckState.Unchecked
-                if item.checkState() != want:
-                    item.setCheckState(want)
+                    item = QListWidgetItem(key)
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setCheckState(
+                        Qt.CheckState.Checked if key in shown else Qt.CheckState.Unchecked
+                    )
+                    self.config.addItem(item)
 
     def _all_config_keys(self) -> list[str]:
         keys: dict[str, None] = {}
