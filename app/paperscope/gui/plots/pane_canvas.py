@@ -98,6 +98,7 @@ class PlotCanvas(QWidget):
         self.label: pg.TextItem | None = None
         self.readout: list[Readout] = []
         self.crosshair_x: float | None = None  # where the crosshair was last (data x)
+        self.selected: frozenset[str] = frozenset()  # run ids selected in another view
         self._overlays: list[Any] = []
         self.grid = False
         self._proxy: Any = None
@@ -230,9 +231,11 @@ class PlotCanvas(QWidget):
             if show_raw:
                 self._line(plot, c.x, c.raw, pg.mkPen(_alpha(colour, 60), width=1))
             name = c.label if len(self._drawn) < MAX_LEGEND else None
-            item = self._line(
-                plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
-            )
+            # runs selected elsewhere (the runs table, a brush) stand out, the rest fade
+            faint = bool(self.selected) and c.run_id not in self.selected
+            width = GROUP_WIDTH if self.selected and not faint else LINE_WIDTH
+            pen = pg.mkPen(_alpha(colour, 70) if faint else colour, width=pen_width(width, dpr))
+            item = self._line(plot, c.x, c.y, pen, name)
             self._drawn[c.label] = (item, c)
         self.draw_overlays()
         plot.setTitle(spec.metric, size="10pt")
@@ -333,15 +336,19 @@ class PlotCanvas(QWidget):
         run decimated by its own pyramid; legend entries for the first runs."""
         import pyqtgraph as pg
 
-        by_colour: dict[str, list[Curve]] = {}
+        by_colour: dict[tuple[str, bool], list[Curve]] = {}
         for c in curves:
-            by_colour.setdefault(self._colour(c.run_id), []).append(c)
+            faint = bool(self.selected) and c.run_id not in self.selected
+            by_colour.setdefault((self._colour(c.run_id), faint), []).append(c)
         width = max(int(plot.getPlotItem().getViewBox().width()), 100)
         x0 = min(float(c.x[0]) for c in curves if len(c))
         x1 = max(float(c.x[-1]) for c in curves if len(c))
-        for colour, members in by_colour.items():
+        # the faint runs first, the selected ones (wider) drawn over them
+        for (colour, faint), members in sorted(by_colour.items(), key=lambda kv: not kv[0][1]):
             merged = Merged([self._pyramids.get(id(c.y)) or Pyramid(c.x, c.y) for c in members])
-            pen = pg.mkPen(colour, width=pen_width(LINE_WIDTH, self.devicePixelRatioF()))
+            w = GROUP_WIDTH if self.selected and not faint else LINE_WIDTH
+            pen = pg.mkPen(_alpha(colour, 70) if faint else colour,
+                           width=pen_width(w, self.devicePixelRatioF()))  # fmt: skip
             item = pg.PlotDataItem(*merged.view(x0, x1, width), pen=pen, connect="finite")
             plot.addItem(item)
             self._decimated.append((item, merged))

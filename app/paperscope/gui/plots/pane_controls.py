@@ -63,6 +63,7 @@ class PaneControls(QWidget):
     publication_requested = Signal()
     note_requested = Signal()
     pin_requested = Signal()
+    hyper_requested = Signal()
 
     def __init__(self, state: PlotPaneState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +113,8 @@ class PaneControls(QWidget):
             "Split top / bottom", lambda: self.split_requested.emit(Qt.Orientation.Vertical)
         )
         menu.addAction("Close pane", self.close_requested.emit)
+        menu.addAction("Hyperparameters beside (parallel coordinates, scatter)",
+                       self.hyper_requested.emit)  # fmt: skip
         menu.addSeparator()
         # axis options live in the menu so a split pane stays narrow; they are
         # checkable actions (isChecked/setChecked/toggled like check boxes)

@@ -27,6 +27,7 @@ from paperscope.results.align import Curve, GroupCurve
 from paperscope.results.decimate import Pyramid
 from paperscope.results.view import Readout
 from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState, plan
+from paperscope.state.runs_table import RunSelection
 from paperscope.workflows.plots import PlotData, PlotError, PlotSpec, compute_pane, metric_names
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class PlotPane(QWidget):
     close_requested = Signal()
     publication_requested = Signal()
     step_pinned = Signal(str, float)
+    hyper_requested = Signal()
 
     def __init__(
         self,
@@ -73,6 +75,7 @@ class PlotPane(QWidget):
         self.data: PlotData | None = None
         self._task: Any = None
         self._pyramids: dict[int, Pyramid] = {}
+        self._selection: RunSelection | None = None
         self._schedule_timer = QTimer(self, singleShot=True, interval=30)
         self._schedule_timer.timeout.connect(self.refresh)
         self.controls = PaneControls(self.state)
@@ -96,7 +99,8 @@ class PlotPane(QWidget):
         c, canvas = self.controls, self.canvas
         for mine, theirs in ((self.split_requested, c.split_requested),
                              (self.close_requested, c.close_requested),
-                             (self.publication_requested, c.publication_requested)):  # fmt: skip
+                             (self.publication_requested, c.publication_requested),
+                             (self.hyper_requested, c.hyper_requested)):  # fmt: skip
             theirs.connect(mine.emit)
         c.auto_range_requested.connect(canvas.auto_range)
         c.note_requested.connect(self.ask_note)
@@ -118,8 +122,23 @@ class PlotPane(QWidget):
         else:
             self._update_empty()
 
+    def bind_selection(self, selection: RunSelection) -> None:
+        """Show the runs selected in any view (the runs table, a hyperparameter brush)."""
+        self._selection = selection
+        selection.changed.connect(self._on_selection)
+        self._on_selection(frozenset())
+
+    def _on_selection(self, _fields: frozenset[str]) -> None:
+        assert self._selection is not None
+        ids = self._selection.value.ids
+        if ids != self.canvas.selected:
+            self.canvas.selected = ids
+            self._redraw_last()
+
     def dispose(self) -> None:
         """Stop listening to the state (the pane is closed; the state may live on)."""
+        if self._selection is not None:
+            self._selection.changed.disconnect(self._on_selection)
         self.cancel_task()
         self.state.changed.disconnect(self._on_state_changed)
         self.controls.dispose()

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import ReadIssue, Run
 from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.gui.plots.hyper_pane import HyperPane
 from paperscope.gui.plots.metric_list import MetricList
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.runs_panel import RunsModel, RunsPanel
 from paperscope.state.plot_pane import PlotPaneState
-from paperscope.state.plots import Leaf, Node, PlotsState, Split, Tab
+from paperscope.state.hyper import HyperState
+from paperscope.state.plots import HyperLeaf, Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
 from paperscope.state.runs_table import RunSelection, RunsTableState
 from paperscope.workflows.plots import metric_names
@@ -97,11 +99,13 @@ class PlotArea(QTabWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         state: PlotsState | None = None,
+        selection: RunSelection | None = None,
     ) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.runner = runner
         self.state = state if state is not None else PlotsState()
+        self.selection = selection if selection is not None else RunSelection()
         self._current: PlotPane | None = None
         self.setTabsClosable(True)
         self.setMovable(True)
@@ -119,6 +123,7 @@ class PlotArea(QTabWidget):
     # -- panes -----------------------------------------------------------------------
     def new_pane(self, state: PlotPaneState | None = None) -> PlotPane:
         pane = PlotPane(self.catalog, self.runner, state=state)
+        pane.bind_selection(self.selection)
         pane.activated.connect(lambda: self._set_current(pane))
         pane.split_requested.connect(lambda o: self.split(pane, o))
         pane.close_requested.connect(lambda: self.close_pane(pane))
@@ -126,7 +131,32 @@ class PlotArea(QTabWidget):
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
         pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
         pane.step_pinned.connect(self.step_pinned.emit)
+        pane.hyper_requested.connect(lambda: self.add_hyper(pane))
         return pane
+
+    def new_hyper(self, state: HyperState | None = None) -> HyperPane:
+        hyper = HyperPane(state or HyperState(), self.catalog.table, self.selection)
+        hyper.close_requested.connect(lambda: self.close_pane(hyper))
+        return hyper
+
+    def add_hyper(self, beside: PlotPane, orientation: Qt.Orientation = Qt.Orientation.Horizontal
+                  ) -> HyperPane:  # fmt: skip
+        """A hyperparameter pane beside ``beside`` (parallel coordinates first)."""
+        hyper = self.new_hyper()
+        self._insert_beside(beside, hyper, orientation)
+        self.sync_state()
+        return hyper
+
+    def hypers(self, tab: int | None = None) -> list[HyperPane]:
+        tabs = range(self.count()) if tab is None else [tab]
+        out: list[HyperPane] = []
+        for i in tabs:
+            page = self.widget(i)
+            if isinstance(page, _TabPage):
+                out.extend(page.root.findChildren(HyperPane))
+                if isinstance(page.root, HyperPane):
+                    out.append(page.root)
+        return out
 
     def _on_pane_metric(self, pane: PlotPane, metric: str) -> None:
         # the runs panel's "last value" column follows the current pane's metric
@@ -198,6 +228,11 @@ class PlotArea(QTabWidget):
         new.add_run_ids(pane.run_ids())
         if pane.state.value.metric:
             new.set_metric(pane.state.value.metric)
+        self._insert_beside(pane, new, orientation)
+        self._set_current(new)
+        return new
+
+    def _insert_beside(self, pane: QWidget, new: QWidget, orientation: Qt.Orientation) -> None:
         parent = pane.parentWidget()
         if isinstance(parent, QSplitter):
             index = parent.indexOf(pane)
@@ -216,8 +251,6 @@ class PlotArea(QTabWidget):
             splitter.addWidget(pane)
             splitter.addWidget(new)
             splitter.setSizes([1000, 1000])
-        self._set_current(new)
-        return new
 
     def _splitter(self, orientation: Qt.Orientation) -> QSplitter:
         splitter = QSplitter(orientation)
@@ -231,9 +264,14 @@ class PlotArea(QTabWidget):
         assert w is not None
         return w
 
-    def close_pane(self, pane: PlotPane) -> None:
-        """Remove a pane; the last pane of a tab closes the tab (the last tab stays)."""
+    def close_pane(self, pane: PlotPane | HyperPane) -> None:
+        """Remove a pane; the last pane of a tab closes the tab (the last tab stays). A
+        tab keeps one plot pane: closing its last one empties it instead."""
         page = self._page_of(pane)
+        last_plot = isinstance(pane, PlotPane) and self._leaves(page.root) == [pane]
+        if last_plot and page.root is not pane:
+            pane.clear_runs()
+            return
         if page.root is pane:
             if self.count() > 1:
                 self.close_tab(self.indexOf(page))
@@ -265,7 +303,7 @@ class PlotArea(QTabWidget):
             return
         page = self.widget(index)
         assert page is not None
-        for pane in self.panes(index):
+        for pane in [*self.panes(index), *self.hypers(index)]:
             pane.dispose()
         self.removeTab(index)
         page.deleteLater()
@@ -300,6 +338,8 @@ class PlotArea(QTabWidget):
             return Split("horizontal" if horizontal else "vertical",
                          [self._node(c) for c in children if c is not None],
                          list(w.sizes()))  # fmt: skip
+        if isinstance(w, HyperPane):
+            return HyperLeaf(w.state)
         assert isinstance(w, PlotPane)
         return Leaf(w.state)
 
@@ -308,7 +348,7 @@ class PlotArea(QTabWidget):
         panes drop the ids of runs that are not)."""
         for i in reversed(range(self.count())):
             page = self.widget(i)
-            for pane in self.panes(i):
+            for pane in [*self.panes(i), *self.hypers(i)]:
                 pane.dispose()
             self.removeTab(i)
             if page is not None:
@@ -332,6 +372,8 @@ class PlotArea(QTabWidget):
             if node.sizes:
                 splitter.setSizes(node.sizes)
             return splitter
+        if isinstance(node, HyperLeaf):
+            return self.new_hyper(node.hyper)
         v = node.pane.value
         known = tuple(i for i in v.run_ids if self.catalog.run(i) is not None)
         if known != v.run_ids:
@@ -358,7 +400,7 @@ class PlotsView(QWidget):
         self.selection = selection if selection is not None else RunSelection()
         self.metric_list = MetricList()
         self.runs_panel = RunsPanel(self.catalog, selection=self.selection)
-        self.area = PlotArea(self.catalog, runner, state=plots)
+        self.area = PlotArea(self.catalog, runner, state=plots, selection=self.selection)
         self._load_runs = load_runs
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.metric_list)
