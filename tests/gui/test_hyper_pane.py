@@ -42,8 +42,14 @@ def view(qtbot, dopamine: list[Run]) -> Iterator[object]:  # type: ignore[no-unt
 
 
 def _mouse(widget, kind, pos: QPoint, buttons) -> None:  # type: ignore[no-untyped-def]
-    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
-                        Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    event = QMouseEvent(
+        kind,
+        QPointF(pos),
+        QPointF(widget.mapToGlobal(pos)),
+        Qt.MouseButton.LeftButton,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -75,16 +81,23 @@ def test_dragging_along_an_axis_selects_exactly_the_runs_in_range(view, qtbot, d
     # the runs table and the plot pane show the same runs
     assert sorted(view.runs_panel.selected_ids()) == want
     assert pane.canvas.selected == frozenset(want)
-    faint = [lbl for lbl, item in pane.items().items()
-             if item.opts["pen"].color().alpha() < 255]  # fmt: skip
+    faint = [lbl for lbl, item in pane.items().items() if item.opts["pen"].color().alpha() < 255]
     names = {r.id: r.name for r in dopamine}
     assert sorted(faint) == sorted(names[i] for i in best if i not in want)
     assert hyper.canvas.selected_item is not None
     # a click on the axis clears its brush (and the selection)
-    _mouse(viewport, QMouseEvent.Type.MouseButtonPress, canvas.axis_point(2, 0.5),
-           Qt.MouseButton.LeftButton)  # fmt: skip
-    _mouse(viewport, QMouseEvent.Type.MouseButtonRelease, canvas.axis_point(2, 0.5),
-           Qt.MouseButton.NoButton)  # fmt: skip
+    _mouse(
+        viewport,
+        QMouseEvent.Type.MouseButtonPress,
+        canvas.axis_point(2, 0.5),
+        Qt.MouseButton.LeftButton,
+    )
+    _mouse(
+        viewport,
+        QMouseEvent.Type.MouseButtonRelease,
+        canvas.axis_point(2, 0.5),
+        Qt.MouseButton.NoButton,
+    )
     assert hyper.state.value.brushes == () and view.selection.value.ids == frozenset()
     # the other way round: rows chosen in the runs table are drawn on top in the pane
     view.runs_panel.table.selectRow(0)

@@ -130,8 +130,9 @@ def test_pane_smoothers_extrema_notes_and_pinned_step(view, qtbot, sweep, tmp_pa
         controls.mode_box.setCurrentIndex(controls.mode_box.findData("trailing"))
     with qtbot.waitSignal(pane.plotted, timeout=10000):
         controls.window_box.setValue(3)
-    np.testing.assert_allclose(pane.curves()[run.name][1],
-                               moving_average(run.series[metric].values, 3, centred=False))  # fmt: skip
+    np.testing.assert_allclose(
+        pane.curves()[run.name][1], moving_average(run.series[metric].values, 3, centred=False)
+    )
     assert "trailing moving average, k = 3" in pane.data.info().smoothing_formula()
     # min/max marks: a triangle at each curve's extremes
     controls.extrema_action.setChecked(True)

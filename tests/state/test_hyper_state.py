@@ -46,22 +46,27 @@ def table(dopamine: list[Run]) -> RunsTableState:
 
 def test_axes_numeric_and_categorical(table: RunsTableState, dopamine: list[Run]) -> None:
     agent = axis_data(table, "config:agent", dopamine)
-    assert agent.categorical and agent.categories == tuple(sorted({
-        str(table.runs.config_of(r.id)["agent"]) for r in dopamine}))  # fmt: skip
+    assert agent.categorical and agent.categories == tuple(
+        sorted({str(table.runs.config_of(r.id)["agent"]) for r in dopamine})
+    )
     best = axis_data(table, "summary:return.max", dopamine)
     assert not best.categorical
-    np.testing.assert_array_equal(best.values, [np.nanmax(r.series["return"].values)
-                                                for r in dopamine])  # fmt: skip
+    np.testing.assert_array_equal(
+        best.values, [np.nanmax(r.series["return"].values) for r in dopamine]
+    )
     pos = best.normalised()
     assert pos.min() == 0.0 and pos.max() == 1.0
     missing = axis_data(table, "summary:loss.last", dopamine)  # no run has it
     assert np.isnan(missing.values).all()
 
 
-def test_brushing_keeps_exactly_the_runs_in_every_range(table: RunsTableState,
-                                                        dopamine: list[Run]) -> None:  # fmt: skip
-    axes = {k: axis_data(table, k, dopamine)
-            for k in ("config:agent", "config:seed", "summary:return.max")}  # fmt: skip
+def test_brushing_keeps_exactly_the_runs_in_every_range(
+    table: RunsTableState, dopamine: list[Run]
+) -> None:
+    axes = {
+        k: axis_data(table, k, dopamine)
+        for k in ("config:agent", "config:seed", "summary:return.max")
+    }
     best = axes["summary:return.max"]
     b = brush_from_positions(best, 0.25, 0.75)
     lo, hi = best.value_at(0.25), best.value_at(0.75)
@@ -93,14 +98,33 @@ def test_trend_and_rectangle(table: RunsTableState) -> None:
 
 
 def test_state_round_trips_in_the_plots_layout() -> None:
-    hyper = HyperState(HyperSettings(
-        axes=("config:agent", "summary:return.max"), log_x=True, kind="scatter",
-        x="config:seed", y="summary:return.max", group_by="config:agent",
-        brushes=(Brush("summary:return.max", 1.0, math.inf), Brush("config:agent",
-                 categories=("DQN",))),
-    ))  # fmt: skip
-    plots = PlotsState.from_json({"tabs": [{"title": "t", "layout": {
-        "split": "horizontal", "children": [{"pane": {}}, {"hyper": hyper.to_json()}]}}]})  # fmt: skip
+    hyper = HyperState(
+        HyperSettings(
+            axes=("config:agent", "summary:return.max"),
+            log_x=True,
+            kind="scatter",
+            x="config:seed",
+            y="summary:return.max",
+            group_by="config:agent",
+            brushes=(
+                Brush("summary:return.max", 1.0, math.inf),
+                Brush("config:agent", categories=("DQN",)),
+            ),
+        )
+    )
+    plots = PlotsState.from_json(
+        {
+            "tabs": [
+                {
+                    "title": "t",
+                    "layout": {
+                        "split": "horizontal",
+                        "children": [{"pane": {}}, {"hyper": hyper.to_json()}],
+                    },
+                }
+            ]
+        }
+    )
     data = json.loads(json.dumps(plots.to_json()))
     again = PlotsState.from_json(data)
     leaf = again.tabs[0].layout.children[1]  # type: ignore[union-attr]

@@ -64,8 +64,10 @@ def test_summary_columns_match_numpy_and_missing_is_empty(sweep: list[Run]) -> N
     assert without  # the Sacred run has none of the sweep's metrics
     for run in sweep:
         s = run.series.get(metric)
-        got = {k: table.value_of(run, cols[SUMMARY + f"{metric}.{k}"])
-               for k in ("last", "min", "max", "mean3")}  # fmt: skip
+        got = {
+            k: table.value_of(run, cols[SUMMARY + f"{metric}.{k}"])
+            for k in ("last", "min", "max", "mean3")
+        }
         if s is None:
             assert got == dict.fromkeys(got)  # None: an empty cell, never a 0
             continue
@@ -101,19 +103,27 @@ def test_numeric_sort_puts_missing_last_in_both_directions(sweep: list[Run]) -> 
 def test_filter_language_over_config_and_summaries(sweep: list[Run]) -> None:
     metric = _metric(sweep)
     table = _table(sweep)
-    key = next(k for k in table.runs.config_keys()
-               if all(isinstance(table.runs.config_of(r.id).get(k), int | float)
-                      for r in sweep if k in table.runs.config_of(r.id)))  # fmt: skip
-    values = sorted({table.runs.config_of(r.id)[key] for r in sweep
-                     if key in table.runs.config_of(r.id)})  # fmt: skip
+    key = next(
+        k
+        for k in table.runs.config_keys()
+        if all(
+            isinstance(table.runs.config_of(r.id).get(k), int | float)
+            for r in sweep
+            if k in table.runs.config_of(r.id)
+        )
+    )
+    values = sorted(
+        {table.runs.config_of(r.id)[key] for r in sweep if key in table.runs.config_of(r.id)}
+    )
     cut = values[len(values) // 2]
     median = float(np.median([r.series[metric].values[-1] for r in sweep if metric in r.series]))
     table.update(filter_text=f"`{key}` < {cut!r} or `{metric}.last` >= {median!r}")
     want = [
-        r.id for r in sweep
+        r.id
+        for r in sweep
         if (key in table.runs.config_of(r.id) and table.runs.config_of(r.id)[key] < cut)
         or (metric in r.series and r.series[metric].values[-1] >= median)
-    ]  # fmt: skip
+    ]
     assert table.order() == want and 0 < len(want) < len(sweep)
     table.update(filter_text=f"`{metric}.last` > ")
     f, error = table.parsed_filter()
@@ -127,8 +137,12 @@ def test_column_set_round_trips_through_json_and_rejects_bad_values(sweep: list[
     table = _table(sweep)
     metric = _metric(sweep)
     table.add_summaries([f"{metric}.max", f"{metric}.at5"])
-    table.update(config_columns=("lr",), filter_text="lr > 0", descending=True,
-                 sort_key=SUMMARY + f"{metric}.max")  # fmt: skip
+    table.update(
+        config_columns=("lr",),
+        filter_text="lr > 0",
+        descending=True,
+        sort_key=SUMMARY + f"{metric}.max",
+    )
     table.pin(metric, 7)
     data = json.loads(json.dumps(table.value.to_json()))
     again = TableSettings.from_json(data)

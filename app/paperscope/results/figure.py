@@ -345,9 +345,10 @@ def draw_figure(
             for line in list(ax.get_lines()):
                 if line.get_alpha() is not None:  # the faint raw lines
                     continue
-                found = extrema(np.asarray(line.get_xdata(), dtype=np.float64)
-                                if info.x != "wall" else np.arange(len(line.get_ydata())),
-                                line.get_ydata())  # fmt: skip
+                ydata = np.asarray(line.get_ydata(), dtype=np.float64)
+                xdata = (np.asarray(line.get_xdata(), dtype=np.float64) if info.x != "wall"
+                         else np.arange(ydata.size, dtype=np.float64))  # fmt: skip
+                found = extrema(xdata, ydata)
                 if found is None:
                     continue
                 xd = np.asarray(line.get_xdata())
@@ -358,6 +359,7 @@ def draw_figure(
                                 xytext=(3, -9 if marker == "v" else 3),
                                 fontsize=style.font() - 2, color=line.get_color())  # fmt: skip
         for note in style.notes:
+
             def nx(v: float) -> Any:
                 return X(np.asarray([v]))[0]
 

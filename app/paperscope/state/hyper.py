@@ -47,14 +47,29 @@ class Brush:
 
     def __post_init__(self) -> None:
         o = "HyperState"
-        check(isinstance(self.axis, str) and bool(self.axis), o, "brush.axis", self.axis,
-              "a column key")  # fmt: skip
-        ok = all(isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
-                 for v in (self.lo, self.hi)) and self.lo <= self.hi  # fmt: skip
+        check(
+            isinstance(self.axis, str) and bool(self.axis),
+            o,
+            "brush.axis",
+            self.axis,
+            "a column key",
+        )
+        ok = (
+            all(
+                isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
+                for v in (self.lo, self.hi)
+            )
+            and self.lo <= self.hi
+        )
         check(ok, o, "brush", (self.lo, self.hi), "a range lo <= hi")
         c = self.categories
-        check(isinstance(c, tuple) and all(isinstance(t, str) for t in c), o, "brush.categories",
-              c, "texts")  # fmt: skip
+        check(
+            isinstance(c, tuple) and all(isinstance(t, str) for t in c),
+            o,
+            "brush.categories",
+            c,
+            "texts",
+        )
 
     def to_json(self) -> dict[str, Any]:
         if self.categories:
@@ -97,12 +112,22 @@ class HyperSettings:
         o = "HyperState"
         check(self.kind in KINDS, o, "kind", self.kind, "parallel or scatter")
         a = self.axes
-        check(isinstance(a, tuple) and all(isinstance(k, str) and k for k in a), o, "axes", a,
-              "column keys")  # fmt: skip
+        check(
+            isinstance(a, tuple) and all(isinstance(k, str) and k for k in a),
+            o,
+            "axes",
+            a,
+            "column keys",
+        )
         check(len(set(a)) == len(a), o, "axes", a, "free of repeats")
         b = self.brushes
-        check(isinstance(b, tuple) and all(isinstance(x, Brush) for x in b), o, "brushes", b,
-              "brushes")  # fmt: skip
+        check(
+            isinstance(b, tuple) and all(isinstance(x, Brush) for x in b),
+            o,
+            "brushes",
+            b,
+            "brushes",
+        )
         check(len({x.axis for x in b}) == len(b), o, "brushes", b, "one per axis")
         for name in ("x", "y", "group_by"):
             v = getattr(self, name)
@@ -115,9 +140,16 @@ class HyperSettings:
         return next((b for b in self.brushes if b.axis == axis), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "axes": list(self.axes),
-                "brushes": [b.to_json() for b in self.brushes], "x": self.x, "y": self.y,
-                "log_x": self.log_x, "log_y": self.log_y, "group_by": self.group_by}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "axes": list(self.axes),
+            "brushes": [b.to_json() for b in self.brushes],
+            "x": self.x,
+            "y": self.y,
+            "log_x": self.log_x,
+            "log_y": self.log_y,
+            "group_by": self.group_by,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> HyperSettings:
@@ -135,13 +167,24 @@ class HyperSettings:
             cats = b.get("categories") or []
             if not isinstance(cats, list | tuple):
                 raise StateError(f"HyperState.brush.categories: {cats!r} is not a list")
-            parsed.append(Brush(b.get("axis", ""), _from_text(b.get("lo"), -math.inf),
-                                _from_text(b.get("hi"), math.inf), tuple(cats)))  # fmt: skip
+            parsed.append(
+                Brush(
+                    b.get("axis", ""),
+                    _from_text(b.get("lo"), -math.inf),
+                    _from_text(b.get("hi"), math.inf),
+                    tuple(cats),
+                )
+            )
         return cls(
-            kind=data.get("kind", d.kind), axes=tuple(axes), brushes=tuple(parsed),
-            x=data.get("x", d.x), y=data.get("y", d.y), log_x=data.get("log_x", d.log_x),
-            log_y=data.get("log_y", d.log_y), group_by=data.get("group_by", d.group_by),
-        )  # fmt: skip
+            kind=data.get("kind", d.kind),
+            axes=tuple(axes),
+            brushes=tuple(parsed),
+            x=data.get("x", d.x),
+            y=data.get("y", d.y),
+            log_x=data.get("log_x", d.log_x),
+            log_y=data.get("log_y", d.log_y),
+            group_by=data.get("group_by", d.group_by),
+        )
 
 
 class HyperState(Model[HyperSettings]):
@@ -289,8 +332,9 @@ def brush_from_positions(axis: Axis, p0: float, p1: float) -> Brush:
     return Brush(axis.key, axis.value_at(lo), axis.value_at(hi))
 
 
-def trend(x: np.ndarray, y: np.ndarray, log_x: bool = False, log_y: bool = False
-          ) -> tuple[float, float] | None:  # fmt: skip
+def trend(
+    x: np.ndarray, y: np.ndarray, log_x: bool = False, log_y: bool = False
+) -> tuple[float, float] | None:
     """Least-squares ``(slope, intercept)`` of y on x, in log10 space on a log axis
     (non-positive values left out there); ``None`` with fewer than two distinct x."""
     xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -311,9 +355,12 @@ def trend(x: np.ndarray, y: np.ndarray, log_x: bool = False, log_y: bool = False
 
 
 def inside_rect(
-    x: np.ndarray, y: np.ndarray, rect: tuple[float, float, float, float],
-    log_x: bool = False, log_y: bool = False,
-) -> np.ndarray:  # fmt: skip
+    x: np.ndarray,
+    y: np.ndarray,
+    rect: tuple[float, float, float, float],
+    log_x: bool = False,
+    log_y: bool = False,
+) -> np.ndarray:
     """Which points lie in ``rect`` = (x0, x1, y0, y1), given in view coordinates
     (log10 of the data on a log axis); points without a value never do."""
     xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

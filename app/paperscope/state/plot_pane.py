@@ -22,7 +22,9 @@ from paperscope.workflows.plots import PlotSpec
 
 GroupMode = Literal["none", "config", "regex", "selection"]
 GROUP_MODES: tuple[GroupMode, ...] = ("none", "config", "regex", "selection")
-SMOOTHING_MODES: tuple[SmoothingMode, ...] = ("ema", "time", "centred", "trailing", "gaussian", "none")
+SMOOTHING_MODES: tuple[SmoothingMode, ...] = (
+    "ema", "time", "centred", "trailing", "gaussian", "none",
+)  # fmt: skip
 Groups = tuple[tuple[str, tuple[str, ...]], ...]
 """Explicit groups (label → run ids), as a tuple of pairs so the value stays hashable."""
 ViewRange = tuple[float, float, float, float]
@@ -74,9 +76,9 @@ class PlotSettings:
         k = self.smoothing_window
         check(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 100_000, o,
               "smoothing_window", k, "a whole number of points from 1 to 100000")  # fmt: skip
-        g = self.smoothing_sigma
-        ok = isinstance(g, int | float) and not isinstance(g, bool) and 0 < g <= 100_000
-        check(ok, o, "smoothing_sigma", g, "a positive number of points")
+        sg = self.smoothing_sigma
+        ok = isinstance(sg, int | float) and not isinstance(sg, bool) and 0 < sg <= 100_000
+        check(ok, o, "smoothing_sigma", sg, "a positive number of points")
         check(isinstance(self.notes, tuple) and all(isinstance(n, Note) for n in self.notes),
               o, "notes", self.notes, "notes")  # fmt: skip
         check(self.grouping in GROUP_MODES, o, "grouping", self.grouping,

@@ -102,12 +102,16 @@ def config_column(key: str) -> Column:
 
 
 _STAT_HELP = {
-    "last": "the last point's value", "first": "the first point's value",
-    "min": "the smallest value (NaN left out)", "max": "the largest value (NaN left out)",
-    "mean": "the mean (of the last N points with meanN)", "count": "the number of points",
-    "at": "the value at the point nearest the step", "interp": "interpolated at the step",
+    "last": "the last point's value",
+    "first": "the first point's value",
+    "min": "the smallest value (NaN left out)",
+    "max": "the largest value (NaN left out)",
+    "mean": "the mean (of the last N points with meanN)",
+    "count": "the number of points",
+    "at": "the value at the point nearest the step",
+    "interp": "interpolated at the step",
     "smoothed": "the last value of the EMA-smoothed series",
-}  # fmt: skip
+}
 
 
 def cell_text(value: Any) -> str:
@@ -195,24 +199,38 @@ class TableSettings:
     def __post_init__(self) -> None:
         o = "RunsTableState"
         s = self.summaries
-        check(isinstance(s, tuple) and all(isinstance(c, str) for c in s), o, "summaries", s,
-              "summary column names")  # fmt: skip
+        check(
+            isinstance(s, tuple) and all(isinstance(c, str) for c in s),
+            o,
+            "summaries",
+            s,
+            "summary column names",
+        )
         bad = next((c for c in s if spec_from_column(c) is None), None)
         check(bad is None, o, "summaries", bad, "a summary column like loss.last or loss.mean10")
         check(len(set(s)) == len(s), o, "summaries", s, "free of repeats")
         c = self.config_columns
-        check(c is None or (isinstance(c, tuple) and all(isinstance(k, str) for k in c)),
-              o, "config_columns", c, "None or config keys")  # fmt: skip
+        check(
+            c is None or (isinstance(c, tuple) and all(isinstance(k, str) for k in c)),
+            o,
+            "config_columns",
+            c,
+            "None or config keys",
+        )
         for name in ("filter_text", "name_regex", "sort_key", "metric"):
             v = getattr(self, name)
             check(isinstance(v, str), o, name, v, "text")
         check(isinstance(self.descending, bool), o, "descending", self.descending, "true or false")
         p = self.pinned
         ok = p is None or (
-            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and bool(p[0])
-            and isinstance(p[1], int | float) and not isinstance(p[1], bool)
+            isinstance(p, tuple)
+            and len(p) == 2
+            and isinstance(p[0], str)
+            and bool(p[0])
+            and isinstance(p[1], int | float)
+            and not isinstance(p[1], bool)
             and math.isfinite(p[1])
-        )  # fmt: skip
+        )
         check(ok, o, "pinned", p, "None or (metric, finite step)")
 
     def specs(self) -> list[SummarySpec]:
@@ -260,6 +278,8 @@ class RunsTableState(Model[TableSettings]):
     filter and order computed from them (cached until the runs or the settings
     change). ``changed(field names)`` as any model."""
 
+    runs: RunsState
+
     def __init__(self, runs: RunsState, value: TableSettings | None = None) -> None:
         super().__init__(value if value is not None else TableSettings())
         self.runs = runs
@@ -306,8 +326,15 @@ class RunsTableState(Model[TableSettings]):
             def at(run: Run, _t: RunsTableState, s: SummarySpec = spec) -> float | None:
                 return summarise(run.series.get(s.metric), s)
 
-            out.append(Column(PINNED, f"{p[0]} @ step {p[1]:g}", True, at,
-                              "Values at the step pinned in a pane (nearest point)"))  # fmt: skip
+            out.append(
+                Column(
+                    PINNED,
+                    f"{p[0]} @ step {p[1]:g}",
+                    True,
+                    at,
+                    "Values at the step pinned in a pane (nearest point)",
+                )
+            )
         out += [summary_column(s) for s in self.value.specs()]
         out += [config_column(k) for k in self.config_keys()]
         return out
@@ -447,8 +474,10 @@ class RunsTableState(Model[TableSettings]):
         def cell(t: str) -> str:
             return t.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
-        lines = ["| " + " | ".join(cell(h) for h in headers) + " |",
-                 "|" + "|".join("---" for _ in headers) + "|"]  # fmt: skip
+        lines = [
+            "| " + " | ".join(cell(h) for h in headers) + " |",
+            "|" + "|".join("---" for _ in headers) + "|",
+        ]
         lines += ["| " + " | ".join(cell(t) for t in r) + " |" for r in rows]
         return "\n".join(lines) + "\n"
 
@@ -465,8 +494,13 @@ class Selected:
     origin: str = ""
 
     def __post_init__(self) -> None:
-        check(isinstance(self.ids, frozenset) and all(isinstance(i, str) for i in self.ids),
-              "RunSelection", "ids", self.ids, "a set of run ids")  # fmt: skip
+        check(
+            isinstance(self.ids, frozenset) and all(isinstance(i, str) for i in self.ids),
+            "RunSelection",
+            "ids",
+            self.ids,
+            "a set of run ids",
+        )
         check(isinstance(self.origin, str), "RunSelection", "origin", self.origin, "text")
 
 

@@ -47,10 +47,10 @@ def brushing_view_box() -> Any:
             super().mouseDragEvent(ev, axis)
 
         def mouseClickEvent(self, ev: Any) -> None:
-            if ev.button() == Qt.MouseButton.LeftButton and self.on_click is not None:
-                if self.on_click(self.mapToView(ev.pos())):
-                    ev.accept()
-                    return
+            left = ev.button() == Qt.MouseButton.LeftButton
+            if left and self.on_click is not None and self.on_click(self.mapToView(ev.pos())):
+                ev.accept()
+                return
             super().mouseClickEvent(ev)
 
     return BrushingViewBox
@@ -100,9 +100,12 @@ class HyperCanvas(QWidget):
 
     # -- drawing ---------------------------------------------------------------------
     def draw_parallel(
-        self, axes: Sequence[Axis], colours: Sequence[str], selected: np.ndarray,
+        self,
+        axes: Sequence[Axis],
+        colours: Sequence[str],
+        selected: np.ndarray,
         settings: HyperSettings,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """``axes`` over the same runs; ``colours`` per run; ``selected`` a bool per run."""
         import pyqtgraph as pg
 
@@ -133,8 +136,9 @@ class HyperCanvas(QWidget):
             self.line_items.append(line)
         if any_selected:
             x, y = polylines(positions[selected])
-            self.selected_item = pg.PlotCurveItem(x, y, pen=pg.mkPen("#0072B2", width=2),
-                                                  connect="finite")  # fmt: skip
+            self.selected_item = pg.PlotCurveItem(
+                x, y, pen=pg.mkPen("#0072B2", width=2), connect="finite"
+            )
             plot.addItem(self.selected_item)
         for i, axis in enumerate(axes):
             plot.addItem(pg.InfiniteLine(i, angle=90, movable=False, pen=pg.mkPen("#444")))
@@ -152,9 +156,13 @@ class HyperCanvas(QWidget):
         self.view_box.setRange(xRange=(-0.3, n - 0.4), yRange=(-0.06, 1.12), padding=0)
 
     def draw_scatter(
-        self, x: Axis, y: Axis, groups: Sequence[tuple[str, str, np.ndarray]],
-        selected: np.ndarray, settings: HyperSettings,
-    ) -> None:  # fmt: skip
+        self,
+        x: Axis,
+        y: Axis,
+        groups: Sequence[tuple[str, str, np.ndarray]],
+        selected: np.ndarray,
+        settings: HyperSettings,
+    ) -> None:
         """``groups``: (label, colour, bool mask over the runs) each drawn with its trend
         line; ``selected`` runs get a dark ring."""
         import pyqtgraph as pg
@@ -175,9 +183,16 @@ class HyperCanvas(QWidget):
         plot.setLogMode(x=settings.log_x, y=settings.log_y)
         for label, colour, mask in groups:
             xs, ys = x.values[mask], y.values[mask]
-            dots = pg.PlotDataItem(xs, ys, pen=None, symbol="o", symbolSize=7,
-                                   symbolPen=pg.mkPen(colour), symbolBrush=pg.mkBrush(colour),
-                                   name=label or None)  # fmt: skip
+            dots = pg.PlotDataItem(
+                xs,
+                ys,
+                pen=None,
+                symbol="o",
+                symbolSize=7,
+                symbolPen=pg.mkPen(colour),
+                symbolBrush=pg.mkBrush(colour),
+                name=label or None,
+            )
             plot.addItem(dots)
             self.line_items.append(dots)
             fit = trend(xs, ys, settings.log_x, settings.log_y)
@@ -189,9 +204,14 @@ class HyperCanvas(QWidget):
                 plot.addItem(pg.PlotDataItem(tx, ty, pen=pg.mkPen(colour, width=2)))
         if selected.any():
             self.selected_item = pg.PlotDataItem(
-                x.values[selected], y.values[selected], pen=None, symbol="o", symbolSize=11,
-                symbolPen=pg.mkPen("#000", width=2), symbolBrush=None,
-            )  # fmt: skip
+                x.values[selected],
+                y.values[selected],
+                pen=None,
+                symbol="o",
+                symbolSize=11,
+                symbolPen=pg.mkPen("#000", width=2),
+                symbolBrush=None,
+            )
             plot.addItem(self.selected_item)
         self.view_box.enableAutoRange()
 
@@ -253,8 +273,11 @@ class HyperCanvas(QWidget):
 def _ticks(axis: Axis) -> list[tuple[str, float]]:
     if axis.categories is not None:
         span = max(len(axis.categories) - 1, 1)
-        shown = axis.categories if len(axis.categories) <= 12 else axis.categories[:: max(
-            1, len(axis.categories) // 12)]  # fmt: skip
+        shown = (
+            axis.categories
+            if len(axis.categories) <= 12
+            else axis.categories[:: max(1, len(axis.categories) // 12)]
+        )
         return [(c, axis.categories.index(c) / span) for c in shown]
     lo, hi = axis.span()
     return [(f"{lo:.4g}", 0.0), (f"{(lo + hi) / 2:.4g}", 0.5), (f"{hi:.4g}", 1.0)]

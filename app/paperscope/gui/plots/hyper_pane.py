@@ -12,6 +12,7 @@ plot panes show, and the pane draws the selection made elsewhere too.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -52,9 +53,12 @@ class HyperPane(QWidget):
     activated = Signal()
 
     def __init__(
-        self, state: HyperState, table: RunsTableState, selection: RunSelection,
+        self,
+        state: HyperState,
+        table: RunsTableState,
+        selection: RunSelection,
         parent: QWidget | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(parent)
         self.state, self.table, self.selection = state, table, selection
         self.origin = f"hyper-{id(self)}"
@@ -71,11 +75,16 @@ class HyperPane(QWidget):
         self.axes_menu.aboutToShow.connect(self._fill_axes_menu)
         self.axes_button.setMenu(self.axes_menu)
         self.x_box, self.y_box, self.group_box = QComboBox(), QComboBox(), QComboBox()
-        for box, tip in ((self.x_box, "x: a parameter"), (self.y_box, "y: a summary"),
-                         (self.group_box, "colour groups (one trend line each)")):  # fmt: skip
+        for box, tip in (
+            (self.x_box, "x: a parameter"),
+            (self.y_box, "y: a summary"),
+            (self.group_box, "colour groups (one trend line each)"),
+        ):
             box.setToolTip(tip)
             box.setMinimumContentsLength(8)
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         self.logx_check, self.logy_check = QCheckBox("log x"), QCheckBox("log y")
         self.clear_button = QPushButton("Clear brushes")
         self.clear_button.clicked.connect(lambda: self.state.clear_brush())
@@ -90,9 +99,18 @@ class HyperPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(flow)
-        for w in (self.kind_box, self.axes_button, self.x_box, self.y_box, self.group_box,
-                  self.logx_check, self.logy_check, self.clear_button, self.note,
-                  self.close_button):  # fmt: skip
+        for w in (
+            self.kind_box,
+            self.axes_button,
+            self.x_box,
+            self.y_box,
+            self.group_box,
+            self.logx_check,
+            self.logy_check,
+            self.clear_button,
+            self.note,
+            self.close_button,
+        ):
             flow.addWidget(w)
         layout.addWidget(self.canvas, 1)
         # user → state
@@ -150,12 +168,12 @@ class HyperPane(QWidget):
             action = self.axes_menu.addAction(axis_label(key))
             action.setCheckable(True)
             action.setChecked(key in shown)
-            action.toggled.connect(lambda on, k=key: self.toggle_axis(k, on))
+            action.toggled.connect(functools.partial(self.toggle_axis, key))
         if shown:
             self.axes_menu.addSeparator()
             move = self.axes_menu.addMenu("Move an axis left")
             for key in shown[1:]:
-                move.addAction(axis_label(key), lambda k=key: self._move(k, -1))
+                move.addAction(axis_label(key), functools.partial(self._move, key, -1))
 
     def _move(self, key: str, by: int) -> None:
         if not self.state.value.axes:
@@ -202,8 +220,9 @@ class HyperPane(QWidget):
         if x is None or y is None:
             return
         mask = inside_rect(x.values, y.values, (x0, x1, y0, y1), v.log_x, v.log_y)
-        self.selection.select([i for i, m in zip(self.run_ids, mask, strict=True) if m],
-                              self.origin)  # fmt: skip
+        self.selection.select(
+            [i for i, m in zip(self.run_ids, mask, strict=True) if m], self.origin
+        )
 
     def brushed_ids(self) -> list[str]:
         """The runs the brushes keep (the pure rule over the axes drawn)."""
@@ -240,8 +259,12 @@ class HyperPane(QWidget):
         choices = self.choices()
         _set_items(self.x_box, choices, v.x)
         _set_items(self.y_box, choices, v.y)
-        _set_items(self.group_box, ["", *[k for k in choices if k.startswith(CONFIG)]],
-                   v.group_by, "no groups")  # fmt: skip
+        _set_items(
+            self.group_box,
+            ["", *[k for k in choices if k.startswith(CONFIG)]],
+            v.group_by,
+            "no groups",
+        )
         self.logx_check.setChecked(v.log_x)
         self.logy_check.setChecked(v.log_y)
 
@@ -272,12 +295,20 @@ class HyperPane(QWidget):
         if axis is None:
             return [("", OKABE_ITO[0], np.ones(n, dtype=bool))]
         values = axis.values
-        labels = (axis.categories if axis.categories is not None
-                  else [f"{u:g}" for u in np.unique(values[np.isfinite(values)])])  # fmt: skip
-        codes = (list(range(len(labels))) if axis.categories is not None
-                 else list(np.unique(values[np.isfinite(values)])))  # fmt: skip
-        out = [(f"{axis_label(key)}={label}", OKABE_ITO[k % len(OKABE_ITO)], values == code)
-               for k, (label, code) in enumerate(zip(labels, codes, strict=True))]  # fmt: skip
+        labels = (
+            axis.categories
+            if axis.categories is not None
+            else [f"{u:g}" for u in np.unique(values[np.isfinite(values)])]
+        )
+        codes = (
+            list(range(len(labels)))
+            if axis.categories is not None
+            else list(np.unique(values[np.isfinite(values)]))
+        )
+        out = [
+            (f"{axis_label(key)}={label}", OKABE_ITO[k % len(OKABE_ITO)], values == code)
+            for k, (label, code) in enumerate(zip(labels, codes, strict=True))
+        ]
         missing = ~np.isfinite(values)
         if missing.any():
             out.append((f"{axis_label(key)} missing", "#999999", missing))
@@ -298,4 +329,3 @@ def _set_items(box: QComboBox, keys: list[str], current: str, empty: str = "") -
         for text, key in want:
             box.addItem(text, key)
     box.setCurrentIndex(box.findData(current) if current or empty else -1)
-

@@ -288,8 +288,10 @@ class PlotCanvas(QWidget):
                 colour = item.opts["pen"].color().name()
                 for (x0, y0), symbol, anchor in zip(found, ("t", "t1"), ((0, 0), (0, 1)),
                                                     strict=True):  # fmt: skip
-                    mark = pg.ScatterPlotItem([vx(x0)], [vy(y0)], symbol=symbol, size=9,
-                                              pen=pg.mkPen(colour), brush=pg.mkBrush(colour))  # fmt: skip
+                    mark = pg.ScatterPlotItem(
+                        [vx(x0)], [vy(y0)], symbol=symbol, size=9,
+                        pen=pg.mkPen(colour), brush=pg.mkBrush(colour),
+                    )  # fmt: skip
                     text = pg.TextItem(f"{y0:.4g}", color=colour, anchor=anchor)
                     text.setPos(vx(x0), vy(y0))
                     text.setToolTip(f"{label}: {y0:.6g} at x = {x0:.6g}")
@@ -298,8 +300,8 @@ class PlotCanvas(QWidget):
                         self._overlays.append(it)
         for note in v.notes:
             if note.x1 is None:
-                line: Any = pg.InfiniteLine(vx(note.x), angle=90, movable=False,
-                                            pen=pg.mkPen("#555", style=Qt.PenStyle.DashLine))  # fmt: skip
+                dashed = pg.mkPen("#555", style=Qt.PenStyle.DashLine)
+                line: Any = pg.InfiniteLine(vx(note.x), angle=90, movable=False, pen=dashed)
             else:
                 line = pg.LinearRegionItem((vx(note.x), vx(note.x1)), movable=False,
                                            brush=pg.mkBrush(150, 150, 150, 40))  # fmt: skip

@@ -247,8 +247,8 @@ class PaneControls(QWidget):
         self.window_box.setValue(v.smoothing_window)
         self.sigma_box.setValue(v.smoothing_sigma)
         mode = v.smoothing_mode
-        for w in (self.smoothing, self.smoothing_label):
-            w.setVisible(mode in ("ema", "time"))
+        self.smoothing.setVisible(mode in ("ema", "time"))
+        self.smoothing_label.setVisible(mode in ("ema", "time"))
         self.window_box.setVisible(mode in ("centred", "trailing"))
         self.sigma_box.setVisible(mode == "gaussian")
         self.extrema_action.setChecked(v.mark_extrema)

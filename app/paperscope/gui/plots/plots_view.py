@@ -26,8 +26,8 @@ from paperscope.gui.plots.hyper_pane import HyperPane
 from paperscope.gui.plots.metric_list import MetricList
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.runs_panel import RunsModel, RunsPanel
-from paperscope.state.plot_pane import PlotPaneState
 from paperscope.state.hyper import HyperState
+from paperscope.state.plot_pane import PlotPaneState
 from paperscope.state.plots import HyperLeaf, Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
 from paperscope.state.runs_table import RunSelection, RunsTableState
@@ -268,15 +268,15 @@ class PlotArea(QTabWidget):
         """Remove a pane; the last pane of a tab closes the tab (the last tab stays). A
         tab keeps one plot pane: closing its last one empties it instead."""
         page = self._page_of(pane)
-        last_plot = isinstance(pane, PlotPane) and self._leaves(page.root) == [pane]
-        if last_plot and page.root is not pane:
-            pane.clear_runs()
+        if isinstance(pane, PlotPane) and self._leaves(page.root) == [pane]:
+            if page.root is not pane or self.count() <= 1:
+                pane.clear_runs()
+            else:
+                self.close_tab(self.indexOf(page))
             return
         if page.root is pane:
             if self.count() > 1:
                 self.close_tab(self.indexOf(page))
-            else:
-                pane.clear_runs()
             return
         splitter = pane.parentWidget()
         assert isinstance(splitter, QSplitter)
@@ -303,8 +303,10 @@ class PlotArea(QTabWidget):
             return
         page = self.widget(index)
         assert page is not None
-        for pane in [*self.panes(index), *self.hypers(index)]:
-            pane.dispose()
+        closing: PlotPane | HyperPane
+        closed: list[PlotPane | HyperPane] = [*self.panes(index), *self.hypers(index)]
+        for closing in closed:
+            closing.dispose()
         self.removeTab(index)
         page.deleteLater()
         if self._current is not None and self._current not in self.panes():
@@ -348,8 +350,10 @@ class PlotArea(QTabWidget):
         panes drop the ids of runs that are not)."""
         for i in reversed(range(self.count())):
             page = self.widget(i)
-            for pane in [*self.panes(i), *self.hypers(i)]:
-                pane.dispose()
+            closing: PlotPane | HyperPane
+            closed: list[PlotPane | HyperPane] = [*self.panes(i), *self.hypers(i)]
+            for closing in closed:
+                closing.dispose()
             self.removeTab(i)
             if page is not None:
                 page.deleteLater()

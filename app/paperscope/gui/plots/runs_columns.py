@@ -29,12 +29,22 @@ from paperscope.results.summaries import SummarySpec, parse_stat, parse_summary_
 from paperscope.state.runs_table import RunsTableState
 
 STATS = {
-    "last": "last value", "min": "minimum", "max": "maximum", "mean": "mean of the last N",
-    "at": "value at step S (nearest)", "interp": "value at step S (interpolated)",
-    "smoothed": "smoothed last value (EMA weight)", "first": "first value", "count": "points",
-}  # fmt: skip
-ARGUMENT = {"mean": (10.0, 1.0, 1e9, 0), "at": (1000.0, -1e18, 1e18, 0),
-            "interp": (1000.0, -1e18, 1e18, 0), "smoothed": (0.6, 0.0, 1.0, 3)}  # fmt: skip
+    "last": "last value",
+    "min": "minimum",
+    "max": "maximum",
+    "mean": "mean of the last N",
+    "at": "value at step S (nearest)",
+    "interp": "value at step S (interpolated)",
+    "smoothed": "smoothed last value (EMA weight)",
+    "first": "first value",
+    "count": "points",
+}
+ARGUMENT = {
+    "mean": (10.0, 1.0, 1e9, 0),
+    "at": (1000.0, -1e18, 1e18, 0),
+    "interp": (1000.0, -1e18, 1e18, 0),
+    "smoothed": (0.6, 0.0, 1.0, 3),
+}
 
 
 def spec_for(metric: str, stat: str, arg: float | None) -> SummarySpec:
@@ -56,9 +66,9 @@ class ColumnsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Runs table columns")
         self.table = table
-        self.metric = QComboBox()
-        self.metric.setEditable(True)
-        self.metric.addItems(list(metrics))
+        self.metric_box = QComboBox()
+        self.metric_box.setEditable(True)
+        self.metric_box.addItems(list(metrics))
         self.stat = QComboBox()
         for key, text in STATS.items():
             self.stat.addItem(text, key)
@@ -80,7 +90,7 @@ class ColumnsDialog(QDialog):
         self.auto_button.setToolTip("The config keys that tell the runs apart (at most 40)")
         self.auto_button.clicked.connect(lambda: self.table.update(config_columns=None))
         form = QFormLayout()
-        form.addRow("Metric", self.metric)
+        form.addRow("Metric", self.metric_box)
         row = QHBoxLayout()
         row.addWidget(self.stat, 1)
         row.addWidget(self.arg)
@@ -128,9 +138,13 @@ class ColumnsDialog(QDialog):
         if "config_columns" in fields:
             shown = set(self.table.config_keys())
             keys = list(dict.fromkeys([*self.table.config_keys(), *self._all_config_keys()]))
-            now = [(self.config.item(i).text(),
-                    self.config.item(i).checkState() == Qt.CheckState.Checked)
-                   for i in range(self.config.count())]  # fmt: skip
+            now = [
+                (
+                    self.config.item(i).text(),
+                    self.config.item(i).checkState() == Qt.CheckState.Checked,
+                )
+                for i in range(self.config.count())
+            ]
             if now != [(k, k in shown) for k in keys]:
                 # rebuilt with each item's check set before it joins the list, so the
                 # list emits no itemChanged (no half-updated set is written back)
@@ -151,9 +165,10 @@ class ColumnsDialog(QDialog):
 
     def _on_config_item(self, _item: QListWidgetItem) -> None:
         checked = tuple(
-            self.config.item(i).text() for i in range(self.config.count())
+            self.config.item(i).text()
+            for i in range(self.config.count())
             if self.config.item(i).checkState() == Qt.CheckState.Checked
-        )  # fmt: skip
+        )
         if list(checked) != self.table.config_keys():
             self.table.update(config_columns=checked)
 
@@ -161,7 +176,7 @@ class ColumnsDialog(QDialog):
         stat = str(self.stat.currentData())
         arg = self.arg.value() if stat in ARGUMENT else None
         try:
-            spec = spec_for(self.metric.currentText().strip(), stat, arg)
+            spec = spec_for(self.metric_box.currentText().strip(), stat, arg)
         except ValueError as exc:
             self.error.setText(str(exc))
             return

@@ -51,9 +51,11 @@ class RunsModel(QAbstractTableModel):
     runs_removed = Signal(list)
 
     def __init__(
-        self, parent: Any = None, state: RunsState | None = None,
+        self,
+        parent: Any = None,
+        state: RunsState | None = None,
         table: RunsTableState | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(parent)
         self.state = state if state is not None else RunsState()
         self.table = table if table is not None else RunsTableState(self.state)
@@ -67,9 +69,7 @@ class RunsModel(QAbstractTableModel):
             self.endResetModel()
         elif "metric" in fields and len(self.state):
             first, last = FIXED.index("length"), FIXED.index("last")
-            self.dataChanged.emit(
-                self.index(0, first), self.index(len(self.state) - 1, last)
-            )
+            self.dataChanged.emit(self.index(0, first), self.index(len(self.state) - 1, last))
 
     # -- catalogue -------------------------------------------------------------------
     def add_runs(self, runs: Sequence[Run]) -> list[str]:

@@ -12,6 +12,8 @@ show it when it changes) and the selection in a
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -105,7 +107,7 @@ class RunsPanel(QWidget):
                                      ("Table as Markdown", "all", True),
                                      ("Selection as CSV", "selected", False),
                                      ("Selection as Markdown", "selected", True)):  # fmt: skip
-            copy_menu.addAction(text, lambda r=rows, m=markdown: self.copy(r == "selected", m))
+            copy_menu.addAction(text, functools.partial(self.copy, rows == "selected", markdown))
         self.copy_button.setMenu(copy_menu)
         copy_action = QAction("Copy selection as CSV", self.table)
         copy_action.setShortcut(QKeySequence.StandardKey.Copy)
@@ -218,7 +220,9 @@ class RunsPanel(QWidget):
     def copy(self, selected: bool = False, markdown: bool = False) -> str:
         """The table (shown rows in order) or the selected rows as CSV or Markdown, put
         on the clipboard; returns the text."""
-        ids = [i for i in self.filtered_ids() if i in set(self.selected_ids())] if selected else None
+        ids = (
+            [i for i in self.filtered_ids() if i in set(self.selected_ids())] if selected else None
+        )
         text = (self.table_state.to_markdown if markdown else self.table_state.to_csv)(ids)
         QGuiApplication.clipboard().setText(text)
         return text
