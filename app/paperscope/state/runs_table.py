@@ -290,6 +290,7 @@ class RunsTableState(Model[TableSettings]):
         self._order: list[str] | None = None
         self._sorted: list[str] | None = None
         self._ranks: dict[str, int] | None = None
+        self.version = 0  # counts the changes that may change the order (a view's cue)
         for callbacks in (runs.added, runs.updated, runs.removed, runs.renamed):
             callbacks.connect(self._on_runs_changed)
         runs.colours_changed.connect(lambda _ids: self._values.pop("colour", None))
@@ -302,6 +303,7 @@ class RunsTableState(Model[TableSettings]):
     def _on_runs_changed(self, _ids: list[str]) -> None:
         self._values.clear()
         self._kept = self._order = self._sorted = self._ranks = None
+        self.version += 1
 
     def _on_changed(self, fields: frozenset[str]) -> None:
         if "metric" in fields:
@@ -310,6 +312,7 @@ class RunsTableState(Model[TableSettings]):
         if fields & {"filter_text", "name_regex", "metric"}:
             self._kept = None
         self._order = self._sorted = self._ranks = None
+        self.version += 1
 
     # -- columns ---------------------------------------------------------------------
     def config_keys(self) -> list[str]:

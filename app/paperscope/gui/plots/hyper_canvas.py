@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from paperscope.results.view import tick_text
 from paperscope.state.hyper import Axis, HyperSettings, axis_label, trend
 
 AXIS_REACH = 0.3  # how far from an axis (in axis spacings) a drag still brushes it
@@ -179,7 +180,10 @@ class HyperCanvas(QWidget):
         plot.setLabel("bottom", axis_label(x.key))
         plot.setLabel("left", axis_label(y.key))
         if plot.getPlotItem().legend is None:
-            plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            from paperscope.gui.theme import plot_foreground
+
+            plot.addLegend(offset=(-10, 10), labelTextSize="8pt",
+                           labelTextColor=plot_foreground(), brush=pg.mkBrush(255, 255, 255, 200))  # fmt: skip
         plot.setLogMode(x=settings.log_x, y=settings.log_y)
         for label, colour, mask in groups:
             xs, ys = x.values[mask], y.values[mask]
@@ -280,7 +284,8 @@ def _ticks(axis: Axis) -> list[tuple[str, float]]:
         )
         return [(c, axis.categories.index(c) / span) for c in shown]
     lo, hi = axis.span()
-    return [(f"{lo:.4g}", 0.0), (f"{(lo + hi) / 2:.4g}", 0.5), (f"{hi:.4g}", 1.0)]
+    texts = tick_text([lo, (lo + hi) / 2, hi], (hi - lo) / 20)
+    return list(zip(texts, (0.0, 0.5, 1.0), strict=True))
 
 
 def _brush_span(axis: Axis, brush: Any) -> tuple[float, float]:

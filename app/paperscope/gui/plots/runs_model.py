@@ -4,8 +4,8 @@
 columns; it adds Qt signals, check boxes (shown or hidden), a colour swatch and rename by
 editing the name. It is also the catalogue the plot panes read runs from (by id), so a
 rename or a hidden run reaches every pane. :class:`RunsFilter` lets through the runs
-the state's filter keeps, in the state's sort order (each row's rank: the state sorts
-numbers as numbers and puts runs without a value last).
+the state's filter keeps, in the state's sort order (the state sorts numbers as numbers
+and puts runs without a value last).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QMimeData,
     QModelIndex,
+    QAbstractProxyModel,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -31,7 +31,6 @@ from paperscope.state.runs_table import FIXED_COLUMNS, Column, RunsTableState, c
 
 RUNS_MIME = "application/x-paperscope-run-ids"
 FIXED = tuple(c.key for c in FIXED_COLUMNS)
-RANK_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the row's place in the state's sort order
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -227,8 +226,6 @@ class RunsModel(QAbstractTableModel):
         run = self.state.run_at(index.row())
         column = self._columns[index.column()]
         key = column.key
-        if role == RANK_ROLE:
-            return self.table.ranks().get(run.id, 0)
         if role == Qt.ItemDataRole.CheckStateRole and key == "name":
             return (
                 Qt.CheckState.Checked if self.state.is_visible(run.id) else Qt.CheckState.Unchecked
@@ -276,35 +273,108 @@ class RunsModel(QAbstractTableModel):
         return mime
 
 
-class RunsFilter(QSortFilterProxyModel):
-    """The runs the table state keeps, in its order. A header click writes the sort to
-    the state (:meth:`sort`); the rows are then ordered by their rank."""
+class RunsFilter(QAbstractProxyModel):
+    """The runs the table state keeps, in its order (:meth:`RunsTableState.order`): a
+    proxy that maps rows through that list, so sorting and filtering cost what the state's
+    own computation costs (no comparisons through ``data()``). A header click writes the
+    sort to the state (:meth:`sort`); the selection follows its rows (persistent indexes)."""
 
     def __init__(self, model: RunsModel, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setSourceModel(model)
         self.table = model.table
-        self.setSortRole(RANK_ROLE)
-        self.setDynamicSortFilter(True)
+        self._rows: list[int] = []  # proxy row → source row
+        self._pos: dict[int, int] = {}  # source row → proxy row
+        self._version = -1  # the table state's version the rows were built for
+        self.setSourceModel(model)
+        self._rebuild()
+        model.modelAboutToBeReset.connect(self.beginResetModel)
+        model.modelReset.connect(self._on_reset)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+            signal.connect(self.relayout)
+        model.dataChanged.connect(self._on_data_changed)
+        model.headerDataChanged.connect(self.headerDataChanged.emit)
         self.table.changed.connect(self._on_table_changed)
 
-    def _on_table_changed(self, fields: frozenset[str]) -> None:
-        if fields & {"filter_text", "name_regex", "metric", "summaries", "pinned"}:
-            self.beginFilterChange()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        if fields & {"sort_key", "descending", "summaries", "pinned", "metric"}:
-            self.invalidate()
-            super().sort(0 if self.table.value.sort_key else -1)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def _source(self) -> RunsModel:
         model = self.sourceModel()
         assert isinstance(model, RunsModel)
+        return model
+
+    def _rebuild(self) -> None:
+        state = self.table.runs
+        rows = (state.row_of(i) for i in self.table.order())
+        self._rows = [r for r in rows if r is not None]
+        self._pos = {r: k for k, r in enumerate(self._rows)}
+        self._version = self.table.version
+
+    def _on_reset(self) -> None:
+        self._rebuild()
+        self.endResetModel()
+
+    def relayout(self, *_args: object) -> None:
+        """The order or the rows kept changed: the same indexes, moved (the selection
+        and the current row follow their runs)."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        sources = [self.mapToSource(i) for i in old]
+        self._rebuild()
+        self.changePersistentIndexList(old, [self.mapFromSource(s) for s in sources])
+        self.layoutChanged.emit()
+
+    def _on_data_changed(self, first: QModelIndex, last: QModelIndex, roles: Any = ()) -> None:
+        if self.table.version != self._version:  # new values: maybe another order
+            order = [self.table.runs.row_of(i) for i in self.table.order()]
+            if order != self._rows:
+                self.relayout()
+                return
+            self._version = self.table.version
+        rows = [self._pos[r] for r in range(first.row(), last.row() + 1) if r in self._pos]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), first.column()),
+                                  self.index(max(rows), last.column()), roles)  # fmt: skip
+
+    def _on_table_changed(self, fields: frozenset[str]) -> None:
+        keys = {"filter_text", "name_regex", "metric", "summaries", "pinned", "sort_key",
+                "descending", "config_columns"}  # fmt: skip
+        if fields & keys:
+            self.relayout()
+
+    # -- the proxy -------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self._source()
         key = model.column_key(column) if 0 <= column < model.columnCount() else ""
         self.table.sort_by(key, order == Qt.SortOrder.DescendingOrder)
-        # the ranks hold the direction: the proxy always sorts them ascending
-        super().sort(column if key else -1, Qt.SortOrder.AscendingOrder)
 
-    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, RunsModel)
-        return self.table.accepts(model.run_at(row).id)
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._rows)):
+            return QModelIndex()
+        if not 0 <= column < self._source().columnCount():
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, _index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        return QModelIndex()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._source().columnCount()
+
+    def mapToSource(self, proxy: Index) -> QModelIndex:
+        if not proxy.isValid() or not 0 <= proxy.row() < len(self._rows):
+            return QModelIndex()
+        return self._source().index(self._rows[proxy.row()], proxy.column())
+
+    def mapFromSource(self, source: Index) -> QModelIndex:
+        if not source.isValid():
+            return QModelIndex()
+        row = self._pos.get(source.row())
+        return QModelIndex() if row is None else self.index(row, source.column())
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            return self._source().headerData(section, orientation, role)
+        return None
