@@ -182,8 +182,10 @@ class HyperCanvas(QWidget):
         if plot.getPlotItem().legend is None:
             from paperscope.gui.theme import plot_foreground
 
-            plot.addLegend(offset=(-10, 10), labelTextSize="8pt",
-                           labelTextColor=plot_foreground(), brush=pg.mkBrush(255, 255, 255, 200))  # fmt: skip
+            plot.addLegend(
+                offset=(-10, 10), labelTextSize="8pt", labelTextColor=plot_foreground(),
+                brush=pg.mkBrush(255, 255, 255, 200),
+            )  # fmt: skip
         plot.setLogMode(x=settings.log_x, y=settings.log_y)
         for label, colour, mask in groups:
             xs, ys = x.values[mask], y.values[mask]

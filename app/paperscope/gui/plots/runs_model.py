@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractProxyModel,
     QAbstractTableModel,
     QMimeData,
     QModelIndex,
-    QAbstractProxyModel,
     QPersistentModelIndex,
     Qt,
     Signal,
