@@ -177,3 +177,34 @@ def test_cli_plot_smoother(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     rc = main(["plot", str(folder), "--metric", "Training loss", "--smoother", "centred:0",
                "--out", str(out)])  # fmt: skip
     assert rc == 2 and "--smoother: the centred window" in capsys.readouterr().err
+
+
+def test_cli_plot_notes_and_extrema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--note X=TEXT`` / ``X0:X1=TEXT`` and ``--mark-extrema`` reach the figure."""
+    from paperscope.cli import main
+    from paperscope.results.figure import FigureStyle, Note, draw_figure
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+    from paperscope.workflows.runs import load_runs
+    from tests.results.conftest import UNET
+
+    folder = UNET / "UNet_lr1e_3"
+    plain, noted = tmp_path / "plain.svg", tmp_path / "noted.svg"
+    args = ["plot", str(folder), "--metric", "Training loss"]
+    assert main([*args, "--out", str(plain)]) == 0
+    assert main([*args, "--out", str(noted), "--mark-extrema", "--note", "5=lr decay",
+                 "--note", "2:4=warm-up"]) == 0  # fmt: skip
+    assert noted.read_text().count("<path") > plain.read_text().count("<path")
+    assert main([*args, "--out", str(noted), "--note", "soon"]) == 2
+    assert "--note: 'soon': write X=TEXT or X0:X1=TEXT" in capsys.readouterr().err
+    # what the CLI draws: the notes' texts and lines, a mark at each curve's min and max
+    runs, _ = load_runs([folder], use_cache=False)
+    data = compute_plot(runs, PlotSpec(metric="Training loss"))
+    notes = (Note.parse("5=lr decay"), Note.parse("2:4=warm-up"))
+    fig = draw_figure(data.curves, data.groups, FigureStyle(mark_extrema=True, notes=notes),
+                      data.info())  # fmt: skip
+    ax = fig.axes[0]
+    assert {t.get_text() for t in ax.texts} >= {"lr decay", "warm-up"}
+    y = data.curves[0].y
+    marks = sorted(float(line.get_ydata()[0]) for line in ax.get_lines()
+                   if line.get_marker() in ("v", "^"))  # fmt: skip
+    assert marks == [float(np.nanmin(y)), float(np.nanmax(y))]
