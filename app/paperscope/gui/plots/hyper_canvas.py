@@ -98,6 +98,10 @@ class HyperCanvas(QWidget):
         self._drag_item: Any = None
         self.line_items: list[Any] = []
         self.selected_item: Any = None
+        self._key: tuple[Any, ...] | None = None  # what the lines drawn were drawn from
+        self._rects: list[Any] = []
+        self._colours: list[str] = []
+        self._positions = np.zeros((0, 0))
 
     # -- drawing ---------------------------------------------------------------------
     def draw_parallel(
@@ -107,12 +111,20 @@ class HyperCanvas(QWidget):
         selected: np.ndarray,
         settings: HyperSettings,
     ) -> None:
-        """``axes`` over the same runs; ``colours`` per run; ``selected`` a bool per run."""
+        """``axes`` over the same runs; ``colours`` per run; ``selected`` a bool per run.
+        Drawn again from the same axes and colours (a brush, a selection), only the pens,
+        the selected lines and the brushes change."""
         import pyqtgraph as pg
 
+        key = ("parallel", tuple(id(a) for a in axes), tuple(colours))
+        if key == self._key and self.line_items:
+            self._update_parallel(axes, selected, settings)
+            return
+        self._key = key
         self.kind, self.axes = "parallel", list(axes)
         plot = self.plot
         plot.clear()
+        self._rects = []
         self.line_items, self.selected_item = [], None
         plot.setLogMode(False, False)
         item = plot.getPlotItem()
@@ -121,26 +133,20 @@ class HyperCanvas(QWidget):
         self.view_box.setMouseEnabled(x=False, y=False)
         n = len(axes)
         if n == 0:
+            self._key = None
             plot.setTitle("Choose axes: config keys and summary columns (Axes…)", size="9pt")
             return
         plot.setTitle(None)
-        positions = np.column_stack([a.normalised() for a in axes])
-        any_selected = bool(selected.any())
+        self._positions = np.column_stack([a.normalised() for a in axes])
         by_colour: dict[str, list[int]] = {}
         for i, c in enumerate(colours):
             by_colour.setdefault(c, []).append(i)
+        self._colours = list(by_colour)
         for colour, rows in by_colour.items():
-            x, y = polylines(positions[rows])
-            pen = pg.mkPen(FAINT if any_selected else colour, width=1)
-            line = pg.PlotCurveItem(x, y, pen=pen, connect="finite")
+            x, y = polylines(self._positions[rows])
+            line = pg.PlotCurveItem(x, y, pen=pg.mkPen(colour, width=1), connect="finite")
             plot.addItem(line)
             self.line_items.append(line)
-        if any_selected:
-            x, y = polylines(positions[selected])
-            self.selected_item = pg.PlotCurveItem(
-                x, y, pen=pg.mkPen("#0072B2", width=2), connect="finite"
-            )
-            plot.addItem(self.selected_item)
         for i, axis in enumerate(axes):
             plot.addItem(pg.InfiniteLine(i, angle=90, movable=False, pen=pg.mkPen("#444")))
             label = pg.TextItem(axis_label(axis.key), color="#222", anchor=(0.5, 1))
@@ -150,11 +156,36 @@ class HyperCanvas(QWidget):
                 tick = pg.TextItem(text, color="#555", anchor=(0, 0.5))
                 tick.setPos(i + 0.02, pos)
                 plot.addItem(tick)
+        self.view_box.setRange(xRange=(-0.3, n - 0.4), yRange=(-0.06, 1.12), padding=0)
+        self._update_parallel(axes, selected, settings)
+
+    def _update_parallel(
+        self, axes: Sequence[Axis], selected: np.ndarray, settings: HyperSettings
+    ) -> None:
+        """What a brush or a selection changes: the pens, the selected lines on top, the
+        brushes' rectangles (the lines and the axes stay)."""
+        import pyqtgraph as pg
+
+        any_selected = bool(selected.any())
+        for line, colour in zip(self.line_items, self._colours, strict=True):
+            line.setPen(pg.mkPen(FAINT if any_selected else colour, width=1))
+        if self.selected_item is not None:
+            self.plot.removeItem(self.selected_item)
+            self.selected_item = None
+        if any_selected:
+            x, y = polylines(self._positions[selected])
+            self.selected_item = pg.PlotCurveItem(
+                x, y, pen=pg.mkPen("#0072B2", width=2), connect="finite"
+            )
+            self.plot.addItem(self.selected_item)
+        for rect in self._rects:
+            self.plot.removeItem(rect)
+        self._rects = []
+        for i, axis in enumerate(axes):
             brush = settings.brush(axis.key)
             if brush is not None:
                 lo, hi = _brush_span(axis, brush)
-                self._add_rect(i - 0.07, lo, 0.14, hi - lo)
-        self.view_box.setRange(xRange=(-0.3, n - 0.4), yRange=(-0.06, 1.12), padding=0)
+                self._rects.append(self._add_rect(i - 0.07, lo, 0.14, hi - lo))
 
     def draw_scatter(
         self,
@@ -168,6 +199,7 @@ class HyperCanvas(QWidget):
         line; ``selected`` runs get a dark ring."""
         import pyqtgraph as pg
 
+        self._key = None
         self.kind, self.axes = "scatter", [x, y]
         plot = self.plot
         plot.clear()

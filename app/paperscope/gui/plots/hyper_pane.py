@@ -188,9 +188,13 @@ class HyperPane(QWidget):
 
     # -- reacting --------------------------------------------------------------------
     def _on_state(self, fields: frozenset[str]) -> None:
-        if "brushes" in fields:
-            self._write_selection()
+        if fields <= {"brushes"}:  # a brush: the same axes, another selection
+            self.selection.select(self.brushed_ids(), self.origin)
+            self.draw()
+            return
         self.refresh()
+        if "brushes" in fields:
+            self.selection.select(self.brushed_ids(), self.origin)
 
     def _on_table(self, fields: frozenset[str]) -> None:
         if fields & {"summaries", "filter_text", "name_regex", "config_columns", "pinned"}:
@@ -228,10 +232,6 @@ class HyperPane(QWidget):
         """The runs the brushes keep (the pure rule over the axes drawn)."""
         mask = brushed(self.axes, self.state.value.brushes, len(self.run_ids))
         return [i for i, m in zip(self.run_ids, mask, strict=True) if m]
-
-    def _write_selection(self) -> None:
-        self._load()
-        self.selection.select(self.brushed_ids(), self.origin)
 
     # -- drawing ---------------------------------------------------------------------
     def _load(self) -> None:
