@@ -208,3 +208,37 @@ def test_cli_plot_notes_and_extrema(tmp_path: Path, capsys: pytest.CaptureFixtur
     marks = sorted(float(line.get_ydata()[0]) for line in ax.get_lines()
                    if line.get_marker() in ("v", "^"))  # fmt: skip
     assert marks == [float(np.nanmin(y)), float(np.nanmax(y))]
+
+
+def test_cli_plot_grid_of_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``plot --grid M1,M2``: one figure with a panel per metric, one legend, one CSV."""
+    from paperscope.cli import main
+    from paperscope.results.figure import draw_grid, grid_shape
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+    from paperscope.workflows.runs import load_runs
+    from tests.results.conftest import UNET
+
+    metrics = ["Training loss", "IoU (avg on test)", "Test loss (avg on test)"]
+    out, table = tmp_path / "grid.pdf", tmp_path / "grid.csv"
+    rc = main(["plot", str(UNET), "--grid", ",".join(metrics), "--cols", "2",
+               "--out", str(out), "--csv", str(table)])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert "3 panels" in res.out and out.stat().st_size > 0
+    with table.open() as fh:
+        rows = list(csv.DictReader(fh))
+    runs, _ = load_runs([UNET], use_cache=False)
+    for metric in metrics:
+        data = compute_plot(runs, PlotSpec(metric=metric))
+        mine = [r for r in rows if r["metric"] == metric]
+        assert len(mine) == sum(len(c) for c in data.curves)  # every point drawn, once
+        first = data.curves[0]
+        got = [float(r["y"]) for r in mine if r["series"] == first.label]
+        np.testing.assert_allclose(got, first.y)
+    assert grid_shape(3, 2) == (2, 2) and grid_shape(5) == (2, 3)
+    panels = [(d.curves, d.groups, d.info())
+              for d in (compute_plot(runs, PlotSpec(metric=m)) for m in metrics)]  # fmt: skip
+    fig = draw_grid(panels, cols=2)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == metrics and len(fig.legends) == 1
+    assert main(["plot", str(UNET), "--grid", " , ", "--out", str(out)]) == 2

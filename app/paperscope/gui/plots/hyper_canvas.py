@@ -24,6 +24,7 @@ from paperscope.state.hyper import Axis, HyperSettings, axis_label, trend
 AXIS_REACH = 0.3  # how far from an axis (in axis spacings) a drag still brushes it
 FAINT = (150, 150, 150, 60)
 BRUSH_FILL = (0, 114, 178, 50)
+WIDE_SELECTION = 200  # more selected lines than this are drawn 1 px wide
 
 
 @functools.cache
@@ -174,8 +175,10 @@ class HyperCanvas(QWidget):
             self.selected_item = None
         if any_selected:
             x, y = polylines(self._positions[selected])
+            # a wide pen goes through Qt's stroker (~10x a frame): only for a few lines
+            width = 2 if selected.sum() <= WIDE_SELECTION else 1
             self.selected_item = pg.PlotCurveItem(
-                x, y, pen=pg.mkPen("#0072B2", width=2), connect="finite"
+                x, y, pen=pg.mkPen("#0072B2", width=width), connect="finite"
             )
             self.plot.addItem(self.selected_item)
         for rect in self._rects:
