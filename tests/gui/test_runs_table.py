@@ -176,3 +176,25 @@ def test_pane_smoothers_extrema_notes_and_pinned_step(view, qtbot, sweep, tmp_pa
         got = model.index(r, col).data()
         value = summarise(model.run_at(r).series.get(metric), SummarySpec(metric, "at", step))
         assert got == ("" if value is None else f"{value:.6g}")
+
+
+def test_notes_over_the_visible_range_through_the_menu(view, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    pane = view.current_pane()
+    qtbot.waitUntil(lambda: pane.data is not None, timeout=10000)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("warm-up", True))
+    x0, x1 = pane.visible_x()
+    pane.controls.range_note_requested.emit()  # the ⋮ menu's "Add note over … x range"
+    (note,) = pane.state.value.notes
+    assert (note.x, note.x1, note.text) == (pytest.approx(x0), pytest.approx(x1), "warm-up")
+    regions = [it for it in pane.canvas._overlays if type(it).__name__ == "LinearRegionItem"]
+    assert len(regions) == 1
+    assert regions[0].getRegion() == (pytest.approx(x0), pytest.approx(x1))
+    # saved with the pane, and back
+    from paperscope.state.plot_pane import PlotSettings
+
+    assert PlotSettings.from_json(pane.state.to_json()).notes == pane.state.value.notes
+    pane.controls.clear_notes_action.trigger()
+    assert pane.state.value.notes == ()
+    assert not [it for it in pane.canvas._overlays if type(it).__name__ == "LinearRegionItem"]

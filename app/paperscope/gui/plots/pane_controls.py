@@ -62,6 +62,7 @@ class PaneControls(QWidget):
     grid_toggled = Signal(bool)
     publication_requested = Signal()
     note_requested = Signal()
+    range_note_requested = Signal()
     pin_requested = Signal()
     hyper_requested = Signal()
 
@@ -135,6 +136,7 @@ class PaneControls(QWidget):
         self.extrema_action.setCheckable(True)
         self.extrema_action.setToolTip("Mark each curve's smallest and largest value")
         menu.addAction("Add note at the crosshair…", self.note_requested.emit)
+        menu.addAction("Add note over the visible x range…", self.range_note_requested.emit)
         self.clear_notes_action = menu.addAction("Remove notes",
                                                  lambda: self.state.update(notes=()))  # fmt: skip
         menu.addAction("Pin the crosshair's step in the runs table", self.pin_requested.emit)

@@ -104,6 +104,7 @@ class PlotPane(QWidget):
             theirs.connect(mine.emit)
         c.auto_range_requested.connect(canvas.auto_range)
         c.note_requested.connect(self.ask_note)
+        c.range_note_requested.connect(lambda: self.ask_note(over_view=True))
         c.pin_requested.connect(self.pin_step)
         c.grid_toggled.connect(canvas.show_grid)
         self.canvas.view_changed.connect(lambda view: self.state.update(view_range=view))
@@ -408,16 +409,31 @@ class PlotPane(QWidget):
         mid = (x0 + x1) / 2
         return float(10**mid if self.state.value.log_x else mid)
 
-    def ask_note(self) -> None:
-        """Ask for a note's text and pin it at the crosshair."""
+    def visible_x(self) -> tuple[float, float] | None:
+        """The x range shown (data coordinates)."""
+        if self.plot is None:
+            return None
+        (x0, x1), _ = self.plot.getPlotItem().getViewBox().viewRange()
+        if self.state.value.log_x:
+            x0, x1 = 10.0**x0, 10.0**x1
+        return float(x0), float(x1)
+
+    def ask_note(self, over_view: bool = False) -> None:
+        """Ask for a note's text and pin it at the crosshair (or over the x range shown:
+        zoom to the range first)."""
         from PySide6.QtWidgets import QInputDialog
 
         x = self.crosshair_x()
-        if x is None:
+        span = self.visible_x() if over_view else None
+        if x is None or (over_view and span is None):
             return
-        text, ok = QInputDialog.getText(self, "Note", f"Note at x = {x:.6g}:")
+        where = f"x = {span[0]:.6g} … {span[1]:.6g}" if span else f"x = {x:.6g}"
+        text, ok = QInputDialog.getText(self, "Note", f"Note at {where}:")
         if ok and text.strip():
-            self.state.add_note(x, text.strip())
+            if span is not None:
+                self.state.add_note(span[0], text.strip(), span[1])
+            else:
+                self.state.add_note(x, text.strip())
 
     def pin_step(self) -> None:
         """``step_pinned(metric, step)``: the runs table shows every run's value there."""
