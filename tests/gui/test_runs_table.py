@@ -198,3 +198,32 @@ def test_notes_over_the_visible_range_through_the_menu(view, qtbot, monkeypatch)
     pane.controls.clear_notes_action.trigger()
     assert pane.state.value.notes == ()
     assert not [it for it in pane.canvas._overlays if type(it).__name__ == "LinearRegionItem"]
+
+
+def test_export_all_panes_as_one_grid_figure(window, qtbot, sweep, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """File → Export all panes as one figure: the tab's panes as a grid with the CSV."""
+    import csv as csv_module
+
+    from PySide6.QtCore import Qt as QtNS
+
+    from paperscope.gui import menus
+
+    area = window.plots.area
+    first = window.plot_pane
+    window.plots.add_runs(sweep, first)
+    metric = _metric(sweep)
+    first.set_metric(metric)
+    second = area.split(first, QtNS.Orientation.Horizontal)
+    other = next(t for t in sorted({t for r in sweep for t in r.series}) if t != metric)
+    second.set_metric(other)
+    qtbot.waitUntil(lambda: first.data is not None and second.data is not None, timeout=10000)
+    out = tmp_path / "panes.pdf"
+    menus.export_panes(window, str(out))
+    qtbot.waitUntil(lambda: out.with_suffix(".csv").exists() and not window.runner.running(),
+                    timeout=30000)  # fmt: skip
+    assert out.stat().st_size > 0
+    with out.with_suffix(".csv").open() as fh:
+        rows = list(csv_module.DictReader(fh))
+    for pane in (first, second):
+        m = pane.state.value.metric
+        assert len([r for r in rows if r["metric"] == m]) == sum(len(c) for c in pane.data.curves)

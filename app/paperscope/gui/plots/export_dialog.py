@@ -176,5 +176,24 @@ class PublicationDialog(QDialog):
         self.status.setText(f"Failed: {message}")
 
 
+def export_panes(
+    datas: list[PlotData],
+    out: Path,
+    style: FigureStyle,
+    csv_path: Path | None,
+    progress: Progress,
+    cancel: CancelToken,
+) -> list[Path]:
+    """Every pane's plot as one grid figure (:func:`export_grid`), in the task runner's
+    calling convention."""
+    from paperscope.workflows.plots import export_grid
+
+    cancel.check()
+    progress(None, f"Writing {out.name}")
+    written = export_grid(datas, out, style, csv_path)
+    progress(1.0, "Wrote " + ", ".join(p.name for p in written))
+    return written
+
+
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text).strip("_")
