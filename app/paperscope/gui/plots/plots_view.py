@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -34,6 +35,7 @@ from paperscope.state.runs_table import RunSelection, RunsTableState
 from paperscope.workflows.plots import metric_names
 
 if TYPE_CHECKING:
+    from paperscope.gui.plots.dashboard import Dashboard
     from paperscope.gui.task_runner import TaskRunner
     from paperscope.workflows.runs import RunWatcher, WatchUpdate
 
@@ -91,6 +93,7 @@ class PlotArea(QTabWidget):
     files_dropped = Signal(list, object)
     current_pane_changed = Signal(object)
     step_pinned = Signal(str, float)
+    dashboard_requested = Signal()
     publication_requested = Signal(object)
 
     def __init__(
@@ -117,7 +120,16 @@ class PlotArea(QTabWidget):
         plus.setText("+")
         plus.setToolTip("New plot tab")
         plus.clicked.connect(lambda: self.add_tab())
-        self.setCornerWidget(plus, Qt.Corner.TopRightCorner)
+        dash = QToolButton()
+        dash.setText("▦")
+        dash.setToolTip("Dashboard: every metric of the shown runs as small charts")
+        dash.clicked.connect(self.dashboard_requested.emit)
+        corner = QWidget()
+        row = QHBoxLayout(corner)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(dash)
+        row.addWidget(plus)
+        self.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.add_tab()
 
     # -- panes -----------------------------------------------------------------------
@@ -427,6 +439,32 @@ class PlotsView(QWidget):
         self.area.files_dropped.connect(self._on_files_dropped)
         self.area.current_pane_changed.connect(self._on_current_pane)
         self.area.step_pinned.connect(self.catalog.table.pin)
+        self.area.dashboard_requested.connect(self.show_dashboard)
+        self.dashboard: Dashboard | None = None
+
+    def show_dashboard(self) -> Dashboard:
+        """The dashboard window (small multiples of every metric); a click on a chart
+        opens its metric in a new tab with the runs shown."""
+        if self.dashboard is None:
+            from paperscope.gui.plots.dashboard import Dashboard
+
+            self.dashboard = Dashboard(
+                self.catalog, lambda: self.current_pane().spec(), parent=self
+            )
+            self.dashboard.setWindowFlag(Qt.WindowType.Window)
+            self.dashboard.resize(1000, 700)
+            self.dashboard.open_requested.connect(self.open_metric)
+        self.dashboard.show()
+        self.dashboard.raise_()
+        return self.dashboard
+
+    def open_metric(self, tag: str) -> PlotPane:
+        """A new tab showing ``tag`` for the runs shown."""
+        pane = self.area.add_tab()
+        assert pane is not None
+        pane.add_run_ids([r.id for r in self.catalog.runs() if self.catalog.is_visible(r.id)])
+        pane.set_metric(tag)
+        return pane
 
     def current_pane(self) -> PlotPane:
         return self.area.current_pane()
