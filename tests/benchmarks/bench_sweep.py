@@ -127,8 +127,8 @@ def main() -> int:
               f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
     (runs, issues), first = timed(lambda: load_runs([sweep]))
     assert len(runs) == args.runs, (len(runs), issues[:3])
-    print(f"first read (parse + fill the cache): {first:.2f} s" if fresh
-          else f"first read in this process (the --keep cache was warm): {first:.2f} s")  # fmt: skip
+    what = "parse + fill the cache" if fresh else "the --keep cache was warm"
+    print(f"first read ({what}): {first:.2f} s")
 
     # -- open from the cache vs np.load of the same arrays ----------------------------------
     (runs, _), cached = timed(lambda: load_runs([sweep]))
