@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "app"))
@@ -38,7 +39,7 @@ import numpy as np  # noqa: E402
 import real_texts  # noqa: E402
 
 
-def _st_model():  # type: ignore[no-untyped-def]
+def _st_model() -> Any:
     import torch
     from sentence_transformers import SentenceTransformer
 

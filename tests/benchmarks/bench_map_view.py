@@ -17,8 +17,15 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from PySide6.QtWidgets import QWidget
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -34,7 +41,12 @@ def clustered_points(n: int, seed: int = 0) -> np.ndarray:
     return (centres[which] + rng.normal(size=(n, 2)) * spread).astype(np.float32)
 
 
-def frame_times(widget, view_box, ranges, render) -> list[float]:  # type: ignore[no-untyped-def]
+def frame_times(
+    widget: QWidget,
+    view_box: Any,
+    ranges: list[tuple[float, float, float, float]],
+    render: Callable[[], object],
+) -> list[float]:
     from PySide6.QtWidgets import QApplication
 
     times = []

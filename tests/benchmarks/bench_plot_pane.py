@@ -19,8 +19,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from PySide6.QtWidgets import QWidget
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
@@ -56,7 +62,9 @@ def ranges(points: int, frames: int) -> list[tuple[float, float]]:
     return out
 
 
-def time_frames(widget, plot_item, view_ranges) -> list[float]:  # type: ignore[no-untyped-def]
+def time_frames(
+    widget: QWidget, plot_item: Any, view_ranges: list[tuple[float, float]]
+) -> list[float]:
     from PySide6.QtWidgets import QApplication
 
     vb = plot_item.getViewBox()

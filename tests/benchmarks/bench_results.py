@@ -31,6 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "app"))
 
+from paperscope.readers.runs import rliable_scores as S  # noqa: E402
 from paperscope.results import aggregate as A  # noqa: E402
 from paperscope.results.align import Curve, aggregate_group  # noqa: E402
 from paperscope.results.smoothing import ema, time_weighted_ema  # noqa: E402
@@ -126,9 +127,9 @@ def bench_grouping(runs: int, points: int) -> None:
 
 
 def bench_bootstrap(reps: int) -> None:
-    rnd = A.load_reference(IRIS / "RANDOM.json")
-    hum = A.load_reference(IRIS / "HUMAN.json")
-    spr = A.score_matrix("SPR", A.load_scores(IRIS / "SPR.json"), rnd, hum).scores
+    rnd = S.load_reference(IRIS / "RANDOM.json")
+    hum = S.load_reference(IRIS / "HUMAN.json")
+    spr = A.score_matrix("SPR", S.load_scores(IRIS / "SPR.json"), rnd, hum).scores
     ours = best_of(lambda: A.interval_estimates(spr, reps=reps, seed=0), repeat=1)
     try:
         from rliable import library as rly

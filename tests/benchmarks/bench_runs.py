@@ -19,8 +19,15 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from paperscope.core.records import Run, Series
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
@@ -40,14 +47,14 @@ def write_events(folder: Path, tags: int, steps: int, new_style: bool) -> Path:
     return next(folder.glob("events*"))
 
 
-def cpu(fn):  # type: ignore[no-untyped-def]
+def cpu(fn: Callable[[], object]) -> tuple[Any, float, float]:
     gc.collect()
     t0, w0 = time.process_time(), time.perf_counter()
     out = fn()
     return out, time.process_time() - t0, time.perf_counter() - w0
 
 
-def ours(folder: Path):  # type: ignore[no-untyped-def]
+def ours(folder: Path) -> Run:
     from paperscope.readers.runs import tensorboard
 
     return tensorboard.read_run(folder)[1].runs[0]
@@ -66,7 +73,7 @@ def event_accumulator(path: Path, new_style: bool) -> int:
     return sum(len(acc1.Scalars(t)) for t in acc1.Tags()["scalars"])
 
 
-def peak_memory(fn):  # type: ignore[no-untyped-def]
+def peak_memory(fn: Callable[[], object]) -> tuple[Any, int]:
     gc.collect()
     tracemalloc.start()
     out = fn()
@@ -75,7 +82,7 @@ def peak_memory(fn):  # type: ignore[no-untyped-def]
     return out, peak
 
 
-def unique_nbytes(series) -> int:  # type: ignore[no-untyped-def]
+def unique_nbytes(series: list[Series]) -> int:
     """Bytes of the distinct buffers behind the series (steps are shared across a
     CSV's columns, so they count once)."""
     seen: dict[int, int] = {}

@@ -31,13 +31,16 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+T = TypeVar("T")
 LRS = (1e-4, 3e-4, 1e-3, 3e-3)
 OPTIMISERS = ("adam", "sgd", "rmsprop")
 
@@ -86,11 +89,10 @@ def write_sweep(folder: Path, runs: int, metrics: int, points: int) -> None:
                     w.writerow([step, *values[:, step].tolist()])
 
 
-def timed(fn, repeat: int = 1):  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[T, float]:
     """(result, median wall seconds over ``repeat`` calls)."""
-    times = []
-    out = None
-    for _ in range(repeat):
+    times: list[float] = []
+    for _ in range(max(1, repeat)):
         gc.collect()
         t0 = time.perf_counter()
         out = fn()

@@ -22,6 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
@@ -40,7 +44,7 @@ def write_runs(root: Path, runs: int, steps: int) -> None:
         w.close()
 
 
-def best_of(fn, n: int = 5) -> float:  # type: ignore[no-untyped-def]
+def best_of(fn: Callable[[], object], n: int = 5) -> float:
     times = []
     for _ in range(n):
         t = time.perf_counter()

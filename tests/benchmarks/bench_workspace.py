@@ -13,6 +13,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from paperscope.library.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -33,7 +37,7 @@ def write_runs(root: Path, n_runs: int, tags: int, steps: int) -> None:
         w.close()
 
 
-def open_once(store, path: Path, qtbot_timeout: float = 120.0) -> float:  # type: ignore[no-untyped-def]
+def open_once(store: Store, path: Path, qtbot_timeout: float = 120.0) -> float:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from paperscope.gui.main_window import MainWindow

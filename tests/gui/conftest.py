@@ -6,8 +6,13 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+    from pytestqt.qtbot import QtBot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -20,7 +25,7 @@ def demo_library(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot, demo_library: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def window(qtbot: QtBot, demo_library: Path) -> Iterator[object]:
     from paperscope.gui.main_window import MainWindow
     from paperscope.library.store import Store
 
@@ -48,7 +53,7 @@ def _no_leaked_threads() -> Iterator[None]:
 
 
 @pytest.fixture
-def watchdog(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def watchdog(qapp: QApplication) -> Iterator[object]:
     """The event-loop watchdog (``tests/gui/watchdog.py``): ``watchdog.start()`` once the
     setup is done; the test fails if the UI thread was blocked longer than 200 ms while
     it ran (checked again at teardown, in case the test did not)."""

@@ -5,7 +5,10 @@
 ``plot-pane.png``: the plots dock on the demo runs, two panes side by side (the runs
 smoothed with their raw curves faint behind; the same runs as one group, mean ± std),
 crosshair read-outs shown. ``publication-figure.png``: the right pane's publication PDF
-(double column) rendered by ``pdftoppm`` (poppler-utils).
+(double column) rendered by ``pdftoppm`` (poppler-utils). ``plot-pane-references.png``:
+Dopamine's Pong baselines (grouped by agent) with the reference lines of the linked
+Nature DQN and C51 papers (EFF's table) and the JAT card's Pong score with its ± std band
+(``--references`` renders only this one).
 
     PYTHONPATH=app python tests/gui/render_screenshots.py --compare
 
@@ -22,15 +25,47 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PAPERSCOPE_HOME", tempfile.mkdtemp(prefix="paperscope-shots-"))
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "app"))
+sys.path.insert(1, str(ROOT))
 
 
-def qtbot_wait(app, done, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def references(out: Path) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.library.store import Store
+    from paperscope.workflows.references import ReferenceFinder
+    from tests.workflows.test_references import build_library, pong_runs
+
+    app = QApplication.instance() or QApplication([])
+    store = Store(Path(tempfile.mkdtemp()) / "library.duckdb")
+    ids = build_library(store)
+    view = PlotsView(references=ReferenceFinder(store))
+    view.resize(1400, 640)
+    view.show()
+    view.add_runs(pong_runs())
+    pane = view.current_pane()
+    pane.state.update(metric="return", grouping="config", group_key="agent", show_raw=False,
+                      reference_results=(ids["jat_pong"],))  # fmt: skip
+    pane.refresh()
+    while pane.data is None or not pane.data.groups:
+        app.processEvents()
+    for _ in range(5):
+        app.processEvents()
+    path = out / "plot-pane-references.png"
+    view.grab().save(str(path))
+    store.close()
+    return path
+
+
+def qtbot_wait(app: Any, done: Callable[[], bool], timeout: float = 30.0) -> None:
     import time
 
     end = time.monotonic() + timeout
@@ -106,6 +141,11 @@ def main() -> int:
     from paperscope.workflows.open import demo_runs
     from paperscope.workflows.runs import load_runs
 
+    out = ROOT / "resources" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    if "--references" in sys.argv:
+        print(f"wrote {references(out)}")
+        return 0
     runs, _ = load_runs([demo_runs()])
     view = PlotsView()
     view.resize(1400, 520)
@@ -119,8 +159,6 @@ def main() -> int:
     right.show_readout_at(240.0, 2.5)
     left.show_readout_at(300.0, 2.4)
     app.processEvents()
-    out = ROOT / "resources" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
     view.grab().save(str(out / "plot-pane.png"))
     dialog = PublicationDialog(right)
     dialog.size_box.setCurrentIndex(dialog.size_box.findData("double"))
@@ -132,7 +170,8 @@ def main() -> int:
         ["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(out / "publication-figure")],
         check=True,
     )
-    print(f"wrote {out / 'plot-pane.png'} and {out / 'publication-figure.png'}")
+    print(f"wrote {out / 'plot-pane.png'}, {out / 'publication-figure.png'} and "
+          f"{references(out)}")  # fmt: skip
     return 0
 
 

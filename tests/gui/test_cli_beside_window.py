@@ -10,11 +10,17 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from paperscope.core import instance
 from tests.conftest import REPO, TEST_DATA
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
 
 ATOM = TEST_DATA / "papers" / "arxiv-query.atom"
 PAGE = REPO / "resources" / "demo" / "daily-papers-page.txt"
@@ -160,7 +166,9 @@ def test_a_window_that_cannot_answer_gives_the_old_message(tmp_path: Path) -> No
             holder.stdout.close()
 
 
-def test_a_cli_import_shows_up_in_the_window(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_cli_import_shows_up_in_the_window(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     from paperscope.cli._remote import serve
     from paperscope.gui.single_instance import InstanceServer, serve_commands
 
@@ -194,8 +202,8 @@ PAGE_TEXT = (
 
 
 def test_a_file_from_the_file_manager_goes_to_the_window_of_any_library(
-    window, qtbot, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     """`paperscope FILE` (no --library) while only a window on another library runs."""
     from PySide6.QtWidgets import QMessageBox
 

@@ -5,6 +5,7 @@ on the real UNet sweep (TensorBoard) and the ml-pws Sacred run."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -12,6 +13,11 @@ import pytest
 from paperscope.core.records import Run
 from paperscope.state.dashboard import MAX_CHARTS, sections
 from tests.conftest import RUNS
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.plots.plots_view import PlotsView
 
 
 def test_sections_by_prefix_and_search() -> None:
@@ -36,7 +42,7 @@ def sweep() -> list[Run]:
 
 
 @pytest.fixture
-def view(qtbot, sweep: list[Run]) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def view(qtbot: QtBot, sweep: list[Run]) -> Iterator[PlotsView]:
     from paperscope.gui.plots.plots_view import PlotsView
 
     v = PlotsView()
@@ -47,7 +53,9 @@ def view(qtbot, sweep: list[Run]) -> Iterator[object]:  # type: ignore[no-untype
     yield v
 
 
-def test_dashboard_charts_every_metric_and_opens_one(view, qtbot, sweep) -> None:  # type: ignore[no-untyped-def]
+def test_dashboard_charts_every_metric_and_opens_one(
+    view: PlotsView, qtbot: QtBot, sweep: list[Run]
+) -> None:
     dash = view.show_dashboard()
     tags = sorted({t for r in sweep for t in r.series})
     assert sorted(dash.charts) == tags

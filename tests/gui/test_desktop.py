@@ -7,11 +7,17 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.conftest import REPO
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
 
 PAGE_TEXT = (
     "Daily Papers\n\nbyAK and the research community\n\nNov 14\n\n"
@@ -27,7 +33,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
     }  # fmt: skip
 
 
-def test_second_launch_hands_its_files_to_the_running_window(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_second_launch_hands_its_files_to_the_running_window(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     from paperscope.gui.single_instance import InstanceServer
 
     server = InstanceServer(window.store.path)
@@ -69,7 +77,7 @@ app.exec()
 """
 
 
-def test_stale_socket_after_a_crash_is_cleared(tmp_path: Path, qapp) -> None:  # type: ignore[no-untyped-def]
+def test_stale_socket_after_a_crash_is_cleared(tmp_path: Path, qapp: QApplication) -> None:
     from paperscope.gui.single_instance import InstanceServer, send_to_running
 
     lib = tmp_path / "lib.duckdb"
@@ -87,7 +95,7 @@ def test_stale_socket_after_a_crash_is_cleared(tmp_path: Path, qapp) -> None:  #
         server.close()
 
 
-def test_empty_library_offers_the_first_steps(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_library_offers_the_first_steps(qtbot: QtBot, tmp_path: Path) -> None:
     from paperscope.gui.main_window import MainWindow
     from paperscope.library.store import Store
 
@@ -114,7 +122,7 @@ def test_empty_library_offers_the_first_steps(qtbot, tmp_path: Path) -> None:  #
         win.store.close()
 
 
-def test_unhandled_exception_shows_the_crash_dialog(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_unhandled_exception_shows_the_crash_dialog(window: MainWindow, qtbot: QtBot) -> None:
     from paperscope.gui import crash
 
     try:

@@ -4,15 +4,21 @@ characters, right-to-left overrides and a 1 MB abstract in titles, notes and tag
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from paperscope.core.records import Paper
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
 
 TITLE = "Click <a href='javascript:alert(1)'>here</a> \u202eevil\u202c \x07bell\x1b[31m"
 TAG = "<b>to-read</b>\u202e"
 NOTES = "<script>alert('notes')</script> javascript:alert(2)"
 
 
-def test_hostile_strings_are_displayed_literally(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_strings_are_displayed_literally(window: MainWindow, qtbot: QtBot) -> None:
     store = window.store
     huge = "A" * 1_000_000
     summary = store.add_papers([

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from paperscope.core.records import Run
 from tests.conftest import RUNS
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.plots.plots_view import PlotsView
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +34,7 @@ def dopamine() -> list[Run]:
 
 
 @pytest.fixture
-def view(qtbot, dopamine: list[Run]) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def view(qtbot: QtBot, dopamine: list[Run]) -> Iterator[PlotsView]:
     from paperscope.gui.plots.plots_view import PlotsView
 
     v = PlotsView()
@@ -41,7 +47,7 @@ def view(qtbot, dopamine: list[Run]) -> Iterator[object]:  # type: ignore[no-unt
     yield v
 
 
-def _mouse(widget, kind, pos: QPoint, buttons) -> None:  # type: ignore[no-untyped-def]
+def _mouse(widget: QWidget, kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton) -> None:
     event = QMouseEvent(
         kind,
         QPointF(pos),
@@ -53,7 +59,7 @@ def _mouse(widget, kind, pos: QPoint, buttons) -> None:  # type: ignore[no-untyp
     QApplication.sendEvent(widget, event)
 
 
-def _drag(widget, a: QPoint, b: QPoint) -> None:  # type: ignore[no-untyped-def]
+def _drag(widget: QWidget, a: QPoint, b: QPoint) -> None:
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     _mouse(widget, QMouseEvent.Type.MouseButtonPress, a, left)
     for k in range(1, 11):
@@ -62,7 +68,9 @@ def _drag(widget, a: QPoint, b: QPoint) -> None:  # type: ignore[no-untyped-def]
     _mouse(widget, QMouseEvent.Type.MouseButtonRelease, b, none)
 
 
-def test_dragging_along_an_axis_selects_exactly_the_runs_in_range(view, qtbot, dopamine) -> None:  # type: ignore[no-untyped-def]
+def test_dragging_along_an_axis_selects_exactly_the_runs_in_range(
+    view: PlotsView, qtbot: QtBot, dopamine: list[Run]
+) -> None:
     pane = view.current_pane()
     hyper = view.area.add_hyper(pane)
     hyper.state.update(axes=("config:agent", "config:seed", "summary:return.max"))
@@ -109,7 +117,9 @@ def test_dragging_along_an_axis_selects_exactly_the_runs_in_range(view, qtbot, d
     assert "hyper" in json.dumps(data["tabs"])
 
 
-def test_scatter_of_a_summary_against_a_parameter_with_groups(view, qtbot, dopamine) -> None:  # type: ignore[no-untyped-def]
+def test_scatter_of_a_summary_against_a_parameter_with_groups(
+    view: PlotsView, qtbot: QtBot, dopamine: list[Run]
+) -> None:
     hyper = view.area.add_hyper(view.current_pane())
     hyper.kind_box.setCurrentIndex(hyper.kind_box.findData("scatter"))
     assert hyper.state.value.kind == "scatter" and hyper.x_box.isVisibleTo(hyper)

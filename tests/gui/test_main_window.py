@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -11,13 +12,20 @@ from PySide6.QtWidgets import QApplication
 
 from paperscope.core.tasks import CancelToken
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+    from pytestqt.qtbot import QtBot
 
-def test_window_shows_every_demo_paper(window) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.core.tasks import Progress
+    from paperscope.gui.main_window import MainWindow
+
+
+def test_window_shows_every_demo_paper(window: MainWindow) -> None:
     assert window.papers_view.model.rowCount() == 79
     assert window.papers_view.count_label.text() == "79 papers"
 
 
-def test_selecting_a_row_fills_the_detail_pane(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_selecting_a_row_fills_the_detail_pane(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.table.selectRow(0)
     pid = view.model.paper_id(0)
@@ -30,7 +38,7 @@ def test_selecting_a_row_fills_the_detail_pane(window, qtbot) -> None:  # type: 
     assert "Reinforcement learning (RL) has recently emerged" in text
 
 
-def test_search_box_filters_and_escape_clears(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_search_box_filters_and_escape_clears(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     window.focus_search()
     qtbot.keyClicks(view.search, "reward model")
@@ -47,7 +55,7 @@ def test_search_box_filters_and_escape_clears(window, qtbot) -> None:  # type: i
     qtbot.waitUntil(lambda: view.model.rowCount() == 79, timeout=2000)
 
 
-def test_keyboard_j_k_moves_selection(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_j_k_moves_selection(window: MainWindow, qtbot: QtBot) -> None:
     table = window.papers_view.table
     table.setFocus()
     table.selectRow(0)
@@ -58,7 +66,7 @@ def test_keyboard_j_k_moves_selection(window, qtbot) -> None:  # type: ignore[no
     assert table.currentIndex().row() == 1
 
 
-def test_sorting_by_upvotes(window) -> None:  # type: ignore[no-untyped-def]
+def test_sorting_by_upvotes(window: MainWindow) -> None:
     model = window.papers_view.model
     window.papers_view.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
     values = [model.index(r, 3).data() for r in range(model.rowCount())]
@@ -67,7 +75,7 @@ def test_sorting_by_upvotes(window) -> None:  # type: ignore[no-untyped-def]
     assert values[-1] == "—"  # missing values last, shown as a dash
 
 
-def test_layout_is_saved_and_restored(qtbot, demo_library: Path) -> None:  # type: ignore[no-untyped-def]
+def test_layout_is_saved_and_restored(qtbot: QtBot, demo_library: Path) -> None:
     from paperscope.gui.main_window import MainWindow
     from paperscope.library.store import Store
 
@@ -90,7 +98,7 @@ def test_layout_is_saved_and_restored(qtbot, demo_library: Path) -> None:  # typ
         second.close()
 
 
-def _slow(n: int, progress, cancel: CancelToken) -> int:  # type: ignore[no-untyped-def]
+def _slow(n: int, progress: Progress, cancel: CancelToken) -> int:
     for i in range(n):
         cancel.check()
         progress(i / n, f"step {i}")
@@ -98,7 +106,7 @@ def _slow(n: int, progress, cancel: CancelToken) -> int:  # type: ignore[no-unty
     return n
 
 
-def test_task_can_be_cancelled(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_task_can_be_cancelled(window: MainWindow, qtbot: QtBot) -> None:
     results: list[int] = []
     with qtbot.waitSignal(window.runner.task_ended, timeout=5000) as ended:
         task = window.runner.submit(_slow, 10_000, title="Slow", on_result=results.append)
@@ -110,11 +118,11 @@ def test_task_can_be_cancelled(window, qtbot) -> None:  # type: ignore[no-untype
     assert not window.status.progress_bar.isVisible()
 
 
-def _boom(progress, cancel) -> None:  # type: ignore[no-untyped-def]
+def _boom(progress: Progress, cancel: CancelToken) -> None:
     raise ValueError("the file was not what it claimed to be")
 
 
-def test_task_error_shows_a_dialog_and_the_app_lives(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_task_error_shows_a_dialog_and_the_app_lives(window: MainWindow, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.error_shown, timeout=5000) as shown:
         window.runner.submit(_boom, title="Reading")
     assert "the file was not what it claimed to be" in shown.args[0]
@@ -126,7 +134,7 @@ def test_task_error_shows_a_dialog_and_the_app_lives(window, qtbot) -> None:  # 
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=5000)
 
 
-def test_superseded_task_result_is_dropped(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_superseded_task_result_is_dropped(window: MainWindow, qtbot: QtBot) -> None:
     got: list[int] = []
     window.runner.submit(_slow, 200, title="old", key="k", on_result=got.append)
     window.runner.submit(_slow, 5, title="new", key="k", on_result=got.append)
@@ -134,7 +142,7 @@ def test_superseded_task_result_is_dropped(window, qtbot) -> None:  # type: igno
     assert got == [5]
 
 
-def drop(widget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
+def drop(widget: QWidget, paths: list[Path]) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     # as in a real drag: the widget must accept the enter before it gets the drop
@@ -157,7 +165,7 @@ def drop(widget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
     QApplication.sendEvent(widget, event)
 
 
-def test_dropping_a_paper_file_imports_it(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_a_paper_file_imports_it(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
     page.write_text(
         "Daily Papers\n\nbyAK and the research community\n\nNov 14\n\n"
@@ -171,7 +179,7 @@ def test_dropping_a_paper_file_imports_it(window, qtbot, tmp_path: Path) -> None
     qtbot.waitUntil(lambda: window.papers_view.model.rowCount() == 80, timeout=2000)
 
 
-def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_the_demo_runs_folder_adds_curves(window: MainWindow, qtbot: QtBot) -> None:
     from paperscope.workflows.open import demo_runs
 
     with qtbot.waitSignal(window.runs_loaded, timeout=30000) as loaded:
@@ -190,7 +198,7 @@ def test_dropping_the_demo_runs_folder_adds_curves(window, qtbot) -> None:  # ty
     assert sorted(pane.curves()) == ["CartPole-v1_1"]
 
 
-def _every_action(window) -> list:  # type: ignore[no-untyped-def]
+def _every_action(window: MainWindow) -> list:
     """Every QAction of the window: its children (docks, panes, context menus built up
     front), the actions added to any widget, and the menus' actions, submenus included."""
     from PySide6.QtGui import QAction
@@ -214,7 +222,7 @@ def _every_action(window) -> list:  # type: ignore[no-untyped-def]
     return list(found.values())
 
 
-def test_no_two_actions_share_a_shortcut(window) -> None:  # type: ignore[no-untyped-def]
+def test_no_two_actions_share_a_shortcut(window: MainWindow) -> None:
     """An ambiguous shortcut does nothing at all (Qt: "Ambiguous shortcut overload")."""
     from PySide6.QtGui import QKeySequence
 
@@ -232,7 +240,9 @@ def test_no_two_actions_share_a_shortcut(window) -> None:  # type: ignore[no-unt
     assert not shared, f"shortcuts bound to more than one action: {shared}"
 
 
-def test_counts_are_in_words_with_their_plural(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_counts_are_in_words_with_their_plural(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     """ "1 paper", "Loaded 1 run" (issue #21 item 15: "1 papers", "Loaded 1 runs")."""
     from paperscope.workflows.open import demo_runs
 
@@ -252,7 +262,7 @@ def test_counts_are_in_words_with_their_plural(window, qtbot, tmp_path: Path) ->
     qtbot.waitUntil(lambda: window.plots.runs_panel.count.text() == "1 of 1 run", timeout=5000)
 
 
-def test_map_hover_text_says_only_what_the_paper_has(window) -> None:  # type: ignore[no-untyped-def]
+def test_map_hover_text_says_only_what_the_paper_has(window: MainWindow) -> None:
     """No "— · 2025" for a paper without authors (issue #21 item 15)."""
     from paperscope.core.records import Paper
 
@@ -277,7 +287,7 @@ def test_map_hover_text_says_only_what_the_paper_has(window) -> None:  # type: i
     }
 
 
-def test_the_log_file_records_the_main_actions(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_log_file_records_the_main_actions(window: MainWindow, qtbot: QtBot) -> None:
     """Not an empty log after an hour of use (issue #21 item 15): every titled task."""
     from paperscope.core.logs import setup_logging
     from paperscope.workflows.open import demo_runs

@@ -3,14 +3,31 @@ selects the paper, a lasso filters the table, the search lights papers up."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from tests.conftest import TEST_DATA
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
 
-def _demo_vectors(window):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.core.tasks import CancelToken, Progress
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.map.map_pane import MapPane
+    from paperscope.gui.map.map_view import MapView
+    from paperscope.library.store import Store
+    from paperscope.library.store.maps import StoredMap
+
+
+def _demo_vectors(window: MainWindow) -> tuple[np.ndarray, np.ndarray]:
     """The real vectors of the demo library's 79 papers, stored as model "test-minilm"."""
     from tests.mapping.corpus import load_corpus
 
@@ -29,7 +46,7 @@ def _demo_vectors(window):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def mapped(window):  # type: ignore[no-untyped-def]
+def mapped(window: MainWindow) -> MainWindow:
     """The demo library laid out from the real vectors of its 79 papers
     (tests/data/map_vectors.npz: all-MiniLM-L6-v2 embeddings, see its README)."""
     from paperscope.workflows.map import build_map
@@ -44,7 +61,7 @@ def mapped(window):  # type: ignore[no-untyped-def]
     return window
 
 
-def test_map_shows_every_paper_with_named_clusters(mapped) -> None:  # type: ignore[no-untyped-def]
+def test_map_shows_every_paper_with_named_clusters(mapped: MainWindow) -> None:
     stored = mapped.map_pane._map
     view = mapped.map_pane.view
     assert view.ids.size == 79 and view.mode == "points"
@@ -62,12 +79,12 @@ def test_map_shows_every_paper_with_named_clusters(mapped) -> None:  # type: ign
     assert mapped.map_pane.colour_box.currentText() == "Cluster"
 
 
-def _screen_pos(view, x: float, y: float):  # type: ignore[no-untyped-def]
+def _screen_pos(view: MapView, x: float, y: float) -> QPoint:
     scene = view.view_box.mapViewToScene(QPointF(x, y))
     return view.plot.mapFromScene(scene)
 
 
-def test_clicking_a_point_selects_that_paper(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_clicking_a_point_selects_that_paper(mapped: MainWindow, qtbot: QtBot) -> None:
     view = mapped.map_pane.view
     row = 17
     pid = int(view.ids[row])
@@ -80,7 +97,7 @@ def test_clicking_a_point_selects_that_paper(mapped, qtbot) -> None:  # type: ig
     assert mapped.detail_pane.text().startswith(mapped.store.paper_row(pid)["title"])
 
 
-def test_lasso_over_a_cluster_filters_the_table_to_it(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_lasso_over_a_cluster_filters_the_table_to_it(mapped: MainWindow, qtbot: QtBot) -> None:
     from scipy.spatial import ConvexHull
 
     stored = mapped.map_pane._map
@@ -98,21 +115,21 @@ def test_lasso_over_a_cluster_filters_the_table_to_it(mapped, qtbot) -> None:  #
     assert sorted(int(i) for i in mapped.papers_view.model.ids()) == sorted(expected)
 
 
-def _inside(polygon, stored, pid) -> bool:  # type: ignore[no-untyped-def]
+def _inside(polygon: np.ndarray, stored: StoredMap, pid: int) -> bool:
     from matplotlib.path import Path
 
     row = int(np.flatnonzero(stored.paper_ids == pid)[0])
     return bool(Path(polygon).contains_point(stored.coords[row]))
 
 
-def test_search_lights_up_its_papers_on_the_map(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_search_lights_up_its_papers_on_the_map(mapped: MainWindow, qtbot: QtBot) -> None:
     mapped.papers_view.search.setText("reward")
     view = mapped.map_pane.view
     qtbot.waitUntil(lambda: len(view.overlay.data) > 0, timeout=3000)
     assert len(view.overlay.data) == mapped.papers_view.model.rowCount() < 79
 
 
-def test_colour_by_year_and_export(mapped, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_colour_by_year_and_export(mapped: MainWindow, tmp_path: Path) -> None:
     pane = mapped.map_pane
     pane.colour_box.setCurrentText("Year")
     legend_names = [label.text for _sample, label in pane.view.legend.items]
@@ -122,7 +139,7 @@ def test_colour_by_year_and_export(mapped, tmp_path) -> None:  # type: ignore[no
     assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:2000]
 
 
-def test_semantic_query_ranks_the_library_by_meaning(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_semantic_query_ranks_the_library_by_meaning(window: MainWindow, qtbot: QtBot) -> None:
     """``~text`` embeds the query with the bundled model (onnxruntime) and ranks the
     library's vectors; here the vectors come from the same model (map_vectors.npz)."""
     from paperscope.embedding.model import load_model_info
@@ -148,7 +165,7 @@ def test_semantic_query_ranks_the_library_by_meaning(window, qtbot) -> None:  # 
     assert window.papers_view.count_label.text() == "79 papers ranked by meaning"
 
 
-def test_details_list_similar_papers_and_more_like_these(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_details_list_similar_papers_and_more_like_these(mapped: MainWindow, qtbot: QtBot) -> None:
     from paperscope.workflows.map import similar_papers
 
     a = "Secrets of RLHF in Large Language Models Part II: Reward Modeling"
@@ -173,7 +190,7 @@ def test_details_list_similar_papers_and_more_like_these(mapped, qtbot) -> None:
     assert mapped.papers_view.model.paper_id(0) == found[0]
 
 
-def _cancel_at_the_first_umap_frames(pane, monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+def _cancel_at_the_first_umap_frames(pane: MapPane, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the next build cancel itself at UMAP epoch 5, once the window has drawn a
     UMAP frame (the build waits for it): deterministic, no timer. The pane's info texts
     while frames came in are collected in the list returned."""
@@ -185,7 +202,7 @@ def _cancel_at_the_first_umap_frames(pane, monkeypatch) -> list[str]:  # type: i
     texts: list[str] = []
     real_partial = pane._on_build_partial
 
-    def on_partial(frame) -> None:  # type: ignore[no-untyped-def]
+    def on_partial(frame: Any) -> None:
         real_partial(frame)
         texts.append(pane.info.text())
         if frame.method == "umap":
@@ -193,8 +210,15 @@ def _cancel_at_the_first_umap_frames(pane, monkeypatch) -> list[str]:  # type: i
 
     real_task = pane_module._build_task
 
-    def task(store, progress, cancel, method, on_partial, **kwargs):  # type: ignore[no-untyped-def]
-        def relay(frame) -> None:  # type: ignore[no-untyped-def]
+    def task(
+        store: Store,
+        progress: Progress,
+        cancel: CancelToken,
+        method: str,
+        on_partial: Callable[[Any], None],
+        **kwargs: Any,
+    ) -> Any:
+        def relay(frame: Any) -> None:
             on_partial(frame)
             if frame.method == "umap" and frame.epoch >= 5 and not cancel.cancelled:
                 assert drawn.wait(30), "the window drew no UMAP frame"
@@ -207,7 +231,7 @@ def _cancel_at_the_first_umap_frames(pane, monkeypatch) -> list[str]:  # type: i
     return texts
 
 
-def _assert_fits_the_bulk(view) -> None:  # type: ignore[no-untyped-def]
+def _assert_fits_the_bulk(view: MapView) -> None:
     """The view shows the bulk box of the points, and no more than the aspect needs."""
     from paperscope.mapping.raster import bulk_bounds
 
@@ -218,7 +242,9 @@ def _assert_fits_the_bulk(view) -> None:  # type: ignore[no-untyped-def]
     assert (x1 - x0) <= (b[1] - b[0]) * 1.01 or (y1 - y0) <= (b[3] - b[2]) * 1.01
 
 
-def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_during_umap_puts_the_previous_map_back(
+    mapped: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue #21 item 7: Build map, then Cancel while UMAP streams frames into the view:
     the previous map comes back (points, colours, labels, text, view), the button is
     enabled again, and the library still holds the previous map. The cancel is set by
@@ -246,7 +272,7 @@ def test_cancel_during_umap_puts_the_previous_map_back(mapped, qtbot, monkeypatc
     assert mapped.status.label.text() == "Cancelled"
 
 
-def test_a_build_refits_the_view_and_labels_stay_inside(mapped, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_build_refits_the_view_and_labels_stay_inside(mapped: MainWindow, qtbot: QtBot) -> None:
     """Issue #21 item 9: after every build the view fits the bulk of the points (the
     user's zoom far away is undone); a label whose cluster centre sits at the view's
     edge is moved inside the view; noise points are shaded by their nearest cluster."""
@@ -283,7 +309,9 @@ def test_a_build_refits_the_view_and_labels_stay_inside(mapped, qtbot) -> None: 
         assert (shaded == palette.lighten(own[:1])[0]).all()
 
 
-def test_cancelling_the_first_build_leaves_no_map(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cancelling_the_first_build_leaves_no_map(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The first build cancelled during UMAP: nothing stored, the frames leave the
     screen, the pane says how to get a map, and the button works again."""
     _demo_vectors(window)

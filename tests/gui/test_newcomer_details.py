@@ -5,11 +5,18 @@ bar that names its task, and a window that stays put when the map arrives."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from paperscope.core.records import Paper
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.core.tasks import CancelToken, Progress
+    from paperscope.gui.main_window import MainWindow
 
 
 def _settle() -> None:
@@ -17,7 +24,7 @@ def _settle() -> None:
         QApplication.processEvents()
 
 
-def test_empty_library_text_is_not_cut_off(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_empty_library_text_is_not_cut_off(qtbot: QtBot) -> None:
     from paperscope.gui.papers.welcome import WelcomePage
 
     page = WelcomePage()
@@ -31,7 +38,7 @@ def test_empty_library_text_is_not_cut_off(qtbot) -> None:  # type: ignore[no-un
         assert text.width() <= page.width()
 
 
-def test_the_facets_heading_fits_the_sidebar(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_facets_heading_fits_the_sidebar(window: MainWindow, qtbot: QtBot) -> None:
     from PySide6.QtGui import QFont, QFontMetrics
 
     from paperscope.gui.papers.sidebar import RESULTS_SECTION
@@ -48,7 +55,7 @@ def test_the_facets_heading_fits_the_sidebar(window, qtbot) -> None:  # type: ig
     assert needed <= tree.columnWidth(0), (needed, tree.columnWidth(0))
 
 
-def test_year_facet_shows_every_year_of_a_long_library(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_year_facet_shows_every_year_of_a_long_library(qtbot: QtBot, tmp_path: Path) -> None:
     from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
     from paperscope.library.store import Store
 
@@ -72,11 +79,13 @@ def test_year_facet_shows_every_year_of_a_long_library(qtbot, tmp_path: Path) ->
     store.close()
 
 
-def _facet_years(window) -> dict[int, int]:  # type: ignore[no-untyped-def]
+def _facet_years(window: MainWindow) -> dict[int, int]:
     return dict(window.sidebar.data["facets"]["year"])
 
 
-def test_facets_follow_a_meaning_search_and_a_map_selection(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_facets_follow_a_meaning_search_and_a_map_selection(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     from paperscope.workflows.map import ScoredPaper
 
     store = window.store
@@ -94,12 +103,12 @@ def test_facets_follow_a_meaning_search_and_a_map_selection(window, qtbot) -> No
     assert _facet_years(window) == {2021: len(other)}
 
 
-def test_progress_bar_names_the_running_task(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_progress_bar_names_the_running_task(window: MainWindow, qtbot: QtBot) -> None:
     import threading
 
     go = threading.Event()
 
-    def work(progress, cancel):  # type: ignore[no-untyped-def]
+    def work(progress: Progress, cancel: CancelToken) -> int:
         progress(0.7, "UMAP 350/500")
         go.wait(20)
         return 1
@@ -113,7 +122,7 @@ def test_progress_bar_names_the_running_task(window, qtbot) -> None:  # type: ig
     assert task is not None
 
 
-def test_window_and_docks_stay_put_when_the_map_arrives(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_window_and_docks_stay_put_when_the_map_arrives(window: MainWindow, qtbot: QtBot) -> None:
     from paperscope.gui.window_fit import fit_to_screen, size_docks
     from paperscope.workflows.map import build_map
     from tests.gui.test_map import _demo_vectors

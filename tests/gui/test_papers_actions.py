@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -13,20 +14,27 @@ from PySide6.QtWidgets import QMenu
 from paperscope.gui.papers.table_model import COLUMN_INDEX
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
-def settle(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.papers.papers_view import PapersView
+    from paperscope.library.store import Store
+
+
+def settle(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
 
 
-def select_rows(view, rows: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
+def select_rows(view: PapersView, rows: list[int]) -> list[int]:
     return view.select_rows(rows)  # type: ignore[no-any-return]
 
 
-def tag_names(store, pid: int) -> list[str]:  # type: ignore[no-untyped-def]
+def tag_names(store: Store, pid: int) -> list[str]:
     return [t.name for t in store.paper_tags([pid]).get(pid, [])]
 
 
-def test_number_keys_toggle_the_first_nine_tags(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_number_keys_toggle_the_first_nine_tags(window: MainWindow, qtbot: QtBot) -> None:
     store, view = window.store, window.papers_view
     for name in ("to-read", "important", "reproduce"):
         store.create_tag(name)
@@ -52,7 +60,7 @@ def test_number_keys_toggle_the_first_nine_tags(window, qtbot) -> None:  # type:
     assert tag_names(store, view.model.paper_id(3)) == []
 
 
-def test_status_and_rating_from_keys_menu_and_detail_pane(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_status_and_rating_from_keys_menu_and_detail_pane(window: MainWindow, qtbot: QtBot) -> None:
     store, view, pane = window.store, window.papers_view, window.detail_pane
     (pid,) = select_rows(view, [4])
     assert pane.paper_id == pid
@@ -73,7 +81,9 @@ def test_status_and_rating_from_keys_menu_and_detail_pane(window, qtbot) -> None
     assert [view.model.paper_id(r) for r in range(view.model.rowCount())] == [pid]
 
 
-def test_notes_are_saved_and_come_back(window, qtbot, demo_library: Path) -> None:  # type: ignore[no-untyped-def]
+def test_notes_are_saved_and_come_back(
+    window: MainWindow, qtbot: QtBot, demo_library: Path
+) -> None:
     view, pane = window.papers_view, window.detail_pane
     (pid,) = select_rows(view, [2])
     pane.notes.setFocus()
@@ -99,7 +109,7 @@ def test_notes_are_saved_and_come_back(window, qtbot, demo_library: Path) -> Non
     assert window.papers_view.model.n_matches == 2
 
 
-def test_links_copy_bibtex_and_context_menu(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_links_copy_bibtex_and_context_menu(window: MainWindow, qtbot: QtBot) -> None:
     store, view = window.store, window.papers_view
     with qtbot.waitSignal(window.import_finished, timeout=20000):
         window.import_papers([PAPERS / "hf-api" / "daily_papers.json"])
@@ -150,7 +160,7 @@ def test_links_copy_bibtex_and_context_menu(window, qtbot) -> None:  # type: ign
     assert sorted(view.model.matching_ids().tolist()) == sorted(ids)
 
 
-def test_delete_asks_first(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_delete_asks_first(window: MainWindow, qtbot: QtBot) -> None:
     store, view = window.store, window.papers_view
     ids = select_rows(view, [0, 1])
     asked: list[str] = []
@@ -164,7 +174,9 @@ def test_delete_asks_first(window, qtbot) -> None:  # type: ignore[no-untyped-de
     assert view.count_label.text() == "77 papers"
 
 
-def test_markup_in_titles_is_shown_literally(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_markup_in_titles_is_shown_literally(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     title = 'Attention <img src=x onerror="alert(1)"> is <b>all</b> you need'
     abstract = "We show <i>nothing</i> & <script>x()</script> here."
     path = tmp_path / "markup.csl.json"
@@ -198,7 +210,7 @@ def test_markup_in_titles_is_shown_literally(window, qtbot, tmp_path: Path) -> N
     assert "<img" not in html and "&lt;img src=x" in html and "&lt;b&gt;all" in html
 
 
-def test_an_edit_keeps_the_place_and_the_selection(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_keeps_the_place_and_the_selection(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     (pid,) = view.select_rows([60])
     view.table.scrollTo(view.model.index(60, 0))

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperscope.library.dedup import normalised_title
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
-def settle(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.core.records import Paper
+    from paperscope.gui.main_window import MainWindow
+
+
+def settle(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=30000)
 
 
-def import_file(window, qtbot, path: Path) -> object:  # type: ignore[no-untyped-def]
+def import_file(window: MainWindow, qtbot: QtBot, path: Path) -> object:
     with qtbot.waitSignal(window.import_finished, timeout=30000) as done:
         window.import_papers([path])
     settle(window, qtbot)
     return done.args[0]
 
 
-def test_merge_dialog_merges_with_a_field_choice_and_undoes(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_merge_dialog_merges_with_a_field_choice_and_undoes(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     store, view = window.store, window.papers_view
     summary = import_file(window, qtbot, PAPERS / "cdl.bib")
     assert (summary.added, summary.merged) == (6311, 4)
@@ -83,11 +92,11 @@ def test_merge_dialog_merges_with_a_field_choice_and_undoes(window, qtbot) -> No
     dialog.close()
 
 
-def identity(p) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+def identity(p: Paper) -> tuple[object, ...]:
     return (normalised_title(p.title), p.year, p.arxiv_id, tuple(a.lower() for a in p.authors))
 
 
-def test_export_bibtex_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_bibtex_round_trip(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     store, view = window.store, window.papers_view
     import_file(window, qtbot, PAPERS / "hf-api" / "daily_papers.json")
     view.set_query("has:arxiv")
@@ -110,7 +119,9 @@ def test_export_bibtex_round_trip(window, qtbot, tmp_path: Path) -> None:  # typ
     assert again == sorted(identity(p) for p in store.papers(ids))
 
 
-def test_export_the_selection_and_the_library(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_the_selection_and_the_library(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     store, view = window.store, window.papers_view
     chosen = view.select_rows([3, 5, 8])
     dialog = window.show_export_dialog()
@@ -142,8 +153,8 @@ def test_export_the_selection_and_the_library(window, qtbot, tmp_path: Path) -> 
     assert {r["title"] for r in rows} == {p.title for p in store.papers(store.all_ids())}
 
 
-def test_import_preview_of_an_empty_bib_says_so_and_offers_no_import(  # type: ignore[no-untyped-def]
-    window, qtbot, tmp_path: Path
+def test_import_preview_of_an_empty_bib_says_so_and_offers_no_import(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
@@ -174,7 +185,7 @@ def test_import_preview_of_an_empty_bib_says_so_and_offers_no_import(  # type: i
     settle(window, qtbot)
 
 
-def test_detail_pane_shows_the_whole_record(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_detail_pane_shows_the_whole_record(window: MainWindow, qtbot: QtBot) -> None:
     """memlab.bib LohnEtal11b: volume, number, pages and BibDesk's own fields, shown
     as plain text below the abstract; a CSL item shows its variables."""
     store = window.store
@@ -231,8 +242,8 @@ def test_detail_pane_shows_the_whole_record(window, qtbot) -> None:  # type: ign
     assert any(line.startswith("issued: ") for line in lines)
 
 
-def test_the_record_form_offers_the_entry_types_fields_and_edits_with_undo(  # type: ignore[no-untyped-def]
-    window, qtbot
+def test_the_record_form_offers_the_entry_types_fields_and_edits_with_undo(
+    window: MainWindow, qtbot: QtBot
 ) -> None:
     """The detail pane's form, as Zotero's item pane: an article's standard fields in
     order (empty ones too, to fill in), then the record's other fields; a line edited
@@ -270,7 +281,7 @@ def test_the_record_form_offers_the_entry_types_fields_and_edits_with_undo(  # t
     assert pane.form.edit("issn").text() == ""
 
 
-def test_names_as_the_user_prefers(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_names_as_the_user_prefers(window: MainWindow, qtbot: QtBot) -> None:
     """View → Names as "Family, G.": the table and the details show the stored name parts
     in a reference list's order (particles, suffixes and corporate names kept); off again,
     the names are as the source wrote them. The choice is remembered."""

@@ -6,27 +6,35 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
 from paperscope.gui.papers.table_model import COLUMNS
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.papers.papers_view import PapersView
+    from paperscope.library.store import Store
+
 HF_API = PAPERS / "hf-api" / "daily_papers.json"
 
 
-def settle(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def settle(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
 
 
-def import_file(window, qtbot, path: Path) -> object:  # type: ignore[no-untyped-def]
+def import_file(window: MainWindow, qtbot: QtBot, path: Path) -> object:
     with qtbot.waitSignal(window.import_finished, timeout=30000) as done:
         window.import_papers([path])
     settle(window, qtbot)
     return done.args[0]
 
 
-def shown_ids(view) -> list[int]:  # type: ignore[no-untyped-def]
+def shown_ids(view: PapersView) -> list[int]:
     return [view.model.paper_id(r) for r in range(view.model.n_matches)]
 
 
@@ -34,12 +42,12 @@ def words(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9]+", " ", text.lower()) + " "
 
 
-def every_paper(store) -> dict[int, object]:  # type: ignore[no-untyped-def]
+def every_paper(store: Store) -> dict[int, object]:
     ids = [int(i) for i in store.all_ids()]
     return dict(zip(ids, store.papers(ids), strict=True))
 
 
-def test_year_filter_phrase_and_negation_on_the_demo(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_year_filter_phrase_and_negation_on_the_demo(window: MainWindow, qtbot: QtBot) -> None:
     view, papers = window.papers_view, every_paper(window.store)
     view.set_query("year:>=2024")
     want = {i for i, p in papers.items() if p.year is not None and p.year >= 2024}
@@ -72,7 +80,7 @@ def test_year_filter_phrase_and_negation_on_the_demo(window, qtbot) -> None:  # 
     assert view.model.index(0, score_col).data() == f"{scores[0]:.2f}"
 
 
-def test_prefix_while_typing_and_escape(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_prefix_while_typing_and_escape(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     window.focus_search()
     qtbot.keyClicks(view.search, "reward mod")
@@ -86,7 +94,7 @@ def test_prefix_while_typing_and_escape(window, qtbot) -> None:  # type: ignore[
     assert view.count_label.text() == "79 papers"
 
 
-def test_problems_are_shown_under_the_box(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_problems_are_shown_under_the_box(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.set_query("year:abc reward")
     assert view.problems_label.isVisible()
@@ -96,7 +104,7 @@ def test_problems_are_shown_under_the_box(window, qtbot) -> None:  # type: ignor
     assert not view.problems_label.isVisible()
 
 
-def test_filter_and_float_modes(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_filter_and_float_modes(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.set_query("year:2021")
     matches = shown_ids(view)
@@ -111,7 +119,7 @@ def test_filter_and_float_modes(window, qtbot) -> None:  # type: ignore[no-untyp
     assert view.model.rowCount() == 3
 
 
-def test_author_search_on_an_imported_hf_api_file(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_author_search_on_an_imported_hf_api_file(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.set_query("author:zhang")
     assert view.model.n_matches == 0  # the demo papers carry only author counts
@@ -127,7 +135,7 @@ def test_author_search_on_an_imported_hf_api_file(window, qtbot) -> None:  # typ
     assert got == {i for i in want if " language model" in words(papers[i].title)}
 
 
-def test_sorting_a_search_by_a_column(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sorting_a_search_by_a_column(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.set_query("year:>=2023")
     view.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # date
@@ -139,7 +147,7 @@ def test_sorting_a_search_by_a_column(window, qtbot) -> None:  # type: ignore[no
     assert view.model.rowCount() == 63
 
 
-def test_sorting_by_tags(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sorting_by_tags(window: MainWindow, qtbot: QtBot) -> None:
     store, view = window.store, window.papers_view
     ids = [int(i) for i in store.all_ids()]
     store.add_tag(ids[10:13], "first")
@@ -169,7 +177,7 @@ def test_sorting_by_tags(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     assert view.model.ids().tolist()[: len(tagged_hits)] == tagged_hits
 
 
-def test_sidebar_saved_search_tags_and_facets(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sidebar_saved_search_tags_and_facets(window: MainWindow, qtbot: QtBot) -> None:
     view, side = window.papers_view, window.sidebar
     assert side.item_for("Library").text(1) == "79"
     assert side.item_for("2025").text(1) == "28"  # the year facet
@@ -199,7 +207,7 @@ def test_sidebar_saved_search_tags_and_facets(window, qtbot) -> None:  # type: i
     assert view.search.text().strip() == "reward year:2025" and view.model.n_matches == count
 
 
-def test_ctrl_f_and_slash_focus_the_box(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_f_and_slash_focus_the_box(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
@@ -209,7 +217,7 @@ def test_ctrl_f_and_slash_focus_the_box(window, qtbot) -> None:  # type: ignore[
     qtbot.waitUntil(view.search.hasFocus, timeout=2000)
 
 
-def test_a_tilde_query_is_handed_to_the_semantic_hook(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_tilde_query_is_handed_to_the_semantic_hook(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.set_query("reward")
     n = view.model.n_matches
@@ -219,7 +227,7 @@ def test_a_tilde_query_is_handed_to_the_semantic_hook(window, qtbot) -> None:  #
     assert view.model.n_matches == n and view.model.query == "reward"  # not a text search
 
 
-def test_word_searches_wait_for_the_index_being_built(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_word_searches_wait_for_the_index_being_built(window: MainWindow, qtbot: QtBot) -> None:
     view = window.papers_view
     view.set_index_busy(True)  # what the window does while ensure_text_index runs
     view.set_query("year:2021")  # filters alone do not need the text index
@@ -233,7 +241,9 @@ def test_word_searches_wait_for_the_index_being_built(window, qtbot) -> None:  #
     assert not view.problems_label.isVisible()
 
 
-def test_the_window_marks_the_index_busy_while_building_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_marks_the_index_busy_while_building_it(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     window.papers.prepare_library()
     assert window.papers_view.index_busy
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)

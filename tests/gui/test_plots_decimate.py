@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from paperscope.results.decimate import Pyramid
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
 
 def test_pyramid_keeps_every_spike_at_every_zoom() -> None:
@@ -34,7 +39,7 @@ def test_pyramid_keeps_every_spike_at_every_zoom() -> None:
     np.testing.assert_array_equal(vy, y[49:72])
 
 
-def test_pane_draws_a_million_points_per_pixel_column(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_pane_draws_a_million_points_per_pixel_column(qtbot: QtBot) -> None:
     from paperscope.core.records import Run, Series
     from paperscope.gui.plots.plot_pane import PlotPane
     from paperscope.gui.plots.runs_panel import RunsModel
@@ -60,7 +65,7 @@ def test_pane_draws_a_million_points_per_pixel_column(qtbot) -> None:  # type: i
     np.testing.assert_array_equal(pane.curves()["big"][0], steps.astype(float))
 
 
-def test_many_runs_are_drawn_as_one_item_per_colour(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_many_runs_are_drawn_as_one_item_per_colour(qtbot: QtBot) -> None:
     from paperscope.core.records import Run, Series
     from paperscope.gui.plots.plot_pane import PlotPane
     from paperscope.gui.plots.runs_panel import RunsModel

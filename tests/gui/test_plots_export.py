@@ -7,6 +7,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -14,11 +15,17 @@ import pytest
 from paperscope.core.records import Run
 from tests.conftest import RUNS
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.task_runner import TaskRunner
+
 SCORES = RUNS / "iris" / "results" / "data"
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def runner(qtbot: QtBot) -> Iterator[object]:
     from paperscope.gui.task_runner import TaskRunner
 
     r = TaskRunner()
@@ -26,8 +33,11 @@ def runner(qtbot) -> Iterator[object]:  # type: ignore[no-untyped-def]
     assert r.shutdown(10000)
 
 
-def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> None:  # type: ignore[no-untyped-def]
+def test_aggregate_view_shows_the_iqm_of_results_aggregate(
+    qtbot: QtBot, runner: TaskRunner
+) -> None:
     from paperscope.gui.plots.aggregate_view import AggregateDialog
+    from paperscope.readers.runs import rliable_scores as S
     from paperscope.results import aggregate as agg
 
     dialog = AggregateDialog(runner)
@@ -41,10 +51,10 @@ def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> Non
     report = done.args[0].report
     assert list(report.methods) == ["SPR", "DrQ(eps)"]
     assert len(report.tasks) == 26  # Atari 100k
-    random = agg.load_reference(SCORES / "RANDOM.json")
-    human = agg.load_reference(SCORES / "HUMAN.json")
+    random = S.load_reference(SCORES / "RANDOM.json")
+    human = S.load_reference(SCORES / "HUMAN.json")
     for path in files:
-        m = agg.score_matrix(path.stem, agg.load_scores(path), random, human)
+        m = agg.score_matrix(path.stem, S.load_scores(path), random, human)
         assert m.scores.shape == (m.runs, 26)
         expected = agg.interval_estimates(m.scores, reps=500, seed=0)
         shown = report.methods[path.stem]
@@ -60,7 +70,7 @@ def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> Non
     # table, P(improvement), interval plot, performance profiles
     assert dialog.tabs.count() == 4
     poi = done.args[0].improvement[("SPR", "DrQ(eps)")]
-    spr, drq = (agg.score_matrix(p.stem, agg.load_scores(p), random, human).scores for p in files)
+    spr, drq = (agg.score_matrix(p.stem, S.load_scores(p), random, human).scores for p in files)
     assert poi.point == pytest.approx(agg.probability_of_improvement(spr, drq), rel=1e-12)
     assert poi.lower <= poi.point <= poi.upper and poi.point > 0.5
     assert dialog.improvement.item(0, 1).text().startswith(f"{poi.point:.3f}")
@@ -71,7 +81,47 @@ def test_aggregate_view_shows_the_iqm_of_results_aggregate(qtbot, runner) -> Non
     )
 
 
-def test_aggregate_view_reports_a_bad_file(qtbot, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_aggregate_view_and_the_cli_give_the_same_numbers(
+    qtbot: QtBot, runner: TaskRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One verb (workflows/aggregate.py) behind both: every estimate and P(X > Y) of the
+    dialog equals what ``paperscope aggregate --json`` prints for the same files."""
+    import json
+
+    from paperscope.cli import main
+    from paperscope.gui.plots.aggregate_view import AggregateDialog
+
+    files = [SCORES / "IRIS.json", SCORES / "SimPLe.json"]
+    refs = [SCORES / "RANDOM.json", SCORES / "HUMAN.json"]
+    dialog = AggregateDialog(runner)
+    qtbot.addWidget(dialog)
+    dialog.add_score_files(files)
+    dialog.set_references(*refs)
+    dialog.reps.setValue(1000)  # the view's P(X > Y) takes at most 1000 resamples
+    with qtbot.waitSignal(dialog.computed, timeout=20000) as done:
+        dialog.compute()
+    gui = done.args[0]
+    argv = ["aggregate", *map(str, files), "--reference", *map(str, refs), "--json"]
+    assert main([*argv, "--reps", "1000", "--improvement"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["tasks"] == list(gui.report.tasks) and len(cli["tasks"]) == 26
+    assert cli["normalisation"] == gui.report.normalisation
+    for name, ests in gui.report.methods.items():
+        assert cli["methods"][name]["runs"] == gui.report.runs[name] == 5
+        for metric, est in ests.items():
+            assert cli["methods"][name][metric] == est.as_dict()
+    assert len(cli["improvement"]) == len(gui.improvement) == 2
+    for row in cli["improvement"]:
+        assert gui.improvement[(row["x"], row["y"])].as_dict() == {
+            k: row[k] for k in ("point", "ci_low", "ci_high")
+        }
+    # IRIS's own paper (Table 1): IQM 0.501
+    assert dialog.cell_text("IRIS", "IQM").startswith("0.501 [")
+
+
+def test_aggregate_view_reports_a_bad_file(
+    qtbot: QtBot, runner: TaskRunner, tmp_path: Path
+) -> None:
     from paperscope.gui.plots.aggregate_view import AggregateDialog
 
     bad = tmp_path / "broken.json"
@@ -96,7 +146,7 @@ def _pdf_streams(data: bytes) -> list[bytes]:
     return out
 
 
-def test_publication_pdf_is_vector_with_the_requested_size(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publication_pdf_is_vector_with_the_requested_size(qtbot: QtBot, tmp_path: Path) -> None:
     from paperscope.gui.plots.export_dialog import PublicationDialog
     from paperscope.gui.plots.plots_view import PlotsView
     from paperscope.workflows.open import demo_runs
@@ -140,8 +190,8 @@ def test_publication_pdf_is_vector_with_the_requested_size(qtbot, tmp_path: Path
 
 
 def test_main_window_menus_open_the_export_and_aggregate_dialogs(
-    window, qtbot, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     from PySide6.QtGui import QAction
 
     from paperscope.workflows.open import demo_runs

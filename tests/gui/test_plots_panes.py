@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -16,6 +17,13 @@ from PySide6.QtWidgets import QApplication
 
 from paperscope.core.records import Run
 from tests.conftest import RUNS
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.plots.plots_view import PlotsView
 
 REDUCER = ["run_1", "run_2", "run_3"]
 
@@ -32,7 +40,7 @@ def demo_runs() -> list[Run]:
 
 
 @pytest.fixture
-def view(qtbot, demo_runs: list[Run]) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def view(qtbot: QtBot, demo_runs: list[Run]) -> Iterator[object]:
     from paperscope.gui.plots.plots_view import PlotsView
 
     v = PlotsView()
@@ -43,7 +51,7 @@ def view(qtbot, demo_runs: list[Run]) -> Iterator[object]:  # type: ignore[no-un
     yield v
 
 
-def _drop(widget, mime: QMimeData) -> None:  # type: ignore[no-untyped-def]
+def _drop(widget: QWidget, mime: QMimeData) -> None:
     enter = QDragEnterEvent(
         QPoint(10, 10), Qt.DropAction.CopyAction, mime,
         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
@@ -79,7 +87,9 @@ def tb_smoothing(values: np.ndarray, weight: float) -> np.ndarray:
     return np.array(out)
 
 
-def test_dropping_the_demo_runs_onto_a_pane_plots_them_there(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_dropping_the_demo_runs_onto_a_pane_plots_them_there(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     from paperscope.workflows.open import demo_runs
 
     area = window.plots.area
@@ -96,7 +106,9 @@ def test_dropping_the_demo_runs_onto_a_pane_plots_them_there(window, qtbot) -> N
     assert window.plot_pane is second  # the drop made it current
 
 
-def test_smoothing_slider_gives_tensorboards_values(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_smoothing_slider_gives_tensorboards_values(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     from paperscope.results.smoothing import ema
 
     pane = view.current_pane()
@@ -127,7 +139,9 @@ def test_smoothing_slider_gives_tensorboards_values(view, qtbot, demo_runs) -> N
     np.testing.assert_array_equal(pane.curves()["run_1"][1], raw)
 
 
-def test_grouping_the_reducer_runs_gives_numpys_mean_band(window, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_grouping_the_reducer_runs_gives_numpys_mean_band(
+    window: MainWindow, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     pane = window.plot_pane
     window.plots.add_runs(demo_runs)
     pane.set_smoothing(0.0)
@@ -169,7 +183,7 @@ def test_grouping_the_reducer_runs_gives_numpys_mean_band(window, qtbot, demo_ru
     assert sorted(pane.curves()) == ["picked", "run_2"]
 
 
-def test_crosshair_lists_values_at_x_nearest_first(view, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_crosshair_lists_values_at_x_nearest_first(view: PlotsView, demo_runs: list[Run]) -> None:
     pane = view.current_pane()
     curves = pane.curves()
     i = 20  # step 100
@@ -185,7 +199,9 @@ def test_crosshair_lists_values_at_x_nearest_first(view, demo_runs) -> None:  # 
     assert "run_2" in pane.canvas.label.toPlainText() and pane.canvas.vline.isVisible()
 
 
-def test_axes_log_wall_time_and_robust_range(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_axes_log_wall_time_and_robust_range(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     import pyqtgraph as pg
 
     pane = view.current_pane()
@@ -205,7 +221,9 @@ def test_axes_log_wall_time_and_robust_range(view, qtbot, demo_runs) -> None:  #
     assert lo < np.log10(ys.min()) and hi > np.log10(ys.max())
 
 
-def test_runs_panel_filters_hides_colours_and_renames(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_runs_panel_filters_hides_colours_and_renames(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     panel, pane, model = view.runs_panel, view.current_pane(), view.catalog
     assert model.rowCount() == 4
     names = [model.index(r, 0).data() for r in range(4)]
@@ -245,7 +263,7 @@ def test_runs_panel_filters_hides_colours_and_renames(view, qtbot, demo_runs) ->
     assert sorted(pane.curves()) == ["run_3", "seed 1"]
 
 
-def test_metric_list_stays_responsive_with_10k_tags(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_metric_list_stays_responsive_with_10k_tags(qtbot: QtBot) -> None:
     from paperscope.gui.plots.metric_list import METRIC_MIME, MetricList
 
     ml = MetricList()
@@ -277,7 +295,9 @@ def test_metric_list_stays_responsive_with_10k_tags(qtbot) -> None:  # type: ign
     assert bytes(mime.data(METRIC_MIME).data()).decode() == "group3/metric_09994"
 
 
-def test_dragging_a_metric_and_runs_onto_a_pane(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_dragging_a_metric_and_runs_onto_a_pane(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     area = view.area
     other = area.add_tab()
     assert other is view.current_pane()
@@ -300,7 +320,7 @@ def test_dragging_a_metric_and_runs_onto_a_pane(view, qtbot, demo_runs) -> None:
     assert "2 runs without" in other.controls.note.text()
 
 
-def test_layout_state_round_trip(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_layout_state_round_trip(view: PlotsView, qtbot: QtBot, demo_runs: list[Run]) -> None:
     from paperscope.gui.plots.plots_view import PlotsView
 
     area = view.area
@@ -359,7 +379,7 @@ def _without_sizes(node: object) -> object:
     return node
 
 
-def test_closing_panes_collapses_splits(view) -> None:  # type: ignore[no-untyped-def]
+def test_closing_panes_collapses_splits(view: PlotsView) -> None:
     from PySide6.QtWidgets import QSplitter
 
     area = view.area
@@ -377,7 +397,7 @@ def test_closing_panes_collapses_splits(view) -> None:  # type: ignore[no-untype
     assert area.count() == 1
 
 
-def test_shared_tensorboard_reducer_copy_reads_the_same(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_shared_tensorboard_reducer_copy_reads_the_same(qtbot: QtBot) -> None:
     """The demo's runs are the tensorboard-reducer test runs from the shared data."""
     from paperscope.workflows.runs import load_runs
 
@@ -386,7 +406,7 @@ def test_shared_tensorboard_reducer_copy_reads_the_same(qtbot) -> None:  # type:
     assert all(len(r.series["strict/foo"]) == 100 for r in runs)
 
 
-def test_pane_exports_png_at_dpi_and_svg(view, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pane_exports_png_at_dpi_and_svg(view: PlotsView, tmp_path: Path) -> None:
     from PySide6.QtGui import QImage
 
     pane = view.current_pane()
@@ -399,7 +419,7 @@ def test_pane_exports_png_at_dpi_and_svg(view, tmp_path: Path) -> None:  # type:
     assert text.lstrip().startswith("<?xml") and "<svg" in text and "<path" in text
 
 
-def test_mouse_over_the_plot_moves_the_crosshair(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_mouse_over_the_plot_moves_the_crosshair(view: PlotsView, qtbot: QtBot) -> None:
     pane = view.current_pane()
     vb = pane.plot.getPlotItem().getViewBox()
     vb.setXRange(0, 495, padding=0)
@@ -414,7 +434,9 @@ def test_mouse_over_the_plot_moves_the_crosshair(view, qtbot) -> None:  # type: 
     assert pane.canvas.vline.value() == x
 
 
-def test_group_selected_button_groups_the_selected_runs(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_group_selected_button_groups_the_selected_runs(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     from PySide6.QtCore import QItemSelectionModel
 
     panel, pane = view.runs_panel, view.current_pane()
@@ -436,7 +458,9 @@ def test_group_selected_button_groups_the_selected_runs(view, qtbot, demo_runs) 
     assert sorted(pane.curves()) == ["group 1", "run_1"]
 
 
-def test_time_weighted_smoothing_on_relative_time(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_time_weighted_smoothing_on_relative_time(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     from paperscope.results.align import series_x, shared_spacing
     from paperscope.results.smoothing import time_weighted_ema
 
@@ -455,7 +479,7 @@ def test_time_weighted_smoothing_on_relative_time(view, qtbot, demo_runs) -> Non
         np.testing.assert_allclose(pane.curves()[run.name][1], want, rtol=1e-12)
 
 
-def test_clicking_a_pane_makes_it_current(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_clicking_a_pane_makes_it_current(view: PlotsView, qtbot: QtBot) -> None:
     area = view.area
     a = view.current_pane()
     b = area.split(a, Qt.Orientation.Vertical)
@@ -471,7 +495,9 @@ def test_clicking_a_pane_makes_it_current(view, qtbot) -> None:  # type: ignore[
     assert view.catalog.metric() == "strict/foo"
 
 
-def test_pane_controls_write_through_the_state_and_show_it(view, qtbot, demo_runs) -> None:  # type: ignore[no-untyped-def]
+def test_pane_controls_write_through_the_state_and_show_it(
+    view: PlotsView, qtbot: QtBot, demo_runs: list[Run]
+) -> None:
     """Issue #13: one setter per field; the widgets repaint from the state."""
     from paperscope.gui.plots.plots_view import PlotsView
 
@@ -512,7 +538,9 @@ def test_pane_controls_write_through_the_state_and_show_it(view, qtbot, demo_run
     assert pane.state.value.view_range is None
 
 
-def test_runs_table_shows_sources_relative_to_home(view, demo_runs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_runs_table_shows_sources_relative_to_home(
+    view: PlotsView, demo_runs: list[Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Screenshots showed a machine's absolute path in the Source column (issue #13)."""
     from paperscope.gui.plots.runs_panel import FIXED
 

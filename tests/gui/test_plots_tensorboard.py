@@ -5,12 +5,20 @@ thick enough on a high-DPI screen, and the plots get more of the default window.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from paperscope.core.records import Run
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.plots.plot_pane import PlotPane
+    from paperscope.gui.plots.plots_view import PlotsView
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +32,7 @@ def demo_runs() -> list[Run]:
 
 
 @pytest.fixture
-def view(qtbot, demo_runs: list[Run]) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def view(qtbot: QtBot, demo_runs: list[Run]) -> Iterator[object]:
     from paperscope.gui.plots.plots_view import PlotsView
 
     v = PlotsView()
@@ -36,7 +44,7 @@ def view(qtbot, demo_runs: list[Run]) -> Iterator[object]:  # type: ignore[no-un
     yield v
 
 
-def test_one_click_on_a_metric_plots_it(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_one_click_on_a_metric_plots_it(view: PlotsView, qtbot: QtBot) -> None:
     lst = view.metric_list
     proxy_row = lst.visible_metrics().index("rollout/ep_reward")
     rect = lst.view.visualRect(lst.proxy.index(proxy_row, 0))
@@ -46,7 +54,7 @@ def test_one_click_on_a_metric_plots_it(view, qtbot) -> None:  # type: ignore[no
     assert pane.state.value.metric == "rollout/ep_reward"
 
 
-def test_axes_and_pane_are_labelled_with_the_metric(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_axes_and_pane_are_labelled_with_the_metric(view: PlotsView, qtbot: QtBot) -> None:
     pane = view.current_pane()
     item = pane.plot.getPlotItem()
     metric = pane.state.value.metric
@@ -59,7 +67,7 @@ def test_axes_and_pane_are_labelled_with_the_metric(view, qtbot) -> None:  # typ
     assert item.titleLabel.text == "rollout/ep_reward"
 
 
-def test_axis_ticks_read_1M_not_1e6(view) -> None:  # type: ignore[no-untyped-def]
+def test_axis_ticks_read_1M_not_1e6(view: PlotsView) -> None:
     item = view.current_pane().plot.getPlotItem()
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
@@ -71,7 +79,7 @@ def test_axis_ticks_read_1M_not_1e6(view) -> None:  # type: ignore[no-untyped-de
     assert "1e+06" in pg.AxisItem("left").tickStrings([1_000_000.0], 1.0, 1_000_000.0)
 
 
-def test_legend_never_covers_the_curves(view, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_legend_never_covers_the_curves(view: PlotsView, qtbot: QtBot) -> None:
     """The legend sits beside the plot area (pyqtgraph's floats over the data)."""
     pane = view.current_pane()
     canvas = pane.canvas
@@ -88,7 +96,7 @@ def test_legend_never_covers_the_curves(view, qtbot) -> None:  # type: ignore[no
     new = view.area.split(pane, _Qt.Orientation.Horizontal)
     qtbot.waitUntil(lambda: bool(new.curves()), timeout=10000)
 
-    def beside(p) -> bool:  # type: ignore[no-untyped-def]
+    def beside(p: PlotPane) -> bool:
         vb = p.canvas.plot.getPlotItem().getViewBox()
         return bool(
             vb.sceneBoundingRect().right() <= p.canvas.legend.sceneBoundingRect().left() + 1
@@ -97,7 +105,7 @@ def test_legend_never_covers_the_curves(view, qtbot) -> None:  # type: ignore[no
     qtbot.waitUntil(lambda: beside(pane) and beside(new), timeout=5000)  # once laid out
 
 
-def test_curves_are_at_least_1_5_logical_px_at_200_percent(view) -> None:  # type: ignore[no-untyped-def]
+def test_curves_are_at_least_1_5_logical_px_at_200_percent(view: PlotsView) -> None:
     from paperscope.gui.plots.pane_canvas import pen_width
 
     assert pen_width(1.0, 2.0) >= 3.0  # cosmetic widths are device pixels
@@ -123,7 +131,7 @@ def test_curves_are_at_least_1_5_logical_px_at_200_percent(view) -> None:  # typ
     assert len(rows) >= 3, rows
 
 
-def test_plots_get_nearly_half_the_default_window(window) -> None:  # type: ignore[no-untyped-def]
+def test_plots_get_nearly_half_the_default_window(window: MainWindow) -> None:
     from PySide6.QtCore import QRect
 
     from paperscope.gui.window_fit import fit_to_screen, size_docks

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -17,6 +18,13 @@ from paperscope.core.records import Run
 from paperscope.results.smoothing import gaussian, moving_average
 from paperscope.results.summaries import SummarySpec, summarise
 from tests.conftest import RUNS
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.gui.plots.runs_panel import RunsPanel
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +49,7 @@ def _metric(runs: list[Run]) -> str:
 
 
 @pytest.fixture
-def view(qtbot, sweep: list[Run]) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def view(qtbot: QtBot, sweep: list[Run]) -> Iterator[PlotsView]:
     from paperscope.gui.plots.plots_view import PlotsView
 
     v = PlotsView()
@@ -53,11 +61,13 @@ def view(qtbot, sweep: list[Run]) -> Iterator[object]:  # type: ignore[no-untype
     yield v
 
 
-def _shown(panel, column: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _shown(panel: RunsPanel, column: int) -> list[str]:
     return [panel.proxy.index(r, column).data() for r in range(panel.proxy.rowCount())]
 
 
-def test_summary_columns_sort_numerically_with_empty_cells_last(view, sweep) -> None:  # type: ignore[no-untyped-def]
+def test_summary_columns_sort_numerically_with_empty_cells_last(
+    view: PlotsView, sweep: list[Run]
+) -> None:
     from paperscope.gui.plots.runs_columns import ColumnsDialog
 
     panel, model, metric = view.runs_panel, view.catalog, _metric(sweep)
@@ -84,7 +94,9 @@ def test_summary_columns_sort_numerically_with_empty_cells_last(view, sweep) -> 
         assert cell == ("" if rid not in want else f"{want[rid]:.6g}")
 
 
-def test_filter_box_parses_the_language_and_says_where_it_fails(view, sweep) -> None:  # type: ignore[no-untyped-def]
+def test_filter_box_parses_the_language_and_says_where_it_fails(
+    view: PlotsView, sweep: list[Run]
+) -> None:
     panel, metric = view.runs_panel, _metric(sweep)
     finals = {r.id: float(r.series[metric].values[-1]) for r in sweep if metric in r.series}
     cut = float(np.median(list(finals.values())))
@@ -99,7 +111,9 @@ def test_filter_box_parses_the_language_and_says_where_it_fails(view, sweep) -> 
     assert view.catalog.table.value.filter_text == ""
 
 
-def test_copy_table_and_selection_and_the_shared_selection(view, sweep) -> None:  # type: ignore[no-untyped-def]
+def test_copy_table_and_selection_and_the_shared_selection(
+    view: PlotsView, sweep: list[Run]
+) -> None:
     panel, metric = view.runs_panel, _metric(sweep)
     view.catalog.table.add_summaries([f"{metric}.last"])
     text = panel.copy()
@@ -115,7 +129,9 @@ def test_copy_table_and_selection_and_the_shared_selection(view, sweep) -> None:
     assert view.selection.value.ids == {sweep[2].id} and view.selection.value.origin == "table"
 
 
-def test_pane_smoothers_extrema_notes_and_pinned_step(view, qtbot, sweep, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pane_smoothers_extrema_notes_and_pinned_step(
+    view: PlotsView, qtbot: QtBot, sweep: list[Run], tmp_path: Path
+) -> None:
     pane, metric = view.current_pane(), _metric(sweep)
     run = next(r for r in sweep if metric in r.series)
     controls = pane.controls
@@ -178,7 +194,9 @@ def test_pane_smoothers_extrema_notes_and_pinned_step(view, qtbot, sweep, tmp_pa
         assert got == ("" if value is None else f"{value:.6g}")
 
 
-def test_notes_over_the_visible_range_through_the_menu(view, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_notes_over_the_visible_range_through_the_menu(
+    view: PlotsView, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtWidgets import QInputDialog
 
     pane = view.current_pane()
@@ -200,7 +218,9 @@ def test_notes_over_the_visible_range_through_the_menu(view, qtbot, monkeypatch)
     assert not [it for it in pane.canvas._overlays if type(it).__name__ == "LinearRegionItem"]
 
 
-def test_export_all_panes_as_one_grid_figure(window, qtbot, sweep, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_all_panes_as_one_grid_figure(
+    window: MainWindow, qtbot: QtBot, sweep: list[Run], tmp_path: Path
+) -> None:
     """File → Export all panes as one figure: the tab's panes as a grid with the CSV."""
     import csv as csv_module
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
-def _points(window, name: str, tag: str = "loss") -> int:  # type: ignore[no-untyped-def]
+    from paperscope.gui.main_window import MainWindow
+
+
+def _points(window: MainWindow, name: str, tag: str = "loss") -> int:
     run = next((r for r in window.plots.catalog.runs() if r.name == name), None)
     return -1 if run is None or tag not in run.series else len(run.series[tag])
 
 
-def test_a_dropped_folder_picks_up_new_records_and_new_runs(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_dropped_folder_picks_up_new_records_and_new_runs(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     from torch.utils.tensorboard import SummaryWriter
 
     root = tmp_path / "logs"
@@ -76,7 +84,7 @@ def test_a_dropped_folder_picks_up_new_records_and_new_runs(window, qtbot, tmp_p
         writer.close()
 
 
-def test_watching_can_be_switched_off(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_watching_can_be_switched_off(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     root = tmp_path / "csvlogs" / "version_0"
     root.mkdir(parents=True)
     csv = root / "metrics.csv"
@@ -101,7 +109,7 @@ def test_watching_can_be_switched_off(window, qtbot, tmp_path: Path) -> None:  #
         window.watch_action.setChecked(True)
 
 
-def test_the_demo_runs_are_not_watched(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_runs_are_not_watched(window: MainWindow, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.runs_loaded, timeout=30_000):
         window.open_demo_library()
     assert window.plots.catalog.runs()

@@ -3,6 +3,8 @@ screen, no control drawn over another, a readable Title column."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -14,10 +16,15 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.text import count
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+
 LAPTOP = QRect(0, 0, 1280, 800)
 
 
-def _fit(window, qtbot, area: QRect) -> None:  # type: ignore[no-untyped-def]
+def _fit(window: MainWindow, qtbot: QtBot, area: QRect) -> None:
     from paperscope.gui.window_fit import fit_to_screen, size_docks
 
     size = fit_to_screen(window, area)
@@ -50,7 +57,7 @@ def _controls(bar: QWidget) -> list[QWidget]:
     return [w for w in leaves if not any(w is not o and o.isAncestorOf(w) for o in leaves)]
 
 
-def test_window_frame_fits_a_laptop_screen(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_window_frame_fits_a_laptop_screen(window: MainWindow, qtbot: QtBot) -> None:
     from paperscope.workflows.open import demo_runs
 
     window.load_runs([demo_runs()], watch=False)
@@ -76,7 +83,7 @@ def test_window_frame_fits_a_laptop_screen(window, qtbot) -> None:  # type: igno
             )  # fmt: skip
 
 
-def test_title_column_stays_readable_in_a_narrow_table(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_title_column_stays_readable_in_a_narrow_table(window: MainWindow, qtbot: QtBot) -> None:
     from paperscope.gui.papers.papers_view import TITLE_MIN
 
     assert TITLE_MIN >= 200
@@ -90,7 +97,9 @@ def test_title_column_stays_readable_in_a_narrow_table(window, qtbot) -> None:  
     assert table.columnWidth(0) >= TITLE_MIN, count(table.columnWidth(0), "pixel")
 
 
-def test_a_bigger_screen_gets_the_default_size_and_no_more(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_bigger_screen_gets_the_default_size_and_no_more(
+    window: MainWindow, qtbot: QtBot
+) -> None:
     from paperscope.gui.window_fit import DEFAULT
 
     _fit(window, qtbot, QRect(0, 0, 1920, 1080))
@@ -98,7 +107,7 @@ def test_a_bigger_screen_gets_the_default_size_and_no_more(window, qtbot) -> Non
     assert QRect(0, 0, 1920, 1080).contains(window.frameGeometry())
 
 
-def test_title_column_fills_a_wide_table(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_title_column_fills_a_wide_table(window: MainWindow, qtbot: QtBot) -> None:
     """On a big screen the Title column takes the whole rest of the table (no empty
     strip right of the last column, after the window went narrow and wide again)."""
     _fit(window, qtbot, LAPTOP)

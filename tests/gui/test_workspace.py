@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
 from tests.conftest import TEST_DATA
 
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
 
-def test_workspace_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from paperscope.gui.main_window import MainWindow
+
+
+def test_workspace_round_trip(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     from paperscope.gui import workspace
     from paperscope.gui.main_window import MainWindow
     from paperscope.workflows.open import demo_runs
@@ -51,7 +57,7 @@ def test_workspace_round_trip(window, qtbot, tmp_path: Path) -> None:  # type: i
     other.close()
 
 
-def test_version_1_fixture_still_opens(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_version_1_fixture_still_opens(window: MainWindow, qtbot: QtBot) -> None:
     """Keep this fixture when the format changes: old workspaces must keep opening."""
     assert window.open_workspace(TEST_DATA / "workspace-v1.paperscope")
     assert window.papers_view.search.text() == "flow matching"
@@ -64,7 +70,7 @@ def test_version_1_fixture_still_opens(window, qtbot) -> None:  # type: ignore[n
     assert window.plot_pane.state.value.metric == ""
 
 
-def test_broken_workspace_is_refused_with_its_name(window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_workspace_is_refused_with_its_name(window: MainWindow, tmp_path: Path) -> None:
     bad = tmp_path / "bad.paperscope"
     bad.write_text('{"format": "something else"}', encoding="utf-8")
     assert not window.open_workspace(bad)
@@ -81,7 +87,7 @@ def test_broken_workspace_is_refused_with_its_name(window, tmp_path: Path) -> No
     assert window.papers_view.search.text() == "kept"
 
 
-def test_workspace_is_saved_on_quit(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_workspace_is_saved_on_quit(window: MainWindow, qtbot: QtBot) -> None:
     from paperscope.gui import workspace
 
     window.papers_view.set_query("agents")
@@ -91,7 +97,7 @@ def test_workspace_is_saved_on_quit(window, qtbot) -> None:  # type: ignore[no-u
     assert state["library"] == str(window.store.path)
 
 
-def test_quitting_the_demo_keeps_the_real_librarys_workspace(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_quitting_the_demo_keeps_the_real_librarys_workspace(qtbot: QtBot, tmp_path: Path) -> None:
     """#21 item 12: the demo window's workspace went over the real library's (12 run
     folders, panes, groups and the search gone on the next start)."""
     from paperscope.gui import workspace
@@ -126,7 +132,9 @@ def test_quitting_the_demo_keeps_the_real_librarys_workspace(qtbot, tmp_path: Pa
     assert workspace.default_path(real) != workspace.default_path(demo)
 
 
-def test_version_1_panes_open_to_the_same_plots(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_version_1_panes_open_to_the_same_plots(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     """A workspace as PaperScope wrote it before version 2 (each pane listing its runs
     with their names and visibility) opens to the same panes, runs, metrics, smoothing,
     groups, map colouring, search and sort (issue #13)."""
@@ -190,7 +198,9 @@ def test_version_1_panes_open_to_the_same_plots(window, qtbot, tmp_path: Path) -
         "strict/foo", "rollout/ep_reward"]  # fmt: skip
 
 
-def test_only_watched_run_folders_are_watched_again(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_only_watched_run_folders_are_watched_again(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     from paperscope.workflows.open import demo_runs
 
     folder = str(demo_runs().resolve())

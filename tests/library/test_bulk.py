@@ -4,6 +4,7 @@ Checked against the record-by-record reader on the real head-200 file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,10 +16,16 @@ from paperscope.readers import registry
 from paperscope.workflows.papers import import_paths
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from paperscope.core.records import Paper
+    from paperscope.library.store import ImportSummary
+
 SNAPSHOT = PAPERS / "arxiv-metadata-oai-snapshot.head200.jsonl"
 
 
-def reader_papers():  # type: ignore[no-untyped-def]
+def reader_papers() -> list[Paper]:
     return registry.get("arxiv-kaggle-snapshot").read(SNAPSHOT, no_progress, CancelToken()).papers
 
 
@@ -91,7 +98,7 @@ def test_import_workflow_takes_the_bulk_path_for_big_files(
     calls: list[Path] = []
     real = Store.import_arxiv_snapshot
 
-    def spy(self: Store, path: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(self: Store, path: Path, *args: Any, **kwargs: Any) -> ImportSummary:
         calls.append(path)
         return real(self, path, *args, **kwargs)
 

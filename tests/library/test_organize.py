@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from paperscope.core.records import Paper
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
 from tests.conftest import TEST_DATA
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture
@@ -155,7 +160,7 @@ def test_first_tag_positions_follow_the_tag_order(lib: Store) -> None:
     assert ids[0] not in lib.first_tag_positions()[0].tolist()
 
 
-def test_a_field_of_the_record_is_edited_and_exported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_field_of_the_record_is_edited_and_exported(tmp_path: Path) -> None:
     """memlab.bib LohnEtal11b: an edited field is what the export writes; the venue
     follows an edited journal, but not once the venue itself was edited."""
     import bibtexparser

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -15,9 +16,12 @@ from paperscope.mapping.clusters import (
 )
 from tests.mapping.conftest import REWARD_A, REWARD_B, Corpus, RealMap
 
+if TYPE_CHECKING:
+    from paperscope.mapping.clusters import Clustering
+
 
 @pytest.fixture(scope="module")
-def clustering(corpus: Corpus, real_map: RealMap):  # type: ignore[no-untyped-def]
+def clustering(corpus: Corpus, real_map: RealMap) -> Clustering:
     return cluster_map(real_map.umap, corpus.texts)
 
 
@@ -25,7 +29,7 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()))
 
 
-def test_clusters_exist_and_separate_the_sources(corpus: Corpus, clustering) -> None:  # type: ignore[no-untyped-def]
+def test_clusters_exist_and_separate_the_sources(corpus: Corpus, clustering: Clustering) -> None:
     labels = clustering.labels
     assert labels.shape == (462,) and labels.dtype == np.int32
     assert len(clustering.clusters) >= 6
@@ -47,7 +51,7 @@ def test_clusters_exist_and_separate_the_sources(corpus: Corpus, clustering) -> 
         assert counts.max() / c.size >= 0.7, c
 
 
-def test_labels_are_words_from_their_papers(corpus: Corpus, clustering) -> None:  # type: ignore[no-untyped-def]
+def test_labels_are_words_from_their_papers(corpus: Corpus, clustering: Clustering) -> None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     for c in clustering.clusters:
@@ -62,15 +66,15 @@ def test_labels_are_words_from_their_papers(corpus: Corpus, clustering) -> None:
                 assert w not in ENGLISH_STOP_WORDS and w not in BOILERPLATE, term
 
 
-def test_label_centres_sit_among_their_papers(real_map: RealMap, clustering) -> None:  # type: ignore[no-untyped-def]
+def test_label_centres_sit_among_their_papers(real_map: RealMap, clustering: Clustering) -> None:
     for c in clustering.clusters:
         xy = real_map.umap[clustering.labels == c.id]
         assert (xy.min(axis=0) <= c.centre).all() and (c.centre <= xy.max(axis=0)).all()
         np.testing.assert_allclose(c.centre, np.median(xy, axis=0), rtol=1e-5)
 
 
-def test_reward_model_pair_shares_a_cluster_named_for_it(  # type: ignore[no-untyped-def]
-    corpus: Corpus, real_map: RealMap, clustering
+def test_reward_model_pair_shares_a_cluster_named_for_it(
+    corpus: Corpus, real_map: RealMap, clustering: Clustering
 ) -> None:
     """Two reward-model papers sit side by side on any layout and HDBSCAN treats them
     alike: the same cluster, named for them, or both noise (UMAP seed 4 here)."""
@@ -86,7 +90,9 @@ def test_reward_model_pair_shares_a_cluster_named_for_it(  # type: ignore[no-unt
         assert "reward" in terms or "rlhf" in terms, terms
 
 
-def test_physics_clusters_are_named_in_physics_words(corpus: Corpus, clustering) -> None:  # type: ignore[no-untyped-def]
+def test_physics_clusters_are_named_in_physics_words(
+    corpus: Corpus, clustering: Clustering
+) -> None:
     """A cluster of arXiv physics/maths papers is named by words of its own papers more
     than of the ML and statistics papers. Asserted as that property (each term's share of
     the cluster's abstracts against its share of the other sources' abstracts), not as a

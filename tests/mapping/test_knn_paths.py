@@ -5,6 +5,8 @@ onnxruntime has it) against numpy."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,9 @@ from paperscope.mapping.neighbours import approximate_knn_graph, knn_graph, self
 from paperscope.mapping.onnx_knn import OnnxKnn, cuda_usable, knn_model
 from paperscope.workflows.map import MapError, build_map, open_map, similar_papers
 from tests.mapping.conftest import REWARD_A, Corpus
+
+if TYPE_CHECKING:
+    from paperscope.library.store import Store
 
 MODEL = "all-MiniLM-L6-v2"
 TIE = 1e-5  # scores closer than this may come in either order (float32 rounding)
@@ -78,7 +83,9 @@ def test_self_first_moves_or_inserts_the_row_itself() -> None:
 
 
 @pytest.mark.slow
-def test_build_map_knn_modes_keep_similar_papers_exact(library) -> None:  # type: ignore[no-untyped-def]
+def test_build_map_knn_modes_keep_similar_papers_exact(
+    library: tuple[Store, np.ndarray, np.ndarray],
+) -> None:
     """knn="approx" lays the map out from NN-descent and marks its similar-papers table
     approximate, so similar papers come exactly from the vectors (a table that disagrees
     is not used); knn="exact" stores the exact table, which is then used; the same seed

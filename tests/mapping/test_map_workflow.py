@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from paperscope.cli import main
+from paperscope.core.records import Cluster
 from paperscope.core.tasks import Cancelled, CancelToken
 from paperscope.library.store import Store
 from paperscope.workflows.map import (
@@ -33,7 +34,9 @@ def _id_of(store: Store, title: str) -> int:
     return int(store.paper_ids(contains=title)[0])
 
 
-def test_build_umap_map_streams_stores_and_reopens(library, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+def test_build_umap_map_streams_stores_and_reopens(
+    library: tuple[Store, np.ndarray, np.ndarray], corpus: Corpus
+) -> None:
     store, ids, vectors = library
     frames: list[MapFrame] = []
     messages: list[tuple[float | None, str]] = []
@@ -62,7 +65,11 @@ def test_build_umap_map_streams_stores_and_reopens(library, corpus: Corpus) -> N
         order = np.argsort(ids)
         assert (shown.paper_ids == ids[order]).all()
         np.testing.assert_allclose(shown.coords, frames[-1].coords[order], rtol=1e-6)
-        assert [c.label for c in shown.clusters] == [c.label for c in result.clusters]
+        # one record from clustering to the store and back (core.records.Cluster)
+        assert {type(c) for c in [*shown.clusters, *result.clusters]} == {Cluster}
+        assert [(c.id, c.label, c.terms, c.size) for c in shown.clusters] == [
+            (c.id, c.label, c.terms, c.size) for c in result.clusters
+        ]
         for c in shown.clusters:
             assert int((shown.clusters_of == c.id).sum()) == c.size
         pca = again.latest_layout(MODEL, "pca")
@@ -82,7 +89,9 @@ def test_build_umap_map_streams_stores_and_reopens(library, corpus: Corpus) -> N
         assert sorted(i.method for i in again.layouts(MODEL)) == ["pca", "umap"]
 
 
-def test_cli_similar_prints_json_lines(library, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_cli_similar_prints_json_lines(
+    library: tuple[Store, np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
+) -> None:
     store, ids, vectors = library
     build_map(store, method="pca", vectors=(ids, vectors), model_id=MODEL)
     a, b = _id_of(store, REWARD_A), _id_of(store, REWARD_B)
@@ -128,7 +137,9 @@ def _snapshot(store: Store) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("step", ["pca", "umap start", "umap epoch 20", "clusters"])
-def test_a_cancelled_build_leaves_the_stored_map_as_it_was(library, step: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_build_leaves_the_stored_map_as_it_was(
+    library: tuple[Store, np.ndarray, np.ndarray], step: str
+) -> None:
     """Issue #21 item 7: Cancel at any step of a rebuild (set from the build's own
     callbacks at a given step, never by a timer) stores nothing; the previous map, its
     clusters and the similar-papers table are intact, also after reopening."""
@@ -167,7 +178,9 @@ def test_a_cancelled_build_leaves_the_stored_map_as_it_was(library, step: str) -
         assert (shown.clusters_of >= 0).any()
 
 
-def test_a_failing_build_leaves_the_stored_map_as_it_was(library) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_build_leaves_the_stored_map_as_it_was(
+    library: tuple[Store, np.ndarray, np.ndarray],
+) -> None:
     """The map is written in one transaction: a write that fails half-way (here the
     UMAP layout's params cannot be stored) rolls back the PCA layout and the
     similar-papers table written before it in the same transaction."""
@@ -187,7 +200,11 @@ def test_a_failing_build_leaves_the_stored_map_as_it_was(library) -> None:  # ty
     assert _snapshot(store) == before
 
 
-def test_same_library_same_map(library, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_same_library_same_map(
+    library: tuple[Store, np.ndarray, np.ndarray],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Issue #21 item 8: the same library and settings give the same layout, clusters
     and labels, from the workflow and from `paperscope map --json` run twice."""
     store, ids, vectors = library
@@ -226,7 +243,9 @@ def test_same_library_same_map(library, tmp_path: Path, capsys: pytest.CaptureFi
     assert all(c["level"] == 0 for c in clusters)
 
 
-def test_new_papers_are_placed_on_the_stored_map(library, corpus: Corpus) -> None:  # type: ignore[no-untyped-def]
+def test_new_papers_are_placed_on_the_stored_map(
+    library: tuple[Store, np.ndarray, np.ndarray], corpus: Corpus
+) -> None:
     store, ids, vectors = library
     late = np.arange(len(ids)) % 15 == 0  # 31 papers embedded after the map was built
     build_map(store, vectors=(ids[~late], vectors[~late]), model_id=MODEL, seed=0)
@@ -256,7 +275,7 @@ def test_new_papers_are_placed_on_the_stored_map(library, corpus: Corpus) -> Non
     assert place_new_papers(store, vectors=(ids, vectors), model_id=MODEL) == 0
 
 
-def test_more_like_these_and_vector_query(library) -> None:  # type: ignore[no-untyped-def]
+def test_more_like_these_and_vector_query(library: tuple[Store, np.ndarray, np.ndarray]) -> None:
     store, ids, vectors = library
     a, b = _id_of(store, REWARD_A), _id_of(store, REWARD_B)
     hits = more_like_these(store, [a, b], k=5, vectors=(ids, vectors))
@@ -281,7 +300,7 @@ def test_more_like_these_and_vector_query(library) -> None:  # type: ignore[no-u
         similar_papers(store, 999_999, 5, vectors=index)
 
 
-def test_build_map_input_errors(library) -> None:  # type: ignore[no-untyped-def]
+def test_build_map_input_errors(library: tuple[Store, np.ndarray, np.ndarray]) -> None:
     store, ids, vectors = library
     with pytest.raises(MapError, match="unknown map method"):
         build_map(store, method="tsne", vectors=(ids, vectors))
@@ -293,7 +312,9 @@ def test_build_map_input_errors(library) -> None:  # type: ignore[no-untyped-def
         build_map(store)
 
 
-def test_render_png_with_labels(library, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_render_png_with_labels(
+    library: tuple[Store, np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
     import matplotlib.image
 
     store, ids, vectors = library
@@ -313,7 +334,9 @@ def test_render_png_with_labels(library, tmp_path: Path) -> None:  # type: ignor
 
 
 @pytest.mark.slow
-def test_large_library_path_uses_approximate_neighbours(library) -> None:  # type: ignore[no-untyped-def]
+def test_large_library_path_uses_approximate_neighbours(
+    library: tuple[Store, np.ndarray, np.ndarray],
+) -> None:
     """Above ``exact_limit`` the graph comes from NN-descent (pynndescent compiles for
     ~45 s in a fresh process, hence slow); it finds nearly all exact neighbours."""
     from paperscope.mapping.neighbours import approximate_knn_graph, knn_graph

@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paperscope.core.records import Paper
+from paperscope.core.records import Cluster, Paper
 from paperscope.library.store import Store
-from paperscope.library.store.maps import StoredCluster
 from tests.mapping.corpus import load_corpus
 
 
@@ -59,8 +58,8 @@ def test_clusters_and_deleted_papers(small: tuple[Store, np.ndarray]) -> None:
     xy = np.random.default_rng(0).random((12, 2)).astype(np.float32)
     lid = store.save_layout("m", "umap", {}, ids, xy)
     labels = np.array([0] * 5 + [1] * 4 + [-1] * 3)
-    clusters = [StoredCluster(0, "reward, rl", ("reward", "rl"), 5, (0.1, 0.2)),
-                StoredCluster(1, "quantum", ("quantum",), 4, (0.5, 0.5))]  # fmt: skip
+    clusters = [Cluster(0, "reward, rl", ("reward", "rl"), 5, (0.1, 0.2)),
+                Cluster(1, "quantum", ("quantum",), 4, (0.5, 0.5))]  # fmt: skip
     store.save_clusters(lid, ids, labels, clusters)
     shown = store.load_layout(lid)
     assert shown.clusters == clusters
@@ -103,8 +102,8 @@ def test_save_map_writes_all_or_nothing_with_nearest_clusters(
     xy = np.arange(24, dtype=np.float32).reshape(12, 2)
     labels = np.array([0] * 5 + [1] * 4 + [-1] * 3)
     near = np.array([0] * 5 + [1] * 4 + [0, 1, 1])
-    clusters = [StoredCluster(0, "a", ("a",), 5, (0.0, 0.0)),
-                StoredCluster(1, "b", ("b",), 4, (1.0, 1.0))]  # fmt: skip
+    clusters = [Cluster(0, "a", ("a",), 5, (0.0, 0.0)),
+                Cluster(1, "b", ("b",), 4, (1.0, 1.0))]  # fmt: skip
     nb = np.stack([np.roll(ids, -1), np.roll(ids, -2)], axis=1)
     pca, umap = store.save_map(
         "m",

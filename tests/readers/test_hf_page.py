@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,11 +14,14 @@ from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from paperscope.core.records import Paper
+
 PAGE = PAPERS / "hf-daily-page" / "daily-papers-page.txt"
 
 
 @pytest.fixture(scope="module")
-def papers():  # type: ignore[no-untyped-def]
+def papers() -> dict[str, Paper]:
     result = registry.read_paths([PAGE], kind="papers")
     assert result.issues == []
     return {p.title: p for p in result.papers}
@@ -28,12 +32,12 @@ def test_reader_is_chosen_by_registry() -> None:
     assert reader is not None and reader.name == "hf-daily-page"
 
 
-def test_every_paper_is_read(papers) -> None:  # type: ignore[no-untyped-def]
+def test_every_paper_is_read(papers: dict[str, Paper]) -> None:
     # The README of shared/data/papers says the page holds 79 papers.
     assert len(papers) == 79
 
 
-def test_first_paper_fields(papers) -> None:  # type: ignore[no-untyped-def]
+def test_first_paper_fields(papers: dict[str, Paper]) -> None:
     p = papers["RL Tango: Reinforcing Generator and Verifier Together for Language Reasoning"]
     assert p.abstract.startswith("Reinforcement learning (RL) has recently emerged")
     assert p.abstract.endswith("Code is at: https://github.com/kaiwenzha/rl-tango.")
@@ -45,26 +49,26 @@ def test_first_paper_fields(papers) -> None:  # type: ignore[no-untyped-def]
     assert p.location == "line 13"
 
 
-def test_paper_with_explicit_year_and_upvotes(papers) -> None:  # type: ignore[no-untyped-def]
+def test_paper_with_explicit_year_and_upvotes(papers: dict[str, Paper]) -> None:
     p = papers["Secrets of RLHF in Large Language Models Part II: Reward Modeling"]
     assert p.date == "2024-01-11" and p.upvotes == 4 and p.extra["n_authors"] == 27
 
 
-def test_paper_without_upvotes(papers) -> None:  # type: ignore[no-untyped-def]
+def test_paper_without_upvotes(papers: dict[str, Paper]) -> None:
     p = papers[
         "Attacking Cooperative Multi-Agent Reinforcement Learning by Adversarial Minority Influence"
     ]
     assert p.date == "2023-02-07" and p.upvotes is None and p.extra["n_authors"] == 8
 
 
-def test_organisation_lines(papers) -> None:  # type: ignore[no-untyped-def]
+def test_organisation_lines(papers: dict[str, Paper]) -> None:
     orgs = {p.organisation for p in papers.values() if p.organisation}
     assert orgs == {"PEARLS Lab", "Tencent", "Salesforce"}
     p = papers["A Practitioner's Guide to Multi-turn Agentic Reinforcement Learning"]
     assert p.organisation == "PEARLS Lab" and p.upvotes == 2 and p.date == "2025-10-01"
 
 
-def test_papers_without_meta_block(papers) -> None:  # type: ignore[no-untyped-def]
+def test_papers_without_meta_block(papers: dict[str, Paper]) -> None:
     p = papers["Exploitation Is All You Need... for Exploration"]
     assert p.date is None and p.upvotes is None
     assert p.abstract.startswith("Ensuring sufficient exploration")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,10 +12,13 @@ from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 from tests.conftest import TEST_DATA
 
+if TYPE_CHECKING:
+    from paperscope.core.records import ReadResult
+
 FEED = TEST_DATA / "papers" / "arxiv-query.atom"
 
 
-def read(path: Path):  # type: ignore[no-untyped-def]
+def read(path: Path) -> ReadResult:
     return registry.get("arxiv-atom").read(path, no_progress, CancelToken())
 
 

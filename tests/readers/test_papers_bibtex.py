@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,11 +13,15 @@ from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from paperscope.core.records import ReadResult
+    from paperscope.library.store import ImportSummary, Store
+
 CDL = PAPERS / "cdl.bib"
 MEMLAB = PAPERS / "memlab.bib"
 
 
-def read(path: Path):  # type: ignore[no-untyped-def]
+def read(path: Path) -> ReadResult:
     return registry.get("bibtex").read(path, no_progress, CancelToken())
 
 
@@ -107,7 +112,7 @@ def test_no_entries_is_a_read_error(tmp_path: Path) -> None:
 
 
 # -- @string macros, as BibTeX handles them ------------------------------------------
-def _import(paths: list[Path], tmp_path: Path):  # type: ignore[no-untyped-def]
+def _import(paths: list[Path], tmp_path: Path) -> tuple[Store, ImportSummary]:
     from paperscope.library.store import Store
     from paperscope.workflows.papers import import_paths
 

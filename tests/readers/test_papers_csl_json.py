@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from paperscope.core.records import ReadResult
+
 CSL = PAPERS / "context-review-references.csl.json"
 
 
-def read(path: Path):  # type: ignore[no-untyped-def]
+def read(path: Path) -> ReadResult:
     return registry.get("csl-json").read(path, no_progress, CancelToken())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,10 +13,13 @@ from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 from tests.conftest import PAPERS
 
+if TYPE_CHECKING:
+    from paperscope.core.records import ReadResult
+
 HF_API = PAPERS / "hf-api" / "daily_papers.json"
 
 
-def read(path: Path):  # type: ignore[no-untyped-def]
+def read(path: Path) -> ReadResult:
     return registry.get("hf-daily-api").read(path, no_progress, CancelToken())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,10 +12,13 @@ from paperscope.core.tasks import CancelToken, no_progress
 from paperscope.readers import registry
 from tests.conftest import TEST_DATA
 
+if TYPE_CHECKING:
+    from paperscope.core.records import ReadResult
+
 RIS = TEST_DATA / "papers" / "references.ris"
 
 
-def read(path: Path):  # type: ignore[no-untyped-def]
+def read(path: Path) -> ReadResult:
     return registry.get("ris").read(path, no_progress, CancelToken())
 
 

@@ -14,6 +14,7 @@ from rliable import library as rly
 from rliable import metrics as rly_metrics
 
 from paperscope.core.records import ReadError
+from paperscope.readers.runs import rliable_scores as S
 from paperscope.results import aggregate as A
 
 Refs = tuple[dict[str, float], dict[str, float]]
@@ -21,17 +22,17 @@ Refs = tuple[dict[str, float], dict[str, float]]
 
 @pytest.fixture(scope="module")
 def refs(iris_dir: Path) -> Refs:
-    return A.load_reference(iris_dir / "RANDOM.json"), A.load_reference(iris_dir / "HUMAN.json")
+    return S.load_reference(iris_dir / "RANDOM.json"), S.load_reference(iris_dir / "HUMAN.json")
 
 
 @pytest.fixture(scope="module")
 def spr(refs: Refs, iris_dir: Path) -> A.ScoreMatrix:
-    return A.score_matrix("SPR", A.load_scores(iris_dir / "SPR.json"), *refs)
+    return A.score_matrix("SPR", S.load_scores(iris_dir / "SPR.json"), *refs)
 
 
 @pytest.fixture(scope="module")
 def drq(refs: Refs, iris_dir: Path) -> A.ScoreMatrix:
-    return A.score_matrix("DrQ(eps)", A.load_scores(iris_dir / "DrQ(eps).json"), *refs)
+    return A.score_matrix("DrQ(eps)", S.load_scores(iris_dir / "DrQ(eps).json"), *refs)
 
 
 def _rliable_all(x: np.ndarray) -> np.ndarray:
@@ -147,18 +148,18 @@ def test_aggregate_methods_report(spr: A.ScoreMatrix, drq: A.ScoreMatrix) -> Non
 def test_other_layouts_and_bad_files(tmp_path: Path, refs: Refs, iris_dir: Path) -> None:
     # CURL_10_evals.json: a list of {game, seed, HNS, "Max HNS"} records
     with pytest.raises(ReadError, match="record 0: which field is the score"):
-        A.load_scores(iris_dir / "CURL_10_evals.json")
-    curl = A.load_scores(iris_dir / "CURL_10_evals.json", value_key="HNS")
+        S.load_scores(iris_dir / "CURL_10_evals.json")
+    curl = S.load_scores(iris_dir / "CURL_10_evals.json", value_key="HNS")
     assert len(curl) == 26
-    iris = A.score_matrix("IRIS", A.load_scores(iris_dir / "IRIS.json"), *refs)
+    iris = A.score_matrix("IRIS", S.load_scores(iris_dir / "IRIS.json"), *refs)
     assert iris.scores.shape == (5, 26)
     bad = tmp_path / "bad.json"
     bad.write_text('{"Pong": [1, 2,\n "x"]}')
     with pytest.raises(ReadError, match=r"bad.json:task 'Pong' run 2: expected a number"):
-        A.load_scores(bad)
+        S.load_scores(bad)
     bad.write_text('{"Pong": [1, 2,\n')
-    with pytest.raises(ReadError, match=r"bad.json:line 2 column 1"):
-        A.load_scores(bad)
+    with pytest.raises(ReadError, match=r"bad.json:line 2: not valid JSON"):
+        S.load_scores(bad)
     uneven = A.score_matrix("u", {"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0]}, {"a": 0.0}, {"a": 1.0})
     assert uneven.tasks == ("a",) and "no random score" in str(uneven.issues[0])
     uneven = A.score_matrix("u", {"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0]})
@@ -182,7 +183,7 @@ def test_score_files_fail_only_with_read_error(tmp_path: Path, text: str) -> Non
     path = tmp_path / "scores.json"
     path.write_text(text, encoding="utf-8")
     try:
-        scores = A.load_scores(path)
+        scores = S.load_scores(path)
     except ReadError as exc:
         assert str(path) in str(exc)
         return
@@ -193,3 +194,18 @@ def test_score_files_fail_only_with_read_error(tmp_path: Path, text: str) -> Non
         assert "no task left" in str(exc) or "has no runs" in str(exc)
         return
     assert m.scores.shape[1] == len(m.tasks)
+
+
+def test_iqm_intervals_equal_interval_estimates_cell_by_cell() -> None:
+    """The comparison table's batched IQM CIs are the per-cell bootstrap's numbers."""
+    from paperscope.results.aggregate import interval_estimates, iqm_intervals
+
+    rng = np.random.default_rng(7)
+    cells = [rng.normal(size=n) for n in (5, 3, 5, 10, 1, 5, 4, 40)]
+    cells.append(np.array([1.0, 1.0, 2.0, 2.0, 2.0]))  # ties
+    batched = iqm_intervals(cells, reps=500, seed=3)
+    for cell, est in zip(cells, batched, strict=True):
+        one = interval_estimates(cell[:, None], metrics=("IQM",), reps=500, seed=3)["IQM"]
+        assert est.point == pytest.approx(one.point, rel=1e-12, abs=1e-12)
+        assert est.lower == pytest.approx(one.lower, rel=1e-12, abs=1e-12)
+        assert est.upper == pytest.approx(one.upper, rel=1e-12, abs=1e-12)

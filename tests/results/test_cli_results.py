@@ -12,6 +12,7 @@ import pytest
 from rliable import metrics as rly_metrics
 
 from paperscope.cli import main
+from paperscope.readers.runs import rliable_scores as S
 from paperscope.results import aggregate as A
 
 
@@ -24,8 +25,8 @@ def test_aggregate_json(iris_dir: Path, capsys: pytest.CaptureFixture[str]) -> N
     d = json.loads(out.out)
     assert list(d["methods"]) == ["SPR", "DrQ(eps)"]
     assert len(d["tasks"]) == 26 and d["bootstrap"]["reps"] == 1000
-    rnd, hum = A.load_reference(refs[0]), A.load_reference(refs[1])
-    spr = A.score_matrix("SPR", A.load_scores(files[0]), rnd, hum).scores
+    rnd, hum = S.load_reference(refs[0]), S.load_reference(refs[1])
+    spr = A.score_matrix("SPR", S.load_scores(files[0]), rnd, hum).scores
     res = d["methods"]["SPR"]
     assert res["runs"] == 100
     assert res["IQM"]["point"] == pytest.approx(rly_metrics.aggregate_iqm(spr), rel=1e-12)

@@ -7,6 +7,7 @@ import csv
 import re
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import numpy as np
@@ -15,6 +16,9 @@ import pytest
 from paperscope.core.records import Run
 from paperscope.results.figure import OKABE_ITO, FigureStyle, render_figure, write_csv
 from paperscope.workflows.plots import PlotError, PlotSpec, compute_plot, export_plot, metric_names
+
+if TYPE_CHECKING:
+    from paperscope.workflows.plots import PlotData
 
 TAG = "strict/foo"
 
@@ -62,13 +66,13 @@ def pdf_info(data: bytes, key: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def grouped(reducer_runs: list[Run]):  # type: ignore[no-untyped-def]
+def grouped(reducer_runs: list[Run]) -> PlotData:
     return compute_plot(reducer_runs, PlotSpec(TAG, group_regex=r"^(run)_\d$", band="std"))
 
 
 def test_pdf_is_vector_with_size_and_metadata(
-    grouped, unet_runs: list[Run], tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    grouped: PlotData, unet_runs: list[Run], tmp_path: Path
+) -> None:
     assert len(grouped.groups) == 1 and grouped.curves == []
     out = export_plot(grouped, tmp_path / "fig.pdf", FigureStyle(size="single"))[0]
     data = out.read_bytes()
@@ -98,7 +102,7 @@ def test_pdf_is_vector_with_size_and_metadata(
     assert b"/Subtype /Image" not in data2
 
 
-def test_svg_and_png(grouped, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_svg_and_png(grouped: PlotData, tmp_path: Path) -> None:
     svg = export_plot(grouped, tmp_path / "fig.svg", FigureStyle(size="double", font_size=10))[0]
     root = ElementTree.parse(svg).getroot()
     assert root.get("width") == "504pt" and root.get("height") == "216pt"
@@ -117,7 +121,7 @@ def test_svg_and_png(grouped, tmp_path: Path) -> None:  # type: ignore[no-untype
         export_plot(grouped, tmp_path / "fig.jpg")
 
 
-def test_csv_is_what_is_drawn(grouped, reducer_runs: list[Run], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_is_what_is_drawn(grouped: PlotData, reducer_runs: list[Run], tmp_path: Path) -> None:
     path = write_csv(tmp_path / "drawn.csv", grouped.curves, grouped.groups)
     with path.open() as fh:
         rows = list(csv.DictReader(fh))

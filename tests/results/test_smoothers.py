@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -24,6 +25,12 @@ from paperscope.results.smoothing import (
     smoothed,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from paperscope.results.references import Reference
+    from paperscope.workflows.plots import PlotData
+
 
 def _series(n: int, seed: int, holes: bool = True) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -36,7 +43,7 @@ def _series(n: int, seed: int, holes: bool = True) -> np.ndarray:
     return y
 
 
-def _ref_on_finite(y: np.ndarray, f) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _ref_on_finite(y: np.ndarray, f: Callable[[np.ndarray, int], float]) -> np.ndarray:
     out = y.copy()
     keep = np.isfinite(y)
     v = y[keep]
@@ -242,3 +249,45 @@ def test_cli_plot_grid_of_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in shown] == metrics and len(fig.legends) == 1
     assert main(["plot", str(UNET), "--grid", " , ", "--out", str(out)]) == 2
+
+
+def test_reference_lines_with_marks_and_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reference lines (from main) beside min/max marks and notes: the marks are the
+    curves' only, the reference is drawn and labelled, the CSV has its row after the
+    curves'; ``--grid`` says reference lines need ``--metric``."""
+    from paperscope.cli import main
+    from paperscope.results.figure import FigureStyle, Note, draw_figure
+    from paperscope.results.references import Reference
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+    from paperscope.workflows.runs import load_runs
+    from tests.results.conftest import UNET
+
+    runs, _ = load_runs([UNET / "UNet_lr1e_3"], use_cache=False)
+    data = compute_plot(runs, PlotSpec(metric="Training loss"))
+    y = data.curves[0].y
+    ref = Reference("U-Net — Ronneberger 2015", float(np.nanmean(y)), lower=0.1, upper=0.2,
+                    spread="std", result_id=5)  # fmt: skip
+    style = FigureStyle(mark_extrema=True, notes=(Note.parse("5=lr decay"),))
+    fig = draw_figure(data.curves, data.groups, style, data.info(), [ref])
+    ax = fig.axes[0]
+    marks = sorted(float(line.get_ydata()[0]) for line in ax.get_lines()
+                   if line.get_marker() in ("v", "^"))  # fmt: skip
+    assert marks == [float(np.nanmin(y)), float(np.nanmax(y))]  # none on the reference
+    assert any(line.get_gid() == "reference-0" for line in ax.get_lines())
+    assert {t.get_text() for t in ax.texts} >= {"lr decay", ref.label}
+    table = write_csv_rows(tmp_path / "refs.csv", data, [ref])
+    assert table[-1][:2] == [ref.label, "reference"] and table[-1][5:7] == ["0.1", "0.2"]
+    assert len(table) == 1 + sum(len(c) for c in data.curves) + 1
+    rc = main(["plot", str(UNET), "--grid", "Training loss", "--references",
+               "--out", str(tmp_path / "g.pdf")])  # fmt: skip
+    assert rc == 2 and "drawn with --metric, not --grid" in capsys.readouterr().err
+
+
+def write_csv_rows(path: Path, data: PlotData, refs: list[Reference]) -> list[list[str]]:
+    from paperscope.results.figure import write_csv
+
+    write_csv(path, data.curves, data.groups, refs)
+    with path.open() as fh:
+        return list(csv.reader(fh))

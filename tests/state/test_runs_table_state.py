@@ -181,3 +181,29 @@ def test_selection_is_one_setter() -> None:
     assert sel.select(["a", "b"], "hyper")
     assert not sel.select(["b", "a"], "table")  # the same runs: nothing changes
     assert sel.value.origin == "hyper" and len(seen) == 1
+
+
+def test_paper_column_is_one_fixed_column_sorted_with_missing_last(sweep: list[Run]) -> None:
+    """The "Paper" column of the papers↔runs links: its texts come from the library (not
+    saved with the table's settings), sort as text with runs without a paper last, and
+    reach the copies."""
+    table = _table(sweep)
+    assert [c.key for c in FIXED_COLUMNS].count("paper") == 1
+    col = table.column("paper")
+    assert col is not None and col.header == "Paper"
+    first, second = sweep[1].id, sweep[2].id
+    assert all(table.value_of(r, col) is None for r in sweep)
+    before = table.version
+    assert table.set_paper_labels({first: "U-Net 2015", second: "Attention 2017", "x": ""})
+    assert not table.set_paper_labels({first: "U-Net 2015", second: "Attention 2017"})
+    assert table.version > before
+    table.sort_by("paper", False)
+    assert table.order()[:2] == [second, first]
+    table.sort_by("paper", True)
+    assert table.order()[:2] == [first, second]  # missing last both ways
+    rows = list(csv.reader(io.StringIO(table.to_csv())))
+    at = rows[0].index("Paper")
+    assert [r[at] for r in rows[1:3]] == ["U-Net 2015", "Attention 2017"]
+    assert all(r[at] == "" for r in rows[3:])
+    saved = json.dumps(table.value.to_json())
+    assert "U-Net" not in saved and '"key": "paper"' in saved  # the sort, not the texts

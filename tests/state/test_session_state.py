@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +24,12 @@ from paperscope.state.views import (
     ShownIds,
 )
 from tests.conftest import TEST_DATA
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from paperscope.core.records import Run
+    from paperscope.library.store import Store
 
 paper_ids = st.lists(st.integers(0, 2**62), max_size=8).map(tuple)
 
@@ -79,7 +86,7 @@ def test_view_states_round_trip_through_json_text(papers: PapersView, map_view: 
         (lambda: MapView(highlighted=(1.5,)), "highlighted"),  # type: ignore[arg-type]
     ],
 )
-def test_view_invariants(make, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_view_invariants(make: Callable[[], object], field: str) -> None:
     with pytest.raises(StateError, match=field):
         make()
 
@@ -97,7 +104,7 @@ def test_papers_state_says_where_shown_ids_came_from() -> None:
     assert seen == [frozenset({"query"})] + [frozenset({"shown"})] * 3
 
 
-def _runs():  # type: ignore[no-untyped-def]
+def _runs() -> list[Run]:
     from paperscope.workflows.open import demo_runs
     from paperscope.workflows.runs import load_runs
 
@@ -164,14 +171,14 @@ class _App:
 
 
 class _Runner:
-    def submit(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def submit(self, fn: Callable[..., object], *args: object, **kwargs: object) -> object:
         return fn(*args, progress=lambda *a: None, cancel=None)
 
     def cancel(self, task_id: int | None = None) -> None:
         pass
 
 
-def test_version_1_fixture_upgrades_to_the_same_states(store) -> None:  # type: ignore[no-untyped-def]
+def test_version_1_fixture_upgrades_to_the_same_states(store: Store) -> None:
     data = workspace.load(TEST_DATA / "workspace-v1.paperscope")
     assert data["version"] == 2
     session, plots = Session.from_json(data, store, _Runner(), _App())
@@ -183,7 +190,7 @@ def test_version_1_fixture_upgrades_to_the_same_states(store) -> None:  # type: 
     assert workspace.run_paths(data) == []  # that folder is not on this machine
 
 
-def test_version_1_panes_and_runs_move_into_version_2(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_version_1_panes_and_runs_move_into_version_2(store: Store, tmp_path: Path) -> None:
     pane = {"metric": "strict/foo", "x": "step", "smoothing": 0.8, "smoothing_mode": "time",
             "show_raw": False, "log_x": False, "log_y": True, "robust_y": False,
             "grouping": {"mode": "regex", "key": "", "regex": "run", "groups": {},
@@ -229,7 +236,9 @@ def test_version_1_panes_and_runs_move_into_version_2(store, tmp_path: Path) -> 
         ({"format": "x"}, "not a PaperScope workspace"),
     ],
 )
-def test_bad_workspace_files_name_themselves(tmp_path: Path, patch, words: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_workspace_files_name_themselves(
+    tmp_path: Path, patch: dict[str, object], words: str
+) -> None:
     path = workspace.save({"format": "paperscope-workspace", "version": 2, **patch},
                           tmp_path / "w.paperscope")  # fmt: skip
     with pytest.raises(workspace.WorkspaceError, match=words) as info:
@@ -237,7 +246,7 @@ def test_bad_workspace_files_name_themselves(tmp_path: Path, patch, words: str) 
     assert str(path) in str(info.value)
 
 
-def test_bad_values_in_a_workspace_name_the_field(store) -> None:  # type: ignore[no-untyped-def]
+def test_bad_values_in_a_workspace_name_the_field(store: Store) -> None:
     data = workspace.upgrade({"format": "paperscope-workspace", "version": 2,
                               "plots": {"tabs": [{"title": "t", "layout": {
                                   "pane": {"smoothing": 3}}}]}})  # fmt: skip
@@ -268,7 +277,7 @@ def test_each_library_has_its_own_workspace(tmp_path: Path) -> None:
     assert workspace.for_library(tmp_path / "other.duckdb") is None
 
 
-def test_runs_table_column_set_is_saved_with_the_workspace(store) -> None:  # type: ignore[no-untyped-def]
+def test_runs_table_column_set_is_saved_with_the_workspace(store: Store) -> None:
     session = Session(store, _Runner(), _App())
     session.runs_table.add_summaries(["eval/return.last", "loss.mean10"])
     session.runs_table.update(config_columns=("lr",), filter_text="lr < 1e-3",

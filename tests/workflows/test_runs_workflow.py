@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -13,6 +14,11 @@ import pytest
 from paperscope.core import paths
 from paperscope.workflows import runs as wf
 from tests.conftest import RUNS
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from paperscope.core.records import ReadIssue, Run
 
 
 def test_load_runs_then_cache_gives_identical_runs(tmp_path: Path) -> None:
@@ -99,7 +105,7 @@ def test_cli_runs_watch_prints_appended_records_and_new_runs(
     appended, listed = threading.Event(), threading.Event()
     start = wf.RunWatcher.start
 
-    def start_then_signal(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def start_then_signal(self, *args: Any, **kwargs: Any) -> tuple[list[Run], list[ReadIssue]]:
         out = start(self, *args, **kwargs)
         listed.set()
         return out

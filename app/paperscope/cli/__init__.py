@@ -22,7 +22,7 @@ _VALUE_OPTIONS = ("--library", "--screenshot")
 # frozen app finds them; tests/test_cli.py checks every cmd_*.py is here.
 COMMANDS = (
     "import", "search", "export", "embed", "map", "similar", "runs", "plot", "aggregate",
-    "link", "unlink", "results", "table",
+    "link", "unlink", "results", "table", "tag", "rate", "status", "recommend",
 )  # fmt: skip
 
 

@@ -9,17 +9,23 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperscope.core import paths
 from paperscope.core.records import ReadError
 from paperscope.core.tasks import Cancelled
+
+if TYPE_CHECKING:
+    from paperscope.library.store import Store
 
 
 def library_path(args: argparse.Namespace) -> Path:
     return Path(args.library) if getattr(args, "library", None) else paths.default_library_path()
 
 
-def open_store(args: argparse.Namespace, read_only: bool = False):  # type: ignore[no-untyped-def]
+def open_store(
+    args: argparse.Namespace, read_only: bool = False
+) -> contextlib.AbstractContextManager[Store]:
     """The library as a context manager; in a window serving a forwarded command, the
     window's open library (left open)."""
     from paperscope.cli._remote import held_store
@@ -130,3 +136,17 @@ class TerminalProgress:
         if fraction == 1.0:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+def known_paper_ids(store: object, ids: list[int]) -> list[int] | None:
+    """``ids`` without repeats when each is a paper of ``store``; else ``None`` after one
+    line on stderr naming the ids that are not."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found = store.table_rows(wanted, ["title"])  # type: ignore[attr-defined]
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10]) + (" …" if len(missing) > 10 else "")
+        noun = "paper" if len(missing) == 1 else "papers"
+        print(f"paperscope: no {noun} {shown} in the library", file=sys.stderr)
+        return None
+    return wanted

@@ -24,7 +24,8 @@ from paperscope.core import instance
 
 # the read commands and import; the others (embed, map) are long jobs with their own
 # progress, better started in the window itself
-REMOTE_COMMANDS = ("search", "export", "similar", "import", "results", "link", "unlink", "table")
+REMOTE_COMMANDS = ("search", "export", "similar", "import", "results", "link", "unlink", "table",
+                   "tag", "rate", "status", "recommend")  # fmt: skip
 
 
 # -- the command line's side -------------------------------------------------------------

@@ -57,49 +57,34 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress, check_output_file
-    from paperscope.results import aggregate as agg
+    from paperscope.workflows.aggregate import aggregate_files
 
     for out in (args.figure, args.profiles):
         problem = None if out is None else check_output_file(out)
         if problem is not None:
             print(f"paperscope: {problem}", file=sys.stderr)
             return 2
-    random = human = None
-    normalisation = "raw scores"
-    if args.reference:
-        random = agg.load_reference(args.reference[0])
-        human = agg.load_reference(args.reference[1])
-        normalisation = (
-            f"(score - random) / (human - random); random: {args.reference[0]}, "
-            f"human: {args.reference[1]}"
-        )
-    matrices = []
-    names: set[str] = set()
-    for path in args.scores:
-        name = path.stem
-        if name in names:
-            name = str(path)
-        names.add(name)
-        scores = agg.load_scores(path, args.value_key)
-        try:
-            matrices.append(agg.score_matrix(name, scores, random, human, source=str(path)))
-        except ValueError as exc:
-            print(f"paperscope: {path}: {exc}", file=sys.stderr)
-            return 2
+    random, human = args.reference or (None, None)
     try:
-        report = agg.aggregate_methods(
-            matrices, reps=args.reps, confidence=args.confidence, seed=args.seed,
-            normalisation=normalisation, progress=TerminalProgress("bootstrap "),
+        result = aggregate_files(
+            args.scores, random, human, value_key=args.value_key, reps=args.reps,
+            confidence=args.confidence, seed=args.seed, profiles=args.profiles is not None,
+            tau_max=args.tau_max, improvement=args.improvement,
+            progress=TerminalProgress("bootstrap "),
         )  # fmt: skip
     except ValueError as exc:
         print(f"paperscope: {exc}", file=sys.stderr)
         return 2
+    report = result.report
     out = report.as_dict()
     if args.improvement:
-        out["improvement"] = _improvements(matrices, report.tasks, args)
+        out["improvement"] = [
+            {"x": x, "y": y, "reps": result.improvement_reps, **est.as_dict()}
+            for (x, y), est in result.improvement.items()
+        ]
     for issue in report.issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
-    written = _figures(matrices, report, args)
+    written = _figures(result, args)
     if args.json:
         out["figures"] = [str(p) for p in written]
         print(json.dumps(out, indent=2))
@@ -110,52 +95,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _figures(matrices: list[Any], report: Any, args: argparse.Namespace) -> list[Path]:
-    import numpy as np
-
-    from paperscope.results import aggregate as agg
+def _figures(result: Any, args: argparse.Namespace) -> list[Path]:
     from paperscope.results.aggregate_figure import (
         render_interval_estimates,
         render_performance_profiles,
     )
+    from paperscope.workflows.aggregate import PROFILE_REPS
 
     written = []
     if args.figure:
-        written.append(render_interval_estimates(args.figure, report))
+        written.append(render_interval_estimates(args.figure, result.report))
     if args.profiles:
-        taus = np.linspace(0.0, args.tau_max, 81)
-        reps = min(args.reps, 2000)
-        profiles = {
-            m.name: agg.performance_profile(
-                m.scores[:, [m.tasks.index(t) for t in report.tasks]], taus, reps=reps,
-                confidence=args.confidence, seed=args.seed,
-            )
-            for m in matrices
-        }  # fmt: skip
         written.append(
             render_performance_profiles(
-                args.profiles, profiles, reps=reps, confidence=args.confidence
+                args.profiles, result.profiles, reps=min(args.reps, PROFILE_REPS),
+                confidence=args.confidence,
             )
-        )
+        )  # fmt: skip
     return written
-
-
-def _improvements(
-    matrices: list[Any], tasks: tuple[str, ...], args: argparse.Namespace
-) -> list[dict[str, Any]]:
-    from paperscope.results import aggregate as agg
-
-    subs = {m.name: m.scores[:, [m.tasks.index(t) for t in tasks]] for m in matrices}
-    rows = []
-    reps = min(args.reps, 2000)  # rank tests per resample: 2000 keep it to seconds
-    for x in subs:
-        for y in subs:
-            if x != y:
-                est = agg.probability_of_improvement_ci(
-                    subs[x], subs[y], reps, args.confidence, args.seed
-                )
-                rows.append({"x": x, "y": y, "reps": reps, **est.as_dict()})
-    return rows
 
 
 def _print_table(out: dict[str, Any], confidence: float) -> None:

@@ -87,6 +87,24 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--mark-extrema", action="store_true", help="mark each curve's min and max")
     p.add_argument("--out", required=True, type=Path, metavar="FILE.(pdf|svg|png)")
     p.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write what is drawn as CSV")
+    p.add_argument(
+        "--reference", nargs="+", default=[], metavar="PAPER_ID",
+        help="draw these papers' reported results as reference lines (library id, arXiv "
+        "id or DOI), besides those of the papers linked to the runs",
+    )  # fmt: skip
+    p.add_argument(
+        "--references", action="store_true",
+        help="draw the reference lines of the papers linked to the runs (the library's)",
+    )  # fmt: skip
+    p.add_argument(
+        "--map-metric", metavar="REPORTED",
+        help="remember in the library that --metric is this reported metric (e.g. Score)",
+    )  # fmt: skip
+    p.add_argument(
+        "--map-dataset", action="append", default=[], metavar="TASK=DATASET",
+        help="remember that the runs' task/env id TASK is the reported DATASET "
+        "(e.g. pong='Atari 2600 Pong'); repeatable",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -152,20 +170,76 @@ def run(args: argparse.Namespace) -> int:
         mark_extrema=args.mark_extrema,
         notes=notes,
     )
+    wants_refs = bool(args.reference or args.references or args.map_metric or args.map_dataset)
     if args.grid is not None:
+        if wants_refs:
+            print("paperscope: reference lines (--reference/--references/--map-*) are drawn "
+                  "with --metric, not --grid", file=sys.stderr)  # fmt: skip
+            return 2
         return _grid(args, spec, style)
-    try:
-        data, issues = plot_paths(
-            args.runs, spec, args.out, style, args.csv, TerminalProgress("plot ")
-        )
-    except (PlotError, ValueError) as exc:  # (OSError: one line from run_command)
-        print(f"paperscope: {exc}", file=sys.stderr)
-        return 2
+    if not wants_refs:
+        try:
+            data, issues = plot_paths(
+                args.runs, spec, args.out, style, args.csv, TerminalProgress("plot ")
+            )
+        except (PlotError, ValueError) as exc:  # (OSError: one line from run_command)
+            print(f"paperscope: {exc}", file=sys.stderr)
+            return 2
+        return _report(args, data, issues)
+    return _plot_with_references(args, spec, style)
+
+
+def _plot_with_references(args: argparse.Namespace, spec: Any, style: Any) -> int:
+    from paperscope.cli._common import TerminalProgress, open_store
+    from paperscope.workflows.plots import PlotError, plot_paths
+    from paperscope.workflows.references import find_references
+    from paperscope.workflows.results import resolve_paper
+
+    notes: list[str] = []
+    with open_store(args, read_only=False) as store:
+        try:
+            papers = [resolve_paper(store, ref) for ref in args.reference]
+            if args.map_metric:
+                store.set_result_mapping("metric", args.metric, args.map_metric)
+            for pair in args.map_dataset:
+                task, sep, dataset = pair.partition("=")
+                if not sep or not task.strip() or not dataset.strip():
+                    raise ValueError(f"--map-dataset {pair!r}: give TASK=DATASET")
+                store.set_result_mapping("dataset", task.strip(), dataset.strip())
+        except ValueError as exc:
+            print(f"paperscope: {exc}", file=sys.stderr)
+            return 2
+
+        def refs(runs: Any) -> Any:
+            found = find_references(store, runs, args.metric, paper_ids=papers)
+            notes.extend(found.notes)
+            if found.reported_metric:
+                how = "remembered" if found.metric_remembered else "suggested"
+                notes.append(f"{args.metric} ↔ {found.reported_metric} ({how})")
+            notes.extend(f"{t} ↔ {d}" for t, d in found.dataset_of.items())
+            return found.references
+
+        try:
+            data, issues = plot_paths(
+                args.runs, spec, args.out, style, args.csv, TerminalProgress("plot "),
+                references=refs,
+            )  # fmt: skip
+        except (PlotError, ValueError) as exc:
+            print(f"paperscope: {exc}", file=sys.stderr)
+            return 2
+    for note in notes:
+        print(f"references: {note}")
+    return _report(args, data, issues)
+
+
+def _report(args: argparse.Namespace, data: Any, issues: Any) -> int:
     for issue in issues:
         print(f"{issue.severity}: {issue}", file=sys.stderr)
     info = data.info()
     parts = [count(len(data.groups), "group"), count(len(data.curves), "curve"),
              count(data.run_count, "run")]  # fmt: skip
+    if data.references:
+        parts.append(count(len(data.references), "reference line"))
     print(f"wrote {args.out}: {', '.join(parts)}; smoothing: {info.smoothing_text()}")
     if info.band:
         print(f"band: {info.band}")

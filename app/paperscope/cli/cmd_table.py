@@ -49,11 +49,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress, check_output_file, open_store
-    from paperscope.library.export import to_bibtex
-    from paperscope.results import table as render
     from paperscope.workflows.results import resolve_paper
     from paperscope.workflows.runs import load_runs
-    from paperscope.workflows.table import comparison_table
+    from paperscope.workflows.table import comparison_table, save_table
 
     problem = check_output_file(args.out)
     if problem:
@@ -81,17 +79,9 @@ def run(args: argparse.Namespace) -> int:
     if not built.table.rows:
         print(f"paperscope: no run has {args.metric!r} and no paper reports it", file=sys.stderr)
         return 1
-    if args.format == "latex":
-        text = render.to_latex(built.table, args.digits, caption=args.caption)
-    elif args.format == "markdown":
-        text = render.to_markdown(built.table, args.digits)
-    else:
-        text = render.to_csv(built.table)
-    args.out.write_text(text, encoding="utf-8")
-    line = f"{len(built.table.rows)} rows × {len(built.table.columns)} columns → {args.out}"
-    if built.papers:
-        bib = args.out.with_suffix(".bib")
-        bib.write_text(to_bibtex(built.papers), encoding="utf-8")
+    out, bib = save_table(built, args.format, args.out, args.digits, args.caption)
+    line = f"{len(built.table.rows)} rows × {len(built.table.columns)} columns → {out}"
+    if bib is not None:
         line += f", {len(built.papers)} cited papers → {bib}"
     print(line)
     return 0

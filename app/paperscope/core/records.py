@@ -123,6 +123,20 @@ class Paper:
     location: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One named cluster of a map layout, as clustering makes it and the library stores
+    it: ``id`` as in the layout's cluster-per-point array, its top ``terms`` (best
+    first), ``label`` (the first few terms joined), ``size`` (papers) and the ``centre``
+    where the label is drawn (the median of its points)."""
+
+    id: int
+    label: str
+    terms: tuple[str, ...]
+    size: int
+    centre: tuple[float, float]
+
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 

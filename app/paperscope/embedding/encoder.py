@@ -426,6 +426,8 @@ class Encoder:
             want_cuda = bool(nvidia_gpu_names()) and _cuda_provider_listed()
         if want_cuda and self.requested_variant in (None, "fp16", "fp32"):
             variant = self.requested_variant or "fp16"
+            if not self.export.path(variant).is_file():
+                variant = "fp32"  # a CPU bundle ships no fp16 graph
             try:
                 self._open_cuda(variant)
                 return

@@ -198,7 +198,8 @@ def load_model_info(path: Path | str | None = None) -> ModelInfo:
             f"{folder} has no tokenizer.json (a fast tokenizer file is needed to run the model)"
         )
     weights = [tdir / w for w in _WEIGHTS if (tdir / w).is_file()]
-    if not weights:
+    shipped = None if weights else _shipped_digest(tdir)
+    if not weights and shipped is None:
         raise ModelError(f"{folder} has no model weights (model.safetensors or pytorch_model.bin)")
     pooling, dim = "mean", int(config.get("hidden_size", 0) or 0)
     if "Pooling" in kinds:
@@ -228,7 +229,7 @@ def load_model_info(path: Path | str | None = None) -> ModelInfo:
         path=folder,
         transformer_dir=tdir,
         name=name,
-        digest=_hash_files(sorted(files)),
+        digest=shipped or _hash_files(sorted(files)),
         max_seq_length=max_len,
         dim=dim,
         pooling=pooling,
@@ -237,6 +238,26 @@ def load_model_info(path: Path | str | None = None) -> ModelInfo:
         hidden_size=int(config.get("hidden_size", 0) or 0),
         model_type=str(config.get("model_type", "bert")),
     )
+
+
+SHIPPED_DIGEST = "paperscope-model.json"
+
+
+def _shipped_digest(tdir: Path) -> str | None:
+    """The digest a bundle recorded for a model folder it ships without its weights.
+
+    The CPU bundle runs the model from its ONNX graph alone (which holds the weights), so
+    ``packaging/build_bundle.sh`` leaves ``model.safetensors`` out and writes the digest
+    it had (``paperscope-model.json``) instead: the model keeps its id, and the export
+    shipped beside it is found. Only an export can run such a folder."""
+    try:
+        data = json.loads((tdir / SHIPPED_DIGEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    digest = data.get("digest") if isinstance(data, dict) else None
+    if isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest):
+        return digest
+    return None
 
 
 def _model_name(folder: Path) -> str:
@@ -291,15 +312,21 @@ def bundled_onnx_dir(info: ModelInfo) -> Path:
 
 
 def cached_export(info: ModelInfo) -> OnnxExport | None:
-    """The cached (or bundled) export of ``info`` when complete, else ``None``."""
-    for folder in (onnx_dir(info), bundled_onnx_dir(info)):
+    """The cached (or bundled) export of ``info`` when complete, else ``None``.
+
+    An export made here has every variant; a bundled one needs only ``fp32`` (the CPU
+    bundle leaves the GPU's ``fp16`` graph out, and the encoder then runs ``fp32``)."""
+    for folder, needed in (
+        (onnx_dir(info), ("fp32", "fp16")),
+        (bundled_onnx_dir(info), ("fp32",)),
+    ):
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         if not isinstance(meta, dict) or meta.get("model_id") != info.model_id:
             continue
-        if not all((folder / f"{v}.onnx").is_file() for v in ("fp32", "fp16")):
+        if not all((folder / f"{v}.onnx").is_file() for v in needed):
             continue
         return OnnxExport(folder, meta)
     return None
@@ -321,7 +348,9 @@ def ensure_export(
     cancel = cancel or CancelToken()
     done = cached_export(info)
     texts = [t for t in check_texts if t.strip()][:INT8_CHECK_TEXTS] if check_int8 else []
-    if done is not None and (done.int8_checked or len(texts) < INT8_MIN_TEXTS):
+    shipped = done is not None and done.folder == bundled_onnx_dir(info)
+    # a bundle cannot check int8 (that needs torch): what it shipped is what it has
+    if done is not None and (done.int8_checked or len(texts) < INT8_MIN_TEXTS or shipped):
         return done
     folder = onnx_dir(info)
     job = {

@@ -1,11 +1,9 @@
 """The main window: a switchboard of docks, menus, the status bar and drag-drop routing.
 
-No logic lives here: the papers verbs are :mod:`.papers_controller`'s, the embedding
-model's :mod:`.embedding_menu`'s, opening files :mod:`.opener`'s, the status texts
-:mod:`.status`'s, the menus :mod:`.menus`'; what the window shows is the
-:class:`~paperscope.state.session.Session`'s states (a workspace is their JSON), and
-the panes talk through :class:`AppState`.
-"""
+No logic here: papers verbs in :mod:`.papers_controller`, run-paper links in
+:mod:`.links_controller`, the model in :mod:`.embedding_menu`, opening files in :mod:`.opener`,
+status texts in :mod:`.status`, menus in :mod:`.menus`; the window shows the
+:class:`~paperscope.state.session.Session`'s states (a workspace is their JSON)."""
 
 from __future__ import annotations
 
@@ -32,6 +30,7 @@ from paperscope.gui import window_fit, workspace
 from paperscope.gui.dialogs.export_dialog import ExportDialog
 from paperscope.gui.dialogs.merge_dialog import MergeDialog
 from paperscope.gui.embedding_menu import EmbeddingMenu
+from paperscope.gui.links_controller import LinksController
 from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.menus import build_menus
 from paperscope.gui.opener import Opener
@@ -61,8 +60,7 @@ def settings() -> QSettings:
 
 
 class MainWindow(QMainWindow):
-    """Signals: ``runs_loaded(list)``, ``library_switched(path)``, ``runs_updated``
-    (a watched folder's update, applied); the opener's and status bar's, re-emitted."""
+    """Signals: ``runs_loaded``, ``library_switched``, ``runs_updated`` (watched folders)."""
 
     import_finished = Signal(object)
     runs_loaded = Signal(list)
@@ -107,9 +105,7 @@ class MainWindow(QMainWindow):
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
         self.setCentralWidget(self.central)
-        self.plots = PlotsView(self.runner, self.load_runs, runs=self.session.runs,
-                               plots=self.session.plots, table=self.session.runs_table,
-                               selection=self.session.selection)  # fmt: skip
+        self.plots = PlotsView.for_session(self.session, self.runner, self.load_runs)
         self.plots.area.publication_requested.connect(self.publication_figure)
         self.sidebar = Sidebar()
         self.paper_actions = PaperActions(self.session, self)
@@ -120,7 +116,9 @@ class MainWindow(QMainWindow):
             self.session, self.status, self.central, self.sidebar, self.similar_list,
             self.paper_actions, self.embedding.model_path, self,
         )  # fmt: skip
+        self.import_finished.connect(self.papers.recommend.imported)
         self.details_split = QSplitter(Qt.Orientation.Vertical)
+        self.links = LinksController(self)  # papers meet runs: link gestures, their refresh
         self._show_library(store)
         self.details_split.addWidget(self.similar_list)
         self.details_split.setSizes([360, 130])
@@ -130,8 +128,7 @@ class MainWindow(QMainWindow):
                                        area.RightDockWidgetArea)  # fmt: skip
         self.map_dock = self._dock("Map", "map", self.map_pane, area.RightDockWidgetArea)
         self.plots_dock = self._dock("Plots", "plots", self.plots, area.BottomDockWidgetArea)
-        # the right column (details over the map) runs the full height of the window;
-        # the plots sit under the table and the sidebar
+        # the right column (details over the map) is full height; plots under the table
         self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
         self.splitDockWidget(self.details_dock, self.map_dock, Qt.Orientation.Vertical)
@@ -171,6 +168,7 @@ class MainWindow(QMainWindow):
         self.map_pane = MapPane(store, self.state, self.runner, self.embedding.model_path)
         self.map_pane.load()  # the stored map shows at once; nothing is computed
         self.papers.bind(self.papers_view, self.map_pane)
+        self.links.bind()
 
     # -- layout ----------------------------------------------------------------------
     def save_layout(self) -> None:

@@ -79,6 +79,7 @@ def build_menus(w: MainWindow) -> None:
         view_menu.addAction(
             action(w, text, lambda _c=False, o=orientation: area.split(w.plot_pane, o))
         )
+    view_menu.addAction(action(w, "Comparison &table…", w.links.show_table_dialog))
     view_menu.addSeparator()
     # names as the user prefers: as written (Given Family) or a reference list's Family, G.
     w.family_first_action = QAction("Names as “Family, G.”", w, checkable=True)
@@ -95,6 +96,9 @@ def build_menus(w: MainWindow) -> None:
     library_menu = menu.addMenu("&Library")
     w.embedding.fill(library_menu)
     library_menu.addAction(action(w, "More &like these", w.papers.more_like_these, "Ctrl+L"))
+    rec = w.papers.recommend
+    library_menu.addAction(action(w, "&For you", lambda: rec.show_for_you(""), "Ctrl+Shift+Y"))
+    library_menu.addAction(action(w, "Sort by &recommendation", rec.sort_recommended))
     library_menu.addSeparator()
     library_menu.addAction(action(w, "Build &map", lambda: w.map_pane.build_map()))
     library_menu.addAction(

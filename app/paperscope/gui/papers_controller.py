@@ -26,6 +26,8 @@ from paperscope.gui.papers.actions import PaperActions
 from paperscope.gui.papers.papers_view import PapersView
 from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
 from paperscope.gui.papers.similar_list import SimilarList
+from paperscope.gui.papers.table_model import RECOMMENDED
+from paperscope.gui.recommend_controller import RecommendController
 from paperscope.gui.state import AppState
 from paperscope.gui.status import StatusBar
 from paperscope.state.session import Session
@@ -36,6 +38,7 @@ SHOWN_TEXT: dict[Origin, str] = {
     "similar": "{n} ranked by meaning",
     "map": "{n} selected on the map (Esc in the search box shows all)",
     "collection": "{n} in the collection",
+    "recommended": "{n} for you",
 }
 
 
@@ -69,6 +72,7 @@ class PapersController(QObject):
         self._applying = False
         self.view: PapersView | None = None
         self.map_pane: MapPane | None = None
+        self.recommend = RecommendController(session, status, sidebar, similar_list, parent)
         self._sidebar_timer = QTimer(self, singleShot=True, interval=400)
         self._sidebar_timer.timeout.connect(self.refresh_sidebar)
         sidebar.query_chosen.connect(self._on_sidebar_query)
@@ -84,6 +88,7 @@ class PapersController(QObject):
     def bind(self, view: PapersView, map_pane: MapPane) -> None:
         """The (new) table and map of the library shown: user → state, state → them."""
         self.view, self.map_pane = view, map_pane
+        self.recommend.bind(view)
         papers = self.session.papers
         view.table.tag_number_pressed.connect(self.actions.toggle_tag_number)
         view.context_menu_requested.connect(lambda pos: self.context_menu().popup(pos))
@@ -109,6 +114,7 @@ class PapersController(QObject):
     def unbind(self) -> None:
         """The table and map are about to go (a library switch)."""
         self.view = self.map_pane = None
+        self.recommend.unbind()
 
     def _on_view_typed(self, text: str) -> None:
         if not self._applying:  # the user typed (not the state being shown)
@@ -120,6 +126,8 @@ class PapersController(QObject):
 
     def _on_sort_changed(self, section: int, order: Qt.SortOrder) -> None:
         assert self.view is not None
+        if self._applying:  # the state being shown (the Recommended sort clears the header)
+            return
         model = self.view.table.model()
         if 0 <= section < model.columnCount():
             name = str(model.headerData(section, Qt.Orientation.Horizontal))
@@ -143,7 +151,10 @@ class PapersController(QObject):
             view.set_query(v.query)
         if "mode" in fields:
             view.set_float_mode(v.mode == "float")
-        if "sort" in fields and v.sort is not None:
+        if "sort" in fields and v.sort is not None and v.sort[0] == "Recommended":
+            view.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            view.model.sort_by(RECOMMENDED)
+        elif "sort" in fields and v.sort is not None:
             model, header = view.table.model(), view.table.horizontalHeader()
             order = Qt.SortOrder.DescendingOrder if v.sort[1] else Qt.SortOrder.AscendingOrder
             for col in range(model.columnCount()):

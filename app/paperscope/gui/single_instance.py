@@ -169,8 +169,12 @@ def serve_commands(
             last = str(answer.get("stdout", "")).strip().splitlines()[-1:] or [""]
             log.info("command line: paperscope %s done (exit %s) %s", command,
                      answer.get("code"), last[0])  # fmt: skip
-            if command in ("import", "export"):  # (an export may add citation keys)
+            # (an export may add citation keys; tag, rate, status teach the recommender)
+            if command in ("import", "export", "tag", "rate", "status"):
                 window.state.library_changed.emit()
+                window.status.show_message(f"Command line: {command}: {last[0]}".rstrip(": "))
+            elif command in ("link", "unlink", "results"):  # runs linked, results entered
+                window.state.links_changed.emit()
                 window.status.show_message(f"Command line: {command}: {last[0]}".rstrip(": "))
 
         def failed(message: str, details: str) -> None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+RUNS_MIME = "application/x-paperscope-run-ids"
+"""Drags of runs carry a JSON list of run ids."""
+PAPERS_MIME = "application/x-paperscope-paper-ids"
+"""Drags of papers carry a JSON list of paper ids."""
+
 
 class AppState(QObject):
     """What the user has chosen, with a signal for each change.
@@ -15,12 +20,15 @@ class AppState(QObject):
     selection_changed(list)         the selected paper ids
     library_changed()               papers were added, merged or edited
     search_changed(str)             the search box text
+    links_changed()                 runs were linked to papers or unlinked, or a paper's
+                                    reported results changed
     """
 
     current_paper_changed = Signal(int)
     selection_changed = Signal(list)
     library_changed = Signal()
     search_changed = Signal(str)
+    links_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +57,9 @@ class AppState(QObject):
     def notify_library_changed(self) -> None:
         """Papers were added, merged or edited (``library_changed``)."""
         self.library_changed.emit()
+
+    def notify_links_changed(self) -> None:
+        self.links_changed.emit()
 
     @property
     def search(self) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.core.records import Cluster
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 
 # words every abstract uses; they would name every cluster
@@ -158,19 +159,6 @@ _MARKUP = re.compile(r"<[^>]{0,200}>|\\[A-Za-z]+|\$[^$]{0,200}\$|https?://\S+")
 def _strip_markup(text: str) -> str:
     """Drop XML/JATS tags, LaTeX commands and maths, and links from an abstract."""
     return _MARKUP.sub(" ", text)
-
-
-@dataclass(frozen=True, slots=True)
-class Cluster:
-    """One named cluster: ``id`` as in the labels array, its top ``terms`` (best first),
-    ``label`` (the first few terms joined), ``size`` and the ``centre`` where the label
-    is drawn (the median of its points)."""
-
-    id: int
-    label: str
-    terms: tuple[str, ...]
-    size: int
-    centre: tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,3 +82,11 @@ def cluster_colours(
     # a nearest cluster without a name (never stored) stays grey
     out[shade & (near >= 0) & ~np.isin(near, np.asarray(cluster_ids))] = argb(OTHER)
     return out
+
+
+def flag_colours(flags: npt.ArrayLike, on: str = "#D55E00") -> U32:
+    """One colour for the papers a flag marks ("has my runs", "has reported results"),
+    the pale grey of ``OTHER`` for the rest."""
+    f = np.asarray(flags, dtype=bool)
+    out: U32 = np.where(f, np.uint32(argb(on)), np.uint32(argb(OTHER))).astype(np.uint32)
+    return out

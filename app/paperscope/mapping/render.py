@@ -5,30 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.core.records import Cluster
 from paperscope.mapping.palette import cluster_colours
 from paperscope.mapping.raster import bulk_bounds, place_labels
-
-
-class NamedCluster(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def size(self) -> int: ...
-    @property
-    def centre(self) -> tuple[float, float]: ...
 
 
 def render_map(
     coords: npt.ArrayLike,
     clusters_of: npt.ArrayLike,
-    clusters: Sequence[NamedCluster],
+    clusters: Sequence[Cluster],
     path: Path,
     title: str = "",
     max_labels: int = 30,

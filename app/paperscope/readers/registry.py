@@ -9,9 +9,19 @@ several readers accept a path the highest ``priority`` wins. Built-in readers
 register themselves exactly as an outside one would: ``registry.register(reader)``.
 
 Scanning a dropped folder walks it recursively: a folder claimed by a ``dir`` reader is
-read as one run and not descended into, unless the reader has ``claims(path) -> bool``:
-then only the entries it claims are its own and the others are scanned as usual;
-every other file is offered to the ``file`` readers.
+read as one run and not descended into, unless the reader is a :class:`FolderReader`
+(``claims(path) -> bool``): then only the entries it claims are its own and the others
+are scanned as usual; every other file is offered to the ``file`` readers. What a
+folder reader owns is decided in one place, :func:`owns`; :func:`owned_files` lists the
+files its run is read from (what the parsed-run cache's fingerprint covers).
+
+Two optional protocols, checked with ``isinstance``, so that a format is one module:
+
+* :class:`FolderReader` — a ``dir`` reader owning only some entries of its folder;
+* :class:`LiveReader` — a reader whose runs can be read on while they are written
+  (``open_live`` reads like ``read`` and returns the state to continue from,
+  ``read_more`` reads what was appended since): a watched folder polls it instead of
+  reading the files again.
 """
 
 from __future__ import annotations
@@ -19,16 +29,17 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from paperscope.core.records import ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 
 Kind = Literal["papers", "runs", "results"]
 Unit = Literal["file", "dir"]
+Duplicates = Literal["last", "first", "all"]  # which point a repeated step keeps
 
 
 @runtime_checkable
@@ -44,6 +55,32 @@ class Reader(Protocol):
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
         """Read ``path``; raise :class:`ReadError` when nothing could be read."""
+
+
+@runtime_checkable
+class FolderReader(Protocol):
+    """Optional, for a ``dir`` reader that owns only some entries of its folder (event
+    files beside a ``progress.csv``, an MLflow run's ``metrics`` but not its artifacts);
+    a ``dir`` reader without it owns the whole folder."""
+
+    def claims(self, path: Path) -> bool:
+        """Whether the entry ``path`` (a file or a sub-folder of the run folder, or of
+        a sub-folder it owns) is this reader's."""
+
+
+@runtime_checkable
+class LiveReader(Protocol):
+    """Optional, for a reader whose runs grow while training writes them."""
+
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, Any]:
+        """Read ``path`` as ``read`` does (``duplicates``: which point a repeated step
+        keeps) and also return the state :meth:`read_more` continues from."""
+
+    def read_more(self, state: Any, path: Path, cancel: CancelToken) -> ReadResult:
+        """Read what was appended to ``path`` since ``state`` last read it: the whole
+        result so far, with only the issues met now."""
 
 
 # The built-in readers: each module calls ``register`` at import. Listed, not discovered,
@@ -153,16 +190,50 @@ def scan(paths: Iterable[Path], kind: Kind | None = None) -> tuple[list[Job], li
     return jobs, issues
 
 
+def owns(reader: Reader, path: Path) -> bool:
+    """Whether the ``dir`` reader of a run folder owns the entry ``path`` of it (or of
+    a sub-folder it owns): every entry, unless it is a :class:`FolderReader`."""
+    return not isinstance(reader, FolderReader) or reader.claims(path)
+
+
+OWNED_DEPTH = 4  # how many levels of owned sub-folders a run's files are looked for in
+
+
+def owned_files(reader: Reader, folder: Path) -> list[Path]:
+    """The files the run of a ``dir`` reader's ``folder`` is read from, in name order:
+    every file of the folder itself (a reader may read a file beside those it claims:
+    SB3's ``config.yml``) and of the sub-folders it owns (:func:`owns`), down to
+    :data:`OWNED_DEPTH` levels. The parsed-run cache's fingerprint is their sizes and
+    modification times."""
+    out: list[Path] = []
+
+    def walk(at: Path, depth: int) -> None:
+        try:
+            entries = sorted(os.scandir(at), key=lambda e: e.name)
+        except OSError:
+            return
+        for e in entries:
+            p = Path(e.path)
+            try:
+                if e.is_file():
+                    out.append(p)
+                elif e.is_dir(follow_symlinks=False) and depth < OWNED_DEPTH and owns(reader, p):
+                    walk(p, depth + 1)
+            except OSError:
+                continue
+
+    walk(folder, 0)
+    return out
+
+
 def _walk(root: Path, kind: Kind | None) -> Iterator[Job]:
     dir_reader = reader_for(root, kind)
-    claims: Callable[[Path], bool] | None = None
     if dir_reader is not None:
         yield Job(dir_reader, root)
-        # a dir reader with ``claims(path)`` owns only those entries of its folder; the
-        # rest is still scanned (event files beside a progress.csv, an MLflow run's
-        # artifacts); without it, the reader owns the whole folder
-        claims = getattr(dir_reader, "claims", None)
-        if claims is None:
+        # a FolderReader owns only the entries it claims; the rest is still scanned
+        # (event files beside a progress.csv, an MLflow run's artifacts); any other
+        # dir reader owns the whole folder
+        if not isinstance(dir_reader, FolderReader):
             return
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
@@ -170,7 +241,7 @@ def _walk(root: Path, kind: Kind | None) -> Iterator[Job]:
         return
     for entry in entries:
         path = Path(entry.path)
-        if claims is not None and claims(path):
+        if dir_reader is not None and owns(dir_reader, path):
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(path, kind)

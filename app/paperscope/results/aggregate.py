@@ -15,109 +15,25 @@ reference tables: ``(score - random) / (human - random)``. On it:
 
 Every bootstrap is vectorised over chunks of resamples and seeded (numpy ``default_rng``),
 so its numbers repeat; they match rliable's within bootstrap noise, and the point
-estimates match exactly. Score files are JSON: ``{task: [score per run]}`` (a single
-number per task is one run), or a list of records ``{"game"|"task"|"env": …, key: …}``.
+estimates match exactly. Score files (JSON ``{task: [score per run]}`` or a list of
+records) are parsed by ``readers/runs/rliable_scores.py``, the one parser of them; the
+verb that loads, normalises and bootstraps is ``workflows/aggregate.py``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.core.records import FloatArray, ReadError, ReadIssue
+from paperscope.core.records import FloatArray, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 
-TASK_KEYS = ("task", "game", "env", "environment", "env_id")
 METRICS = ("IQM", "Median", "Mean", "Optimality Gap")
-
-# --------------------------------------------------------------------------- files
-
-
-def _number(value: Any, file: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ReadError(file, where, f"expected a number, got {type(value).__name__} {value!r}")
-    return float(value)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(str(path), "", f"cannot read: {exc}") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReadError(str(path), f"line {exc.lineno} column {exc.colno}", exc.msg) from exc
-
-
-def load_scores(path: Path | str, value_key: str | None = None) -> dict[str, list[float]]:
-    """Per-task scores from a JSON file: ``{task: [scores]}``/``{task: score}``, or a list of
-    records holding a task key (``game``, ``task``, ``env``…) and ``value_key`` (default:
-    ``score``, or the one numeric field besides ``seed``/``run``). Raises
-    :class:`ReadError` naming the file and the task or record at fault."""
-    p = Path(path)
-    data = _read_json(p)
-    out: dict[str, list[float]] = {}
-    if isinstance(data, Mapping):
-        for task, values in data.items():
-            where = f"task {task!r}"
-            if isinstance(values, list):
-                out[str(task)] = [
-                    _number(v, str(p), f"{where} run {i}") for i, v in enumerate(values)
-                ]
-            else:
-                out[str(task)] = [_number(values, str(p), where)]
-        if not out:
-            raise ReadError(str(p), "", "no task in this file")
-        return out
-    if isinstance(data, list):
-        for i, rec in enumerate(data):
-            where = f"record {i}"
-            if not isinstance(rec, Mapping):
-                raise ReadError(str(p), where, "expected an object")
-            tkey = next((k for k in TASK_KEYS if k in rec), None)
-            if tkey is None:
-                raise ReadError(str(p), where, f"no task field (one of {', '.join(TASK_KEYS)})")
-            key = value_key or _guess_value_key(rec, str(p), where)
-            if key not in rec:
-                raise ReadError(str(p), where, f"no field {key!r}")
-            out.setdefault(str(rec[tkey]), []).append(_number(rec[key], str(p), where))
-        if not out:
-            raise ReadError(str(p), "", "no record in this file")
-        return out
-    raise ReadError(str(p), "", "expected an object {task: scores} or a list of records")
-
-
-def _guess_value_key(rec: Mapping[str, Any], file: str, where: str) -> str:
-    if "score" in rec:
-        return "score"
-    numeric = [
-        k
-        for k, v in rec.items()
-        if k not in (*TASK_KEYS, "seed", "run")
-        and isinstance(v, int | float)
-        and not isinstance(v, bool)
-    ]
-    if len(numeric) == 1:
-        return numeric[0]
-    raise ReadError(
-        file, where, f"which field is the score? candidates: {', '.join(numeric) or 'none'}"
-    )
-
-
-def load_reference(path: Path | str) -> dict[str, float]:
-    """A reference score table (random or human): ``{task: score}`` or ``{task: [score]}``
-    (a list is averaged)."""
-    scores = load_scores(path)
-    return {t: float(np.mean(v)) for t, v in scores.items() if v}
-
 
 # --------------------------------------------------------------------------- matrices
 
@@ -510,3 +426,54 @@ def aggregate_methods(
         )
         report.runs[mat.name] = mat.runs
     return report
+
+
+def iqm_intervals(
+    cells: Sequence[npt.ArrayLike], reps: int = 2000, confidence: float = 0.95, seed: int = 0
+) -> list[Estimate]:
+    """IQM and its bootstrap CI for many cells of one task each (a comparison table's
+    column of seeds per group), the same numbers as ``interval_estimates(cell[:, None],
+    ("IQM",), reps, confidence, seed)`` cell by cell, computed together: cells with the
+    same number of runs share that call's resample indices (the same seed draws the
+    same indices), hence how often each run is drawn in each resample. A resample's
+    IQM is then a weighting of the cell's values in sorted order: each value counts
+    for the part of its copies that falls in the middle half of the sorted resample
+    (array ops over all cells at once, no per-resample sort)."""
+    _check_args(reps, confidence)
+    values = [np.asarray(c, dtype=np.float64).reshape(-1) for c in cells]
+    out: list[Estimate | None] = [None] * len(values)
+    by_n: dict[int, list[int]] = {}
+    for i, v in enumerate(values):
+        by_n.setdefault(v.shape[0], []).append(i)
+    alpha = 100 * (1 - confidence) / 2
+    for n, members in by_n.items():
+        rng = np.random.default_rng(seed)
+        idx = np.concatenate(
+            [rng.integers(0, n, size=(size, n, 1))[..., 0] for size in _chunks(reps, n)]
+        )
+        flat = idx + n * np.arange(reps)[:, None]
+        small = np.int16 if n < 2**15 else np.int64
+        counts = np.bincount(flat.ravel(), minlength=n * reps).reshape(reps, n)
+        drawn = np.ascontiguousarray(counts.T, dtype=small)  # (n, reps)
+        lo_cut = int(0.25 * n)
+        hi_cut = n - lo_cut
+        step = max(1, 4_000_000 // (reps * n))
+        for start in range(0, len(members), step):
+            rows = members[start : start + step]
+            v = np.stack([values[i] for i in rows])  # (cells, n)
+            order = np.argsort(v, axis=1, kind="stable")
+            ranked = np.take_along_axis(v, order, axis=1)
+            copies = drawn[order]  # (cells, n, reps): draws of each value, in sorted order
+            samples = np.zeros((len(rows), reps))
+            before = np.zeros((len(rows), reps), dtype=small)  # copies of smaller values
+            for p in range(n):  # n is a handful of seeds: one pass per sorted position
+                upto = before + copies[:, p]
+                inside = np.minimum(upto, hi_cut) - np.maximum(before, lo_cut)
+                samples += ranked[:, p : p + 1] * np.maximum(inside, 0)
+                before = upto
+            samples /= float(hi_cut - lo_cut)
+            lows, highs = np.percentile(samples, [alpha, 100 - alpha], axis=1)
+            points = iqm(v[:, :, None])
+            for j, i in enumerate(rows):
+                out[i] = Estimate(float(points[j]), float(lows[j]), float(highs[j]))
+    return [e for e in out if e is not None]

@@ -21,6 +21,7 @@ import numpy as np
 
 from paperscope import __version__
 from paperscope.results.align import Curve, GroupCurve, x_label
+from paperscope.results.references import REFERENCE_COLOURS, Reference
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common form
 # of colour blindness. Black last: it reads as an axis colour when there are few lines.
@@ -264,9 +265,11 @@ def render_figure(
     groups: Sequence[GroupCurve] = (),
     style: FigureStyle | None = None,
     info: FigureInfo | None = None,
+    references: Sequence[Reference] = (),
 ) -> Path:
-    """Draw ``groups`` (centre + band) and ``curves`` (smoothed, raw faint behind) and
-    write the figure to ``out`` (``.pdf``, ``.svg`` or ``.png``). Returns ``out``."""
+    """Draw ``groups`` (centre + band), ``curves`` (smoothed, raw faint behind) and
+    ``references`` (dashed lines or curves with a shaded spread) and write the figure
+    to ``out`` (``.pdf``, ``.svg`` or ``.png``). Returns ``out``."""
     from matplotlib import rc_context
 
     path = Path(out)
@@ -276,7 +279,7 @@ def render_figure(
     style.dimensions()  # an unknown size is a ValueError before anything is drawn
     rc: Any = _rc(style)
     with rc_context(rc):
-        fig = draw_figure(curves, groups, style, info)
+        fig = draw_figure(curves, groups, style, info, references)
         title = style.title or info.metric
         fig.savefig(
             path,
@@ -292,6 +295,7 @@ def draw_figure(
     groups: Sequence[GroupCurve] = (),
     style: FigureStyle | None = None,
     info: FigureInfo | None = None,
+    references: Sequence[Reference] = (),
 ) -> Any:
     """The matplotlib ``Figure`` :func:`render_figure` writes (the legend placed where
     it covers no line: ``best``, or outside when every spot inside has one)."""
@@ -308,8 +312,8 @@ def draw_figure(
     with rc_context(rc):
         fig = Figure(figsize=(w, h), layout="constrained")
         ax = fig.add_subplot()
-        _draw_axes(ax, curves, groups, style, info)
-        n_entries = len(groups) + len(curves)
+        _draw_axes(ax, curves, groups, style, info, references)
+        n_entries = len(groups) + len(curves) + sum(r.is_curve for r in references)
         if style.legend != "none" and 0 < n_entries <= MAX_LEGEND_ENTRIES:
             if style.legend == "outside":
                 fig.legend(loc="outside right upper", frameon=False)
@@ -333,8 +337,9 @@ def _draw_axes(
     groups: Sequence[GroupCurve],
     style: FigureStyle,
     info: FigureInfo,
+    references: Sequence[Reference] = (),
 ) -> None:
-    """One plot's lines, bands, marks, notes, axes and labels on ``ax``."""
+    """One plot's lines, bands, marks, reference lines, notes, axes and labels on ``ax``."""
 
     def X(values: Any) -> Any:  # the x data as drawn
         if info.x != "wall":
@@ -386,6 +391,7 @@ def _draw_axes(
                 ax.annotate(f"{fy:.4g}", (px, fy), textcoords="offset points",
                             xytext=(3, -9 if marker == "v" else 3),
                             fontsize=style.font() - 2, color=line.get_color())  # fmt: skip
+    draw_references(ax, references, style, X)  # after the marks: a reference is no curve of ours
     for note in style.notes:
 
         def nx(v: float) -> Any:
@@ -514,6 +520,31 @@ def write_grid_csv(path: Path | str, panels: Sequence[Panel]) -> Path:
     return p
 
 
+def draw_references(ax: Any, references: Sequence[Reference], style: FigureStyle, X: Any) -> None:
+    """Reported results: a dashed horizontal line at each value across the axes with its
+    spread shaded and its label ("method — paper") at the right end above it; reported
+    curves dashed with their band shaded, named in the legend."""
+    from matplotlib.transforms import blended_transform_factory
+
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    for i, r in enumerate(references):
+        color = REFERENCE_COLOURS[i % len(REFERENCE_COLOURS)]
+        if r.is_curve:
+            if r.has_band:
+                ax.fill_between(X(r.x), r.y_lower, r.y_upper, color=color,
+                                alpha=style.band_alpha * 0.7, lw=0)  # fmt: skip
+            ax.plot(X(r.x), r.y, color=color, ls="--", label=r.label)
+            continue
+        if r.has_band:
+            assert r.lower is not None and r.upper is not None
+            ax.axhspan(r.lower, r.upper, color=color, alpha=style.band_alpha * 0.7, lw=0)
+        line = ax.axhline(r.value, color=color, ls="--", lw=0.8 * style.line_width)
+        line.set_gid(f"reference-{i}")
+        ax.text(0.99, r.value, r.label, transform=trans, ha="right", va="bottom", color=color,
+                fontsize="x-small", gid=f"reference-label-{i}", zorder=5,
+                bbox={"facecolor": "white", "alpha": 0.7, "lw": 0, "pad": 0.5})  # fmt: skip
+
+
 def legend_overlaps_lines(fig: Any) -> bool:
     """Whether a legend of ``fig`` (of an axes or of the figure) lies over a line drawn
     in any of its axes (the lines' segments, not just their points, in display space)."""
@@ -522,6 +553,8 @@ def legend_overlaps_lines(fig: Any) -> bool:
     boxes = [leg.get_window_extent() for leg in legends if leg is not None]
     for ax in fig.axes:
         for line in ax.get_lines():
+            if str(line.get_gid() or "").startswith("reference-"):
+                continue  # across the whole axes: every legend spot has one
             path = line.get_transform().transform_path(line.get_path())
             if any(path.intersects_bbox(box, filled=False) for box in boxes):
                 return True
@@ -532,16 +565,23 @@ CSV_COLUMNS = ("series", "kind", "x", "y", "y_raw", "lower", "upper", "n")
 
 
 def write_csv(
-    path: Path | str, curves: Sequence[Curve] = (), groups: Sequence[GroupCurve] = ()
+    path: Path | str,
+    curves: Sequence[Curve] = (),
+    groups: Sequence[GroupCurve] = (),
+    references: Sequence[Reference] = (),
 ) -> Path:
     """The numbers drawn, one row per point: ``series`` (group or run label), ``kind``
     (``group``/``run``), ``x``, ``y`` (the smoothed line), ``y_raw`` (the faint raw line),
-    ``lower``/``upper`` (band bounds, empty for runs) and ``n`` (runs at that point)."""
+    ``lower``/``upper`` (band bounds, empty for runs) and ``n`` (runs at that point).
+    A reference line is one row of kind ``reference`` (x empty, y its value, lower/upper
+    its spread); a reported curve one ``reference curve`` row per point."""
     p = Path(path)
     with p.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
         _write_rows(w, curves, groups)
+        for ref in references:
+            w.writerows(reference_rows(ref))
     return p
 
 
@@ -553,6 +593,20 @@ def _write_rows(w: Any, curves: Sequence[Curve], groups: Sequence[GroupCurve]) -
     for c in curves:
         for x, y, r in zip(c.x, c.y, c.raw, strict=True):
             w.writerow([c.label, "run", _num(x), _num(y), _num(r), "", "", 1])
+
+
+def reference_rows(r: Reference) -> list[list[str]]:
+    def opt(v: float | None) -> str:
+        return "" if v is None else _num(v)
+
+    if not r.is_curve:
+        return [[r.label, "reference", "", _num(r.value), "", opt(r.lower), opt(r.upper), ""]]
+    band = r.has_band
+    return [
+        [r.label, "reference curve", _num(r.x[i]), _num(r.y[i]), "",
+         _num(r.y_lower[i]) if band else "", _num(r.y_upper[i]) if band else "", ""]
+        for i in range(len(r.x))
+    ]  # fmt: skip
 
 
 def _num(v: float | np.floating[Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 from paperscope.results.align import BANDS, CENTERS, Band, Center, SmoothingMode
 from paperscope.results.figure import Note
+from paperscope.results.references import Reference
 from paperscope.results.smoothing import DEFAULT_WEIGHT, SMOOTHERS
 from paperscope.state.events import StateError
 from paperscope.state.model import Model, check
@@ -61,6 +62,13 @@ class PlotSettings:
     run_ids: tuple[str, ...] = ()
     mark_extrema: bool = False
     notes: tuple[Note, ...] = ()
+    # reference lines: the linked papers' results are shown unless ``show_references``
+    # is off; ``reference_papers`` / ``reference_results`` are added by the user (paper
+    # and reported-result ids), ``hidden_references`` result ids turned off
+    show_references: bool = True
+    reference_papers: tuple[int, ...] = ()
+    reference_results: tuple[int, ...] = ()
+    hidden_references: frozenset[int] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         o = "PlotPaneState"
@@ -88,7 +96,7 @@ class PlotSettings:
         k = self.min_runs
         check(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 999, o, "min_runs",
               k, "a whole number from 1 to 999")  # fmt: skip
-        for name in ("show_raw", "log_x", "log_y", "robust_y", "mark_extrema"):
+        for name in ("show_raw", "log_x", "log_y", "robust_y", "mark_extrema", "show_references"):
             v = getattr(self, name)
             check(isinstance(v, bool), o, name, v, "true or false")
         g = self.groups
@@ -113,6 +121,19 @@ class PlotSettings:
         check(isinstance(ids, tuple) and all(isinstance(i, str) for i in ids), o, "run_ids",
               ids, "run ids")  # fmt: skip
         check(len(set(ids)) == len(ids), o, "run_ids", ids, "free of repeats")
+        for name in ("reference_papers", "reference_results"):
+            v = getattr(self, name)
+            ok = (
+                isinstance(v, tuple)
+                and len(set(v)) == len(v)
+                and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+            )
+            check(ok, o, name, v, "ids (whole numbers) free of repeats")
+        h = self.hidden_references
+        ok = isinstance(h, frozenset) and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in h
+        )
+        check(ok, o, "hidden_references", h, "a set of result ids")
 
     @property
     def grouped(self) -> bool:
@@ -129,11 +150,16 @@ class PlotSettings:
             return float(self.smoothing_sigma)
         return 0.0 if mode == "none" else float(self.smoothing)
 
-    def to_spec(self, shown: Collection[str] | None = None) -> PlotSpec:
+    def to_spec(
+        self, shown: Collection[str] | None = None, references: Sequence[Reference] = ()
+    ) -> PlotSpec:
         """The :class:`PlotSpec` for :func:`~paperscope.workflows.plots.compute_plot`.
 
         ``shown``: the ids of the runs drawn (visible); explicit groups keep only those
-        (default: every run of the pane that is not hidden)."""
+        (default: every run of the pane that is not hidden). ``references``: the
+        reference lines found for this pane (:func:`paperscope.workflows.references.
+        find_references` with :meth:`reference_query`); dropped when they are off, or
+        hidden."""
         mode = self.grouping
         if shown is None:
             shown = [i for i in self.run_ids if i not in self.hidden_runs]
@@ -153,7 +179,19 @@ class PlotSettings:
             center=self.center,
             band=self.band,
             min_runs=self.min_runs,
-        )
+            references=tuple(
+                r for r in references if r.result_id not in self.hidden_references
+            ) if self.show_references else (),
+        )  # fmt: skip
+
+    def reference_query(self) -> dict[str, Any]:
+        """The keyword arguments of ``find_references`` for this pane (what to look for;
+        the finder is given every match, hidden ones too, so a menu can list them)."""
+        return {
+            "metric": self.metric,
+            "paper_ids": self.reference_papers,
+            "result_ids": self.reference_results,
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -181,6 +219,12 @@ class PlotSettings:
             "view_range": None if self.view_range is None else list(self.view_range),
             "hidden_runs": sorted(self.hidden_runs),
             "run_ids": list(self.run_ids),
+            "references": {
+                "show": self.show_references,
+                "papers": list(self.reference_papers),
+                "results": list(self.reference_results),
+                "hidden": sorted(self.hidden_references),
+            },
         }
 
     @classmethod
@@ -213,6 +257,16 @@ class PlotSettings:
         for name, v in (("hidden_runs", hidden), ("run_ids", ids)):
             if not isinstance(v, list | tuple):
                 raise StateError(f"PlotPaneState.{name}: {v!r} is not a list")
+        refs = data.get("references", {})
+        refs = {} if refs is None else refs
+        if not isinstance(refs, Mapping):
+            raise StateError(f"PlotPaneState.references: {refs!r} is not an object")
+        ref_lists = {}
+        for name in ("papers", "results", "hidden"):
+            v = refs.get(name, [])
+            if not isinstance(v, list | tuple):
+                raise StateError(f"PlotPaneState.references.{name}: {v!r} is not a list")
+            ref_lists[name] = v
         return cls(
             metric=data.get("metric", d.metric),
             x=data.get("x", d.x),
@@ -236,11 +290,16 @@ class PlotSettings:
             view_range=None if view is None else cast(ViewRange, tuple(view)),
             hidden_runs=frozenset(hidden),
             run_ids=tuple(ids),
+            show_references=refs.get("show", d.show_references),
+            reference_papers=tuple(ref_lists["papers"]),
+            reference_results=tuple(ref_lists["results"]),
+            hidden_references=frozenset(ref_lists["hidden"]),
         )
 
 
 # fields whose change asks for new curves: at once, or after a short pause (a slider)
-NOW = frozenset({"metric", "run_ids", "hidden_runs"})
+NOW = frozenset({"metric", "run_ids", "hidden_runs", "show_references", "reference_papers",
+                 "reference_results", "hidden_references"})  # fmt: skip
 SOON = frozenset({"x", "smoothing", "smoothing_mode", "smoothing_window", "smoothing_sigma",
                   "grouping"})  # fmt: skip
 OVERLAYS = frozenset({"show_raw", "mark_extrema", "notes"})  # drawn again, not recomputed
@@ -358,8 +417,24 @@ class PlotPaneState(Model[PlotSettings]):
         notes = self.value.notes
         return self.update(notes=notes[:index] + notes[index + 1 :])
 
-    def to_spec(self, shown: Collection[str] | None = None) -> PlotSpec:
-        return self.value.to_spec(shown)
+    def add_reference_papers(self, ids: Iterable[int]) -> frozenset[str]:
+        have = self.value.reference_papers
+        new = tuple(dict.fromkeys(int(i) for i in ids if int(i) not in have))
+        return self.update(reference_papers=have + new) if new else frozenset()
+
+    def remove_reference_paper(self, paper_id: int) -> frozenset[str]:
+        papers = self.value.reference_papers
+        return self.update(reference_papers=tuple(p for p in papers if p != paper_id))
+
+    def set_reference_shown(self, result_id: int, on: bool) -> frozenset[str]:
+        """Show or hide one reference line (a reported result) in this pane."""
+        hidden = self.value.hidden_references
+        return self.update(hidden_references=hidden - {result_id} if on else hidden | {result_id})
+
+    def to_spec(
+        self, shown: Collection[str] | None = None, references: Sequence[Reference] = ()
+    ) -> PlotSpec:
+        return self.value.to_spec(shown, references)
 
     def to_json(self) -> dict[str, Any]:
         return self.value.to_json()

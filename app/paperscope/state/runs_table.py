@@ -79,6 +79,13 @@ FIXED_COLUMNS: tuple[Column, ...] = (
     Column("source", "Source", False, lambda r, t: shown_path(r.source[0]) if r.source else ""),
     Column("length", "Points", True, _series_length, "Points of the current metric"),
     Column("last", "Last value", True, _last_finite, "The current metric's last finite value"),
+    Column(
+        "paper",
+        "Paper",
+        False,
+        lambda r, t: t.paper_labels.get(r.id) or None,
+        "The papers the run is linked to (drag runs onto a paper to link them)",
+    ),
 )
 """The fixed columns, in order (add a column here)."""
 
@@ -290,6 +297,9 @@ class RunsTableState(Model[TableSettings]):
         self._order: list[str] | None = None
         self._sorted: list[str] | None = None
         self._ranks: dict[str, int] | None = None
+        # run id → its linked papers' short names (the "Paper" column; from the library,
+        # not a setting: not saved with the workspace)
+        self.paper_labels: dict[str, str] = {}
         self.version = 0  # counts the changes that may change the order (a view's cue)
         for callbacks in (runs.added, runs.updated, runs.removed, runs.renamed):
             callbacks.connect(self._on_runs_changed)
@@ -313,6 +323,17 @@ class RunsTableState(Model[TableSettings]):
             self._kept = None
         self._order = self._sorted = self._ranks = None
         self.version += 1
+
+    def set_paper_labels(self, labels: Mapping[str, str]) -> bool:
+        """The "Paper" column's texts (run id → short names); ``True`` if they changed."""
+        new = {k: v for k, v in labels.items() if v}
+        if new == self.paper_labels:
+            return False
+        self.paper_labels = new
+        self._values.pop("paper", None)
+        self._kept = self._order = self._sorted = self._ranks = None
+        self.version += 1
+        return True
 
     # -- columns ---------------------------------------------------------------------
     def config_keys(self) -> list[str]:

@@ -12,10 +12,10 @@ from paperscope.state.model import Model, check
 
 SearchMode = Literal["filter", "float"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("filter", "float")
-Origin = Literal["semantic", "similar", "map", "collection"]
+Origin = Literal["semantic", "similar", "map", "collection", "recommended"]
 """Where a list of shown papers came from: a ``~meaning`` search, "more like these",
-a box or lasso on the map, a collection."""
-ORIGINS: tuple[Origin, ...] = ("semantic", "similar", "map", "collection")
+a box or lasso on the map, a collection, the recommendations ("For you")."""
+ORIGINS: tuple[Origin, ...] = ("semantic", "similar", "map", "collection", "recommended")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,9 @@ class PapersViewState(Model[PapersView]):
         return self.update(shown=None)
 
 
-COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes")
+FLAG_COLOURS = {"Has my runs": "has-runs", "Has reported results": "has-results"}
+"""Colourings by a flag of each paper (``workflows.results.paper_flags``)."""
+COLOUR_BY = ("Cluster", "Year", "Organisation", "Reading status", "Upvotes", *FLAG_COLOURS)
 ViewBox = tuple[float, float, float, float]
 
 

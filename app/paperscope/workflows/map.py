@@ -33,9 +33,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.core.records import Cluster
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 from paperscope.library.store import Store
-from paperscope.library.store.maps import NewLayout, NewNeighbours, StoredCluster, StoredMap
+from paperscope.library.store.maps import NewLayout, NewNeighbours, StoredMap
 from paperscope.mapping import clusters as clustering
 from paperscope.mapping import neighbours, projection
 
@@ -75,7 +76,7 @@ class MapResult:
     method: str
     model_id: str
     n_papers: int
-    clusters: list[StoredCluster] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
     complete: bool = True
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -141,13 +142,12 @@ def _clusters(
     progress: Progress,
     cancel: CancelToken,
     seed: int,
-) -> tuple[clustering.Clustering, list[StoredCluster]]:
+) -> tuple[clustering.Clustering, list[Cluster]]:
     result = clustering.cluster_map(
         coords, lambda rows: store.titles_and_abstracts(ids[rows]), min_cluster_size,
         progress=progress, cancel=cancel, seed=seed,
     )  # fmt: skip
-    stored = [StoredCluster(c.id, c.label, c.terms, c.size, c.centre) for c in result.clusters]
-    return result, stored
+    return result, result.clusters
 
 
 def _layout(
@@ -155,7 +155,7 @@ def _layout(
     params: dict[str, Any],
     ids: npt.NDArray[np.int64],
     coords: npt.NDArray[np.float32],
-    clustered: tuple[clustering.Clustering, list[StoredCluster]] | None = None,
+    clustered: tuple[clustering.Clustering, list[Cluster]] | None = None,
 ) -> NewLayout:
     if clustered is None:
         return NewLayout(method, params, ids, coords)

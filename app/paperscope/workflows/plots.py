@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from paperscope.core.records import ReadIssue, Run
@@ -38,6 +38,7 @@ from paperscope.results.align import (
 )
 from paperscope.results.decimate import Pyramid
 from paperscope.results.figure import FigureInfo, FigureStyle, render_figure, write_csv
+from paperscope.results.references import Reference
 from paperscope.results.smoothing import DEFAULT_WEIGHT
 
 MERGE_ABOVE = 40  # more run curves than this: a pane draws one item per colour
@@ -53,7 +54,8 @@ class PlotSpec:
     """What to plot. At most one of ``group_by`` (a config key, dotted for nested),
     ``group_regex`` (on run names) and ``groups`` (label → run ids or names) is used;
     with none, every run is its own curve. Groups of one run are drawn as that run's
-    curve, labelled with the group."""
+    curve, labelled with the group. ``references``: reported results drawn beside the
+    runs (found in the library by :mod:`paperscope.workflows.references`)."""
 
     metric: str
     x: str = "step"
@@ -69,6 +71,7 @@ class PlotSpec:
     reps: int = 1000
     confidence: float = 0.95
     seed: int = 0
+    references: tuple[Reference, ...] = ()
 
     @property
     def grouped(self) -> bool:
@@ -78,13 +81,15 @@ class PlotSpec:
 @dataclass(slots=True)
 class PlotData:
     """What one pane (or figure) draws: ``groups`` (centre + band, with their member
-    curves in ``members``) and ``curves`` (runs drawn alone)."""
+    curves in ``members``), ``curves`` (runs drawn alone) and ``references`` (reported
+    lines and curves, from the spec)."""
 
     spec: PlotSpec
     curves: list[Curve] = field(default_factory=list)
     groups: list[GroupCurve] = field(default_factory=list)
     members: dict[str, list[Curve]] = field(default_factory=dict)
     issues: list[ReadIssue] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
 
     @property
     def run_count(self) -> int:
@@ -99,6 +104,8 @@ class PlotData:
         if self.issues:
             k, metric = len(self.issues), self.spec.metric
             notes.append(f"{k} run{'s' if k != 1 else ''} without {metric!r}")
+        if self.references:
+            notes.append(count(len(self.references), "reference"))
         return "; ".join(notes)
 
     def info(self) -> FigureInfo:
@@ -151,7 +158,7 @@ def compute_plot(
     Runs without the metric (or without the x series) are left out with a note in
     ``issues``; :class:`PlotError` when no run is left."""
     cancel = cancel or CancelToken()
-    data = PlotData(spec)
+    data = PlotData(spec, references=list(spec.references))
     curves: dict[str, Curve] = {}
     n = max(len(runs), 1)
     dx_ref = shared_spacing(runs, spec.metric, spec.x) if spec.smoothing_mode == "time" else None
@@ -246,9 +253,10 @@ def export_plot(
     csv_path: Path | str | None = None,
 ) -> list[Path]:
     """Write the figure (format from ``out``'s suffix) and, if asked, the CSV."""
-    written = [render_figure(out, data.curves, data.groups, style, data.info())]
+    refs = data.references
+    written = [render_figure(out, data.curves, data.groups, style, data.info(), refs)]
     if csv_path is not None:
-        written.append(write_csv(csv_path, data.curves, data.groups))
+        written.append(write_csv(csv_path, data.curves, data.groups, refs))
     return written
 
 
@@ -278,9 +286,12 @@ def plot_paths(
     csv_path: Path | str | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    references: Callable[[Sequence[Run]], Sequence[Reference]] | None = None,
 ) -> tuple[PlotData, list[ReadIssue]]:
     """Load the runs under ``paths``, plot ``spec`` and export it; returns what was drawn
-    and every problem met (unreadable files, runs without the metric)."""
+    and every problem met (unreadable files, runs without the metric). ``references``:
+    the reference lines for the loaded runs (the library's, see
+    :mod:`paperscope.workflows.references`)."""
     from paperscope.workflows.runs import load_runs
 
     cancel = cancel or CancelToken()
@@ -288,6 +299,8 @@ def plot_paths(
     if not runs:
         detail = "; ".join(str(i) for i in issues[:3])
         raise PlotError(f"no run could be read{': ' + detail if detail else ''}")
+    if references is not None:
+        spec = replace(spec, references=tuple(references(runs)))
     data = compute_plot(runs, spec, sub_progress(progress, 0.6, 0.9), cancel)
     export_plot(data, out, style, csv_path)
     progress(1.0, f"wrote {out}")

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from paperscope.core.ids import arxiv_from_doi, normalise_arxiv_id, normalise_doi
-from paperscope.core.records import Paper, ReadIssue, ReportedResult
+from paperscope.core.records import Paper, ReadIssue, ReportedResult, Run
 from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
 from paperscope.library.dedup import normalised_title
 from paperscope.library.store import Store
@@ -399,20 +401,8 @@ def add_manual_result(
 ) -> int:
     """Enter one reported result by hand (``value`` as written: ``1.8 ± 0.1``,
     ``0.14 [0.14, 0.15]``, ``93.2%``); returns its id. ``ValueError`` on a bad value."""
-    from dataclasses import replace
-
-    from paperscope.readers.results._common import make_result
-
     pid = resolve_paper(store, paper)
-    problems: list[ReadIssue] = []
-    made = make_result(
-        value, task=task, dataset=dataset, metric=metric, method=method,
-        file="manual entry", location="", issues=problems,
-    )  # fmt: skip
-    if made is None:
-        raise ValueError(problems[0].message if problems else f"{value!r}: no value given")
-    if n_runs is not None:
-        made = replace(made, n_runs=n_runs)
+    made = _manual(value, dataset=dataset, metric=metric, method=method, task=task, n_runs=n_runs)
     return store.add_reported_results([made], [pid])[0]
 
 
@@ -498,3 +488,172 @@ def import_tex_table(
     summary.added = summary.matched = len(results)
     summary.paper_ids = [pid] * len(results)
     return summary
+
+
+# --------------------------------------------------------------------------- loaded runs
+
+
+def run_link_target(run: Run, others: Sequence[Run] = ()) -> tuple[str, str]:
+    """What a link to a loaded run names: ``(source, run_name)``. The source is the
+    run's folder when the folder holds only this run's files (a TensorBoard run
+    folder), else its file; ``run_name`` is set only when another of ``others`` comes
+    from the same source (a multi-run file)."""
+    if not run.source:
+        raise ValueError(f"run {run.name!r} has no source file to link")
+    files = [Path(s).resolve() for s in run.source]
+    folder = Path(os.path.commonpath([f.parent for f in files]))
+    mine = set(files)
+    try:
+        rest = [
+            p for p in folder.iterdir() if not p.name.startswith(".") and p.resolve() not in mine
+        ]
+    except OSError:
+        rest = []
+    source = folder if not rest or len(files) > 1 else files[0]
+    shared = any(
+        o.id != run.id and o.source and Path(o.source[0]).resolve() in mine for o in others
+    )
+    return str(source), run.name if shared else ""
+
+
+def link_loaded_runs(
+    store: Store,
+    runs: Sequence[Run],
+    paper: str | int,
+    role: str = "reproduces",
+    note: str = "",
+    others: Sequence[Run] = (),
+) -> list[int]:
+    """Link loaded runs (by :func:`run_link_target`) to a paper; returns link ids."""
+    paper_id = resolve_paper(store, paper)
+    out = []
+    for run in runs:
+        source, name = run_link_target(run, others)
+        fp = content_fingerprint(source)
+        out.append(store.link_run(paper_id, source, fp, name, role, note))
+    return out
+
+
+def _covers(link: RunLink, run: Run) -> bool:
+    if link.run_name and link.run_name != run.name:
+        return False
+    base = Path(link.source)
+    for s in run.source:
+        p = Path(s)
+        if p == base or p.is_relative_to(base):
+            return True
+    return False
+
+
+def links_of_runs(store: Store, runs: Sequence[Run]) -> dict[str, list[RunLink]]:
+    """The links covering each loaded run (a link to a folder covers the runs in it)."""
+    links = store.run_links()
+    out: dict[str, list[RunLink]] = {}
+    for run in runs:
+        hit = [k for k in links if _covers(k, run)]
+        if hit:
+            out[run.id] = hit
+    return out
+
+
+def runs_of_link(link: RunLink, runs: Sequence[Run]) -> list[str]:
+    """Ids of the loaded runs a link covers."""
+    return [r.id for r in runs if _covers(link, r)]
+
+
+def paper_labels(store: Store, paper_ids: Sequence[int]) -> dict[int, str]:
+    """A short name per paper: "Mnih et al. 2015", "Mnih 2015", or the title cut."""
+    rows = store.table_rows(list(paper_ids), ["title", "authors", "year"])
+    out = {}
+    for pid, (title, authors, year) in rows.items():
+        family = ""
+        if authors:
+            first = str(authors[0]).strip()
+            family = first.split(",")[0] if "," in first else first.split(" ")[-1]
+        if family:
+            who = family + (" et al." if len(authors) > 2 else "")
+            out[pid] = f"{who} {year}" if year else who
+        else:
+            text = str(title or "")
+            out[pid] = text if len(text) <= 32 else text[:31] + "…"
+    return out
+
+
+def run_paper_labels(store: Store, runs: Sequence[Run]) -> dict[str, str]:
+    """Run id → the short names of the papers it is linked to ("Paper" column)."""
+    by_run = links_of_runs(store, runs)
+    labels = paper_labels(store, sorted({k.paper_id for ks in by_run.values() for k in ks}))
+    return {
+        rid: "; ".join(dict.fromkeys(labels.get(k.paper_id, str(k.paper_id)) for k in ks))
+        for rid, ks in by_run.items()
+    }
+
+
+def paper_flags(store: Store, paper_ids: Sequence[int] | np.ndarray, which: str) -> np.ndarray:
+    """For the map's colouring: whether each paper ``has-runs`` (linked runs) or
+    ``has-results`` (reported results), aligned with ``paper_ids``."""
+    if which == "has-runs":
+        marked = store.papers_with_runs()
+    elif which == "has-results":
+        marked = store.papers_with_results()
+    else:
+        raise ValueError(f"unknown flag {which!r}; has-runs or has-results")
+    return np.isin(np.asarray(paper_ids, dtype=np.int64), marked)
+
+
+# --------------------------------------------------------------------------- manual edits
+
+
+def _manual(
+    value: str, *, dataset: str, metric: str, method: str, task: str, n_runs: int | None
+) -> ReportedResult:
+    from dataclasses import replace
+
+    from paperscope.readers.results._common import make_result
+
+    if not dataset.strip() or not metric.strip():
+        raise ValueError("a reported result needs a dataset and a metric")
+    problems: list[ReadIssue] = []
+    made = make_result(
+        value, task=task, dataset=dataset, metric=metric, method=method,
+        file="manual entry", location="", issues=problems,
+    )  # fmt: skip
+    if made is None:
+        raise ValueError(problems[0].message if problems else f"{value!r}: no value given")
+    return replace(made, n_runs=n_runs) if n_runs is not None else made
+
+
+def edit_manual_result(
+    store: Store,
+    result_id: int,
+    *,
+    dataset: str,
+    metric: str,
+    value: str,
+    method: str = "",
+    task: str = "",
+    n_runs: int | None = None,
+) -> ReportedResult:
+    """Change a stored result to what was typed (as :func:`add_manual_result` reads
+    it); returns the result as it was before (for undo). ``ValueError`` on a bad value."""
+    old = store.reported_result(result_id)
+    new = _manual(value, dataset=dataset, metric=metric, method=method, task=task, n_runs=n_runs)
+    if old.result.source != "manual entry":  # an edited import keeps where it came from
+        from dataclasses import replace
+
+        new = replace(new, source=old.result.source, location=old.result.location)
+    store.update_reported_result(result_id, new)
+    return old.result
+
+
+def delete_results(store: Store, result_ids: Sequence[int]) -> list[StoredResult]:
+    """Delete stored results; returns them as they were (:func:`restore_results`
+    puts them back)."""
+    gone = [store.reported_result(i) for i in result_ids]
+    store.delete_reported_results(list(result_ids))
+    return gone
+
+
+def restore_results(store: Store, results: Sequence[StoredResult]) -> list[int]:
+    """Put deleted results back (new ids, in order)."""
+    return store.add_reported_results([s.result for s in results], [s.paper_id for s in results])

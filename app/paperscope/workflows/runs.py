@@ -10,9 +10,10 @@ Why ``.npz`` and not the library's DuckDB: runs are read before (and without) an
 library being open, the arrays go back into numpy unchanged, writing is at memory
 speed, and a stale entry is simply replaced; nothing in the library refers to them.
 
-``RunWatcher`` keeps the live reader state (TensorBoard file offsets, CSV tails) and
-``poll()`` reads only what was appended since the last poll, plus any new run; the GUI
-calls it from a timer every ~2 s (a background thread may call it too).
+``RunWatcher`` keeps the live state of each :class:`registry.LiveReader` (TensorBoard
+file offsets, CSV tails) and ``poll()`` reads only what was appended since the last
+poll, plus any new run; the GUI calls it from a timer every ~2 s (a background thread
+may call it too).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,36 +47,20 @@ Fingerprint = tuple[tuple[str, int, int], ...]
 
 def fingerprint(job: registry.Job) -> Fingerprint:
     """``(path, size, mtime_ns)`` of every file the job reads: the file itself, or for a
-    folder its files and (recursively) the sub-folders its reader owns."""
-    out: list[tuple[str, int, int]] = []
-    path = job.path
+    folder the files its reader owns (:func:`registry.owned_files`)."""
     if job.reader.unit == "file":
         try:
-            st = path.stat()
+            st = job.path.stat()
         except OSError:
             return ()
-        return ((str(path), st.st_size, st.st_mtime_ns),)
-    claims: Callable[[Path], bool] | None = getattr(job.reader, "claims", None)
-
-    def walk(folder: Path, depth: int) -> None:
+        return ((str(job.path), st.st_size, st.st_mtime_ns),)
+    out: list[tuple[str, int, int]] = []
+    for p in registry.owned_files(job.reader, job.path):
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            st = p.stat()
         except OSError:
-            return
-        for e in entries:
-            p = Path(e.path)
-            try:
-                if e.is_file():
-                    st = e.stat()
-                    out.append((str(p), st.st_size, st.st_mtime_ns))
-                elif (
-                    e.is_dir(follow_symlinks=False) and depth < 4 and (claims is None or claims(p))
-                ):
-                    walk(p, depth + 1)
-            except OSError:
-                continue
-
-    walk(path, 0)
+            continue
+        out.append((str(p), st.st_size, st.st_mtime_ns))
     return tuple(out)
 
 
@@ -194,42 +179,11 @@ def clear_cache() -> int:
 def _read_job(
     job: registry.Job, progress: Progress, cancel: CancelToken, duplicates: Duplicates = "last"
 ) -> tuple[ReadResult, Any]:
-    """Read one job; also return the live state a watcher can continue from."""
-    name = job.reader.name
-    if name in ("tensorboard", "tensorboard-file"):
-        from paperscope.readers.runs import tensorboard
-
-        files = None if name == "tensorboard" else [job.path]
-        folder = job.path if files is None else job.path.parent
-        state, result = tensorboard.read_run(folder, files, progress, cancel, duplicates=duplicates)
-        return result, state
-    if name in _CSV_BUILDERS:
-        from paperscope.readers.runs._table import CsvTable
-
-        delimiter = "\t" if job.path.suffix.lower() == ".tsv" else ","
-        table = CsvTable(job.path, delimiter=delimiter)
-        table.update()
-        return _CSV_BUILDERS[name](table, job.path), table
+    """Read one job; also return the live state a watcher can continue from (``None``
+    unless its reader is a :class:`registry.LiveReader`)."""
+    if isinstance(job.reader, registry.LiveReader):
+        return job.reader.open_live(job.path, progress, cancel, duplicates)
     return job.reader.read(job.path, progress, cancel), None
-
-
-def _csv_build(module: str) -> Callable[[Any, Path], ReadResult]:
-    def build(table: Any, path: Path) -> ReadResult:
-        import importlib
-
-        mod = importlib.import_module(f"paperscope.readers.runs.{module}")
-        result: ReadResult = mod.build(table, path)
-        return result
-
-    return build
-
-
-_CSV_BUILDERS: dict[str, Callable[[Any, Path], ReadResult]] = {
-    "csv": _csv_build("csv_generic"),
-    "sb3-progress": _csv_build("sb3_progress"),
-    "lightning-csv": _csv_build("lightning_csv"),
-    "wandb-export": _csv_build("wandb_export"),
-}
 
 
 def _safe_read(
@@ -393,8 +347,9 @@ class RunWatcher:
     """Watches dropped files/folders: ``start()`` loads them (cache first), ``poll()``
     picks up appended records and new runs without re-reading what it has.
 
-    TensorBoard folders and CSV logs are continued from where the last read stopped;
-    other formats (small JSON/YAML files) are re-read when their size or mtime change.
+    Runs of a :class:`registry.LiveReader` (TensorBoard folders, CSV logs) are continued
+    from where the last read stopped; other formats (small JSON/YAML files) are re-read
+    when their size or mtime change.
     A run restored from the cache is re-read once in full on its first change.
     """
 
@@ -473,25 +428,14 @@ class RunWatcher:
 
     def _continue(self, entry: _Entry, cancel: CancelToken) -> ReadResult:
         """Read what was appended to one job's files."""
-        state = entry.state
-        name = entry.job.reader.name
-        try:
-            if state is not None and name in ("tensorboard", "tensorboard-file"):
-                from paperscope.readers.runs import tensorboard
-
-                n_issues = len(state.issues)
-                state.update(no_progress, cancel)
-                result = tensorboard.result_of(state)
-                result.issues = result.issues[n_issues:]
-                return result
-            if state is not None and name in _CSV_BUILDERS:
-                n_issues = len(state.issues)
-                state.update()
-                result = _CSV_BUILDERS[name](state, entry.job.path)
-                result.issues = result.issues[n_issues:]
-                return result
-        except ReadError as exc:
-            return ReadResult(issues=[ReadIssue(exc.file, exc.location, exc.message, "skipped")])
+        reader = entry.job.reader
+        if entry.state is not None and isinstance(reader, registry.LiveReader):
+            try:
+                return reader.read_more(entry.state, entry.job.path, cancel)
+            except ReadError as exc:
+                return ReadResult(
+                    issues=[ReadIssue(exc.file, exc.location, exc.message, "skipped")]
+                )
         result, entry.state = _safe_read(entry.job, no_progress, cancel, self.duplicates)
         return result
 

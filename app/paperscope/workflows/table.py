@@ -95,23 +95,22 @@ def run_value(run: Run, metric: str, at: str, higher: bool) -> float | None:
     return float(values[keep][-1])
 
 
-def _aggregate(values: list[float], stat: Stat, reps: int, seed: int) -> Cell:
+def _mean_std(values: list[float]) -> Cell:
+    """Mean ± sample std (IQM cells are computed together: ``aggregate.iqm_intervals``)."""
     n = len(values)
     a = np.asarray(values, dtype=np.float64)
-    if stat == "mean-std":
-        std = float(np.std(a, ddof=1)) if n > 1 else None
-        return Cell(float(a.mean()), std=std, n=n)
-    from paperscope.results.aggregate import interval_estimates
-
-    est = interval_estimates(a[:, None], metrics=("IQM",), reps=reps, seed=seed)["IQM"]
-    return Cell(est.point, ci_low=est.lower, ci_high=est.upper, n=n)
+    std = float(np.std(a, ddof=1)) if n > 1 else None
+    return Cell(float(a.mean()), std=std, n=n)
 
 
 def linked_papers(store: Store, runs: Sequence[Run]) -> list[int]:
     """Papers linked to any of these runs (a link to a folder covers the runs in it)."""
+    links = store.run_links()
+    if not links:
+        return []
     sources = [Path(s).resolve() for r in runs for s in r.source]
     out: list[int] = []
-    for link in store.run_links():
+    for link in links:
         base = Path(link.source).resolve()
         hit = any(s == base or s.is_relative_to(base) for s in sources)
         if hit and link.paper_id not in out:
@@ -163,6 +162,7 @@ def comparison_table(
 
     by_id = {r.id: r for r in runs}
     rows: list[Row] = []
+    pending: list[tuple[Row, int, list[float]]] = []  # IQM cells, computed together
     for g in groups_for(runs, group_by):
         per_col: dict[int, list[float]] = {}
         for rid in g.run_ids:
@@ -176,8 +176,19 @@ def comparison_table(
                 continue
             per_col.setdefault(column(run_dataset(run, dataset)), []).append(v)
         if per_col:
-            cells = {c: _aggregate(vals, stat, reps, seed) for c, vals in per_col.items()}
-            rows.append(Row(g.label, "runs", cells))
+            group_row = Row(g.label, "runs", {})
+            for c, vals in per_col.items():
+                if stat == "mean-std":
+                    group_row.cells[c] = _mean_std(vals)
+                else:
+                    pending.append((group_row, c, vals))
+            rows.append(group_row)
+    if pending:
+        from paperscope.results.aggregate import iqm_intervals
+
+        estimates = iqm_intervals([vals for _, _, vals in pending], reps=reps, seed=seed)
+        for (group_row, c, vals), est in zip(pending, estimates, strict=True):
+            group_row.cells[c] = Cell(est.point, ci_low=est.lower, ci_high=est.upper, n=len(vals))
     run_datasets = {_norm(c.dataset) for c in columns}
     if papers:
         store.ensure_citation_keys(papers)
@@ -211,3 +222,35 @@ def comparison_table(
             if not math.isfinite(cell.value):
                 issues.append(ReadIssue(row.label, "", "a value that is not finite"))
     return TableResult(table, cited, issues)
+
+
+FORMATS = ("latex", "markdown", "csv")
+SUFFIX = {"latex": ".tex", "markdown": ".md", "csv": ".csv"}
+
+
+def render_table(built: TableResult, fmt: str, digits: int = 2, caption: str | None = None) -> str:
+    """The table as LaTeX (booktabs, ``\\cite``), Markdown or CSV text."""
+    from paperscope.results import table as render
+
+    if fmt == "latex":
+        return render.to_latex(built.table, digits, caption=caption)
+    if fmt == "markdown":
+        return render.to_markdown(built.table, digits)
+    if fmt == "csv":
+        return render.to_csv(built.table)
+    raise ValueError(f"unknown table format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def save_table(
+    built: TableResult, fmt: str, out: Path, digits: int = 2, caption: str | None = None
+) -> tuple[Path, Path | None]:
+    """Write the table, and beside it (same name, ``.bib``) every cited paper; returns
+    both paths (no ``.bib`` when no paper is cited)."""
+    from paperscope.library.export import to_bibtex
+
+    out.write_text(render_table(built, fmt, digits, caption), encoding="utf-8")
+    if not built.papers:
+        return out, None
+    bib = out.with_suffix(".bib")
+    bib.write_text(to_bibtex(built.papers), encoding="utf-8")
+    return out, bib

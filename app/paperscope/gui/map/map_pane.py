@@ -34,7 +34,7 @@ from paperscope.gui.task_runner import TaskRunner
 from paperscope.library.store import Store
 from paperscope.mapping import palette
 from paperscope.mapping.palette import CATEGORICAL, OTHER
-from paperscope.state.views import COLOUR_BY
+from paperscope.state.views import COLOUR_BY, FLAG_COLOURS
 
 if TYPE_CHECKING:
     from paperscope.gui.map.map_view import MapView
@@ -128,10 +128,12 @@ def _build_task(
 
 
 class MapPane(QWidget):
-    """Signals: ``selection_filtered(list)`` (papers picked on the map), ``map_built()``."""
+    """Signals: ``selection_filtered(list)`` (papers picked on the map), ``map_built()``,
+    ``runs_dropped(paper id, run ids)`` (runs dragged onto a paper)."""
 
     selection_filtered = Signal(list)
     map_built = Signal()
+    runs_dropped = Signal(int, list)
 
     frame_interval_s = 0.5
     """How often a layout on its way reaches the view (seconds)."""
@@ -212,6 +214,7 @@ class MapPane(QWidget):
             self.view.set_describer(self._describe)
             self.view.paper_clicked.connect(self._state.set_current_paper)
             self.view.selection_made.connect(self.selection_filtered)
+            self.view.runs_dropped.connect(self.runs_dropped)
             self.stack.addWidget(self.view)
         self.stack.setCurrentWidget(self.view)
         self.colour_box.setEnabled(True)
@@ -239,11 +242,24 @@ class MapPane(QWidget):
                 [c.id for c in self._map.clusters], [c.centre for c in self._map.clusters],
             )  # fmt: skip
             legend = []  # the clusters' names are drawn on the map itself
+        elif by in FLAG_COLOURS:
+            from paperscope.workflows.results import paper_flags
+
+            flags = paper_flags(self._store, ids, FLAG_COLOURS[by])
+            on = CATEGORICAL[3]
+            colours = palette.flag_colours(flags, on)
+            n = int(flags.sum())
+            legend = [(f"{by.lower()} ({n:,})", QColor(on)),
+                      (f"none ({flags.size - n:,})", QColor(OTHER))]  # fmt: skip
         elif by in ("Year", "Upvotes"):
             colours, legend = numeric_colours(self._store.column_values(ids, _COLUMN[by]))
         else:
             colours, legend = categorical_colours(self._store.column_values(ids, _COLUMN[by]))
         self.view.set_colours(colours, legend)
+
+    def refresh_colours(self) -> None:
+        """Colour again (runs were linked, results added: "has my runs" changed)."""
+        self._apply_colours()
 
     def _describe(self, paper_id: int) -> str:
         row = self._store.table_rows([paper_id], ["title", "authors", "year"]).get(paper_id)

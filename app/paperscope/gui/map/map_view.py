@@ -29,9 +29,10 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QToolTip, QVBoxLayout, QWidget
 
+from paperscope.gui.state import RUNS_MIME
 from paperscope.gui.theme import plot_foreground, style_plot
 from paperscope.mapping import raster
 
@@ -102,11 +103,13 @@ class _MapViewBox(pg.ViewBox):
 
 class MapView(QWidget):
     """Signals: ``paper_clicked(int)``, ``paper_hovered(int)`` (-1 when none),
-    ``selection_made(list)`` (paper ids from a box or lasso)."""
+    ``selection_made(list)`` (paper ids from a box or lasso), ``runs_dropped(int,
+    list)`` (runs dragged onto a paper: its id and the run ids)."""
 
     paper_clicked = Signal(int)
     paper_hovered = Signal(int)
     selection_made = Signal(list)
+    runs_dropped = Signal(int, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +139,10 @@ class MapView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        # runs dropped on a paper link to it: the drop reaches this widget, not the scene
+        self.plot.setAcceptDrops(False)
+        self.plot.viewport().setAcceptDrops(False)
+        self.setAcceptDrops(True)
 
         self.ids = np.zeros(0, dtype=np.int64)
         self.coords = np.zeros((0, 2), dtype=np.float32)
@@ -365,6 +372,36 @@ class MapView(QWidget):
         pid = self.paper_at(p.x(), p.y())
         if pid >= 0:
             self.paper_clicked.emit(pid)
+
+    def paper_at_widget(self, pos: QPointF) -> int:
+        """The paper under a point of this widget (-1: none)."""
+        local = self.plot.mapFrom(self, pos.toPoint())
+        p = self.view_box.mapSceneToView(self.plot.mapToScene(local))
+        return self.paper_at(p.x(), p.y())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(RUNS_MIME):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        pid = self.paper_at_widget(event.position())
+        if event.mimeData().hasFormat(RUNS_MIME) and pid >= 0:
+            row = self.rows_of([pid])
+            self.hover_marker.setData(x=self.coords[row, 0], y=self.coords[row, 1])
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        import json
+
+        pid = self.paper_at_widget(event.position())
+        if not event.mimeData().hasFormat(RUNS_MIME) or pid < 0:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        ids = json.loads(bytes(event.mimeData().data(RUNS_MIME).data()).decode())
+        self.runs_dropped.emit(pid, [str(i) for i in ids])
 
     # -- export ----------------------------------------------------------------------
     def export(self, path: Path, width: int = 2000) -> Path:

@@ -55,6 +55,8 @@ class PaperActions(QObject):
         self._widget = parent_widget
         # replaced in tests; asks the user before deleting papers
         self.confirm: Callable[[str], bool] = self._ask
+        # actions other parts of the window add to the menu (e.g. "Link selected runs")
+        self.extra_actions: list[QAction] = []
         self.copy_bibtex_action = self._make("Copy &BibTeX", self.copy_bibtex, "Ctrl+Shift+C")
         self.delete_action = self._make("&Delete papers…", self.delete_selected)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
@@ -232,6 +234,8 @@ class PaperActions(QObject):
         coll_menu.addSeparator()
         coll_menu.addAction("New collection…", self.new_collection)
         menu.addSeparator()
+        for act in self.extra_actions:
+            menu.addAction(act)
         menu.addAction(self.delete_action)
         self._update_enabled()
 

@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from paperscope.gui.papers.paper_results import PaperResultsSection
 from paperscope.gui.papers.record_form import RecordForm
 from paperscope.gui.papers.table_model import MISSING, format_authors
 from paperscope.library.links import Link, paper_links
@@ -190,13 +192,18 @@ class PaperDetailPane(QWidget):
         field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.view, 3)
+        layout.addWidget(self.view, 2)
         form_scroll = QScrollArea()  # a long record scrolls; the text above keeps its room
         form_scroll.setWidget(self.form)
         form_scroll.setWidgetResizable(True)
         form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         form_scroll.setMinimumHeight(90)
-        layout.addWidget(form_scroll, 2)
+        # the record's form and the paper's reported results and linked runs, in tabs
+        self.results = PaperResultsSection(store)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(form_scroll, "Record")
+        self.tabs.addTab(self.results, "Results && runs")
+        layout.addWidget(self.tabs, 3)
         layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)
@@ -224,6 +231,13 @@ class PaperDetailPane(QWidget):
             self._fill(row, keep_notes=same)
         finally:
             self._loading = False
+        self.show_results()
+
+    def show_results(self) -> None:
+        """Refill "Results & runs" (links or results changed elsewhere)."""
+        self.results.show_paper(self._paper_id)
+        n_results, n_runs = self.results.counts()
+        self.tabs.setTabText(1, f"Results ({n_results}) && runs ({n_runs})")
 
     def _fill(self, row: dict[str, Any] | None, keep_notes: bool) -> None:
         for w in (self.status_box, self.rating_box, self.notes, self.save_notes_button):

@@ -9,6 +9,8 @@ query (``year:abc``) are shown under the box.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from PySide6.QtCore import (
     QEvent,
@@ -21,7 +23,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QPainter,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -39,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.text import count, plural
 from paperscope.gui.papers.table_model import COLUMN_INDEX, COLUMNS, PaperTableModel
-from paperscope.gui.state import AppState
+from paperscope.gui.state import RUNS_MIME, AppState
 from paperscope.library.search import parse
 from paperscope.library.store import Store
 
@@ -71,10 +80,36 @@ class SearchBox(QLineEdit):
 
 
 class PapersTable(QTableView):
-    """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags."""
+    """j/k move like the arrows; Enter shows the details; 1–9 toggle the first nine tags.
+    Rows drag out as paper ids; runs dropped on a row emit ``runs_dropped(paper id,
+    run ids)``."""
 
     activated_paper = Signal(int)
     tag_number_pressed = Signal(int)
+    runs_dropped = Signal(int, list)
+
+    def paper_at(self, pos: QPoint) -> int:
+        idx = self.indexAt(pos)
+        return int(idx.data(Qt.ItemDataRole.UserRole)) if idx.isValid() else -1
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(RUNS_MIME):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasFormat(RUNS_MIME) and self.paper_at(event.position().toPoint()) >= 0:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        pid = self.paper_at(event.position().toPoint())
+        if not event.mimeData().hasFormat(RUNS_MIME) or pid < 0:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        ids = json.loads(bytes(event.mimeData().data(RUNS_MIME).data()).decode())
+        self.runs_dropped.emit(pid, [str(i) for i in ids])
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
@@ -195,6 +230,9 @@ class PapersView(QWidget):
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
+        self.table.setDragEnabled(True)  # papers onto a plot pane; runs onto a paper
+        self.table.setAcceptDrops(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.table.setWordWrap(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(

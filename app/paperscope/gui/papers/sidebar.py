@@ -2,7 +2,9 @@
 and facets of the current results, each with a count. A click searches: every entry
 is a query in the search box's language (``collection:"Reading group"``, ``tag:to-read``),
 so what the table shows is always what the box says. A facet click adds its filter
-to the current query (refining the results); the others replace it.
+to the current query (refining the results); the others replace it. The "For you"
+entries are the exception: they show the recommender's ranking (overall, or "more like"
+one tag), which no query can say.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from paperscope.library.store import Store
 
 QUERY_ROLE = Qt.ItemDataRole.UserRole
 REFINE_ROLE = Qt.ItemDataRole.UserRole + 1
+RECOMMEND_ROLE = Qt.ItemDataRole.UserRole + 3  # "" (overall) or a tag's name
+FOR_YOU = "For you"
 FACET_LIMIT = 12  # values per facet; more years than this are shown by decade
 RESULTS_SECTION = "In the results"  # the facets of what the table shows
 FACET_TITLES = (("year", "Year"), ("status", "Status"), ("tag", "Tag"), ("org", "Organisation"))
@@ -71,10 +75,12 @@ def decades(years: Sequence[tuple[int, int]]) -> list[tuple[int, int, list[tuple
 
 class Sidebar(QWidget):
     """Signals: ``query_chosen(str)`` (replace the query), ``refine_chosen(str)`` (add a
-    filter to it), ``updated()`` when the counts were redrawn."""
+    filter to it), ``recommend_chosen(str)`` (For you: "" overall, or a tag's name),
+    ``updated()`` when the counts were redrawn."""
 
     query_chosen = Signal(str)
     refine_chosen = Signal(str)
+    recommend_chosen = Signal(str)
     updated = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -91,6 +97,27 @@ class Sidebar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
         self.data: dict[str, Any] = {}
+        self.for_you: tuple[int | None, str] = (None, "")
+
+    def set_for_you(self, count: int | None, note: str) -> None:
+        """The recommender's count of papers for you (``None``: none yet) and its note."""
+        if (count, note) != self.for_you:
+            self.for_you = (count, note)
+            if self.data:
+                self.show_data(self.data)
+
+    def _recommendations(self, tags: Sequence[Any]) -> None:
+        count, note = self.for_you
+        sec = self._section(FOR_YOU)
+        item = self._entry(sec, FOR_YOU, count, "")
+        item.setData(0, QUERY_ROLE, None)
+        item.setData(0, RECOMMEND_ROLE, "")
+        item.setToolTip(0, note or "Unread papers like the ones you rated 4-5, tagged or read")
+        for t in tags:
+            more = self._entry(sec, f"More like {t.name}", None, "")
+            more.setData(0, QUERY_ROLE, None)
+            more.setData(0, RECOMMEND_ROLE, t.name)
+            more.setToolTip(0, f"Unread papers like those tagged {t.name}")
 
     def _section(self, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem([title, ""])
@@ -134,6 +161,7 @@ class Sidebar(QWidget):
         lib.setFont(0, font)
         lib.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.tree.addTopLevelItem(lib)
+        self._recommendations(data["tags"])
         if data["collections"]:
             sec = self._section("Collections")
             for c, count in data["collections"]:
@@ -188,20 +216,23 @@ class Sidebar(QWidget):
         for item in self.tree.findItems(
             label, Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchRecursive, 0
         ):
-            if item.data(0, QUERY_ROLE) is not None:
+            if item.data(0, QUERY_ROLE) is not None or item.data(0, RECOMMEND_ROLE) is not None:
                 return item
         return None
 
     def _on_item(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         query = item.data(0, QUERY_ROLE)
-        if query is None:
+        tag = item.data(0, RECOMMEND_ROLE)
+        if query is None and tag is None:
             return
         # a click can also activate the item (platform style): act once
         now = time.monotonic()
         if self._last[0] == id(item) and now - self._last[1] < 0.4:
             return
         self._last = (id(item), now)
-        if item.data(0, REFINE_ROLE):
+        if tag is not None:
+            self.recommend_chosen.emit(str(tag))
+        elif item.data(0, REFINE_ROLE):
             self.refine_chosen.emit(str(query))
         else:
             self.query_chosen.emit(str(query))

@@ -1,5 +1,6 @@
 """Similar papers: the ten nearest papers of the current one, with cosine scores, from
-the library's stored nearest-neighbour table (made with the map); a click shows one."""
+the library's stored nearest-neighbour table (made with the map); a click shows one.
+Above them, when the paper is recommended, why (its nearest liked papers)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,16 @@ class SimilarList(QWidget):
         self.list.setWordWrap(True)
         self.list.itemActivated.connect(self._on_item_chosen)
         self.list.itemClicked.connect(self._on_item_chosen)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.why.setTextFormat(Qt.TextFormat.PlainText)
+        self.why.setVisible(False)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 4)
+        layout.addWidget(self.why)
         layout.addWidget(self.title)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.note)
@@ -46,6 +52,11 @@ class SimilarList(QWidget):
         self.note.setVisible(not hits)
         if not hits:
             self.note.setText("No similar papers stored for this paper.")
+
+    def show_why(self, text: str) -> None:
+        """Why the current paper is recommended ("" hides it)."""
+        self.why.setText(text)
+        self.why.setVisible(bool(text))
 
     def show_note(self, text: str) -> None:
         self.list.clear()

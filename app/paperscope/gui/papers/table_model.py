@@ -10,13 +10,15 @@ view asks for them. Which ids, in which order, comes from the store's search
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from paperscope.core.records import Creator
+from paperscope.gui.state import PAPERS_MIME
 from paperscope.library.store import Store
 
 MISSING = "—"
@@ -45,6 +47,7 @@ _FETCH = (
 )  # fmt: skip
 _RIGHT = ("upvotes", "score")
 MODES = ("filter", "float")
+RECOMMENDED = "recommended"  # the sort key of View → Sort by recommendation
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -109,6 +112,9 @@ class PaperTableModel(QAbstractTableModel):
         self._rows: dict[int, dict[str, Any]] = {}
         self._tags: dict[int, list[Any]] = {}
         self._sort: tuple[str, bool] = ("id", False)
+        self._recommendation: Any = None  # workflows.recommend.Recommendation
+        self._explainer: Callable[[int], str] | None = None
+        self._shown_scores = False
         self._query = ""
         self._mode = "filter"
         self.n_matches = 0
@@ -130,6 +136,20 @@ class PaperTableModel(QAbstractTableModel):
     def _compute(self) -> tuple[np.ndarray, np.ndarray, int]:
         query = self._query.strip()
         sort, desc = self._sort
+        if sort == RECOMMENDED:  # the search's own order, then reordered by recommendation
+            self._sort = ("score", True) if query else ("id", False)
+            try:
+                ids, scores, n = self._compute()
+            finally:
+                self._sort = (sort, desc)
+            rec = self._recommendation
+            if rec is None:
+                return ids, scores, n
+            head = rec.order(ids[:n])
+            sorter = np.argsort(ids[:n], kind="stable")
+            head_scores = scores[:n][sorter[np.searchsorted(ids[:n], head, sorter=sorter)]]
+            return (np.concatenate([head, ids[n:]]),
+                    np.concatenate([head_scores, scores[n:]]), n)  # fmt: skip
         by_tags = sort == "tags"
         if by_tags:  # the store sorts stored columns; tags are sorted here
             sort, desc = ("score", True) if query else ("id", False)
@@ -185,6 +205,7 @@ class PaperTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Re-run the query (after an import, an edit, a new sort, query or mode)."""
+        self._shown_scores = False
         ids, scores, n = self._compute()
         self.beginResetModel()
         self._ids, self._scores, self.n_matches = ids, scores, n
@@ -217,8 +238,19 @@ class PaperTableModel(QAbstractTableModel):
             if self._query.strip():
                 self.refresh()
 
+    def set_recommendation(self, rec: Any) -> None:
+        """The recommender's latest ranking (``None``: none), for the Recommended sort."""
+        self._recommendation = rec
+        if self._sort[0] == RECOMMENDED:
+            self.sort_by(RECOMMENDED)
+
+    def set_explainer(self, explain: Callable[[int], str] | None) -> None:
+        """``explain(paper id)``: the tooltip of a recommended paper's score (its why)."""
+        self._explainer = explain
+
     def set_ids(self, ids: np.ndarray, scores: np.ndarray | None = None) -> None:
         """Show exactly these papers in this order (map selections, semantic search)."""
+        self._shown_scores = scores is not None
         self.beginResetModel()
         self._ids = np.asarray(ids, dtype=np.int64)
         self._scores = (
@@ -304,7 +336,11 @@ class PaperTableModel(QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if col == "score":
-            if index.row() >= self.n_matches or not self._query.strip():
+            if role == Qt.ItemDataRole.ToolTipRole and self._explainer is not None:
+                why = self._explainer(self.paper_id(index.row()))
+                if why:
+                    return why
+            if index.row() >= self.n_matches or not (self._query.strip() or self._shown_scores):
                 return MISSING
             s = self.score(index.row())
             return f"{s:.2f}" if s else MISSING
@@ -335,6 +371,18 @@ class PaperTableModel(QAbstractTableModel):
         # a cell shows one line: eliding a megabyte title on every repaint would stall
         return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
 
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled  # onto a plot pane
+
+    def mimeTypes(self) -> list[str]:
+        return [PAPERS_MIME]
+
+    def mimeData(self, indexes: Any) -> QMimeData:
+        ids = list(dict.fromkeys(self.paper_id(i.row()) for i in indexes))
+        mime = QMimeData()
+        mime.setData(PAPERS_MIME, json.dumps(ids).encode())
+        return mime
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if column < 0 or column >= len(COLUMNS):
             key, descending = "id", False
@@ -343,7 +391,12 @@ class PaperTableModel(QAbstractTableModel):
             if sort_key is None:
                 return
             key, descending = sort_key, order == Qt.SortOrder.DescendingOrder
+        self.sort_by(key, descending)
+
+    def sort_by(self, key: str, descending: bool = False) -> None:
+        """Sort by a column's key, or by ``RECOMMENDED`` (best first, unranked after)."""
         self._sort = (key, descending)
+        self._shown_scores = False
         ids, scores, n = self._compute()
         self.layoutAboutToBeChanged.emit()
         self._ids, self._scores, self.n_matches = ids, scores, n

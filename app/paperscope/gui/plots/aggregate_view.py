@@ -1,17 +1,17 @@
 """The aggregate view: rliable's methods over score files (one file per method, JSON
 ``{task: [score per run]}``), normalised by RANDOM/HUMAN reference tables: IQM, median,
 mean and optimality gap with stratified bootstrap CIs (table and interval plot), and
-performance profiles with their bootstrap bands. The bootstrap runs in the task runner.
+performance profiles with their bootstrap bands. The computation is the CLI's,
+``workflows.aggregate.aggregate_files``, run in the task runner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -31,90 +31,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from paperscope.core.records import ReadIssue
-from paperscope.core.tasks import CancelToken, Progress, no_progress, sub_progress
+from paperscope.core.records import ReadError, ReadIssue
 from paperscope.core.text import count
 from paperscope.gui.theme import plot_foreground, style_axes, style_plot
-from paperscope.results.aggregate import (
-    METRICS,
-    AggregateReport,
-    Estimate,
-    Profile,
-    ScoreMatrix,
-    aggregate_methods,
-    load_reference,
-    load_scores,
-    performance_profile,
-    probability_of_improvement_ci,
-    score_matrix,
-)
+from paperscope.results.aggregate import METRICS, AggregateReport
 from paperscope.results.figure import OKABE_ITO
+from paperscope.workflows.aggregate import AggregateResult, aggregate_files
 
 if TYPE_CHECKING:
     from paperscope.gui.task_runner import TaskRunner
 
 JSON_FILTER = "Score tables (*.json);;All files (*)"
 POI_REPS = 1000  # resamples for P(X > Y): each ranks all runs of both methods
-
-
-@dataclass(slots=True)
-class AggregateResult:
-    report: AggregateReport
-    profiles: dict[str, Profile] = field(default_factory=dict)
-    matrices: list[ScoreMatrix] = field(default_factory=list)
-    # P(X > Y) with its CI for each ordered pair of methods (X, Y)
-    improvement: dict[tuple[str, str], Estimate] = field(default_factory=dict)
-
-
-def compute_aggregate(
-    score_files: Sequence[Path],
-    random: Path | None = None,
-    human: Path | None = None,
-    reps: int = 2000,
-    confidence: float = 0.95,
-    seed: int = 0,
-    tau_max: float = 8.0,
-    progress: Progress = no_progress,
-    cancel: CancelToken | None = None,
-) -> AggregateResult:
-    """Load the score files, normalise, and bootstrap estimates and profiles (the same
-    steps as ``paperscope aggregate``)."""
-    cancel = cancel or CancelToken()
-    rnd = load_reference(random) if random else None
-    hum = load_reference(human) if human else None
-    matrices: list[ScoreMatrix] = []
-    names: set[str] = set()
-    for path in score_files:
-        name = path.stem if path.stem not in names else str(path)
-        names.add(name)
-        matrices.append(score_matrix(name, load_scores(path), rnd, hum, source=str(path)))
-    if rnd is not None and hum is not None:
-        norm = f"(score - random) / (human - random); random: {random}, human: {human}"
-    else:
-        norm = "raw scores"
-    report = aggregate_methods(
-        matrices, reps=reps, confidence=confidence, seed=seed, normalisation=norm,
-        progress=sub_progress(progress, 0.0, 0.8), cancel=cancel,
-    )  # fmt: skip
-    taus = np.linspace(0.0, tau_max, 81)
-    profiles = {}
-    for k, mat in enumerate(matrices):
-        cols = [mat.tasks.index(t) for t in report.tasks]
-        profiles[mat.name] = performance_profile(
-            mat.scores[:, cols], taus, reps=min(reps, 2000), confidence=confidence,
-            seed=seed, cancel=cancel,
-        )  # fmt: skip
-        progress(0.8 + 0.1 * (k + 1) / len(matrices), f"profile {mat.name}")
-    improvement = {}
-    shared = [m.scores[:, [m.tasks.index(t) for t in report.tasks]] for m in matrices]
-    pairs = [(i, j) for i in range(len(matrices)) for j in range(len(matrices)) if i != j]
-    for n, (i, j) in enumerate(pairs):
-        improvement[(matrices[i].name, matrices[j].name)] = probability_of_improvement_ci(
-            shared[i], shared[j], reps=min(reps, POI_REPS), confidence=confidence, seed=seed,
-            cancel=cancel,
-        )  # fmt: skip
-        progress(0.9 + 0.1 * (n + 1) / len(pairs), "probability of improvement")
-    return AggregateResult(report, profiles, matrices, improvement)
 
 
 class AggregateDialog(QDialog):
@@ -232,25 +160,24 @@ class AggregateDialog(QDialog):
         if not files:
             self.status.setText("Add at least one score file.")
             return
-        args = (
-            files,
-            Path(self.random.text()) if self.random.text().strip() else None,
-            Path(self.human.text()) if self.human.text().strip() else None,
-            self.reps.value(),
-            self.confidence.value(),
-            0,
-            self.tau_max.value(),
-        )
+        random = self.random.text().strip()
+        human = self.human.text().strip()
+        compute = partial(
+            aggregate_files, files, Path(random) if random else None,
+            Path(human) if human else None, reps=self.reps.value(),
+            confidence=self.confidence.value(), seed=0, tau_max=self.tau_max.value(),
+            improvement_reps=POI_REPS,
+        )  # fmt: skip
         self.status.setText("Bootstrapping…")
         self.compute_button.setEnabled(False)
         if self.runner is None:
             try:
-                self.show_result(compute_aggregate(*args))
-            except ValueError as exc:
+                self.show_result(compute())
+            except (ValueError, ReadError) as exc:
                 self._on_error(f"{type(exc).__name__}: {exc}", "")
             return
         self.runner.submit(
-            compute_aggregate, *args, title="Aggregating scores", key="aggregate-view",
+            compute, title="Aggregating scores", key="aggregate-view",
             on_result=self.show_result, on_error=self._on_error,
         )  # fmt: skip
 

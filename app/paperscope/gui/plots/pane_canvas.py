@@ -23,6 +23,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from paperscope.gui.plots.reference_items import ReferenceItems
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
 from paperscope.results.figure import OKABE_ITO, extrema
@@ -42,6 +43,7 @@ MAX_READOUT = 12
 
 LINE_WIDTH = 1.0  # a run's curve, logical px at 100 %
 GROUP_WIDTH = 2.0  # a group's centre line
+REF_WIDTH = 1.5  # a reference line (dashed)
 HIDPI_MIN_WIDTH = 1.5  # logical px: a 1-device-pixel line at 200 % is too thin to see
 
 
@@ -108,6 +110,7 @@ class PlotCanvas(QWidget):
         self._pyramids: dict[int, Pyramid] = {}
         self._updating = False
         self._fit_key: tuple[Any, ...] | None = None
+        self.refs = ReferenceItems()  # the reference lines drawn
         self.pending_range: tuple[float, float, float, float] | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -179,6 +182,7 @@ class PlotCanvas(QWidget):
         self._drawn.clear()
         self._decimated.clear()
         self.readout = []
+        self.refs.clear()
         if self.plot is None and data is None:
             return
         import pyqtgraph as pg
@@ -237,6 +241,7 @@ class PlotCanvas(QWidget):
             pen = pg.mkPen(_alpha(colour, 70) if faint else colour, width=pen_width(width, dpr))
             item = self._line(plot, c.x, c.y, pen, name)
             self._drawn[c.label] = (item, c)
+        self.refs.draw(plot, data.references, pen_width(REF_WIDTH, dpr), dpr, v.log_y)
         self.draw_overlays()
         plot.setTitle(spec.metric, size="10pt")
         plot.setLabel("left", spec.metric)
@@ -392,6 +397,7 @@ class PlotCanvas(QWidget):
             return
         v = self.state.value
         self.plot.setLogMode(x=v.log_x, y=v.log_y)
+        self.refs.place(v.log_y)
         self.auto_range()
         self.draw_overlays()
 

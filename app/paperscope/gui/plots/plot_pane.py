@@ -22,13 +22,16 @@ from paperscope.core.records import Run
 from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.pane_canvas import PlotCanvas
 from paperscope.gui.plots.pane_controls import SLIDER_STEPS, PaneControls
-from paperscope.gui.plots.runs_model import RUNS_MIME, RunsModel
+from paperscope.gui.plots.references_menu import ReferencesButton
+from paperscope.gui.plots.runs_model import RunsModel
+from paperscope.gui.state import PAPERS_MIME, RUNS_MIME
 from paperscope.results.align import Curve, GroupCurve
 from paperscope.results.decimate import Pyramid
 from paperscope.results.view import Readout
 from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState, plan
 from paperscope.state.runs_table import RunSelection
 from paperscope.workflows.plots import PlotData, PlotError, PlotSpec, compute_pane, metric_names
+from paperscope.workflows.references import ReferenceFinder, ReferenceSet
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
@@ -47,7 +50,10 @@ class PlotPane(QWidget):
     -------
     metric_changed(str), plotted() after each draw, activated() on a click or focus,
     files_dropped(list of Path), split_requested(Qt.Orientation), close_requested(),
-    publication_requested()
+    publication_requested(), references_changed() (a mapping was remembered: every pane
+    may draw other references)
+
+    ``references``: the library's :class:`ReferenceFinder` (None: no reference lines).
     """
 
     metric_changed = Signal(str)
@@ -59,6 +65,8 @@ class PlotPane(QWidget):
     publication_requested = Signal()
     step_pinned = Signal(str, float)
     hyper_requested = Signal()
+    references_changed = Signal()
+    papers_dropped = Signal(list)
 
     def __init__(
         self,
@@ -66,9 +74,12 @@ class PlotPane(QWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         state: PlotPaneState | None = None,
+        references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
+        self.finder = references
+        self.found: ReferenceSet | None = None  # the references last looked up
         self.catalog = catalog if catalog is not None else RunsModel(self)
         self.runner = runner
         self.state = state if state is not None else PlotPaneState()
@@ -81,6 +92,10 @@ class PlotPane(QWidget):
         self.controls = PaneControls(self.state)
         self.canvas = PlotCanvas(self.state, self._colour_of)
         self.note = self.controls.note
+        self.refs_button = ReferencesButton(self.state, lambda: self.finder, lambda: self.found,
+                                            self.runs)  # fmt: skip
+        self.refs_button.mapping_changed.connect(self.references_changed.emit)
+        self.controls.flow.addWidget(self.refs_button)
         self.empty_label = QLabel(
             "Drop TensorBoard, CSV, MLflow or Sacred logs here, or use File → Open runs…\n"
             "Drag a metric or runs from the lists to show them in this pane."
@@ -223,7 +238,27 @@ class PlotPane(QWidget):
         return self.state.value.grouping
 
     def spec(self) -> PlotSpec:
-        return self.state.to_spec([r.id for r in self.runs()])
+        runs = self.runs()
+        return self.state.to_spec([r.id for r in runs], self.find_references(runs))
+
+    def find_references(self, runs: Sequence[Run] | None = None) -> list[Any]:
+        """The reference lines for the pane's runs and metric (``found`` keeps the whole
+        answer for the Refs menu); none without a library, or when they are off. A
+        library error is a note, never a crash."""
+        v = self.state.value
+        if self.finder is None or not v.show_references or not v.metric:
+            self.found = None
+            return []
+        try:
+            self.found = self.finder.find(
+                self.runs() if runs is None else runs, v.metric,
+                v.reference_papers, v.reference_results,
+            )  # fmt: skip
+        except Exception as exc:
+            self.found = None
+            self.note.setToolTip(f"reference lines: {exc}")
+            return []
+        return list(self.found.references)
 
     # -- API: what is drawn ----------------------------------------------------------
     def curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -370,7 +405,9 @@ class PlotPane(QWidget):
 
     @staticmethod
     def _accepts(mime: QMimeData) -> bool:
-        return mime.hasUrls() or mime.hasFormat(METRIC_MIME) or mime.hasFormat(RUNS_MIME)
+        return mime.hasUrls() or any(
+            mime.hasFormat(f) for f in (METRIC_MIME, RUNS_MIME, PAPERS_MIME)
+        )
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._accepts(event.mimeData()):
@@ -385,10 +422,14 @@ class PlotPane(QWidget):
         self.handle_mime(mime)
 
     def handle_mime(self, mime: QMimeData) -> None:
-        """A metric shows here, runs are added here, files are loaded into this pane."""
+        """A metric shows here, runs are added here, files are loaded into this pane; a
+        paper dropped here is offered its runs to link (``papers_dropped``)."""
         import json
 
-        if mime.hasFormat(METRIC_MIME):
+        if mime.hasFormat(PAPERS_MIME):
+            ids = json.loads(bytes(mime.data(PAPERS_MIME).data()).decode())
+            self.papers_dropped.emit([int(i) for i in ids])
+        elif mime.hasFormat(METRIC_MIME):
             self.set_metric(bytes(mime.data(METRIC_MIME).data()).decode())
         elif mime.hasFormat(RUNS_MIME):
             ids = json.loads(bytes(mime.data(RUNS_MIME).data()).decode())

@@ -33,10 +33,12 @@ from paperscope.state.plots import HyperLeaf, Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
 from paperscope.state.runs_table import RunSelection, RunsTableState
 from paperscope.workflows.plots import metric_names
+from paperscope.workflows.references import ReferenceFinder
 
 if TYPE_CHECKING:
     from paperscope.gui.plots.dashboard import Dashboard
     from paperscope.gui.task_runner import TaskRunner
+    from paperscope.state.session import Session
     from paperscope.workflows.runs import RunWatcher, WatchUpdate
 
 
@@ -95,6 +97,7 @@ class PlotArea(QTabWidget):
     step_pinned = Signal(str, float)
     dashboard_requested = Signal()
     publication_requested = Signal(object)
+    papers_dropped = Signal(list, object)  # paper ids dropped on a pane
 
     def __init__(
         self,
@@ -103,10 +106,12 @@ class PlotArea(QTabWidget):
         parent: QWidget | None = None,
         state: PlotsState | None = None,
         selection: RunSelection | None = None,
+        references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.runner = runner
+        self.references = references
         self.state = state if state is not None else PlotsState()
         self.selection = selection if selection is not None else RunSelection()
         self._current: PlotPane | None = None
@@ -134,13 +139,15 @@ class PlotArea(QTabWidget):
 
     # -- panes -----------------------------------------------------------------------
     def new_pane(self, state: PlotPaneState | None = None) -> PlotPane:
-        pane = PlotPane(self.catalog, self.runner, state=state)
+        pane = PlotPane(self.catalog, self.runner, state=state, references=self.references)
         pane.bind_selection(self.selection)
+        pane.references_changed.connect(self.refresh_references)
         pane.activated.connect(lambda: self._set_current(pane))
         pane.split_requested.connect(lambda o: self.split(pane, o))
         pane.close_requested.connect(lambda: self.close_pane(pane))
         pane.files_dropped.connect(lambda paths: self.files_dropped.emit(paths, pane))
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
+        pane.papers_dropped.connect(lambda ids: self.papers_dropped.emit(ids, pane))
         pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
         pane.step_pinned.connect(self.step_pinned.emit)
         pane.hyper_requested.connect(lambda: self.add_hyper(pane))
@@ -188,6 +195,12 @@ class PlotArea(QTabWidget):
         if pane is not None:
             self._set_current(pane)
         return pane
+
+    def refresh_references(self) -> None:
+        """A mapping was remembered: every pane looks its references up again."""
+        for pane in self.panes():
+            if pane.run_ids():
+                pane.refresh()
 
     def panes(self, tab: int | None = None) -> list[PlotPane]:
         """Every pane (of one tab), in layout order."""
@@ -410,13 +423,16 @@ class PlotsView(QWidget):
         plots: PlotsState | None = None,
         table: RunsTableState | None = None,
         selection: RunSelection | None = None,
+        references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
         self.catalog = RunsModel(self, runs, table)
         self.selection = selection if selection is not None else RunSelection()
         self.metric_list = MetricList()
         self.runs_panel = RunsPanel(self.catalog, selection=self.selection)
-        self.area = PlotArea(self.catalog, runner, state=plots, selection=self.selection)
+        self.area = PlotArea(
+            self.catalog, runner, state=plots, selection=self.selection, references=references
+        )
         self._load_runs = load_runs
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.metric_list)
@@ -441,6 +457,19 @@ class PlotsView(QWidget):
         self.area.step_pinned.connect(self.catalog.table.pin)
         self.area.dashboard_requested.connect(self.show_dashboard)
         self.dashboard: Dashboard | None = None
+
+    @classmethod
+    def for_session(
+        cls,
+        session: Session[Any],
+        runner: TaskRunner,
+        load_runs: Callable[[Sequence[Path], PlotPane | None], None],
+    ) -> PlotsView:
+        """The plots of the window's session: its run catalogue, table, selection and
+        plot tabs, with reference lines from its library."""
+        return cls(runner, load_runs, runs=session.runs, plots=session.plots,
+                   table=session.runs_table, selection=session.selection,
+                   references=ReferenceFinder(session.store))  # fmt: skip
 
     def show_dashboard(self) -> Dashboard:
         """The dashboard window (small multiples of every metric); a click on a chart

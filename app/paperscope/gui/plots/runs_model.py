@@ -26,10 +26,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from paperscope.core.records import Run
+from paperscope.gui.state import RUNS_MIME
 from paperscope.state.runs import RunsState
 from paperscope.state.runs_table import FIXED_COLUMNS, Column, RunsTableState, cell_text
 
-RUNS_MIME = "application/x-paperscope-run-ids"
 FIXED = tuple(c.key for c in FIXED_COLUMNS)
 
 Index = QModelIndex | QPersistentModelIndex
@@ -184,6 +184,15 @@ class RunsModel(QAbstractTableModel):
 
     def metric(self) -> str:
         return self.table.value.metric
+
+    def set_paper_labels(self, labels: dict[str, str]) -> None:
+        """The "Paper" column: run id → the short names of the papers it is linked to."""
+        if self.table.set_paper_labels(labels) and len(self.state):
+            col = FIXED.index("paper")
+            self.dataChanged.emit(self.index(0, col), self.index(len(self.state) - 1, col))
+
+    def paper_label(self, run_id: str) -> str:
+        return self.table.paper_labels.get(run_id, "")
 
     # -- Qt model --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.text import count
 from paperscope.gui.flow_layout import FlowLayout
-from paperscope.gui.plots.runs_model import FIXED, RUNS_MIME, RunsFilter, RunsModel
+from paperscope.gui.plots.runs_model import FIXED, RunsFilter, RunsModel
+from paperscope.gui.state import RUNS_MIME
 from paperscope.state.runs_table import SUMMARY, RunSelection
 
 __all__ = ["FIXED", "RUNS_MIME", "RunsFilter", "RunsModel", "RunsPanel"]
@@ -50,9 +51,11 @@ FILTER_HELP = (
 
 class RunsPanel(QWidget):
     """The table with its filters. ``group_requested(list of ids)``: the user asked to
-    group the selected runs."""
+    group the selected runs; ``link_requested(list of ids)``: "Link to paper…" from the
+    context menu."""
 
     group_requested = Signal(list)
+    link_requested = Signal(list)
 
     def __init__(
         self, model: RunsModel, parent: QWidget | None = None,
@@ -83,6 +86,8 @@ class RunsPanel(QWidget):
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.name_filter = QLineEdit()
         self.name_filter.setPlaceholderText("Filter names (regex)")
         self.name_filter.setClearButtonEnabled(True)
@@ -244,6 +249,20 @@ class RunsPanel(QWidget):
             menu.addAction("Unpin the step", lambda: self.table_state.pin("", None))
         menu.addAction("Columns…", self.choose_columns)
         menu.popup(header.mapToGlobal(pos))
+
+    def context_menu(self) -> QMenu:
+        """The selected runs' menu: link them to a paper, group them."""
+        ids = self.selected_ids()
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        link = menu.addAction("Link to paper…", lambda: self.link_requested.emit(ids))
+        group = menu.addAction("Group selected", lambda: self.group_requested.emit(ids))
+        link.setEnabled(bool(ids))
+        group.setEnabled(bool(ids))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        self.context_menu().popup(self.table.viewport().mapToGlobal(pos))
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         if self.model.column_key(self.proxy.mapToSource(index).column()) == "colour":

@@ -11,24 +11,18 @@ transaction: a build that is cancelled or fails leaves the stored map as it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.core.records import Cluster
+from paperscope.library.store._base import StoreBase
+
 if TYPE_CHECKING:
     import duckdb
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCluster:
-    id: int
-    label: str
-    terms: tuple[str, ...]
-    size: int
-    centre: tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +47,7 @@ class StoredMap:
     coords: npt.NDArray[np.float32]
     clusters_of: npt.NDArray[np.int32]
     placed: npt.NDArray[np.bool_]
-    clusters: list[StoredCluster] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
     nearest_cluster: npt.NDArray[np.int32] | None = None
 
     def __len__(self) -> int:
@@ -71,7 +65,7 @@ class NewLayout:
     paper_ids: npt.ArrayLike
     coords: npt.ArrayLike
     labels: npt.ArrayLike | None = None
-    clusters: Sequence[StoredCluster] = ()
+    clusters: Sequence[Cluster] = ()
     nearest: npt.ArrayLike | None = None
     complete: bool = True
 
@@ -86,13 +80,8 @@ class NewNeighbours:
     scores: npt.ArrayLike
 
 
-class MapsMixin:
+class MapsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    _write_lock: Any
-
-    cursor: Callable[[], duckdb.DuckDBPyConnection]  # provided by Store
-    schema_version: Callable[[], int]  # provided by Store
 
     # -- layouts ---------------------------------------------------------------------
     def save_layout(
@@ -120,35 +109,28 @@ class MapsMixin:
         layouts' ids, in order."""
         checked = [_check_layout(lay) for lay in layouts]
         table = None if neighbours is None else _check_neighbours(neighbours)
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                out = []
-                for lay, (ids, xy, labels, nearest) in zip(layouts, checked, strict=True):
-                    old = cur.execute(
-                        "SELECT id FROM map_layouts WHERE model_id = ? AND method = ?",
-                        [model_id, lay.method],
-                    ).fetchall()
-                    for (lid,) in old:
-                        self._drop_layout(cur, int(lid))
-                    row = cur.execute(
-                        "INSERT INTO map_layouts (model_id, method, params, complete) "
-                        "VALUES (?, ?, ?, ?) RETURNING id",
-                        [model_id, lay.method, json.dumps(lay.params), lay.complete],
-                    ).fetchone()
-                    assert row is not None
-                    layout_id = int(row[0])
-                    self._insert_points(cur, layout_id, ids, xy, placed=False)
-                    if labels is not None and nearest is not None:
-                        self._write_clusters(cur, layout_id, ids, labels, nearest, lay.clusters)
-                    out.append(layout_id)
-                if table is not None:
-                    self._write_neighbours(cur, model_id, *table)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            out = []
+            for lay, (ids, xy, labels, nearest) in zip(layouts, checked, strict=True):
+                old = cur.execute(
+                    "SELECT id FROM map_layouts WHERE model_id = ? AND method = ?",
+                    [model_id, lay.method],
+                ).fetchall()
+                for (lid,) in old:
+                    self._drop_layout(cur, int(lid))
+                row = cur.execute(
+                    "INSERT INTO map_layouts (model_id, method, params, complete) "
+                    "VALUES (?, ?, ?, ?) RETURNING id",
+                    [model_id, lay.method, json.dumps(lay.params), lay.complete],
+                ).fetchone()
+                assert row is not None
+                layout_id = int(row[0])
+                self._insert_points(cur, layout_id, ids, xy, placed=False)
+                if labels is not None and nearest is not None:
+                    self._write_clusters(cur, layout_id, ids, labels, nearest, lay.clusters)
+                out.append(layout_id)
+            if table is not None:
+                self._write_neighbours(cur, model_id, *table)
         return out
 
     def _insert_points(
@@ -178,15 +160,8 @@ class MapsMixin:
             cur.execute(f"DELETE FROM {table} WHERE {col} = ?", [layout_id])
 
     def delete_layout(self, layout_id: int) -> None:
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                self._drop_layout(cur, layout_id)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            self._drop_layout(cur, layout_id)
 
     def add_layout_points(
         self,
@@ -258,7 +233,7 @@ class MapsMixin:
         )
         coords = np.column_stack([np.asarray(res["x"]), np.asarray(res["y"])]).astype(np.float32)
         clusters = [
-            StoredCluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
+            Cluster(int(r[0]), r[1], tuple(r[2]), int(r[3]), (float(r[4]), float(r[5])))
             for r in self.cursor()
             .execute(
                 "SELECT cluster, label, terms, size, x, y FROM map_clusters "
@@ -283,22 +258,15 @@ class MapsMixin:
         layout_id: int,
         paper_ids: npt.ArrayLike,
         labels: npt.ArrayLike,
-        clusters: Sequence[StoredCluster],
+        clusters: Sequence[Cluster],
         nearest: npt.ArrayLike | None = None,
     ) -> None:
         """Store each paper's cluster id (and nearest cluster, by default its own) and
         the clusters' names, replacing old ones."""
         ids = np.asarray(paper_ids, dtype=np.int64)
         lab, near = _check_labels(ids, labels, nearest)
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                self._write_clusters(cur, layout_id, ids, lab, near, clusters)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            self._write_clusters(cur, layout_id, ids, lab, near, clusters)
 
     def _write_clusters(
         self,
@@ -307,7 +275,7 @@ class MapsMixin:
         ids: npt.NDArray[np.int64],
         lab: npt.NDArray[np.int32],
         near: npt.NDArray[np.int32],
-        clusters: Sequence[StoredCluster],
+        clusters: Sequence[Cluster],
     ) -> None:
         assign = {"paper_id": ids, "cluster": lab, "nearest": near}  # noqa: F841
         cur.execute(
@@ -337,15 +305,8 @@ class MapsMixin:
         """Replace the model's similar-papers table: row i of ``neighbour_ids``/``scores``
         (n × k, best first) belongs to ``paper_ids[i]``."""
         table = _check_neighbours(NewNeighbours(paper_ids, neighbour_ids, scores))
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                self._write_neighbours(cur, model_id, *table)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            self._write_neighbours(cur, model_id, *table)
 
     def _write_neighbours(
         self,

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from paperscope.core.fields import merge_fields
-
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 # what a merge may take from either paper
 MERGE_FIELDS = (
@@ -148,20 +146,8 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-class MergeMixin:
+class MergeMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    _write_lock: Any
-
-    if TYPE_CHECKING:
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...
-
-        def paper_row(self, paper_id: int) -> dict[str, Any] | None: ...
-
-        def _after_papers_changed(self, ids: Sequence[int]) -> None: ...
-
-        def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None: ...
 
     # -- candidates ------------------------------------------------------------------
     def merge_candidates(self, limit: int = 500) -> list[MergeCandidate]:
@@ -322,84 +308,74 @@ class MergeMixin:
             raise ValueError("nothing to merge")
         values = self.merged_values(keep_id, others, field_choices)
         ids = [int(keep_id), *others]
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                row = cur.execute(
-                    "INSERT INTO merge_log (kept_id, other_ids) VALUES (?, ?) RETURNING id",
+        with self._transaction() as cur:
+            row = cur.execute(
+                "INSERT INTO merge_log (kept_id, other_ids) VALUES (?, ?) RETURNING id",
+                [keep_id, others],
+            ).fetchone()
+            assert row is not None
+            mid = int(row[0])
+            cols = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'merge_papers' AND column_name <> 'merge_id'"
+                ).fetchall()
+            ]
+            cur.execute(
+                f"INSERT INTO merge_papers BY NAME SELECT ? AS merge_id, {', '.join(cols)} "
+                "FROM papers WHERE id IN (SELECT unnest(?))",
+                [mid, ids],
+            )
+            cur.execute(
+                "INSERT INTO merge_keys SELECT ?, key, paper_id FROM paper_keys WHERE "
+                "paper_id IN (SELECT unnest(?))",
+                [mid, ids],
+            )
+            cur.execute(
+                "INSERT INTO merge_tags SELECT ?, paper_id, tag_id FROM paper_tags WHERE "
+                "paper_id IN (SELECT unnest(?))",
+                [mid, ids],
+            )
+            cur.execute(
+                "INSERT INTO merge_collections SELECT ?, collection_id, paper_id FROM "
+                "collection_papers "
+                "WHERE paper_id IN (SELECT unnest(?))",
+                [mid, ids],
+            )
+            sets = ", ".join(
+                f"{f} = CAST(? AS JSON)" if f in _JSON_FIELDS else f"{f} = ?" for f in MERGE_FIELDS
+            )
+            params = [
+                (json.dumps(values[f]) if values[f] else None)
+                if f in _JSON_FIELDS
+                else (list(values[f] or []) if f in ("authors", "keywords") else values[f])
+                for f in MERGE_FIELDS
+            ]
+            cur.execute(
+                f"UPDATE papers SET {sets}, modified_at = current_timestamp WHERE id = ?",
+                [*params, keep_id],
+            )
+            # keys, tags and collections of the others move to the kept paper
+            for table, value, ordered in _MOVED:
+                columns = f"{value}, ?" if ordered else f"?, {value}"
+                cur.execute(
+                    f"INSERT INTO {table} SELECT DISTINCT {columns} FROM {table} "
+                    f"WHERE paper_id IN (SELECT unnest(?)) AND {value} NOT IN "
+                    f"(SELECT {value} FROM {table} WHERE paper_id = ?)",
+                    [keep_id, others, keep_id],
+                )
+                cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [others])
+            # run links and reported results follow to the kept paper (an undo
+            # leaves them there: the kept paper is the one restored in place)
+            for table in ("run_links", "reported_results"):
+                cur.execute(
+                    f"UPDATE {table} SET paper_id = ? WHERE paper_id IN (SELECT unnest(?))",
                     [keep_id, others],
-                ).fetchone()
-                assert row is not None
-                mid = int(row[0])
-                cols = [
-                    r[0]
-                    for r in cur.execute(
-                        "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_name = 'merge_papers' AND column_name <> 'merge_id'"
-                    ).fetchall()
-                ]
-                cur.execute(
-                    f"INSERT INTO merge_papers BY NAME SELECT ? AS merge_id, {', '.join(cols)} "
-                    "FROM papers WHERE id IN (SELECT unnest(?))",
-                    [mid, ids],
                 )
-                cur.execute(
-                    "INSERT INTO merge_keys SELECT ?, key, paper_id FROM paper_keys WHERE "
-                    "paper_id IN (SELECT unnest(?))",
-                    [mid, ids],
-                )
-                cur.execute(
-                    "INSERT INTO merge_tags SELECT ?, paper_id, tag_id FROM paper_tags WHERE "
-                    "paper_id IN (SELECT unnest(?))",
-                    [mid, ids],
-                )
-                cur.execute(
-                    "INSERT INTO merge_collections SELECT ?, collection_id, paper_id FROM "
-                    "collection_papers "
-                    "WHERE paper_id IN (SELECT unnest(?))",
-                    [mid, ids],
-                )
-                sets = ", ".join(
-                    f"{f} = CAST(? AS JSON)" if f in _JSON_FIELDS else f"{f} = ?"
-                    for f in MERGE_FIELDS
-                )
-                params = [
-                    (json.dumps(values[f]) if values[f] else None)
-                    if f in _JSON_FIELDS
-                    else (list(values[f] or []) if f in ("authors", "keywords") else values[f])
-                    for f in MERGE_FIELDS
-                ]
-                cur.execute(
-                    f"UPDATE papers SET {sets}, modified_at = current_timestamp WHERE id = ?",
-                    [*params, keep_id],
-                )
-                # keys, tags and collections of the others move to the kept paper
-                for table, value, ordered in _MOVED:
-                    columns = f"{value}, ?" if ordered else f"?, {value}"
-                    cur.execute(
-                        f"INSERT INTO {table} SELECT DISTINCT {columns} FROM {table} "
-                        f"WHERE paper_id IN (SELECT unnest(?)) AND {value} NOT IN "
-                        f"(SELECT {value} FROM {table} WHERE paper_id = ?)",
-                        [keep_id, others, keep_id],
-                    )
-                    cur.execute(
-                        f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [others]
-                    )
-                # run links and reported results follow to the kept paper (an undo
-                # leaves them there: the kept paper is the one restored in place)
-                for table in ("run_links", "reported_results"):
-                    cur.execute(
-                        f"UPDATE {table} SET paper_id = ? WHERE paper_id IN (SELECT unnest(?))",
-                        [keep_id, others],
-                    )
-                cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [others])
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        self._after_papers_changed(ids)
+            cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [others])
+            self.text_index.mark_changed(cur)
+        self.text_index.papers_changed(ids)
         return mid
 
     def merges(self, include_undone: bool = False) -> list[MergeRecord]:
@@ -432,40 +408,31 @@ class MergeMixin:
         if later:
             raise ValueError(f"undo merge {later[-1].id} first: it changed the same papers")
         mid = target.id
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                for table in ("paper_keys", "paper_tags", "collection_papers"):
-                    cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [ids])
-                cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [ids])
-                cur.execute(
-                    "INSERT INTO papers BY NAME SELECT * EXCLUDE (merge_id) FROM merge_papers "
-                    "WHERE merge_id = ?",
-                    [mid],
-                )
-                cur.execute(
-                    "INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE "
-                    "merge_id = ?",
-                    [mid],
-                )
-                cur.execute(
-                    "INSERT INTO paper_tags SELECT paper_id, tag_id FROM merge_tags WHERE "
-                    "merge_id = ?",
-                    [mid],
-                )
-                cur.execute(
-                    "INSERT INTO collection_papers SELECT collection_id, paper_id FROM "
-                    "merge_collections WHERE merge_id = ?",
-                    [mid],
-                )
-                for table in ("merge_papers", "merge_keys", "merge_tags", "merge_collections"):
-                    cur.execute(f"DELETE FROM {table} WHERE merge_id = ?", [mid])
-                cur.execute("UPDATE merge_log SET undone = true WHERE id = ?", [mid])
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        self._after_papers_changed(ids)
+        with self._transaction() as cur:
+            for table in ("paper_keys", "paper_tags", "collection_papers"):
+                cur.execute(f"DELETE FROM {table} WHERE paper_id IN (SELECT unnest(?))", [ids])
+            cur.execute("DELETE FROM papers WHERE id IN (SELECT unnest(?))", [ids])
+            cur.execute(
+                "INSERT INTO papers BY NAME SELECT * EXCLUDE (merge_id) FROM merge_papers "
+                "WHERE merge_id = ?",
+                [mid],
+            )
+            cur.execute(
+                "INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE merge_id = ?",
+                [mid],
+            )
+            cur.execute(
+                "INSERT INTO paper_tags SELECT paper_id, tag_id FROM merge_tags WHERE merge_id = ?",
+                [mid],
+            )
+            cur.execute(
+                "INSERT INTO collection_papers SELECT collection_id, paper_id FROM "
+                "merge_collections WHERE merge_id = ?",
+                [mid],
+            )
+            for table in ("merge_papers", "merge_keys", "merge_tags", "merge_collections"):
+                cur.execute(f"DELETE FROM {table} WHERE merge_id = ?", [mid])
+            cur.execute("UPDATE merge_log SET undone = true WHERE id = ?", [mid])
+            self.text_index.mark_changed(cur)
+        self.text_index.papers_changed(ids)
         return mid

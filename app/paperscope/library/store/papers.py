@@ -13,6 +13,7 @@ from paperscope.core.fields import merge_fields
 from paperscope.core.records import Creator, Paper, ReadIssue
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import lookup_keys, normalise_arxiv_id, normalise_doi, paper_keys
+from paperscope.library.store._base import StoreBase
 
 if TYPE_CHECKING:
     import duckdb
@@ -200,14 +201,8 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-class PapersMixin:
+class PapersMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    _write_lock: Any
-
-    if TYPE_CHECKING:
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
 
     # -- import ----------------------------------------------------------------------
     def add_papers(
@@ -227,60 +222,53 @@ class PapersMixin:
         progress(0.1, "Matching against the library")
         cancel.check()
 
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                existing = self._existing_keys(cur, looks)
-                new_rows: list[Paper] = []
-                new_keys: list[list[str]] = []
-                updates: dict[int, Paper] = {}
-                extra_keys: list[tuple[str, int]] = []
-                for members in groups.values():
-                    cancel.check()
-                    merged = papers[members[0]]
-                    for m in members[1:]:
-                        merged = _merge_values(merged, papers[m])
-                    gkeys = sorted({k for m in members for k in keys[m]})
-                    glooks = {k for m in members for k in looks[m]}
-                    hits = sorted({existing[k] for k in glooks if k in existing})
-                    if hits:
-                        target = hits[0]
-                        updates[target] = (
-                            _merge_values(updates[target], merged) if target in updates else merged
-                        )
-                        extra_keys.extend((k, target) for k in gkeys)
-                        summary.merged += len(members)
-                    else:
-                        new_rows.append(merged)
-                        new_keys.append(gkeys)
-                        summary.added += 1
-                        summary.merged += len(members) - 1
-                progress(0.4, f"Writing {len(new_rows)} new papers")
-                new_ids = self._insert_papers(cur, new_rows)
-                for pid, ks in zip(new_ids, new_keys, strict=True):
-                    extra_keys.extend((k, pid) for k in ks)
+        with self._transaction() as cur:
+            existing = self._existing_keys(cur, looks)
+            new_rows: list[Paper] = []
+            new_keys: list[list[str]] = []
+            updates: dict[int, Paper] = {}
+            extra_keys: list[tuple[str, int]] = []
+            for members in groups.values():
                 cancel.check()
-                progress(0.7, f"Merging {len(updates)} papers")
-                self._fill_missing(cur, updates)
-                if extra_keys:
-                    key_rows = {  # noqa: F841  (scanned by DuckDB by name)
-                        "key": np.array([k for k, _ in extra_keys], dtype=object),
-                        "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
-                    }
-                    cur.execute(
-                        "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
-                        "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k "
-                        "WHERE k.key = r.key AND k.paper_id = r.paper_id)"
+                merged = papers[members[0]]
+                for m in members[1:]:
+                    merged = _merge_values(merged, papers[m])
+                gkeys = sorted({k for m in members for k in keys[m]})
+                glooks = {k for m in members for k in looks[m]}
+                hits = sorted({existing[k] for k in glooks if k in existing})
+                if hits:
+                    target = hits[0]
+                    updates[target] = (
+                        _merge_values(updates[target], merged) if target in updates else merged
                     )
-                cancel.check()
-                self._bump_generation(cur)
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+                    extra_keys.extend((k, target) for k in gkeys)
+                    summary.merged += len(members)
+                else:
+                    new_rows.append(merged)
+                    new_keys.append(gkeys)
+                    summary.added += 1
+                    summary.merged += len(members) - 1
+            progress(0.4, f"Writing {len(new_rows)} new papers")
+            new_ids = self._insert_papers(cur, new_rows)
+            for pid, ks in zip(new_ids, new_keys, strict=True):
+                extra_keys.extend((k, pid) for k in ks)
+            cancel.check()
+            progress(0.7, f"Merging {len(updates)} papers")
+            self._fill_missing(cur, updates)
+            if extra_keys:
+                key_rows = {  # noqa: F841  (scanned by DuckDB by name)
+                    "key": np.array([k for k, _ in extra_keys], dtype=object),
+                    "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
+                }
+                cur.execute(
+                    "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
+                    "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k "
+                    "WHERE k.key = r.key AND k.paper_id = r.paper_id)"
+                )
+            cancel.check()
+            self.text_index.mark_changed(cur)
         summary.paper_ids = list(new_ids) + sorted(updates)
-        self._after_papers_changed(summary.paper_ids)
+        self.text_index.papers_changed(summary.paper_ids)
         progress(1.0, summary.line())
         return summary
 
@@ -311,12 +299,6 @@ class PapersMixin:
             ).fetchall():
                 existing[k] = pid
         return existing
-
-    def _after_papers_changed(self, ids: Sequence[int]) -> None:
-        """Hook for derived indexes (search) to catch up; the base store has none."""
-
-    def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None:
-        """Hook: a write that changes paper text marks the text index stale."""
 
     def _insert_papers(self, cur: duckdb.DuckDBPyConnection, rows: Sequence[Paper]) -> list[int]:
         if not rows:
@@ -451,7 +433,7 @@ class PapersMixin:
         if sort not in TABLE_COLUMNS or sort in _DERIVED:
             raise ValueError(f"cannot sort by {sort!r}")
         if not contains.strip():
-            return self.order_ids(None, sort, descending)  # type: ignore[attr-defined,no-any-return]
+            return self.order_ids(None, sort, descending)
         order = f"{sort} {'DESC' if descending else 'ASC'} NULLS LAST, id"
         if sort == "authors":
             order = f"authors[1] {'DESC' if descending else 'ASC'} NULLS LAST, id"

@@ -12,14 +12,12 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import ReportedResult
-
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 ROLES = ("reproduces", "baseline", "my-method")
 
@@ -61,13 +59,15 @@ def _float(values: list[float | None]) -> np.ndarray:
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
-class ResultsMixin:
+def _stored(r: Sequence[Any]) -> StoredResult:
+    values = dict(zip(_RESULT_COLUMNS, r[2:], strict=True))
+    values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
+    values["paper_title"] = values["paper_title"] or ""
+    return StoredResult(int(r[0]), None if r[1] is None else int(r[1]), ReportedResult(**values))
+
+
+class ResultsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    if TYPE_CHECKING:
-        _write_lock: Any
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...
 
     # -- run links -------------------------------------------------------------------
     def _check_paper(self, paper_id: int) -> None:
@@ -154,6 +154,17 @@ class ResultsMixin:
             )
         return bool(rows)
 
+    def set_run_link_role(self, link_id: int, role: str, note: str | None = None) -> None:
+        """Change a link's role (and note, when given)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        sql, params = "UPDATE run_links SET role = ?", [role]
+        if note is not None:
+            sql += ", note = ?"
+            params.append(note)
+        with self._write_lock:
+            self.cursor().execute(sql + " WHERE id = ?", [*params, link_id])
+
     def relocate_run_link(self, link_id: int, source: str) -> None:
         """Point a link at the run's new place (found by its fingerprint)."""
         with self._write_lock:
@@ -194,39 +205,30 @@ class ResultsMixin:
             "source": _obj([r.source for r in rs]),
             "location": _obj([r.location for r in rs]),
         }
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                ids = (
-                    cur.execute(
-                        "SELECT nextval('reported_result_seq') AS id FROM range(?)", [len(rs)]
-                    )
-                    .fetchnumpy()["id"]
-                    .astype(np.int64)
-                )
-                data["id"] = ids
-                # (isnan, not = 'NaN': DuckDB orders NaN as equal to itself)
-                cur.execute(
-                    """
-                    INSERT INTO reported_results (id, paper_id, task, dataset, metric, method,
-                        value, std, ci_low, ci_high, n_runs, higher_is_better, raw, arxiv_id,
-                        doi, paper_title, paper_url, extra, source, location)
-                    SELECT id, NULLIF(paper_id, -1), task, dataset, metric, method, value,
-                        CASE WHEN isnan(std) THEN NULL ELSE std END,
-                        CASE WHEN isnan(ci_low) THEN NULL ELSE ci_low END,
-                        CASE WHEN isnan(ci_high) THEN NULL ELSE ci_high END,
-                        NULLIF(n_runs, -1),
-                        CASE hib WHEN -1 THEN NULL ELSE hib = 1 END,
-                        raw, NULLIF(arxiv_id, ''), NULLIF(doi, ''), paper_title, paper_url,
-                        json(NULLIF(extra, '')), source, location
-                    FROM data ORDER BY id
-                    """
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            ids = (
+                cur.execute("SELECT nextval('reported_result_seq') AS id FROM range(?)", [len(rs)])
+                .fetchnumpy()["id"]
+                .astype(np.int64)
+            )
+            data["id"] = ids
+            # (isnan, not = 'NaN': DuckDB orders NaN as equal to itself)
+            cur.execute(
+                """
+                INSERT INTO reported_results (id, paper_id, task, dataset, metric, method,
+                    value, std, ci_low, ci_high, n_runs, higher_is_better, raw, arxiv_id,
+                    doi, paper_title, paper_url, extra, source, location)
+                SELECT id, NULLIF(paper_id, -1), task, dataset, metric, method, value,
+                    CASE WHEN isnan(std) THEN NULL ELSE std END,
+                    CASE WHEN isnan(ci_low) THEN NULL ELSE ci_low END,
+                    CASE WHEN isnan(ci_high) THEN NULL ELSE ci_high END,
+                    NULLIF(n_runs, -1),
+                    CASE hib WHEN -1 THEN NULL ELSE hib = 1 END,
+                    raw, NULLIF(arxiv_id, ''), NULLIF(doi, ''), paper_title, paper_url,
+                    json(NULLIF(extra, '')), source, location
+                FROM data ORDER BY id
+                """
+            )
         return [int(i) for i in ids]
 
     def reported_results(
@@ -261,17 +263,19 @@ class ResultsMixin:
             )
             .fetchall()
         )
-        out = []
-        for r in rows:
-            values = dict(zip(_RESULT_COLUMNS, r[2:], strict=True))
-            values["extra"] = json.loads(values["extra"]) if values["extra"] else {}
-            values["paper_title"] = values["paper_title"] or ""
-            out.append(
-                StoredResult(
-                    int(r[0]), None if r[1] is None else int(r[1]), ReportedResult(**values)
-                )
-            )
-        return out
+        return [_stored(r) for r in rows]
+
+    def reported_result(self, result_id: int) -> StoredResult:
+        """One stored result by id; ``ValueError`` when there is none."""
+        cols = ", ".join(_RESULT_COLUMNS)
+        r = (
+            self.cursor()
+            .execute(f"SELECT id, paper_id, {cols} FROM reported_results WHERE id = ?", [result_id])
+            .fetchone()
+        )
+        if r is None:
+            raise ValueError(f"no reported result {result_id}")
+        return _stored(r)
 
     def attach_results(self, result_ids: Sequence[int], paper_id: int | None) -> int:
         """Attach results to a paper (or detach them with ``None``)."""
@@ -288,6 +292,38 @@ class ResultsMixin:
                 .fetchall()
             )
         return len(rows)
+
+    def update_reported_result(self, result_id: int, result: ReportedResult) -> None:
+        """Replace the stored values of one result (its id and paper stay)."""
+        with self._write_lock:
+            row = (
+                self.cursor()
+                .execute(
+                    "UPDATE reported_results SET task = ?, dataset = ?, metric = ?, method = ?,"
+                    " value = ?, std = ?, ci_low = ?, ci_high = ?, n_runs = ?,"
+                    " higher_is_better = ?, raw = ?, source = ?, location = ?"
+                    " WHERE id = ? RETURNING id",
+                    [
+                        result.task,
+                        result.dataset,
+                        result.metric,
+                        result.method,
+                        result.value,
+                        result.std,
+                        result.ci_low,
+                        result.ci_high,
+                        result.n_runs,
+                        result.higher_is_better,
+                        result.raw,
+                        result.source,
+                        result.location,
+                        result_id,
+                    ],
+                )
+                .fetchall()
+            )
+        if not row:
+            raise ValueError(f"no reported result {result_id}")
 
     def delete_reported_results(self, result_ids: Sequence[int]) -> int:
         with self._write_lock:

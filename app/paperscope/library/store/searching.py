@@ -4,18 +4,14 @@ index (text, BM25) and DuckDB (filters on stored columns, sorting, facets)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
 from paperscope.library.search import Filter, Plan, parse
-from paperscope.library.store.text_index import TextIndex, text_rows
-
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0, dtype=np.float64)
@@ -59,55 +55,18 @@ def _drop(ids: np.ndarray, gone: np.ndarray) -> np.ndarray:
     return kept
 
 
-class SearchMixin:
-    """Mixed into :class:`paperscope.library.store.Store` (before PapersMixin)."""
+class SearchMixin(StoreBase):
+    """Mixed into :class:`paperscope.library.store.Store`."""
 
-    path: Path
-    read_only: bool
-    _write_lock: Any
-    _text_index_obj: TextIndex | None = None
-    _text_index_stale: bool = True
     _smart_depth: int = 0
 
-    if TYPE_CHECKING:
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
-
-    # -- the side index ----------------------------------------------------------------
-    def text_index_path(self) -> Path | None:
-        """Where the side index lives (``None``: in memory)."""
-        if str(self.path) == ":memory:":
-            return None
-        return self.path.with_name(self.path.name + ".search.sqlite")
-
+    # -- the side index (the store's ``text_index``) -----------------------------------
     def text_generation(self) -> int:
-        row = (
-            self.cursor()
-            .execute("SELECT value FROM library_state WHERE key = 'text_generation'")
-            .fetchone()
-        )
-        return int(row[0]) if row else 0
-
-    def _bump_generation(self, cur: duckdb.DuckDBPyConnection) -> None:
-        """Call inside a write transaction that changes paper text."""
-        if not self.read_only:
-            cur.execute("UPDATE library_state SET value = value + 1 WHERE key = 'text_generation'")
-
-    def _open_index(self) -> TextIndex:
-        if self._text_index_obj is None:
-            index = TextIndex(self.text_index_path())
-            self._text_index_obj = index
-            generation = self.text_generation()
-            self._text_index_stale = index.generation != generation
-            if self._text_index_stale and not self.read_only and self.paper_count() == 0:  # type: ignore[attr-defined]
-                index.rebuild([], 0, generation)  # an empty library: trivially current
-                self._text_index_stale = False
-        return self._text_index_obj
+        return self.text_index.generation()
 
     def text_index_current(self) -> bool:
         """Whether the side index reflects the library (no rebuild needed)."""
-        index = self._open_index()
-        return not self._text_index_stale and index.generation == self.text_generation()
+        return self.text_index.current()
 
     def ensure_text_index(
         self, progress: Progress = no_progress, cancel: CancelToken | None = None
@@ -115,54 +74,15 @@ class SearchMixin:
         """Rebuild the side index if it does not reflect the library. The GUI runs this
         as a task after opening a library; a search does it on demand. Returns whether
         a rebuild happened."""
-        index = self._open_index()
-        if not self._text_index_stale and index.generation == self.text_generation():
-            # current: no write lock taken (letting it go would move the write version
-            # and drop the cached filter results on every keystroke)
-            return False
-        with self._write_lock:
-            generation = self.text_generation()
-            if not self._text_index_stale and index.generation == generation:
-                return False
-            self.rebuild_text_index(progress, cancel)
-        return True
+        return self.text_index.ensure(progress, cancel)
 
     def rebuild_text_index(
         self, progress: Progress = no_progress, cancel: CancelToken | None = None
     ) -> None:
-        index = self._open_index()
-        with self._write_lock:
-            generation = self.text_generation()
-            cur = self.cursor().cursor()  # a cursor of its own: it streams while we write
-            try:
-                total = self.paper_count()  # type: ignore[attr-defined]
-                index.rebuild(text_rows(cur), total, generation, progress, cancel)
-            finally:
-                cur.close()
-            self._text_index_stale = False
-
-    def _after_papers_changed(self, ids: Sequence[int]) -> None:
-        """Bring the side index up to date for these papers (changed, added or gone)."""
-        index = self._open_index()
-        generation = self.text_generation()
-        if self._text_index_stale or index.generation not in (generation, generation - 1):
-            self._text_index_stale = True  # rebuilt on the next search
-            return
-        if ids:
-            wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}
-            cur = self.cursor()
-            rows = cur.execute(
-                "SELECT id, title, array_to_string(authors, '; '), abstract FROM papers "
-                "WHERE id IN (SELECT id FROM wanted)"
-            ).fetchall()
-            index.delete(wanted["id"].tolist())
-            index.upsert(rows)
-        index.set_generation(generation)
+        self.text_index.rebuild(progress, cancel)
 
     def close_text_index(self) -> None:
-        if self._text_index_obj is not None:
-            self._text_index_obj.close()
-            self._text_index_obj = None
+        self.text_index.close()
 
     # -- search ------------------------------------------------------------------------
     def search_ids(
@@ -196,8 +116,8 @@ class SearchMixin:
         sids: np.ndarray | None = None
         sscores = _EMPTY_F
         if plan.terms:
-            self.ensure_text_index()
-            index = self._open_index()
+            self.text_index.ensure()
+            index = self.text_index.file()
             pos, neg = index.plan_expression(plan)
             if pos is not None:
                 # scoring costs per matching paper: the newest SCORE_LIMIT matches are

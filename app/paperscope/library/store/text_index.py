@@ -7,16 +7,21 @@ index is a file beside the library (``<library>.search.sqlite``; in memory for a
 in-memory library) and can always be rebuilt from DuckDB.
 
 Staleness: every write that changes paper text bumps ``library_state.text_generation``
-inside its own DuckDB transaction; the index stores the generation it reflects. The
-store updates the index right after each commit; if that was missed (a crash, another
-program wrote the library), the generations differ and the index is rebuilt.
+inside its own DuckDB transaction (:meth:`TextIndex.mark_changed`); the index stores the
+generation it reflects. The store calls :meth:`TextIndex.papers_changed` right after each
+such commit; if that was missed (a crash, another program wrote the library), the
+generations differ and the index is rebuilt.
+
+:class:`TextIndex` is the component the store owns (``Store.text_index``); it opens its
+:class:`Fts5File` on first use.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +29,7 @@ import numpy as np
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.search import Plan, Term
+from paperscope.library.store._transaction import transaction
 
 if TYPE_CHECKING:
     import duckdb
@@ -60,7 +66,7 @@ def fts_expression(terms: Sequence[Term]) -> str:
     return " AND ".join(parts)
 
 
-class TextIndex:
+class Fts5File:
     """One FTS5 index file. Thread-safe (one connection behind a lock)."""
 
     def __init__(self, path: Path | None) -> None:
@@ -116,21 +122,14 @@ class TextIndex:
     def upsert(self, rows: Iterable[tuple[int, str, str, str]]) -> int:
         """Replace the text of these papers (id, title, authors, abstract)."""
         n = 0
-        with self._lock:
-            c = self._con
-            c.execute("BEGIN")
-            try:
-                for batch in _batches(rows, 2000):
-                    c.executemany("DELETE FROM docs WHERE rowid = ?", [(r[0],) for r in batch])
-                    c.executemany(
-                        "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
-                        batch,
-                    )
-                    n += len(batch)
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        with self._lock, transaction(self._con) as c:
+            for batch in _batches(rows, 2000):
+                c.executemany("DELETE FROM docs WHERE rowid = ?", [(r[0],) for r in batch])
+                c.executemany(
+                    "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                    batch,
+                )
+                n += len(batch)
         return n
 
     def delete(self, ids: Iterable[int]) -> None:
@@ -147,31 +146,24 @@ class TextIndex:
     ) -> None:
         """Drop everything and index the batches (id, title, authors, abstract)."""
         cancel = cancel or CancelToken()
-        with self._lock:
-            c = self._con
-            c.execute("BEGIN")
-            try:
-                c.execute("DROP TABLE IF EXISTS docs")
-                c.execute(_SCHEMA)
-                done = 0
-                for batch in batches:
-                    cancel.check()
-                    c.executemany(
-                        "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
-                        batch,
-                    )
-                    done += len(batch)
-                    progress(done / max(total, 1), f"Indexing text: {done:,} of {total:,}")
-                c.execute("INSERT INTO docs (docs) VALUES ('optimize')")
-                c.execute(
-                    "INSERT INTO meta VALUES ('generation', ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [generation],
+        with self._lock, transaction(self._con) as c:
+            c.execute("DROP TABLE IF EXISTS docs")
+            c.execute(_SCHEMA)
+            done = 0
+            for batch in batches:
+                cancel.check()
+                c.executemany(
+                    "INSERT INTO docs (rowid, title, authors, abstract) VALUES (?, ?, ?, ?)",
+                    batch,
                 )
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+                done += len(batch)
+                progress(done / max(total, 1), f"Indexing text: {done:,} of {total:,}")
+            c.execute("INSERT INTO docs (docs) VALUES ('optimize')")
+            c.execute(
+                "INSERT INTO meta VALUES ('generation', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [generation],
+            )
 
     # -- reading ---------------------------------------------------------------------
     def match_ids(self, expression: str) -> np.ndarray:
@@ -213,6 +205,114 @@ class TextIndex:
             else None
         )
         return pos, neg
+
+
+class TextIndex:
+    """The library's derived full-text index, owned by the store.
+
+    The store calls :meth:`mark_changed` inside every transaction that changes paper
+    text and :meth:`papers_changed` with the papers' ids after it commits; searches call
+    :meth:`ensure` and read :meth:`file`. The FTS5 file opens on first use (``path``
+    ``None``: in memory)."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        cursor: Callable[[], duckdb.DuckDBPyConnection],
+        write_lock: AbstractContextManager[Any],
+        read_only: bool,
+    ) -> None:
+        self.path = path
+        self._cursor = cursor
+        self._write_lock = write_lock
+        self._read_only = read_only
+        self._file: Fts5File | None = None
+        self._stale = True
+
+    def generation(self) -> int:
+        """The library's text generation (what the index must reflect to be current)."""
+        row = (
+            self._cursor()
+            .execute("SELECT value FROM library_state WHERE key = 'text_generation'")
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def mark_changed(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Call inside a write transaction that changes paper text."""
+        if not self._read_only:
+            cur.execute("UPDATE library_state SET value = value + 1 WHERE key = 'text_generation'")
+
+    def _paper_count(self) -> int:
+        row = self._cursor().execute("SELECT count(*) FROM papers").fetchone()
+        return int(row[0]) if row else 0
+
+    def file(self) -> Fts5File:
+        """The FTS5 file, opened (and, for an empty library, made current) on first use."""
+        if self._file is None:
+            index = Fts5File(self.path)
+            self._file = index
+            generation = self.generation()
+            self._stale = index.generation != generation
+            if self._stale and not self._read_only and self._paper_count() == 0:
+                index.rebuild([], 0, generation)  # an empty library: trivially current
+                self._stale = False
+        return self._file
+
+    def current(self) -> bool:
+        """Whether the index reflects the library (no rebuild needed)."""
+        index = self.file()
+        return not self._stale and index.generation == self.generation()
+
+    def ensure(self, progress: Progress = no_progress, cancel: CancelToken | None = None) -> bool:
+        """Rebuild the index if it does not reflect the library; whether it did."""
+        index = self.file()
+        if not self._stale and index.generation == self.generation():
+            # current: no write lock taken (letting it go would move the write version
+            # and drop the cached filter results on every keystroke)
+            return False
+        with self._write_lock:
+            generation = self.generation()
+            if not self._stale and index.generation == generation:
+                return False
+            self.rebuild(progress, cancel)
+        return True
+
+    def rebuild(self, progress: Progress = no_progress, cancel: CancelToken | None = None) -> None:
+        index = self.file()
+        with self._write_lock:
+            generation = self.generation()
+            cur = self._cursor().cursor()  # a cursor of its own: it streams while we write
+            try:
+                total = self._paper_count()
+                index.rebuild(text_rows(cur), total, generation, progress, cancel)
+            finally:
+                cur.close()
+            self._stale = False
+
+    def papers_changed(self, ids: Sequence[int]) -> None:
+        """Bring the index up to date for these papers (changed, added or gone); call
+        after the commit of the transaction that changed them."""
+        index = self.file()
+        generation = self.generation()
+        if self._stale or index.generation not in (generation, generation - 1):
+            self._stale = True  # rebuilt on the next search
+            return
+        if ids:
+            wanted = {"id": np.unique(np.asarray(ids, dtype=np.int64))}
+            cur = self._cursor()
+            rows = cur.execute(
+                "SELECT id, title, array_to_string(authors, '; '), abstract FROM papers "
+                "WHERE id IN (SELECT id FROM wanted)"
+            ).fetchall()
+            index.delete(wanted["id"].tolist())
+            index.upsert(rows)
+        index.set_generation(generation)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def _batches(rows: Iterable[Any], size: int) -> Iterable[list[Any]]:

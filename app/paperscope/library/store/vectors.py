@@ -9,26 +9,18 @@ are stacked into a matrix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    import duckdb
+from paperscope.library.store._base import StoreBase
 
 # paper columns that may make up the embedded text
 TEXT_FIELDS = ("title", "abstract", "authors", "venue", "keywords", "notes")
 
 
-class VectorsMixin:
+class VectorsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
-
-    _write_lock: Any
-
-    if TYPE_CHECKING:
-
-        def cursor(self) -> duckdb.DuckDBPyConnection: ...  # provided by Store
 
     def paper_texts(
         self, fields: Sequence[str] = ("title", "abstract")
@@ -82,25 +74,18 @@ class VectorsMixin:
             "k": np.tile(np.arange(dim, dtype=np.int32), n),
             "x": mat.ravel(),
         }
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute(
-                    "DELETE FROM paper_vectors WHERE model_id = ? AND paper_id IN "
-                    "(SELECT paper_id FROM keys)",
-                    [model_id],
-                )
-                cur.execute(
-                    """INSERT INTO paper_vectors (paper_id, model_id, text_hash, vector)
-                       SELECT keys.paper_id, keys.model_id, keys.text_hash, v.vector
-                       FROM keys JOIN (SELECT r, list(x ORDER BY k) AS vector
-                                       FROM flat GROUP BY r) v ON v.r = keys.r"""
-                )
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self._transaction() as cur:
+            cur.execute(
+                "DELETE FROM paper_vectors WHERE model_id = ? AND paper_id IN "
+                "(SELECT paper_id FROM keys)",
+                [model_id],
+            )
+            cur.execute(
+                """INSERT INTO paper_vectors (paper_id, model_id, text_hash, vector)
+                   SELECT keys.paper_id, keys.model_id, keys.text_hash, v.vector
+                   FROM keys JOIN (SELECT r, list(x ORDER BY k) AS vector
+                                   FROM flat GROUP BY r) v ON v.r = keys.r"""
+            )
 
     def vectors(self, model_id: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         """``(paper ids, matrix)`` of every stored vector of ``model_id`` whose paper

@@ -9,13 +9,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from paperscope.core.records import FloatArray, IntArray, ReadError, ReadIssue, Run, Series
+from paperscope.readers.registry import Duplicates as Duplicates
 
-Duplicates = Literal["last", "first", "all"]
 """What to keep when a series has several points at one step (a restarted run):
 the last written (default, what a resumed run means), the first, or all of them."""
 

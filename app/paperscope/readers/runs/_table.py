@@ -22,12 +22,13 @@ import csv
 import io
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from paperscope.core.records import ReadError, ReadIssue, Series
+from paperscope.core.records import ReadError, ReadIssue, ReadResult, Series
 from paperscope.readers.runs._common import Duplicates, make_series
 
 MISSING_BITS = 0x7FF8_0000_4D49_5353
@@ -548,3 +549,25 @@ def header_line(path: Path, skip: int = 0) -> list[str]:
     if not lines:
         return []
     return [h.strip() for h in next(csv.reader([lines[0]]))]
+
+
+# --- live reading, shared by the CSV-family readers (registry.LiveReader) -----------------
+
+Build = Callable[[CsvTable, Path], ReadResult]
+
+
+def open_live(path: Path, build: Build) -> tuple[ReadResult, CsvTable]:
+    """A CSV-family log read in full (tab-separated for ``.tsv``), with the table that
+    reads on from where this read stopped."""
+    table = CsvTable(path, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+    table.update()
+    return build(table, path), table
+
+
+def read_more(table: CsvTable, path: Path, build: Build) -> ReadResult:
+    """The lines appended since the table's last read: the whole result, new issues only."""
+    n_issues = len(table.issues)
+    table.update()
+    result = build(table, path)
+    result.issues = result.issues[n_issues:]
+    return result

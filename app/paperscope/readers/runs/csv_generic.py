@@ -20,6 +20,8 @@ import numpy as np
 from paperscope.core.records import ReadError, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
+from paperscope.readers.registry import Duplicates
+from paperscope.readers.runs import _table
 from paperscope.readers.runs._common import make_run, run_name, sidecar_config
 from paperscope.readers.runs._table import CsvTable, find_column, header_line, table_series
 
@@ -81,6 +83,14 @@ class CsvReader:
         table = CsvTable(path, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
         table.update()
         return build(table, path)
+
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, CsvTable]:
+        return _table.open_live(path, build)
+
+    def read_more(self, state: CsvTable, path: Path, cancel: CancelToken) -> ReadResult:
+        return _table.read_more(state, path, build)
 
 
 registry.register(CsvReader())

@@ -12,6 +12,8 @@ from pathlib import Path
 from paperscope.core.records import ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
+from paperscope.readers.registry import Duplicates
+from paperscope.readers.runs import _table
 from paperscope.readers.runs._common import load_yaml, make_run, plain, run_name
 from paperscope.readers.runs._table import CsvTable, header_line, table_series
 
@@ -60,6 +62,14 @@ class LightningCsvReader:
         table = CsvTable(path)
         table.update()
         return build(table, path)
+
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, CsvTable]:
+        return _table.open_live(path, build)
+
+    def read_more(self, state: CsvTable, path: Path, cancel: CancelToken) -> ReadResult:
+        return _table.read_more(state, path, build)
 
 
 registry.register(LightningCsvReader())

@@ -12,6 +12,8 @@ from pathlib import Path
 from paperscope.core.records import ReadResult
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
+from paperscope.readers.registry import Duplicates
+from paperscope.readers.runs import _table
 from paperscope.readers.runs._common import make_run, run_name
 from paperscope.readers.runs._table import CsvTable, header_line, table_series
 from paperscope.readers.runs.sb3_monitor import find_config
@@ -41,6 +43,14 @@ class SB3ProgressReader:
         table = CsvTable(path)
         table.update()
         return build(table, path)
+
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, CsvTable]:
+        return _table.open_live(path, build)
+
+    def read_more(self, state: CsvTable, path: Path, cancel: CancelToken) -> ReadResult:
+        return _table.read_more(state, path, build)
 
 
 registry.register(SB3ProgressReader())

@@ -626,6 +626,16 @@ def result_of(state: TensorBoardRun) -> ReadResult:
     return ReadResult(runs=[state.to_run()], issues=list(state.issues))
 
 
+def read_appended(state: TensorBoardRun, cancel: CancelToken) -> ReadResult:
+    """What was appended to a run's event files since ``state`` last read them (and any
+    new event file): the whole result, with only the issues met now."""
+    n_issues = len(state.issues)
+    state.update(no_progress, cancel)
+    result = result_of(state)
+    result.issues = result.issues[n_issues:]
+    return result
+
+
 class TensorBoardDirReader:
     name = "tensorboard"
     kind: registry.Kind = "runs"
@@ -643,6 +653,15 @@ class TensorBoardDirReader:
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
         return read_run(path, None, progress, cancel)[1]
 
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, TensorBoardRun]:
+        state, result = read_run(path, None, progress, cancel, duplicates=duplicates)
+        return result, state
+
+    def read_more(self, state: TensorBoardRun, path: Path, cancel: CancelToken) -> ReadResult:
+        return read_appended(state, cancel)
+
 
 class TensorBoardFileReader:
     """A single event file named on its own (inside a scanned folder the folder reader
@@ -659,6 +678,15 @@ class TensorBoardFileReader:
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
         return read_run(path.parent, [path], progress, cancel)[1]
+
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, TensorBoardRun]:
+        state, result = read_run(path.parent, [path], progress, cancel, duplicates=duplicates)
+        return result, state
+
+    def read_more(self, state: TensorBoardRun, path: Path, cancel: CancelToken) -> ReadResult:
+        return read_appended(state, cancel)
 
 
 registry.register(TensorBoardDirReader())

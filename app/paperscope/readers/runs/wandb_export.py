@@ -11,6 +11,8 @@ from pathlib import Path
 from paperscope.core.records import ReadError, ReadResult, Series
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.readers import registry
+from paperscope.readers.registry import Duplicates
+from paperscope.readers.runs import _table
 from paperscope.readers.runs._common import make_run
 from paperscope.readers.runs._table import CsvTable, find_column, header_line, table_series
 
@@ -61,6 +63,14 @@ class WandbExportReader:
         table = CsvTable(path)
         table.update()
         return build(table, path)
+
+    def open_live(
+        self, path: Path, progress: Progress, cancel: CancelToken, duplicates: Duplicates
+    ) -> tuple[ReadResult, CsvTable]:
+        return _table.open_live(path, build)
+
+    def read_more(self, state: CsvTable, path: Path, cancel: CancelToken) -> ReadResult:
+        return _table.read_more(state, path, build)
 
 
 registry.register(WandbExportReader())
