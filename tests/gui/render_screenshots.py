@@ -9,6 +9,14 @@ crosshair read-outs shown. ``publication-figure.png``: the right pane's publicat
 Dopamine's Pong baselines (grouped by agent) with the reference lines of the linked
 Nature DQN and C51 papers (EFF's table) and the JAT card's Pong score with its ± std band
 (``--references`` renders only this one).
+
+    PYTHONPATH=app python tests/gui/render_screenshots.py --compare
+
+``runs-table-summaries.png``: the runs table on the Dopamine baselines with summary
+columns (sorted by ``return.max``, filtered by an expression) beside the plot pane;
+``parallel-coordinates.png``: a hyperparameter pane over agent, game, seed and two
+summaries with a brush on ``return.max`` (the brushed runs drawn on top, also in the
+runs table); ``scatter.png``: ``return.max`` against the seed, a trend line per agent.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PAPERSCOPE_HOME", tempfile.mkdtemp(prefix="paperscope-shots-"))
@@ -55,7 +65,73 @@ def references(out: Path) -> Path:
     return path
 
 
+def qtbot_wait(app: Any, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while not done() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def compare_shots() -> int:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QSplitter
+
+    app = QApplication.instance() or QApplication([])
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.state.hyper import brush_from_positions
+    from paperscope.workflows.runs import load_runs
+
+    runs, _ = load_runs([ROOT.parent / "shared" / "data" / "runs" / "dopamine"])
+    view = PlotsView()
+    view.resize(1500, 640)
+    view.show()
+    view.add_runs(runs)
+    view.splitter.setSizes([760, 740])
+    pane = view.current_pane()
+    pane.set_metric("return")
+    table = view.catalog.table
+    table.add_summaries(["return.last", "return.max", "return.mean10"])
+    table.update(filter_text='game == "breakout" and `return.max` > 20',
+                 config_columns=("agent", "game", "seed"))  # fmt: skip
+    table.sort_by("summary:return.max", descending=True)
+    app.processEvents()
+    pane.set_grouping("config", key="agent")
+    view.splitter.setSizes([900, 600])
+    panel = view.runs_panel
+    panel.table.resizeColumnsToContents()
+    for key, width in (("name", 190), ("source", 90), ("format", 70)):
+        panel.table.setColumnWidth(view.catalog.column_of(key), width)
+    left = view.splitter.widget(0)
+    assert isinstance(left, QSplitter)
+    left.setSizes([60, 580])  # the metric list small
+    qtbot_wait(app, lambda: pane.data is not None)
+    pane.canvas.auto_range()
+    app.processEvents()
+    out = ROOT / "resources" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    view.grab().save(str(out / "runs-table-summaries.png"))
+    table.update(filter_text="")
+    hyper = view.area.add_hyper(pane, Qt.Orientation.Vertical)
+    hyper.state.update(axes=("config:agent", "config:game", "config:seed",
+                             "summary:return.max", "summary:return.last"))  # fmt: skip
+    hyper.refresh()
+    hyper.state.set_brush(brush_from_positions(hyper.axes["summary:return.max"], 0.55, 1.0))
+    view.resize(1500, 900)
+    app.processEvents()
+    hyper.grab().save(str(out / "parallel-coordinates.png"))
+    hyper.state.update(kind="scatter", x="config:seed", y="summary:return.max",
+                       group_by="config:agent", log_y=True)  # fmt: skip
+    app.processEvents()
+    hyper.grab().save(str(out / "scatter.png"))
+    print(f"wrote {out / 'runs-table-summaries.png'}, parallel-coordinates.png, scatter.png")
+    return 0
+
+
 def main() -> int:
+    if "--compare" in sys.argv:
+        return compare_shots()
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 

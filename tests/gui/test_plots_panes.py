@@ -239,9 +239,10 @@ def test_runs_panel_filters_hides_colours_and_renames(
     key = next(k for k in keys if k.endswith("n_steps"))
     cart = next(r for r in demo_runs if r.format != "tensorboard")
     value = model.config_of(cart.id)[key]
-    panel.config_filter.setText(f"{key}={value}")
+    literal = f'"{value}"' if isinstance(value, str) else repr(value)
+    panel.expr_filter.setText(f"`{key}` == {literal}")
     assert panel.filtered_ids() == [cart.id]
-    panel.config_filter.setText("")
+    panel.expr_filter.setText("")
     # the last-value column follows the current metric
     run1 = next(r for r in demo_runs if r.name == "run_1")
     row = [model.run_at(r).id for r in range(4)].index(run1.id)

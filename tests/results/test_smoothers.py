@@ -28,6 +28,9 @@ from paperscope.results.smoothing import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from paperscope.results.references import Reference
+    from paperscope.workflows.plots import PlotData
+
 
 def _series(n: int, seed: int, holes: bool = True) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -181,3 +184,110 @@ def test_cli_plot_smoother(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     rc = main(["plot", str(folder), "--metric", "Training loss", "--smoother", "centred:0",
                "--out", str(out)])  # fmt: skip
     assert rc == 2 and "--smoother: the centred window" in capsys.readouterr().err
+
+
+def test_cli_plot_notes_and_extrema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--note X=TEXT`` / ``X0:X1=TEXT`` and ``--mark-extrema`` reach the figure."""
+    from paperscope.cli import main
+    from paperscope.results.figure import FigureStyle, Note, draw_figure
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+    from paperscope.workflows.runs import load_runs
+    from tests.results.conftest import UNET
+
+    folder = UNET / "UNet_lr1e_3"
+    plain, noted = tmp_path / "plain.svg", tmp_path / "noted.svg"
+    args = ["plot", str(folder), "--metric", "Training loss"]
+    assert main([*args, "--out", str(plain)]) == 0
+    assert main([*args, "--out", str(noted), "--mark-extrema", "--note", "5=lr decay",
+                 "--note", "2:4=warm-up"]) == 0  # fmt: skip
+    assert noted.read_text().count("<path") > plain.read_text().count("<path")
+    assert main([*args, "--out", str(noted), "--note", "soon"]) == 2
+    assert "--note: 'soon': write X=TEXT or X0:X1=TEXT" in capsys.readouterr().err
+    # what the CLI draws: the notes' texts and lines, a mark at each curve's min and max
+    runs, _ = load_runs([folder], use_cache=False)
+    data = compute_plot(runs, PlotSpec(metric="Training loss"))
+    notes = (Note.parse("5=lr decay"), Note.parse("2:4=warm-up"))
+    fig = draw_figure(data.curves, data.groups, FigureStyle(mark_extrema=True, notes=notes),
+                      data.info())  # fmt: skip
+    ax = fig.axes[0]
+    assert {t.get_text() for t in ax.texts} >= {"lr decay", "warm-up"}
+    y = data.curves[0].y
+    marks = sorted(float(line.get_ydata()[0]) for line in ax.get_lines()
+                   if line.get_marker() in ("v", "^"))  # fmt: skip
+    assert marks == [float(np.nanmin(y)), float(np.nanmax(y))]
+
+
+def test_cli_plot_grid_of_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``plot --grid M1,M2``: one figure with a panel per metric, one legend, one CSV."""
+    from paperscope.cli import main
+    from paperscope.results.figure import draw_grid, grid_shape
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+    from paperscope.workflows.runs import load_runs
+    from tests.results.conftest import UNET
+
+    metrics = ["Training loss", "IoU (avg on test)", "Test loss (avg on test)"]
+    out, table = tmp_path / "grid.pdf", tmp_path / "grid.csv"
+    rc = main(["plot", str(UNET), "--grid", ",".join(metrics), "--cols", "2",
+               "--out", str(out), "--csv", str(table)])  # fmt: skip
+    res = capsys.readouterr()
+    assert rc == 0, res.err
+    assert "3 panels" in res.out and out.stat().st_size > 0
+    with table.open() as fh:
+        rows = list(csv.DictReader(fh))
+    runs, _ = load_runs([UNET], use_cache=False)
+    for metric in metrics:
+        data = compute_plot(runs, PlotSpec(metric=metric))
+        mine = [r for r in rows if r["metric"] == metric]
+        assert len(mine) == sum(len(c) for c in data.curves)  # every point drawn, once
+        first = data.curves[0]
+        got = [float(r["y"]) for r in mine if r["series"] == first.label]
+        np.testing.assert_allclose(got, first.y)
+    assert grid_shape(3, 2) == (2, 2) and grid_shape(5) == (2, 3)
+    panels = [(d.curves, d.groups, d.info())
+              for d in (compute_plot(runs, PlotSpec(metric=m)) for m in metrics)]  # fmt: skip
+    fig = draw_grid(panels, cols=2)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == metrics and len(fig.legends) == 1
+    assert main(["plot", str(UNET), "--grid", " , ", "--out", str(out)]) == 2
+
+
+def test_reference_lines_with_marks_and_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reference lines (from main) beside min/max marks and notes: the marks are the
+    curves' only, the reference is drawn and labelled, the CSV has its row after the
+    curves'; ``--grid`` says reference lines need ``--metric``."""
+    from paperscope.cli import main
+    from paperscope.results.figure import FigureStyle, Note, draw_figure
+    from paperscope.results.references import Reference
+    from paperscope.workflows.plots import PlotSpec, compute_plot
+    from paperscope.workflows.runs import load_runs
+    from tests.results.conftest import UNET
+
+    runs, _ = load_runs([UNET / "UNet_lr1e_3"], use_cache=False)
+    data = compute_plot(runs, PlotSpec(metric="Training loss"))
+    y = data.curves[0].y
+    ref = Reference("U-Net — Ronneberger 2015", float(np.nanmean(y)), lower=0.1, upper=0.2,
+                    spread="std", result_id=5)  # fmt: skip
+    style = FigureStyle(mark_extrema=True, notes=(Note.parse("5=lr decay"),))
+    fig = draw_figure(data.curves, data.groups, style, data.info(), [ref])
+    ax = fig.axes[0]
+    marks = sorted(float(line.get_ydata()[0]) for line in ax.get_lines()
+                   if line.get_marker() in ("v", "^"))  # fmt: skip
+    assert marks == [float(np.nanmin(y)), float(np.nanmax(y))]  # none on the reference
+    assert any(line.get_gid() == "reference-0" for line in ax.get_lines())
+    assert {t.get_text() for t in ax.texts} >= {"lr decay", ref.label}
+    table = write_csv_rows(tmp_path / "refs.csv", data, [ref])
+    assert table[-1][:2] == [ref.label, "reference"] and table[-1][5:7] == ["0.1", "0.2"]
+    assert len(table) == 1 + sum(len(c) for c in data.curves) + 1
+    rc = main(["plot", str(UNET), "--grid", "Training loss", "--references",
+               "--out", str(tmp_path / "g.pdf")])  # fmt: skip
+    assert rc == 2 and "drawn with --metric, not --grid" in capsys.readouterr().err
+
+
+def write_csv_rows(path: Path, data: PlotData, refs: list[Reference]) -> list[list[str]]:
+    from paperscope.results.figure import write_csv
+
+    write_csv(path, data.curves, data.groups, refs)
+    with path.open() as fh:
+        return list(csv.reader(fh))

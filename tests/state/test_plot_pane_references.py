@@ -70,3 +70,24 @@ def test_reference_changes_ask_for_new_curves_at_once() -> None:
     for name in ("show_references", "reference_papers", "reference_results",
                  "hidden_references"):  # fmt: skip
         assert plan(frozenset({name}), v).compute == "now"
+
+
+def test_notes_marks_smoother_and_references_share_the_pane_json() -> None:
+    """Both sides of the pane state together: the smoother, min/max marks and notes
+    (the comparison GUI) and the reference lines survive one round trip."""
+    state = PlotPaneState()
+    state.update(metric="return", smoothing_mode="gaussian", smoothing_sigma=3.0,
+                 mark_extrema=True, reference_results=(41,))  # fmt: skip
+    state.add_note(10.0, "lr decay")
+    state.add_note(2.0, "warm-up", 4.0)
+    state.add_reference_papers([7])
+    state.set_reference_shown(41, False)
+    data = json.loads(json.dumps(state.to_json()))
+    back = PlotPaneState.from_json(data)
+    assert back.value == state.value
+    assert [n.text for n in back.value.notes] == ["lr decay", "warm-up"]
+    assert back.value.hidden_references == frozenset({41})
+    spec = back.to_spec(None, [Reference("A", 1.0, result_id=41), Reference("B", 2.0, result_id=8)])
+    assert spec.smoothing == 3.0 and [r.label for r in spec.references] == ["B"]
+    assert plan(frozenset({"notes"}), back.value).redraw
+    assert plan(frozenset({"reference_papers"}), back.value).compute == "now"

@@ -275,3 +275,17 @@ def test_each_library_has_its_own_workspace(tmp_path: Path) -> None:
                    workspace.legacy_path())  # fmt: skip
     assert workspace.for_library(tmp_path / "old.duckdb")["papers"]["search"] == "old"
     assert workspace.for_library(tmp_path / "other.duckdb") is None
+
+
+def test_runs_table_column_set_is_saved_with_the_workspace(store: Store) -> None:
+    session = Session(store, _Runner(), _App())
+    session.runs_table.add_summaries(["eval/return.last", "loss.mean10"])
+    session.runs_table.update(config_columns=("lr",), filter_text="lr < 1e-3",
+                              sort_key="summary:loss.mean10", descending=True)  # fmt: skip
+    session.runs_table.pin("loss", 1000)
+    data = json.loads(json.dumps(session.to_json()))
+    again, _plots = Session.from_json(data, store, _Runner(), _App())
+    assert again.runs_table.value == session.runs_table.value
+    data["runs_table"]["summaries"] = ["loss.nonsense"]
+    with pytest.raises(StateError, match="summaries"):
+        Session(store, _Runner(), _App()).restore(data)

@@ -25,7 +25,14 @@ def add_parser(sub: Any) -> None:
         "group runs into a mean/median line with a band, and write a vector figure.",
     )
     p.add_argument("runs", nargs="+", type=Path, metavar="RUNS", help="run files or folders")
-    p.add_argument("--metric", required=True, metavar="NAME", help="the series (tag) to plot")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--metric", metavar="NAME", help="the series (tag) to plot")
+    what.add_argument(
+        "--grid", metavar="M1,M2,…",
+        help="one figure with a panel per metric (shared legend), e.g. 'loss,eval/return'",
+    )  # fmt: skip
+    p.add_argument("--cols", type=int, default=None, metavar="N", help="with --grid: columns")
+    p.add_argument("--share-y", action="store_true", help="with --grid: one y range for all")
     grp = p.add_mutually_exclusive_group()
     grp.add_argument(
         "--group-by", metavar="KEY", help="group runs by this config key (a.b for nested)"
@@ -73,6 +80,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
     p.add_argument("--reps", type=int, default=1000, help="bootstrap resamples for ci95")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument(
+        "--note", action="append", default=[], metavar="X=TEXT",
+        help="a text note pinned at x (or X0:X1=TEXT over a range), repeatable",
+    )  # fmt: skip
+    p.add_argument("--mark-extrema", action="store_true", help="mark each curve's min and max")
     p.add_argument("--out", required=True, type=Path, metavar="FILE.(pdf|svg|png)")
     p.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write what is drawn as CSV")
     p.add_argument(
@@ -123,8 +135,15 @@ def run(args: argparse.Namespace) -> int:
     elif not 0 <= args.smoothing <= 1:
         print(f"paperscope: --smoothing must be in [0, 1], got {args.smoothing}", file=sys.stderr)
         return 2
+    from paperscope.results.figure import Note
+
+    try:
+        notes = tuple(Note.parse(n) for n in args.note)
+    except ValueError as exc:
+        print(f"paperscope: --note: {exc}", file=sys.stderr)
+        return 2
     spec = PlotSpec(
-        metric=args.metric,
+        metric=args.metric or "",
         x=args.x,
         smoothing=param,
         smoothing_mode=mode,
@@ -148,8 +167,16 @@ def run(args: argparse.Namespace) -> int:
         ylabel=args.ylabel,
         log_x=args.log_x,
         log_y=args.log_y,
+        mark_extrema=args.mark_extrema,
+        notes=notes,
     )
     wants_refs = bool(args.reference or args.references or args.map_metric or args.map_dataset)
+    if args.grid is not None:
+        if wants_refs:
+            print("paperscope: reference lines (--reference/--references/--map-*) are drawn "
+                  "with --metric, not --grid", file=sys.stderr)  # fmt: skip
+            return 2
+        return _grid(args, spec, style)
     if not wants_refs:
         try:
             data, issues = plot_paths(
@@ -216,6 +243,41 @@ def _report(args: argparse.Namespace, data: Any, issues: Any) -> int:
     print(f"wrote {args.out}: {', '.join(parts)}; smoothing: {info.smoothing_text()}")
     if info.band:
         print(f"band: {info.band}")
+    if args.csv:
+        print(f"wrote {args.csv}")
+    return 0
+
+
+def _grid(args: argparse.Namespace, spec: Any, style: Any) -> int:
+    """``--grid M1,M2``: every metric as a panel of one figure."""
+    import dataclasses
+
+    from paperscope.cli._common import TerminalProgress
+    from paperscope.workflows.plots import PlotError, compute_plot, export_grid
+    from paperscope.workflows.runs import load_runs
+
+    metrics = [m.strip() for m in args.grid.split(",") if m.strip()]
+    if not metrics:
+        print("paperscope: --grid: name the metrics, e.g. loss,eval/return", file=sys.stderr)
+        return 2
+    runs, issues = load_runs(args.runs, TerminalProgress("read "))
+    if not runs:
+        print("paperscope: no run could be read", file=sys.stderr)
+        return 2
+    datas = []
+    try:
+        for metric in metrics:
+            data = compute_plot(runs, dataclasses.replace(spec, metric=metric))
+            issues += data.issues
+            datas.append(data)
+        export_grid(datas, args.out, style, args.csv, args.cols, args.share_y)
+    except (PlotError, ValueError) as exc:
+        print(f"paperscope: {exc}", file=sys.stderr)
+        return 2
+    for issue in issues:
+        print(f"{issue.severity}: {issue}", file=sys.stderr)
+    print(f"wrote {args.out}: {count(len(datas), 'panel')} ({', '.join(metrics)}), "
+          f"{count(len(runs), 'run')}")  # fmt: skip
     if args.csv:
         print(f"wrote {args.csv}")
     return 0

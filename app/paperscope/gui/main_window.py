@@ -51,7 +51,6 @@ from paperscope.library.store import Store
 from paperscope.state.plots import PlotsState
 from paperscope.state.session import Session
 from paperscope.workflows import open as open_flow
-from paperscope.workflows.references import ReferenceFinder as Refs
 
 LAYOUT_VERSION = 1
 
@@ -106,8 +105,7 @@ class MainWindow(QMainWindow):
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
         self.setCentralWidget(self.central)
-        self.plots = PlotsView(self.runner, self.load_runs, runs=self.session.runs,
-                               plots=self.session.plots, references=Refs(store))  # fmt: skip
+        self.plots = PlotsView.for_session(self.session, self.runner, self.load_runs)
         self.plots.area.publication_requested.connect(self.publication_figure)
         self.sidebar = Sidebar()
         self.paper_actions = PaperActions(self.session, self)

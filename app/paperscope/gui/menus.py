@@ -55,6 +55,7 @@ def build_menus(w: MainWindow) -> None:
     file_menu.addAction(w.export_papers_action)
     file_menu.addAction(action(w, "&Export plot…", lambda: export_plot(w), "Ctrl+E"))
     file_menu.addAction(action(w, "&Publication figure…", w.publication_figure, "Ctrl+Alt+E"))
+    file_menu.addAction(action(w, "Export all panes as one &figure…", lambda: export_panes(w)))
     file_menu.addAction(action(w, "&Aggregate scores (rliable)…", w.aggregate_scores))
     file_menu.addSeparator()
     file_menu.addAction(action(w, "&Quit", w.close, QKeySequence.StandardKey.Quit))
@@ -122,6 +123,29 @@ def export_plot(w: MainWindow) -> None:
         if not ok:
             return
     w.plot_pane.export(Path(path), dpi)
+
+
+def export_panes(w: MainWindow, path: str | None = None) -> None:
+    """File → Export all panes as one figure: the current tab's panes as a grid (one
+    legend), with the CSV of everything drawn beside it."""
+    from paperscope.gui.plots.export_dialog import export_panes as job
+    from paperscope.results.figure import FigureStyle
+
+    datas = [p.data for p in w.plots.area.panes(w.plots.area.currentIndex()) if p.data]
+    if not datas:
+        w.status.show_message("No pane shows a plot yet")
+        return
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(
+            w, "Export all panes", "panes.pdf", "PDF (*.pdf);;SVG (*.svg);;PNG (*.png)"
+        )
+    if not path:
+        return
+    out = Path(path)
+    w.runner.submit(
+        job, datas, out, FigureStyle(size="double"), out.with_suffix(".csv"),
+        title=f"Writing {out.name}",
+    )  # fmt: skip
 
 
 def show_shortcuts(w: MainWindow) -> None:

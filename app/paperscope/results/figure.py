@@ -51,6 +51,55 @@ MAX_LEGEND_ENTRIES = 24  # beyond this a legend hides the plot; the CSV names ev
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A text note pinned at ``x`` or over the range ``x``…``x1`` of a plot (in data
+    coordinates; wall time in epoch seconds)."""
+
+    x: float
+    text: str
+    x1: float | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.x, int | float) and math.isfinite(self.x)):
+            raise ValueError(f"a note's x is a finite number, got {self.x!r}")
+        if self.x1 is not None and not (
+            isinstance(self.x1, int | float) and math.isfinite(self.x1) and self.x1 > self.x
+        ):
+            raise ValueError(f"a note's range ends after it starts, got {self.x}…{self.x1!r}")
+        if not isinstance(self.text, str):
+            raise ValueError(f"a note's text is text, got {self.text!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Note:
+        """``"1000=warm-up ends"`` or ``"0:5000=warm-up"`` (the CLI's ``--note``)."""
+        where, eq, body = text.partition("=")
+        lo, colon, hi = where.partition(":")
+        try:
+            x = float(lo)
+            x1 = float(hi) if colon else None
+        except ValueError:
+            raise ValueError(f"{text!r}: write X=TEXT or X0:X1=TEXT") from None
+        if not eq:
+            raise ValueError(f"{text!r}: write X=TEXT or X0:X1=TEXT")
+        return cls(x, body.strip(), x1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"x": self.x, "x1": self.x1, "text": self.text}
+
+
+def extrema(x: Any, y: Any) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """``((x_min, y_min), (x_max, y_max))`` over the finite points of a curve (the first
+    on a tie); ``None`` when it has none."""
+    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(ys) & np.isfinite(xs)
+    if not ok.any():
+        return None
+    idx = np.flatnonzero(ok)
+    lo, hi = idx[int(np.argmin(ys[ok]))], idx[int(np.argmax(ys[ok]))]
+    return (float(xs[lo]), float(ys[lo])), (float(xs[hi]), float(ys[hi]))
+
+
+@dataclass(frozen=True, slots=True)
 class FigureStyle:
     """How the figure looks. ``size`` picks the preset width/height/font size; the
     explicit fields override it. ``legend``: a matplotlib location, ``outside`` (right
@@ -72,6 +121,8 @@ class FigureStyle:
     raw_alpha: float = 0.25
     band_alpha: float = 0.25
     line_width: float = 1.2
+    mark_extrema: bool = False
+    notes: tuple[Note, ...] = ()
 
     def dimensions(self) -> tuple[float, float]:
         if self.size not in SIZES:
@@ -258,60 +309,10 @@ def draw_figure(
     w, h = style.dimensions()
     rc: Any = _rc(style)
 
-    def X(values: Any) -> Any:  # the x data as drawn
-        if info.x != "wall":
-            return values
-        # wall time: draw dates (matplotlib's date axis), the CSV keeps epoch seconds
-        return (np.asarray(values) * 1e6).astype("datetime64[us]")
-
-    g_styles, c_styles = assign_colors(groups, curves, style.palette)
     with rc_context(rc):
         fig = Figure(figsize=(w, h), layout="constrained")
         ax = fig.add_subplot()
-        for g, (color, ls) in zip(groups, g_styles, strict=True):
-            if len(g) == 0:
-                continue
-            if style.show_raw and info.smoothed:
-                ax.plot(
-                    X(g.x),
-                    g.raw_center,
-                    color=color,
-                    alpha=style.raw_alpha,
-                    lw=0.6 * style.line_width,
-                    ls=ls,
-                )
-            if g.band_kind != "none":
-                ax.fill_between(X(g.x), g.lower, g.upper, color=color, alpha=style.band_alpha, lw=0)
-            ax.plot(X(g.x), g.center, color=color, ls=ls, label=f"{g.label} (n={len(g.run_ids)})")
-        for c, (color, ls) in zip(curves, c_styles, strict=True):
-            if style.show_raw and info.smoothed:
-                ax.plot(
-                    X(c.x),
-                    c.raw,
-                    color=color,
-                    alpha=style.raw_alpha,
-                    lw=0.6 * style.line_width,
-                    ls=ls,
-                )
-            ax.plot(X(c.x), c.y, color=color, ls=ls, label=c.label)
-        draw_references(ax, references, style, X)
-        if info.x == "wall":
-            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-            maxticks = 5 if style.size == "single" else 8
-            locator = AutoDateLocator(minticks=3, maxticks=maxticks)  # type: ignore[no-untyped-call]
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-        elif style.log_x:
-            ax.set_xscale("log")
-        if style.log_y:
-            ax.set_yscale("log")
-        default_xlabel = "wall time" if info.x == "wall" else x_label(info.x)
-        ax.set_xlabel(style.xlabel if style.xlabel is not None else default_xlabel)
-        ax.set_ylabel(style.ylabel if style.ylabel is not None else info.metric)
-        if style.title:
-            ax.set_title(style.title)
-        ax.grid(True, lw=0.4, alpha=0.4)
+        _draw_axes(ax, curves, groups, style, info, references)
         n_entries = len(groups) + len(curves) + sum(r.is_curve for r in references)
         if style.legend != "none" and 0 < n_entries <= MAX_LEGEND_ENTRIES:
             if style.legend == "outside":
@@ -328,6 +329,195 @@ def draw_figure(
                     legend.remove()
                     fig.legend(loc="outside right upper", frameon=False)
     return fig
+
+
+def _draw_axes(
+    ax: Any,
+    curves: Sequence[Curve],
+    groups: Sequence[GroupCurve],
+    style: FigureStyle,
+    info: FigureInfo,
+    references: Sequence[Reference] = (),
+) -> None:
+    """One plot's lines, bands, marks, reference lines, notes, axes and labels on ``ax``."""
+
+    def X(values: Any) -> Any:  # the x data as drawn
+        if info.x != "wall":
+            return values
+        # wall time: draw dates (matplotlib's date axis), the CSV keeps epoch seconds
+        return (np.asarray(values) * 1e6).astype("datetime64[us]")
+
+    g_styles, c_styles = assign_colors(groups, curves, style.palette)
+    for g, (color, ls) in zip(groups, g_styles, strict=True):
+        if len(g) == 0:
+            continue
+        if style.show_raw and info.smoothed:
+            ax.plot(
+                X(g.x),
+                g.raw_center,
+                color=color,
+                alpha=style.raw_alpha,
+                lw=0.6 * style.line_width,
+                ls=ls,
+            )
+        if g.band_kind != "none":
+            ax.fill_between(X(g.x), g.lower, g.upper, color=color, alpha=style.band_alpha, lw=0)
+        ax.plot(X(g.x), g.center, color=color, ls=ls, label=f"{g.label} (n={len(g.run_ids)})")
+    for c, (color, ls) in zip(curves, c_styles, strict=True):
+        if style.show_raw and info.smoothed:
+            ax.plot(
+                X(c.x),
+                c.raw,
+                color=color,
+                alpha=style.raw_alpha,
+                lw=0.6 * style.line_width,
+                ls=ls,
+            )
+        ax.plot(X(c.x), c.y, color=color, ls=ls, label=c.label)
+    if style.mark_extrema:
+        for line in list(ax.get_lines()):
+            if line.get_alpha() is not None:  # the faint raw lines
+                continue
+            ydata = np.asarray(line.get_ydata(), dtype=np.float64)
+            xdata = (np.asarray(line.get_xdata(), dtype=np.float64) if info.x != "wall"
+                     else np.arange(ydata.size, dtype=np.float64))  # fmt: skip
+            found = extrema(xdata, ydata)
+            if found is None:
+                continue
+            xd = np.asarray(line.get_xdata())
+            for (fx, fy), marker in zip(found, ("v", "^"), strict=True):
+                px = xd[int(fx)] if info.x == "wall" else fx
+                ax.plot([px], [fy], marker=marker, color=line.get_color(), ms=4, ls="none")
+                ax.annotate(f"{fy:.4g}", (px, fy), textcoords="offset points",
+                            xytext=(3, -9 if marker == "v" else 3),
+                            fontsize=style.font() - 2, color=line.get_color())  # fmt: skip
+    draw_references(ax, references, style, X)  # after the marks: a reference is no curve of ours
+    for note in style.notes:
+
+        def nx(v: float) -> Any:
+            return X(np.asarray([v]))[0]
+
+        if note.x1 is None:
+            ax.axvline(nx(note.x), color="#555555", lw=0.7, ls="--")
+        else:
+            ax.axvspan(nx(note.x), nx(note.x1), color="#999999", alpha=0.15, lw=0)
+        ax.annotate(note.text, (nx(note.x), 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(2, -2), textcoords="offset points", va="top",
+                    fontsize=style.font() - 1, color="#333333")  # fmt: skip
+    if info.x == "wall":
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        maxticks = 5 if style.size == "single" else 8
+        locator = AutoDateLocator(minticks=3, maxticks=maxticks)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    elif style.log_x:
+        ax.set_xscale("log")
+    if style.log_y:
+        ax.set_yscale("log")
+    default_xlabel = "wall time" if info.x == "wall" else x_label(info.x)
+    ax.set_xlabel(style.xlabel if style.xlabel is not None else default_xlabel)
+    ax.set_ylabel(style.ylabel if style.ylabel is not None else info.metric)
+    if style.title:
+        ax.set_title(style.title)
+    ax.grid(True, lw=0.4, alpha=0.4)
+
+
+Panel = tuple[Sequence[Curve], Sequence[GroupCurve], "FigureInfo"]
+"""One panel of a grid figure: its curves, its groups and what it shows."""
+
+
+def grid_shape(n: int, cols: int | None = None) -> tuple[int, int]:
+    """Rows and columns for ``n`` panels (``cols`` given, or as square as fits)."""
+    if n < 1:
+        raise ValueError("a grid figure needs at least one panel")
+    c = cols if cols else math.ceil(math.sqrt(n))
+    if c < 1:
+        raise ValueError(f"a grid has at least one column, got {cols}")
+    c = min(c, n)
+    return math.ceil(n / c), c
+
+
+def draw_grid(
+    panels: Sequence[Panel],
+    style: FigureStyle | None = None,
+    cols: int | None = None,
+    share_y: bool = False,
+) -> Any:
+    """Every panel in one figure: a grid of plots (shared x when every panel has the same
+    x axis, shared y on request), each titled with its metric, one legend for all below."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    style = style or FigureStyle()
+    rows, c = grid_shape(len(panels), cols)
+    w, h = style.dimensions()
+    same_x = len({info.x for _c, _g, info in panels}) == 1
+    rc: Any = _rc(style)
+    with rc_context(rc):
+        fig = Figure(figsize=(w, h * rows / max(1.0, c / 1.6)), layout="constrained")
+        axes = fig.subplots(rows, c, squeeze=False, sharex=same_x, sharey=share_y)
+        handles: dict[str, Any] = {}
+        for k, (curves, groups, info) in enumerate(panels):
+            ax = axes[k // c][k % c]
+            _draw_axes(ax, curves, groups, style, info)
+            ax.set_title(info.metric)
+            if k % c:
+                ax.set_ylabel("")
+            if same_x and k + c < len(panels):  # a panel below shows the shared x axis
+                ax.set_xlabel("")
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                handles.setdefault(label, handle)
+        for k in range(len(panels), rows * c):
+            axes[k // c][k % c].set_visible(False)
+        if style.title:
+            fig.suptitle(style.title)
+        if style.legend != "none" and 0 < len(handles) <= MAX_LEGEND_ENTRIES:
+            fig.legend(list(handles.values()), list(handles), loc="outside lower center",
+                       ncols=min(len(handles), 4), frameon=False)  # fmt: skip
+    return fig
+
+
+def render_grid(
+    out: Path | str,
+    panels: Sequence[Panel],
+    style: FigureStyle | None = None,
+    cols: int | None = None,
+    share_y: bool = False,
+) -> Path:
+    """Write :func:`draw_grid` to ``out`` (PDF/SVG/PNG), every panel's smoothing and
+    band in the file's metadata."""
+    path = Path(out)
+    fmt = output_format(path)
+    style = style or FigureStyle()
+    fig = draw_grid(panels, style, cols, share_y)
+    subject = " | ".join(info.subject() for _c, _g, info in panels)
+    keywords = " | ".join(info.keywords() for _c, _g, info in panels)
+    title = style.title or ", ".join(info.metric for _c, _g, info in panels)
+    from matplotlib import rc_context
+
+    rc: Any = _rc(style)
+    with rc_context(rc):
+        fig.savefig(path, format=fmt, dpi=style.dpi,
+                    metadata=file_metadata(fmt, title, subject, keywords))  # fmt: skip
+    return path
+
+
+def write_grid_csv(path: Path | str, panels: Sequence[Panel]) -> Path:
+    """What every panel draws, one row per point: ``metric`` then the columns of
+    :func:`write_csv`."""
+    import io
+
+    p = Path(path)
+    with p.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(("metric", *CSV_COLUMNS))
+        for curves, groups, info in panels:
+            buf = io.StringIO()
+            _write_rows(csv.writer(buf), curves, groups)
+            for row in csv.reader(io.StringIO(buf.getvalue())):
+                w.writerow([info.metric, *row])
+    return p
 
 
 def draw_references(ax: Any, references: Sequence[Reference], style: FigureStyle, X: Any) -> None:
@@ -389,18 +579,20 @@ def write_csv(
     with p.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
-        for g in groups:
-            for row in zip(g.x, g.center, g.raw_center, g.lower, g.upper, g.n, strict=True):
-                x, y, r, lo, hi, n = row
-                w.writerow(
-                    [g.label, "group", _num(x), _num(y), _num(r), _num(lo), _num(hi), int(n)]
-                )
-        for c in curves:
-            for x, y, r in zip(c.x, c.y, c.raw, strict=True):
-                w.writerow([c.label, "run", _num(x), _num(y), _num(r), "", "", 1])
+        _write_rows(w, curves, groups)
         for ref in references:
             w.writerows(reference_rows(ref))
     return p
+
+
+def _write_rows(w: Any, curves: Sequence[Curve], groups: Sequence[GroupCurve]) -> None:
+    for g in groups:
+        for row in zip(g.x, g.center, g.raw_center, g.lower, g.upper, g.n, strict=True):
+            x, y, r, lo, hi, n = row
+            w.writerow([g.label, "group", _num(x), _num(y), _num(r), _num(lo), _num(hi), int(n)])
+    for c in curves:
+        for x, y, r in zip(c.x, c.y, c.raw, strict=True):
+            w.writerow([c.label, "run", _num(x), _num(y), _num(r), "", "", 1])
 
 
 def reference_rows(r: Reference) -> list[list[str]]:

@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from paperscope.results.align import BANDS, CENTERS, Band, Center, SmoothingMode
+from paperscope.results.figure import Note
 from paperscope.results.references import Reference
-from paperscope.results.smoothing import DEFAULT_WEIGHT
+from paperscope.results.smoothing import DEFAULT_WEIGHT, SMOOTHERS
 from paperscope.state.events import StateError
 from paperscope.state.model import Model, check
 from paperscope.workflows.plots import PlotSpec
 
 GroupMode = Literal["none", "config", "regex", "selection"]
 GROUP_MODES: tuple[GroupMode, ...] = ("none", "config", "regex", "selection")
-SMOOTHING_MODES: tuple[SmoothingMode, ...] = ("ema", "time")
+SMOOTHING_MODES: tuple[SmoothingMode, ...] = (
+    "ema", "time", "centred", "trailing", "gaussian", "none",
+)  # fmt: skip
 Groups = tuple[tuple[str, tuple[str, ...]], ...]
 """Explicit groups (label → run ids), as a tuple of pairs so the value stays hashable."""
 ViewRange = tuple[float, float, float, float]
@@ -41,6 +44,8 @@ class PlotSettings:
     x: str = "step"
     smoothing: float = DEFAULT_WEIGHT
     smoothing_mode: SmoothingMode = "ema"
+    smoothing_window: int = int(SMOOTHERS["centred"])
+    smoothing_sigma: float = SMOOTHERS["gaussian"]
     show_raw: bool = True
     grouping: GroupMode = "none"
     group_key: str = ""
@@ -55,6 +60,8 @@ class PlotSettings:
     view_range: ViewRange | None = None
     hidden_runs: frozenset[str] = field(default_factory=frozenset)
     run_ids: tuple[str, ...] = ()
+    mark_extrema: bool = False
+    notes: tuple[Note, ...] = ()
     # reference lines: the linked papers' results are shown unless ``show_references``
     # is off; ``reference_papers`` / ``reference_results`` are added by the user (paper
     # and reported-result ids), ``hidden_references`` result ids turned off
@@ -74,6 +81,14 @@ class PlotSettings:
         check(ok, o, "smoothing", s, "a weight in [0, 1)")
         check(self.smoothing_mode in SMOOTHING_MODES, o, "smoothing_mode", self.smoothing_mode,
               "one of " + ", ".join(SMOOTHING_MODES))  # fmt: skip
+        k = self.smoothing_window
+        check(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 100_000, o,
+              "smoothing_window", k, "a whole number of points from 1 to 100000")  # fmt: skip
+        sg = self.smoothing_sigma
+        ok = isinstance(sg, int | float) and not isinstance(sg, bool) and 0 < sg <= 100_000
+        check(ok, o, "smoothing_sigma", sg, "a positive number of points")
+        check(isinstance(self.notes, tuple) and all(isinstance(n, Note) for n in self.notes),
+              o, "notes", self.notes, "notes")  # fmt: skip
         check(self.grouping in GROUP_MODES, o, "grouping", self.grouping,
               "one of " + ", ".join(GROUP_MODES))  # fmt: skip
         check(self.center in CENTERS, o, "center", self.center, "one of " + ", ".join(CENTERS))
@@ -81,7 +96,7 @@ class PlotSettings:
         k = self.min_runs
         check(isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 999, o, "min_runs",
               k, "a whole number from 1 to 999")  # fmt: skip
-        for name in ("show_raw", "log_x", "log_y", "robust_y", "show_references"):
+        for name in ("show_raw", "log_x", "log_y", "robust_y", "mark_extrema", "show_references"):
             v = getattr(self, name)
             check(isinstance(v, bool), o, name, v, "true or false")
         g = self.groups
@@ -124,6 +139,17 @@ class PlotSettings:
     def grouped(self) -> bool:
         return self.grouping != "none"
 
+    @property
+    def smoother_param(self) -> float:
+        """The parameter of the chosen smoother: the EMA weight, the window in points
+        (moving averages), the Gaussian's sigma in points, or 0 (none)."""
+        mode = self.smoothing_mode
+        if mode in ("centred", "trailing"):
+            return float(self.smoothing_window)
+        if mode == "gaussian":
+            return float(self.smoothing_sigma)
+        return 0.0 if mode == "none" else float(self.smoothing)
+
     def to_spec(
         self, shown: Collection[str] | None = None, references: Sequence[Reference] = ()
     ) -> PlotSpec:
@@ -145,7 +171,7 @@ class PlotSettings:
         return PlotSpec(
             metric=self.metric,
             x=self.x,
-            smoothing=float(self.smoothing),
+            smoothing=self.smoother_param,
             smoothing_mode=self.smoothing_mode,
             group_by=(self.group_key.strip() or None) if mode == "config" else None,
             group_regex=(self.group_regex or None) if mode == "regex" else None,
@@ -173,7 +199,11 @@ class PlotSettings:
             "x": self.x,
             "smoothing": self.smoothing,
             "smoothing_mode": self.smoothing_mode,
+            "smoothing_window": self.smoothing_window,
+            "smoothing_sigma": self.smoothing_sigma,
             "show_raw": self.show_raw,
+            "mark_extrema": self.mark_extrema,
+            "notes": [n.to_json() for n in self.notes],
             "log_x": self.log_x,
             "log_y": self.log_y,
             "robust_y": self.robust_y,
@@ -217,6 +247,13 @@ class PlotSettings:
             raise StateError(f"PlotPaneState.view_range: {view!r} is not a list")
         hidden = data.get("hidden_runs", [])
         ids = data.get("run_ids", [])
+        notes = data.get("notes", [])
+        if not isinstance(notes, list | tuple) or not all(isinstance(n, Mapping) for n in notes):
+            raise StateError(f"PlotPaneState.notes: {notes!r} is not a list of notes")
+        try:
+            parsed = tuple(Note(n.get("x"), n.get("text", ""), n.get("x1")) for n in notes)
+        except ValueError as exc:
+            raise StateError(f"PlotPaneState.notes: {exc}") from None
         for name, v in (("hidden_runs", hidden), ("run_ids", ids)):
             if not isinstance(v, list | tuple):
                 raise StateError(f"PlotPaneState.{name}: {v!r} is not a list")
@@ -235,7 +272,11 @@ class PlotSettings:
             x=data.get("x", d.x),
             smoothing=data.get("smoothing", d.smoothing),
             smoothing_mode=data.get("smoothing_mode", d.smoothing_mode),
+            smoothing_window=data.get("smoothing_window", d.smoothing_window),
+            smoothing_sigma=data.get("smoothing_sigma", d.smoothing_sigma),
             show_raw=data.get("show_raw", d.show_raw),
+            mark_extrema=data.get("mark_extrema", d.mark_extrema),
+            notes=parsed,
             log_x=data.get("log_x", d.log_x),
             log_y=data.get("log_y", d.log_y),
             robust_y=data.get("robust_y", d.robust_y),
@@ -259,7 +300,9 @@ class PlotSettings:
 # fields whose change asks for new curves: at once, or after a short pause (a slider)
 NOW = frozenset({"metric", "run_ids", "hidden_runs", "show_references", "reference_papers",
                  "reference_results", "hidden_references"})  # fmt: skip
-SOON = frozenset({"x", "smoothing", "smoothing_mode", "grouping"})
+SOON = frozenset({"x", "smoothing", "smoothing_mode", "smoothing_window", "smoothing_sigma",
+                  "grouping"})  # fmt: skip
+OVERLAYS = frozenset({"show_raw", "mark_extrema", "notes"})  # drawn again, not recomputed
 IF_GROUPED = frozenset({"group_key", "group_regex", "groups", "center", "band", "min_runs"})
 
 
@@ -291,7 +334,7 @@ def plan(fields: frozenset[str], value: PlotSettings) -> PanePlan:
         choices="run_ids" in fields,
         metric="metric" in fields,
         compute=compute,
-        redraw=compute is None and "show_raw" in fields,
+        redraw=compute is None and bool(fields & OVERLAYS),
         axes=axes,
         view="view_range" in fields and value.view_range is not None,
     )
@@ -361,6 +404,18 @@ class PlotPaneState(Model[PlotSettings]):
         if min_runs is not None:
             changes["min_runs"] = min_runs
         return self.update(**changes)
+
+    def add_note(self, x: float, text: str, x1: float | None = None) -> frozenset[str]:
+        """Pin a text note at ``x`` (or over ``x``…``x1``)."""
+        try:
+            note = Note(float(x), text, x1)
+        except ValueError as exc:
+            raise StateError(f"PlotPaneState.notes: {exc}") from None
+        return self.update(notes=(*self.value.notes, note))
+
+    def remove_note(self, index: int) -> frozenset[str]:
+        notes = self.value.notes
+        return self.update(notes=notes[:index] + notes[index + 1 :])
 
     def add_reference_papers(self, ids: Iterable[int]) -> frozenset[str]:
         have = self.value.reference_papers

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from paperscope.state.events import Callbacks, StateError
+from paperscope.state.hyper import HyperState
 from paperscope.state.plot_pane import PlotPaneState
 
 Orientation = Literal["horizontal", "vertical"]
@@ -24,7 +25,14 @@ class Split:
     sizes: list[int] = field(default_factory=list)
 
 
-Node = Leaf | Split
+@dataclass(eq=False)
+class HyperLeaf:
+    """A hyperparameter pane (parallel coordinates or a scatter)."""
+
+    hyper: HyperState
+
+
+Node = Leaf | HyperLeaf | Split
 
 
 @dataclass(eq=False)
@@ -91,7 +99,7 @@ class PlotsState:
 def _leaves(node: Node) -> Iterator[PlotPaneState]:
     if isinstance(node, Leaf):
         yield node.pane
-    else:
+    elif isinstance(node, Split):
         for child in node.children:
             yield from _leaves(child)
 
@@ -99,6 +107,8 @@ def _leaves(node: Node) -> Iterator[PlotPaneState]:
 def _node_json(node: Node) -> dict[str, Any]:
     if isinstance(node, Leaf):
         return {"pane": node.pane.to_json()}
+    if isinstance(node, HyperLeaf):
+        return {"hyper": node.hyper.to_json()}
     return {"split": node.orientation, "sizes": list(node.sizes),
             "children": [_node_json(c) for c in node.children]}  # fmt: skip
 
@@ -114,6 +124,8 @@ def _node(data: Any) -> Node:
         if not isinstance(children, list) or not children:
             raise StateError(f"PlotsState.split: {children!r} is not a list of panes")
         return Split(orientation, [_node(c) for c in children], _sizes(data.get("sizes", [])))
+    if "hyper" in data:
+        return HyperLeaf(HyperState.from_json(data["hyper"]))
     return Leaf(PlotPaneState.from_json(data.get("pane", {})))
 
 

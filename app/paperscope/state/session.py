@@ -3,12 +3,14 @@ and the view states. A workspace file is :meth:`Session.to_json`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from paperscope.library.store import Store
 from paperscope.state.plots import PlotsState
 from paperscope.state.runs import RunsState
+from paperscope.state.runs_table import RunSelection, RunsTableState, TableSettings
 from paperscope.state.views import MapView, MapViewState, PapersView, PapersViewState
 
 FORMAT = "paperscope-workspace"
@@ -69,6 +71,8 @@ class Session(Generic[AppT]):
         self.papers = PapersViewState()
         self.map = MapViewState()
         self.runs = RunsState()
+        self.runs_table = RunsTableState(self.runs)
+        self.selection = RunSelection()
         self.plots = PlotsState()
 
     def to_json(self) -> dict[str, Any]:
@@ -79,6 +83,7 @@ class Session(Generic[AppT]):
             "papers": self.papers.value.to_json(),
             "map": self.map.value.to_json(),
             "runs": self.runs.to_json(),
+            "runs_table": self.runs_table.value.to_json(),
             "plots": self.plots.to_json(),
         }
 
@@ -93,9 +98,11 @@ class Session(Generic[AppT]):
         runs = data.get("runs") or {}
         probe = RunsState()
         probe.restore(runs)  # validate first
+        table = TableSettings.from_json(data.get("runs_table") or {})
         self.papers.set_value(papers)
         self.map.set_value(map_view)
         self.runs.restore(runs)
+        self.runs_table.set_value(dataclasses.replace(table, metric=self.runs_table.value.metric))
         self.plots.pinned_metrics = plots.pinned_metrics
         self.plots.splitter = plots.splitter
         return plots

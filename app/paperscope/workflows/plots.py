@@ -260,6 +260,24 @@ def export_plot(
     return written
 
 
+def export_grid(
+    datas: Sequence[PlotData],
+    out: Path | str,
+    style: FigureStyle | None = None,
+    csv_path: Path | str | None = None,
+    cols: int | None = None,
+    share_y: bool = False,
+) -> list[Path]:
+    """Every plot in one grid figure (a shared legend) and, if asked, one CSV of all."""
+    from paperscope.results.figure import render_grid, write_grid_csv
+
+    panels = [(d.curves, d.groups, d.info()) for d in datas]
+    written = [render_grid(out, panels, style, cols, share_y)]
+    if csv_path is not None:
+        written.append(write_grid_csv(csv_path, panels))
+    return written
+
+
 def plot_paths(
     paths: Sequence[Path],
     spec: PlotSpec,

@@ -134,6 +134,8 @@ class PublicationDialog(QDialog):
             log_x=self.pane.state.value.log_x,
             log_y=self.pane.state.value.log_y,
             show_raw=self.show_raw.isChecked(),
+            mark_extrema=self.pane.state.value.mark_extrema,
+            notes=self.pane.state.value.notes,
         )
 
     def _job(self, out: Path | None = None) -> tuple[PlotData, Path, FigureStyle, Path | None]:
@@ -172,6 +174,25 @@ class PublicationDialog(QDialog):
 
     def _on_failed(self, message: str, _details: str) -> None:
         self.status.setText(f"Failed: {message}")
+
+
+def export_panes(
+    datas: list[PlotData],
+    out: Path,
+    style: FigureStyle,
+    csv_path: Path | None,
+    progress: Progress,
+    cancel: CancelToken,
+) -> list[Path]:
+    """Every pane's plot as one grid figure (:func:`export_grid`), in the task runner's
+    calling convention."""
+    from paperscope.workflows.plots import export_grid
+
+    cancel.check()
+    progress(None, f"Writing {out.name}")
+    written = export_grid(datas, out, style, csv_path)
+    progress(1.0, "Wrote " + ", ".join(p.name for p in written))
+    return written
 
 
 def _slug(text: str) -> str:

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from paperscope.gui.plots.reference_items import ReferenceItems
 from paperscope.results.align import Curve, GroupCurve, x_label
 from paperscope.results.decimate import Merged, Pyramid, band_envelope
-from paperscope.results.figure import OKABE_ITO
+from paperscope.results.figure import OKABE_ITO, extrema
+from paperscope.results.smoothing import is_identity
 from paperscope.results.view import Readout, robust_range, tick_text, values_at
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.workflows.plots import DECIMATE_ABOVE, MERGE_ABOVE, PlotData
@@ -98,6 +99,9 @@ class PlotCanvas(QWidget):
         self.vline: pg.InfiniteLine | None = None
         self.label: pg.TextItem | None = None
         self.readout: list[Readout] = []
+        self.crosshair_x: float | None = None  # where the crosshair was last (data x)
+        self.selected: frozenset[str] = frozenset()  # run ids selected in another view
+        self._overlays: list[Any] = []
         self.grid = False
         self._proxy: Any = None
         self._wall_axis = False
@@ -185,6 +189,7 @@ class PlotCanvas(QWidget):
 
         plot = self.ensure_plot()
         plot.clear()
+        self._overlays = []
         if self.legend is not None:
             self.legend.clear()
         assert self.vline is not None and self.label is not None
@@ -201,7 +206,8 @@ class PlotCanvas(QWidget):
         self._set_x_axis(spec.x)
         n_lines = len(data.curves) + len(data.groups)
         # raw lines behind many curves are noise, and double the items to draw
-        show_raw = v.show_raw and spec.smoothing > 0 and n_lines <= MAX_RAW
+        show_raw = (v.show_raw and not is_identity(spec.smoothing_mode, spec.smoothing)
+                    and n_lines <= MAX_RAW)  # fmt: skip
         # 1-pixel (cosmetic) pens: Qt's fast line drawing; wider pens go through the
         # stroker and cost ~10x per frame on long curves (on a high-DPI screen a
         # 1-device-pixel line is too thin: see pen_width)
@@ -229,11 +235,14 @@ class PlotCanvas(QWidget):
             if show_raw:
                 self._line(plot, c.x, c.raw, pg.mkPen(_alpha(colour, 60), width=1))
             name = c.label if len(self._drawn) < MAX_LEGEND else None
-            item = self._line(
-                plot, c.x, c.y, pg.mkPen(colour, width=pen_width(LINE_WIDTH, dpr)), name
-            )
+            # runs selected elsewhere (the runs table, a brush) stand out, the rest fade
+            faint = bool(self.selected) and c.run_id not in self.selected
+            width = GROUP_WIDTH if self.selected and not faint else LINE_WIDTH
+            pen = pg.mkPen(_alpha(colour, 70) if faint else colour, width=pen_width(width, dpr))
+            item = self._line(plot, c.x, c.y, pen, name)
             self._drawn[c.label] = (item, c)
         self.refs.draw(plot, data.references, pen_width(REF_WIDTH, dpr), dpr, v.log_y)
+        self.draw_overlays()
         plot.setTitle(spec.metric, size="10pt")
         plot.setLabel("left", spec.metric)
         plot.setLabel("bottom", x_label(spec.x))
@@ -256,6 +265,56 @@ class PlotCanvas(QWidget):
                 self.apply_log()
         else:
             plot.setLogMode(x=v.log_x, y=v.log_y)
+
+    def draw_overlays(self) -> None:
+        """The marks of each curve's min and max and the pane's notes (again after a
+        change of the log axes: they are placed in view coordinates)."""
+        import pyqtgraph as pg
+
+        if self.plot is None:
+            return
+        for item in self._overlays:
+            self.plot.removeItem(item)
+        self._overlays = []
+        v = self.state.value
+
+        def vx(x: float) -> float:
+            return math.log10(x) if v.log_x and x > 0 else x
+
+        def vy(y: float) -> float:
+            return math.log10(y) if v.log_y and y > 0 else y
+
+        if v.mark_extrema:
+            for label, (item, c) in list(self._drawn.items())[:MAX_LEGEND]:
+                y = c.center if isinstance(c, GroupCurve) else c.y
+                found = extrema(c.x, y)
+                if found is None:
+                    continue
+                colour = item.opts["pen"].color().name()
+                for (x0, y0), symbol, anchor in zip(found, ("t", "t1"), ((0, 0), (0, 1)),
+                                                    strict=True):  # fmt: skip
+                    mark = pg.ScatterPlotItem(
+                        [vx(x0)], [vy(y0)], symbol=symbol, size=9,
+                        pen=pg.mkPen(colour), brush=pg.mkBrush(colour),
+                    )  # fmt: skip
+                    text = pg.TextItem(f"{y0:.4g}", color=colour, anchor=anchor)
+                    text.setPos(vx(x0), vy(y0))
+                    text.setToolTip(f"{label}: {y0:.6g} at x = {x0:.6g}")
+                    for it in (mark, text):
+                        self.plot.addItem(it, ignoreBounds=True)
+                        self._overlays.append(it)
+        for note in v.notes:
+            if note.x1 is None:
+                dashed = pg.mkPen("#555", style=Qt.PenStyle.DashLine)
+                line: Any = pg.InfiniteLine(vx(note.x), angle=90, movable=False, pen=dashed)
+            else:
+                line = pg.LinearRegionItem((vx(note.x), vx(note.x1)), movable=False,
+                                           brush=pg.mkBrush(150, 150, 150, 40))  # fmt: skip
+            self.plot.addItem(line, ignoreBounds=True)
+            self._overlays.append(line)
+            anchor_line = line if note.x1 is None else line.lines[0]
+            pg.InfLineLabel(anchor_line, text=note.text, position=0.95, anchor=(0, 0),
+                            color="#333")  # fmt: skip
 
     def _colour(self, run_id: str) -> str:
         return self._colour_of(run_id) or PALETTE[0]
@@ -284,15 +343,19 @@ class PlotCanvas(QWidget):
         run decimated by its own pyramid; legend entries for the first runs."""
         import pyqtgraph as pg
 
-        by_colour: dict[str, list[Curve]] = {}
+        by_colour: dict[tuple[str, bool], list[Curve]] = {}
         for c in curves:
-            by_colour.setdefault(self._colour(c.run_id), []).append(c)
+            faint = bool(self.selected) and c.run_id not in self.selected
+            by_colour.setdefault((self._colour(c.run_id), faint), []).append(c)
         width = max(int(plot.getPlotItem().getViewBox().width()), 100)
         x0 = min(float(c.x[0]) for c in curves if len(c))
         x1 = max(float(c.x[-1]) for c in curves if len(c))
-        for colour, members in by_colour.items():
+        # the faint runs first, the selected ones (wider) drawn over them
+        for (colour, faint), members in sorted(by_colour.items(), key=lambda kv: not kv[0][1]):
             merged = Merged([self._pyramids.get(id(c.y)) or Pyramid(c.x, c.y) for c in members])
-            pen = pg.mkPen(colour, width=pen_width(LINE_WIDTH, self.devicePixelRatioF()))
+            w = GROUP_WIDTH if self.selected and not faint else LINE_WIDTH
+            pen = pg.mkPen(_alpha(colour, 70) if faint else colour,
+                           width=pen_width(w, self.devicePixelRatioF()))  # fmt: skip
             item = pg.PlotDataItem(*merged.view(x0, x1, width), pen=pen, connect="finite")
             plot.addItem(item)
             self._decimated.append((item, merged))
@@ -336,6 +399,7 @@ class PlotCanvas(QWidget):
         self.plot.setLogMode(x=v.log_x, y=v.log_y)
         self.refs.place(v.log_y)
         self.auto_range()
+        self.draw_overlays()
 
     def auto_range(self) -> None:
         """Fit the view to the data; with "robust y" the y range ignores outliers."""
@@ -403,6 +467,7 @@ class PlotCanvas(QWidget):
             vx = math.log10(x) if logx and x > 0 else x
         curves = [c for item, c in self._drawn.values() if item.isVisible()]
         self.readout = values_at(curves, x, y)
+        self.crosshair_x = float(x)
         self.vline.setPos(vx)
         self.vline.show()
         colours = {

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -37,6 +38,8 @@ GROUP_MODES = {"none": "No groups", "config": "Config key", "regex": "Name regex
 BAND_NAMES = {"std": "± std", "sem": "± SEM", "minmax": "min–max", "ci95": "95% bootstrap CI",
               "none": "no band"}  # fmt: skip
 X_AXES = ("step", "wall", "relative")
+SMOOTHER_NAMES = {"EMA": "ema", "time-weighted": "time", "centred avg": "centred",
+                  "trailing avg": "trailing", "Gaussian": "gaussian", "none": "none"}  # fmt: skip
 
 
 def slider_position(weight: float) -> int:
@@ -58,6 +61,10 @@ class PaneControls(QWidget):
     auto_range_requested = Signal()
     grid_toggled = Signal(bool)
     publication_requested = Signal()
+    note_requested = Signal()
+    range_note_requested = Signal()
+    pin_requested = Signal()
+    hyper_requested = Signal()
 
     def __init__(self, state: PlotPaneState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,8 +88,18 @@ class PaneControls(QWidget):
         self.smoothing_label = QLabel()
         self.smoothing_label.setMinimumWidth(34)
         self.mode_box = QComboBox()
-        self.mode_box.addItem("EMA", "ema")
-        self.mode_box.addItem("time-weighted", "time")
+        for text, mode in SMOOTHER_NAMES.items():
+            self.mode_box.addItem(text, mode)
+        self.mode_box.setToolTip("Smoother (its formula goes into an export's metadata)")
+        self.window_box = QSpinBox()
+        self.window_box.setRange(1, 100_000)
+        self.window_box.setPrefix("k=")
+        self.window_box.setToolTip("Moving-average window in points")
+        self.sigma_box = QDoubleSpinBox()
+        self.sigma_box.setRange(0.1, 100_000.0)
+        self.sigma_box.setDecimals(1)
+        self.sigma_box.setPrefix("σ=")
+        self.sigma_box.setToolTip("Gaussian kernel's sigma in points")
         self.raw_check = QCheckBox("raw")
         self.raw_check.setToolTip("Draw the raw curve faint behind the smoothed one")
         self.menu_button = QToolButton()
@@ -97,6 +114,8 @@ class PaneControls(QWidget):
             "Split top / bottom", lambda: self.split_requested.emit(Qt.Orientation.Vertical)
         )
         menu.addAction("Close pane", self.close_requested.emit)
+        menu.addAction("Hyperparameters beside (parallel coordinates, scatter)",
+                       self.hyper_requested.emit)  # fmt: skip
         menu.addSeparator()
         # axis options live in the menu so a split pane stays narrow; they are
         # checkable actions (isChecked/setChecked/toggled like check boxes)
@@ -112,6 +131,15 @@ class PaneControls(QWidget):
         self.grid_action.setToolTip("Grid lines (slower panning on long curves)")
         self.grid_action.toggled.connect(self.grid_toggled.emit)
         menu.addAction("Publication figure…", self.publication_requested.emit)
+        menu.addSeparator()
+        self.extrema_action = menu.addAction("Mark min/max")
+        self.extrema_action.setCheckable(True)
+        self.extrema_action.setToolTip("Mark each curve's smallest and largest value")
+        menu.addAction("Add note at the crosshair…", self.note_requested.emit)
+        menu.addAction("Add note over the visible x range…", self.range_note_requested.emit)
+        self.clear_notes_action = menu.addAction("Remove notes",
+                                                 lambda: self.state.update(notes=()))  # fmt: skip
+        menu.addAction("Pin the crosshair's step in the runs table", self.pin_requested.emit)
         self.menu_button.setMenu(menu)
 
         self.group_box = QComboBox()
@@ -154,7 +182,8 @@ class PaneControls(QWidget):
         flow = FlowLayout(spacing=6)
         layout.addLayout(flow)  # first: the clusters are then parented to this widget
         for widgets in ((self.metric_box,), (QLabel("x"), self.x_box),
-                        (self.smoothing, self.smoothing_label, self.mode_box),
+                        (self.smoothing, self.smoothing_label, self.window_box,
+                         self.sigma_box, self.mode_box),
                         (self.raw_check, self.menu_button),
                         (self.group_box, self.group_key, self.group_regex),
                         (self.center_box, self.band_box, self.min_runs), (self.note,)):  # fmt: skip
@@ -171,6 +200,9 @@ class PaneControls(QWidget):
         self.mode_box.currentIndexChanged.connect(
             lambda _i: s.update(smoothing_mode=self.mode_box.currentData())
         )
+        self.window_box.valueChanged.connect(lambda k: s.update(smoothing_window=k))
+        self.sigma_box.valueChanged.connect(self._on_sigma)
+        self.extrema_action.toggled.connect(lambda on: s.update(mark_extrema=on))
         self.raw_check.toggled.connect(lambda on: s.update(show_raw=on))
         self.logx_check.toggled.connect(lambda on: s.update(log_x=on))
         self.logy_check.toggled.connect(lambda on: s.update(log_y=on))
@@ -194,6 +226,11 @@ class PaneControls(QWidget):
         if position != slider_position(self.state.value.smoothing):
             self.state.update(smoothing=position / SLIDER_STEPS)
 
+    def _on_sigma(self, sigma: float) -> None:
+        # the box shows one decimal: a finer sigma set elsewhere stays as it is
+        if round(sigma, 1) != round(self.state.value.smoothing_sigma, 1):
+            self.state.update(smoothing_sigma=sigma)
+
     def dispose(self) -> None:
         self.state.changed.disconnect(self._on_state_changed)
 
@@ -209,6 +246,15 @@ class PaneControls(QWidget):
         self.smoothing.setValue(slider_position(v.smoothing))
         self.smoothing_label.setText(weight_text(v.smoothing))
         self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(v.smoothing_mode)))
+        self.window_box.setValue(v.smoothing_window)
+        self.sigma_box.setValue(v.smoothing_sigma)
+        mode = v.smoothing_mode
+        self.smoothing.setVisible(mode in ("ema", "time"))
+        self.smoothing_label.setVisible(mode in ("ema", "time"))
+        self.window_box.setVisible(mode in ("centred", "trailing"))
+        self.sigma_box.setVisible(mode == "gaussian")
+        self.extrema_action.setChecked(v.mark_extrema)
+        self.clear_notes_action.setEnabled(bool(v.notes))
         self.raw_check.setChecked(v.show_raw)
         self.logx_check.setChecked(v.log_x)
         self.logy_check.setChecked(v.log_y)

@@ -23,12 +23,13 @@ from paperscope.gui.plots.metric_list import METRIC_MIME
 from paperscope.gui.plots.pane_canvas import PlotCanvas
 from paperscope.gui.plots.pane_controls import SLIDER_STEPS, PaneControls
 from paperscope.gui.plots.references_menu import ReferencesButton
-from paperscope.gui.plots.runs_panel import RunsModel
+from paperscope.gui.plots.runs_model import RunsModel
 from paperscope.gui.state import PAPERS_MIME, RUNS_MIME
 from paperscope.results.align import Curve, GroupCurve
 from paperscope.results.decimate import Pyramid
 from paperscope.results.view import Readout
 from paperscope.state.plot_pane import GROUP_MODES, PlotPaneState, plan
+from paperscope.state.runs_table import RunSelection
 from paperscope.workflows.plots import PlotData, PlotError, PlotSpec, compute_pane, metric_names
 from paperscope.workflows.references import ReferenceFinder, ReferenceSet
 
@@ -62,6 +63,8 @@ class PlotPane(QWidget):
     split_requested = Signal(object)
     close_requested = Signal()
     publication_requested = Signal()
+    step_pinned = Signal(str, float)
+    hyper_requested = Signal()
     references_changed = Signal()
     papers_dropped = Signal(list)
 
@@ -83,6 +86,7 @@ class PlotPane(QWidget):
         self.data: PlotData | None = None
         self._task: Any = None
         self._pyramids: dict[int, Pyramid] = {}
+        self._selection: RunSelection | None = None
         self._schedule_timer = QTimer(self, singleShot=True, interval=30)
         self._schedule_timer.timeout.connect(self.refresh)
         self.controls = PaneControls(self.state)
@@ -110,9 +114,13 @@ class PlotPane(QWidget):
         c, canvas = self.controls, self.canvas
         for mine, theirs in ((self.split_requested, c.split_requested),
                              (self.close_requested, c.close_requested),
-                             (self.publication_requested, c.publication_requested)):  # fmt: skip
+                             (self.publication_requested, c.publication_requested),
+                             (self.hyper_requested, c.hyper_requested)):  # fmt: skip
             theirs.connect(mine.emit)
         c.auto_range_requested.connect(canvas.auto_range)
+        c.note_requested.connect(self.ask_note)
+        c.range_note_requested.connect(lambda: self.ask_note(over_view=True))
+        c.pin_requested.connect(self.pin_step)
         c.grid_toggled.connect(canvas.show_grid)
         self.canvas.view_changed.connect(lambda view: self.state.update(view_range=view))
         for child in self.findChildren(QWidget):
@@ -130,8 +138,23 @@ class PlotPane(QWidget):
         else:
             self._update_empty()
 
+    def bind_selection(self, selection: RunSelection) -> None:
+        """Show the runs selected in any view (the runs table, a hyperparameter brush)."""
+        self._selection = selection
+        selection.changed.connect(self._on_selection)
+        self._on_selection(frozenset())
+
+    def _on_selection(self, _fields: frozenset[str]) -> None:
+        assert self._selection is not None
+        ids = self._selection.value.ids
+        if ids != self.canvas.selected:
+            self.canvas.selected = ids
+            self._redraw_last()
+
     def dispose(self) -> None:
         """Stop listening to the state (the pane is closed; the state may live on)."""
+        if self._selection is not None:
+            self._selection.changed.disconnect(self._on_selection)
         self.cancel_task()
         self.state.changed.disconnect(self._on_state_changed)
         self.controls.dispose()
@@ -415,6 +438,51 @@ class PlotPane(QWidget):
             paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
             if paths:
                 self.files_dropped.emit(paths)
+
+    # -- notes and the pinned step ---------------------------------------------------
+    def crosshair_x(self) -> float | None:
+        """Where the crosshair is (data x), else the middle of the view."""
+        if self.canvas.crosshair_x is not None:
+            return self.canvas.crosshair_x
+        if self.plot is None:
+            return None
+        (x0, x1), _ = self.plot.getPlotItem().getViewBox().viewRange()
+        mid = (x0 + x1) / 2
+        return float(10**mid if self.state.value.log_x else mid)
+
+    def visible_x(self) -> tuple[float, float] | None:
+        """The x range shown (data coordinates)."""
+        if self.plot is None:
+            return None
+        (x0, x1), _ = self.plot.getPlotItem().getViewBox().viewRange()
+        if self.state.value.log_x:
+            x0, x1 = 10.0**x0, 10.0**x1
+        return float(x0), float(x1)
+
+    def ask_note(self, over_view: bool = False) -> None:
+        """Ask for a note's text and pin it at the crosshair (or over the x range shown:
+        zoom to the range first)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        x = self.crosshair_x()
+        span = self.visible_x() if over_view else None
+        if x is None or (over_view and span is None):
+            return
+        where = f"x = {span[0]:.6g} … {span[1]:.6g}" if span else f"x = {x:.6g}"
+        text, ok = QInputDialog.getText(self, "Note", f"Note at {where}:")
+        if ok and text.strip():
+            if span is not None:
+                self.state.add_note(span[0], text.strip(), span[1])
+            else:
+                self.state.add_note(x, text.strip())
+
+    def pin_step(self) -> None:
+        """``step_pinned(metric, step)``: the runs table shows every run's value there."""
+        x = self.crosshair_x()
+        if x is not None and self.state.value.metric and self.state.value.x == "step":
+            self.step_pinned.emit(self.state.value.metric, x)
+        elif self.state.value.x != "step":
+            self.note.setText("pin a step on a step x axis")
 
     # -- export ----------------------------------------------------------------------
     def export(self, path: Path, dpi: int = 200) -> Path:

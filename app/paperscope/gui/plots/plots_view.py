@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -22,17 +23,22 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import ReadIssue, Run
 from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.gui.plots.hyper_pane import HyperPane
 from paperscope.gui.plots.metric_list import MetricList
 from paperscope.gui.plots.plot_pane import PlotPane
 from paperscope.gui.plots.runs_panel import RunsModel, RunsPanel
+from paperscope.state.hyper import HyperState
 from paperscope.state.plot_pane import PlotPaneState
-from paperscope.state.plots import Leaf, Node, PlotsState, Split, Tab
+from paperscope.state.plots import HyperLeaf, Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
+from paperscope.state.runs_table import RunSelection, RunsTableState
 from paperscope.workflows.plots import metric_names
 from paperscope.workflows.references import ReferenceFinder
 
 if TYPE_CHECKING:
+    from paperscope.gui.plots.dashboard import Dashboard
     from paperscope.gui.task_runner import TaskRunner
+    from paperscope.state.session import Session
     from paperscope.workflows.runs import RunWatcher, WatchUpdate
 
 
@@ -88,6 +94,8 @@ class PlotArea(QTabWidget):
 
     files_dropped = Signal(list, object)
     current_pane_changed = Signal(object)
+    step_pinned = Signal(str, float)
+    dashboard_requested = Signal()
     publication_requested = Signal(object)
     papers_dropped = Signal(list, object)  # paper ids dropped on a pane
 
@@ -97,6 +105,7 @@ class PlotArea(QTabWidget):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         state: PlotsState | None = None,
+        selection: RunSelection | None = None,
         references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
@@ -104,6 +113,7 @@ class PlotArea(QTabWidget):
         self.runner = runner
         self.references = references
         self.state = state if state is not None else PlotsState()
+        self.selection = selection if selection is not None else RunSelection()
         self._current: PlotPane | None = None
         self.setTabsClosable(True)
         self.setMovable(True)
@@ -115,12 +125,22 @@ class PlotArea(QTabWidget):
         plus.setText("+")
         plus.setToolTip("New plot tab")
         plus.clicked.connect(lambda: self.add_tab())
-        self.setCornerWidget(plus, Qt.Corner.TopRightCorner)
+        dash = QToolButton()
+        dash.setText("▦")
+        dash.setToolTip("Dashboard: every metric of the shown runs as small charts")
+        dash.clicked.connect(self.dashboard_requested.emit)
+        corner = QWidget()
+        row = QHBoxLayout(corner)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(dash)
+        row.addWidget(plus)
+        self.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         self.add_tab()
 
     # -- panes -----------------------------------------------------------------------
     def new_pane(self, state: PlotPaneState | None = None) -> PlotPane:
         pane = PlotPane(self.catalog, self.runner, state=state, references=self.references)
+        pane.bind_selection(self.selection)
         pane.references_changed.connect(self.refresh_references)
         pane.activated.connect(lambda: self._set_current(pane))
         pane.split_requested.connect(lambda o: self.split(pane, o))
@@ -129,7 +149,33 @@ class PlotArea(QTabWidget):
         pane.publication_requested.connect(lambda: self.publication_requested.emit(pane))
         pane.papers_dropped.connect(lambda ids: self.papers_dropped.emit(ids, pane))
         pane.metric_changed.connect(lambda m: self._on_pane_metric(pane, m))
+        pane.step_pinned.connect(self.step_pinned.emit)
+        pane.hyper_requested.connect(lambda: self.add_hyper(pane))
         return pane
+
+    def new_hyper(self, state: HyperState | None = None) -> HyperPane:
+        hyper = HyperPane(state or HyperState(), self.catalog.table, self.selection)
+        hyper.close_requested.connect(lambda: self.close_pane(hyper))
+        return hyper
+
+    def add_hyper(self, beside: PlotPane, orientation: Qt.Orientation = Qt.Orientation.Horizontal
+                  ) -> HyperPane:  # fmt: skip
+        """A hyperparameter pane beside ``beside`` (parallel coordinates first)."""
+        hyper = self.new_hyper()
+        self._insert_beside(beside, hyper, orientation)
+        self.sync_state()
+        return hyper
+
+    def hypers(self, tab: int | None = None) -> list[HyperPane]:
+        tabs = range(self.count()) if tab is None else [tab]
+        out: list[HyperPane] = []
+        for i in tabs:
+            page = self.widget(i)
+            if isinstance(page, _TabPage):
+                out.extend(page.root.findChildren(HyperPane))
+                if isinstance(page.root, HyperPane):
+                    out.append(page.root)
+        return out
 
     def _on_pane_metric(self, pane: PlotPane, metric: str) -> None:
         # the runs panel's "last value" column follows the current pane's metric
@@ -207,6 +253,11 @@ class PlotArea(QTabWidget):
         new.add_run_ids(pane.run_ids())
         if pane.state.value.metric:
             new.set_metric(pane.state.value.metric)
+        self._insert_beside(pane, new, orientation)
+        self._set_current(new)
+        return new
+
+    def _insert_beside(self, pane: QWidget, new: QWidget, orientation: Qt.Orientation) -> None:
         parent = pane.parentWidget()
         if isinstance(parent, QSplitter):
             index = parent.indexOf(pane)
@@ -225,8 +276,6 @@ class PlotArea(QTabWidget):
             splitter.addWidget(pane)
             splitter.addWidget(new)
             splitter.setSizes([1000, 1000])
-        self._set_current(new)
-        return new
 
     def _splitter(self, orientation: Qt.Orientation) -> QSplitter:
         splitter = QSplitter(orientation)
@@ -240,14 +289,19 @@ class PlotArea(QTabWidget):
         assert w is not None
         return w
 
-    def close_pane(self, pane: PlotPane) -> None:
-        """Remove a pane; the last pane of a tab closes the tab (the last tab stays)."""
+    def close_pane(self, pane: PlotPane | HyperPane) -> None:
+        """Remove a pane; the last pane of a tab closes the tab (the last tab stays). A
+        tab keeps one plot pane: closing its last one empties it instead."""
         page = self._page_of(pane)
+        if isinstance(pane, PlotPane) and self._leaves(page.root) == [pane]:
+            if page.root is not pane or self.count() <= 1:
+                pane.clear_runs()
+            else:
+                self.close_tab(self.indexOf(page))
+            return
         if page.root is pane:
             if self.count() > 1:
                 self.close_tab(self.indexOf(page))
-            else:
-                pane.clear_runs()
             return
         splitter = pane.parentWidget()
         assert isinstance(splitter, QSplitter)
@@ -274,8 +328,10 @@ class PlotArea(QTabWidget):
             return
         page = self.widget(index)
         assert page is not None
-        for pane in self.panes(index):
-            pane.dispose()
+        closing: PlotPane | HyperPane
+        closed: list[PlotPane | HyperPane] = [*self.panes(index), *self.hypers(index)]
+        for closing in closed:
+            closing.dispose()
         self.removeTab(index)
         page.deleteLater()
         if self._current is not None and self._current not in self.panes():
@@ -309,6 +365,8 @@ class PlotArea(QTabWidget):
             return Split("horizontal" if horizontal else "vertical",
                          [self._node(c) for c in children if c is not None],
                          list(w.sizes()))  # fmt: skip
+        if isinstance(w, HyperPane):
+            return HyperLeaf(w.state)
         assert isinstance(w, PlotPane)
         return Leaf(w.state)
 
@@ -317,8 +375,10 @@ class PlotArea(QTabWidget):
         panes drop the ids of runs that are not)."""
         for i in reversed(range(self.count())):
             page = self.widget(i)
-            for pane in self.panes(i):
-                pane.dispose()
+            closing: PlotPane | HyperPane
+            closed: list[PlotPane | HyperPane] = [*self.panes(i), *self.hypers(i)]
+            for closing in closed:
+                closing.dispose()
             self.removeTab(i)
             if page is not None:
                 page.deleteLater()
@@ -341,6 +401,8 @@ class PlotArea(QTabWidget):
             if node.sizes:
                 splitter.setSizes(node.sizes)
             return splitter
+        if isinstance(node, HyperLeaf):
+            return self.new_hyper(node.hyper)
         v = node.pane.value
         known = tuple(i for i in v.run_ids if self.catalog.run(i) is not None)
         if known != v.run_ids:
@@ -359,13 +421,18 @@ class PlotsView(QWidget):
         parent: QWidget | None = None,
         runs: RunsState | None = None,
         plots: PlotsState | None = None,
+        table: RunsTableState | None = None,
+        selection: RunSelection | None = None,
         references: ReferenceFinder | None = None,
     ) -> None:
         super().__init__(parent)
-        self.catalog = RunsModel(self, runs)
+        self.catalog = RunsModel(self, runs, table)
+        self.selection = selection if selection is not None else RunSelection()
         self.metric_list = MetricList()
-        self.runs_panel = RunsPanel(self.catalog)
-        self.area = PlotArea(self.catalog, runner, state=plots, references=references)
+        self.runs_panel = RunsPanel(self.catalog, selection=self.selection)
+        self.area = PlotArea(
+            self.catalog, runner, state=plots, selection=self.selection, references=references
+        )
         self._load_runs = load_runs
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.metric_list)
@@ -387,6 +454,46 @@ class PlotsView(QWidget):
         self.catalog.modelReset.connect(self._update_metrics)
         self.area.files_dropped.connect(self._on_files_dropped)
         self.area.current_pane_changed.connect(self._on_current_pane)
+        self.area.step_pinned.connect(self.catalog.table.pin)
+        self.area.dashboard_requested.connect(self.show_dashboard)
+        self.dashboard: Dashboard | None = None
+
+    @classmethod
+    def for_session(
+        cls,
+        session: Session[Any],
+        runner: TaskRunner,
+        load_runs: Callable[[Sequence[Path], PlotPane | None], None],
+    ) -> PlotsView:
+        """The plots of the window's session: its run catalogue, table, selection and
+        plot tabs, with reference lines from its library."""
+        return cls(runner, load_runs, runs=session.runs, plots=session.plots,
+                   table=session.runs_table, selection=session.selection,
+                   references=ReferenceFinder(session.store))  # fmt: skip
+
+    def show_dashboard(self) -> Dashboard:
+        """The dashboard window (small multiples of every metric); a click on a chart
+        opens its metric in a new tab with the runs shown."""
+        if self.dashboard is None:
+            from paperscope.gui.plots.dashboard import Dashboard
+
+            self.dashboard = Dashboard(
+                self.catalog, lambda: self.current_pane().spec(), parent=self
+            )
+            self.dashboard.setWindowFlag(Qt.WindowType.Window)
+            self.dashboard.resize(1000, 700)
+            self.dashboard.open_requested.connect(self.open_metric)
+        self.dashboard.show()
+        self.dashboard.raise_()
+        return self.dashboard
+
+    def open_metric(self, tag: str) -> PlotPane:
+        """A new tab showing ``tag`` for the runs shown."""
+        pane = self.area.add_tab()
+        assert pane is not None
+        pane.add_run_ids([r.id for r in self.catalog.runs() if self.catalog.is_visible(r.id)])
+        pane.set_metric(tag)
+        return pane
 
     def current_pane(self) -> PlotPane:
         return self.area.current_pane()
