@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -17,10 +18,16 @@ from paperscope.core.records import Paper
 from paperscope.gui.papers.table_model import COLUMN_INDEX
 from tests.conftest import TEST_DATA
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+    from pytestqt.qtbot import QtBot
+
+    from paperscope.gui.main_window import MainWindow
+
 PDF = TEST_DATA / "pdf"
 
 
-def drop_at(widget, paths: list[Path], point: QPoint) -> None:  # type: ignore[no-untyped-def]
+def drop_at(widget: QWidget, paths: list[Path], point: QPoint) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
@@ -43,11 +50,13 @@ class UrlCatcher(QObject):
         self.urls.append(url)
 
 
-def _idle(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def _idle(window: MainWindow, qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=60000)
 
 
-def test_drop_pdfs_thumbnail_snippet_open_and_attach(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drop_pdfs_thumbnail_snippet_open_and_attach(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     store = window.store
     folder = tmp_path / "pdfs"
     folder.mkdir()
@@ -110,7 +119,7 @@ def test_drop_pdfs_thumbnail_snippet_open_and_attach(window, qtbot, tmp_path: Pa
     assert store.attachments_of(other)[0].note == "no text layer (a scan without OCR?)"
 
 
-def test_locate_relinks_a_missing_file(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_locate_relinks_a_missing_file(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
     store = window.store
     bib = tmp_path / "refs.bib"
     bib.write_text("@article{k, title={A Paper Whose PDF Moved Away}, author={Roe, Ann},\n"
@@ -131,7 +140,9 @@ def test_locate_relinks_a_missing_file(window, qtbot, tmp_path: Path) -> None:  
     assert not panel.locate_button.isEnabled()
 
 
-def test_a_bib_dropped_on_the_table_is_imported(window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bib_dropped_on_the_table_is_imported(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     bib = tmp_path / "one.bib"
     bib.write_text("@article{one, title={Dropped On The Table Not On The Window},\n"
                    "  author={Roe, Ann}, year={2022}}\n", encoding="utf-8")  # fmt: skip
