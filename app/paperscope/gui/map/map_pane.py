@@ -185,7 +185,7 @@ class MapPane(QWidget):
         # what the stack shows (the message, then the map) never resizes the dock: the
         # window kept growing by a few pixels and the docks jumped when a map arrived
         self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.stack.setMinimumSize(160, 120)
+        self.stack.setMinimumSize(160, 100)
         self.stack.addWidget(self.message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -213,9 +213,15 @@ class PaperDetailPane(QWidget):
         form_scroll.setMinimumHeight(90)
         # the record's form and the paper's reported results and linked runs, in tabs
         self.results = PaperResultsSection(store)
+        # each tab scrolls, so neither sets the dock's (and the window's) minimum height
+        results_scroll = QScrollArea()
+        results_scroll.setWidget(self.results)
+        results_scroll.setWidgetResizable(True)
+        results_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        results_scroll.setMinimumHeight(90)
         self.tabs = QTabWidget()
         self.tabs.addTab(form_scroll, "Record")
-        self.tabs.addTab(self.results, "Results && runs")
+        self.tabs.addTab(results_scroll, "Results && runs")
         layout.addWidget(self.tabs, 3)
         layout.addLayout(field_row)
         layout.addLayout(buttons)

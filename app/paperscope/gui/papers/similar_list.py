@@ -22,6 +22,7 @@ class SimilarList(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.list = QListWidget()
+        self.list.setMinimumHeight(44)  # two rows; the dock's minimum stays small
         self.list.setWordWrap(True)
         self.list.itemActivated.connect(self._on_item_chosen)
         self.list.itemClicked.connect(self._on_item_chosen)
