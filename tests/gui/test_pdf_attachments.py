@@ -75,7 +75,13 @@ def test_drop_pdfs_thumbnail_snippet_open_and_attach(
     view = window.papers_view
     model = view.model
     row = model.row_of(pid)
-    assert model.data(model.index(row, COLUMN_INDEX["files"])) == "📎"
+    cell = model.index(row, COLUMN_INDEX["files"])
+    assert model.data(cell) == ""  # one file: the paperclip alone (an icon, not a glyph)
+    icon = model.data(cell, Qt.ItemDataRole.DecorationRole)
+    assert icon is not None and not icon.pixmap(16, 16).toImage().isNull()
+    assert model.headerData(COLUMN_INDEX["files"], Qt.Orientation.Horizontal) == "PDF"
+    other = model.index(model.row_of(next(p for p in store.paper_ids() if p != pid)), cell.column())
+    assert model.data(other, Qt.ItemDataRole.DecorationRole) is None
 
     # the detail pane: thumbnail and snippet for the searched word
     window.state.set_search("zyxwvutsonic")

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QIcon
 
+from paperscope.core import paths
 from paperscope.core.records import Creator
 from paperscope.gui.state import PAPERS_MIME
 from paperscope.library.store import Store
@@ -37,10 +38,21 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("Status", "status", "status"),
     ("Rating", "rating", "rating"),
     ("Tags", "tags", "tags"),
-    ("📎", "files", None),
+    ("PDF", "files", None),  # a cell shows a paperclip icon (no font needs the emoji)
     ("Score", "score", "score"),
 )
-_FULL_NAMES = {"Org.": "Organisation", "📎": "Attached files (PDFs)"}
+_FULL_NAMES = {"Org.": "Organisation", "PDF": "Attached files (PDFs)"}
+
+
+def paperclip() -> QIcon:
+    """The paperclip of the attachments column (resources/icons/paperclip.svg)."""
+    global _PAPERCLIP
+    if _PAPERCLIP is None:
+        _PAPERCLIP = QIcon(str(paths.resources_dir() / "icons" / "paperclip.svg"))
+    return _PAPERCLIP
+
+
+_PAPERCLIP: QIcon | None = None
 COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
 _FETCH = (
     "title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors",
@@ -338,6 +350,8 @@ class PaperTableModel(QAbstractTableModel):
             row = self._row(index.row())
             tags = self._tags.get(self.paper_id(index.row()), [])
             return QColor(tags[0].color) if row is not None and tags else None
+        if role == Qt.ItemDataRole.DecorationRole and col == "files":
+            return paperclip() if self._files.get(self.paper_id(index.row()), 0) else None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if col == "score":
@@ -359,7 +373,7 @@ class PaperTableModel(QAbstractTableModel):
             n = self._files.get(self.paper_id(index.row()), 0)
             if role == Qt.ItemDataRole.ToolTipRole:
                 return f"{n} attached file{'s' if n != 1 else ''}" if n else "No attached file"
-            return ("📎" if n == 1 else f"📎{n}") if n else ""
+            return str(n) if n > 1 else ""  # the paperclip is the decoration
         if col == "rating":
             return stars(values["rating"])
         if col == "authors":
