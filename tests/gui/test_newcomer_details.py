@@ -145,3 +145,19 @@ def test_window_and_docks_stay_put_when_the_map_arrives(window: MainWindow, qtbo
     assert (w.map_dock.minimumSizeHint(), w.minimumSizeHint()) == minimums
     assert (w.size(), [d.geometry() for d in w.docks()]) == before
     assert w.map_pane.view is not None and w.map_pane.stack.currentWidget() is w.map_pane.view
+
+
+def test_the_record_form_of_a_paper_read_from_a_page_shows_its_fields(
+    window: MainWindow,
+) -> None:
+    """A daily-page paper has no record of its own: the Record tab showed every field
+    empty ("title —"); it shows what its BibTeX export holds."""
+    pane = window.detail_pane
+    pid = int(window.store.paper_ids()[0])
+    row = window.store.paper_row(pid)
+    assert not row.get("fields")
+    pane.show_paper(pid)
+    form = pane.form
+    assert form.edit("title").text() == row["title"]
+    assert form.edit("title").cursorPosition() == 0
+    assert form.edit("year").text() == str(row["year"])

@@ -383,6 +383,13 @@ class PaperDetailPane(QWidget):
     # -- edits -----------------------------------------------------------------------
     def _fill_field_names(self, row: dict[str, Any] | None) -> None:
         fields = (row or {}).get("fields") or {}
+        if row is not None and not fields and self._paper_id >= 0:
+            # read from a page, an API or a PDF (no record of its own): the form shows
+            # the fields its BibTeX export would have, so title, year, eprint… are there
+            from paperscope.library.export import bibtex_fields
+
+            papers = self._store.papers([self._paper_id])
+            fields = bibtex_fields(papers[0]) if papers else {}
         self._fields = {k: v for k, v in fields.items() if k != "_format"}
         current = self.field_name.currentText()
         self.field_name.blockSignals(True)

@@ -41,6 +41,7 @@ class RecordForm(QWidget):
             value = fields.get(name)
             text = value if isinstance(value, str) else ""
             edit = QLineEdit(text[:MAX_FORM_TEXT])
+            edit.setCursorPosition(0)  # a long title shows its start
             edit.setReadOnly(len(text) > MAX_FORM_TEXT)
             edit.setPlaceholderText("—")
             edit.setClearButtonEnabled(False)
