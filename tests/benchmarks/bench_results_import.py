@@ -94,8 +94,10 @@ def library(path: Path, papers: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--records", type=int, default=None, help="rows (default 60,000)")
+    ap.add_argument("--profile", action="store_true", help="print the top cProfile entries")
     args = ap.parse_args()
-    records = 6_000 if args.quick else 60_000
+    records = args.records or (6_000 if args.quick else 60_000)
     papers = 5_000
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "evaluation-tables.json"
@@ -108,7 +110,15 @@ def main() -> None:
         base = time.perf_counter() - t0
         with Store(lib) as store:
             t0 = time.perf_counter()
-            summary = import_results(store, [src])
+            if args.profile:
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                summary = prof.runcall(import_results, store, [src])
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+            else:
+                summary = import_results(store, [src])
             ours = time.perf_counter() - t0
         size = src.stat().st_size / 1e6
         print(f"records generated: {records:,} rows ({3 * records:,} values) in {size:.1f} MB")
