@@ -78,18 +78,22 @@ def kept(x: np.ndarray, coords: np.ndarray, rows: np.ndarray) -> float:
 
 
 def build(x: np.ndarray, ids: np.ndarray, **kw: object) -> tuple[float, object, np.ndarray]:
+    """``build_map`` in a temporary library; the final layout is its last frame (the
+    synthetic ids are no papers of that library, so the stored map shows none)."""
     from paperscope.library.store import Store
-    from paperscope.workflows.map import build_map, open_map
+    from paperscope.workflows.map import build_map
 
+    frames: list[object] = []
     with tempfile.TemporaryDirectory() as d:
         store = Store(Path(d) / "library.duckdb")
         t0 = time.perf_counter()
-        result = build_map(store, vectors=(ids, x), model_id="synthetic", seed=0, **kw)  # type: ignore[arg-type]
+        result = build_map(store, vectors=(ids, x), model_id="synthetic", seed=0,
+                           on_partial=frames.append, **kw)  # type: ignore[arg-type]  # fmt: skip
         wall = time.perf_counter() - t0
-        shown = open_map(store, "synthetic")
-        assert shown is not None
-        coords = shown.coords[neighbours.rows_of(shown.paper_ids, ids)]
         store.close()
+    last = frames[-1]
+    assert last.epoch == last.n_epochs and last.epoch > 0  # type: ignore[attr-defined]
+    coords = np.asarray(last.coords)[neighbours.rows_of(last.paper_ids, ids)]  # type: ignore[attr-defined]
     return wall, result, coords
 
 
@@ -108,7 +112,8 @@ def main() -> None:
     t0 = time.perf_counter()
     projection.warm_up(seed=0)
     neighbours.approximate_knn_graph(clustered_unit_vectors(5_000, seed=99), K, seed=0)
-    print(f"numba compile (umap + NN-descent), once per process: {time.perf_counter() - t0:.1f} s")
+    print(f"numba compile (umap + NN-descent), once per process: {time.perf_counter() - t0:.1f} s",
+          flush=True)  # fmt: skip
     n = args.n
     t0 = time.perf_counter()
     x = clustered_unit_vectors(n)

@@ -462,20 +462,67 @@ class PointGrid:
         return np.sort(self.inside((xa, xb, ya, yb)))
 
     def select_lasso(self, polygon: Sequence[tuple[float, float]] | npt.ArrayLike) -> I64:
-        """Rows inside a closed polygon, ascending: the same as :func:`select_lasso`, with
-        the point-in-polygon test run only on the rows of the cells its bounding box
-        touches."""
+        """Rows inside a closed polygon, ascending: the same as :func:`select_lasso`.
+
+        Only the cells of the polygon's bounding box are looked at: a cell no edge comes
+        near (the cells along each edge and their neighbours are marked) is wholly inside
+        or wholly outside, which its centre says (a scanline crossing count per row of
+        cells), so its rows are taken or left at once; the point-in-polygon test runs
+        only on the rows of the marked cells along the edges."""
         from matplotlib.path import Path
 
         poly = np.asarray(polygon, dtype=np.float64)
         if poly.ndim != 2 or poly.shape[0] < 3 or len(self) == 0:
             return np.empty(0, dtype=np.int64)
         lo, hi = poly.min(axis=0), poly.max(axis=0)
-        slots = self._inside_slots((float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])))
-        if slots.size == 0:
-            return slots
-        inside = Path(poly, closed=False).contains_points(self.xy[slots].astype(np.float64))
-        return np.sort(self.rows[slots[inside]])
+        r = self.cell_range((float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])))
+        if r is None:
+            return np.empty(0, dtype=np.int64)
+        i0, i1, j0, j1 = r
+        nx, ny = i1 - i0 + 1, j1 - j0 + 1
+        # cells an edge passes through, and their neighbours: samples every half cell
+        p0, p1 = poly, np.roll(poly, -1, axis=0)
+        step = 0.5 * min(self.cw, self.ch)
+        counts = np.ceil(np.hypot(*(p1 - p0).T) / step).astype(np.int64) + 1
+        t = np.concatenate([np.linspace(0.0, 1.0, int(c)) for c in counts])
+        e = np.repeat(np.arange(poly.shape[0]), counts)
+        pts = p0[e] + (p1[e] - p0[e]) * t[:, None]
+        ci = self._cell_x(pts[:, 0]) - i0
+        cj = self._cell_y(pts[:, 1]) - j0
+        edge = np.zeros((ny + 2, nx + 2), dtype=bool)  # one cell of margin each side
+        for di in (0, 1, 2):
+            for dj in (0, 1, 2):
+                edge[np.clip(cj + dj, 0, ny + 1), np.clip(ci + di, 0, nx + 1)] = True
+        edge = edge[1:-1, 1:-1]
+        # the other cells: inside when their centre is (even-odd crossings on its row)
+        cx = self.x0 + (np.arange(i0, i1 + 1) + 0.5) * self.cw
+        cy = self.y0 + (np.arange(j0, j1 + 1) + 0.5) * self.ch
+        (x0, y0), (x1, y1) = p0.T, p1.T
+        spans = (y0 > cy[:, None]) != (y1 > cy[:, None])  # rows × edges
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = x0 + (cy[:, None] - y0) * (x1 - x0) / (y1 - y0)
+        at = np.where(spans, at, np.inf)
+        at.sort(axis=1)
+        left = np.stack([np.searchsorted(row, cx) for row in at])  # crossings left of centre
+        whole = (left % 2 == 1) & ~edge
+        cells = (np.arange(j0, j1 + 1)[:, None] * self.cells + np.arange(i0, i1 + 1)).ravel()
+        inner = self._slots_of_cells(cells[whole.ravel()])
+        near = self._slots_of_cells(cells[edge.ravel()])
+        if near.size:
+            inside = Path(poly, closed=False).contains_points(self.xy[near].astype(np.float64))
+            near = near[inside]
+        return np.sort(self.rows[np.concatenate([inner, near])])
+
+    def _slots_of_cells(self, cells: I64) -> I64:
+        """Positions in ``rows`` / ``xy`` of the given cells' rows."""
+        a = self.starts[cells]
+        lengths = self.starts[cells + 1] - a
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        slots: I64 = np.arange(total, dtype=np.int64) + np.repeat(a - offsets, lengths)
+        return slots
 
     def nearest(self, x: float, y: float, max_distance: float = np.inf) -> int:
         """The row nearest ``(x, y)`` within ``max_distance``, or ``-1``: the cells around
