@@ -253,6 +253,14 @@ def test_same_library_same_map(
             assert by_id[c["parent"]]["level"] == c["level"] + 1
         else:
             assert c["parent"] == -1
+    # --knn picks the layout's kNN; what ran is said (and stored with the layout)
+    assert main(["--library", str(path), "map", "--knn", "exact"]) == 0
+    out = capsys.readouterr().out
+    assert "  ran: kNN exact · UMAP on all papers" in out.splitlines()
+    with Store(path) as again:
+        shown = open_map(again, MODEL)
+        assert shown is not None and shown.info.params["knn"] == "exact"
+        assert shown.info.params["layout_path"] == "full"
 
 
 def test_new_papers_are_placed_on_the_stored_map(

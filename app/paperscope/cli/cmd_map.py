@@ -38,6 +38,11 @@ def add_parser(sub: Any) -> None:
         "'none': UMAP on all cores, a slightly different map each time",
     )  # fmt: skip
     p.add_argument("--model", default=None, metavar="ID", help="embedding model id")
+    p.add_argument(
+        "--knn", choices=("auto", "exact", "approx"), default="auto",
+        help="the layout's nearest neighbours: exact (blocked BLAS), approx (NN-descent, "
+        "seeded) or auto (default: exact on a CUDA GPU or up to 50,000 papers, else approx)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="one JSON object per cluster on stdout")
     p.set_defaults(func=run)
 
@@ -45,7 +50,13 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from paperscope.cli._common import TerminalProgress, check_output_file, open_store
     from paperscope.mapping.clusters import distinctiveness_by_level
-    from paperscope.workflows.map import MapError, build_map, open_map, render_png
+    from paperscope.workflows.map import (
+        MapError,
+        build_map,
+        describe_run,
+        open_map,
+        render_png,
+    )
 
     problem = None if args.out is None else check_output_file(args.out)
     if problem is not None:
@@ -56,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = build_map(
                 store, TerminalProgress("map "), method=args.method, model_id=args.model,
-                seed=args.seed,
+                seed=args.seed, knn=args.knn,
             )  # fmt: skip
         except MapError as exc:
             print(f"paperscope: {exc}", file=sys.stderr)
@@ -69,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
             f"(layout {result.layout_id}; {steps})",
             file=report,
         )
+        ran = describe_run(result.params)
+        if ran:
+            print(f"  ran: {ran}", file=report)
         for level, share in distinctiveness_by_level(result.clusters).items():
             n = sum(1 for c in result.clusters if c.level == level)
             print(f"  level {level}: {n} labels, {share:.0%} of their terms distinct", file=report)

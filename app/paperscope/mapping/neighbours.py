@@ -351,3 +351,48 @@ def approximate_knn_graph(
     return KnnGraph(
         np.ascontiguousarray(graph.indices[:, :k]), np.ascontiguousarray(graph.scores[:, :k])
     )
+
+
+def approximate_query(
+    base: F32,
+    queries: F32,
+    k: int,
+    seed: int | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    search_width: float = SEARCH_WIDTH,
+) -> tuple[I64, F32]:
+    """Approximate ``k`` most similar rows of ``base`` for each row of ``queries`` (unit
+    vectors): an NN-descent index on ``base`` (seeded), searched for each query (each
+    search starts from the index's fixed random state, so the answer is deterministic).
+    ``(indices, cosines)``, best first, cosines exact for the pairs found."""
+    import warnings
+
+    cancel = cancel or CancelToken()
+    b = np.ascontiguousarray(base, dtype=np.float32)
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    k = int(min(k, b.shape[0]))
+    if q.shape[0] == 0 or k == 0:
+        return np.zeros((q.shape[0], k), np.int64), np.zeros((q.shape[0], k), np.float32)
+    width = int(min(b.shape[0], max(k, round(search_width * k))))
+    progress(None, f"Approximate neighbours of {q.shape[0]:,} papers among {b.shape[0]:,}")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ImportWarning)
+        from pynndescent import NNDescent
+
+    index = NNDescent(b, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
+    cancel.check()
+    idx = np.empty((q.shape[0], k), dtype=np.int64)
+    sims = np.empty((q.shape[0], k), dtype=np.float32)
+    step = 4_096  # queries per part: Cancel is heard, the gathered rows stay ~300 MB
+    for s in range(0, q.shape[0], step):
+        cancel.check()
+        found, _ = index.query(q[s : s + step], k=width)
+        found = np.asarray(found, dtype=np.int64)
+        part = np.einsum("ij,ikj->ik", q[s : s + step], b[np.maximum(found, 0)])
+        part[found < 0] = -np.inf
+        order = np.argsort(-part, axis=1, kind="stable")[:, :k]
+        idx[s : s + step] = np.take_along_axis(found, order, axis=1)
+        sims[s : s + step] = np.take_along_axis(part, order, axis=1)
+        progress(min(1.0, (s + step) / q.shape[0]), "Approximate neighbours")
+    return idx, sims

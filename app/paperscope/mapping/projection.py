@@ -11,7 +11,8 @@
 - :func:`place_new`: puts new papers on an existing UMAP layout the way
   ``UMAP.transform`` does (fuzzy membership to their nearest stored papers, weighted
   mean start, a few epochs with the old layout fixed), from plain arrays, so nothing
-  needs to be pickled between sessions.
+  needs to be pickled between sessions; it is also how a map of a million papers is
+  laid out (UMAP on a seeded sample, the rest placed on it: ``workflows.map``).
 - :func:`warm_up`: compiles umap's numba kernels on a tiny problem; call it once in a
   background worker at start (the first fit in a process otherwise pays 20–80 s).
 """
@@ -222,6 +223,26 @@ def umap_layout(
     return Layout(emb, "umap", params)
 
 
+def query_neighbours(
+    new_vectors: F32, matrix: F32, k: int, block: int = 2048
+) -> tuple[npt.NDArray[np.int64], F32]:
+    """The ``k`` stored rows most similar to each new vector (exact, blocks of
+    ``block`` new rows, so memory is ``block × n``): ``(indices, cosines)``, best first."""
+    q = np.ascontiguousarray(new_vectors, dtype=np.float32)
+    m, n = q.shape[0], matrix.shape[0]
+    k = int(min(k, n))
+    idx = np.empty((m, k), dtype=np.int64)
+    sims = np.empty((m, k), dtype=np.float32)
+    for s in range(0, m, block):
+        part = q[s : s + block] @ matrix.T
+        top = np.argpartition(-part, k - 1, axis=1)[:, :k]
+        val = np.take_along_axis(part, top, axis=1)
+        order = np.argsort(-val, axis=1, kind="stable")
+        idx[s : s + block] = np.take_along_axis(top, order, axis=1)
+        sims[s : s + block] = np.take_along_axis(val, order, axis=1)
+    return idx, sims
+
+
 def place_new(
     new_vectors: F32,
     matrix: F32,
@@ -232,29 +253,31 @@ def place_new(
     n_neighbors: int = 15,
     n_epochs: int | None = None,
     seed: int | None = None,
+    neighbours: tuple[npt.NDArray[np.int64], F32] | None = None,
 ) -> F32:
     """Positions for new papers on an existing UMAP layout (``UMAP.transform``).
 
     ``matrix``/``coords`` are the stored papers' unit vectors and layout, ``a``/``b``
-    the layout's curve parameters (stored in its params).
+    the layout's curve parameters (stored in its params). ``neighbours``: each new
+    paper's stored neighbours ``(indices, cosines)``, best first, when the caller has
+    them (e.g. from an approximate index); otherwise they are found exactly
+    (:func:`query_neighbours`).
     """
     _load_umap()
     import scipy.sparse
     from umap.layouts import optimize_layout_euclidean
     from umap.umap_ import compute_membership_strengths, make_epochs_per_sample, smooth_knn_dist
 
-    q = np.ascontiguousarray(new_vectors, dtype=np.float32)
-    m = q.shape[0]
+    m = new_vectors.shape[0]
     n = matrix.shape[0]
     if m == 0:
         return np.zeros((0, 2), np.float32)
     k = int(min(n_neighbors, n))
-    sims = q @ matrix.T
-    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    top = np.take_along_axis(sims, idx, axis=1)
-    order = np.argsort(-top, axis=1)
-    idx = np.take_along_axis(idx, order, axis=1).astype(np.int64)
-    dists = np.maximum(1.0 - np.take_along_axis(top, order, axis=1), 0.0).astype(np.float32)
+    if neighbours is None:
+        neighbours = query_neighbours(new_vectors, matrix, k)
+    idx = np.ascontiguousarray(neighbours[0][:, :k], dtype=np.int64)
+    top = np.ascontiguousarray(neighbours[1][:, :k], dtype=np.float32)
+    dists = np.maximum(1.0 - top, 0.0).astype(np.float32)
     sigmas, rhos = smooth_knn_dist(dists, float(k), local_connectivity=0.0)
     rows, cols, vals, _ = compute_membership_strengths(idx, dists, sigmas, rhos, bipartite=True)
     graph = scipy.sparse.coo_matrix((vals, (rows, cols)), shape=(m, n)).tocsr()

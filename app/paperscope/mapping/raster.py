@@ -11,6 +11,11 @@
 - :func:`splat`: points written straight into one ARGB32 image.
 - :class:`PointIndex`: KD-tree hover lookup (``scipy.spatial.cKDTree``).
 - :func:`select_box` / :func:`select_lasso`: rows inside a rectangle / polygon.
+- :class:`PointGrid`: the level of detail for ten million points, built once per
+  layout: the rows sorted by grid cell (the cells a view, a lasso's bounding box or a
+  hover's neighbourhood touch give their candidate rows without a pass over all
+  points) and a pyramid of density tiles (counts per cell, 2×2 sums per level), from
+  which a zoomed-out frame is a slice of one level.
 
 Coordinates are ``n × 2`` float arrays in layout units; a view is
 ``(x0, x1, y0, y1)``; images are ``height × width`` with row 0 at the *top* (``y1``),
@@ -386,3 +391,270 @@ def place_level_labels(
     placed = place_labels(xy[rows], pri[rows], [text_sizes[int(i)] for i in rows], view, shape,
                           max_labels, pad, inside)  # fmt: skip
     return level, [(int(rows[i]), x, y) for i, x, y in placed]
+
+
+F32 = npt.NDArray[np.float32]
+
+
+def grid_cells(n: int) -> int:
+    """Cells per side of a :class:`PointGrid` for ``n`` points: a power of two with a
+    few points per cell, 64–2048 (2048² cells: a 1000-pixel-wide view of the whole map
+    is drawn from the tiles down to a 4× zoom with cells of at most 2 pixels)."""
+    side = 64
+    while side < 2048 and side * side * 2 < n:
+        side *= 2
+    return side
+
+
+class PointGrid:
+    """The points bucketed into a ``cells × cells`` grid over their bounds.
+
+    ``rows``: the finite rows sorted by cell (row-major, ``y`` up), in ``order`` within a
+    cell (a draw order: a pixel shared by points of one cell shows the last one);
+    ``starts[c]:starts[c + 1]``: the slice of ``rows`` in cell ``c``; ``levels[l]``: the
+    counts per cell of level ``l`` (level 0 the grid itself, each next one 2×2 sums),
+    ``y`` up. Coordinates are kept as they are given (float32 stays float32)."""
+
+    def __init__(
+        self, coords: npt.ArrayLike, order: I64 | None = None, cells: int | None = None
+    ) -> None:
+        xy = np.asarray(coords)
+        if xy.dtype not in (np.float32, np.float64):
+            xy = xy.astype(np.float32)
+        self.coords = xy
+        n = xy.shape[0]
+        finite = np.isfinite(xy).all(axis=1) if n else np.zeros(0, dtype=bool)
+        rows = np.flatnonzero(finite) if not finite.all() else None
+        g = int(cells or grid_cells(n))
+        self.cells = g
+        fx = xy[:, 0] if rows is None else xy[rows, 0]
+        fy = xy[:, 1] if rows is None else xy[rows, 1]
+        if fx.size:
+            lo = np.array([fx.min(), fy.min()], dtype=np.float64)
+            hi = np.array([fx.max(), fy.max()], dtype=np.float64)
+        else:
+            lo, hi = np.zeros(2), np.ones(2)
+        span = np.where(hi - lo > 0, hi - lo, 1.0) * (1 + 1e-6)
+        self.x0, self.y0 = float(lo[0]), float(lo[1])
+        self.cw, self.ch = float(span[0]) / g, float(span[1]) / g
+        cell = self._cell_x(fx) + g * self._cell_y(fy)
+        if order is None:
+            sort = np.argsort(cell, kind="stable")
+            src = np.arange(n, dtype=np.int64) if rows is None else rows
+        else:  # draw order first, then a stable sort by cell keeps it inside each cell
+            at = np.full(n, -1, dtype=np.int64)  # row -> its position among the finite
+            at[np.arange(n) if rows is None else rows] = np.arange(cell.shape[0])
+            src = np.asarray(order, dtype=np.int64)
+            src = src[at[src] >= 0]
+            cell = cell[at[src]]
+            sort = np.argsort(cell, kind="stable")
+        self.rows: I64 = np.ascontiguousarray(src[sort], dtype=np.int64)
+        self.xy = np.ascontiguousarray(xy[self.rows])  # by cell: a view's are a few slices
+        counts = np.bincount(cell, minlength=g * g)
+        self.starts: I64 = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        level = counts.reshape(g, g).astype(np.float32)
+        self.levels: list[F32] = [level]
+        while level.shape[0] > 16:
+            level = level.reshape(level.shape[0] // 2, 2, level.shape[1] // 2, 2).sum(axis=(1, 3))
+            self.levels.append(level)
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    def _cell_x(self, x: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        c = np.floor((np.asarray(x, dtype=np.float64) - self.x0) / self.cw).astype(np.int64)
+        return np.clip(c, 0, self.cells - 1)
+
+    def _cell_y(self, y: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+        c = np.floor((np.asarray(y, dtype=np.float64) - self.y0) / self.ch).astype(np.int64)
+        return np.clip(c, 0, self.cells - 1)
+
+    def cell_range(self, view: View) -> tuple[int, int, int, int] | None:
+        """Inclusive cell columns and rows ``(i0, i1, j0, j1)`` a view touches (None:
+        it misses the grid)."""
+        x0, x1, y0, y1 = view
+        g = self.cells
+        if x1 < self.x0 or y1 < self.y0 or x0 > self.x0 + g * self.cw or y0 > self.y0 + g * self.ch:
+            return None
+        i0, i1 = (int(v) for v in self._cell_x(np.array([x0, x1])))
+        j0, j1 = (int(v) for v in self._cell_y(np.array([y0, y1])))
+        return i0, i1, j0, j1
+
+    def count_upper(self, view: View) -> int:
+        """Points in the cells the view touches (at least those inside it)."""
+        r = self.cell_range(view)
+        if r is None:
+            return 0
+        i0, i1, j0, j1 = r
+        return int(self.levels[0][j0 : j1 + 1, i0 : i1 + 1].sum(dtype=np.float64))
+
+    def _slots(self, view: View) -> I64:
+        """Positions in ``rows`` / ``xy`` of the cells the view touches (one ascending
+        run per row of cells)."""
+        r = self.cell_range(view)
+        return np.empty(0, dtype=np.int64) if r is None else self._cell_slots(*r)
+
+    def _cell_slots(self, i0: int, i1: int, j0: int, j1: int) -> I64:
+        base = np.arange(j0, j1 + 1, dtype=np.int64) * self.cells
+        a = self.starts[base + i0]
+        b = self.starts[base + i1 + 1]
+        lengths = b - a
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        if lengths.size == 1 or total == int(b[-1] - a[0]):
+            return np.arange(int(a[0]), int(a[0]) + total, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        slots: I64 = np.arange(total, dtype=np.int64) + np.repeat(a - offsets, lengths)
+        return slots
+
+    def candidates(self, view: View) -> I64:
+        """The rows of the cells the view touches, by cell (a superset of the inside)."""
+        out: I64 = self.rows[self._slots(view)]
+        return out
+
+    def _inside_slots(self, view: View) -> I64:
+        slots = self._slots(view)
+        if slots.size == 0:
+            return slots
+        xy = self.xy[slots]
+        x0, x1, y0, y1 = view
+        ok = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        out: I64 = slots[ok]
+        return out
+
+    def inside(self, view: View) -> I64:
+        """The rows inside the view (edges included), by cell, in draw order per cell."""
+        out: I64 = self.rows[self._inside_slots(view)]
+        return out
+
+    def select_box(self, x0: float, x1: float, y0: float, y1: float) -> I64:
+        """Rows inside the rectangle (corners in any order, edges included), ascending:
+        the same as :func:`select_box`."""
+        xa, xb = sorted((x0, x1))
+        ya, yb = sorted((y0, y1))
+        return np.sort(self.inside((xa, xb, ya, yb)))
+
+    def select_lasso(self, polygon: Sequence[tuple[float, float]] | npt.ArrayLike) -> I64:
+        """Rows inside a closed polygon, ascending: the same as :func:`select_lasso`.
+
+        Only the cells of the polygon's bounding box are looked at: a cell no edge comes
+        near (the cells along each edge and their neighbours are marked) is wholly inside
+        or wholly outside, which its centre says (a scanline crossing count per row of
+        cells), so its rows are taken or left at once; the point-in-polygon test runs
+        only on the rows of the marked cells along the edges."""
+        from matplotlib.path import Path
+
+        poly = np.asarray(polygon, dtype=np.float64)
+        if poly.ndim != 2 or poly.shape[0] < 3 or len(self) == 0:
+            return np.empty(0, dtype=np.int64)
+        lo, hi = poly.min(axis=0), poly.max(axis=0)
+        r = self.cell_range((float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])))
+        if r is None:
+            return np.empty(0, dtype=np.int64)
+        i0, i1, j0, j1 = r
+        nx, ny = i1 - i0 + 1, j1 - j0 + 1
+        # cells an edge passes through, and their neighbours: samples every half cell
+        p0, p1 = poly, np.roll(poly, -1, axis=0)
+        step = 0.5 * min(self.cw, self.ch)
+        counts = np.ceil(np.hypot(*(p1 - p0).T) / step).astype(np.int64) + 1
+        t = np.concatenate([np.linspace(0.0, 1.0, int(c)) for c in counts])
+        e = np.repeat(np.arange(poly.shape[0]), counts)
+        pts = p0[e] + (p1[e] - p0[e]) * t[:, None]
+        ci = self._cell_x(pts[:, 0]) - i0
+        cj = self._cell_y(pts[:, 1]) - j0
+        edge = np.zeros((ny + 2, nx + 2), dtype=bool)  # one cell of margin each side
+        for di in (0, 1, 2):
+            for dj in (0, 1, 2):
+                edge[np.clip(cj + dj, 0, ny + 1), np.clip(ci + di, 0, nx + 1)] = True
+        edge = edge[1:-1, 1:-1]
+        # the other cells: inside when their centre is (even-odd crossings on its row)
+        cx = self.x0 + (np.arange(i0, i1 + 1) + 0.5) * self.cw
+        cy = self.y0 + (np.arange(j0, j1 + 1) + 0.5) * self.ch
+        (x0, y0), (x1, y1) = p0.T, p1.T
+        spans = (y0 > cy[:, None]) != (y1 > cy[:, None])  # rows × edges
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = x0 + (cy[:, None] - y0) * (x1 - x0) / (y1 - y0)
+        at = np.where(spans, at, np.inf)
+        at.sort(axis=1)
+        left = np.stack([np.searchsorted(row, cx) for row in at])  # crossings left of centre
+        whole = (left % 2 == 1) & ~edge
+        cells = (np.arange(j0, j1 + 1)[:, None] * self.cells + np.arange(i0, i1 + 1)).ravel()
+        inner = self._slots_of_cells(cells[whole.ravel()])
+        near = self._slots_of_cells(cells[edge.ravel()])
+        if near.size:
+            inside = Path(poly, closed=False).contains_points(self.xy[near].astype(np.float64))
+            near = near[inside]
+        return np.sort(self.rows[np.concatenate([inner, near])])
+
+    def _slots_of_cells(self, cells: I64) -> I64:
+        """Positions in ``rows`` / ``xy`` of the given cells' rows."""
+        a = self.starts[cells]
+        lengths = self.starts[cells + 1] - a
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        slots: I64 = np.arange(total, dtype=np.int64) + np.repeat(a - offsets, lengths)
+        return slots
+
+    def nearest(self, x: float, y: float, max_distance: float = np.inf) -> int:
+        """The row nearest ``(x, y)`` within ``max_distance``, or ``-1``: the cells around
+        the query's cell, the square doubling until no unsearched cell can hold a nearer
+        point (exact, as a brute-force search)."""
+        if len(self) == 0 or not (np.isfinite(x) and np.isfinite(y)):
+            return -1
+        g = self.cells
+        ci = int(self._cell_x(np.array([x]))[0])
+        cj = int(self._cell_y(np.array([y]))[0])
+        r = 0
+        while True:
+            i0, i1, j0, j1 = max(ci - r, 0), min(ci + r, g - 1), max(cj - r, 0), min(cj + r, g - 1)
+            slots = self._cell_slots(i0, i1, j0, j1)
+            best, best_d = -1, np.inf
+            if slots.size:
+                xy = self.xy[slots].astype(np.float64)
+                d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
+                k = int(np.argmin(d))
+                best, best_d = int(self.rows[slots[k]]), float(d[k])
+            # the nearest an unsearched cell can be: the square's sides with cells beyond
+            gaps = [np.inf]
+            if i0 > 0:
+                gaps.append(x - (self.x0 + i0 * self.cw))
+            if i1 < g - 1:
+                gaps.append(self.x0 + (i1 + 1) * self.cw - x)
+            if j0 > 0:
+                gaps.append(y - (self.y0 + j0 * self.ch))
+            if j1 < g - 1:
+                gaps.append(self.y0 + (j1 + 1) * self.ch - y)
+            bound = min(gaps)
+            if best_d <= bound or bound > max_distance:
+                return best if best_d <= max_distance else -1
+            r = 2 * r + 1
+
+    def density_tile(self, view: View, shape: tuple[int, int], max_px: float = 2.0
+                     ) -> tuple[F32, View] | None:  # fmt: skip
+        """Counts per cell of the level whose cells are nearest one screen pixel (none
+        finer), sliced to the view: ``(image, rect)`` with row 0 at the top and ``rect``
+        the layout rectangle the image covers. None when even level 0's cells are wider
+        than ``max_px`` pixels (zoomed in: count the points themselves)."""
+        x0, x1, y0, y1 = view
+        h, w = shape
+        if x1 <= x0 or y1 <= y0:
+            return None
+        px = min(self.cw * w / (x1 - x0), self.ch * h / (y1 - y0))  # level-0 cell, pixels
+        if px > max_px:
+            return None
+        level = 0  # the finest level whose cells are at least a pixel (Qt then scales
+        while px * 2**level < 1.0 and level + 1 < len(self.levels):  # up, losing nothing)
+            level += 1
+        counts = self.levels[level]
+        cw, ch = self.cw * 2**level, self.ch * 2**level
+        gy, gx = counts.shape
+        i0 = min(max(int(np.floor((x0 - self.x0) / cw)), 0), gx)
+        i1 = min(max(int(np.ceil((x1 - self.x0) / cw)), 0), gx)
+        j0 = min(max(int(np.floor((y0 - self.y0) / ch)), 0), gy)
+        j1 = min(max(int(np.ceil((y1 - self.y0) / ch)), 0), gy)
+        tile = np.ascontiguousarray(counts[j0:j1, i0:i1][::-1])
+        rect = (self.x0 + i0 * cw, self.x0 + i1 * cw, self.y0 + j0 * ch, self.y0 + j1 * ch)
+        return tile, rect

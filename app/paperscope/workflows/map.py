@@ -47,6 +47,8 @@ UMAP_NEIGHBOURS = 15  # UMAP's n_neighbors (the paper itself included)
 SIMILAR_STORED = 20  # similar papers kept per paper
 EXACT_LIMIT = 50_000  # knn="auto" on a CPU: above this the graph is approximate (exact is O(n²))
 KNN_MODES = ("auto", "exact", "approx")
+SAMPLE_ABOVE = 200_000  # UMAP on a sample above this many papers, the rest placed on it
+SAMPLE_SIZE = 100_000  # the sample's size (seeded)
 DEFAULT_SEED = 0  # every map is reproducible unless a caller asks for seed=None
 
 Vectors = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
@@ -81,6 +83,8 @@ class MapResult:
     clusters: list[Cluster] = field(default_factory=list)
     complete: bool = True
     timings: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    """The stored layout's params: ``knn``, ``layout_path``… (:func:`describe_run`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,8 @@ def build_map(
     partial_every_s: float = 0.5,
     exact_limit: int = EXACT_LIMIT,
     knn: str = "auto",
+    sample_above: int = SAMPLE_ABOVE,
+    sample_size: int = SAMPLE_SIZE,
 ) -> MapResult:
     """Compute the map of every embedded paper and store it when it is complete (see
     the module docstring); :class:`Cancelled` when ``cancel`` is set, nothing stored.
@@ -201,6 +207,15 @@ def build_map(
     vectors (one matrix-vector product), using that table only when there are none.
     What ran is the layout's ``params["knn"]``: ``"exact"``, ``"onnx-cuda"`` or
     ``"nndescent"``.
+
+    Above ``sample_above`` papers the UMAP layout is fitted on a seeded sample of
+    ``sample_size`` papers (its kNN graph chosen by ``knn`` for the sample's size) and
+    the rest are placed on it as ``UMAP.transform`` does (:func:`projection.place_new`;
+    their neighbours in the sample exact when the sample's graph is exact, else by an
+    NN-descent index on the sample). The layout's ``params["layout_path"]`` says which
+    ran (``"full"`` or ``"sample+transform"``, with ``"sample"`` and ``"placed_knn"``);
+    that path stores no similar-papers table (the old one is dropped) and
+    :func:`similar_papers` answers exactly from the vectors.
     """
     if method not in METHODS:
         raise MapError(f"unknown map method {method!r} (choose from {', '.join(METHODS)})")
@@ -215,9 +230,10 @@ def build_map(
     n = ids.shape[0]
     if n < 3:
         raise MapError(f"a map needs at least 3 embedded papers, this library has {n}")
-    how = _knn_how(knn, n, exact_limit)
     cluster_seed = DEFAULT_SEED if seed is None else seed
     umap = method == "umap"
+    sampled = umap and n > sample_above and 3 <= sample_size < n
+    how = _knn_how(knn, sample_size if sampled else n, exact_limit)
     t0 = time.perf_counter()
     progress(0.0, f"PCA layout of {n:,} papers")
     pca = projection.pca_layout(matrix)
@@ -225,6 +241,12 @@ def build_map(
     if on_partial is not None:
         on_partial(MapFrame(ids, pca.coords, "pca"))
     cancel.check()
+    if sampled:
+        return _build_sampled(
+            store, model, ids, matrix, pca, how, sample_size, timings, progress, cancel,
+            on_partial, seed=seed, n_epochs=n_epochs, min_cluster_size=min_cluster_size,
+            partial_every_s=partial_every_s,
+        )  # fmt: skip
 
     t0 = time.perf_counter()
     graph = _similar(matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed)
@@ -244,7 +266,7 @@ def build_map(
             model, [_layout("pca", {**pca.params, **marked}, ids, pca.coords, clustered)], similar
         )
         progress(1.0, f"Map of {n:,} papers (PCA)")
-        return MapResult(pca_id, "pca", model, n, clustered[1], True, timings)
+        return MapResult(pca_id, "pca", model, n, clustered[1], True, timings, {"knn": how})
 
     def partial(coords: npt.NDArray[np.float32], epoch: int, total: int) -> None:
         if on_partial is not None:
@@ -257,7 +279,7 @@ def build_map(
         progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
-    params = {**layout.params, "knn": how}
+    params = {**layout.params, "knn": how, "layout_path": "full"}
     t0 = time.perf_counter()
     clustered = _clusters(
         store, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
@@ -272,7 +294,107 @@ def build_map(
         similar,
     )  # fmt: skip
     progress(1.0, f"Map of {n:,} papers, {len(clustered[1])} clusters")
-    return MapResult(layout_id, "umap", model, n, clustered[1], True, timings)
+    return MapResult(layout_id, "umap", model, n, clustered[1], True, timings, params)
+
+
+def _build_sampled(
+    store: Store,
+    model: str,
+    ids: npt.NDArray[np.int64],
+    matrix: npt.NDArray[np.float32],
+    pca: projection.Layout,
+    how: str,
+    sample_size: int,
+    timings: dict[str, float],
+    progress: Progress,
+    cancel: CancelToken,
+    on_partial: PartialCallback | None,
+    *,
+    seed: int | None,
+    n_epochs: int | None,
+    min_cluster_size: int | None,
+    partial_every_s: float,
+) -> MapResult:
+    """UMAP on a seeded sample, the rest placed on it (see :func:`build_map`)."""
+    n = ids.shape[0]
+    cluster_seed = DEFAULT_SEED if seed is None else seed
+    rng = np.random.default_rng(cluster_seed)
+    sample = np.sort(rng.choice(n, size=sample_size, replace=False))
+    rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
+    base = np.ascontiguousarray(matrix[sample])
+    t0 = time.perf_counter()
+    progress(0.02, f"kNN of a sample of {sample_size:,} of {n:,} papers")
+    graph = _similar(base, sub_progress(progress, 0.02, 0.25), cancel, how, seed)
+    timings["knn"] = time.perf_counter() - t0
+
+    def partial(coords: npt.NDArray[np.float32], epoch: int, total: int) -> None:
+        if on_partial is not None:  # the sample moves, the rest waits at its PCA place
+            frame = pca.coords.copy()
+            frame[sample] = coords
+            on_partial(MapFrame(ids, frame, "umap", epoch, total))
+
+    t0 = time.perf_counter()
+    fitted = projection.umap_layout(
+        graph, pca.coords[sample], n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
+        on_partial=partial, partial_every_s=partial_every_s,
+        progress=sub_progress(progress, 0.25, 0.6), cancel=cancel,
+    )  # fmt: skip
+    timings["umap"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    placed_knn = "exact" if how in ("exact", "onnx-cuda") else "nndescent"
+    progress(0.6, f"Placing {rest.size:,} papers on the sample's layout")
+    if placed_knn == "exact":
+        found = projection.query_neighbours(matrix[rest], base, UMAP_NEIGHBOURS)
+    else:
+        found = neighbours.approximate_query(
+            base, matrix[rest], UMAP_NEIGHBOURS, seed, sub_progress(progress, 0.6, 0.8), cancel
+        )
+    cancel.check()
+    params = fitted.params
+    placed = projection.place_new(
+        matrix[rest], base, fitted.coords, float(params["a"]), float(params["b"]),
+        n_neighbors=UMAP_NEIGHBOURS, seed=seed, neighbours=found,
+    )  # fmt: skip
+    coords = np.empty((n, 2), dtype=np.float32)
+    coords[sample] = fitted.coords
+    coords[rest] = placed
+    timings["place"] = time.perf_counter() - t0
+    cancel.check()
+    params = {**params, "knn": how, "layout_path": "sample+transform", "sample": sample_size,
+              "placed_knn": placed_knn}  # fmt: skip
+    if on_partial is not None:
+        on_partial(MapFrame(ids, coords, "umap", params["n_epochs"], params["n_epochs"]))
+    t0 = time.perf_counter()
+    clustered = _clusters(
+        store, ids, coords, min_cluster_size, sub_progress(progress, 0.93, 1.0), cancel,
+        cluster_seed,
+    )  # fmt: skip
+    timings["clusters"] = time.perf_counter() - t0
+    cancel.check()  # the last moment a Cancel keeps the stored map as it was
+    no_table = NewNeighbours(ids[:0], np.zeros((0, SIMILAR_STORED), np.int64),
+                             np.zeros((0, SIMILAR_STORED), np.float32))  # fmt: skip
+    _pca_id, layout_id = store.save_map(
+        model,
+        [_layout("pca", pca.params, ids, pca.coords),
+         _layout("umap", params, ids, coords, clustered)],
+        no_table,  # similar papers: exactly from the vectors
+    )  # fmt: skip
+    progress(1.0, f"Map of {n:,} papers (UMAP on {sample_size:,}, the rest placed)")
+    return MapResult(layout_id, "umap", model, n, clustered[1], True, timings, params)
+
+
+def describe_run(params: dict[str, Any]) -> str:
+    """What a stored layout's build ran, for the status bar and the CLI: e.g.
+    ``"kNN exact · UMAP on all papers"`` or ``"kNN nndescent · UMAP on a sample of
+    100,000, the rest placed (kNN nndescent)"``."""
+    knn = params.get("knn")
+    parts = [] if knn is None else [f"kNN {knn}"]
+    if params.get("layout_path") == "sample+transform":
+        parts.append(f"UMAP on a sample of {int(params.get('sample', 0)):,}, the rest placed "
+                     f"(kNN {params.get('placed_knn', '?')})")  # fmt: skip
+    elif params.get("layout_path") == "full":
+        parts.append("UMAP on all papers")
+    return " · ".join(parts)
 
 
 def _similar(

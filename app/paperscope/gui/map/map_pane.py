@@ -228,7 +228,11 @@ class MapPane(QWidget):
         view.set_labels([(c.label, c.centre[0], c.centre[1], c.size, c.level)
                          for c in stored.clusters])  # fmt: skip
         self._apply_colours()
-        self.info.setText(f"{count(len(stored), 'paper')} · {stored.info.method.upper()}")
+        from paperscope.workflows.map import describe_run
+
+        ran = describe_run(stored.info.params)  # which kNN and layout path ran
+        head = f"{count(len(stored), 'paper')} · {stored.info.method.upper()}"
+        self.info.setText(f"{head} · {ran}" if ran else head)
 
     def _apply_colours(self) -> None:
         if self._map is None or self.view is None:

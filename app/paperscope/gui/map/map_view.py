@@ -1,13 +1,18 @@
 """The semantic map: up to a million points, pan/zoom, hover, click, box and lasso.
 
 What is drawn depends on how many points the view holds (measured in
-``tests/benchmarks/bench_map_view.py``):
+``tests/benchmarks/bench_map_view.py`` and, for ten million, ``bench_map_10m.py``).
+Everything a frame needs comes from one :class:`raster.PointGrid` built when the points
+are set (the rows by grid cell and a pyramid of density tiles), so no frame passes over
+all points:
 
-- many (over ``DENSITY_ABOVE``): a density image, counts per screen pixel, log-scaled
-  through a colour map — overdrawn points would only show the last colour drawn;
+- many (over ``DENSITY_ABOVE`` in the cells the view touches): a density image,
+  log-scaled through a colour map — overdrawn points would only show the last colour
+  drawn; zoomed out it is a slice of one level of the grid's density tiles (cells of
+  1–2 pixels), zoomed in the counts per pixel of the points in view;
 - fewer: the points themselves, splatted in numpy into one ARGB image at screen
-  resolution (a 1–3 px disc each, bigger when fewer), drawn in one fixed random order so
-  late clusters never vanish under early ones;
+  resolution (a disc of 2–5 px each, bigger when fewer), in one fixed random order
+  within each cell so late clusters never vanish under early ones;
 - always on top: a small scatter overlay for the selected / highlighted papers and the
   hovered one, and the cluster labels (broad topics for the whole map, specific ones
   as you zoom in: the hierarchy level that fits the view; always whole
@@ -16,7 +21,8 @@ What is drawn depends on how many points the view holds (measured in
 The view fits the bulk of the points (``raster.bulk_bounds``: the 1–99 % quantile box,
 far outliers left out) whenever a new map is set and on a double-click.
 
-Hover uses a KD-tree on the 2-D coordinates, never per-item hit tests. Shift+drag selects
+Hover searches the grid's cells around the cursor (exact nearest, never per-item hit
+tests); box and lasso test only the rows of the cells their bounding box touches. Shift+drag selects
 a box, Ctrl+drag a lasso; a double-click resets the view.
 """
 
@@ -149,8 +155,9 @@ class MapView(QWidget):
         self.coords = np.zeros((0, 2), dtype=np.float32)
         self._colours = np.zeros(0, dtype=np.uint32)
         self._order = np.zeros(0, dtype=np.int64)
-        self._index: raster.PointIndex | None = None
-        self._row_of: dict[int, int] = {}
+        self._grid = raster.PointGrid(self.coords)
+        self._bulk: raster.View = (0.0, 1.0, 0.0, 1.0)
+        self._id_order = np.zeros(0, dtype=np.int64)
         self._labels: list[tuple[pg.TextItem, int, tuple[float, float]]] = []
         self._label_levels: list[int] = []
         self.label_level = 0  # the hierarchy level whose labels are shown
@@ -177,8 +184,9 @@ class MapView(QWidget):
             self._colours = np.full(self.ids.shape[0], 0xFF0072B2, dtype=np.uint32)
         if self._order.shape[0] != self.ids.shape[0]:
             self._order = raster.draw_order(self.ids.shape[0])
-        self._index = None  # rebuilt on the first hover
-        self._row_of = {}
+        self._grid = raster.PointGrid(self.coords, self._order)  # once per layout
+        self._bulk = raster.bulk_bounds(self.coords)
+        self._id_order = np.argsort(self.ids, kind="stable")
         if not keep_view:
             self.reset_view()
         self._update_overlay()
@@ -229,7 +237,7 @@ class MapView(QWidget):
 
     def reset_view(self) -> None:
         """Fit the view to the bulk of the points (far outliers may fall outside)."""
-        x0, x1, y0, y1 = raster.bulk_bounds(self.coords)
+        x0, x1, y0, y1 = self._bulk
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def visible_labels(self) -> list[str]:
@@ -264,39 +272,53 @@ class MapView(QWidget):
             return
         view = self.current_view()
         shape = self.pixel_shape()
-        inside = raster.visible(self.coords, view)
-        n_visible = int(inside.sum())
-        if n_visible > DENSITY_ABOVE:
-            counts = raster.density(self.coords, view, shape)
-            levels = np.log1p(counts)
-            top = float(levels.max()) or 1.0
-            self.image.setImage(
-                levels[::-1], lut=self._density_lut, levels=(0.0, top), autoLevels=False
-            )
-            self.mode = "density"
+        rect = view
+        tile = None
+        if self._grid.count_upper(view) > DENSITY_ABOVE:
+            tile = self._grid.density_tile(view, shape)
+        if tile is not None:  # zoomed out: a slice of the density tiles
+            counts, rect = tile
+            self._show_density(counts)
         else:
-            rows = raster.subsample(self._order, n_visible, inside)
-            radius = 3 if n_visible <= 3_000 else 2 if n_visible <= 30_000 else 1
-            # the image has device pixels: at 200% a point needs twice the radius
-            radius = max(1, round(radius * self.devicePixelRatioF()))
-            img = np.zeros(shape, dtype=np.uint32)
-            xy = self.coords[rows]
-            cols = self._colours[rows]
-            h, w = shape
-            x0, x1, y0, y1 = view
-            px = ((xy[:, 0] - x0) * (w / (x1 - x0))).astype(np.int64)
-            py = ((y1 - xy[:, 1]) * (h / (y1 - y0))).astype(np.int64)
-            flat = img.reshape(-1)
-            for dx, dy in _disc(radius - 1) if radius > 1 else [(0, 0)]:
-                qx, qy = px + dx, py + dy
-                ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
-                flat[(qy[ok] * w + qx[ok])] = cols[ok]
-            rgba = img.view(np.uint8).reshape(h, w, 4)[..., [2, 1, 0, 3]]
-            self.image.setImage(np.ascontiguousarray(rgba[::-1]), autoLevels=False, levels=(0, 255))
-            self.mode = "points"
-        x0, x1, y0, y1 = view
+            rows = self._grid.inside(view)
+            if rows.shape[0] > DENSITY_ABOVE:
+                self._show_density(raster.density(self.coords[rows], view, shape))
+            else:
+                self._show_points(rows, view, shape)
+        x0, x1, y0, y1 = rect
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._place_labels(view)
+
+    def _show_density(self, counts: npt.NDArray[np.float32]) -> None:
+        levels = np.log1p(counts)[::-1]  # row 0 at the top -> the image's row 0 at y0
+        top = float(levels.max()) or 1.0
+        self.image.setImage(levels, lut=self._density_lut, levels=(0.0, top), autoLevels=False)
+        self.mode = "density"
+
+    def _show_points(
+        self, rows: npt.NDArray[np.int64], view: raster.View, shape: tuple[int, int]
+    ) -> None:
+        n_visible = rows.shape[0]
+        radius = 3 if n_visible <= 3_000 else 2 if n_visible <= 30_000 else 1
+        # the image has device pixels: at 200% a point needs twice the radius
+        radius = max(1, round(radius * self.devicePixelRatioF()))
+        img = np.zeros(shape, dtype=np.uint32)
+        xy = self.coords[rows]
+        cols = self._colours[rows]
+        h, w = shape
+        x0, x1, y0, y1 = view
+        px = ((xy[:, 0] - x0) * (w / (x1 - x0))).astype(np.int64)
+        py = ((y1 - xy[:, 1]) * (h / (y1 - y0))).astype(np.int64)
+        flat = img.reshape(-1)
+        # never under 2 px: the smallest point is a 2 × 2 square
+        offsets = _disc(radius - 1) if radius > 1 else [(0, 0), (1, 0), (0, 1), (1, 1)]
+        for dx, dy in offsets:
+            qx, qy = px + dx, py + dy
+            ok = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+            flat[(qy[ok] * w + qx[ok])] = cols[ok]
+        rgba = img.view(np.uint8).reshape(h, w, 4)[..., [2, 1, 0, 3]]
+        self.image.setImage(np.ascontiguousarray(rgba[::-1]), autoLevels=False, levels=(0, 255))
+        self.mode = "points"
 
     def _place_labels(self, view: raster.View) -> None:
         """The labels of the hierarchy level that fits the view (broad ones for the whole
@@ -331,28 +353,30 @@ class MapView(QWidget):
 
     # -- lookups ---------------------------------------------------------------------
     def rows_of(self, paper_ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        if not self._row_of and self.ids.size:
-            self._row_of = {int(p): i for i, p in enumerate(self.ids.tolist())}
-        wanted = [self._row_of[p] for p in np.asarray(paper_ids).tolist() if p in self._row_of]
-        return np.array(wanted, dtype=np.int64)
+        """Rows of the given paper ids, in their order (ids not on the map dropped)."""
+        wanted = np.asarray(paper_ids, dtype=np.int64).reshape(-1)
+        if self.ids.size == 0 or wanted.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        sorted_ids = self.ids[self._id_order]
+        pos = np.minimum(np.searchsorted(sorted_ids, wanted), sorted_ids.size - 1)
+        found = sorted_ids[pos] == wanted
+        return self._id_order[pos[found]].astype(np.int64)
 
     def paper_at(self, x: float, y: float, max_px: float = HOVER_PX) -> int:
         """The paper nearest a point in layout units, within ``max_px`` screen pixels."""
         if self.ids.size == 0:
             return -1
-        if self._index is None:
-            self._index = raster.PointIndex(self.coords)
         x0, x1, _, _ = self.current_view()
         per_px = (x1 - x0) / max(self.pixel_shape()[1] / self.devicePixelRatioF(), 1)
-        row = self._index.nearest(x, y, max_distance=max_px * per_px)
+        row = self._grid.nearest(x, y, max_distance=max_px * per_px)
         return int(self.ids[row]) if row >= 0 else -1
 
     def select_rect(self, x0: float, x1: float, y0: float, y1: float) -> None:
-        rows = raster.select_box(self.coords, x0, x1, y0, y1)
+        rows = self._grid.select_box(x0, x1, y0, y1)
         self.selection_made.emit([int(i) for i in self.ids[rows]])
 
     def select_polygon(self, polygon: Sequence[tuple[float, float]]) -> None:
-        rows = raster.select_lasso(self.coords, polygon)
+        rows = self._grid.select_lasso(polygon)
         self.selection_made.emit([int(i) for i in self.ids[rows]])
 
     # -- events ----------------------------------------------------------------------

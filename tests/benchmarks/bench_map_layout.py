@@ -1,0 +1,162 @@
+"""Laying out 100k (or, by flag, a million) papers on two cores (issue #17, item 2):
+``build_map`` end to end on synthetic clustered vectors in a temporary library — PCA,
+the kNN graph (``--knn auto``: exact up to 50k, NN-descent above), UMAP on all papers up
+to ``SAMPLE_ABOVE`` (200k) or on a seeded sample of ``SAMPLE_SIZE`` (100k) with the rest
+placed on it, HDBSCAN clusters, the stored map — with the projection-quality figure
+(10-NN kept among 30-NN on the map, on sampled rows, as ``bench_map.py``) and recall@10
+of the approximate kNN that ran against the exact one on sampled rows.
+
+    nice -n 10 python tests/benchmarks/bench_map_layout.py              # 100k
+    nice -n 10 python tests/benchmarks/bench_map_layout.py --n 1000000  # sample+transform
+    nice -n 10 python tests/benchmarks/bench_map_layout.py --n 20000 --sample-above 10000 \\
+        --sample-size 5000                                              # a quick look
+
+umap's and NN-descent's numba kernels are compiled first on small inputs (paid once per
+process, cached by numba after) and that time is reported apart. The baseline measured
+in the same run is UMAP on all papers where ``--baseline`` asks for it (the path below
+the threshold, on the same vectors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "app"))
+
+from paperscope.mapping import neighbours, projection  # noqa: E402
+
+K = 21
+
+
+def clustered_unit_vectors(n: int, dim: int = 384, k: int = 8, seed: int = 3) -> np.ndarray:
+    """As ``_clustered_unit_vectors`` in tests/gui/test_no_freeze.py (made in parts)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    topic = rng.integers(0, k, size=n)
+    out = np.empty((n, dim), dtype=np.float32)
+    for s in range(0, n, 100_000):
+        t = topic[s : s + 100_000]
+        m = centres[t] + rng.normal(scale=2.4 / np.sqrt(dim), size=(t.size, dim)).astype(np.float32)
+        out[s : s + t.size] = m / np.linalg.norm(m, axis=1, keepdims=True)
+    return out
+
+
+def exact_rows(
+    base: np.ndarray, queries: np.ndarray, k: int, skip: np.ndarray | None
+) -> np.ndarray:
+    """Exact ``k`` most similar rows of ``base`` per query (``skip``: a query's own row)."""
+    out = np.empty((len(queries), k), dtype=np.int64)
+    for s in range(0, len(queries), 256):
+        dots = queries[s : s + 256] @ base.T
+        if skip is not None:
+            dots[np.arange(dots.shape[0]), skip[s : s + 256]] = -np.inf
+        out[s : s + 256] = np.argpartition(-dots, k - 1, axis=1)[:, :k]
+    return out
+
+
+def recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return float(
+        np.mean([len(set(f) & set(e)) / e.size for f, e in zip(found, exact, strict=True)])
+    )
+
+
+def kept(x: np.ndarray, coords: np.ndarray, rows: np.ndarray) -> float:
+    """Share of each sampled row's 10-NN (cosine) among its 30-NN on the map."""
+    from scipy.spatial import cKDTree
+
+    high = exact_rows(x, x[rows], 10, rows)
+    _, low = cKDTree(coords).query(coords[rows], k=31)
+    return float(np.mean([len(set(h) & set(lo[1:])) / 10 for h, lo in zip(high, low, strict=True)]))
+
+
+def build(x: np.ndarray, ids: np.ndarray, **kw: object) -> tuple[float, object, np.ndarray]:
+    """``build_map`` in a temporary library; the final layout is its last frame (the
+    synthetic ids are no papers of that library, so the stored map shows none)."""
+    from paperscope.library.store import Store
+    from paperscope.workflows.map import build_map
+
+    frames: list[object] = []
+    with tempfile.TemporaryDirectory() as d:
+        store = Store(Path(d) / "library.duckdb")
+        t0 = time.perf_counter()
+        result = build_map(store, vectors=(ids, x), model_id="synthetic", seed=0,
+                           on_partial=frames.append, **kw)  # type: ignore[arg-type]  # fmt: skip
+        wall = time.perf_counter() - t0
+        store.close()
+    last = frames[-1]
+    assert last.epoch == last.n_epochs and last.epoch > 0  # type: ignore[attr-defined]
+    coords = np.asarray(last.coords)[neighbours.rows_of(last.paper_ids, ids)]  # type: ignore[attr-defined]
+    return wall, result, coords
+
+
+def main() -> None:
+    from paperscope.workflows.map import SAMPLE_ABOVE, SAMPLE_SIZE, describe_run
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--knn", choices=("auto", "exact", "approx"), default="auto")
+    ap.add_argument("--sample-above", type=int, default=SAMPLE_ABOVE)
+    ap.add_argument("--sample-size", type=int, default=SAMPLE_SIZE)
+    ap.add_argument("--rows", type=int, default=1000, help="sampled rows for recall, quality")
+    ap.add_argument("--baseline", action="store_true", help="also UMAP on all papers")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    projection.warm_up(seed=0)
+    neighbours.approximate_knn_graph(clustered_unit_vectors(5_000, seed=99), K, seed=0)
+    print(f"numba compile (umap + NN-descent), once per process: {time.perf_counter() - t0:.1f} s",
+          flush=True)  # fmt: skip
+    n = args.n
+    t0 = time.perf_counter()
+    x = clustered_unit_vectors(n)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    print(f"{n:,} synthetic clustered unit vectors × 384 made in {time.perf_counter() - t0:.1f} s")
+    rows = np.sort(np.random.default_rng(5).choice(n, size=min(args.rows, n), replace=False))
+    kw = {"knn": args.knn, "sample_above": args.sample_above, "sample_size": args.sample_size}
+    wall, result, coords = build(x, ids, **kw)
+    params = result.params  # type: ignore[attr-defined]
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())  # type: ignore[attr-defined]
+    print(f"build_map, {n:,} papers: {wall:.1f} s to the stored map ({steps})")
+    print(f"  ran: {describe_run(params)}")
+    print(f"  10-NN kept among 30-NN on the map ({rows.size:,} rows): {kept(x, coords, rows):.3f}")
+    # recall@10 of the approximate kNN that ran, against the exact one, on sampled rows
+    if params.get("layout_path") == "sample+transform":
+        sample = np.sort(np.random.default_rng(0).choice(n, size=args.sample_size, replace=False))
+        base = x[sample]
+        srow = np.sort(
+            np.random.default_rng(6).choice(
+                sample.size, size=min(args.rows, sample.size), replace=False
+            )
+        )
+        if params["knn"] == "nndescent":
+            g = neighbours.approximate_knn_graph(base, K, seed=0)
+            r = recall(g.indices[srow, 1:11], exact_rows(base, base[srow], 10, srow))
+            print(f"  recall@10 of the sample's NN-descent graph: {r:.4f}")
+        rest = np.setdiff1d(np.arange(n), sample)[:: max(1, (n - sample.size) // args.rows)][
+            : args.rows
+        ]
+        if params["placed_knn"] == "nndescent":
+            idx, _ = neighbours.approximate_query(base, x[rest], 15, seed=0)
+            r = recall(idx[:, :10], exact_rows(base, x[rest], 10, None))
+            print(f"  recall@10 of the placed papers' neighbours in the sample: {r:.4f}")
+    elif params["knn"] == "nndescent":
+        g = neighbours.approximate_knn_graph(x, K, seed=0)  # the same seed: the same graph
+        r = recall(g.indices[rows, 1:11], exact_rows(x, x[rows], 10, rows))
+        print(f"  recall@10 of the NN-descent graph: {r:.4f}")
+    if args.baseline and params.get("layout_path") == "sample+transform":
+        wall_b, res_b, coords_b = build(x, ids, knn=args.knn, sample_above=n + 1)
+        print(f"baseline, UMAP on all {n:,} papers: {wall_b:.1f} s "
+              f"({describe_run(res_b.params)}; 10-NN kept {kept(x, coords_b, rows):.3f}) "  # type: ignore[attr-defined]
+              f"-> sample+transform is {wall_b / wall:.1f}x faster")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
