@@ -170,6 +170,7 @@ class PaperDetailPane(QWidget):
         self.notes = NotesEdit()
         self.notes.setPlaceholderText("Notes on this paper (saved with the library)")
         self.notes.setMaximumHeight(76)
+        self.notes.setMinimumHeight(44)  # two lines; the dock's minimum stays small
         self.notes.focus_left.connect(self.save_notes)
         self.save_notes_button = QPushButton("Save notes")
         self.save_notes_button.clicked.connect(self.save_notes)
@@ -204,7 +205,10 @@ class PaperDetailPane(QWidget):
         field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.view, 2)
+        # the title, authors and abstract come first: the most room and never squeezed
+        # below a few lines of abstract
+        self.view.setMinimumHeight(90)
+        layout.addWidget(self.view, 3)
         layout.addWidget(self.files)
         form_scroll = QScrollArea()  # a long record scrolls; the text above keeps its room
         form_scroll.setWidget(self.form)
@@ -222,7 +226,7 @@ class PaperDetailPane(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(form_scroll, "Record")
         self.tabs.addTab(results_scroll, "Results && runs")
-        layout.addWidget(self.tabs, 3)
+        layout.addWidget(self.tabs, 2)
         layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)
