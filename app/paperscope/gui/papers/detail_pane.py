@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -171,7 +170,6 @@ class PaperDetailPane(QWidget):
         self.notes = NotesEdit()
         self.notes.setPlaceholderText("Notes on this paper (saved with the library)")
         self.notes.setMaximumHeight(76)
-        self.notes.setMinimumHeight(44)  # two lines; the dock's minimum stays small
         self.notes.focus_left.connect(self.save_notes)
         self.save_notes_button = QPushButton("Save notes")
         self.save_notes_button.clicked.connect(self.save_notes)
@@ -206,14 +204,8 @@ class PaperDetailPane(QWidget):
         field_row.addWidget(self.undo_field_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        # the title, authors and abstract come first: the most room and never squeezed
-        # below a few lines of abstract; a splitter gives the rest to the tabs below
-        self.view.setMinimumHeight(90)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.view, 1)
-        top_layout.addWidget(self.files)
+        layout.addWidget(self.view, 2)
+        layout.addWidget(self.files)
         form_scroll = QScrollArea()  # a long record scrolls; the text above keeps its room
         form_scroll.setWidget(self.form)
         form_scroll.setWidgetResizable(True)
@@ -230,14 +222,7 @@ class PaperDetailPane(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(form_scroll, "Record")
         self.tabs.addTab(results_scroll, "Results && runs")
-        self.split = QSplitter(Qt.Orientation.Vertical)
-        self.split.addWidget(top)
-        self.split.addWidget(self.tabs)
-        self.split.setChildrenCollapsible(False)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
-        self.split.setSizes([600, 400])  # the proportions, scaled to the pane
-        layout.addWidget(self.split, 1)
+        layout.addWidget(self.tabs, 3)
         layout.addLayout(field_row)
         layout.addLayout(buttons)
         layout.addLayout(user)
