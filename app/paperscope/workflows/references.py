@@ -6,7 +6,11 @@ in it) plus the ones the user adds. Which results: those of the *reported* metri
 run metric maps to (remembered per library, else suggested from the names:
 ``eval/mean_reward`` ↔ ``Score``) and, when the runs name a task or env id in their
 config (``env_id``, ``game``…), of the datasets those map to (``pong`` ↔
-``Atari 2600 Pong``). A result the user picks by id is always shown.
+``Atari 2600 Pong``; one Atari game's spellings match each other). A result the user
+picks by id is always shown. On request, the human and random scores of the runs'
+Atari games (rliable's table, ``results/atari.py``) are lines too; reported curves' x
+is scaled by the factor remembered with the metric mapping (Dopamine's iterations →
+agent steps).
 
 Also here: attaching runs that are really a paper's reported numbers — rliable / Atari
 score files (``{game: [score per run]}``) as per-task results, Dopamine's baseline
