@@ -8,7 +8,12 @@ crosshair read-outs shown. ``publication-figure.png``: the right pane's publicat
 (double column) rendered by ``pdftoppm`` (poppler-utils). ``plot-pane-references.png``:
 Dopamine's Pong baselines (grouped by agent) with the reference lines of the linked
 Nature DQN and C51 papers (EFF's table) and the JAT card's Pong score with its ± std band
-(``--references`` renders only this one).
+(``--references`` renders only this one, and the two below).
+``plot-pane-human-random.png``: the same pane with the Human and Random lines of
+rliable's Pong scores switched on beside the linked papers' lines;
+``comparison-table-normalised.png``: the comparison table dialog for those runs and
+Dopamine's Breakout baselines beside the linked papers' EFF scores, as human-normalised
+IQM [95% CI] (Markdown preview).
 
     PYTHONPATH=app python tests/gui/render_screenshots.py --compare
 
@@ -63,6 +68,60 @@ def references(out: Path) -> Path:
     view.grab().save(str(path))
     store.close()
     return path
+
+
+def normalisation(out: Path) -> list[Path]:
+    """The Human / Random lines of the Pong pane, and the human-normalised table."""
+    from PySide6.QtWidgets import QApplication
+
+    from paperscope.gui.dialogs.table_dialog import TableDialog
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.gui.task_runner import TaskRunner
+    from paperscope.library.store import Store
+    from paperscope.workflows.references import ReferenceFinder
+    from tests.workflows.test_references import build_library, pong_runs
+
+    app = QApplication.instance() or QApplication([])
+    store = Store(Path(tempfile.mkdtemp()) / "library.duckdb")
+    build_library(store)
+    view = PlotsView(references=ReferenceFinder(store))
+    view.resize(1400, 640)
+    view.show()
+    runs = pong_runs()
+    view.add_runs(runs)
+    pane = view.current_pane()
+    pane.state.update(metric="return", grouping="config", group_key="agent", show_raw=False,
+                      normalisation_lines=("human", "random"))  # fmt: skip
+    pane.refresh()
+    qtbot_wait(app, lambda: pane.data is not None and len(pane.data.references) == 4)
+    for _ in range(5):
+        app.processEvents()
+    lines = out / "plot-pane-human-random.png"
+    view.grab().save(str(lines))
+    from paperscope.workflows.runs import load_runs
+    from tests.workflows.test_references import PONG
+
+    breakout, _ = load_runs([PONG.with_name("breakout.json")], use_cache=False)
+    runner = TaskRunner()
+    dialog = TableDialog(store, runner, lambda _which: [*runs, *breakout])
+    dialog.resize(1100, 520)
+    dialog.show()
+    dialog.metric_box.setCurrentText("return")
+    dialog.group_by.setCurrentText("agent")
+    dialog.reported.setText("Score")
+    dialog.stat.setCurrentIndex(dialog.stat.findData("iqm-ci"))
+    dialog.normalise.setCurrentIndex(dialog.normalise.findData("human"))
+    dialog.format.setCurrentIndex(dialog.format.findData("markdown"))
+    dialog.built = None
+    dialog.update_preview()
+    qtbot_wait(app, lambda: dialog.built is not None and not runner.running(), 120.0)
+    for _ in range(5):
+        app.processEvents()
+    table = out / "comparison-table-normalised.png"
+    dialog.grab().save(str(table))
+    runner.shutdown(10000)
+    store.close()
+    return [lines, table]
 
 
 def qtbot_wait(app: Any, done: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -144,7 +203,7 @@ def main() -> int:
     out = ROOT / "resources" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     if "--references" in sys.argv:
-        print(f"wrote {references(out)}")
+        print(f"wrote {references(out)}, " + ", ".join(map(str, normalisation(out))))
         return 0
     runs, _ = load_runs([demo_runs()])
     view = PlotsView()

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from paperscope.gui.dialogs.link_role import RoleDialog
 from paperscope.gui.plots.runs_panel import FIXED
 from paperscope.gui.state import PAPERS_MIME, RUNS_MIME
 from paperscope.mapping import palette
@@ -84,6 +85,11 @@ def test_drag_runs_onto_a_paper_row_links_them(linked: MainWindow, qtbot: QtBot)
     centre = QPointF(table.visualRect(table.model().index(row, 0)).center())
     ids = _run_ids(linked)[:2]
     assert _drop(table.viewport(), centre, _runs_mime(ids))
+    # the drop asks for the role first (nothing is linked until then); the default kept
+    dialog = linked.links.role_dialog
+    assert dialog is not None and dialog.isVisible() and linked.store.run_links() == []
+    assert dialog.role() == "reproduces" and "Link 2 runs to" in dialog.what.text()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     _wait_links(linked, qtbot, pid, 2)
     links = linked.store.run_links(pid)
     assert [Path(k.source).name for k in links] == ["run_1", "run_2"]
@@ -99,6 +105,47 @@ def test_drag_runs_onto_a_paper_row_links_them(linked: MainWindow, qtbot: QtBot)
     }
     assert shown == {"run_1": label, "run_2": label, "run_3": ""}
     assert catalog.headerData(col, Qt.Orientation.Horizontal) == "Paper"
+
+
+def test_dropping_runs_asks_the_role_and_a_note_cancel_links_nothing(
+    linked: MainWindow, qtbot: QtBot
+) -> None:
+    table = linked.papers_view.table
+    model = table.model()
+    first, second = model.paper_id(1), model.paper_id(3)
+
+    def drop_on(row: int, ids: list[str]) -> RoleDialog:
+        centre = QPointF(table.visualRect(model.index(row, 0)).center())
+        assert _drop(table.viewport(), centre, _runs_mime(ids))
+        dialog = linked.links.role_dialog
+        assert dialog is not None and dialog.isVisible()
+        return dialog
+
+    ids = _run_ids(linked)
+    dialog = drop_on(1, ids[:1])
+    label = wf.paper_labels(linked.store, [first])[first]
+    assert dialog.what.text() == f"Link 1 run to {label}"
+    assert [dialog.role_box.itemData(i) for i in range(dialog.role_box.count())] == [
+        "reproduces", "baseline", "my-method",
+    ]  # fmt: skip
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()  # cancel: no link
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not linked.runner.running(), timeout=20000)
+    assert linked.store.run_links() == []
+    assert linked.status.label.text() == "Not linked"
+    dialog = drop_on(1, ids[1:])
+    dialog.role_box.setCurrentIndex(dialog.role_box.findData("my-method"))
+    qtbot.keyClicks(dialog.note_edit, "lr sweep")
+    qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return)  # Return: the default button, Link
+    _wait_links(linked, qtbot, first, 2)
+    links = linked.store.run_links(first)
+    assert {(k.role, k.note) for k in links} == {("my-method", "lr sweep")}
+    # the next drop offers the role chosen last; Escape cancels
+    dialog = drop_on(3, ids[:1])
+    assert dialog.role() == "my-method" and dialog.note() == ""
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert linked.store.run_links(second) == []
 
 
 def test_drop_refused_where_there_is_no_paper(linked: MainWindow) -> None:
@@ -255,6 +302,9 @@ def test_drop_runs_on_the_map_and_colour_by_has_my_runs(
     pos = QPointF(view.plot.mapTo(view, view.plot.mapFromScene(scene)))
     assert view.paper_at_widget(pos) == pid
     assert _drop(view, pos, _runs_mime(_run_ids(win)[2:]))
+    dialog = win.links.role_dialog
+    assert dialog is not None and dialog.isVisible() and win.store.run_links() == []
+    dialog.accept()
     _wait_links(win, qtbot, pid, 1)
     win.map_pane.colour_box.setCurrentText("Has my runs")
     on, off = palette.argb(palette.CATEGORICAL[3]), palette.argb(palette.OTHER)

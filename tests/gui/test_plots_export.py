@@ -117,6 +117,13 @@ def test_the_aggregate_view_and_the_cli_give_the_same_numbers(
         }
     # IRIS's own paper (Table 1): IQM 0.501
     assert dialog.cell_text("IRIS", "IQM").startswith("0.501 [")
+    # the "Atari table" button: rliable's shipped scores, the same numbers as the files
+    dialog.atari_button.click()
+    assert (dialog.random.text(), dialog.human.text()) == ("atari", "atari")
+    with qtbot.waitSignal(dialog.computed, timeout=20000) as done:
+        dialog.compute()
+    assert done.args[0].report.methods == gui.report.methods
+    assert dialog.cell_text("IRIS", "IQM").startswith("0.501 [")
 
 
 def test_aggregate_view_reports_a_bad_file(

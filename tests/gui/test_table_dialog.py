@@ -83,3 +83,33 @@ def test_table_dialog_preview_and_save(window: MainWindow, qtbot: QtBot, tmp_pat
         dialog.metric_box.setCurrentText("no/such")
     assert not dialog.save_button.isEnabled()
     assert "no/such" in dialog.message.text()
+
+
+def test_table_dialog_human_normalised_scores(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Dopamine's Pong runs beside the EFF table's Nature DQN score, as human-normalised
+    scores (rliable's Pong: human 14.6, random -20.7)."""
+    from tests.workflows.test_references import PONG, build_library
+
+    ids = build_library(window.store)
+    with qtbot.waitSignal(window.runs_loaded, timeout=30000):
+        window.load_runs([PONG], watch=False)
+    dialog = window.links.show_table_dialog()
+    qtbot.addWidget(dialog)
+    dialog.metric_box.setCurrentText("return")
+    dialog.group_by.setCurrentText("agent")
+    dialog.format.setCurrentIndex(dialog.format.findData("markdown"))
+    dialog.reported.setText("Score")
+    with qtbot.waitSignal(dialog.previewed, timeout=30000):
+        dialog.update_preview()
+    assert dialog.built is not None and dialog.built.normalised == []
+    assert "| Nature DQN [anonhuman] | 18.90 |" in dialog.preview.toPlainText()
+    with qtbot.waitSignal(dialog.previewed, timeout=30000):
+        dialog.normalise.setCurrentIndex(dialog.normalise.findData("human"))
+        dialog.update_preview()
+    text = dialog.preview.toPlainText()
+    assert "pong / Score (human-normalised)" in text
+    assert f"| Nature DQN [anonhuman] | {(18.9 + 20.7) / 35.3:.2f} |" in text
+    assert "human-normalised: pong" in dialog.message.text()
+    assert ids["dqn"] in {r.paper_id for r in dialog.built.table.rows}

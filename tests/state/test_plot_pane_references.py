@@ -23,7 +23,7 @@ def test_reference_fields_survive_the_workspace_json() -> None:
     state.update(show_references=False)
     data = json.loads(json.dumps(state.to_json()))
     assert data["references"] == {"show": False, "papers": [7, 3], "results": [41, 12],
-                                  "hidden": [12]}  # fmt: skip
+                                  "hidden": [12], "normalisation": []}  # fmt: skip
     back = PlotPaneState.from_json(data)
     assert back.value == state.value
     assert back.value.reference_papers == (7, 3)

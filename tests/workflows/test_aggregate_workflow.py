@@ -110,3 +110,23 @@ def test_a_per_run_file_as_a_run_is_the_file() -> None:
     curl = registry.read_paths([IRIS / "CURL_10_evals.json"], kind="runs").runs[0]
     with pytest.raises(ValueError, match="which score\\? candidates: HNS, Max HNS"):
         W.method_from_run(curl)
+
+
+def test_the_shipped_atari_table_normalises_as_the_reference_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``atari`` as both references: rliable's shipped table gives SPR's published IQM,
+    the same estimates as IRIS's RANDOM.json / HUMAN.json (CLI too)."""
+    from paperscope.cli import main
+
+    files = [IRIS / "SPR.json"]
+    builtin = W.aggregate_files(files, Path("atari"), Path("atari"), reps=300, profiles=False,
+                                improvement=False)  # fmt: skip
+    from_files = W.aggregate_files(files, *REFS, reps=300, profiles=False, improvement=False)
+    assert builtin.report.methods == from_files.report.methods
+    assert builtin.report.normalisation.endswith("rliable's Atari human and random scores")
+    assert f"{builtin.report.methods['SPR']['IQM'].point:.3f}" == "0.337"
+    assert main(["aggregate", str(files[0]), "--reference", "atari", "atari", "--reps", "300",
+                 "--json"]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["normalisation"].endswith("rliable's Atari human and random scores")

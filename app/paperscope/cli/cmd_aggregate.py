@@ -23,7 +23,8 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--reference", nargs=2, type=Path, metavar=("RANDOM.json", "HUMAN.json"),
-        help="reference score tables for normalisation",
+        help="reference score tables for normalisation; 'atari atari': rliable's per-game "
+        "Atari random and human scores, shipped",
     )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument(

@@ -105,6 +105,17 @@ def add_parser(sub: Any) -> None:
         help="remember that the runs' task/env id TASK is the reported DATASET "
         "(e.g. pong='Atari 2600 Pong'); repeatable",
     )  # fmt: skip
+    p.add_argument(
+        "--normalisation-lines", nargs="+", default=[], choices=("human", "random"),
+        metavar="human|random",
+        help="draw the human and/or random scores of the runs' Atari games (rliable's "
+        "table; the game from the runs' env id or its --map-dataset mapping)",
+    )  # fmt: skip
+    p.add_argument(
+        "--x-scale", type=float, metavar="N",
+        help="remember with --metric's mapping that 1 x unit of the reported curves is N "
+        "of the runs' x (Dopamine: 1 iteration = 250000 agent steps); 0 forgets it",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -170,10 +181,14 @@ def run(args: argparse.Namespace) -> int:
         mark_extrema=args.mark_extrema,
         notes=notes,
     )
-    wants_refs = bool(args.reference or args.references or args.map_metric or args.map_dataset)
+    wants_refs = bool(
+        args.reference or args.references or args.map_metric or args.map_dataset
+        or args.normalisation_lines or args.x_scale is not None
+    )  # fmt: skip
     if args.grid is not None:
         if wants_refs:
-            print("paperscope: reference lines (--reference/--references/--map-*) are drawn "
+            print("paperscope: reference lines (--reference/--references/--map-*, "
+                  "--normalisation-lines, --x-scale) are drawn "
                   "with --metric, not --grid", file=sys.stderr)  # fmt: skip
             return 2
         return _grid(args, spec, style)
@@ -206,13 +221,21 @@ def _plot_with_references(args: argparse.Namespace, spec: Any, style: Any) -> in
                 if not sep or not task.strip() or not dataset.strip():
                     raise ValueError(f"--map-dataset {pair!r}: give TASK=DATASET")
                 store.set_result_mapping("dataset", task.strip(), dataset.strip())
+            if args.x_scale is not None:
+                reported = args.map_metric or store.result_mappings("metric").get(args.metric)
+                store.set_x_scale(args.metric, reported or "", args.x_scale or None)
         except ValueError as exc:
             print(f"paperscope: {exc}", file=sys.stderr)
             return 2
 
         def refs(runs: Any) -> Any:
-            found = find_references(store, runs, args.metric, paper_ids=papers)
+            found = find_references(
+                store, runs, args.metric, paper_ids=papers,
+                normalisation=args.normalisation_lines,
+            )  # fmt: skip
             notes.extend(found.notes)
+            if found.x_scale is not None:
+                notes.append(f"reported curves' x × {found.x_scale:g}")
             if found.reported_metric:
                 how = "remembered" if found.metric_remembered else "suggested"
                 notes.append(f"{args.metric} ↔ {found.reported_metric} ({how})")

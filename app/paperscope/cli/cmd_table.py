@@ -38,6 +38,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--at", default="final", metavar="final|best|STEP")
     p.add_argument("--stat", default="mean-std", choices=("mean-std", "iqm-ci"))
+    p.add_argument(
+        "--normalise", choices=("human",), default=None,
+        help="human-normalised scores, (score - random) / (human - random), in the columns "
+        "of Atari games (rliable's per-game human and random scores)",
+    )  # fmt: skip
     p.add_argument("--lower-is-better", action="store_true", help="the best value is the least")
     p.add_argument("--digits", type=int, default=2, metavar="N")
     p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples for iqm-ci")
@@ -70,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 store, runs, args.metric, group_by=args.group_by, paper_ids=papers, at=args.at,
                 stat=args.stat, dataset=args.dataset, reported_metric=args.reported_metric,
                 lower_is_better=True if args.lower_is_better else None, reps=args.reps,
+                normalise=args.normalise,
             )  # fmt: skip
         except ValueError as exc:
             print(f"paperscope: {exc}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Papers meet runs in the window: the link gestures and what follows a link.
 
-- runs dragged from the runs panel onto a paper (a table row, a point on the map) are
-  linked to it as *reproduces* (the role is changed in the details pane);
+- runs dragged from the runs panel onto a paper (a table row, a point on the map) ask
+  for the role and a note (``dialogs/link_role.py``; default: the role chosen last,
+  *reproduces* at first; Cancel links nothing), then are linked to it;
 - a paper dragged onto a plot pane gets the pane's runs linked to it;
 - "Link to paper…" in the runs panel's context menu asks for the paper (id, arXiv id or
   DOI; the current paper by default), the role and a note; "Link selected runs" in the
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from paperscope.core.records import Run
 from paperscope.core.text import count
+from paperscope.gui.dialogs.link_role import RoleDialog
 from paperscope.library.store.results import ROLES
 from paperscope.state.views import FLAG_COLOURS
 from paperscope.workflows import results as wf
@@ -85,6 +87,8 @@ class LinksController(QObject):
         self.w = window
         self.dialogs: list[QDialog] = []  # the open editors (kept alive)
         self.link_dialog: LinkDialog | None = None
+        self.role_dialog: RoleDialog | None = None  # the question a drop asks
+        self.last_role = "reproduces"
         self.link_selected_action = QAction("Link selected &runs to this paper", window)
         self.link_selected_action.triggered.connect(lambda: self.link_selected_runs())
         window.paper_actions.extra_actions.append(self.link_selected_action)
@@ -99,8 +103,8 @@ class LinksController(QObject):
     def bind(self) -> None:
         """Connect the library's widgets (again after a library switch)."""
         w = self.w
-        w.papers_view.table.runs_dropped.connect(self.link_runs_to_papers)
-        w.map_pane.runs_dropped.connect(self.link_runs_to_papers)
+        w.papers_view.table.runs_dropped.connect(self.ask_role_and_link)
+        w.map_pane.runs_dropped.connect(self.ask_role_and_link)
         section = w.detail_pane.results
         section.plot_requested.connect(self.plot_link)
         section.locate_requested.connect(self.locate)
@@ -133,6 +137,24 @@ class LinksController(QObject):
             _link_task, self.w.store, runs, pids, role, note, self.w.plots.catalog.runs(),
             title=f"Linking {count(len(runs), 'run')} to {to}", on_result=done,
         )  # fmt: skip
+
+    def ask_role_and_link(self, paper_id: int, run_ids: list[str]) -> RoleDialog | None:
+        """Runs dropped on a paper: ask for the role and a note, then link (or not)."""
+        if not self._runs(run_ids):
+            self.w.status.show_message("Nothing to link: choose runs and a paper")
+            return None
+        label = wf.paper_labels(self.w.store, [paper_id]).get(paper_id, f"paper {paper_id}")
+        dialog = RoleDialog(len(run_ids), label, self.last_role, self.w)
+
+        def accepted() -> None:
+            self.last_role = dialog.role()
+            self.link_runs_to_papers(paper_id, run_ids, dialog.role(), dialog.note())
+
+        dialog.accepted.connect(accepted)
+        dialog.rejected.connect(lambda: self.w.status.show_message("Not linked"))
+        self.role_dialog = dialog
+        dialog.show()
+        return dialog
 
     def link_pane_runs(self, paper_ids: list[int], pane: PlotPane) -> None:
         """A paper dropped on a pane: the pane's runs are linked to it."""

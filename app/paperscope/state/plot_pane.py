@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from paperscope.results.align import BANDS, CENTERS, Band, Center, SmoothingMode
+from paperscope.results.atari import KINDS
 from paperscope.results.figure import Note
 from paperscope.results.references import Reference
 from paperscope.results.smoothing import DEFAULT_WEIGHT, SMOOTHERS
@@ -69,6 +70,8 @@ class PlotSettings:
     reference_papers: tuple[int, ...] = ()
     reference_results: tuple[int, ...] = ()
     hidden_references: frozenset[int] = field(default_factory=frozenset)
+    # the human / random scores of the runs' Atari games, as lines ("human", "random")
+    normalisation_lines: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         o = "PlotPaneState"
@@ -134,6 +137,9 @@ class PlotSettings:
             isinstance(i, int) and not isinstance(i, bool) for i in h
         )
         check(ok, o, "hidden_references", h, "a set of result ids")
+        n = self.normalisation_lines
+        ok = isinstance(n, tuple) and len(set(n)) == len(n) and all(k in KINDS for k in n)
+        check(ok, o, "normalisation_lines", n, "some of " + ", ".join(KINDS))
 
     @property
     def grouped(self) -> bool:
@@ -191,6 +197,7 @@ class PlotSettings:
             "metric": self.metric,
             "paper_ids": self.reference_papers,
             "result_ids": self.reference_results,
+            "normalisation": self.normalisation_lines,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -224,6 +231,7 @@ class PlotSettings:
                 "papers": list(self.reference_papers),
                 "results": list(self.reference_results),
                 "hidden": sorted(self.hidden_references),
+                "normalisation": list(self.normalisation_lines),
             },
         }
 
@@ -262,7 +270,7 @@ class PlotSettings:
         if not isinstance(refs, Mapping):
             raise StateError(f"PlotPaneState.references: {refs!r} is not an object")
         ref_lists = {}
-        for name in ("papers", "results", "hidden"):
+        for name in ("papers", "results", "hidden", "normalisation"):
             v = refs.get(name, [])
             if not isinstance(v, list | tuple):
                 raise StateError(f"PlotPaneState.references.{name}: {v!r} is not a list")
@@ -294,12 +302,13 @@ class PlotSettings:
             reference_papers=tuple(ref_lists["papers"]),
             reference_results=tuple(ref_lists["results"]),
             hidden_references=frozenset(ref_lists["hidden"]),
+            normalisation_lines=tuple(ref_lists["normalisation"]),
         )
 
 
 # fields whose change asks for new curves: at once, or after a short pause (a slider)
 NOW = frozenset({"metric", "run_ids", "hidden_runs", "show_references", "reference_papers",
-                 "reference_results", "hidden_references"})  # fmt: skip
+                 "reference_results", "hidden_references", "normalisation_lines"})  # fmt: skip
 SOON = frozenset({"x", "smoothing", "smoothing_mode", "smoothing_window", "smoothing_sigma",
                   "grouping"})  # fmt: skip
 OVERLAYS = frozenset({"show_raw", "mark_extrema", "notes"})  # drawn again, not recomputed
@@ -430,6 +439,12 @@ class PlotPaneState(Model[PlotSettings]):
         """Show or hide one reference line (a reported result) in this pane."""
         hidden = self.value.hidden_references
         return self.update(hidden_references=hidden - {result_id} if on else hidden | {result_id})
+
+    def set_normalisation_line(self, kind: str, on: bool) -> frozenset[str]:
+        """Show or hide the ``human`` or ``random`` score lines of the runs' games."""
+        have = self.value.normalisation_lines
+        want = {*have, kind} if on else set(have) - {kind}
+        return self.update(normalisation_lines=tuple(k for k in KINDS if k in want))
 
     def to_spec(
         self, shown: Collection[str] | None = None, references: Sequence[Reference] = ()

@@ -5,7 +5,9 @@ methods, from score files (one per method, parsed by ``readers/runs/rliable_scor
 or from score tables already in memory (:class:`Method`).
 
 Normalisation: ``(score - random) / (human - random)`` per task when both reference
-tables are given (``score - random`` or ``score / human`` with one).
+tables are given (``score - random`` or ``score / human`` with one). A reference named
+``atari`` (no such file) is rliable's per-game Atari table shipped in ``results/data``
+(``results/atari.py``, the table of the plot panes' Human / Random lines).
 """
 
 from __future__ import annotations
@@ -89,7 +91,31 @@ def method_from_run(run: Run, value_key: str | None = None) -> Method:
     return Method(run.name, scores, run.source[0] if run.source else run.name)
 
 
+ATARI = "atari"  # the reference "file" that is rliable's shipped Atari table
+
+
+def is_builtin(path: Path | None) -> bool:
+    return path is not None and str(path).lower() == ATARI and not path.exists()
+
+
+def reference_table(path: Path, kind: str, methods: Sequence[Method]) -> dict[str, float]:
+    """A reference table from its file, or ``atari``: the shipped table, for the tasks
+    of ``methods`` that name an Atari game (in any spelling)."""
+    if not is_builtin(path):
+        return load_reference(path)
+    from paperscope.results.atari import atari_game
+
+    out: dict[str, float] = {}
+    for task in {t for m in methods for t in m.scores}:
+        game = atari_game(task)
+        if game is not None:
+            out[task] = game.score(kind)
+    return out
+
+
 def normalisation_text(random: Path | None, human: Path | None) -> str:
+    if is_builtin(random) and is_builtin(human):
+        return "(score - random) / (human - random); rliable's Atari human and random scores"
     if random is not None and human is not None:
         return f"(score - random) / (human - random); random: {random}, human: {human}"
     if random is not None:
@@ -119,8 +145,8 @@ def aggregate(
     P(X > Y) for every ordered pair. :class:`ValueError` names the method or file at
     fault (no task left, the methods share no task, bad settings)."""
     cancel = cancel or CancelToken()
-    rnd = load_reference(random) if random is not None else None
-    hum = load_reference(human) if human is not None else None
+    rnd = reference_table(random, "random", methods) if random is not None else None
+    hum = reference_table(human, "human", methods) if human is not None else None
     matrices: list[ScoreMatrix] = []
     for m in methods:
         try:

@@ -6,7 +6,11 @@ in it) plus the ones the user adds. Which results: those of the *reported* metri
 run metric maps to (remembered per library, else suggested from the names:
 ``eval/mean_reward`` ↔ ``Score``) and, when the runs name a task or env id in their
 config (``env_id``, ``game``…), of the datasets those map to (``pong`` ↔
-``Atari 2600 Pong``). A result the user picks by id is always shown.
+``Atari 2600 Pong``; one Atari game's spellings match each other). A result the user
+picks by id is always shown. On request, the human and random scores of the runs'
+Atari games (rliable's table, ``results/atari.py``) are lines too; reported curves' x
+is scaled by the factor remembered with the metric mapping (Dopamine's iterations →
+agent steps).
 
 Also here: attaching runs that are really a paper's reported numbers — rliable / Atari
 score files (``{game: [score per run]}``) as per-task results, Dopamine's baseline
@@ -17,7 +21,7 @@ curves as reported *curves* (the mean over seeds with its ± std band, in the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +29,7 @@ import numpy as np
 from paperscope.core.records import Paper, ReportedResult, Run
 from paperscope.library.store import Store
 from paperscope.library.store.results import StoredResult
+from paperscope.results.atari import KINDS, SOURCE, AtariGame, atari_game
 from paperscope.results.references import Reference, band_of, suggest
 from paperscope.workflows.results import resolve_paper
 from paperscope.workflows.table import linked_papers, run_dataset
@@ -67,6 +72,39 @@ class ReferenceSet:
     dataset_of: dict[str, str] = field(default_factory=dict)  # task id → dataset
     available: list[StoredResult] = field(default_factory=list)  # matching, hidden included
     notes: list[str] = field(default_factory=list)
+    games: dict[str, AtariGame] = field(default_factory=dict)  # task id → its Atari game
+    x_scale: float | None = None  # the remembered scale of reported curves' x
+    x_unit: str = ""  # what the reported curves' x counts ("iteration"), when one says
+    has_curves: bool = False  # some matching result is a curve
+
+
+def atari_games_of(task_ids: Sequence[str], dataset_of: Mapping[str, str],
+                   remembered: Mapping[str, str]) -> dict[str, AtariGame]:  # fmt: skip
+    """The Atari game of each task id: through its remembered dataset mapping, its
+    suggested dataset, or its own name (``PongNoFrameskip-v4``)."""
+    out: dict[str, AtariGame] = {}
+    for t in task_ids:
+        for name in (remembered.get(t), dataset_of.get(t), t):
+            game = atari_game(name) if name else None
+            if game is not None:
+                out[t] = game
+                break
+    return out
+
+
+def normalisation_references(
+    games: Mapping[str, AtariGame], kinds: Sequence[str], metric: str = ""
+) -> list[Reference]:
+    """The human / random lines of the games (one per game and kind, in ``KINDS``'
+    order), labelled ``Human (Pong)``."""
+    out: list[Reference] = []
+    for kind in (k for k in KINDS if k in kinds):
+        for game in dict.fromkeys(games.values()):
+            out.append(Reference(
+                label=f"{kind.capitalize()} ({game.name})", value=game.score(kind),
+                method=kind.capitalize(), dataset=game.name, metric=metric, source=SOURCE,
+            ))  # fmt: skip
+    return out
 
 
 def _fold(text: str) -> str:
@@ -119,14 +157,21 @@ def find_references(
     hidden: Iterable[int] = (),
     include_linked: bool = True,
     limit: int = MAX_REFERENCES,
+    normalisation: Sequence[str] = (),
 ) -> ReferenceSet:
-    """The reference lines for ``metric`` of ``runs`` (see the module's text)."""
+    """The reference lines for ``metric`` of ``runs`` (see the module's text).
+
+    ``normalisation``: ``human`` and/or ``random``: those scores of the runs' Atari games
+    as lines too. Reported curves' x is multiplied by the scale remembered with the
+    metric's mapping (:meth:`Store.set_x_scale`: 1 Dopamine iteration = 250,000 steps)."""
     out = ReferenceSet()
     out.linked = linked_papers(store, runs) if include_linked and runs else []
     out.papers = list(dict.fromkeys([*(int(p) for p in paper_ids), *out.linked]))
     results = store.reported_results(out.papers) if out.papers else []
     out.metrics = sorted({s.result.metric for s in results if s.result.metric}, key=str.lower)
     remembered = store.result_mappings("metric").get(metric) if metric else None
+    out.task_ids = run_task_ids(runs)
+    maps = store.result_mappings("dataset")
     out.metric_remembered = remembered is not None
     out.reported_metric = remembered or (suggest(metric, out.metrics) if metric else None)
     chosen: list[StoredResult] = []
@@ -135,15 +180,16 @@ def find_references(
         of_metric = [s for s in results if _fold(s.result.metric) == want]
         out.datasets = sorted({s.result.dataset for s in of_metric if s.result.dataset},
                               key=str.lower)  # fmt: skip
-        out.task_ids = run_task_ids(runs)
-        maps = store.result_mappings("dataset")
         for t in out.task_ids:
             d = maps.get(t) or suggest(t, out.datasets)
             if d:
                 out.dataset_of[t] = d
         if out.task_ids and out.datasets:
             keep = {_fold(d) for d in out.dataset_of.values()}
-            chosen = [s for s in of_metric if _fold(s.result.dataset) in keep]
+            # one Atari game's other spellings too ("pong", "Atari 2600 Pong")
+            same = {g.name for d in out.dataset_of.values() if (g := atari_game(d))}
+            chosen = [s for s in of_metric if _fold(s.result.dataset) in keep
+                      or (same and _game_name(s.result.dataset) in same)]  # fmt: skip
             if not keep:
                 out.notes.append(
                     f"no reported dataset matches {', '.join(out.task_ids[:3])}: map it"
@@ -165,13 +211,31 @@ def find_references(
     pids = sorted({s.paper_id for s in shown if s.paper_id is not None})
     papers = dict(zip(pids, store.papers(pids), strict=True)) if pids else {}
     refs = [make_reference(s, papers.get(s.paper_id) if s.paper_id else None) for s in shown]
+    out.has_curves = any(_curve_of(s.result.extra) is not None for s in chosen)
+    out.x_unit = next((u for s in chosen if (u := _x_unit(s.result.extra))), "")
+    out.x_scale = store.result_x_scales().get(metric) if metric else None
+    if out.x_scale is not None:
+        refs = [replace(r, x=r.x * out.x_scale) if r.is_curve else r for r in refs]
+    out.games = atari_games_of(out.task_ids, out.dataset_of, maps)
+    if normalisation and not out.games and out.task_ids:
+        out.notes.append(f"no Atari game for {', '.join(out.task_ids[:3])}: map the task")
+    refs += normalisation_references(out.games, normalisation, metric)
     out.references = _unique_labels(refs)
     return out
 
 
-def _unique_labels(refs: list[Reference]) -> list[Reference]:
-    from dataclasses import replace
+def _game_name(dataset: str) -> str | None:
+    game = atari_game(dataset) if dataset else None
+    return game.name if game is not None else None
 
+
+def _x_unit(extra: Mapping[str, Any]) -> str:
+    curve = extra.get("curve") if isinstance(extra, Mapping) else None
+    unit = curve.get("x_name") if isinstance(curve, Mapping) else None
+    return unit if isinstance(unit, str) else ""
+
+
+def _unique_labels(refs: list[Reference]) -> list[Reference]:
     seen: dict[str, int] = {}
     for r in refs:
         seen[r.label] = seen.get(r.label, 0) + 1
@@ -289,8 +353,15 @@ class ReferenceFinder:
         metric: str,
         paper_ids: Sequence[int] = (),
         result_ids: Sequence[int] = (),
+        normalisation: Sequence[str] = (),
     ) -> ReferenceSet:
-        return find_references(self.store, runs, metric, paper_ids=paper_ids, result_ids=result_ids)
+        return find_references(
+            self.store, runs, metric, paper_ids=paper_ids, result_ids=result_ids,
+            normalisation=normalisation,
+        )  # fmt: skip
+
+    def set_x_scale(self, run_metric: str, reported_metric: str, scale: float | None) -> None:
+        self.store.set_x_scale(run_metric, reported_metric, scale)
 
     def set_mapping(self, kind: str, run_name: str, reported_name: str) -> None:
         self.store.set_result_mapping(kind, run_name, reported_name)

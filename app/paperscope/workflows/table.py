@@ -8,6 +8,12 @@ step at or before it), then mean ± std (sample std) or IQM with a stratified-bo
 reported value with its spread. The papers are those named and those linked to any of
 the runs; each gets a citation key from the library, and :func:`cited_papers` gives
 them for the ``.bib``.
+
+Columns: a run's dataset goes through the library's remembered dataset mapping (``pong``
+↔ ``Atari 2600 Pong``), and spellings of one Atari game share a column. With
+``normalise="human"`` the cells of Atari columns become human-normalised scores,
+``(score - random) / (human - random)`` (rliable's table, ``results/atari.py``): an
+affine map with a positive scale, so mean, std, IQM and its bootstrap CI map with it.
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ from paperscope.results.align import (
     group_by_config,
     group_by_regex,
 )
+from paperscope.results.atari import AtariGame, atari_game
 from paperscope.results.table import Cell, Column, ComparisonTable, Row, Stat
 
+NORMALISE = ("human",)
 DATASET_KEYS = ("dataset", "env_id", "env", "env_name", "environment", "game", "task")
 _SEED_SUFFIX = re.compile(r"[_\-. ]?(?:seed[_\-=]?)?\d+$", re.IGNORECASE)
 
@@ -41,10 +49,26 @@ class TableResult:
     table: ComparisonTable
     papers: list[Paper] = field(default_factory=list)  # cited, with their keys
     issues: list[ReadIssue] = field(default_factory=list)
+    normalised: list[str] = field(default_factory=list)  # the columns' datasets normalised
 
 
 def _norm(text: str) -> str:
-    return fold(text).replace(" ", "")
+    game = atari_game(text) if text else None
+    return f"atari:{game.name}" if game is not None else fold(text).replace(" ", "")
+
+
+def normalise_cell(cell: Cell, game: AtariGame) -> Cell:
+    """The cell as a human-normalised score of ``game``."""
+    scale = game.human - game.random
+
+    def f(v: float | None) -> float | None:
+        return None if v is None else float(game.normalise(v))
+
+    std = None if cell.std is None else cell.std / abs(scale)
+    lo, hi = f(cell.ci_low), f(cell.ci_high)
+    if scale < 0 and lo is not None and hi is not None:
+        lo, hi = hi, lo
+    return Cell(float(game.normalise(cell.value)), std, lo, hi, cell.n)
 
 
 def run_dataset(run: Run, dataset: str | None) -> str:
@@ -133,9 +157,13 @@ def comparison_table(
     include_linked: bool = True,
     reps: int = 2000,
     seed: int = 0,
+    normalise: str | None = None,
 ) -> TableResult:
     if at not in ("final", "best") and not re.fullmatch(r"-?\d+", at):
         raise ValueError(f"--at must be final, best or a step number, not {at!r}")
+    if normalise and normalise not in NORMALISE:
+        raise ValueError(f"normalise by one of {', '.join(NORMALISE)}, not {normalise!r}")
+    mapped = store.result_mappings("dataset")
     label = reported_metric or metric
     papers = list(
         dict.fromkeys([*paper_ids, *(linked_papers(store, runs) if include_linked else [])])
@@ -174,7 +202,8 @@ def comparison_table(
                               f"run {run.name!r}: no value of {metric!r} at {at}", "skipped")
                 )  # fmt: skip
                 continue
-            per_col.setdefault(column(run_dataset(run, dataset)), []).append(v)
+            ds = run_dataset(run, dataset)
+            per_col.setdefault(column(mapped.get(ds, ds)), []).append(v)
         if per_col:
             group_row = Row(g.label, "runs", {})
             for c, vals in per_col.items():
@@ -216,12 +245,24 @@ def comparison_table(
         row.cells[c] = Cell(r.value, r.std, r.ci_low, r.ci_high, r.n_runs)
     rows.extend(reported_rows.values())
     cited = [by_paper[p] for p in papers if any(r.paper_id == p for r in reported_rows.values())]
+    normalised: list[str] = []
+    if normalise:
+        for c, col in enumerate(columns):
+            game = atari_game(col.dataset) if col.dataset else None
+            if game is None:
+                issues.append(ReadIssue(col.title, "", "no human / random scores: left raw"))
+                continue
+            for row in rows:
+                if c in row.cells:
+                    row.cells[c] = normalise_cell(row.cells[c], game)
+            columns[c] = Column(col.dataset, f"{label} (human-normalised)", col.higher_is_better)
+            normalised.append(col.dataset)
     table = ComparisonTable(columns, rows, stat, at)
     for row in rows:
         for cell in row.cells.values():
             if not math.isfinite(cell.value):
                 issues.append(ReadIssue(row.label, "", "a value that is not finite"))
-    return TableResult(table, cited, issues)
+    return TableResult(table, cited, issues, normalised)
 
 
 FORMATS = ("latex", "markdown", "csv")

@@ -3,10 +3,11 @@ pane (or all loaded runs) in groups, beside the reported methods of the papers l
 to them (and of papers named here), per dataset × metric.
 
 The user picks the metric, the grouping, the value taken from each run (final, best
-or at a step), the statistic (mean ± std, or IQM with a 95 % bootstrap CI) and the
-format; the preview is computed on a worker (the bootstrap takes a moment) and shows
-the text as it will be saved, with what was skipped and why. Save writes the file
-and, for the cited papers, the ``.bib`` beside it (``workflows.table.save_table``).
+or at a step), the statistic (mean ± std, or IQM with a 95 % bootstrap CI), raw or
+human-normalised scores (Atari) and the format; the preview is computed on a worker
+(the bootstrap takes a moment) and shows the text as it will be saved, with what was
+skipped and why. Save writes the file and, for the cited papers, the ``.bib`` beside it
+(``workflows.table.save_table``).
 """
 
 from __future__ import annotations
@@ -98,6 +99,13 @@ class TableDialog(QDialog):
         self.best_box.addItem("guess from the metric", None)
         self.best_box.addItem("higher is better", False)
         self.best_box.addItem("lower is better", True)
+        self.normalise = QComboBox()
+        self.normalise.addItem("raw scores", None)
+        self.normalise.addItem("human-normalised (Atari)", "human")
+        self.normalise.setToolTip(
+            "(score - random) / (human - random) in the columns of Atari games, "
+            "with rliable's per-game human and random scores"
+        )
         self.format = QComboBox()
         self.format.addItem("LaTeX (booktabs) + .bib", "latex")
         self.format.addItem("Markdown", "markdown")
@@ -115,6 +123,7 @@ class TableDialog(QDialog):
         form.addRow("Value of each run", self.at)
         form.addRow("Statistic", self.stat)
         form.addRow("Best is", self.best_box)
+        form.addRow("Scores", self.normalise)
         form.addRow("Format", self.format)
         form.addRow("Digits", self.digits)
         self.preview = QPlainTextEdit()
@@ -143,7 +152,8 @@ class TableDialog(QDialog):
         layout.addLayout(buttons)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.update_preview)
-        for box in (self.source, self.metric_box, self.group_by, self.at, self.stat, self.best_box):
+        for box in (self.source, self.metric_box, self.group_by, self.at, self.stat, self.best_box,
+                    self.normalise):  # fmt: skip
             box.currentTextChanged.connect(lambda _t: self._timer.start())
         for edit in (self.reported, self.dataset, self.papers):
             edit.editingFinished.connect(self._timer.start)
@@ -181,6 +191,7 @@ class TableDialog(QDialog):
             "dataset": self.dataset.text().strip() or None,
             "reported_metric": self.reported.text().strip() or None,
             "lower_is_better": self.best_box.currentData(),
+            "normalise": self.normalise.currentData(),
         }
 
     # -- preview ---------------------------------------------------------------------
@@ -227,6 +238,8 @@ class TableDialog(QDialog):
         line = f"{count(len(t.rows), 'row')} × {count(len(t.columns), 'column')}"
         if built.papers:
             line += f", {count(len(built.papers), 'cited paper')}"
+        if built.normalised:
+            line += f"; human-normalised: {', '.join(built.normalised)}"
         skipped = [str(i) for i in built.issues]
         if skipped:
             line += f"; {count(len(skipped), 'skipped value')}: " + "; ".join(skipped[:3])

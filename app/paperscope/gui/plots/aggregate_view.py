@@ -64,9 +64,12 @@ class AggregateDialog(QDialog):
         remove.clicked.connect(lambda: [self.files.takeItem(i.row()) for i in
                                         self.files.selectedIndexes()])  # fmt: skip
         self.random = QLineEdit()
-        self.random.setPlaceholderText("RANDOM.json (optional)")
+        self.random.setPlaceholderText("RANDOM.json (optional; atari: rliable's table)")
         self.human = QLineEdit()
-        self.human.setPlaceholderText("HUMAN.json (optional)")
+        self.human.setPlaceholderText("HUMAN.json (optional; atari: rliable's table)")
+        self.atari_button = QPushButton("Atari table")
+        self.atari_button.setToolTip("rliable's per-game Atari human and random scores, shipped")
+        self.atari_button.clicked.connect(lambda: self.set_references(Path("atari"), Path("atari")))
         self.reps = QSpinBox()
         self.reps.setRange(100, 200_000)
         self.reps.setSingleStep(1000)
@@ -86,6 +89,7 @@ class AggregateDialog(QDialog):
         form = QFormLayout()
         form.addRow("Random scores", self._with_browse(self.random))
         form.addRow("Human scores", self._with_browse(self.human))
+        form.addRow("", self.atari_button)
         form.addRow("Bootstrap resamples", self.reps)
         form.addRow("Confidence", self.confidence)
         form.addRow("Profiles up to τ", self.tau_max)

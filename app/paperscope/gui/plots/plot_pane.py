@@ -252,7 +252,7 @@ class PlotPane(QWidget):
         try:
             self.found = self.finder.find(
                 self.runs() if runs is None else runs, v.metric,
-                v.reference_papers, v.reference_results,
+                v.reference_papers, v.reference_results, v.normalisation_lines,
             )  # fmt: skip
         except Exception as exc:
             self.found = None

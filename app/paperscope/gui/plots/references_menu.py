@@ -17,6 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QToolButton, QWidget
 
 from paperscope.core.records import Run
+from paperscope.results.atari import KINDS
 from paperscope.state.plot_pane import PlotPaneState
 from paperscope.workflows.references import ReferenceFinder, ReferenceSet
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
 
 NOT_MAPPED = "(not mapped)"
+DOPAMINE_STEPS = 250_000.0  # agent steps per Dopamine iteration (1M frames, frame skip 4)
 
 
 class ReferencesButton(QToolButton):
@@ -55,6 +57,7 @@ class ReferencesButton(QToolButton):
         self.menu_.aboutToShow.connect(self.rebuild)
         self.setMenu(self.menu_)
         self.actions_by_result: dict[int, QAction] = {}
+        self.normalisation_actions: dict[str, QAction] = {}
 
     def rebuild(self) -> None:
         """The menu from the state and the last references found."""
@@ -88,6 +91,7 @@ class ReferencesButton(QToolButton):
                 else "no reported result for this metric"
             )
             m.addAction(hint).setEnabled(False)
+        self._normalisation_section(found)
         m.addSection("Papers")
         m.addAction("Add a paper's results…", self.ask_paper)
         for pid in v.reference_papers:
@@ -101,8 +105,30 @@ class ReferencesButton(QToolButton):
             for task in found.task_ids:
                 d = found.dataset_of.get(task, NOT_MAPPED)
                 m.addAction(f"Task {task} ↔ {d}…", functools.partial(self.ask_dataset, task))
+            if found.has_curves:
+                unit = found.x_unit or "reported x"
+                scale = f"{found.x_scale:,g}" if found.x_scale else "1 (as reported)"
+                m.addAction(f"Curves' x: 1 {unit} = {scale} × {v.x}…", self.ask_x_scale)
         m.addSeparator()
         m.addAction("Attach these runs to a paper as its reported results…", self.ask_attach)
+
+    def _normalisation_section(self, found: ReferenceSet | None) -> None:
+        """Human / Random: the runs' Atari games' reference scores, checkable."""
+        m, v = self.menu_, self.state.value
+        self.normalisation_actions = {}
+        m.addSection("Normalisation")
+        games = list(dict.fromkeys(found.games.values())) if found is not None else []
+        for kind in KINDS:
+            scores = ", ".join(f"{g.name} {g.score(kind):g}" for g in games[:3])
+            a = m.addAction(f"{kind.capitalize()} score" + (f" ({scores})" if scores else ""))
+            a.setCheckable(True)
+            a.setChecked(kind in v.normalisation_lines)
+            a.setEnabled(bool(games) or kind in v.normalisation_lines)
+            a.setToolTip("rliable's per-game Atari reference score; no Atari game: map the task")
+            a.toggled.connect(
+                lambda on, k=kind: self.state.set_normalisation_line(k, on)
+            )  # fmt: skip
+            self.normalisation_actions[kind] = a
 
     def _remove(self, paper_id: int) -> None:
         self.state.remove_reference_paper(paper_id)
@@ -154,6 +180,32 @@ class ReferencesButton(QToolButton):
         )  # fmt: skip
         if ok:
             self.set_mapping("dataset", task, "" if pick == NOT_MAPPED else pick)
+
+    def ask_x_scale(self) -> None:
+        found, v = self._found(), self.state.value
+        if found is None:
+            return
+        unit = found.x_unit or "reported x unit"
+        default = found.x_scale or (DOPAMINE_STEPS if found.x_unit == "iteration" else 1.0)
+        value, ok = QInputDialog.getDouble(
+            self, "Reported curves' x", f"1 {unit} of the reported curves is how many {v.x} "
+            f"of these runs? (Dopamine: 1 iteration = 250,000 agent steps = 1M frames)",
+            default, 1e-9, 1e12, 6,
+        )  # fmt: skip
+        if ok:
+            self.set_x_scale(value)
+
+    def set_x_scale(self, scale: float | None) -> None:
+        """Remember the reported curves' x scale with the metric's mapping."""
+        finder, found, metric = self._finder(), self._found(), self.state.value.metric
+        if finder is None or found is None or not metric:
+            return
+        try:
+            finder.set_x_scale(metric, found.reported_metric or "", scale)
+        except ValueError as exc:
+            QMessageBox.warning(self, "Reported curves' x", str(exc))
+            return
+        self.mapping_changed.emit()
 
     def set_mapping(self, kind: str, run_name: str, reported: str) -> None:
         finder = self._finder()
