@@ -164,7 +164,14 @@ def test_drag_a_paper_onto_a_plot_pane_links_its_runs(linked: MainWindow, qtbot:
     mime = model.mimeData([model.index(0, 0)])
     assert json.loads(bytes(mime.data(PAPERS_MIME).data()).decode()) == [pid]
     assert _drop(pane, QPointF(pane.width() / 2, pane.height() / 2), mime)
+    # the drop asks for the role, as a drop of runs on a paper does
+    dialog = linked.links.role_dialog
+    assert dialog is not None and dialog.isVisible() and linked.store.run_links() == []
+    assert "Link 3 runs to" in dialog.what.text()
+    dialog.role_box.setCurrentIndex(dialog.role_box.findData("baseline"))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     _wait_links(linked, qtbot, pid, 3)
+    assert {k.role for k in linked.store.run_links(pid)} == {"baseline"}
     assert sorted(Path(k.source).name for k in linked.store.run_links(pid)) == [
         "run_1", "run_2", "run_3",
     ]  # fmt: skip

@@ -138,17 +138,22 @@ class LinksController(QObject):
             title=f"Linking {count(len(runs), 'run')} to {to}", on_result=done,
         )  # fmt: skip
 
-    def ask_role_and_link(self, paper_id: int, run_ids: list[str]) -> RoleDialog | None:
-        """Runs dropped on a paper: ask for the role and a note, then link (or not)."""
-        if not self._runs(run_ids):
+    def ask_role_and_link(
+        self, paper_ids: int | list[int], run_ids: list[str]
+    ) -> RoleDialog | None:
+        """Runs dropped on a paper (or a paper on a pane of runs): ask for the role and
+        a note, then link (or not)."""
+        pids = [paper_ids] if isinstance(paper_ids, int) else list(paper_ids)
+        if not self._runs(run_ids) or not pids:
             self.w.status.show_message("Nothing to link: choose runs and a paper")
             return None
-        label = wf.paper_labels(self.w.store, [paper_id]).get(paper_id, f"paper {paper_id}")
+        labels = wf.paper_labels(self.w.store, pids)
+        label = ", ".join(labels.get(p, f"paper {p}") for p in pids)
         dialog = RoleDialog(len(run_ids), label, self.last_role, self.w)
 
         def accepted() -> None:
             self.last_role = dialog.role()
-            self.link_runs_to_papers(paper_id, run_ids, dialog.role(), dialog.note())
+            self.link_runs_to_papers(pids, run_ids, dialog.role(), dialog.note())
 
         dialog.accepted.connect(accepted)
         dialog.rejected.connect(lambda: self.w.status.show_message("Not linked"))
@@ -156,13 +161,14 @@ class LinksController(QObject):
         dialog.show()
         return dialog
 
-    def link_pane_runs(self, paper_ids: list[int], pane: PlotPane) -> None:
-        """A paper dropped on a pane: the pane's runs are linked to it."""
+    def link_pane_runs(self, paper_ids: list[int], pane: PlotPane) -> RoleDialog | None:
+        """A paper dropped on a pane: the pane's runs are linked to it, in the role the
+        user picks."""
         ids = pane.run_ids()
         if not ids:
             self.w.status.show_message("This pane shows no runs to link")
-            return
-        self.link_runs_to_papers(paper_ids, ids)
+            return None
+        return self.ask_role_and_link(paper_ids, ids)
 
     def link_selected_runs(self) -> None:
         papers = self.w.state.selection or (
