@@ -40,7 +40,10 @@ def _bench_library() -> Any:
 
 def _report(name: str, dog: Watchdog) -> None:
     rep = dog.report
-    print(f"\n[no-freeze] {name}: {rep.line()} ({rep.ticks} ticks)")
+    print(
+        f"\n[no-freeze] {name}: {rep.line()} ({rep.ticks} ticks; limit "
+        f"{1000 * dog.limit_s:.0f} ms, speed factor {dog.factor:.2f})"
+    )
 
 
 def test_importing_100k_papers_never_blocks_the_event_loop(

@@ -158,14 +158,20 @@ def test_grouping_the_reducer_runs_gives_numpys_mean_band(
     np.testing.assert_allclose(g.upper, raw.mean(axis=0) + std, rtol=1e-12)
     assert (g.n == 3).all() and len(g.x) == 100
     np.testing.assert_array_equal(pane.curves()["run"][1], g.center)
-    # the band is a FillBetweenItem between the bounds
-    import pyqtgraph as pg
+    # the band is one filled path between the bounds, inside the view's auto range
+    from paperscope.gui.plots.band_item import BandItem
 
-    fills = [i for i in pane.plot.getPlotItem().items if isinstance(i, pg.FillBetweenItem)]
+    fills = [i for i in pane.plot.getPlotItem().items if isinstance(i, BandItem)]
     assert len(fills) == 1
-    lo, hi = fills[0].curves
-    np.testing.assert_allclose(lo.getData()[1], g.lower)
-    np.testing.assert_allclose(hi.getData()[1], g.upper)
+    bx, lo, hi = fills[0].values()
+    np.testing.assert_allclose(bx, g.x)
+    np.testing.assert_allclose(lo, g.lower)
+    np.testing.assert_allclose(hi, g.upper)
+    rect = fills[0].path().boundingRect()
+    assert rect.top() == pytest.approx(float(np.min(g.lower)))
+    assert rect.bottom() == pytest.approx(float(np.max(g.upper)))
+    (_x0, _x1), (y0, y1) = pane.plot.getPlotItem().getViewBox().viewRange()
+    assert y0 <= float(np.min(g.lower)) and y1 >= float(np.max(g.upper))
     # min–max band and median centre
     with qtbot.waitSignal(pane.plotted, timeout=10000):
         pane.set_band("minmax", center="median")

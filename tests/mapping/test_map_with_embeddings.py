@@ -42,7 +42,9 @@ def test_map_of_an_embedded_library(tmp_path: Path, capsys: pytest.CaptureFixtur
         shown = open_map(store)
         assert shown is not None and len(shown) == 79 and shown.info.complete
         assert shown.info.model_id.startswith("all-MiniLM-L6-v2")
-        assert shown.clusters and any("reward" in c.label for c in shown.clusters)
+        # a cluster about rewards (its top terms; which three head its label depends on
+        # the last digits of the vectors, which differ between CPUs: AVX2, AVX-512)
+        assert shown.clusters and any("reward" in " ".join(c.terms) for c in shown.clusters)
         a = int(store.paper_ids(contains=REWARD_A)[0])
         b = int(store.paper_ids(contains=REWARD_B)[0])
         index = VectorIndex.load(store)

@@ -187,6 +187,8 @@ class PlotCanvas(QWidget):
             return
         import pyqtgraph as pg
 
+        from paperscope.gui.plots.band_item import BandItem  # imports pyqtgraph
+
         plot = self.ensure_plot()
         plot.clear()
         self._overlays = []
@@ -216,11 +218,7 @@ class PlotCanvas(QWidget):
             colour = PALETTE[k % len(PALETTE)]
             bx, blo, bhi = band_envelope(np.asarray(g.x), np.asarray(g.lower),
                                          np.asarray(g.upper))  # fmt: skip
-            lo = pg.PlotCurveItem(bx, blo, pen=pg.mkPen(None))
-            hi = pg.PlotCurveItem(bx, bhi, pen=pg.mkPen(None))
-            band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(*_alpha(colour, 60)))
-            for item in (lo, hi, band):
-                plot.addItem(item)
+            plot.addItem(BandItem(bx, blo, bhi, pg.mkBrush(*_alpha(colour, 60))))
             if show_raw:
                 self._line(plot, g.x, g.raw_center, pg.mkPen(_alpha(colour, 70), width=1))
             label = f"{g.label} (n={len(g.run_ids)})"
