@@ -39,6 +39,7 @@ from paperscope.core.fields import (
 from paperscope.core.names import creators_from_display, display_names, word_case
 from paperscope.core.records import Attachment, Creator, Paper
 from paperscope.library.dedup import fold
+from paperscope.library.published import citation_form
 
 FORMATS = ("bibtex", "csljson", "ris", "csv")
 EXTENSIONS = {"bibtex": ".bib", "csljson": ".json", "ris": ".ris", "csv": ".csv"}
@@ -310,13 +311,15 @@ def csl_file_links(p: Paper, current: object) -> str | None:
     return f"{current};{added}" if isinstance(current, str) and current else added
 
 
-def to_bibtex(papers: Iterable[Paper]) -> str:
+def to_bibtex(papers: Iterable[Paper], preprint: bool = False) -> str:
     """BibTeX entries, one per paper, in the order given (keys must be set): every
     field of the record, names as their parts; the ``@preamble`` blocks the entries came
-    with, once each, at the top."""
+    with, once each, at the top. A preprint published as a venue version is written as
+    that version (its ``eprint`` kept), or with ``preprint`` as the preprint
+    (:func:`paperscope.library.published.citation_form`)."""
     chunks: list[str] = []
     preambles: list[str] = []
-    for p in papers:
+    for p in (citation_form(q, preprint) for q in papers):
         for pre in (p.fields or {}).get(PREAMBLE) or ():
             if isinstance(pre, str) and pre not in preambles:
                 preambles.append(pre)
@@ -368,9 +371,10 @@ def _csl_date(p: Paper) -> dict[str, Any]:
     return {"date-parts": [parts]}
 
 
-def to_csl_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
+def to_csl_items(papers: Iterable[Paper], preprint: bool = False) -> list[dict[str, Any]]:
+    """CSL items; a published preprint as its venue version unless ``preprint``."""
     items: list[dict[str, Any]] = []
-    for p in papers:
+    for p in (citation_form(q, preprint) for q in papers):
         native = (p.fields or {}).get(FORMAT) == "csl"
         kind = (p.kind or "").lower()
         csl_type = kind if kind in CSL_TYPES else _CSL_TYPES.get(bibtex_type(p), "article")
@@ -428,8 +432,8 @@ def _set_csl_column(item: dict[str, Any], p: Paper, col: str) -> None:
         item.setdefault("URL", f"https://arxiv.org/abs/{value}")
 
 
-def to_csljson(papers: Iterable[Paper]) -> str:
-    return json.dumps(to_csl_items(papers), ensure_ascii=False, indent=2) + "\n"
+def to_csljson(papers: Iterable[Paper], preprint: bool = False) -> str:
+    return json.dumps(to_csl_items(papers, preprint), ensure_ascii=False, indent=2) + "\n"
 
 
 # -- RIS ------------------------------------------------------------------------------
@@ -490,9 +494,10 @@ def _set_ris_column(rec: dict[str, Any], p: Paper, col: str) -> None:
         rec["keywords"] = list(value)
 
 
-def to_ris(papers: Iterable[Paper]) -> str:
+def to_ris(papers: Iterable[Paper], preprint: bool = False) -> str:
+    """RIS records; a published preprint as its venue version unless ``preprint``."""
     lines: list[str] = []
-    for p in papers:
+    for p in (citation_form(q, preprint) for q in papers):
         rec = ris_record(p)
         lines.append(_ris_line("TY", str(rec.pop("type_of_reference", "") or "GEN")))
         people = _people(p)
@@ -564,14 +569,16 @@ def render(
     papers: Sequence[Paper],
     ids: Sequence[int] | None = None,
     user: Mapping[int, Mapping[str, Any]] | None = None,
+    preprint: bool = False,
 ) -> str:
-    """The text of ``papers`` in ``fmt`` (one of :data:`FORMATS`)."""
+    """The text of ``papers`` in ``fmt`` (one of :data:`FORMATS`); ``preprint``: cite
+    published preprints as the preprint, not as their venue version."""
     if fmt == "bibtex":
-        return to_bibtex(papers)
+        return to_bibtex(papers, preprint)
     if fmt == "csljson":
-        return to_csljson(papers)
+        return to_csljson(papers, preprint)
     if fmt == "ris":
-        return to_ris(papers)
+        return to_ris(papers, preprint)
     if fmt == "csv":
         return to_csv(papers, ids, user)
     raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")

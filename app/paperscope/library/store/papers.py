@@ -48,9 +48,14 @@ class ImportSummary:
     skipped: int = 0
     issues: list[ReadIssue] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
+    # of the merged: preprints merged with their venue version (published as it)
+    published: int = 0
 
     def line(self) -> str:
-        return f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
+        text = f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
+        if self.published:
+            text += f"; {self.published} of the merged published as their venue version"
+        return text
 
 
 def _obj(values: list[Any]) -> np.ndarray:
@@ -185,6 +190,16 @@ def _groups(
     return keys, looks, groups
 
 
+def _key_reason(keys: Sequence[str]) -> str:
+    """The evidence of an import's merge, in words, from the keys the papers share."""
+    kinds = {k.split(":", 1)[0] for k in keys}
+    if "doi" in kinds:
+        return "same DOI " + next(k for k in keys if k.startswith("doi:"))[4:]
+    if "arxiv" in kinds:
+        return "same arXiv id " + next(k for k in keys if k.startswith("arxiv:"))[6:]
+    return "same title, first author and year"
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -228,16 +243,34 @@ class PapersMixin(StoreBase):
             new_keys: list[list[str]] = []
             updates: dict[int, Paper] = {}
             extra_keys: list[tuple[str, int]] = []
+            planned = []
             for members in groups.values():
                 cancel.check()
                 merged = papers[members[0]]
                 for m in members[1:]:
                     merged = _merge_values(merged, papers[m])
-                gkeys = sorted({k for m in members for k in keys[m]})
                 glooks = {k for m in members for k in looks[m]}
                 hits = sorted({existing[k] for k in glooks if k in existing})
-                if hits:
-                    target = hits[0]
+                planned.append((members, merged, glooks, hits))
+            # a venue record meeting its stored preprint (or the other way round) is
+            # stored on its own, then merged as "published" below (undoable)
+            roles = self._published_roles(
+                [(i, g[1], g[3][0]) for i, g in enumerate(planned) if g[3]]
+            )
+            # (stored id, row of new_rows, whether the stored one is the preprint, reason)
+            published: list[tuple[int, int, bool, str]] = []
+            claimed: set[int] = set()
+            for i, (members, merged, glooks, hits) in enumerate(planned):
+                gkeys = sorted({k for m in members for k in keys[m]})
+                target = hits[0] if hits else -1
+                if i in roles and target not in updates and target not in claimed:
+                    claimed.add(target)
+                    shared = sorted(k for k in glooks if existing.get(k) == target)
+                    published.append((target, len(new_rows), roles[i], _key_reason(shared)))
+                    new_rows.append(merged)
+                    new_keys.append(gkeys)
+                    summary.merged += len(members)
+                elif hits:
                     updates[target] = (
                         _merge_values(updates[target], merged) if target in updates else merged
                     )
@@ -267,10 +300,39 @@ class PapersMixin(StoreBase):
                 )
             cancel.check()
             self.text_index.mark_changed(cur)
-        summary.paper_ids = list(new_ids) + sorted(updates)
+        merged_away: set[int] = set()
+        for target, row, stored_is_preprint, reason in published:
+            new_id = new_ids[row]
+            pre, ven = (target, new_id) if stored_is_preprint else (new_id, target)
+            self.merge_published(pre, ven, keep_id=target, how=reason)  # type: ignore[attr-defined]
+            merged_away.add(new_id)
+            summary.published += 1
+        summary.paper_ids = [i for i in new_ids if i not in merged_away] + sorted(
+            set(updates) | claimed
+        )
         self.text_index.papers_changed(summary.paper_ids)
         progress(1.0, summary.line())
         return summary
+
+    def _published_roles(self, checks: Sequence[tuple[int, Paper, int]]) -> dict[int, bool]:
+        """Of ``(index, incoming paper, stored id)``, the indexes where one of the two is
+        the other's preprint: ``True`` when the stored one is the preprint."""
+        from paperscope.library import published
+
+        wanted = [
+            (i, p, t) for i, p, t in checks
+            if published.is_preprint(p) or published.is_venue_version(p)
+        ]  # fmt: skip
+        if not wanted:
+            return {}
+        ids = sorted({t for _, _, t in wanted})
+        stored = dict(zip(ids, self.papers(ids), strict=True))
+        out: dict[int, bool] = {}
+        for i, p, t in wanted:
+            order = published.roles(stored[t], p)
+            if order is not None:
+                out[i] = order == (0, 1)
+        return out
 
     def plan_import(self, papers: Sequence[Paper]) -> tuple[int, int]:
         """What :meth:`add_papers` would do with these papers now, without storing
