@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from paperscope.core.ids import arxiv_from_doi
@@ -176,8 +177,8 @@ def citation_form(p: Paper, preprint: bool = False) -> Paper:
     if not preprint:
         if pub.how in ("journal-ref", "doi"):  # a feed's record has no entry type
             year = pub.year or p.year
-            date = p.date if year == p.year else None
-            return replace(p, kind=pub.kind, year=year, date=date)
+            when = p.date if year == p.year else None
+            return replace(p, kind=pub.kind, year=year, date=when)
         return p  # a merge gave the paper its venue's fields; a record has them
     if pub.preprint is not None:
         pre = pub.preprint
@@ -322,7 +323,7 @@ def published_record(
         "preprint": {
             "title": preprint.get("title"), "venue": preprint.get("venue"),
             "year": preprint.get("year"),
-            "date": pre_date.isoformat() if hasattr(pre_date, "isoformat") else pre_date,
+            "date": pre_date.isoformat() if isinstance(pre_date, date) else pre_date,
             "doi": _preprint_doi(preprint.get("doi")), "kind": preprint.get("kind"),
             "fields": dict(preprint.get("fields") or {}), "url": preprint.get("url"),
             "citation_key": preprint.get("citation_key"), "source": preprint.get("source"),

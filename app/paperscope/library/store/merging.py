@@ -388,12 +388,17 @@ class MergeMixin(StoreBase):
         return mid
 
     def published_values(
-        self, preprint_id: int, venue_id: int, keep_id: int | None = None, how: str = ""
+        self,
+        preprint_id: int,
+        venue_id: int,
+        keep_id: int | None = None,
+        how: str = "",
+        field_choices: Mapping[str, int] | None = None,
     ) -> dict[str, Any]:
         """What a preprint merged with its venue version holds (the dialog's preview):
         the merge's gap filling, then the venue's title, venue, year, date, entry type,
-        fields, DOI and citation key, and ``extra["published"]`` (see
-        :mod:`paperscope.library.published`)."""
+        fields, DOI and citation key (``field_choices`` may choose otherwise), and
+        ``extra["published"]`` (see :mod:`paperscope.library.published`)."""
         from paperscope.library import published
 
         keep = preprint_id if keep_id is None else keep_id
@@ -401,9 +406,8 @@ class MergeMixin(StoreBase):
         pre, ven = self.paper_row(preprint_id), self.paper_row(venue_id)
         if pre is None or ven is None:
             raise ValueError(f"no paper with id {venue_id if pre else preprint_id}")
-        values = self.merged_values(
-            keep, [other], published.venue_choices(preprint_id, venue_id, ven)
-        )
+        choices = {**published.venue_choices(preprint_id, venue_id, ven), **(field_choices or {})}
+        values = self.merged_values(keep, [other], choices)
         values["extra"] = {
             **(values.get("extra") or {}),
             "published": published.published_record(pre, ven, how),
@@ -411,14 +415,19 @@ class MergeMixin(StoreBase):
         return values
 
     def merge_published(
-        self, preprint_id: int, venue_id: int, keep_id: int | None = None, how: str = ""
+        self,
+        preprint_id: int,
+        venue_id: int,
+        keep_id: int | None = None,
+        how: str = "",
+        field_choices: Mapping[str, int] | None = None,
     ) -> int:
         """Merge a preprint and its venue version into one paper (``keep_id``: the id
         kept, the preprint's by default) that is published as the venue; undone like
         any merge (:meth:`undo_merge`). ``how``: the evidence, in words."""
         keep = preprint_id if keep_id is None else keep_id
         other = venue_id if keep == preprint_id else preprint_id
-        values = self.published_values(preprint_id, venue_id, keep, how)
+        values = self.published_values(preprint_id, venue_id, keep, how, field_choices)
         return self.merge(keep, [other], values=values, kind="published")
 
     def merges(self, include_undone: bool = False) -> list[MergeRecord]:
