@@ -319,14 +319,30 @@ class PapersMixin(StoreBase):
         the other's preprint: ``True`` when the stored one is the preprint."""
         from paperscope.library import published
 
-        wanted = [
-            (i, p, t) for i, p, t in checks
-            if published.is_preprint(p) or published.is_venue_version(p)
-        ]  # fmt: skip
-        if not wanted:
+        venues = [(i, p, t) for i, p, t in checks if published.is_venue_version(p)]
+        preprints = [(i, p, t) for i, p, t in checks if published.is_preprint(p)]
+        if not venues and not preprints:
             return {}
-        ids = sorted({t for _, _, t in wanted})
+        # only the stored papers that can be the other side are read (a re-import
+        # merges thousands of venue records into stored venue records)
+        asked = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": np.array([t for *_, t in venues + preprints], dtype=np.int64),
+            "venue_side": np.array([True] * len(venues) + [False] * len(preprints)),
+        }
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT p.id FROM papers p JOIN asked a ON a.id = p.id WHERE "
+                "CASE WHEN a.venue_side THEN p.arxiv_id IS NOT NULL OR lower(p.kind) = 'preprint'"
+                " OR regexp_matches(lower(coalesce(p.venue, '')), ?)"
+                " ELSE coalesce(p.venue, '') <> '' OR p.doi IS NOT NULL END",
+                [published.PREPRINT_VENUES],
+            )
+            .fetchall()
+        )
+        ids = sorted(int(r[0]) for r in rows)
         stored = dict(zip(ids, self.papers(ids), strict=True))
+        wanted = [c for c in venues + preprints if c[2] in stored]
         out: dict[int, bool] = {}
         for i, p, t in wanted:
             order = published.roles(stored[t], p)
