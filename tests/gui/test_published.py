@@ -37,7 +37,9 @@ def test_detail_pane_says_published_as(qtbot: QtBot, tmp_path: Path) -> None:
         assert not any(line.startswith("Published as") for line in pane.text().splitlines())
 
 
-def test_merge_dialog_offers_the_preprint_and_its_venue(window: MainWindow, qtbot: QtBot) -> None:
+def test_merge_dialog_offers_the_preprint_and_its_venue(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     store = window.store
     for name in ("cdl.bib", "memlab.bib"):
         with qtbot.waitSignal(window.import_finished, timeout=60000):
@@ -67,6 +69,19 @@ def test_merge_dialog_offers_the_preprint_and_its_venue(window: MainWindow, qtbo
     assert kept is not None and (kept["venue"], kept["year"]) == ("eLife", 2021)
     window.detail_pane.show_paper(pre)
     assert "Published as eLife, 2021" in window.detail_pane.text().splitlines()
+    # File → Export papers: the venue by default, the preprint when asked
+    window.papers_view.set_query(f'title:"{TITLE}"')
+    qtbot.waitUntil(lambda: len(window.papers_view.model.matching_ids()) == 1, timeout=30000)
+    for preprint, journal in ((False, "eLife"), (True, "bioRxiv")):
+        export = window.show_export_dialog()
+        export.search_radio.setChecked(True)
+        export.set_format("bibtex")
+        export.preprint_box.setChecked(preprint)
+        out = tmp_path / f"lee-{preprint}.bib"
+        export.path_edit.setText(str(out))
+        with qtbot.waitSignal(export.exported, timeout=30000):
+            export.start()
+        assert f"journal = {{{journal}}}" in out.read_text(encoding="utf-8")
     with qtbot.waitSignal(dialog.loaded, timeout=30000):
         dialog.undo_button.click()
     assert store.paper_row(pre) == rows[pre]
