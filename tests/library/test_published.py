@@ -309,3 +309,29 @@ def test_the_merge_verb(lab: Store, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "no merge to undo" in capsys.readouterr()[1]
     with Store(Path(path)) as s:
         assert snapshot(s) == before
+
+
+def test_both_versions_in_one_import_are_merged_as_published(store: Store) -> None:
+    """The vLLM CSL item and cdl.bib's KwonEtal23 added together (one import): one
+    paper, published as SOSP, and the undo gives the two records as read."""
+    from paperscope.readers.papers.csl_json import CSLJSONReader
+
+    csl = CSLJSONReader().read(CSL, lambda *_: None, _never()).papers
+    [arxiv] = [p for p in csl if p.arxiv_id == "2309.06180"]
+    bib = BibTeXReader().read(PAPERS / "cdl.bib", lambda *_: None, _never()).papers
+    [kwon] = [p for p in bib if p.citation_key == "KwonEtal23"]
+    summary = store.add_papers([arxiv, kwon])
+    assert (summary.added, summary.merged, summary.published) == (1, 1, 1)
+    [pid] = summary.paper_ids
+    paper = store.papers([pid])[0]
+    assert paper.arxiv_id == "2309.06180" and paper.citation_key == "KwonEtal23"
+    assert published_line(paper) == (
+        "Published as Proceedings of the 29th ACM Symposium on Operating Systems Principles, 2023"
+    )
+    [merge] = store.merges()
+    assert (merge.kind, merge.kept_id) == ("published", pid)
+    store.undo_merge()
+    got = sorted(store.papers(store.all_ids()), key=lambda p: p.arxiv_id is None)
+    assert [(p.title, p.venue, p.year, p.kind, dict(p.fields)) for p in got] == [
+        (p.title, p.venue, p.year, p.kind, dict(p.fields)) for p in (arxiv, kwon)
+    ]

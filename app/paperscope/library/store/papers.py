@@ -190,6 +190,25 @@ def _groups(
     return keys, looks, groups
 
 
+def _published_split(
+    members: Sequence[int], papers: Sequence[Paper]
+) -> tuple[list[int], list[int]] | None:
+    """A group of one import holding a preprint and its venue version: (the preprint's
+    members, with those of neither kind; the venue record's), or ``None``."""
+    if len(members) < 2:
+        return None
+    from paperscope.library import published
+
+    venue = [m for m in members if published.is_venue_version(papers[m])]
+    pre = [m for m in members if m not in venue]
+    if not venue or not any(published.is_preprint(papers[m]) for m in pre):
+        return None
+    first = next(m for m in pre if published.is_preprint(papers[m]))
+    if published.roles(papers[first], papers[venue[0]]) is None:
+        return None
+    return pre, venue
+
+
 def _key_reason(keys: Sequence[str]) -> str:
     """The evidence of an import's merge, in words, from the keys the papers share."""
     kinds = {k.split(":", 1)[0] for k in keys}
@@ -257,19 +276,37 @@ class PapersMixin(StoreBase):
             roles = self._published_roles(
                 [(i, g[1], g[3][0]) for i, g in enumerate(planned) if g[3]]
             )
-            # (stored id, row of new_rows, whether the stored one is the preprint, reason)
-            published: list[tuple[int, int, bool, str]] = []
+            # (preprint, venue version, the one kept, reason): a stored id, or -1 - the
+            # row in new_rows of a paper of this import
+            published: list[tuple[int, int, int, str]] = []
             claimed: set[int] = set()
             for i, (members, merged, glooks, hits) in enumerate(planned):
                 gkeys = sorted({k for m in members for k in keys[m]})
                 target = hits[0] if hits else -1
+                split = None if hits else _published_split(members, papers)
                 if i in roles and target not in updates and target not in claimed:
                     claimed.add(target)
                     shared = sorted(k for k in glooks if existing.get(k) == target)
-                    published.append((target, len(new_rows), roles[i], _key_reason(shared)))
+                    new = -1 - len(new_rows)
+                    pre, ven = (target, new) if roles[i] else (new, target)
+                    published.append((pre, ven, target, _key_reason(shared)))
                     new_rows.append(merged)
                     new_keys.append(gkeys)
                     summary.merged += len(members)
+                elif split is not None:  # both versions in this import: stored apart first
+                    ref = [-1 - len(new_rows), -2 - len(new_rows)]
+                    shared = sorted(
+                        set(keys[split[0][0]]) & {k for m in split[1] for k in looks[m]}
+                    )
+                    published.append((ref[0], ref[1], ref[0], _key_reason(shared)))
+                    for side in split:
+                        side_merged = papers[side[0]]
+                        for m in side[1:]:
+                            side_merged = _merge_values(side_merged, papers[m])
+                        new_rows.append(side_merged)
+                        new_keys.append(sorted({k for m in side for k in keys[m]}))
+                    summary.added += 1
+                    summary.merged += len(members) - 1
                 elif hits:
                     updates[target] = (
                         _merge_values(updates[target], merged) if target in updates else merged
@@ -301,11 +338,10 @@ class PapersMixin(StoreBase):
             cancel.check()
             self.text_index.mark_changed(cur)
         merged_away: set[int] = set()
-        for target, row, stored_is_preprint, reason in published:
-            new_id = new_ids[row]
-            pre, ven = (target, new_id) if stored_is_preprint else (new_id, target)
-            self.merge_published(pre, ven, keep_id=target, how=reason)  # type: ignore[attr-defined]
-            merged_away.add(new_id)
+        for pre, ven, keep, reason in published:
+            pre, ven, keep = (x if x >= 0 else new_ids[-1 - x] for x in (pre, ven, keep))
+            self.merge_published(pre, ven, keep_id=keep, how=reason)  # type: ignore[attr-defined]
+            merged_away.add(ven if keep == pre else pre)
             summary.published += 1
         summary.paper_ids = [i for i in new_ids if i not in merged_away] + sorted(
             set(updates) | claimed
