@@ -171,6 +171,7 @@ def test_importing_the_venue_record_merges_it_as_published(store: Store, tmp_pat
     assert (f["eprint"], f["archiveprefix"]) == ("2309.06180", "arXiv")
     pre = fields_of(bib_entries(export.to_bibtex([paper], preprint=True))[0])
     assert pre["journal"] == "arXiv" and "pages" not in pre and pre["number"] == "2309.06180"
+    assert (pre["eprint"], pre["archiveprefix"], pre["year"]) == ("2309.06180", "arXiv", "2023")
     # CSL-JSON and RIS the same way
     [item] = export.to_csl_items([paper])
     assert item["container-title"].endswith("Operating Systems Principles")

@@ -319,12 +319,17 @@ def to_bibtex(papers: Iterable[Paper], preprint: bool = False) -> str:
     (:func:`paperscope.library.published.citation_form`)."""
     chunks: list[str] = []
     preambles: list[str] = []
-    for p in (citation_form(q, preprint) for q in papers):
+    for q in papers:
+        p = citation_form(q, preprint)
         for pre in (p.fields or {}).get(PREAMBLE) or ():
             if isinstance(pre, str) and pre not in preambles:
                 preambles.append(pre)
         key = p.citation_key or citation_key_base(p)
         fields = bibtex_fields(p)
+        if p is not q and p.arxiv_id and "eprint" not in fields:
+            # a published paper cited as its preprint names the arXiv id, as the venue
+            # form does (a CSL item's preprint record names it only as a number)
+            fields["eprint"], fields["archiveprefix"] = p.arxiv_id, "arXiv"
         kind = bibtex_type(p)
         out: list[tuple[str, str]] = []
         # the inner braces keep the title's capitals as written
