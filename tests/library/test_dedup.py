@@ -64,10 +64,15 @@ def test_preprint_and_published_version_become_one_paper(store: Store) -> None:
     )  # fmt: skip
     first = store.add_papers([preprint])
     second = store.add_papers([published])
-    assert (first.added, second.added, second.merged) == (1, 0, 1)
+    assert (first.added, second.added, second.merged, second.published) == (1, 0, 1, 1)
     (p,) = store.papers(store.all_ids())
-    assert p.venue == "ICLR" and p.doi == "10.48550/arxiv.2210.02747"
+    # merged as "published" (issue 16): the venue's DOI and year, the arXiv id kept; the
+    # preprint's own DOI stays with what it was (cited with export --preprint)
+    assert p.venue == "ICLR" and p.doi == "10.5555/iclr.2023.flow" and p.year == 2023
+    assert p.arxiv_id == "2210.02747"
+    assert p.extra["published"]["preprint"]["doi"] == "10.48550/arxiv.2210.02747"
     assert p.abstract == "We introduce a new paradigm."
+    assert store.find_papers(Paper("x", arxiv_id="2210.02747")) == [int(store.all_ids()[0])]
     # the published DOI now finds it too
     assert store.find_papers(Paper("x", doi="10.5555/ICLR.2023.flow")) == [int(store.all_ids()[0])]
 

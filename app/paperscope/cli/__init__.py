@@ -23,6 +23,7 @@ _VALUE_OPTIONS = ("--library", "--screenshot")
 COMMANDS = (
     "import", "search", "export", "embed", "map", "similar", "runs", "plot", "aggregate",
     "link", "unlink", "results", "table", "tag", "rate", "status", "recommend", "vectors",
+    "merge",
 )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from paperscope.core import instance
 # the read commands and import; the others (embed, map) are long jobs with their own
 # progress, better started in the window itself
 REMOTE_COMMANDS = ("search", "export", "similar", "import", "results", "link", "unlink", "table",
-                   "tag", "rate", "status", "recommend")  # fmt: skip
+                   "tag", "rate", "status", "recommend", "merge")  # fmt: skip
 
 
 # -- the command line's side -------------------------------------------------------------

@@ -170,7 +170,7 @@ def serve_commands(
             log.info("command line: paperscope %s done (exit %s) %s", command,
                      answer.get("code"), last[0])  # fmt: skip
             # (an export may add citation keys; tag, rate, status teach the recommender)
-            if command in ("import", "export", "tag", "rate", "status"):
+            if command in ("import", "export", "tag", "rate", "status", "merge"):
                 window.state.library_changed.emit()
                 window.status.show_message(f"Command line: {command}: {last[0]}".rstrip(": "))
             elif command in ("link", "unlink", "results"):  # runs linked, results entered

@@ -39,6 +39,7 @@ from paperscope.core.fields import (
 from paperscope.core.names import creators_from_display, display_names, word_case
 from paperscope.core.records import Attachment, Creator, Paper
 from paperscope.library.dedup import fold
+from paperscope.library.published import citation_form
 
 FORMATS = ("bibtex", "csljson", "ris", "csv")
 EXTENSIONS = {"bibtex": ".bib", "csljson": ".json", "ris": ".ris", "csv": ".csv"}
@@ -310,18 +311,25 @@ def csl_file_links(p: Paper, current: object) -> str | None:
     return f"{current};{added}" if isinstance(current, str) and current else added
 
 
-def to_bibtex(papers: Iterable[Paper]) -> str:
+def to_bibtex(papers: Iterable[Paper], preprint: bool = False) -> str:
     """BibTeX entries, one per paper, in the order given (keys must be set): every
     field of the record, names as their parts; the ``@preamble`` blocks the entries came
-    with, once each, at the top."""
+    with, once each, at the top. A preprint published as a venue version is written as
+    that version (its ``eprint`` kept), or with ``preprint`` as the preprint
+    (:func:`paperscope.library.published.citation_form`)."""
     chunks: list[str] = []
     preambles: list[str] = []
-    for p in papers:
+    for q in papers:
+        p = citation_form(q, preprint)
         for pre in (p.fields or {}).get(PREAMBLE) or ():
             if isinstance(pre, str) and pre not in preambles:
                 preambles.append(pre)
         key = p.citation_key or citation_key_base(p)
         fields = bibtex_fields(p)
+        if p is not q and p.arxiv_id and "eprint" not in fields:
+            # a published paper cited as its preprint names the arXiv id, as the venue
+            # form does (a CSL item's preprint record names it only as a number)
+            fields["eprint"], fields["archiveprefix"] = p.arxiv_id, "arXiv"
         kind = bibtex_type(p)
         out: list[tuple[str, str]] = []
         # the inner braces keep the title's capitals as written
@@ -368,9 +376,10 @@ def _csl_date(p: Paper) -> dict[str, Any]:
     return {"date-parts": [parts]}
 
 
-def to_csl_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
+def to_csl_items(papers: Iterable[Paper], preprint: bool = False) -> list[dict[str, Any]]:
+    """CSL items; a published preprint as its venue version unless ``preprint``."""
     items: list[dict[str, Any]] = []
-    for p in papers:
+    for p in (citation_form(q, preprint) for q in papers):
         native = (p.fields or {}).get(FORMAT) == "csl"
         kind = (p.kind or "").lower()
         csl_type = kind if kind in CSL_TYPES else _CSL_TYPES.get(bibtex_type(p), "article")
@@ -428,8 +437,8 @@ def _set_csl_column(item: dict[str, Any], p: Paper, col: str) -> None:
         item.setdefault("URL", f"https://arxiv.org/abs/{value}")
 
 
-def to_csljson(papers: Iterable[Paper]) -> str:
-    return json.dumps(to_csl_items(papers), ensure_ascii=False, indent=2) + "\n"
+def to_csljson(papers: Iterable[Paper], preprint: bool = False) -> str:
+    return json.dumps(to_csl_items(papers, preprint), ensure_ascii=False, indent=2) + "\n"
 
 
 # -- RIS ------------------------------------------------------------------------------
@@ -490,9 +499,10 @@ def _set_ris_column(rec: dict[str, Any], p: Paper, col: str) -> None:
         rec["keywords"] = list(value)
 
 
-def to_ris(papers: Iterable[Paper]) -> str:
+def to_ris(papers: Iterable[Paper], preprint: bool = False) -> str:
+    """RIS records; a published preprint as its venue version unless ``preprint``."""
     lines: list[str] = []
-    for p in papers:
+    for p in (citation_form(q, preprint) for q in papers):
         rec = ris_record(p)
         lines.append(_ris_line("TY", str(rec.pop("type_of_reference", "") or "GEN")))
         people = _people(p)
@@ -564,14 +574,16 @@ def render(
     papers: Sequence[Paper],
     ids: Sequence[int] | None = None,
     user: Mapping[int, Mapping[str, Any]] | None = None,
+    preprint: bool = False,
 ) -> str:
-    """The text of ``papers`` in ``fmt`` (one of :data:`FORMATS`)."""
+    """The text of ``papers`` in ``fmt`` (one of :data:`FORMATS`); ``preprint``: cite
+    published preprints as the preprint, not as their venue version."""
     if fmt == "bibtex":
-        return to_bibtex(papers)
+        return to_bibtex(papers, preprint)
     if fmt == "csljson":
-        return to_csljson(papers)
+        return to_csljson(papers, preprint)
     if fmt == "ris":
-        return to_ris(papers)
+        return to_ris(papers, preprint)
     if fmt == "csv":
         return to_csv(papers, ids, user)
     raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")

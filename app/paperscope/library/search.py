@@ -12,7 +12,9 @@
 - filters on stored columns: ``year:2023``, ``year:>=2020``, ``year:2019..2021``,
   ``tag:NAME``, ``status:unread|reading|read``, ``org:TEXT``, ``venue:TEXT``,
   ``kind:article``, ``rating:>=4``, ``collection:NAME``, ``source:FILE``,
-  ``arxiv:ID``, ``doi:DOI``, ``has:abstract|doi|arxiv|notes|rating|pdf|fulltext``;
+  ``arxiv:ID``, ``doi:DOI``, ``has:abstract|doi|arxiv|notes|rating|pdf|fulltext``,
+  ``is:published`` (a preprint known as published: merged with its venue version, or
+  an arXiv record with a journal-ref or a venue's DOI; see ``library/published.py``);
 - ``-`` before any of these negates it (``-survey``, ``-tag:read``, ``-"large language"``).
 
 A field name that is not known is read as plain text (``foo:bar`` searches "foo bar").
@@ -160,6 +162,8 @@ def _filter(name: str, value: str, neg: bool) -> Filter:
         return f
     if name == "status":
         v = value.lower()
+        if v == "published":  # is:published, a preprint published as a venue version
+            return Filter("published", "=", True, neg)
         if v not in ("unread", "reading", "read"):
             raise QueryError(f"status: is unread, reading or read (not {value!r})")
         return Filter(name, "=", v, neg)

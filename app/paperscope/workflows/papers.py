@@ -79,6 +79,7 @@ def _import_jobs(
                     continue
                 total.added += summary.added
                 total.merged += summary.merged
+                total.published += summary.published
                 total.paper_ids.extend(summary.paper_ids)
             k = end
             continue
@@ -97,6 +98,7 @@ def _import_jobs(
                 continue
             total.added += summary.added
             total.merged += summary.merged
+            total.published += summary.published
             total.skipped += summary.skipped
             total.issues.extend(summary.issues)
             total.paper_ids.extend(summary.paper_ids)
@@ -118,6 +120,7 @@ def _import_jobs(
             continue
         total.added += summary.added
         total.merged += summary.merged
+        total.published += summary.published
         total.paper_ids.extend(summary.paper_ids)
     progress(1.0, total.line())
     return total
@@ -228,11 +231,14 @@ def export_papers(
     ids: Sequence[int] | np.ndarray | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
+    preprint: bool = False,
 ) -> int:
     """Write papers to ``out`` in ``fmt`` (bibtex, csljson, ris, csv): the given ``ids``
     (a selection, in that order), else those matching ``query`` (best first), else the
-    whole library. Papers without a citation key get a stable one first. Returns how
-    many papers were written. The file is replaced only when everything is written."""
+    whole library. Papers without a citation key get a stable one first. A preprint
+    published as a venue version is cited as that version, or with ``preprint`` as the
+    preprint. Returns how many papers were written. The file is replaced only when
+    everything is written."""
     from paperscope.library import export
 
     cancel = cancel or CancelToken()
@@ -263,7 +269,7 @@ def export_papers(
                 status, rating = rows.get(pid, (None, None))
                 user[pid] = {"status": status, "rating": rating, "notes": notes.get(pid, ""),
                              "tags": [t.name for t in tags.get(pid, [])]}  # fmt: skip
-        text = export.render(fmt, papers, part, user)
+        text = export.render(fmt, papers, part, user, preprint)
         if fmt == "csv" and start > 0:
             text = text.split("\n", 1)[1]
         chunks.append(text)

@@ -1,5 +1,6 @@
 """File → Export papers…: the selection, the current search or the whole library, to
-BibTeX, CSL-JSON, RIS or CSV, written on the task runner."""
+BibTeX, CSL-JSON, RIS or CSV, written on the task runner. A preprint published as a
+venue version is cited as the venue unless "Cite published preprints as preprints"."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -75,9 +77,11 @@ class ExportDialog(QDialog):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
+        self.preprint_box = QCheckBox("Cite published preprints as preprints (not the venue)")
         form = QFormLayout()
         form.addRow("Format", self.format_box)
         form.addRow("File", path_row)
+        form.addRow("", self.preprint_box)
         self.status = QLabel()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -112,7 +116,7 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         """Export on the task runner; the dialog closes when the file is written."""
         out = Path(self.path_edit.text()).expanduser()
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"preprint": self.preprint_box.isChecked()}
         if self.selection_radio.isChecked():
             kwargs["ids"] = self._selection
         elif self.search_radio.isChecked():

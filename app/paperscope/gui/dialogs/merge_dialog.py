@@ -1,5 +1,7 @@
 """Edit → Merge duplicates…: candidate pairs side by side, a choice per field of which
-value to keep, "Not duplicates", and Undo of the last merge."""
+value to keep, "Not duplicates", and Undo of the last merge. A preprint and its venue
+version are offered as such ("Preprint → published"): merged, the paper keeps the
+preprint's id and arXiv id and takes the venue's fields by default."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.gui.papers.table_model import MISSING
 from paperscope.gui.state import AppState
+from paperscope.library.published import PublishedPair, pair_of
 from paperscope.library.store import Store
 from paperscope.library.store.merging import MERGE_FIELDS, MergeCandidate
 from paperscope.state.session import Session
@@ -35,13 +38,19 @@ _HIDDEN = ("extra", "source", "creators", "fields")  # fields: merged key by key
 
 def load_candidates(
     store: Store, progress: Progress = no_progress, cancel: CancelToken | None = None
-) -> list[tuple[MergeCandidate, str, str]]:
-    """The candidate pairs with both titles (on the task runner)."""
+) -> list[tuple[MergeCandidate, str, str, PublishedPair | None]]:
+    """The candidate pairs with both titles, and for a preprint and its venue version
+    that pair (merged as "published as"), on the task runner."""
     progress(None, "Looking for duplicates")
     cands = store.merge_candidates()
     ids = sorted({c.a for c in cands} | {c.b for c in cands})
-    titles = {i: r[0] for i, r in store.table_rows(ids, ["title"]).items()}
-    return [(c, titles.get(c.a, ""), titles.get(c.b, "")) for c in cands]
+    papers = dict(zip(ids, store.papers(ids), strict=True))
+    out: list[tuple[MergeCandidate, str, str, PublishedPair | None]] = []
+    for c in cands:
+        a, b = papers.get(c.a), papers.get(c.b)
+        pair = pair_of(c.a, a, c.b, b, c.reason) if a is not None and b is not None else None
+        out.append((c, a.title if a else "", b.title if b else "", pair))
+    return out
 
 
 def shown(value: Any, limit: int = 160) -> str:
@@ -73,6 +82,7 @@ class MergeDialog(QDialog):
         self.resize(1100, 640)
         self._session = session
         self.candidates: list[MergeCandidate] = []
+        self.published: dict[tuple[int, int], PublishedPair] = {}
         self._groups: dict[str, QButtonGroup] = {}
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._show_pair)
@@ -126,11 +136,13 @@ class MergeDialog(QDialog):
             on_result=self._on_loaded,
         )  # fmt: skip
 
-    def _on_loaded(self, rows: list[tuple[MergeCandidate, str, str]]) -> None:
-        self.candidates = [c for c, _a, _b in rows]
+    def _on_loaded(self, rows: list[tuple[MergeCandidate, str, str, PublishedPair | None]]) -> None:
+        self.candidates = [c for c, _a, _b, _p in rows]
+        self.published = {(c.a, c.b): p for c, _a, _b, p in rows if p is not None}
         self.list.clear()
-        for c, ta, tb in rows:
-            item = QListWidgetItem(f"{shown(ta, 70)}\n  ↔ {shown(tb, 70)}")
+        for c, ta, tb, pub in rows:
+            mark = "Preprint → published: " if pub is not None else ""
+            item = QListWidgetItem(f"{mark}{shown(ta, 70)}\n  ↔ {shown(tb, 70)}")
             item.setToolTip(f"{ta}\n{tb}\n({c.reason}; confidence {c.confidence:.2f})")
             self.list.addItem(item)
         self.status.setText(f"{len(rows)} candidate pair(s)")
@@ -160,8 +172,20 @@ class MergeDialog(QDialog):
             self.reason.setText("No candidates.")
             return
         level = "low" if cand.low else "high"
+        pub = self.published.get((cand.a, cand.b))
+        self.merge_button.setText(
+            "Merge (keep A, with the chosen values)"
+            if pub is None
+            else f"Merge as published (keep the preprint #{pub.preprint_id})"
+        )
+        head = (
+            ""
+            if pub is None
+            else f"Preprint → published: #{pub.preprint_id} is the preprint of "
+            f"#{pub.venue_id} ({', '.join(str(x) for x in (pub.venue, pub.venue_year) if x)})\n"
+        )
         self.reason.setText(
-            f"Why: {cand.reason}   (A = #{cand.a}, B = #{cand.b})\n"
+            f"{head}Why: {cand.reason}   (A = #{cand.a}, B = #{cand.b})\n"
             f"Evidence: {'; '.join(cand.evidence)}\n"
             f"Confidence: {cand.confidence:.2f} ({level})"
             + ("  — probably different papers: “Not duplicates” is the default" if cand.low else "")
@@ -172,7 +196,11 @@ class MergeDialog(QDialog):
         a, b = self.store.paper_row(cand.a), self.store.paper_row(cand.b)
         if a is None or b is None:
             return
-        preview = self.store.merged_values(cand.a, [cand.b])
+        preview = (
+            self.store.merged_values(cand.a, [cand.b])
+            if pub is None
+            else self.store.published_values(pub.preprint_id, pub.venue_id)
+        )
         for f in MERGE_FIELDS:
             if f in _HIDDEN or (shown(a[f]) == MISSING and shown(b[f]) == MISSING):
                 continue
@@ -207,9 +235,17 @@ class MergeDialog(QDialog):
         cand = self.current()
         if cand is None:
             return None
-        merge_id = self.store.merge(cand.a, [cand.b], self.choices())
+        pub = self.published.get((cand.a, cand.b))
+        if pub is None:
+            merge_id = self.store.merge(cand.a, [cand.b], self.choices())
+            kept, other = cand.a, cand.b
+        else:
+            merge_id = self.store.merge_published(
+                pub.preprint_id, pub.venue_id, how=pub.reason, field_choices=self.choices()
+            )
+            kept, other = pub.preprint_id, pub.venue_id
         self._session.app.notify_library_changed()
-        self.status.setText(f"Merged #{cand.b} into #{cand.a}")
+        self.status.setText(f"Merged #{other} into #{kept}")
         self.merged.emit(merge_id)
         self.reload()  # pairs with the merged-away paper are gone
         return merge_id

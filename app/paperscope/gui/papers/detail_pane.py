@@ -40,6 +40,7 @@ from paperscope.gui.papers.paper_results import PaperResultsSection
 from paperscope.gui.papers.record_form import RecordForm
 from paperscope.gui.papers.table_model import MISSING, format_authors
 from paperscope.library.links import Link, paper_links
+from paperscope.library.published import published_line
 from paperscope.library.store import Store
 from paperscope.library.store.organize import STATUSES
 
@@ -279,11 +280,14 @@ class PaperDetailPane(QWidget):
             if authors or row.get("creators")
             else (f"{n} authors" if n else MISSING)
         )
+        paper = self._store.papers([row["id"]])
         blocks: list[Block] = [
             (row["title"], "title"),
             (author_text, "body"),
             (self._meta_line(row), "muted"),
         ]
+        if paper and (published := published_line(paper[0])):
+            blocks.append((published, "body"))  # "Published as eLife, 2021"
         tags = self._store.paper_tags([row["id"]]).get(row["id"], [])
         if tags:
             blocks.append(("Tags: ", "muted"))
@@ -307,7 +311,6 @@ class PaperDetailPane(QWidget):
             self.notes.setPlainText(row.get("notes") or "")
             self.notes.document().setModified(False)
         self.save_notes_button.setEnabled(False)
-        paper = self._store.papers([row["id"]])
         self._links = paper_links(paper[0]) if paper else []
         kinds = {link.kind for link in self._links}
         self._url = self._link(row)

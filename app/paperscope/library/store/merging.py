@@ -140,6 +140,7 @@ class MergeRecord:
     other_ids: tuple[int, ...]
     merged_at: str
     undone: bool
+    kind: str = "duplicates"  # or "published": a preprint and its venue version
 
 
 def _empty(value: Any) -> bool:
@@ -297,21 +298,29 @@ class MergeMixin(StoreBase):
         return out
 
     def merge(
-        self, keep_id: int, other_ids: Sequence[int], field_choices: Mapping[str, int] | None = None
+        self,
+        keep_id: int,
+        other_ids: Sequence[int],
+        field_choices: Mapping[str, int] | None = None,
+        *,
+        values: Mapping[str, Any] | None = None,
+        kind: str = "duplicates",
     ) -> int:
-        """Merge ``other_ids`` into ``keep_id`` (see :meth:`merged_values`); returns the
-        merge's id for :meth:`undo_merge`. One transaction: all or nothing."""
+        """Merge ``other_ids`` into ``keep_id`` (see :meth:`merged_values`; ``values``:
+        what the kept paper holds instead, every field of :data:`MERGE_FIELDS`); returns
+        the merge's id for :meth:`undo_merge`. One transaction: all or nothing."""
         import json
 
         others = [int(o) for o in dict.fromkeys(other_ids) if int(o) != int(keep_id)]
         if not others:
             raise ValueError("nothing to merge")
-        values = self.merged_values(keep_id, others, field_choices)
+        if values is None:
+            values = self.merged_values(keep_id, others, field_choices)
         ids = [int(keep_id), *others]
         with self._transaction() as cur:
             row = cur.execute(
-                "INSERT INTO merge_log (kept_id, other_ids) VALUES (?, ?) RETURNING id",
-                [keep_id, others],
+                "INSERT INTO merge_log (kept_id, other_ids, kind) VALUES (?, ?, ?) RETURNING id",
+                [keep_id, others, kind],
             ).fetchone()
             assert row is not None
             mid = int(row[0])
@@ -378,18 +387,62 @@ class MergeMixin(StoreBase):
         self.text_index.papers_changed(ids)
         return mid
 
+    def published_values(
+        self,
+        preprint_id: int,
+        venue_id: int,
+        keep_id: int | None = None,
+        how: str = "",
+        field_choices: Mapping[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """What a preprint merged with its venue version holds (the dialog's preview):
+        the merge's gap filling, then the venue's title, venue, year, date, entry type,
+        fields, DOI and citation key (``field_choices`` may choose otherwise), and
+        ``extra["published"]`` (see :mod:`paperscope.library.published`)."""
+        from paperscope.library import published
+
+        keep = preprint_id if keep_id is None else keep_id
+        other = venue_id if keep == preprint_id else preprint_id
+        pre, ven = self.paper_row(preprint_id), self.paper_row(venue_id)
+        if pre is None or ven is None:
+            raise ValueError(f"no paper with id {venue_id if pre else preprint_id}")
+        choices = {**published.venue_choices(preprint_id, venue_id, ven), **(field_choices or {})}
+        values = self.merged_values(keep, [other], choices)
+        values["extra"] = {
+            **(values.get("extra") or {}),
+            "published": published.published_record(pre, ven, how),
+        }
+        return values
+
+    def merge_published(
+        self,
+        preprint_id: int,
+        venue_id: int,
+        keep_id: int | None = None,
+        how: str = "",
+        field_choices: Mapping[str, int] | None = None,
+    ) -> int:
+        """Merge a preprint and its venue version into one paper (``keep_id``: the id
+        kept, the preprint's by default) that is published as the venue; undone like
+        any merge (:meth:`undo_merge`). ``how``: the evidence, in words."""
+        keep = preprint_id if keep_id is None else keep_id
+        other = venue_id if keep == preprint_id else preprint_id
+        values = self.published_values(preprint_id, venue_id, keep, how, field_choices)
+        return self.merge(keep, [other], values=values, kind="published")
+
     def merges(self, include_undone: bool = False) -> list[MergeRecord]:
         """The merge history, newest first."""
         rows = (
             self.cursor()
             .execute(
-                "SELECT id, kept_id, other_ids, CAST(merged_at AS VARCHAR), undone FROM merge_log "
+                "SELECT id, kept_id, other_ids, CAST(merged_at AS VARCHAR), undone, "
+                "coalesce(kind, 'duplicates') FROM merge_log "
                 + ("" if include_undone else "WHERE NOT undone ")
                 + "ORDER BY id DESC"
             )
             .fetchall()
         )
-        return [MergeRecord(r[0], r[1], tuple(r[2]), r[3], r[4]) for r in rows]
+        return [MergeRecord(r[0], r[1], tuple(r[2]), r[3], r[4], r[5]) for r in rows]
 
     def undo_merge(self, merge_id: int | None = None) -> int | None:
         """Undo a merge (the latest one when ``merge_id`` is ``None``): the papers,

@@ -48,9 +48,14 @@ class ImportSummary:
     skipped: int = 0
     issues: list[ReadIssue] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
+    # of the merged: preprints merged with their venue version (published as it)
+    published: int = 0
 
     def line(self) -> str:
-        return f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
+        text = f"added {self.added}, merged {self.merged}, skipped {self.skipped}"
+        if self.published:
+            text += f"; {self.published} of the merged published as their venue version"
+        return text
 
 
 def _obj(values: list[Any]) -> np.ndarray:
@@ -185,6 +190,35 @@ def _groups(
     return keys, looks, groups
 
 
+def _published_split(
+    members: Sequence[int], papers: Sequence[Paper]
+) -> tuple[list[int], list[int]] | None:
+    """A group of one import holding a preprint and its venue version: (the preprint's
+    members, with those of neither kind; the venue record's), or ``None``."""
+    if len(members) < 2:
+        return None
+    from paperscope.library import published
+
+    venue = [m for m in members if published.is_venue_version(papers[m])]
+    pre = [m for m in members if m not in venue]
+    if not venue or not any(published.is_preprint(papers[m]) for m in pre):
+        return None
+    first = next(m for m in pre if published.is_preprint(papers[m]))
+    if published.roles(papers[first], papers[venue[0]]) is None:
+        return None
+    return pre, venue
+
+
+def _key_reason(keys: Sequence[str]) -> str:
+    """The evidence of an import's merge, in words, from the keys the papers share."""
+    kinds = {k.split(":", 1)[0] for k in keys}
+    if "doi" in kinds:
+        return "same DOI " + next(k for k in keys if k.startswith("doi:"))[4:]
+    if "arxiv" in kinds:
+        return "same arXiv id " + next(k for k in keys if k.startswith("arxiv:"))[6:]
+    return "same title, first author and year"
+
+
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -228,16 +262,52 @@ class PapersMixin(StoreBase):
             new_keys: list[list[str]] = []
             updates: dict[int, Paper] = {}
             extra_keys: list[tuple[str, int]] = []
+            planned = []
             for members in groups.values():
                 cancel.check()
                 merged = papers[members[0]]
                 for m in members[1:]:
                     merged = _merge_values(merged, papers[m])
-                gkeys = sorted({k for m in members for k in keys[m]})
                 glooks = {k for m in members for k in looks[m]}
                 hits = sorted({existing[k] for k in glooks if k in existing})
-                if hits:
-                    target = hits[0]
+                planned.append((members, merged, glooks, hits))
+            # a venue record meeting its stored preprint (or the other way round) is
+            # stored on its own, then merged as "published" below (undoable)
+            roles = self._published_roles(
+                [(i, g[1], g[3][0]) for i, g in enumerate(planned) if g[3]]
+            )
+            # (preprint, venue version, the one kept, reason): a stored id, or -1 - the
+            # row in new_rows of a paper of this import
+            published: list[tuple[int, int, int, str]] = []
+            claimed: set[int] = set()
+            for i, (members, merged, glooks, hits) in enumerate(planned):
+                gkeys = sorted({k for m in members for k in keys[m]})
+                target = hits[0] if hits else -1
+                split = None if hits else _published_split(members, papers)
+                if i in roles and target not in updates and target not in claimed:
+                    claimed.add(target)
+                    shared = sorted(k for k in glooks if existing.get(k) == target)
+                    new = -1 - len(new_rows)
+                    pre, ven = (target, new) if roles[i] else (new, target)
+                    published.append((pre, ven, target, _key_reason(shared)))
+                    new_rows.append(merged)
+                    new_keys.append(gkeys)
+                    summary.merged += len(members)
+                elif split is not None:  # both versions in this import: stored apart first
+                    ref = [-1 - len(new_rows), -2 - len(new_rows)]
+                    shared = sorted(
+                        set(keys[split[0][0]]) & {k for m in split[1] for k in looks[m]}
+                    )
+                    published.append((ref[0], ref[1], ref[0], _key_reason(shared)))
+                    for side in split:
+                        side_merged = papers[side[0]]
+                        for m in side[1:]:
+                            side_merged = _merge_values(side_merged, papers[m])
+                        new_rows.append(side_merged)
+                        new_keys.append(sorted({k for m in side for k in keys[m]}))
+                    summary.added += 1
+                    summary.merged += len(members) - 1
+                elif hits:
                     updates[target] = (
                         _merge_values(updates[target], merged) if target in updates else merged
                     )
@@ -267,10 +337,54 @@ class PapersMixin(StoreBase):
                 )
             cancel.check()
             self.text_index.mark_changed(cur)
-        summary.paper_ids = list(new_ids) + sorted(updates)
+        merged_away: set[int] = set()
+        for pre, ven, keep, reason in published:
+            pre, ven, keep = (x if x >= 0 else new_ids[-1 - x] for x in (pre, ven, keep))
+            self.merge_published(pre, ven, keep_id=keep, how=reason)  # type: ignore[attr-defined]
+            merged_away.add(ven if keep == pre else pre)
+            summary.published += 1
+        summary.paper_ids = [i for i in new_ids if i not in merged_away] + sorted(
+            set(updates) | claimed
+        )
         self.text_index.papers_changed(summary.paper_ids)
         progress(1.0, summary.line())
         return summary
+
+    def _published_roles(self, checks: Sequence[tuple[int, Paper, int]]) -> dict[int, bool]:
+        """Of ``(index, incoming paper, stored id)``, the indexes where one of the two is
+        the other's preprint: ``True`` when the stored one is the preprint."""
+        from paperscope.library import published
+
+        venues = [(i, p, t) for i, p, t in checks if published.is_venue_version(p)]
+        preprints = [(i, p, t) for i, p, t in checks if published.is_preprint(p)]
+        if not venues and not preprints:
+            return {}
+        # only the stored papers that can be the other side are read (a re-import
+        # merges thousands of venue records into stored venue records)
+        asked = {  # noqa: F841  (scanned by DuckDB by name)
+            "id": np.array([t for *_, t in venues + preprints], dtype=np.int64),
+            "venue_side": np.array([True] * len(venues) + [False] * len(preprints)),
+        }
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT p.id FROM papers p JOIN asked a ON a.id = p.id WHERE "
+                "CASE WHEN a.venue_side THEN p.arxiv_id IS NOT NULL OR lower(p.kind) = 'preprint'"
+                " OR regexp_matches(lower(coalesce(p.venue, '')), ?)"
+                " ELSE coalesce(p.venue, '') <> '' OR p.doi IS NOT NULL END",
+                [published.PREPRINT_VENUES],
+            )
+            .fetchall()
+        )
+        ids = sorted(int(r[0]) for r in rows)
+        stored = dict(zip(ids, self.papers(ids), strict=True))
+        wanted = [c for c in venues + preprints if c[2] in stored]
+        out: dict[int, bool] = {}
+        for i, p, t in wanted:
+            order = published.roles(stored[t], p)
+            if order is not None:
+                out[i] = order == (0, 1)
+        return out
 
     def plan_import(self, papers: Sequence[Paper]) -> tuple[int, int]:
         """What :meth:`add_papers` would do with these papers now, without storing

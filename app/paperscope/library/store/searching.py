@@ -10,6 +10,7 @@ import numpy as np
 
 from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.dedup import normalise_arxiv_id, normalise_doi
+from paperscope.library.published import PREPRINT_VENUES
 from paperscope.library.search import Filter, Plan, Term, parse
 from paperscope.library.store._base import StoreBase
 from paperscope.library.store.text_index import fts_expression
@@ -308,6 +309,15 @@ class SearchMixin(StoreBase):
             return f"{f.field} {f.op} ?", [v]
         if f.field == "status":
             return "status = ?", [v]
+        if f.field == "published":  # mirrors library.published.published_as
+            return (
+                "json_extract(extra, '$.published') IS NOT NULL OR (arxiv_id IS NOT NULL AND ("
+                "(coalesce(trim(venue), '') <> '' AND NOT regexp_matches(lower(venue), ?)) OR "
+                "(doi IS NOT NULL AND NOT starts_with(doi, '10.48550/')"
+                " AND NOT (starts_with(doi, '10.1101/')"
+                " AND regexp_matches(lower(coalesce(venue, '')), ?)))))",
+                [PREPRINT_VENUES, PREPRINT_VENUES],
+            )
         if f.field == "tag":
             return (
                 "id IN (SELECT pt.paper_id FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
