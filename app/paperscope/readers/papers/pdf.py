@@ -103,6 +103,7 @@ class Line:
     left: float
     width: float
     height: float
+    index: int = -1  # the text page's index of its first character
 
 
 @dataclass(slots=True)
@@ -115,8 +116,12 @@ class PdfHead:
     lines: list[Line] = field(default_factory=list)  # page 1, in reading order
     page_height: float = 0.0
     # page 1's text without footnote marks, a wide gap on a line as a tab (see
-    # :func:`_clean_page_text`): what the authors and the abstract are read from
+    # :func:`_clean_page_text`): what the authors and the abstract are read from.
+    # ``clean_upto``: "page" (all of it), "abstract" (a little past the abstract's end
+    # that page 1's lines show) or "authors" (page 1 has no abstract heading: a little
+    # past the title, for the authors)
     clean: str = ""
+    clean_upto: str = "page"
 
 
 def _fix_accents(text: str) -> str:
@@ -179,7 +184,8 @@ def _page_lines(textpage: Any, page_height: float) -> list[Line]:
         size = float(raw.FPDFText_GetFontSize(textpage.raw, idx)) if idx is not None else 0.0
         if size <= 0:
             size = top - bottom
-        lines.append(Line(text, size, top, left, right - left, top - bottom))
+        index = idx if idx is not None else -1
+        lines.append(Line(text, size, top, left, right - left, top - bottom, index))
     return lines
 
 
@@ -330,11 +336,28 @@ def _read_page(doc: Any, i: int, head: PdfHead) -> None:
             if i == 0:
                 head.page_height = float(page.get_height())
                 head.lines = _page_lines(textpage, head.page_height)
-                head.clean = _clean_page_text(_page_chars(textpage, HEAD_CHARS))
+                _read_clean(textpage, head)
         finally:
             textpage.close()
     finally:
         page.close()
+
+
+def _read_clean(textpage: Any, head: PdfHead) -> None:
+    # characters read one by one cost some 2 µs each: only as far as needed, the
+    # abstract's end (not when it runs to the last line read: it may go on), else the
+    # authors below the title
+    limit, upto = HEAD_CHARS, "page"
+    kept = _abstract_lines(head.lines)
+    if kept and kept[-1] is not head.lines[-1] and kept[-1].index >= 0:
+        limit, upto = kept[-1].index + len(kept[-1].text) + 200, "abstract"
+    elif not kept:
+        _, end = _title_lines(head)
+        if end >= 0 and head.lines[end].index >= 0:
+            limit, upto = head.lines[end].index + 2000, "authors"
+    chars = _page_chars(textpage, min(limit, HEAD_CHARS))
+    head.clean = _clean_page_text(chars)
+    head.clean_upto = upto if len(chars) < textpage.count_chars() else "page"
 
 
 def _page_text(doc: Any, i: int) -> str:
@@ -563,15 +586,14 @@ def find_authors(head: PdfHead, title_end: int) -> tuple[str, ...]:
     return tuple(_split_names(collected))
 
 
-def abstract_tail(head: PdfHead) -> str:
-    """The end of the abstract on page 1, as its last lines say: the lines below the
-    ``Abstract`` heading in the size of its first line, up to a line of another size
-    (a caption, a footnote, the margin stamp), a gap of more than a few lines (a
-    figure) or the introduction's heading; "" when page 1 has no such heading."""
-    lines = head.lines
+def _abstract_lines(lines: list[Line]) -> list[Line]:
+    """The abstract's lines on page 1: the lines below the ``Abstract`` heading in the
+    size of its first line, up to a line of another size (a caption, a footnote, the
+    margin stamp), a gap of more than a few lines (a figure) or the introduction's
+    heading; none when page 1 has no such heading."""
     k = next((i for i, ln in enumerate(lines) if _ABSTRACT_HEAD.match(ln.text)), None)
     if k is None:
-        return ""
+        return []
     size: float | None = None
     kept: list[Line] = []
     for ln in lines[k + 1 :]:
@@ -586,8 +608,13 @@ def abstract_tail(head: PdfHead) -> str:
         if kept and kept[-1].top - ln.top > 2.5 * size + ln.height:
             break  # a figure or the footnotes below (the next column, above, goes on)
         kept.append(ln)
+    return kept
+
+
+def abstract_tail(head: PdfHead) -> str:
+    """The end of the abstract on page 1, as its last lines say (about 40 letters)."""
     tail = ""
-    for ln in reversed(kept):
+    for ln in reversed(_abstract_lines(head.lines)):
         tail = ln.text + " " + tail
         if sum(c.isalpha() for c in tail) >= 40:
             break
@@ -626,6 +653,14 @@ def find_abstract(texts: list[str], tail: str = "") -> str:
     return body[:3000]
 
 
+def _abstract_texts(head: PdfHead) -> list[str]:
+    if head.clean and head.clean_upto == "abstract":
+        return [head.clean]  # the abstract ends in it
+    if head.clean and head.clean_upto == "page":
+        return [head.clean, *head.texts[1:]]
+    return head.texts
+
+
 def _file_title(path: Path) -> str:
     return re.sub(r"[_\s]+", " ", path.stem).strip() or path.name
 
@@ -659,10 +694,7 @@ def paper_from_pdf(path: Path) -> tuple[Paper, list[ReadIssue]]:
     paper = Paper(
         title=title,
         authors=authors,
-        abstract=find_abstract(
-            [head.clean or head.texts[0], *head.texts[1:]] if head.texts else [],
-            abstract_tail(head),
-        ),
+        abstract=find_abstract(_abstract_texts(head), abstract_tail(head)),
         year=year,
         arxiv_id=arxiv_id,
         extra={"arxiv_version": version} if arxiv_id and version else {},
