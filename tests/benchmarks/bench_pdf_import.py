@@ -12,7 +12,10 @@ same paper again: matched, attached), then
    pypdfium2 (``get_text_range``; no parsing, no store);
 2. ``import_paths`` of the folder into a fresh library file (read, match, store,
    attach), PDFs/s and the ratio to the baseline;
-3. the background full-text pass (``extract_fulltext``) over every attachment.
+3. the background full-text pass (``extract_fulltext``) over every attachment;
+4. the reader alone (``paper_from_pdf``) on the real arXiv PDFs of
+   ``tests/data/pdf-arxiv`` (dense first pages: figures, footnotes, two columns), 20
+   rounds, PDFs/s and the ratio to the baseline on the same files.
 
 Not collected by pytest (``tests/benchmarks`` is ignored there).
 """
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT / "tests" / "data" / "pdf"))
 REAL = ROOT / "tests" / "data" / "pdf" / "open-preprints-biology.pdf"
+ARXIV = ROOT / "tests" / "data" / "pdf-arxiv"
 
 
 def make_folder(folder: Path, n: int) -> list[Path]:
@@ -101,6 +105,20 @@ def main() -> None:
         took = time.perf_counter() - t0
         print(f"full text pass: {n / took:8.1f} PDFs/s ({n:,} files, {took:.2f} s)")
         store.close()
+    real(rounds=20)
+
+
+def real(rounds: int) -> None:
+    from paperscope.readers.papers.pdf import paper_from_pdf
+
+    files = sorted(ARXIV.glob("*.pdf")) * rounds
+    base = baseline(files)
+    t0 = time.perf_counter()
+    for f in files:
+        paper_from_pdf(f)
+    took = time.perf_counter() - t0
+    print(f"reader on the arXiv PDFs of {ARXIV.name}: {len(files) / took:8.1f} PDFs/s "
+          f"(baseline {len(files) / base:.1f} PDFs/s; {took / base:.1f}x its time)")  # fmt: skip
 
 
 if __name__ == "__main__":
