@@ -100,7 +100,7 @@ def test_kaggle_records_carry_their_venue(store: Store, tmp_path: Path) -> None:
         "10.1103/physrevd.76.013009",
     )
     assert published_line(paper) == (
-        "Published as Phys.Rev.D76:013009,2007, 2007 (doi:10.1103/physrevd.76.013009)"
+        "Published as Phys.Rev.D76:013009,2007 (doi:10.1103/physrevd.76.013009)"
     )
     # 0704.0006 has a DOI only: published, at that DOI
     [pid6] = ids_of(store, "arxiv:0704.0006")

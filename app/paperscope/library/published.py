@@ -124,7 +124,9 @@ class Published:
 
     def line(self) -> str:
         """``Published as eLife, 2021 (doi:…)``."""
-        where = ", ".join(str(x) for x in (self.venue, self.year) if x)
+        # a journal-ref often ends in its year already ("Phys.Rev.D76:013009,2007")
+        year = self.year if self.year and str(self.year) not in (self.venue or "") else None
+        where = ", ".join(str(x) for x in (self.venue, year) if x)
         if not where:
             where = f"doi:{self.doi}" if self.doi else "a venue version"
         elif self.doi:
