@@ -145,3 +145,43 @@ def test_cancel_kills_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     (worker,) = workers
     assert not worker.alive() and worker.proc.exitcode is not None
     assert _pdf_guard.worker_pids() == []
+
+
+def test_a_worker_that_crashes_gives_a_note_and_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker dies of SIGSEGV (as when PDFium crashes) right after it was given the
+    job: the file gets a note, the next one is read by a fresh worker."""
+    import signal
+
+    if not hasattr(signal, "SIGSEGV") or os.name != "posix":
+        pytest.skip("POSIX signals")
+    monkeypatch.setenv("PAPERSCOPE_PDF_CPU_SECONDS", "600")
+    _pdf_guard.shutdown()
+    real_init = _pdf_guard._Worker.__init__
+
+    class CrashAfterSend:
+        def __init__(self, worker: _pdf_guard._Worker) -> None:
+            self.worker, self.conn = worker, worker.conn
+
+        def send(self, job: object) -> None:
+            self.conn.send(job)
+            os.kill(self.worker.proc.pid or 0, signal.SIGSEGV)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.conn, name)
+
+    def crashing_init(self: _pdf_guard._Worker, memory_mb: int) -> None:
+        real_init(self, memory_mb)
+        self.conn = CrashAfterSend(self)  # type: ignore[assignment]
+
+    monkeypatch.setattr(_pdf_guard._Worker, "__init__", crashing_init)
+    paper, issues = paper_from_pdf(HANG)
+    note = paper.attachments[0].note
+    mb = _pdf_guard.memory_limit_mb()
+    assert note == f"could not be read: PDFium crashed (SIGSEGV; memory limit {mb:,} MiB)"
+    assert [i.file for i in issues] == [str(HANG)]
+    assert _pdf_guard.worker_pids() == []
+    monkeypatch.setattr(_pdf_guard._Worker, "__init__", real_init)
+    good = ARXIV / "2308.08155v2-page1.pdf"
+    assert paper_from_pdf(good)[0].title == GOOD[good]

@@ -190,10 +190,12 @@ class _Pool:
         self._idle: list[_Worker] = []
         self._busy = 0
 
-    def acquire(self, memory_mb: int) -> _Worker:
+    def acquire(self, memory_mb: int, cancel: CancelToken | None = None) -> _Worker:
         with self._lock:
             while not self._idle and self._busy >= MAX_WORKERS:
-                self._lock.wait()
+                self._lock.wait(_POLL_S)
+                if cancel is not None:
+                    cancel.check()
             self._busy += 1
             while self._idle:
                 w = self._idle.pop()
@@ -253,10 +255,9 @@ def call(
         wall = max(seconds * WALL_FACTOR, WALL_MIN_S)
     if cancel is not None:
         cancel.check()
-    worker = _POOL.acquire(memory_mb)
+    worker = _send(memory_mb, (op, os.path.abspath(path), args, seconds), cancel)
     keep: _Worker | None = None
     try:
-        worker.conn.send((op, os.path.abspath(path), args, seconds))
         deadline = time.monotonic() + wall
         while True:
             ready = wait([worker.conn, worker.proc.sentinel], timeout=_POLL_S)
@@ -285,6 +286,22 @@ def call(
         return value
     finally:
         _POOL.release(keep)
+
+
+def _send(memory_mb: int, job: tuple[Any, ...], cancel: CancelToken | None) -> _Worker:
+    """A worker that was given ``job``: an idle one, else a fresh one (also when the
+    idle one turns out to have ended meanwhile)."""
+    for attempt in range(2):
+        worker = _POOL.acquire(memory_mb, cancel)
+        try:
+            worker.conn.send(job)
+            return worker
+        except OSError:
+            worker.kill()
+            _POOL.release(None)
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _ended(worker: _Worker, seconds: float) -> Exception:
