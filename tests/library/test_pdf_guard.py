@@ -185,3 +185,22 @@ def test_a_worker_that_crashes_gives_a_note_and_is_replaced(
     monkeypatch.setattr(_pdf_guard._Worker, "__init__", real_init)
     good = ARXIV / "2308.08155v2-page1.pdf"
     assert paper_from_pdf(good)[0].title == GOOD[good]
+
+
+@needs_rlimit
+def test_the_limits_are_set_in_the_worker_not_here() -> None:
+    if not Path("/proc/self/limits").exists():
+        pytest.skip("no /proc")
+    _pdf_guard.shutdown()
+    paper_from_pdf(PDF / "arxiv-stamped.pdf")
+    (pid,) = _pdf_guard.worker_pids()
+
+    def limits(of: str) -> dict[str, list[str]]:
+        rows = Path(f"/proc/{of}/limits").read_text().splitlines()[1:]
+        return {r[:26].strip(): r[26:].split() for r in rows}
+
+    worker = limits(str(pid))
+    assert worker["Max address space"][0] == str(_pdf_guard.memory_limit_mb() << 20)
+    cpu = int(worker["Max cpu time"][0])  # seconds used so far + the job's limit, rounded up
+    assert CPU_S <= cpu <= CPU_S + 10
+    assert worker["Max core file size"][0] == "0"
