@@ -204,3 +204,17 @@ def test_the_limits_are_set_in_the_worker_not_here() -> None:
     cpu = int(worker["Max cpu time"][0])  # seconds used so far + the job's limit, rounded up
     assert CPU_S <= cpu <= CPU_S + 10
     assert worker["Max core file size"][0] == "0"
+
+
+def test_without_rlimit_the_wall_clock_limit_ends_the_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where there is no RLIMIT_CPU (Windows) the caller's wall-clock limit is the only
+    one: the hanging PDF never finishes, so it is ended whatever the machine's load
+    (the worker's own CPU limit is set out of reach here)."""
+    monkeypatch.setenv("PAPERSCOPE_PDF_CPU_SECONDS", "600")
+    monkeypatch.setattr(_pdf_guard, "HAVE_RLIMIT", False)
+    monkeypatch.setattr(_pdf_guard, "WALL_FACTOR_NO_RLIMIT", 1 / 300)  # 2 s
+    paper, _ = paper_from_pdf(HANG)
+    assert paper.attachments[0].note == "could not be read: PDFium did not finish within 2 s"
+    assert _pdf_guard.worker_pids() == []
