@@ -285,6 +285,8 @@ def call(
             raise value
         return value
     finally:
+        if keep is None:
+            worker.kill()  # never left running a job nobody waits for
         _POOL.release(keep)
 
 
