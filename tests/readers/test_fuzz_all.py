@@ -14,7 +14,9 @@ every failure as ``tests/data/crashers/<reader>-<n>@<mutated file>`` (``/`` writ
 ``__``); ``test_crashers`` replays every file there in every run.
 
 The per-call limit is CPU time (``ITIMER_PROF``), not wall time, so a busy machine never
-turns a slow read into a "hang".
+turns a slow read into a "hang". PDFs are read by PDFium in the PDF worker process, whose
+own CPU-time limit (``RLIMIT_CPU``, :data:`PDF_CPU_LIMIT_S` here) ends a hang there: the
+file is then attached with that note (``crashers/pdf-1@paper.pdf``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ CALL_LIMIT_S = 5.0  # CPU seconds; one read of a seed of a few kB takes millisec
 # the last resort when compiled code never returns to the interpreter (SIGPROF cannot
 # interrupt it): faulthandler ends the process after this much wall time
 LAST_RESORT_S = 300.0
+PDF_CPU_LIMIT_S = "2"  # the PDF worker's limit (PAPERSCOPE_PDF_CPU_SECONDS), under CALL_LIMIT_S
 CRASHERS = TEST_DATA / "crashers"
 
 
@@ -362,6 +365,14 @@ def test_every_registered_reader_is_fuzzed() -> None:
 # one folder per reader, holding its seed, reused by every example (module state, not a
 # fixture argument, so a failing example's report stays short)
 _WORKDIRS: dict[str, tuple[Seed, Path]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pdf_cpu_limit() -> Iterator[None]:
+    """A PDF that keeps PDFium busy ends in its worker after a few CPU seconds."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PAPERSCOPE_PDF_CPU_SECONDS", PDF_CPU_LIMIT_S)
+        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -149,7 +149,7 @@ def attach_files(
             issues.append(ReadIssue(str(path), "", "no such file", "skipped"))
             continue
         if path.suffix.lower() == ".pdf":
-            paper, found = paper_from_pdf(path)
+            paper, found = paper_from_pdf(path, cancel)
             issues.extend(found)
             items.extend((paper_id, a) for a in paper.attachments)
         else:
@@ -168,7 +168,7 @@ def thumbnail(
     from paperscope.readers.papers.pdf import PdfUnreadable, render_first_page
 
     try:
-        return render_first_page(Path(path), width)
+        return render_first_page(Path(path), width, cancel)
     except (PdfUnreadable, OSError):
         return None
 

@@ -22,9 +22,15 @@ PDFium puts after them; names set apart by a wide gap (``Jason Wei    Xuezhi Wan
 kept apart. A hyphen at a line end is dropped inside a word (``founda-tion``), kept
 in a compound (``chain-of-thought``, ``LLaMA-65B``).
 
-A PDF that cannot be read (encrypted, truncated, no text layer) still gives a paper
-titled after its file name, with the reason as the attachment's note and as a warning
-naming the file: the file is attached, never refused. The full text (for the search
+PDFium never runs in the caller's process: :func:`read_head`, :func:`full_text` and
+:func:`render_first_page` hand the file to a PDF worker process (:mod:`._pdf_guard`)
+that runs their ``*_here`` twins under a CPU-time and a memory limit, so a PDF that
+keeps PDFium spinning or crashes it costs a few seconds, not the import or the window.
+
+A PDF that cannot be read (encrypted, truncated, no text layer, over the worker's
+limits) still gives a paper titled after its file name, with the reason as the
+attachment's note and as a warning naming the file: the file is attached, never
+refused. The full text (for the search
 index) is read later by :func:`full_text`, in the background.
 """
 
@@ -49,6 +55,7 @@ HEAD_PAGES = 2
 HEAD_CHARS = 8000  # page 1's characters read one by one (its text before the body)
 MAX_TEXT_PAGES = 500
 MAX_TEXT_CHARS = 2_000_000
+TEXT_CPU_FACTOR = 3  # the full text may take this many times the first pages' CPU limit
 
 # the margin stamp: id, version, [category], date
 _STAMP = re.compile(
@@ -303,8 +310,18 @@ def _clean_page_text(chars: list[_Char]) -> str:
     return _clean("".join(out))
 
 
-def read_head(path: Path, pages: int = HEAD_PAGES) -> PdfHead:
-    """The metadata, the text of the first ``pages`` pages and page 1's lines."""
+def read_head(path: Path, pages: int = HEAD_PAGES, cancel: CancelToken | None = None) -> PdfHead:
+    """The metadata, the text of the first ``pages`` pages and page 1's lines, read in
+    a PDF worker process under a CPU-time and memory limit (:mod:`._pdf_guard`).
+    Raises :class:`PdfUnreadable`."""
+    from paperscope.readers.papers import _pdf_guard
+
+    head: PdfHead = _pdf_guard.call("head", path, (pages,), cancel)
+    return head
+
+
+def read_head_here(path: Path, pages: int = HEAD_PAGES) -> PdfHead:
+    """:func:`read_head` in this process (the PDF worker's job)."""
     import pypdfium2 as pdfium
 
     doc = _open(path)
@@ -379,7 +396,22 @@ def full_text(
     cancel: CancelToken | None = None,
 ) -> tuple[str, str]:
     """The text of every page (up to ``max_pages`` pages / ``max_chars`` characters),
-    and a note ("" when all was read, else why not). Raises :class:`PdfUnreadable`."""
+    and a note ("" when all was read, else why not), read in a PDF worker process with
+    :data:`TEXT_CPU_FACTOR` times the CPU limit of the first pages' read. Raises
+    :class:`PdfUnreadable`; ``cancel`` ends the worker."""
+    from paperscope.readers.papers import _pdf_guard
+
+    seconds = _pdf_guard.cpu_limit() * TEXT_CPU_FACTOR
+    text: tuple[str, str] = _pdf_guard.call(
+        "text", path, (max_pages, max_chars), cancel, cpu_seconds=seconds
+    )
+    return text
+
+
+def full_text_here(
+    path: Path, max_pages: int = MAX_TEXT_PAGES, max_chars: int = MAX_TEXT_CHARS
+) -> tuple[str, str]:
+    """:func:`full_text` in this process (the PDF worker's job)."""
     import pypdfium2 as pdfium
 
     doc = _open(path)
@@ -389,8 +421,6 @@ def full_text(
     try:
         n = len(doc)
         for i in range(n):
-            if cancel is not None:
-                cancel.check()
             if i >= max_pages or size >= max_chars:
                 note = f"full text read for the first {i} of {n} pages"
                 break
@@ -409,10 +439,21 @@ def full_text(
     return text, note
 
 
-def render_first_page(path: Path, width: int = 300) -> np.ndarray:
+def render_first_page(
+    path: Path, width: int = 300, cancel: CancelToken | None = None
+) -> np.ndarray:
     """Page 1 as an RGB array (height × width × 3, uint8) ``width`` pixels wide, for a
-    thumbnail. Raises :class:`PdfUnreadable`. Forms and annotations' scripts are not
-    run (no form environment), so rendering runs nothing from the file."""
+    thumbnail, drawn in a PDF worker process. Raises :class:`PdfUnreadable`. Forms and
+    annotations' scripts are not run (no form environment), so rendering runs nothing
+    from the file."""
+    from paperscope.readers.papers import _pdf_guard
+
+    image: np.ndarray = _pdf_guard.call("render", path, (width,), cancel)
+    return image
+
+
+def render_first_page_here(path: Path, width: int = 300) -> np.ndarray:
+    """:func:`render_first_page` in this process (the PDF worker's job)."""
     import pypdfium2 as pdfium
 
     doc = _open(path)
@@ -665,11 +706,13 @@ def _file_title(path: Path) -> str:
     return re.sub(r"[_\s]+", " ", path.stem).strip() or path.name
 
 
-def paper_from_pdf(path: Path) -> tuple[Paper, list[ReadIssue]]:
-    """The paper in one PDF, with the PDF attached; never raises for a bad PDF."""
+def paper_from_pdf(path: Path, cancel: CancelToken | None = None) -> tuple[Paper, list[ReadIssue]]:
+    """The paper in one PDF, with the PDF attached; never raises for a bad PDF (one
+    that PDFium cannot read within its limits is attached with the reason as its
+    note); raises :class:`~paperscope.core.tasks.Cancelled` when ``cancel`` is set."""
     issues: list[ReadIssue] = []
     try:
-        head = read_head(path)
+        head = read_head(path, cancel=cancel)
     except PdfUnreadable as exc:
         note = str(exc)
         issues.append(ReadIssue(str(path), "", f"PDF {note}; attached, titled after the file"))
@@ -720,7 +763,7 @@ class PdfReader:
 
     def read(self, path: Path, progress: Progress, cancel: CancelToken) -> ReadResult:
         cancel.check()
-        paper, issues = paper_from_pdf(path)
+        paper, issues = paper_from_pdf(path, cancel)
         progress(1.0, paper.title)
         return ReadResult(papers=[paper], issues=issues)
 
