@@ -30,9 +30,7 @@ def test_detail_pane_says_published_as(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.addWidget(pane)
         pane.show_paper(int(ids[0]))
         lines = pane.text().splitlines()
-        assert (
-            "Published as Phys.Rev.D76:013009,2007 (doi:10.1103/physrevd.76.013009)" in lines
-        )
+        assert "Published as Phys.Rev.D76:013009,2007 (doi:10.1103/physrevd.76.013009)" in lines
         pane.show_paper(int(plain[0]))  # an arXiv paper with no venue: no such line
         assert not any(line.startswith("Published as") for line in pane.text().splitlines())
 
