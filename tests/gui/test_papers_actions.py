@@ -222,3 +222,22 @@ def test_an_edit_keeps_the_place_and_the_selection(window: MainWindow, qtbot: Qt
     assert view.model.index(60, COLUMN_INDEX["rating"]).data() == "★★★☆☆"
     # the title keeps at least a third of the table, the other columns give way
     assert view.table.horizontalHeader().sectionSize(0) >= view.table.viewport().width() // 3
+
+
+def test_the_selection_from_ranges_select_all_and_ctrl_clicks(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    view = window.papers_view
+    model, sel = view.model, view.table.selectionModel()
+    n = model.rowCount()
+    view.table.selectAll()  # one range: every paper, in the table's order
+    assert window.state.selection == [model.paper_id(r) for r in range(n)]
+    view.table.clearSelection()
+    assert window.state.selection == []
+    # ctrl-clicks: three ranges, two of them overlapping; each row once, in row order
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for a, b in ((5, 9), (2, 6), (20, 21)):
+        sel.select(QItemSelection(model.index(a, 0), model.index(b, 0)), flags)
+    assert window.state.selection == [model.paper_id(r) for r in [*range(2, 10), 20, 21]]

@@ -493,9 +493,14 @@ class PapersView(QWidget):
     def _on_table_selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         # rows from the selection ranges (any column: some may be hidden), not per index
         ranges = [(r.top(), r.bottom()) for r in self.table.selectionModel().selection()]
-        if ranges:
-            rows = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in ranges]))
-            ids = self.model.ids()[rows].tolist()
+        if len(ranges) == 1:  # a click, a shift-click, a select-all
+            a, b = ranges[0]
+            ids = self.model.ids()[a : b + 1].tolist()
+        elif ranges:  # ctrl-clicks: ranges may overlap; a mask, not np.unique (hashes)
+            mask = np.zeros(self.model.rowCount(), dtype=bool)
+            for a, b in ranges:
+                mask[a : b + 1] = True
+            ids = self.model.ids()[mask].tolist()
         else:
             ids = []
         self._state.set_selection(ids)
