@@ -184,7 +184,9 @@ class Fts5File:
             ).fetchone()
         if not row or not row[0]:
             return np.zeros(0, dtype=np.int64)
-        return np.sort(np.array(row[0].split(","), dtype=np.int64))
+        # numpy's own text parser: 7x faster than str.split + np.array (4 vs 30 ms for
+        # the 300k ids a two-letter prefix matches in a million papers)
+        return np.sort(np.fromstring(row[0], dtype=np.int64, sep=","))
 
     def newest_scores(self, expression: str, limit: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """BM25 scores of the newest ``limit`` matching documents (ids sorted), and
