@@ -151,6 +151,13 @@ def test_import_match_and_search_the_body(tmp_path: Path) -> None:
     for arxiv_id in ("2302.13971", "2308.08155"):
         (ids[arxiv_id],) = store.find_papers(Paper(title="x", arxiv_id=arxiv_id))
     assert [a.name for a in store.attachments_of(stored)] == ["2201.11903v6.pdf"]
+    # the PDF filled the stored paper's gaps (its arXiv id and version, the abstract);
+    # what the bibliography gave stays (the title as written, the year, the one author)
+    (cot,) = store.papers([stored])
+    assert cot.arxiv_id == "2201.11903" and cot.extra.get("arxiv_version") == 6
+    assert cot.abstract.startswith("We explore how generating a chain of thought")
+    assert (cot.title, cot.year, cot.authors) == (title, 2022, ("Jason Wei",))
+    assert store.find_papers(Paper(title="x", arxiv_id="2201.11903v6")) == [stored]
     (llama,) = store.papers([ids["2302.13971"]])
     assert llama.title == "LLaMA: Open and Efficient Foundation Language Models"
     assert llama.abstract == LLAMA_ABSTRACT and len(llama.authors) == 14

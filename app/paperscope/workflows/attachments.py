@@ -123,6 +123,9 @@ def store_read_papers(
         summary.paper_ids.extend(one.paper_ids)
         matched.extend((pid, p) for pid in one.paper_ids[:1])
     summary.merged += n_matched
+    # a PDF found by its title fills the paper's gaps (its arXiv id and version, DOI,
+    # abstract), as Zotero's "retrieve metadata" does; the stored values win
+    store.fill_gaps(matched[:n_matched])
     summary.paper_ids.extend(pid for pid, _ in matched[:n_matched] if pid not in summary.paper_ids)
     store_attachments(store, keyed, matched)
     if matched:

@@ -446,6 +446,33 @@ class PapersMixin(StoreBase):
         )
         return [int(i) for i in ids]
 
+    def fill_gaps(self, pairs: Sequence[tuple[int, Paper]]) -> None:
+        """Fill the empty fields of stored papers from records found to be the same
+        paper by other means than a key (a PDF matched by its title): the stored values
+        win, the record's identity keys (its arXiv id, DOI) become the paper's too."""
+        if not pairs:
+            return
+        updates: dict[int, Paper] = {}
+        extra_keys: list[tuple[str, int]] = []
+        for pid, paper in pairs:
+            paper = _normalised(paper)
+            updates[pid] = _merge_values(updates[pid], paper) if pid in updates else paper
+            extra_keys.extend((k, pid) for k in paper_keys(paper))
+        with self._transaction() as cur:
+            self._fill_missing(cur, updates)
+            if extra_keys:
+                key_rows = {  # noqa: F841  (scanned by DuckDB by name)
+                    "key": np.array([k for k, _ in extra_keys], dtype=object),
+                    "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
+                }
+                # a key another paper holds stays that paper's (never two papers one key)
+                cur.execute(
+                    "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
+                    "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k WHERE k.key = r.key)"
+                )
+            self.text_index.mark_changed(cur)
+        self.text_index.papers_changed(sorted(updates))
+
     def _fill_missing(self, cur: duckdb.DuckDBPyConnection, updates: dict[int, Paper]) -> None:
         """Merge incoming values into stored papers: stored values win, gaps are filled.
         One UPDATE for all changed papers."""
