@@ -9,8 +9,10 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from paperscope.core import paths
 from paperscope.core.records import Run
@@ -165,3 +167,39 @@ def test_read_issues_survive_the_pack_and_clear_cache_removes_it(tmp_path: Path)
     _same(fresh, runs)
     assert issues == fresh_issues
     assert wf.clear_cache() >= 1 and _packs() == []
+
+
+def test_the_remembered_scan_is_used_only_while_nothing_under_the_paths_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperscope.readers import registry
+
+    root = tmp_path / "sweep"
+    _write_csv_runs(root, 3)
+    (root / "notes.txt").write_text("not a run\n")
+    wf.load_runs([root])
+    real_scan = registry.scan
+    calls: list[int] = []
+
+    def counting_scan(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "scan", counting_scan)
+    runs, _ = wf.load_runs([root])  # nothing changed: the memo answers, no sniffing
+    assert calls == [] and sorted(r.name for r in runs) == ["run00", "run01", "run02"]
+    _write_csv_runs(root / "more", 1)  # a new folder: scanned again
+    runs, _ = wf.load_runs([root])
+    assert len(calls) == 1 and len(runs) == 4
+    shutil.rmtree(root / "run01")  # a run removed
+    runs, _ = wf.load_runs([root])
+    assert len(calls) == 2 and len(runs) == 3
+    # a file written (its folder's mtime unchanged): what a sniff says of it may change
+    before = os.stat(root).st_mtime_ns
+    with (root / "notes.txt").open("a") as fh:
+        fh.write("more\n")
+    os.utime(root, ns=(before, before))
+    wf.load_runs([root])
+    assert len(calls) == 3
+    runs, _ = wf.load_runs([root])
+    assert len(calls) == 3 and len(runs) == 3

@@ -10,8 +10,9 @@ Layout (all little-endian): ``MAGIC`` (8 bytes), the header's length (uint64) an
 CRC-32 (uint32, + 4 bytes pad); the header (UTF-8 JSON: version, the jobs by
 ``reader\\0path`` with their fingerprint, runs, tags and issues); padding to 8 bytes;
 the array table (int64 rows ``byte offset, length, dtype index``); the data: each array
-at an 8-byte aligned offset. Equal arrays (a CSV's shared steps, its all-NaN wall
-times) are stored once.
+at an 8-byte aligned offset. Equal step and wall-time arrays (a CSV's shared steps, its
+all-NaN wall times, the same logging schedule in every run) are stored once; values are
+not compared (they seldom repeat, and hashing them would slow the write).
 
 Correctness: an entry is used only when its job's fingerprint (size + mtime of every
 file read) is unchanged; a pack is written to a temporary file, flushed and
@@ -157,7 +158,9 @@ class _Layout:
         self._by_buffer: dict[tuple[int, int, str], int] = {}
         self._by_content: dict[tuple[str, int, int], list[int]] = {}
 
-    def place(self, a: np.ndarray) -> int:
+    def place(self, a: np.ndarray, by_content: bool = True) -> int:
+        """The array's row; an array equal to one placed before (compared by content
+        when ``by_content``, else only the same buffer) is that one's row."""
         a = np.ascontiguousarray(a)
         if a.dtype.byteorder == ">" or (a.dtype.byteorder == "=" and not _little()):
             a = a.astype(a.dtype.newbyteorder("<"))
@@ -167,8 +170,8 @@ class _Layout:
         if hit is not None:
             return hit
         raw = a.view(np.uint8).reshape(-1)
-        ckey = (dt, a.size, zlib.crc32(raw.data))
-        for j in self._by_content.get(ckey, []):
+        ckey = (dt, a.size, zlib.crc32(raw.data) if by_content else 0)
+        for j in self._by_content.get(ckey, []) if by_content else ():
             if np.array_equal(self.arrays[j].view(np.uint8).reshape(-1), raw):
                 self._by_buffer[ident] = j
                 return j
@@ -179,7 +182,8 @@ class _Layout:
         self.rows.append((self.size, a.size, self.dtypes.index(dt)))
         self.size += _pad8(a.nbytes)
         self._by_buffer[ident] = i
-        self._by_content.setdefault(ckey, []).append(i)
+        if by_content:
+            self._by_content.setdefault(ckey, []).append(i)
         return i
 
 
@@ -207,7 +211,7 @@ def write_pack(
             for tag, s in run.series.items():
                 tags.append(
                     [tag, layout.place(s.steps), layout.place(s.wall_times),
-                     layout.place(s.values)]
+                     layout.place(s.values, by_content=False)]
                 )  # fmt: skip
                 n_series += 1
             runs_meta.append(

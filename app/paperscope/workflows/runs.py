@@ -41,7 +41,7 @@ from paperscope.core.text import count
 from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
 from paperscope.readers.runs._common import flatten as flatten  # the runs panel's config columns
-from paperscope.workflows import run_pack
+from paperscope.workflows import run_pack, run_scan
 
 CACHE_VERSION = 2  # 2: hidden (deleted) runs; NaN cells of CSV logs kept
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -175,7 +175,7 @@ def clear_cache() -> int:
                 n += 1
             except OSError:
                 pass
-        for f in (folder / "packs").glob("*.pack"):
+        for f in [*(folder / "packs").glob("*.pack"), *(folder / "packs").glob("*.scan.json")]:
             with contextlib.suppress(OSError):
                 f.unlink()
                 n += 1
@@ -248,8 +248,9 @@ def _load(
 ) -> tuple[list[Run], list[ReadIssue], dict[tuple[str, str], _Entry]]:
     progress(None, "Looking for runs")
     roots = [Path(p) for p in paths]
-    jobs, issues = registry.scan(roots, kind="runs")
     pack_file = _pack_file(roots, duplicates)
+    found = run_scan.scan(roots, _memo_file(pack_file) if use_cache else None)
+    jobs, issues = found.jobs, list(found.issues)
     pack = run_pack.open_pack(pack_file, duplicates) if use_cache else None
     loaded: list[_Loaded] = []
     n = max(len(jobs), 1)
@@ -257,7 +258,7 @@ def _load(
         cancel.check()
         if i % 64 == 0:
             progress(i / n, f"Reading {job.path.name}")
-        fp = fingerprint(job)
+        fp = found.fingerprint(job) or fingerprint(job)
         key = _pack_key(job)
         result = pack.result(key, fp) if pack is not None else None
         source = "pack"
@@ -312,6 +313,11 @@ def _pack_file(paths: Sequence[Path], duplicates: Duplicates) -> Path:
     key = "\0".join(sorted(roots)) + f"\0{duplicates}"
     name = hashlib.sha1(key.encode()).hexdigest()[:24] + ".pack"
     return _paths.cache_dir() / "runs" / "packs" / name
+
+
+def _memo_file(pack_file: Path) -> Path:
+    """Where the scan of a pack's paths is remembered (:mod:`run_scan`)."""
+    return pack_file.with_suffix(".scan.json")
 
 
 def _pack_key(job: registry.Job) -> str:
@@ -481,14 +487,15 @@ class RunWatcher:
     def poll(self, cancel: CancelToken | None = None) -> WatchUpdate:
         cancel = cancel or CancelToken()
         update = WatchUpdate()
-        jobs, _ = registry.scan(self.paths, kind="runs")
+        memo = _memo_file(_pack_file(self.paths, self.duplicates)) if self.use_cache else None
+        found = run_scan.scan(self.paths, memo)
         seen: set[tuple[str, str]] = set()
-        for job in jobs:
+        for job in found.jobs:
             cancel.check()
             key = (job.reader.name, str(job.path))
             seen.add(key)
             entry = self._entries.get(key)
-            fp = fingerprint(job)
+            fp = found.fingerprint(job) or fingerprint(job)
             if entry is not None and entry.fp == fp:
                 continue
             taken = {r.name for k, e in self._entries.items() if k != key for r in e.runs}
