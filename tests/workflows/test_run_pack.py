@@ -123,19 +123,21 @@ def test_a_torn_or_corrupted_pack_is_ignored_and_the_runs_read_again(tmp_path: P
     wf.load_runs([root])
     [pack] = _packs()
     whole = pack.read_bytes()
-    assert run_pack.open_pack(pack, "last") is not None
-    assert run_pack.open_pack(pack, "first") is None  # another duplicates rule
+    v = wf.CACHE_VERSION
+    assert run_pack.open_pack(pack, "last", v) is not None
+    assert run_pack.open_pack(pack, "first", v) is None  # another duplicates rule
+    assert run_pack.open_pack(pack, "last", v + 1) is None  # readers that parse otherwise
     # a torn write (what a crash without the rename would leave), a flipped header byte,
     # another format's file: each is ignored, and the runs are read again correctly
     damaged = [whole[: len(whole) // 2], whole[:30] + bytes([whole[30] ^ 1]) + whole[31:],
                b"PK\x03\x04" + whole[4:], b""]  # fmt: skip
     for data in damaged:
         pack.write_bytes(data)
-        assert run_pack.open_pack(pack, "last") is None
+        assert run_pack.open_pack(pack, "last", v) is None
         runs, issues = wf.load_runs([root])
         assert issues == []
         _same(fresh, runs)
-        assert run_pack.open_pack(pack, "last") is not None  # written again, whole
+        assert run_pack.open_pack(pack, "last", v) is not None  # written again, whole
 
 
 def test_a_crashed_writers_temporary_is_never_read_and_old_ones_are_swept(
@@ -203,3 +205,19 @@ def test_the_remembered_scan_is_used_only_while_nothing_under_the_paths_changed(
     assert len(calls) == 3
     runs, _ = wf.load_runs([root])
     assert len(calls) == 3 and len(runs) == 3
+
+
+def test_a_watcher_over_the_pack_sees_appended_points_and_new_runs(tmp_path: Path) -> None:
+    root = tmp_path / "sweep"
+    _write_csv_runs(root, 3)
+    wf.load_runs([root])  # packed, and the scan remembered
+    watcher = wf.RunWatcher([root])
+    runs, _ = watcher.start()
+    assert len(runs) == 3 and not watcher.poll()  # nothing changed: nothing to report
+    with (root / "run01" / "metrics.csv").open("a", newline="") as fh:
+        csv.writer(fh).writerow([20, 0.75, 0.5])
+    _write_csv_runs(root / "late", 1)
+    update = watcher.poll()
+    [changed] = update.changed
+    assert changed.name == "run01" and changed.series["loss"].values[-1] == 0.75
+    assert [r.name for r in update.added] == ["late/run00"] and update.removed == []

@@ -104,9 +104,10 @@ class Pack:
         return result
 
 
-def open_pack(path: Path, duplicates: str) -> Pack | None:
+def open_pack(path: Path, duplicates: str, cache_version: int = 0) -> Pack | None:
     """The pack at ``path``, or ``None`` when there is none or it is not a valid pack of
-    this version for this duplicates rule (then the runs are read again)."""
+    this version (and the readers' ``cache_version``) for this duplicates rule (then
+    the runs are read again)."""
     try:
         with path.open("rb") as fh:
             pre = fh.read(_PREFIX.size)
@@ -119,7 +120,11 @@ def open_pack(path: Path, duplicates: str) -> Pack | None:
             if len(raw) != hlen or zlib.crc32(raw) != crc:
                 return None
             header = json.loads(raw.decode("utf-8"))
-            if header.get("version") != PACK_VERSION or header.get("duplicates") != duplicates:
+            if (
+                header.get("version") != PACK_VERSION
+                or header.get("cache_version") != cache_version
+                or header.get("duplicates") != duplicates
+            ):
                 return None
             table_at = _pad8(_PREFIX.size + hlen)
             count = int(header["arrays"])
@@ -198,6 +203,7 @@ def write_pack(
     jobs: Sequence[tuple[str, Fingerprint, ReadResult]],
     duplicates: str,
     roots: Sequence[str] = (),
+    cache_version: int = 0,
 ) -> bool:
     """Write ``jobs`` (key, fingerprint, result) as the pack at ``path`` (atomically:
     a temporary file renamed over it); ``False`` when it could not be written."""
@@ -228,7 +234,8 @@ def write_pack(
         }
     count = len(layout.arrays)
     header: dict[str, Any] = {
-        "version": PACK_VERSION, "duplicates": duplicates, "roots": list(roots),
+        "version": PACK_VERSION, "cache_version": cache_version, "duplicates": duplicates,
+        "roots": list(roots),
         "series": n_series, "arrays": count, "dtypes": layout.dtypes,
         "data_bytes": layout.size, "jobs": header_jobs,
     }  # fmt: skip

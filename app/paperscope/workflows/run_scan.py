@@ -99,9 +99,16 @@ def _survey(roots: Sequence[Path]) -> tuple[dict[str, int], dict[str, Stat]]:
     return dirs, files
 
 
+def _readers() -> list[list[Any]]:
+    """What decides a scan besides the files: the registered run readers (a newer
+    PaperScope with another reader, or another priority, scans again)."""
+    return sorted([r.name, r.unit, r.priority, list(r.patterns)] for r in registry.readers("runs"))
+
+
 def _remember(memo_file: Path, roots: Sequence[Path], dirs: dict[str, int], found: Scan) -> None:
     memo = {
         "version": MEMO_VERSION,
+        "readers": _readers(),
         "roots": [str(r) for r in roots],
         "dirs": dirs,
         "files": found.stats,
@@ -123,6 +130,8 @@ def _recall(memo_file: Path, roots: Sequence[Path]) -> Scan | None:
     try:
         memo: dict[str, Any] = json.loads(memo_file.read_text(encoding="utf-8"))
         if memo.get("version") != MEMO_VERSION or memo["roots"] != [str(r) for r in roots]:
+            return None
+        if memo["readers"] != _readers():
             return None
         for d, mtime in memo["dirs"].items():
             try:

@@ -251,7 +251,7 @@ def _load(
     pack_file = _pack_file(roots, duplicates)
     found = run_scan.scan(roots, _memo_file(pack_file) if use_cache else None)
     jobs, issues = found.jobs, list(found.issues)
-    pack = run_pack.open_pack(pack_file, duplicates) if use_cache else None
+    pack = run_pack.open_pack(pack_file, duplicates, CACHE_VERSION) if use_cache else None
     loaded: list[_Loaded] = []
     n = max(len(jobs), 1)
     for i, job in enumerate(jobs):
@@ -352,7 +352,7 @@ def _store(
     if loose == 0 and dead == 0:
         return
     jobs = [(x.key, x.fp, x.result) for x in keep]
-    if not run_pack.write_pack(pack_file, jobs, duplicates, [str(p) for p in roots]):
+    if not run_pack.write_pack(pack_file, jobs, duplicates, [str(p) for p in roots], CACHE_VERSION):
         for x in keep:
             if x.source == "read":
                 save_cached(x.job, x.fp, x.result, duplicates)
@@ -361,7 +361,7 @@ def _store(
         if x.source == "npz":
             with contextlib.suppress(OSError):
                 _cache_file(x.job, duplicates).unlink()
-    fresh = run_pack.open_pack(pack_file, duplicates)
+    fresh = run_pack.open_pack(pack_file, duplicates, CACHE_VERSION)
     if fresh is None:
         return
     for x in keep:
