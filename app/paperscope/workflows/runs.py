@@ -1,14 +1,18 @@
 """Loading experiment runs, with a parsed-run cache, and watching folders for new data.
 
 ``load_runs(paths)`` scans files and folders (recursively) through the reader registry
-and reads every run found. Parsed runs are cached as ``.npz`` files (``allow_pickle=
-False``; arrays per series plus one JSON header) under ``paths.cache_dir()/runs``, keyed
-by the reader, the path and the size + mtime of every file the run was read from, so
-reopening a large log folder costs one ``np.load`` per run.
+and reads every run found. Parsed runs are cached under ``paths.cache_dir()/runs``:
+the runs of one ``load_runs`` call's paths in one memory-mapped pack
+(:mod:`~paperscope.workflows.run_pack`: the series are numpy views into it, so
+10,000 runs × 20 metrics open in well under a second and their bytes stay out of the
+heap), and runs read since the pack was written in one ``.npz`` per job
+(``allow_pickle=False``; arrays per series plus one JSON header). Every entry is keyed
+by the reader, the path and the size + mtime of every file the run was read from; the
+pack is written again once 1/8 of its series are new or stale.
 
-Why ``.npz`` and not the library's DuckDB: runs are read before (and without) any
-library being open, the arrays go back into numpy unchanged, writing is at memory
-speed, and a stale entry is simply replaced; nothing in the library refers to them.
+Why not the library's DuckDB: runs are read before (and without) any library being
+open, the arrays go back into numpy unchanged, writing is at memory speed, and a stale
+entry is simply replaced; nothing in the library refers to them.
 
 ``RunWatcher`` keeps the live state of each :class:`registry.LiveReader` (TensorBoard
 file offsets, CSV tails) and ``poll()`` reads only what was appended since the last
@@ -37,6 +41,7 @@ from paperscope.core.text import count
 from paperscope.readers import registry
 from paperscope.readers.runs._common import Duplicates, plain
 from paperscope.readers.runs._common import flatten as flatten  # the runs panel's config columns
+from paperscope.workflows import run_pack, run_scan
 
 CACHE_VERSION = 2  # 2: hidden (deleted) runs; NaN cells of CSV logs kept
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -170,6 +175,10 @@ def clear_cache() -> int:
                 n += 1
             except OSError:
                 pass
+        for f in [*(folder / "packs").glob("*.pack"), *(folder / "packs").glob("*.scan.json")]:
+            with contextlib.suppress(OSError):
+                f.unlink()
+                n += 1
     return n
 
 
@@ -238,31 +247,127 @@ def _load(
     include_deleted: bool = False,
 ) -> tuple[list[Run], list[ReadIssue], dict[tuple[str, str], _Entry]]:
     progress(None, "Looking for runs")
-    jobs, issues = registry.scan([Path(p) for p in paths], kind="runs")
-    runs: list[Run] = []
-    entries: dict[tuple[str, str], _Entry] = {}
+    roots = [Path(p) for p in paths]
+    pack_file = _pack_file(roots, duplicates)
+    found = run_scan.scan(roots, _memo_file(pack_file) if use_cache else None)
+    jobs, issues = found.jobs, list(found.issues)
+    pack = run_pack.open_pack(pack_file, duplicates, CACHE_VERSION) if use_cache else None
+    loaded: list[_Loaded] = []
     n = max(len(jobs), 1)
     for i, job in enumerate(jobs):
         cancel.check()
-        progress(i / n, f"Reading {job.path.name}")
-        fp = fingerprint(job)
-        result = load_cached(job, fp, duplicates) if use_cache else None
+        if i % 64 == 0:
+            progress(i / n, f"Reading {job.path.name}")
+        fp = found.fingerprint(job) or fingerprint(job)
+        key = _pack_key(job)
+        result = pack.result(key, fp) if pack is not None else None
+        source = "pack"
+        if result is None and use_cache:
+            result, source = load_cached(job, fp, duplicates), "npz"
         state = None
         if result is None:
             sub = sub_progress(progress, i / n, (i + 1) / n)
             result, state = _safe_read(job, sub, cancel, duplicates)
-            if (result.runs or result.hidden) and use_cache:
-                save_cached(job, fp, result, duplicates)
-        shown = _shown(result, include_deleted)
+            source = "read"
+        loaded.append(_Loaded(job, fp, key, result, source, state))
+    if use_cache:
+        _store(pack_file, pack, loaded, duplicates, roots)
+    runs: list[Run] = []
+    entries: dict[tuple[str, str], _Entry] = {}
+    for item in loaded:
+        shown = _shown(item.result, include_deleted)
         runs.extend(shown)
-        issues.extend(result.issues)
-        entries[(job.reader.name, str(job.path))] = _Entry(job, fp, shown, state)
+        issues.extend(item.result.issues)
+        entries[(item.job.reader.name, str(item.job.path))] = _Entry(
+            item.job, item.fp, shown, item.state
+        )
     runs = unique_names(runs, {r.id: _anchor(e.job) for e in entries.values() for r in e.runs})
+    renamed = {r.id: r for r in runs}
     for e in entries.values():
-        renamed = {r.id: r for r in runs}
         e.runs = [renamed.get(r.id, r) for r in e.runs]
     progress(1.0, count(len(runs), "run"))
     return runs, issues, entries
+
+
+@dataclass
+class _Loaded:
+    job: registry.Job
+    fp: Fingerprint
+    key: str
+    result: ReadResult
+    source: str  # "pack", "npz" (a job's own cache file) or "read"
+    state: Any = None
+
+
+PACK_REWRITE = 8
+"""A pack is written again when the runs it does not hold (or holds for files gone or
+changed) reach 1/PACK_REWRITE of the series; below that they live in ``.npz`` files."""
+
+
+def _pack_file(paths: Sequence[Path], duplicates: Duplicates) -> Path:
+    roots = []
+    for p in paths:
+        with contextlib.suppress(OSError, RuntimeError):
+            p = p.resolve()
+        roots.append(str(p))
+    key = "\0".join(sorted(roots)) + f"\0{duplicates}"
+    name = hashlib.sha1(key.encode()).hexdigest()[:24] + ".pack"
+    return _paths.cache_dir() / "runs" / "packs" / name
+
+
+def _memo_file(pack_file: Path) -> Path:
+    """Where the scan of a pack's paths is remembered (:mod:`run_scan`)."""
+    return pack_file.with_suffix(".scan.json")
+
+
+def _pack_key(job: registry.Job) -> str:
+    return f"{job.reader.name}\0{job.path}"
+
+
+def _store(
+    pack_file: Path,
+    pack: run_pack.Pack | None,
+    loaded: list[_Loaded],
+    duplicates: Duplicates,
+    roots: Sequence[Path],
+) -> None:
+    """Keep what was read: in the pack when enough changed (then the runs are swapped
+    for views into the new pack, so their arrays leave the heap), else in ``.npz``."""
+    keep = [x for x in loaded if x.result.runs or x.result.hidden]
+    if not keep:
+        return
+
+    def series(x: _Loaded) -> int:
+        return sum(len(r.series) for r in [*x.result.runs, *x.result.hidden])
+
+    total = sum(series(x) for x in keep)
+    loose = sum(series(x) for x in keep if x.source != "pack")
+    served = total - loose
+    dead = (pack.series_count - served) if pack is not None else 0
+    if pack is not None and (loose + dead) * PACK_REWRITE < max(total, 1):
+        for x in keep:
+            if x.source == "read":
+                save_cached(x.job, x.fp, x.result, duplicates)
+        return
+    if loose == 0 and dead == 0:
+        return
+    jobs = [(x.key, x.fp, x.result) for x in keep]
+    if not run_pack.write_pack(pack_file, jobs, duplicates, [str(p) for p in roots], CACHE_VERSION):
+        for x in keep:
+            if x.source == "read":
+                save_cached(x.job, x.fp, x.result, duplicates)
+        return
+    for x in keep:
+        if x.source == "npz":
+            with contextlib.suppress(OSError):
+                _cache_file(x.job, duplicates).unlink()
+    fresh = run_pack.open_pack(pack_file, duplicates, CACHE_VERSION)
+    if fresh is None:
+        return
+    for x in keep:
+        again = fresh.result(x.key, x.fp)
+        if again is not None:
+            x.result = again
 
 
 def _shown(result: ReadResult, include_deleted: bool) -> list[Run]:
@@ -382,14 +487,15 @@ class RunWatcher:
     def poll(self, cancel: CancelToken | None = None) -> WatchUpdate:
         cancel = cancel or CancelToken()
         update = WatchUpdate()
-        jobs, _ = registry.scan(self.paths, kind="runs")
+        memo = _memo_file(_pack_file(self.paths, self.duplicates)) if self.use_cache else None
+        found = run_scan.scan(self.paths, memo)
         seen: set[tuple[str, str]] = set()
-        for job in jobs:
+        for job in found.jobs:
             cancel.check()
             key = (job.reader.name, str(job.path))
             seen.add(key)
             entry = self._entries.get(key)
-            fp = fingerprint(job)
+            fp = found.fingerprint(job) or fingerprint(job)
             if entry is not None and entry.fp == fp:
                 continue
             taken = {r.name for k, e in self._entries.items() if k != key for r in e.runs}

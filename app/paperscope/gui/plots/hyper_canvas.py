@@ -1,8 +1,10 @@
 """A hyperparameter pane's drawing: parallel coordinates or a scatter, with pyqtgraph.
 
-Parallel coordinates draw every run as one polyline over the axes, one item per colour
-(runs of a colour joined by NaN gaps), so 10,000 runs are a handful of items; the
-selected runs are drawn again on top. Dragging along an axis brushes a range there
+Parallel coordinates draw every run as one polyline over the axes, one path per colour
+(runs of a colour joined by NaN gaps, built with numpy), all in one item that is
+rasterised once and blitted on every frame after (:mod:`cached_lines`); the selected
+runs are drawn again on top, so a brush or a drag repaints only them and the
+rectangles. Dragging along an axis brushes a range there
 (``brush_dragged(axis index, p0, p1)``, normalised positions); a click on an axis clears
 its brush (``axis_clicked(index)``). In the scatter a drag selects the runs in a
 rectangle (``rect_dragged(x0, x1, y0, y1)`` in view coordinates).
@@ -18,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from paperscope.gui.plots.cached_lines import cached_lines_class
 from paperscope.results.view import tick_text
 from paperscope.state.hyper import Axis, HyperSettings, axis_label, trend
 
@@ -103,6 +106,7 @@ class HyperCanvas(QWidget):
         self._rects: list[Any] = []
         self._colours: list[str] = []
         self._positions = np.zeros((0, 0))
+        self._faint: bool | None = None  # whether the lines have the faint pens
 
     # -- drawing ---------------------------------------------------------------------
     def draw_parallel(
@@ -143,11 +147,14 @@ class HyperCanvas(QWidget):
         for i, c in enumerate(colours):
             by_colour.setdefault(c, []).append(i)
         self._colours = list(by_colour)
-        for colour, rows in by_colour.items():
-            x, y = polylines(self._positions[rows])
-            line = pg.PlotCurveItem(x, y, pen=pg.mkPen(colour, width=1), connect="finite")
-            plot.addItem(line)
-            self.line_items.append(line)
+        self._faint = None
+        lines = cached_lines_class()()  # painted once, blitted on every frame after
+        lines.set_lines(
+            [polylines(self._positions[rows]) for rows in by_colour.values()],
+            [pg.mkPen(c, width=1) for c in self._colours],
+        )
+        plot.addItem(lines)
+        self.line_items.append(lines)
         for i, axis in enumerate(axes):
             plot.addItem(pg.InfiniteLine(i, angle=90, movable=False, pen=pg.mkPen("#444")))
             label = pg.TextItem(axis_label(axis.key), color="#222", anchor=(0.5, 1))
@@ -168,17 +175,20 @@ class HyperCanvas(QWidget):
         import pyqtgraph as pg
 
         any_selected = bool(selected.any())
-        for line, colour in zip(self.line_items, self._colours, strict=True):
-            line.setPen(pg.mkPen(FAINT if any_selected else colour, width=1))
+        if any_selected != self._faint and self.line_items:  # new pens: rasterised again
+            self._faint = any_selected
+            self.line_items[0].set_pens(
+                [pg.mkPen(FAINT if any_selected else c, width=1) for c in self._colours]
+            )
         if self.selected_item is not None:
             self.plot.removeItem(self.selected_item)
             self.selected_item = None
         if any_selected:
-            x, y = polylines(self._positions[selected])
             # a wide pen goes through Qt's stroker (~10x a frame): only for a few lines
             width = 2 if selected.sum() <= WIDE_SELECTION else 1
-            self.selected_item = pg.PlotCurveItem(
-                x, y, pen=pg.mkPen("#0072B2", width=width), connect="finite"
+            self.selected_item = cached_lines_class()()  # a drag's frames blit it
+            self.selected_item.set_lines(
+                [polylines(self._positions[selected])], [pg.mkPen("#0072B2", width=width)]
             )
             self.plot.addItem(self.selected_item)
         for rect in self._rects:
