@@ -94,14 +94,28 @@ class Pack:
         arr = self._array
         for meta in entry["runs"]:
             series = {tag: Series(tag, arr(s), arr(w), arr(v)) for tag, s, w, v in meta["tags"]}
-            run = Run(
-                id=meta["id"], name=meta["name"], format=meta["format"],
-                source=tuple(meta["source"]), series=series, config=meta["config"],
-                start_time=meta["start_time"],
-            )  # fmt: skip
-            (result.hidden if meta["hidden"] else result.runs).append(run)
+            (result.hidden if meta["hidden"] else result.runs).append(run_from_meta(meta, series))
         result.issues = [ReadIssue(*i) for i in entry["issues"]]
         return result
+
+
+def run_meta(run: Run, tags: list[Any], hidden: bool) -> dict[str, Any]:
+    """A run's record in a cache header (the pack's and a ``.npz``'s): everything but its
+    arrays, which ``tags`` locates."""
+    return {
+        "id": run.id, "name": run.name, "format": run.format, "source": list(run.source),
+        "config": plain(run.config), "start_time": run.start_time, "tags": tags,
+        "hidden": hidden,
+    }  # fmt: skip
+
+
+def run_from_meta(meta: dict[str, Any], series: dict[str, Series]) -> Run:
+    """The run of a :func:`run_meta` record with its ``series``."""
+    return Run(
+        id=meta["id"], name=meta["name"], format=meta["format"],
+        source=tuple(meta["source"]), series=series, config=meta["config"],
+        start_time=meta["start_time"],
+    )  # fmt: skip
 
 
 def open_pack(path: Path, duplicates: str, cache_version: int = 0) -> Pack | None:
@@ -220,13 +234,7 @@ def write_pack(
                      layout.place(s.values, by_content=False)]
                 )  # fmt: skip
                 n_series += 1
-            runs_meta.append(
-                {
-                    "id": run.id, "name": run.name, "format": run.format,
-                    "source": list(run.source), "config": plain(run.config),
-                    "start_time": run.start_time, "tags": tags, "hidden": hidden,
-                }
-            )  # fmt: skip
+            runs_meta.append(run_meta(run, tags, hidden))
         header_jobs[key] = {
             "fingerprint": [list(f) for f in fp],
             "runs": runs_meta,

@@ -96,13 +96,7 @@ def save_cached(
             arrays[f"s{k}_values"] = s.values
             tags.append([tag, k])
             k += 1
-        runs_meta.append(
-            {
-                "id": run.id, "name": run.name, "format": run.format,
-                "source": list(run.source), "config": plain(run.config),
-                "start_time": run.start_time, "tags": tags, "hidden": hidden,
-            }
-        )  # fmt: skip
+        runs_meta.append(run_pack.run_meta(run, tags, hidden))
     header = {
         "version": CACHE_VERSION,
         "reader": job.reader.name,
@@ -151,13 +145,8 @@ def load_cached(
                     )
                     for tag, k in meta["tags"]
                 }
-                (result.hidden if meta.get("hidden") else result.runs).append(
-                    Run(
-                        id=meta["id"], name=meta["name"], format=meta["format"],
-                        source=tuple(meta["source"]), series=series,
-                        config=meta["config"], start_time=meta["start_time"],
-                    )
-                )  # fmt: skip
+                shown = result.hidden if meta.get("hidden") else result.runs
+                shown.append(run_pack.run_from_meta(meta, series))
             result.issues = [ReadIssue(*i) for i in header["issues"]]
             return result
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):

@@ -166,6 +166,24 @@ def _normalised(p: Paper) -> Paper:
     return replace(p, arxiv_id=aid or p.arxiv_id, doi=doi or p.doi)
 
 
+def _insert_keys(
+    cur: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, int]], only_free: bool = False
+) -> None:
+    """Store ``(key, paper_id)`` pairs not stored yet; ``only_free``: only keys no paper
+    holds."""
+    if not pairs:
+        return
+    key_rows = {  # noqa: F841  (scanned by DuckDB by name)
+        "key": np.array([k for k, _ in pairs], dtype=object),
+        "paper_id": np.array([p for _, p in pairs], dtype=np.int64),
+    }
+    same = "" if only_free else " AND k.paper_id = r.paper_id"
+    cur.execute(
+        "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
+        f"WHERE NOT EXISTS (SELECT 1 FROM paper_keys k WHERE k.key = r.key{same})"
+    )
+
+
 def _groups(
     papers: Sequence[Paper],
 ) -> tuple[list[list[str]], list[list[str]], dict[int, list[int]]]:
@@ -325,16 +343,7 @@ class PapersMixin(StoreBase):
             cancel.check()
             progress(0.7, f"Merging {len(updates)} papers")
             self._fill_missing(cur, updates)
-            if extra_keys:
-                key_rows = {  # noqa: F841  (scanned by DuckDB by name)
-                    "key": np.array([k for k, _ in extra_keys], dtype=object),
-                    "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
-                }
-                cur.execute(
-                    "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
-                    "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k "
-                    "WHERE k.key = r.key AND k.paper_id = r.paper_id)"
-                )
+            _insert_keys(cur, extra_keys)
             cancel.check()
             self.text_index.mark_changed(cur)
         merged_away: set[int] = set()
@@ -460,16 +469,8 @@ class PapersMixin(StoreBase):
             extra_keys.extend((k, pid) for k in paper_keys(paper))
         with self._transaction() as cur:
             self._fill_missing(cur, updates)
-            if extra_keys:
-                key_rows = {  # noqa: F841  (scanned by DuckDB by name)
-                    "key": np.array([k for k, _ in extra_keys], dtype=object),
-                    "paper_id": np.array([p for _, p in extra_keys], dtype=np.int64),
-                }
-                # a key another paper holds stays that paper's (never two papers one key)
-                cur.execute(
-                    "INSERT INTO paper_keys SELECT DISTINCT r.key, r.paper_id FROM key_rows r "
-                    "WHERE NOT EXISTS (SELECT 1 FROM paper_keys k WHERE k.key = r.key)"
-                )
+            # a key another paper holds stays that paper's (never two papers one key)
+            _insert_keys(cur, extra_keys, only_free=True)
             self.text_index.mark_changed(cur)
         self.text_index.papers_changed(sorted(updates))
 

@@ -60,22 +60,23 @@ except ImportError:  # Windows
     HAVE_RLIMIT = False
 
 
+def _env_limit(name: str, default: float) -> float:
+    """A positive number from the environment variable ``name``, else ``default``."""
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 def cpu_limit() -> float:
     """The CPU seconds one job may take (``PAPERSCOPE_PDF_CPU_SECONDS``, else 20)."""
-    try:
-        value = float(os.environ.get("PAPERSCOPE_PDF_CPU_SECONDS", CPU_LIMIT_S))
-    except ValueError:
-        value = CPU_LIMIT_S
-    return value if value > 0 else CPU_LIMIT_S
+    return _env_limit("PAPERSCOPE_PDF_CPU_SECONDS", CPU_LIMIT_S)
 
 
 def memory_limit_mb() -> int:
     """The worker's address-space limit in MiB (``PAPERSCOPE_PDF_MEMORY_MB``, else 4096)."""
-    try:
-        value = int(os.environ.get("PAPERSCOPE_PDF_MEMORY_MB", MEMORY_LIMIT_MB))
-    except ValueError:
-        value = MEMORY_LIMIT_MB
-    return value if value > 0 else MEMORY_LIMIT_MB
+    return int(_env_limit("PAPERSCOPE_PDF_MEMORY_MB", MEMORY_LIMIT_MB))
 
 
 def _unreadable(note: str) -> Exception:
