@@ -167,6 +167,9 @@ def test_grouping_the_reducer_runs_gives_numpys_mean_band(
     np.testing.assert_allclose(bx, g.x)
     np.testing.assert_allclose(lo, g.lower)
     np.testing.assert_allclose(hi, g.upper)
+    # behind the lines: no band tints a centre line drawn before it
+    lines = pane.plot.getPlotItem().listDataItems()
+    assert lines and all(fills[0].zValue() < line.zValue() for line in lines)
     rect = fills[0].path().boundingRect()
     assert rect.top() == pytest.approx(float(np.min(g.lower)))
     assert rect.bottom() == pytest.approx(float(np.max(g.upper)))

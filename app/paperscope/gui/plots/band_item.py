@@ -31,6 +31,9 @@ class BandItem(QGraphicsPathItem):
         self._bounds = (np.nan, np.nan, np.nan, np.nan)
         self.setBrush(brush)
         self.setPen(pg.mkPen(None))
+        # behind every line (as FillBetweenItem puts itself): a later group's band must
+        # not tint an earlier group's centre line
+        self.setZValue(-1)
         self._rebuild()
 
     def values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
