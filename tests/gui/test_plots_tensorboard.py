@@ -85,8 +85,9 @@ def test_legend_never_covers_the_curves(view: PlotsView, qtbot: QtBot) -> None:
     canvas = pane.canvas
     legend = canvas.legend
     vb = canvas.plot.getPlotItem().getViewBox()
-    names = [label.text for _sample, label in legend.items]
+    names = legend.names  # the full names (a long one is elided on screen)
     assert names and all(n in canvas.curves() for n in names)
+    assert len(names) == len(legend.items)
     assert legend.isVisible()
     area, box = vb.sceneBoundingRect(), legend.sceneBoundingRect()
     assert box.width() > 0 and area.right() <= box.left() + 1, (area, box)  # beside it
@@ -103,6 +104,70 @@ def test_legend_never_covers_the_curves(view: PlotsView, qtbot: QtBot) -> None:
         )
 
     qtbot.waitUntil(lambda: beside(pane) and beside(new), timeout=5000)  # once laid out
+
+
+def test_the_legend_is_beside_the_plot_at_once_and_long_labels_are_elided(
+    qtbot: QtBot,
+) -> None:
+    """Two faults seen in the runs-table screenshot (Dopamine runs grouped by agent):
+
+    * pyqtgraph's ``LegendItem.updateSize`` sets its geometry at (0, 0), so after
+      entries were added the legend sat over the plot's top-left corner (the y axis
+      and the curves) until the plot happened to lay itself out again;
+    * agent names such as ``agent=DQN (Adam + MSE in JAX) (n=10)`` made the legend
+      half a 600 px pane wide. Labels are elided in the middle to a quarter of the
+      pane (the full name is the tooltip); a narrower pane elides them further."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from paperscope.gui.plots.pane_legend import label_budget
+    from paperscope.gui.plots.plots_view import PlotsView
+    from paperscope.workflows.runs import load_runs
+
+    folder = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "runs" / "dopamine"
+    runs, _ = load_runs([folder], use_cache=False)
+    v = PlotsView()
+    qtbot.addWidget(v)
+    v.resize(1500, 640)
+    v.show()
+    v.add_runs(runs)
+    v.splitter.setSizes([900, 600])
+    pane = v.current_pane()
+    overlaps: list[object] = []
+
+    def check_legend() -> None:  # at every draw, before any further event
+        lg = pane.canvas.legend
+        vb = pane.canvas.plot.getPlotItem().getViewBox()
+        if lg is not None and lg.items:
+            area, box = vb.sceneBoundingRect(), lg.sceneBoundingRect()
+            if box.left() + 1 < area.right():
+                overlaps.append((area, box))
+
+    pane.plotted.connect(check_legend)
+    pane.set_metric("return")
+    pane.set_grouping("config", key="agent")
+    qtbot.waitUntil(
+        lambda: (
+            pane.canvas.legend is not None
+            and any("Adam + MSE in JAX" in n for n in pane.canvas.legend.names)
+        ),
+        timeout=10000,
+    )
+    legend = pane.canvas.legend
+    QApplication.processEvents()
+    assert not overlaps, overlaps
+    long_name = next(n for n in legend.names if "Adam + MSE in JAX" in n)
+    label = legend.items[legend.names.index(long_name)][1]
+    assert "…" in label.text and label.toolTip() == long_name
+    plot_width = pane.canvas.plot.width()
+    qtbot.waitUntil(lambda: legend.sceneBoundingRect().width() <= 0.45 * plot_width)
+    area = pane.canvas.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert area.width() >= 0.5 * plot_width, (area, plot_width)
+    before = legend.max_label_px
+    v.splitter.setSizes([1100, 400])
+    qtbot.waitUntil(lambda: legend.max_label_px < before)
+    assert legend.max_label_px == label_budget(pane.canvas.width())
 
 
 def test_curves_are_at_least_1_5_logical_px_at_200_percent(view: PlotsView) -> None:

@@ -34,6 +34,9 @@ from paperscope.workflows.plots import DECIMATE_ABOVE, MERGE_ABOVE, PlotData
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
+    from PySide6.QtGui import QResizeEvent
+
+    from paperscope.gui.plots.pane_legend import PaneLegend
 
 PALETTE = OKABE_ITO
 MAX_LEGEND = 20
@@ -95,7 +98,7 @@ class PlotCanvas(QWidget):
         self.state = state
         self._colour_of = colour_of
         self.plot: pg.PlotWidget | None = None
-        self.legend: pg.LegendItem | None = None
+        self.legend: PaneLegend | None = None
         self.vline: pg.InfiniteLine | None = None
         self.label: pg.TextItem | None = None
         self.readout: list[Readout] = []
@@ -115,6 +118,13 @@ class PlotCanvas(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.legend is not None:  # labels elided to the new width
+            from paperscope.gui.plots.pane_legend import label_budget
+
+            self.legend.set_max_label_px(label_budget(self.width()))
+
     def ensure_plot(self) -> pg.PlotWidget:
         if self.plot is None:
             import pyqtgraph as pg
@@ -132,10 +142,11 @@ class PlotCanvas(QWidget):
             # the legend sits right of the plot area, never over a curve (pyqtgraph's
             # default floats it over the data); curves named on add go to it
             item = self.plot.getPlotItem()
-            self.legend = pg.LegendItem(
-                labelTextSize="8pt", labelTextColor=plot_foreground(),
-                brush=pg.mkBrush(255, 255, 255, 0),
-            )  # fmt: skip
+            from paperscope.gui.plots.pane_legend import PaneLegend
+
+            self.legend = PaneLegend(
+                labelTextColor=plot_foreground(), brush=pg.mkBrush(255, 255, 255, 0)
+            )
             # its own size, at the top of the cell (not stretched over the plot's height)
             self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             item.layout.addItem(self.legend, 2, 4)
@@ -194,6 +205,9 @@ class PlotCanvas(QWidget):
         self._overlays = []
         if self.legend is not None:
             self.legend.clear()
+            from paperscope.gui.plots.pane_legend import label_budget
+
+            self.legend.max_label_px = label_budget(self.width())
         assert self.vline is not None and self.label is not None
         plot.addItem(self.vline, ignoreBounds=True)
         plot.addItem(self.label, ignoreBounds=True)
