@@ -249,10 +249,12 @@ def build_map(
         )  # fmt: skip
 
     t0 = time.perf_counter()
-    graph = _similar(matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed)
+    graph, checked = _similar(
+        matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed
+    )
     similar = NewNeighbours(ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
     # an approximate table is marked so (similar_papers then answers from the vectors)
-    marked = {"knn": how} if how == "nndescent" else {}
+    marked = {"knn": how, **checked} if how == "nndescent" else {}
     timings["knn"] = time.perf_counter() - t0
     if not umap:
         t0 = time.perf_counter()
@@ -279,7 +281,7 @@ def build_map(
         progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
-    params = {**layout.params, "knn": how, "layout_path": "full"}
+    params = {**layout.params, "knn": how, **checked, "layout_path": "full"}
     t0 = time.perf_counter()
     clustered = _clusters(
         store, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
@@ -324,7 +326,7 @@ def _build_sampled(
     base = np.ascontiguousarray(matrix[sample])
     t0 = time.perf_counter()
     progress(0.02, f"kNN of a sample of {sample_size:,} of {n:,} papers")
-    graph = _similar(base, sub_progress(progress, 0.02, 0.25), cancel, how, seed)
+    graph, checked = _similar(base, sub_progress(progress, 0.02, 0.25), cancel, how, seed)
     timings["knn"] = time.perf_counter() - t0
 
     def partial(coords: npt.NDArray[np.float32], epoch: int, total: int) -> None:
@@ -360,7 +362,7 @@ def _build_sampled(
     coords[rest] = placed
     timings["place"] = time.perf_counter() - t0
     cancel.check()
-    params = {**params, "knn": how, "layout_path": "sample+transform", "sample": sample_size,
+    params = {**params, "knn": how, **checked, "layout_path": "sample+transform", "sample": sample_size,
               "placed_knn": placed_knn}  # fmt: skip
     if on_partial is not None:
         on_partial(MapFrame(ids, coords, "umap", params["n_epochs"], params["n_epochs"]))
@@ -403,15 +405,19 @@ def _similar(
     cancel: CancelToken,
     how: str = "exact",
     seed: int | None = None,
-) -> neighbours.KnnGraph:
+) -> tuple[neighbours.KnnGraph, dict[str, Any]]:
+    """The graph, and what to record of it in the layout's params (an approximate
+    graph's measured recall@10 and NN-descent width)."""
     k = min(max(UMAP_NEIGHBOURS, SIMILAR_STORED + 1), matrix.shape[0])
     if how == "onnx-cuda":
         from paperscope.mapping.onnx_knn import OnnxKnn
 
-        return OnnxKnn("cuda").knn_graph(matrix, k, progress, cancel)
+        return OnnxKnn("cuda").knn_graph(matrix, k, progress, cancel), {}
     if how == "exact":
-        return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
-    return neighbours.approximate_knn_graph(matrix, k, seed, progress, cancel)
+        return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel), {}
+    graph, check = neighbours.approximate_knn(matrix, k, seed, progress, cancel)
+    return graph, {"knn_recall": round(check.recall, 4), "knn_width": check.width,
+                   "knn_check_rows": check.rows}  # fmt: skip
 
 
 def _knn_how(knn: str, n: int, exact_limit: int) -> str:
