@@ -135,12 +135,16 @@ def umap_layout(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
     sgd: str = "rows",
+    timings: dict[str, float] | None = None,
 ) -> Layout:
     """UMAP from an exact kNN graph (cosine), started from ``init`` (``n × 2``, e.g. the
     PCA layout: the map then morphs from the preview into the UMAP layout).
 
-    ``seed`` makes the result reproducible (single-threaded SGD); ``None`` runs the SGD
-    on all cores. When ``cancel`` is set the last layout is sent to ``on_partial`` and
+    ``sgd="rows"`` (the default) runs the SGD of :mod:`paperscope.mapping._sgd` on all
+    cores, the same layout for a ``seed`` on any number of threads; ``sgd="umap"`` runs
+    umap-learn's kernel: reproducible for a ``seed`` on one thread, Hogwild on all
+    cores for ``seed=None``. ``timings`` (optional) receives the seconds of the fuzzy
+    graph (``"umap_graph"``). When ``cancel`` is set the last layout is sent to ``on_partial`` and
     :class:`Cancelled` is raised.
     """
     _load_umap()
@@ -159,6 +163,7 @@ def umap_layout(
     }  # fmt: skip
     rng = np.random.default_rng(seed)
     legacy_rng = np.random.RandomState(seed)
+    t_graph = time.perf_counter()
     progress(0.0, "UMAP: fuzzy graph")
     knn_idx = np.ascontiguousarray(graph.indices[:, :nn], dtype=np.int64)
     knn_dst = np.ascontiguousarray(graph.cosine_distances()[:, :nn], dtype=np.float32)
@@ -183,7 +188,11 @@ def umap_layout(
     rng_state = legacy_rng.randint(np.iinfo(np.int32).min, np.iinfo(np.int32).max, 3).astype(
         np.int64
     )
+    if timings is not None:
+        timings["umap_graph"] = time.perf_counter() - t_graph
     progress(0.05, "UMAP: layout")
+    if sgd not in ("rows", "umap"):
+        raise ValueError(f"unknown SGD {sgd!r} (rows or umap)")
     if sgd == "rows":
         params["sgd"] = "rows"
         rows_seed = int(rng.integers(0, 2**63 - 1))

@@ -278,7 +278,7 @@ def build_map(
     layout = projection.umap_layout(
         graph, pca.coords, n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
         on_partial=partial, partial_every_s=partial_every_s,
-        progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
+        progress=sub_progress(progress, 0.4, 0.93), cancel=cancel, timings=timings,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
     params = {**layout.params, "knn": how, **checked, "layout_path": "full"}
@@ -289,12 +289,14 @@ def build_map(
     )  # fmt: skip
     timings["clusters"] = time.perf_counter() - t0
     cancel.check()  # the last moment a Cancel keeps the stored map as it was
+    t0 = time.perf_counter()
     _pca_id, layout_id = store.save_map(
         model,
         [_layout("pca", pca.params, ids, pca.coords),
          _layout("umap", params, ids, layout.coords, clustered)],
         similar,
     )  # fmt: skip
+    timings["store"] = time.perf_counter() - t0
     progress(1.0, f"Map of {n:,} papers, {len(clustered[1])} clusters")
     return MapResult(layout_id, "umap", model, n, clustered[1], True, timings, params)
 
@@ -339,7 +341,7 @@ def _build_sampled(
     fitted = projection.umap_layout(
         graph, pca.coords[sample], n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
         on_partial=partial, partial_every_s=partial_every_s,
-        progress=sub_progress(progress, 0.25, 0.6), cancel=cancel,
+        progress=sub_progress(progress, 0.25, 0.6), cancel=cancel, timings=timings,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -362,8 +364,8 @@ def _build_sampled(
     coords[rest] = placed
     timings["place"] = time.perf_counter() - t0
     cancel.check()
-    params = {**params, "knn": how, **checked, "layout_path": "sample+transform", "sample": sample_size,
-              "placed_knn": placed_knn}  # fmt: skip
+    params = {**params, "knn": how, **checked, "layout_path": "sample+transform",
+              "sample": sample_size, "placed_knn": placed_knn}  # fmt: skip
     if on_partial is not None:
         on_partial(MapFrame(ids, coords, "umap", params["n_epochs"], params["n_epochs"]))
     t0 = time.perf_counter()
@@ -375,12 +377,14 @@ def _build_sampled(
     cancel.check()  # the last moment a Cancel keeps the stored map as it was
     no_table = NewNeighbours(ids[:0], np.zeros((0, SIMILAR_STORED), np.int64),
                              np.zeros((0, SIMILAR_STORED), np.float32))  # fmt: skip
+    t0 = time.perf_counter()
     _pca_id, layout_id = store.save_map(
         model,
         [_layout("pca", pca.params, ids, pca.coords),
          _layout("umap", params, ids, coords, clustered)],
         no_table,  # similar papers: exactly from the vectors
     )  # fmt: skip
+    timings["store"] = time.perf_counter() - t0
     progress(1.0, f"Map of {n:,} papers (UMAP on {sample_size:,}, the rest placed)")
     return MapResult(layout_id, "umap", model, n, clustered[1], True, timings, params)
 
