@@ -163,7 +163,9 @@ def main() -> None:
             : args.rows
         ]
         if params["placed_knn"] == "nndescent":
-            idx, _ = neighbours.approximate_query(base, x[rest], 15, seed=0)
+            print(f"  placed papers' NN-descent width {params['placed_knn_width']}, recall@10 "
+                  f"on its check rows {params['placed_knn_recall']:.4f}")  # fmt: skip
+            idx, _, _ = neighbours.approximate_query(base, x[rest], 15, seed=0)
             r = recall(idx[:, :10], exact_rows(base, x[rest], 10, None))
             print(f"  recall@10 of the placed papers' neighbours in the sample: {r:.4f}")
     elif params["knn"] == "nndescent":

@@ -123,8 +123,24 @@ def test_place_new_papers_lands_near_their_neighbours(corpus: Corpus) -> None:
     d = ((placed[:, None, :] - layout.coords[None, :, :]) ** 2).sum(-1)
     low = np.argsort(d, axis=1)[:, :30]
     kept = np.mean([len(set(h) & set(lo)) / 10 for h, lo in zip(high, low, strict=True)])
-    print(f"\nplaced papers: 10-NN kept among 30-NN {kept:.3f}")
+    theirs = place_new(corpus.vectors[held], fit_x, layout.coords, layout.params["a"],
+                       layout.params["b"], seed=0, sgd="umap")  # fmt: skip
+    d = ((theirs[:, None, :] - layout.coords[None, :, :]) ** 2).sum(-1)
+    low = np.argsort(d, axis=1)[:, :30]
+    kept_umap = np.mean([len(set(h) & set(lo)) / 10 for h, lo in zip(high, low, strict=True)])
+    print(f"\nplaced papers: 10-NN kept among 30-NN {kept:.3f} (umap-learn's SGD {kept_umap:.3f})")
     assert kept >= 0.6, kept
+    # the same positions on one thread as on all
+    import numba
+
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = place_new(corpus.vectors[held], fit_x, layout.coords, layout.params["a"],
+                        layout.params["b"], seed=0)  # fmt: skip
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, placed)
     # a paper already on the map is placed on (or right beside) itself
     again = place_new(fit_x[:3], fit_x, layout.coords, layout.params["a"], layout.params["b"],
                       seed=0)  # fmt: skip

@@ -108,3 +108,58 @@ def seed_states(seed, n):
         z = z ^ (z >> np.uint64(31))
         out[i] = z if z != np.uint64(0) else np.uint64(1)
     return out
+
+
+@numba.njit(parallel=True, fastmath=False, cache=True, nogil=True)
+def place_epoch(
+    emb,
+    fixed,
+    indptr,
+    tail,
+    epochs_per_sample,
+    next_pos,
+    epochs_per_neg,
+    next_neg,
+    state,
+    a,
+    b,
+    gamma,
+    alpha,
+    n,
+):
+    """One epoch of placing new papers (``emb``, moved in place) on a layout that stays
+    put (``fixed``): each new paper is pulled to its stored neighbours (row ``i`` of the
+    new × stored membership graph) and pushed from stored papers drawn from its own
+    random state, as ``UMAP.transform``. New papers never read each other, so any
+    number of threads gives the same positions."""
+    n_fixed = np.uint64(fixed.shape[0])
+    for i in numba.prange(emb.shape[0]):
+        cx = np.float64(emb[i, 0])
+        cy = np.float64(emb[i, 1])
+        for e in range(indptr[i], indptr[i + 1]):
+            if next_pos[e] > n:
+                continue
+            k = tail[e]
+            dx = cx - fixed[k, 0]
+            dy = cy - fixed[k, 1]
+            d2 = dx * dx + dy * dy
+            if d2 > 0.0:
+                g = -2.0 * a * b * d2 ** (b - 1.0) / (a * d2**b + 1.0)
+            else:
+                g = 0.0
+            cx += _clip(g * dx) * alpha
+            cy += _clip(g * dy) * alpha
+            next_pos[e] += epochs_per_sample[e]
+            n_neg = int((n - next_neg[e]) / epochs_per_neg[e])
+            for _p in range(n_neg):
+                k = np.int64(_next(state, i) % n_fixed)
+                dx = cx - fixed[k, 0]
+                dy = cy - fixed[k, 1]
+                d2 = dx * dx + dy * dy
+                if d2 > 0.0:
+                    g = 2.0 * gamma * b / ((0.001 + d2) * (a * d2**b + 1.0))
+                    cx += _clip(g * dx) * alpha
+                    cy += _clip(g * dy) * alpha
+            next_neg[e] += n_neg * epochs_per_neg[e]
+        emb[i, 0] = cx
+        emb[i, 1] = cy

@@ -328,8 +328,14 @@ def place_new(
     n_epochs: int | None = None,
     seed: int | None = None,
     neighbours: tuple[npt.NDArray[np.int64], F32] | None = None,
+    sgd: str = "rows",
 ) -> F32:
     """Positions for new papers on an existing UMAP layout (``UMAP.transform``).
+
+    ``sgd="rows"`` (the default) moves the new papers on all cores
+    (:func:`paperscope.mapping._sgd.place_epoch`, the same positions on any number of
+    threads); ``"umap"``: umap-learn's ``optimize_layout_euclidean`` (one thread when
+    ``seed`` is given).
 
     ``matrix``/``coords`` are the stored papers' unit vectors and layout, ``a``/``b``
     the layout's curve parameters (stored in its params). ``neighbours``: each new
@@ -369,6 +375,8 @@ def place_new(
     g.data[g.data < g.data.max() / float(epochs)] = 0.0
     g.eliminate_zeros()
     eps = make_epochs_per_sample(g.data, epochs)
+    if sgd == "rows":
+        return _place_rows(g, eps, emb, coords, epochs, a, b, seed)
     legacy = np.random.RandomState(seed)
     rng_state = legacy.randint(np.iinfo(np.int32).min, np.iinfo(np.int32).max, 3).astype(np.int64)
     emb = np.ascontiguousarray(emb, dtype=np.float32)
@@ -378,6 +386,33 @@ def place_new(
     )  # fmt: skip
     result: F32 = np.asarray(out, dtype=np.float32)
     return result
+
+
+def _place_rows(
+    g: Any, eps: npt.NDArray[np.float64], emb: F32, coords: F32, epochs: int, a: float,
+    b: float, seed: int | None,
+) -> F32:  # fmt: skip
+    """``place_new``'s SGD by :func:`paperscope.mapping._sgd.place_epoch`."""
+    from paperscope.mapping import _sgd
+
+    csr_order = np.lexsort((g.col, g.row))
+    rows = np.asarray(g.row, dtype=np.int64)[csr_order]
+    tail = np.ascontiguousarray(np.asarray(g.col, dtype=np.int64)[csr_order])
+    per = np.ascontiguousarray(np.asarray(eps, dtype=np.float64)[csr_order])
+    m = emb.shape[0]
+    indptr = np.searchsorted(rows, np.arange(m + 1)).astype(np.int64)
+    per_neg = per / 5.0
+    next_pos = per.copy()
+    next_neg = per_neg.copy()
+    s = int(np.random.default_rng(seed).integers(0, 2**63 - 1))
+    state = _sgd.seed_states(np.uint64(s), m)
+    out = np.ascontiguousarray(emb, dtype=np.float32).copy()
+    fixed = np.ascontiguousarray(coords, dtype=np.float32)
+    for epoch in range(epochs):
+        alpha = 0.25 * (1.0 - float(epoch) / float(epochs))
+        _sgd.place_epoch(out, fixed, indptr, tail, per, next_pos, per_neg, next_neg, state,
+                         a, b, 1.0, alpha, float(epoch))  # fmt: skip
+    return out
 
 
 def warm_up(seed: int | None = None) -> float:

@@ -350,9 +350,12 @@ def _build_sampled(
     if placed_knn == "exact":
         found = projection.query_neighbours(matrix[rest], base, UMAP_NEIGHBOURS)
     else:
-        found = neighbours.approximate_query(
+        near, sims, placed_check = neighbours.approximate_query(
             base, matrix[rest], UMAP_NEIGHBOURS, seed, sub_progress(progress, 0.6, 0.8), cancel
         )
+        found = (near, sims)
+        checked = {**checked, "placed_knn_recall": round(placed_check.recall, 4),
+                   "placed_knn_width": placed_check.width}  # fmt: skip
     cancel.check()
     params = fitted.params
     placed = projection.place_new(
