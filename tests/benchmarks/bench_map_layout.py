@@ -118,6 +118,8 @@ def main() -> None:
     ap.add_argument("--sample-size", type=int, default=SAMPLE_SIZE)
     ap.add_argument("--rows", type=int, default=1000, help="sampled rows for recall, quality")
     ap.add_argument("--baseline", action="store_true", help="also UMAP on all papers")
+    ap.add_argument("--no-recheck", action="store_true",
+                    help="only the recall measured by the build on its check rows")  # fmt: skip
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -142,12 +144,17 @@ def main() -> None:
     print(f"build_map, {n:,} papers: {wall:.1f} s to the stored map ({steps})")
     print(f"  ran: {describe_run(params)}; UMAP {params['n_epochs']} epochs, "
           f"SGD {params.get('sgd', 'umap')}")  # fmt: skip
+    if "placed_knn_recall" in params:
+        print(f"  placed papers' NN-descent width {params['placed_knn_width']}, recall@10 "
+              f"on its check rows {params['placed_knn_recall']:.4f}")  # fmt: skip
     if "knn_recall" in params:
         print(f"  NN-descent width {params['knn_width']}, recall@10 on its own "
               f"{params['knn_check_rows']} check rows {params['knn_recall']:.4f}")  # fmt: skip
     print(f"  10-NN kept among 30-NN on the map ({rows.size:,} rows): {kept(x, coords, rows):.3f}")
     # recall@10 of the approximate kNN that ran, against the exact one, on sampled rows
-    if params.get("layout_path") == "sample+transform":
+    if args.no_recheck:
+        pass
+    elif params.get("layout_path") == "sample+transform":
         sample = np.sort(np.random.default_rng(0).choice(n, size=args.sample_size, replace=False))
         base = x[sample]
         srow = np.sort(
@@ -163,8 +170,6 @@ def main() -> None:
             : args.rows
         ]
         if params["placed_knn"] == "nndescent":
-            print(f"  placed papers' NN-descent width {params['placed_knn_width']}, recall@10 "
-                  f"on its check rows {params['placed_knn_recall']:.4f}")  # fmt: skip
             idx, _, _ = neighbours.approximate_query(base, x[rest], 15, seed=0)
             r = recall(idx[:, :10], exact_rows(base, x[rest], 10, None))
             print(f"  recall@10 of the placed papers' neighbours in the sample: {r:.4f}")
