@@ -193,12 +193,14 @@ def build_map(
 
     ``vectors``: ``(paper_ids, matrix)`` to lay out instead of the library's stored
     embeddings (with ``model_id`` naming them). ``seed`` makes the map reproducible
-    (UMAP's SGD then runs on one thread); ``None`` runs UMAP on all cores and gives a
-    slightly different map each time.
+    (UMAP's SGD runs on all cores either way and gives the same layout on any number of
+    threads, :mod:`paperscope.mapping._sgd`); ``None`` draws a fresh seed each time.
 
     ``knn``: how the layout's neighbour graph is found. ``"exact"``: blocked BLAS
     (:func:`neighbours.knn_graph`); ``"approx"``: NN-descent (pynndescent, seeded by
-    ``seed``; recall@10 >= 0.95 against the exact graph, see tests/mapping/test_knn_paths);
+    ``seed``, widened until its recall@10 against the exact neighbours of seeded check
+    rows is >= 0.96, recorded as ``params["knn_recall"]`` and ``["knn_width"]``; see
+    tests/mapping/test_knn_paths);
     ``"auto"``: exact on the GPU (the ONNX MatMul + TopK graph of
     :mod:`paperscope.mapping.onnx_knn`) when onnxruntime has CUDA, else exact up to
     ``exact_limit`` papers and approximate above. Similar papers stay exact: the table
