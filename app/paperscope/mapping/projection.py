@@ -4,10 +4,10 @@
   small eigendecomposition), well under 2 s for 100k papers, so the map is never empty.
 - :func:`umap_layout`: UMAP from a precomputed exact kNN graph
   (:func:`paperscope.mapping.neighbours.knn_graph`). umap-learn builds the fuzzy graph;
-  the stochastic gradient descent runs here one epoch at a time, by default through
-  :mod:`paperscope.mapping._sgd` (every paper moves itself from where the last epoch
-  left the others: all cores, the same layout for a seed on any number of threads),
-  or through umap's own compiled single-epoch kernel (umap-learn 0.5.x, ``sgd="umap"``:
+  the stochastic gradient descent runs here one epoch at a time, above 50k papers
+  through :mod:`paperscope.mapping._sgd` (every paper moves itself from where the last
+  epoch left the others: all cores, the same layout for a seed on any number of
+  threads), below through umap's own compiled single-epoch kernel (umap-learn 0.5.x:
   reproducible only on one thread), so the layout can be handed to ``on_partial``
   every ``partial_every_s`` seconds and cancel can stop between epochs with the last
   layout intact. At 100k papers (real-like vectors, 2 shared cores) 100 epochs of

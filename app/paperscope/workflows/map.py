@@ -193,8 +193,9 @@ def build_map(
 
     ``vectors``: ``(paper_ids, matrix)`` to lay out instead of the library's stored
     embeddings (with ``model_id`` naming them). ``seed`` makes the map reproducible
-    (UMAP's SGD runs on all cores either way and gives the same layout on any number of
-    threads, :mod:`paperscope.mapping._sgd`); ``None`` draws a fresh seed each time.
+    (above 50k papers UMAP's SGD runs on all cores and gives the same layout on any
+    number of threads, :mod:`paperscope.mapping._sgd`; below on one thread); ``None``
+    draws a fresh seed each time (and below 50k runs umap's Hogwild SGD on all cores).
 
     ``knn``: how the layout's neighbour graph is found. ``"exact"``: blocked BLAS
     (:func:`neighbours.knn_graph`); ``"approx"``: NN-descent (pynndescent, seeded by
