@@ -97,7 +97,15 @@ def build(x: np.ndarray, ids: np.ndarray, **kw: object) -> tuple[float, object, 
     with tempfile.TemporaryDirectory() as d:
         store = Store(Path(d) / "library.duckdb")
         t0 = time.perf_counter()
-        result = build_map(store, vectors=(ids, x), model_id="synthetic", seed=0,
+        said: list[str] = []
+
+        def progress(fraction: float | None, message: str = "") -> None:
+            head = message.split(":")[0].split("(")[0].strip()
+            if head and (not said or said[-1] != head):  # each new step, timed
+                said.append(head)
+                print(f"    {time.perf_counter() - t0:6.1f} s  {message}", flush=True)
+
+        result = build_map(store, progress, vectors=(ids, x), model_id="synthetic", seed=0,
                            on_partial=frames.append, **kw)  # type: ignore[arg-type]  # fmt: skip
         wall = time.perf_counter() - t0
         store.close()
