@@ -300,7 +300,6 @@ def pair_scores(matrix: F32, indices: npt.ArrayLike, block: int = 1024) -> F32:
     return out
 
 
-SEARCH_WIDTH = 3  # the widest NN-descent search: this many times k candidates per row
 WIDTHS = (1.0, 2.0, 3.0)  # the widths tried in turn (times k) until the recall is met
 MIN_RECALL = 0.96  # recall@10 a graph must show on the check rows (0.95 promised, margin)
 CHECK_ROWS = 500  # rows whose exact 10 nearest neighbours check an approximate graph
