@@ -132,7 +132,13 @@ def main() -> None:
 
     t0 = time.perf_counter()
     projection.warm_up(seed=0)
-    neighbours.approximate_knn_graph(clustered_unit_vectors(5_000, seed=99), K, seed=0)
+    warm = clustered_unit_vectors(5_000, seed=99)
+    neighbours.approximate_knn_graph(warm, K, seed=0)
+    if args.n > args.sample_above:  # the placed papers' index search compiles too
+        neighbours.approximate_query(warm, warm[:200], 15, seed=0)
+    projection.umap_layout(  # and the row SGD (the 100k path's)
+        neighbours.knn_graph(warm[:300], 16), warm[:300, :2], n_epochs=3, seed=0, sgd="rows"
+    )
     print(f"numba compile (umap + NN-descent), once per process: {time.perf_counter() - t0:.1f} s",
           flush=True)  # fmt: skip
     n = args.n
