@@ -78,8 +78,8 @@ def test_approximate_knn_measures_its_recall_and_widens_until_met(corpus: Corpus
     """approximate_knn reports the recall@10 it measured on seeded check rows (the
     exact neighbours of those rows), which is what the whole graph shows on the real
     abstracts within sampling error; the first width (k candidates a row) meets 0.96
-    there. A recall it cannot meet makes it try every width, each from the graph before,
-    each closer to exact, and the same seed gives the same graph and check."""
+    there. A recall it cannot meet makes it try every width, each closer to exact, and
+    the same seed gives the same graph and check."""
     from paperscope.mapping.neighbours import approximate_knn, check_rows
 
     x = corpus.vectors
@@ -95,6 +95,7 @@ def test_approximate_knn_measures_its_recall_and_widens_until_met(corpus: Corpus
     assert check.recall >= 0.96 and whole >= 0.95
     wide, wide_check = approximate_knn(x, 21, seed=0, check=200, min_recall=1.01)
     assert wide_check.widths == (21, 42, 63) and wide_check.width == 63
+    assert len(wide_check.recalls) == 3 and wide_check.recalls[0] == round(check.recall, 4)
     assert recall_at(wide.indices, exact.indices, 10) >= whole
     again, again_check = approximate_knn(x, 21, seed=0, check=200, min_recall=1.01)
     assert again_check == wide_check

@@ -427,7 +427,8 @@ def _similar(
         return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel), {}
     graph, check = neighbours.approximate_knn(matrix, k, seed, progress, cancel)
     return graph, {"knn_recall": round(check.recall, 4), "knn_width": check.width,
-                   "knn_check_rows": check.rows}  # fmt: skip
+                   "knn_check_rows": check.rows, "knn_recalls": list(check.recalls),
+                   "knn_widths": list(check.widths)}  # fmt: skip
 
 
 def _knn_how(knn: str, n: int, exact_limit: int) -> str:
