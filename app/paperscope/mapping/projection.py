@@ -11,8 +11,8 @@
   reproducible only on one thread), so the layout can be handed to ``on_partial``
   every ``partial_every_s`` seconds and cancel can stop between epochs with the last
   layout intact. At 100k papers (real-like vectors, 2 shared cores) 100 epochs of
-  the row SGD took 29.5 s and kept 0.538 of the 10-NN among the 30-NN; umap-learn's
-  seeded kernel 68 s for 200 epochs and 0.528.
+  the row SGD took 31 s and kept 0.538 of the 10-NN among the 30-NN; umap-learn's
+  seeded kernel 70 s for 200 epochs and 0.528 (fuzzy graph included, load 3-5).
 - :func:`place_new`: puts new papers on an existing UMAP layout the way
   ``UMAP.transform`` does (fuzzy membership to their nearest stored papers, weighted
   mean start, a few epochs with the old layout fixed), from plain arrays, so nothing
