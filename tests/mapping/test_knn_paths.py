@@ -73,6 +73,35 @@ def test_approximate_graph_recall_on_real_abstracts(corpus: Corpus) -> None:
     assert (again.scores == approx.scores).all()
 
 
+@pytest.mark.slow
+def test_approximate_knn_measures_its_recall_and_widens_until_met(corpus: Corpus) -> None:
+    """approximate_knn reports the recall@10 it measured on seeded check rows (the
+    exact neighbours of those rows), which is what the whole graph shows on the real
+    abstracts within sampling error; the first width (k candidates a row) meets 0.96
+    there. A recall it cannot meet makes it try every width, each closer to exact, and
+    the same seed gives the same graph and check."""
+    from paperscope.mapping.neighbours import approximate_knn, check_rows
+
+    x = corpus.vectors
+    exact = knn_graph(x, 21)
+    graph, check = approximate_knn(x, 21, seed=0, check=200)
+    assert check.widths == (21,) and check.width == 21 and check.rows == 200
+    whole = recall_at(graph.indices, exact.indices, 10)
+    rows = check_rows(len(x), 200, 0)
+    # the same figure up to ties at the 10th rank (the corpus has exact duplicates)
+    on_rows = recall_at(graph.indices[rows], exact.indices[rows], 10)
+    assert check.recall == pytest.approx(on_rows, abs=0.005)
+    print(f"recall@10 of NN-descent at width 21: {whole:.4f} (check rows: {check.recall:.4f})")
+    assert check.recall >= 0.96 and whole >= 0.95
+    wide, wide_check = approximate_knn(x, 21, seed=0, check=200, min_recall=1.01)
+    assert wide_check.widths == (21, 42, 63) and wide_check.width == 63
+    assert len(wide_check.recalls) == 3 and wide_check.recalls[0] == round(check.recall, 4)
+    assert recall_at(wide.indices, exact.indices, 10) >= whole
+    again, again_check = approximate_knn(x, 21, seed=0, check=200, min_recall=1.01)
+    assert again_check == wide_check
+    assert (again.indices == wide.indices).all()
+
+
 def test_self_first_moves_or_inserts_the_row_itself() -> None:
     idx = np.array([[0, 3, 2], [2, 1, 0], [0, 2, 3], [1, 0, 2]])
     val = np.array([[1, 0.9, 0.8], [1, 1, 0.5], [0.9, 0.8, 0.7], [0.9, 0.8, 0.7]])

@@ -46,7 +46,7 @@ def test_build_umap_map_streams_stores_and_reopens(
         partial_every_s=0.0,
     )  # fmt: skip
     assert result.method == "umap" and result.complete and result.n_papers == N_LIBRARY
-    assert set(result.timings) == {"pca", "knn", "umap", "clusters"}
+    assert set(result.timings) == {"pca", "knn", "umap_graph", "umap", "clusters", "store"}
     # the PCA preview comes first, then UMAP frames with rising epochs, last = final
     assert frames[0].method == "pca" and frames[1].method == "umap"
     epochs = [f.epoch for f in frames[1:]]

@@ -15,7 +15,7 @@ embedding engine stores them so; :func:`normalise` makes any matrix so).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -300,7 +300,141 @@ def pair_scores(matrix: F32, indices: npt.ArrayLike, block: int = 1024) -> F32:
     return out
 
 
-SEARCH_WIDTH = 3  # NN-descent looks for this many times k neighbours, keeps the best k
+WIDTHS = (1.0, 2.0, 3.0)  # the widths tried in turn (times k) until the recall is met
+MIN_RECALL = 0.96  # recall@10 a graph must show on the check rows (0.95 promised, margin)
+CHECK_ROWS = 500  # rows whose exact 10 nearest neighbours check an approximate graph
+
+
+class KnnCheck(NamedTuple):
+    """How an approximate graph was found: the NN-descent ``width`` (candidates per
+    row) that ran last, its ``recall`` (recall@10 against the exact neighbours of
+    ``rows`` seeded sample rows), ``widths``, every width tried, and ``recalls``, the
+    recall each showed."""
+
+    width: int
+    recall: float
+    rows: int
+    widths: tuple[int, ...]
+    recalls: tuple[float, ...] = ()
+
+
+def check_rows(n: int, count: int = CHECK_ROWS, seed: int | None = 0) -> I64:
+    """A seeded sample of row positions (sorted) to check an approximate graph on."""
+    rng = np.random.default_rng(0 if seed is None else seed)
+    out: I64 = np.sort(rng.choice(n, size=min(count, n), replace=False)).astype(np.int64)
+    return out
+
+
+def exact_neighbours_of(matrix: F32, rows: I64, k: int, block: int = 256) -> I64:
+    """The exact ``k`` nearest others of ``rows`` (the row itself left out), best first
+    (ties: the lower position), by blocks of rows against the whole matrix."""
+    n = matrix.shape[0]
+    k = int(min(k, n - 1))
+    out = np.empty((rows.shape[0], k), dtype=np.int64)
+    for s in range(0, rows.shape[0], block):
+        r = rows[s : s + block]
+        dots = matrix[r] @ matrix.T
+        dots[np.arange(r.shape[0]), r] = -np.inf
+        part = np.argpartition(-dots, k - 1, axis=1)[:, :k]
+        vals = np.take_along_axis(dots, part, axis=1)
+        order = np.argsort(-vals, axis=1, kind="stable")
+        out[s : s + block] = np.take_along_axis(part, order, axis=1)
+    return out
+
+
+def recall_of(found: npt.ArrayLike, exact: npt.ArrayLike) -> float:
+    """Mean share of each row's ``exact`` neighbours (``m × k``) that ``found`` (``m × k'``)
+    names."""
+    f = np.asarray(found)
+    e = np.asarray(exact)
+    if e.size == 0:
+        return 1.0
+    hits = [np.isin(er, fr).sum() for fr, er in zip(f, e, strict=True)]
+    return float(np.sum(hits)) / float(e.size)
+
+
+def _nn_descent(m: F32, width: int, seed: int | None) -> I64:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ImportWarning)
+        from pynndescent import NNDescent
+
+    index = NNDescent(m, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
+    idx, _ = index.neighbor_graph
+    return np.asarray(idx, dtype=np.int64)
+
+
+def _rescored(m: F32, idx: I64, k: int) -> KnnGraph:
+    """The best ``k`` of each row's candidates by exact cosine (missing entries, -1,
+    last; ties: the earlier candidate), the row itself first."""
+    scores = pair_scores(m, idx)
+    scores[idx < 0] = -np.inf
+    order = np.argsort(-scores, axis=1, kind="stable")
+    graph = self_first(
+        np.take_along_axis(idx, order, axis=1), np.take_along_axis(scores, order, axis=1)
+    )
+    return KnnGraph(
+        np.ascontiguousarray(graph.indices[:, :k]), np.ascontiguousarray(graph.scores[:, :k])
+    )
+
+
+def approximate_knn(
+    matrix: F32,
+    k: int,
+    seed: int | None = None,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    min_recall: float = MIN_RECALL,
+    widths: Sequence[float] = WIDTHS,
+    check: int = CHECK_ROWS,
+) -> tuple[KnnGraph, KnnCheck]:
+    """Approximate ``k`` nearest neighbours by NN-descent (pynndescent, what umap-learn
+    uses) with a measured recall: the graph found with ``widths[0] × k`` candidates per
+    row (re-scored exactly, the best ``k`` kept) is checked against the exact 10 nearest
+    neighbours of ``check`` seeded sample rows; while its recall@10 is below
+    ``min_recall`` NN-descent runs again with the next, wider width. Same shape and
+    conventions as :func:`knn_graph`.
+
+    Real embeddings need the first width (all-MiniLM-like vectors: recall@10 0.996 at
+    20k); vectors without low-dimensional structure (isotropic noise around a few
+    centres, tests/benchmarks/bench_map_layout.py ``--data hard``) need ``3 × k``.
+    Deterministic for a given ``seed``: pynndescent is seeded, the check rows too, and
+    ties in the exact re-scoring keep NN-descent's order.
+    """
+    cancel = cancel or CancelToken()
+    m = np.ascontiguousarray(matrix, dtype=np.float32)
+    n = m.shape[0]
+    k = int(min(k, n))
+    if n == 0 or k == 0:
+        empty = KnnGraph(np.zeros((n, k), np.int32), np.zeros((n, k), np.float32))
+        return empty, KnnCheck(0, 1.0, 0, ())
+    rows = check_rows(n, check, seed)
+    kc = int(min(10, k - 1, n - 1))
+    exact = exact_neighbours_of(m, rows, kc) if kc > 0 else np.zeros((rows.size, 0), np.int64)
+    tried: list[int] = []
+    graph: KnnGraph | None = None
+    recall = 0.0
+    recalls: list[float] = []
+    for step, factor in enumerate(widths):
+        width = int(min(n, max(k, round(factor * k))))
+        if tried and width <= tried[-1]:
+            continue
+        progress(step / len(widths), f"Approximate nearest neighbours of {n:,} papers "
+                 f"({width} candidates each)")  # fmt: skip
+        # from scratch: going on from the narrower graph (pynndescent's init_graph) took
+        # as long at 20k (10.9 s against 9.2 s) and compiles another path (~50 s)
+        found = _nn_descent(m, width, seed)
+        tried.append(width)
+        cancel.check()
+        graph = _rescored(m, found, k)
+        recall = recall_of(graph.indices[rows, 1 : kc + 1], exact)
+        recalls.append(round(recall, 4))
+        if recall >= min_recall:
+            break
+    assert graph is not None
+    progress(1.0, f"Approximate nearest neighbours of {n:,} papers (recall@10 {recall:.3f})")
+    return graph, KnnCheck(tried[-1], recall, int(rows.size), tuple(tried), tuple(recalls))
 
 
 def approximate_knn_graph(
@@ -309,48 +443,10 @@ def approximate_knn_graph(
     seed: int | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
-    search_width: float = SEARCH_WIDTH,
+    min_recall: float = MIN_RECALL,
 ) -> KnnGraph:
-    """Approximate ``k`` nearest neighbours by NN-descent (pynndescent, what umap-learn
-    uses), for libraries too large for the exact O(n²) graph on a CPU. Same shape and
-    conventions as :func:`knn_graph`; scores are recomputed exactly for the pairs found.
-
-    NN-descent keeps ``search_width × k`` candidates per row and the best ``k`` by exact
-    cosine are kept. On clustered synthetic 384-d vectors (a hard case: wide isotropic
-    spread) recall@10 with k = 21 was 0.93 (width 1) and 0.98 (width 2) at 20k, 0.84
-    (width 2, 33 s) and 0.95 (width 3, ~40 s) at 100k on 2 cores; 0.996 on the real
-    abstracts (tests/benchmarks/bench_map_knn.py, tests/mapping/test_knn_paths.py).
-    Deterministic for a given ``seed``.
-    """
-    import warnings
-
-    cancel = cancel or CancelToken()
-    m = np.ascontiguousarray(matrix, dtype=np.float32)
-    n = m.shape[0]
-    k = int(min(k, n))
-    if n == 0 or k == 0:
-        return KnnGraph(np.zeros((n, k), np.int32), np.zeros((n, k), np.float32))
-    width = int(min(n, max(k, round(search_width * k))))
-    progress(None, f"Approximate nearest neighbours of {n:,} papers")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ImportWarning)
-        from pynndescent import NNDescent
-
-    index = NNDescent(m, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
-    idx, _ = index.neighbor_graph
-    cancel.check()
-    idx = np.asarray(idx, dtype=np.int64)
-    # the others by exact cosine (missing entries, -1, last), then the paper itself first
-    scores = pair_scores(m, idx)
-    scores[idx < 0] = -np.inf
-    order = np.argsort(-scores, axis=1, kind="stable")
-    graph = self_first(
-        np.take_along_axis(idx, order, axis=1), np.take_along_axis(scores, order, axis=1)
-    )
-    progress(1.0, f"Approximate nearest neighbours of {n:,} papers")
-    return KnnGraph(
-        np.ascontiguousarray(graph.indices[:, :k]), np.ascontiguousarray(graph.scores[:, :k])
-    )
+    """:func:`approximate_knn`'s graph alone."""
+    return approximate_knn(matrix, k, seed, progress, cancel, min_recall)[0]
 
 
 def approximate_query(
@@ -360,12 +456,18 @@ def approximate_query(
     seed: int | None = None,
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
-    search_width: float = SEARCH_WIDTH,
-) -> tuple[I64, F32]:
+    min_recall: float = MIN_RECALL,
+    widths: Sequence[float] = WIDTHS,
+    check: int = CHECK_ROWS,
+) -> tuple[I64, F32, KnnCheck]:
     """Approximate ``k`` most similar rows of ``base`` for each row of ``queries`` (unit
-    vectors): an NN-descent index on ``base`` (seeded), searched for each query (each
-    search starts from the index's fixed random state, so the answer is deterministic).
-    ``(indices, cosines)``, best first, cosines exact for the pairs found."""
+    vectors): an NN-descent index on ``base`` (seeded) of ``widths[0] × k`` neighbours a
+    row, searched for ``widths[0] × k`` candidates a query, re-scored exactly, the best
+    ``k`` kept. Its recall@10 is measured first on ``check`` seeded sample queries
+    against their exact neighbours; while it is below ``min_recall`` the index is built
+    again at the next width. Each search starts from the index's fixed
+    random state, so the answer is deterministic. ``(indices, cosines, check)``, best
+    first, cosines exact for the pairs found."""
     import warnings
 
     cancel = cancel or CancelToken()
@@ -373,26 +475,53 @@ def approximate_query(
     q = np.ascontiguousarray(queries, dtype=np.float32)
     k = int(min(k, b.shape[0]))
     if q.shape[0] == 0 or k == 0:
-        return np.zeros((q.shape[0], k), np.int64), np.zeros((q.shape[0], k), np.float32)
-    width = int(min(b.shape[0], max(k, round(search_width * k))))
+        empty = np.zeros((q.shape[0], k), np.int64), np.zeros((q.shape[0], k), np.float32)
+        return empty[0], empty[1], KnnCheck(0, 1.0, 0, ())
     progress(None, f"Approximate neighbours of {q.shape[0]:,} papers among {b.shape[0]:,}")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ImportWarning)
         from pynndescent import NNDescent
 
-    index = NNDescent(b, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
-    cancel.check()
+    rows = check_rows(q.shape[0], check, seed)
+    kc = int(min(10, k))
+    dots = q[rows] @ b.T
+    part = np.argpartition(-dots, kc - 1, axis=1)[:, :kc]
+    exact = np.take_along_axis(
+        part, np.argsort(-np.take_along_axis(dots, part, axis=1), axis=1, kind="stable"), axis=1
+    )
+    del dots
+
+    def search(index: Any, part_q: F32, width: int) -> tuple[I64, F32]:
+        found, _ = index.query(part_q, k=width)
+        found = np.asarray(found, dtype=np.int64)
+        sims = np.einsum("ij,ikj->ik", part_q, b[np.maximum(found, 0)])
+        sims[found < 0] = -np.inf
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(found, order, axis=1), np.take_along_axis(sims, order, axis=1)
+
+    tried: list[int] = []
+    recalls: list[float] = []
+    index: Any = None
+    recall = 0.0
+    for factor in widths:
+        width = int(min(b.shape[0], max(k, round(factor * k))))
+        if tried and width <= tried[-1]:
+            continue
+        index = NNDescent(b, metric="dot", n_neighbors=width, random_state=seed,
+                          low_memory=True)  # fmt: skip
+        tried.append(width)
+        cancel.check()
+        got, _ = search(index, q[rows], width)
+        recall = recall_of(got[:, :kc], exact)
+        recalls.append(round(recall, 4))
+        if recall >= min_recall:
+            break
+    width = tried[-1]
     idx = np.empty((q.shape[0], k), dtype=np.int64)
     sims = np.empty((q.shape[0], k), dtype=np.float32)
     step = 4_096  # queries per part: Cancel is heard, the gathered rows stay ~300 MB
     for s in range(0, q.shape[0], step):
         cancel.check()
-        found, _ = index.query(q[s : s + step], k=width)
-        found = np.asarray(found, dtype=np.int64)
-        part = np.einsum("ij,ikj->ik", q[s : s + step], b[np.maximum(found, 0)])
-        part[found < 0] = -np.inf
-        order = np.argsort(-part, axis=1, kind="stable")[:, :k]
-        idx[s : s + step] = np.take_along_axis(found, order, axis=1)
-        sims[s : s + step] = np.take_along_axis(part, order, axis=1)
+        idx[s : s + step], sims[s : s + step] = search(index, q[s : s + step], width)
         progress(min(1.0, (s + step) / q.shape[0]), "Approximate neighbours")
-    return idx, sims
+    return idx, sims, KnnCheck(width, recall, int(rows.size), tuple(tried), tuple(recalls))

@@ -193,12 +193,15 @@ def build_map(
 
     ``vectors``: ``(paper_ids, matrix)`` to lay out instead of the library's stored
     embeddings (with ``model_id`` naming them). ``seed`` makes the map reproducible
-    (UMAP's SGD then runs on one thread); ``None`` runs UMAP on all cores and gives a
-    slightly different map each time.
+    (above 50k papers UMAP's SGD runs on all cores and gives the same layout on any
+    number of threads, :mod:`paperscope.mapping._sgd`; below on one thread); ``None``
+    draws a fresh seed each time (and below 50k runs umap's Hogwild SGD on all cores).
 
     ``knn``: how the layout's neighbour graph is found. ``"exact"``: blocked BLAS
     (:func:`neighbours.knn_graph`); ``"approx"``: NN-descent (pynndescent, seeded by
-    ``seed``; recall@10 >= 0.95 against the exact graph, see tests/mapping/test_knn_paths);
+    ``seed``, widened until its recall@10 against the exact neighbours of seeded check
+    rows is >= 0.96, recorded as ``params["knn_recall"]`` and ``["knn_width"]``; see
+    tests/mapping/test_knn_paths);
     ``"auto"``: exact on the GPU (the ONNX MatMul + TopK graph of
     :mod:`paperscope.mapping.onnx_knn`) when onnxruntime has CUDA, else exact up to
     ``exact_limit`` papers and approximate above. Similar papers stay exact: the table
@@ -249,10 +252,12 @@ def build_map(
         )  # fmt: skip
 
     t0 = time.perf_counter()
-    graph = _similar(matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed)
+    graph, checked = _similar(
+        matrix, sub_progress(progress, 0.02, 0.4 if umap else 0.5), cancel, how, seed
+    )
     similar = NewNeighbours(ids, ids[graph.indices[:, 1:]], graph.scores[:, 1:])
     # an approximate table is marked so (similar_papers then answers from the vectors)
-    marked = {"knn": how} if how == "nndescent" else {}
+    marked = {"knn": how, **checked} if how == "nndescent" else {}
     timings["knn"] = time.perf_counter() - t0
     if not umap:
         t0 = time.perf_counter()
@@ -276,10 +281,10 @@ def build_map(
     layout = projection.umap_layout(
         graph, pca.coords, n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
         on_partial=partial, partial_every_s=partial_every_s,
-        progress=sub_progress(progress, 0.4, 0.93), cancel=cancel,
+        progress=sub_progress(progress, 0.4, 0.93), cancel=cancel, timings=timings,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
-    params = {**layout.params, "knn": how, "layout_path": "full"}
+    params = {**layout.params, "knn": how, **checked, "layout_path": "full"}
     t0 = time.perf_counter()
     clustered = _clusters(
         store, ids, layout.coords, min_cluster_size, sub_progress(progress, 0.93, 1.0),
@@ -287,12 +292,14 @@ def build_map(
     )  # fmt: skip
     timings["clusters"] = time.perf_counter() - t0
     cancel.check()  # the last moment a Cancel keeps the stored map as it was
+    t0 = time.perf_counter()
     _pca_id, layout_id = store.save_map(
         model,
         [_layout("pca", pca.params, ids, pca.coords),
          _layout("umap", params, ids, layout.coords, clustered)],
         similar,
     )  # fmt: skip
+    timings["store"] = time.perf_counter() - t0
     progress(1.0, f"Map of {n:,} papers, {len(clustered[1])} clusters")
     return MapResult(layout_id, "umap", model, n, clustered[1], True, timings, params)
 
@@ -324,7 +331,7 @@ def _build_sampled(
     base = np.ascontiguousarray(matrix[sample])
     t0 = time.perf_counter()
     progress(0.02, f"kNN of a sample of {sample_size:,} of {n:,} papers")
-    graph = _similar(base, sub_progress(progress, 0.02, 0.25), cancel, how, seed)
+    graph, checked = _similar(base, sub_progress(progress, 0.02, 0.25), cancel, how, seed)
     timings["knn"] = time.perf_counter() - t0
 
     def partial(coords: npt.NDArray[np.float32], epoch: int, total: int) -> None:
@@ -337,7 +344,7 @@ def _build_sampled(
     fitted = projection.umap_layout(
         graph, pca.coords[sample], n_neighbors=UMAP_NEIGHBOURS, n_epochs=n_epochs, seed=seed,
         on_partial=partial, partial_every_s=partial_every_s,
-        progress=sub_progress(progress, 0.25, 0.6), cancel=cancel,
+        progress=sub_progress(progress, 0.25, 0.6), cancel=cancel, timings=timings,
     )  # fmt: skip
     timings["umap"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -346,9 +353,12 @@ def _build_sampled(
     if placed_knn == "exact":
         found = projection.query_neighbours(matrix[rest], base, UMAP_NEIGHBOURS)
     else:
-        found = neighbours.approximate_query(
+        near, sims, placed_check = neighbours.approximate_query(
             base, matrix[rest], UMAP_NEIGHBOURS, seed, sub_progress(progress, 0.6, 0.8), cancel
         )
+        found = (near, sims)
+        checked = {**checked, "placed_knn_recall": round(placed_check.recall, 4),
+                   "placed_knn_width": placed_check.width}  # fmt: skip
     cancel.check()
     params = fitted.params
     placed = projection.place_new(
@@ -360,8 +370,8 @@ def _build_sampled(
     coords[rest] = placed
     timings["place"] = time.perf_counter() - t0
     cancel.check()
-    params = {**params, "knn": how, "layout_path": "sample+transform", "sample": sample_size,
-              "placed_knn": placed_knn}  # fmt: skip
+    params = {**params, "knn": how, **checked, "layout_path": "sample+transform",
+              "sample": sample_size, "placed_knn": placed_knn}  # fmt: skip
     if on_partial is not None:
         on_partial(MapFrame(ids, coords, "umap", params["n_epochs"], params["n_epochs"]))
     t0 = time.perf_counter()
@@ -373,12 +383,14 @@ def _build_sampled(
     cancel.check()  # the last moment a Cancel keeps the stored map as it was
     no_table = NewNeighbours(ids[:0], np.zeros((0, SIMILAR_STORED), np.int64),
                              np.zeros((0, SIMILAR_STORED), np.float32))  # fmt: skip
+    t0 = time.perf_counter()
     _pca_id, layout_id = store.save_map(
         model,
         [_layout("pca", pca.params, ids, pca.coords),
          _layout("umap", params, ids, coords, clustered)],
         no_table,  # similar papers: exactly from the vectors
     )  # fmt: skip
+    timings["store"] = time.perf_counter() - t0
     progress(1.0, f"Map of {n:,} papers (UMAP on {sample_size:,}, the rest placed)")
     return MapResult(layout_id, "umap", model, n, clustered[1], True, timings, params)
 
@@ -403,15 +415,20 @@ def _similar(
     cancel: CancelToken,
     how: str = "exact",
     seed: int | None = None,
-) -> neighbours.KnnGraph:
+) -> tuple[neighbours.KnnGraph, dict[str, Any]]:
+    """The graph, and what to record of it in the layout's params (an approximate
+    graph's measured recall@10 and NN-descent width)."""
     k = min(max(UMAP_NEIGHBOURS, SIMILAR_STORED + 1), matrix.shape[0])
     if how == "onnx-cuda":
         from paperscope.mapping.onnx_knn import OnnxKnn
 
-        return OnnxKnn("cuda").knn_graph(matrix, k, progress, cancel)
+        return OnnxKnn("cuda").knn_graph(matrix, k, progress, cancel), {}
     if how == "exact":
-        return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel)
-    return neighbours.approximate_knn_graph(matrix, k, seed, progress, cancel)
+        return neighbours.knn_graph(matrix, k, progress=progress, cancel=cancel), {}
+    graph, check = neighbours.approximate_knn(matrix, k, seed, progress, cancel)
+    return graph, {"knn_recall": round(check.recall, 4), "knn_width": check.width,
+                   "knn_check_rows": check.rows, "knn_recalls": list(check.recalls),
+                   "knn_widths": list(check.widths)}  # fmt: skip
 
 
 def _knn_how(knn: str, n: int, exact_limit: int) -> str:
