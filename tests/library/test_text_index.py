@@ -125,3 +125,28 @@ def test_generation_is_read_again_after_every_write(tmp_path: Path) -> None:
         assert store.text_generation() > after
         assert len(store.search_ids("quantum ")[0]) == 1
         assert len(store.search_ids("matching ")[0]) == 0
+
+
+def test_an_index_made_otherwise_is_dropped_and_rebuilt(tmp_path: Path) -> None:
+    from paperscope.core.records import Paper
+
+    path = tmp_path / "lib.duckdb"
+    with Store(path) as store:
+        store.add_papers([Paper("Quantum fields at last", abstract="flows")])
+        assert len(store.search_ids("quan")[0]) == 1
+    # an index of before the 4-letter prefixes, empty but marked current
+    con = sqlite3.connect(tmp_path / "lib.duckdb.search.sqlite")
+    con.execute("DROP TABLE docs")
+    con.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, authors, abstract, fulltext, "
+        "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+    )
+    con.commit()
+    con.close()
+    with Store(path) as store:
+        assert not store.text_index_current()
+        assert len(store.search_ids("quan")[0]) == 1
+        sql = store.text_index.file()._con.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'docs'"
+        ).fetchone()[0]
+        assert "prefix = '2 3 4'" in sql

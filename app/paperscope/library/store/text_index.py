@@ -2,8 +2,8 @@
 
 DuckDB stays the store of record; its fts extension does not update itself and scores
 slowly at scale, so title/authors/abstract and the attached PDFs' text (``fulltext``) are
-mirrored into an FTS5 table (porter stemming, diacritics folded, prefix indexes for 2 and
-3 characters, BM25 ranking). The index is a file beside the library
+mirrored into an FTS5 table (porter stemming, diacritics folded, prefix indexes for 2, 3
+and 4 characters, BM25 ranking). The index is a file beside the library
 (``<library>.search.sqlite``; in memory for an in-memory library) and can always be
 rebuilt from DuckDB.
 
@@ -42,7 +42,7 @@ COLUMNS = ("title", "authors", "abstract", "fulltext")
 _SCHEMA = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5("
     "title, authors, abstract, fulltext, "
-    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3 4')"
 )
 _INSERT = "INSERT INTO docs (rowid, title, authors, abstract, fulltext) VALUES (?, ?, ?, ?, ?)"
 
@@ -103,9 +103,10 @@ class Fts5File:
         )
         c.execute("PRAGMA synchronous = NORMAL")
         c.execute("PRAGMA cache_size = -65536")
-        cols = [r[1] for r in c.execute("PRAGMA table_info(docs)").fetchall()]
-        if cols and tuple(cols) != COLUMNS:
-            # an index from before the fulltext column: derived, so dropped and rebuilt
+        row = c.execute("SELECT sql FROM sqlite_master WHERE name = 'docs'").fetchone()
+        if row and row[0] != _SCHEMA.replace(" IF NOT EXISTS", ""):
+            # an index made otherwise (before the fulltext column, before the prefix
+            # index of 4 letters): derived, so dropped and rebuilt
             c.execute("DROP TABLE docs")
             c.execute("DROP TABLE IF EXISTS meta")
         c.execute(_SCHEMA)
