@@ -113,7 +113,9 @@ class TantivyAnchor:
         q, t = self.t.Query, self.t
         return q.boolean_query([(t.Occur.Must, self._word(*w)) for w in words])
 
-    def job(self, words: Sequence[tuple[str, bool, str | None]], limit: int) -> tuple[int, np.ndarray]:
+    def job(
+        self, words: Sequence[tuple[str, bool, str | None]], limit: int
+    ) -> tuple[int, np.ndarray]:
         """(count, the ids of every match); the best ``limit`` ranked by BM25."""
         query = self.query(words, limit)
         best = self.searcher.search(query, limit, count=True)
@@ -171,20 +173,23 @@ class DuckFtsAnchor:
     def open(self) -> None:
         self.con = self._connect()
         self.fields = {
-            name: fid for fid, name in self.con.execute("SELECT fieldid, field FROM fts_main_docs.fields").fetchall()
+            name: fid
+            for fid, name in self.con.execute(
+                "SELECT fieldid, field FROM fts_main_docs.fields"
+            ).fetchall()
         }
 
-    def job(self, words: Sequence[tuple[str, bool, str | None]], limit: int) -> tuple[int, np.ndarray]:
+    def job(
+        self, words: Sequence[tuple[str, bool, str | None]], limit: int
+    ) -> tuple[int, np.ndarray]:
         """(count, the ids of every match), every match scored by BM25 (k 1.2, b 0.75)."""
         q: list[str] = []
         params: list[Any] = []
-        for i, (text, prefix, column) in enumerate(words):
-            if prefix:
-                cond = "starts_with(d.term, stem(lower(?), 'porter'))"  # stemmed, as in FTS5
-                params.append(text)
-            else:
-                cond = "d.term = stem(lower(?), 'porter')"
-                params.append(text)
+        for i, (text, prefix, _column) in enumerate(words):
+            # the prefix stemmed too, as FTS5 does
+            op = "starts_with(d.term, {})" if prefix else "d.term = {}"
+            cond = op.format("stem(lower(?), 'porter')")
+            params.append(text)
             q.append(f"SELECT {i} AS w, termid FROM fts_main_docs.dict d WHERE {cond}")
         where_field = " OR ".join(
             f"(q.w = {i}{'' if c is None else f' AND t.fieldid = {self.fields[c]}'})"

@@ -146,7 +146,9 @@ def test_an_index_made_otherwise_is_dropped_and_rebuilt(tmp_path: Path) -> None:
     with Store(path) as store:
         assert not store.text_index_current()
         assert len(store.search_ids("quan")[0]) == 1
-        sql = store.text_index.file()._con.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'docs'"
-        ).fetchone()[0]
+        sql = (
+            store.text_index.file()
+            ._con.execute("SELECT sql FROM sqlite_master WHERE name = 'docs'")
+            .fetchone()[0]
+        )
         assert "prefix = '2 3 4'" in sql

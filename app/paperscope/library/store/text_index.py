@@ -198,9 +198,7 @@ class Fts5File:
         with self._lock:
             return _newest_scores(self._con, expression, limit)
 
-    def search(
-        self, expression: str, limit: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def search(self, expression: str, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every matching id (sorted), and the BM25 scores of the newest ``limit``
         matches (their ids sorted, and the scores): :meth:`match_ids` and
         :meth:`newest_scores` in one. For an index file the two run at the same time
