@@ -18,7 +18,13 @@ printed with its ratio to the issue's goal, and against a baseline measured here
 5. search as you type through the view: one- to three-word queries with a field
    filter, typed a character at a time once the first word has two letters; each
    keystroke timed from the text change to the repainted table (goal p50 <= 30 ms,
-   p95 <= 100 ms).
+   p95 <= 100 ms);
+6. the search engine alone, on the same keystrokes' words (``--anchors``, on by
+   default): the app's SQLite FTS5 side index (every match's id and BM25 of the newest
+   ``SCORE_LIMIT``) against DuckDB's ``fts`` extension and tantivy (PyPI ``tantivy``)
+   doing the same prefix + BM25 job on the same texts (``search_anchors.py``), each
+   index built once in the work folder (build time and size printed), figures as
+   ratios to FTS5.
 
 Not collected by pytest (``tests/benchmarks`` is ignored there).
 """
@@ -68,6 +74,10 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=1_000_000, help="papers (default 1M)")
     parser.add_argument("--queries", type=int, default=40, help="queries typed")
     parser.add_argument("--workdir", type=Path, default=None, help="keep/reuse the library here")
+    parser.add_argument(
+        "--anchors", default="duckdb,tantivy",
+        help="engines to compare with FTS5 on the same keystrokes ('' for none)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     from bench_library import generate  # the same generator as the library benchmark
@@ -174,6 +184,7 @@ def main() -> int:
 
     # search as you type
     keystrokes: list[float] = []
+    typed: list[str] = []
     rng = random.Random(11)
     for _ in range(args.queries):
         k = rng.choice((1, 2, 3))
@@ -181,6 +192,7 @@ def main() -> int:
         start = len(query) - sum(len(w) for w in query.split()[1:]) - (k - 1) + 1
         for end in range(start + 1, len(query) + 1):
             text = query[:end]
+            typed.append(text)
             keystrokes.append(timed(lambda t=text: view.set_query(t)))
         view.set_query("")
     while window.runner.running():
@@ -193,6 +205,8 @@ def main() -> int:
         f"max {max(keystrokes):.0f} ms"
     )
     rss_after = rss_mb()
+    if args.anchors.strip():
+        engines(store, typed, work, n, [a for a in args.anchors.split(",") if a.strip()])
 
     # baseline: a table model that loads every row's columns at once
     ids = store.order_ids(None, "id")
@@ -211,6 +225,71 @@ def main() -> int:
     window.close()
     store.close()
     return 0
+
+
+def engines(store: object, typed: list[str], work: Path, n: int, anchors: list[str]) -> None:
+    """The text engine alone on the typed keystrokes: FTS5 (the app) and the anchors."""
+    from search_anchors import DuckFtsAnchor, TantivyAnchor, folder_size
+
+    from paperscope.library.search import parse
+    from paperscope.library.store import Store, fts_extension_path, searching
+    from paperscope.library.store.text_index import text_rows
+
+    assert isinstance(store, Store)
+    index = store.text_index.file()
+    jobs = []
+    for text in typed:
+        plan = parse(text)
+        pos, _neg = index.plan_expression(plan)
+        if pos is not None and not any(t.phrase for t in plan.positive_terms):
+            jobs.append((pos, [(t.text, t.prefix, t.column) for t in plan.positive_terms]))
+    assert index.path is not None
+    fts_mb = folder_size(index.path) / 1e6
+    print(f"engines       the text job alone on {len(jobs)} of the keystrokes (every match's id, "
+          f"BM25 ranking); FTS5 index {fts_mb:,.0f} MB")  # fmt: skip
+    limit = searching.SCORE_LIMIT
+
+    def fts5(job: tuple[str, list[tuple[str, bool, str | None]]]) -> int:
+        return len(index.search(job[0], limit)[0])
+
+    runners: dict[str, Callable[[tuple[str, list[tuple[str, bool, str | None]]]], int]] = {
+        "fts5": fts5
+    }
+    for name in anchors:
+        anchor: TantivyAnchor | DuckFtsAnchor
+        if name == "tantivy":
+            anchor = TantivyAnchor(work / f"tantivy-{n}")
+            where = anchor.folder
+        elif name == "duckdb":
+            anchor = DuckFtsAnchor(work / f"duckfts-{n}.duckdb", fts_extension_path())
+            where = anchor.path
+        else:
+            raise SystemExit(f"unknown anchor {name!r}")
+        if not anchor.exists():
+            cur = store.cursor().cursor()
+            seconds = anchor.build(text_rows(cur))
+            cur.close()
+            print(f"  {name:<11} index built in {seconds:.0f} s")
+        anchor.open()
+        print(f"  {name:<11} index {folder_size(where) / 1e6:,.0f} MB "
+              f"({folder_size(where) / 1e6 / fts_mb:.2f} of FTS5's)")  # fmt: skip
+        runners[name] = lambda job, a=anchor: a.job(job[1], limit)[0]
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    counts: dict[str, list[int]] = {k: [] for k in runners}
+    for job in jobs:  # engine by engine on each keystroke: the same page cache state
+        for name, run in runners.items():
+            t0 = time.perf_counter()
+            counts[name].append(run(job))
+            times[name].append((time.perf_counter() - t0) * 1000)
+    base50, base95 = pct(times["fts5"], 0.5), pct(times["fts5"], 0.95)
+    for name, values in times.items():
+        p50, p95 = pct(values, 0.5), pct(values, 0.95)
+        same = sum(a == b for a, b in zip(counts[name], counts["fts5"], strict=True))
+        print(
+            f"  {name:<11} p50 {p50:6.1f} ms ({p50 / base50:.2f} of FTS5), p95 {p95:6.1f} ms "
+            f"({p95 / base95:.2f}), mean {statistics.mean(values):.1f} ms; the same count "
+            f"as FTS5 on {same} of {len(jobs)}"
+        )
 
 
 if __name__ == "__main__":

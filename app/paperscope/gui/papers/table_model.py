@@ -56,13 +56,23 @@ _PAPERCLIP: QIcon | None = None
 COLUMN_INDEX = {c[1]: i for i, c in enumerate(COLUMNS)}
 _FETCH = (
     "title", "authors", "date", "year", "upvotes", "organisation", "status", "n_authors",
-    "rating", "creators",
+    "rating", "creators", "tag_ids", "n_files",
 )  # fmt: skip
 _RIGHT = ("upvotes", "score")
 MODES = ("filter", "float")
 RECOMMENDED = "recommended"  # the sort key of View → Sort by recommendation
 
 Index = QModelIndex | QPersistentModelIndex
+
+# the roles as plain ints: data() runs some 2,000 times a repaint, and comparing an int
+# with an enum member costs more than the rest of a call
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_USER = int(Qt.ItemDataRole.UserRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 # how names are shown: "given" (Given Family, as the source wrote them) or "family"
@@ -125,6 +135,12 @@ class PaperTableModel(QAbstractTableModel):
         self._rows: dict[int, dict[str, Any]] = {}
         self._tags: dict[int, list[Any]] = {}
         self._files: dict[int, int] = {}  # attachments per paper (the paperclip column)
+        # each fetched paper's cells as shown (one string per column, score left out),
+        # and the store's write version they were read under: kept while the query, the
+        # sort or the mode change, dropped when anything was written since
+        self._cells: dict[int, list[str]] = {}
+        self._version = -1
+        self._flags: Qt.ItemFlag | None = None
         self._sort: tuple[str, bool] = ("id", False)
         self._recommendation: Any = None  # workflows.recommend.Recommendation
         self._explainer: Callable[[int], str] | None = None
@@ -213,24 +229,34 @@ class PaperTableModel(QAbstractTableModel):
 
     def names_changed(self) -> None:
         """The name style changed: repaint the authors column (nothing is fetched again)."""
+        self._cells.clear()
         if self.rowCount():
             col = self.columnCount() - 1
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, col))
 
     def refresh(self) -> None:
-        """Re-run the query (after an import, an edit, a new sort, query or mode)."""
+        """Re-run the query (after an import, an edit): rows are fetched again."""
+        self._forget_rows()
+        self._show_query()
+
+    def _show_query(self) -> None:
+        """Re-run the query (a new query or mode); the fetched rows are kept (see
+        ``_cells``)."""
         self._shown_scores = False
         ids, scores, n = self._compute()
         self.beginResetModel()
         self._ids, self._scores, self.n_matches = ids, scores, n
+        self.endResetModel()
+
+    def _forget_rows(self) -> None:
         self._rows.clear()
         self._tags.clear()
-        self.endResetModel()
+        self._files.clear()
+        self._cells.clear()
 
     def reload_rows(self) -> None:
         """Forget the fetched rows (papers were edited) and repaint, keeping the order."""
-        self._rows.clear()
-        self._tags.clear()
+        self._forget_rows()
         if len(self._ids):
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1)
@@ -239,7 +265,7 @@ class PaperTableModel(QAbstractTableModel):
     def set_query(self, text: str) -> None:
         if text != self._query:
             self._query = text
-            self.refresh()
+            self._show_query()
 
     def set_filter(self, text: str) -> None:  # the name the window used before search
         self.set_query(text)
@@ -250,7 +276,7 @@ class PaperTableModel(QAbstractTableModel):
         if mode != self._mode:
             self._mode = mode
             if self._query.strip():
-                self.refresh()
+                self._show_query()
 
     def set_recommendation(self, rec: Any) -> None:
         """The recommender's latest ranking (``None``: none), for the Recommended sort."""
@@ -273,8 +299,6 @@ class PaperTableModel(QAbstractTableModel):
             else np.asarray(scores, dtype=np.float64)
         )
         self.n_matches = len(self._ids)
-        self._rows.clear()
-        self._tags.clear()
         self.endResetModel()
 
     def ids(self) -> np.ndarray:
@@ -301,23 +325,75 @@ class PaperTableModel(QAbstractTableModel):
 
     def _row(self, row: int) -> dict[str, Any] | None:
         pid = int(self._ids[row])
+        if self._version != self._store.write_version:
+            self._forget_rows()  # something was written since these were read
         got = self._rows.get(pid)
         if got is None:
-            start = (row // BLOCK) * BLOCK
-            block = self._ids[start : start + BLOCK]
-            if len(self._rows) > CACHE_ROWS:
-                self._rows.clear()
-                self._tags.clear()
-                self._files.clear()
-            for p, values in self._store.table_rows(block, _FETCH).items():
-                self._rows[p] = dict(zip(_FETCH, values, strict=True))
-            tags = self._store.paper_tags(block)
-            files = self._store.attachment_counts(block.tolist())
-            for p, n in zip(block.tolist(), files.tolist(), strict=True):
-                self._tags[p] = tags.get(p, [])
-                self._files[p] = int(n)
+            self._fetch(row)
             got = self._rows.get(pid)
         return got
+
+    def _fetch(self, row: int) -> None:
+        """The block of rows around ``row``: one query (tags and file counts with the
+        columns), the tags' names and colours from the store's list of tags."""
+        self._version = self._store.write_version
+        start = (row // BLOCK) * BLOCK
+        block = self._ids[start : start + BLOCK]
+        if len(self._rows) > CACHE_ROWS:
+            self._forget_rows()
+        by_id = {t.id: t for t in self._store.tags()}
+        fetched = self._store.table_rows(block, _FETCH)
+        for p in block.tolist():
+            values = fetched.get(p)
+            if values is None:
+                continue
+            record = dict(zip(_FETCH, values, strict=True))
+            tags = [by_id[t] for t in record.pop("tag_ids") or () if t in by_id]
+            tags.sort(key=lambda t: t.position)
+            self._rows[p] = record
+            self._tags[p] = tags
+            self._files[p] = int(record.pop("n_files") or 0)
+
+    def _cells_of(self, row: int) -> list[str] | None:
+        """The row's cells as shown (made once per fetched paper)."""
+        pid = int(self._ids[row])
+        if self._version == self._store.write_version:
+            got = self._cells.get(pid)
+            if got is not None:
+                return got
+        values = self._row(row)
+        if values is None:
+            return None
+        cells = [self._display(pid, values, name) for _h, name, _k in COLUMNS]
+        self._cells[pid] = cells
+        return cells
+
+    def _display(self, pid: int, values: dict[str, Any], col: str) -> str:
+        if col == "score":
+            return ""  # from the scores, per row
+        if col == "tags":
+            tags = self._tags.get(pid, [])
+            return ", ".join(t.name for t in tags) if tags else MISSING
+        if col == "files":
+            n = self._files.get(pid, 0)
+            return str(n) if n > 1 else ""  # the paperclip is the decoration
+        if col == "rating":
+            return stars(values["rating"])
+        if col == "authors":
+            if not values["authors"] and values["n_authors"]:
+                n = values["n_authors"]
+                return f"{n} author{'s' if n != 1 else ''}"
+            return format_authors(values["authors"], creators=values["creators"])
+        if col == "date":
+            if values["date"] is not None:
+                return str(values["date"].isoformat())
+            return str(values["year"]) if values["year"] is not None else MISSING
+        value = values[col]
+        if value is None or value == "":
+            return MISSING
+        text = str(value)
+        # a cell shows one line: eliding a megabyte title on every repaint would stall
+        return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
 
     # -- Qt model API ----------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -339,64 +415,59 @@ class PaperTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role == Qt.ItemDataRole.UserRole:
+        role = int(role)
+        if role == _DISPLAY:  # the one role of every cell that is not empty
+            column = index.column()
+            if COLUMNS[column][1] == "score":
+                return self._score_text(index.row())
+            cells = self._cells_of(index.row())
+            return MISSING if cells is None else cells[column]
+        if role == _USER:
             return self.paper_id(index.row())
         col = COLUMNS[index.column()][1]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in _RIGHT:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and col == "tags":
+        if role == _ALIGN:
+            return _RIGHT_ALIGNED if col in _RIGHT else None
+        if role == _FOREGROUND:
+            if col != "tags":
+                return None
             row = self._row(index.row())
             tags = self._tags.get(self.paper_id(index.row()), [])
             return QColor(tags[0].color) if row is not None and tags else None
-        if role == Qt.ItemDataRole.DecorationRole and col == "files":
+        if role == _DECORATION:
+            if col != "files":
+                return None
             return paperclip() if self._files.get(self.paper_id(index.row()), 0) else None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role != _TOOLTIP:
             return None
         if col == "score":
-            if role == Qt.ItemDataRole.ToolTipRole and self._explainer is not None:
+            if self._explainer is not None:
                 why = self._explainer(self.paper_id(index.row()))
                 if why:
                     return why
-            if index.row() >= self.n_matches or not (self._query.strip() or self._shown_scores):
-                return MISSING
-            s = self.score(index.row())
-            return f"{s:.2f}" if s else MISSING
+            return self._score_text(index.row())
         values = self._row(index.row())
         if values is None:
             return MISSING
-        if col == "tags":
-            tags = self._tags.get(self.paper_id(index.row()), [])
-            return ", ".join(t.name for t in tags) if tags else MISSING
         if col == "files":
             n = self._files.get(self.paper_id(index.row()), 0)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{n} attached file{'s' if n != 1 else ''}" if n else "No attached file"
-            return str(n) if n > 1 else ""  # the paperclip is the decoration
-        if col == "rating":
-            return stars(values["rating"])
-        if col == "authors":
-            if not values["authors"] and values["n_authors"]:
-                n = values["n_authors"]
-                return f"{n} author{'s' if n != 1 else ''}"
-            text = format_authors(values["authors"], creators=values["creators"])
-            if role == Qt.ItemDataRole.ToolTipRole and values["authors"]:
-                return "\n".join(values["authors"])
-            return text
-        if col == "date":
-            if values["date"] is not None:
-                return values["date"].isoformat()
-            return str(values["year"]) if values["year"] is not None else MISSING
-        value = values[col]
-        if value is None or value == "":
+            return f"{n} attached file{'s' if n != 1 else ''}" if n else "No attached file"
+        if col == "authors" and values["authors"]:
+            return "\n".join(values["authors"])
+        return self._display(self.paper_id(index.row()), values, col)
+
+    def _score_text(self, row: int) -> str:
+        if row >= self.n_matches or not (self._query.strip() or self._shown_scores):
             return MISSING
-        text = str(value)
-        # a cell shows one line: eliding a megabyte title on every repaint would stall
-        return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
+        s = self.score(row)
+        return f"{s:.2f}" if s else MISSING
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled  # onto a plot pane
+        # the same for every cell; combined once (enum arithmetic is slow in Python)
+        if not index.isValid():
+            return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled
+        if self._flags is None:
+            self._flags = super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled  # onto a pane
+        return self._flags
 
     def mimeTypes(self) -> list[str]:
         return [PAPERS_MIME]
@@ -424,6 +495,4 @@ class PaperTableModel(QAbstractTableModel):
         ids, scores, n = self._compute()
         self.layoutAboutToBeChanged.emit()
         self._ids, self._scores, self.n_matches = ids, scores, n
-        self._rows.clear()
-        self._tags.clear()
         self.layoutChanged.emit()

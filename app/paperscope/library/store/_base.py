@@ -106,6 +106,12 @@ class StoreBase:
             self._local.cursor = cur
         return cur
 
+    @property
+    def write_version(self) -> int:
+        """Goes up each time a writer lets go of the write lock: what was read under an
+        older value may have changed since (the table's fetched rows)."""
+        return self._write_lock.version
+
     def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         """Run one statement on this thread's cursor (for the store's own mixins)."""
         return (

@@ -30,14 +30,18 @@ PAPER_FIELDS = (
 # Columns the table may show and sort on.
 TABLE_COLUMNS = (
     "id", "title", "authors", "year", "date", "upvotes", "organisation", "venue", "status",
-    "rating", "added_at", "n_authors", "creators",
+    "rating", "added_at", "n_authors", "creators", "tag_ids", "n_files",
 )  # fmt: skip
 
 # Derived columns the table may ask for (not sortable); ``creators``: the names as parts,
-# JSON text (the table shows them as the user prefers)
+# JSON text (the table shows them as the user prefers); ``tag_ids`` and ``n_files``: a
+# paper's tags (ids, any order) and how many files it has, so that a screenful of rows
+# is one query
 _DERIVED = {
     "n_authors": "TRY_CAST(json_extract_string(p.extra, '$.n_authors') AS INTEGER)",
     "creators": "CAST(p.creators AS VARCHAR)",
+    "tag_ids": "(SELECT list(pt.tag_id) FROM paper_tags pt WHERE pt.paper_id = p.id)",
+    "n_files": "(SELECT count(*) FROM attachments a WHERE a.paper_id = p.id)",
 }
 
 

@@ -134,9 +134,8 @@ class SearchMixin(StoreBase):
             pos, neg = index.plan_expression(plan)
             if pos is not None:
                 # scoring costs per matching paper: the newest SCORE_LIMIT matches are
-                # scored; only when there are more are the others' ids fetched unscored
-                sids, sscores, complete = index.newest_scores(pos, SCORE_LIMIT)
-                ids = sids if complete else index.match_ids(pos)
+                # scored; every match's id is read beside them, unscored
+                ids, sids, sscores = index.search(pos, SCORE_LIMIT)
             else:
                 ids = self.all_ids()
             if neg is not None:
@@ -146,16 +145,26 @@ class SearchMixin(StoreBase):
         if plan.filters:
             ids = _keep(ids, self.filter_ids(plan.filters))
         scores = np.zeros(len(ids), dtype=np.float64)
+        start = len(ids)  # ids[start:] are the scored ones (the newest matches)
         if sids is not None and len(ids) and len(sids):
-            where = np.searchsorted(sids, ids)
-            where[where >= len(sids)] = 0
-            hit = sids[where] == ids if len(sids) else np.zeros(len(ids), dtype=bool)
-            scores[hit] = sscores[where[hit]]
+            # the scored ids are every match from sids[0] on: a run at the end of ids
+            start = int(np.searchsorted(ids, sids[0]))
+            tail = ids[start:]
+            where = np.minimum(np.searchsorted(sids, tail), len(sids) - 1)
+            hit = sids[where] == tail
+            scores[start:][hit] = sscores[where[hit]]
         if sort == "score":
             if not plan.positive_terms:
                 return ids, scores  # id order
-            # best first; equal scores (and the unscored tail) newest first
-            order = np.lexsort((-ids, -scores if descending else scores))
+            # best first; equal scores (and the unscored older ones) newest first
+            head = scores[start:]
+            if len(head) and head.min() > 0:  # as BM25 always is: sort only the scored
+                tail = ids[start:]
+                top = start + np.lexsort((-tail, -head if descending else head))
+                rest = np.arange(start - 1, -1, -1)
+                order = np.concatenate([top, rest] if descending else [rest, top])
+            else:
+                order = np.lexsort((-ids, -scores if descending else scores))
             return ids[order], scores[order]
         ordered = self.order_ids(ids, sort, descending)
         return ordered, scores[np.searchsorted(ids, ordered)]

@@ -2,8 +2,8 @@
 
 DuckDB stays the store of record; its fts extension does not update itself and scores
 slowly at scale, so title/authors/abstract and the attached PDFs' text (``fulltext``) are
-mirrored into an FTS5 table (porter stemming, diacritics folded, prefix indexes for 2 and
-3 characters, BM25 ranking). The index is a file beside the library
+mirrored into an FTS5 table (porter stemming, diacritics folded, prefix indexes for 2, 3
+and 4 characters, BM25 ranking). The index is a file beside the library
 (``<library>.search.sqlite``; in memory for an in-memory library) and can always be
 rebuilt from DuckDB.
 
@@ -42,7 +42,7 @@ COLUMNS = ("title", "authors", "abstract", "fulltext")
 _SCHEMA = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5("
     "title, authors, abstract, fulltext, "
-    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
+    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3 4')"
 )
 _INSERT = "INSERT INTO docs (rowid, title, authors, abstract, fulltext) VALUES (?, ?, ?, ?, ?)"
 
@@ -82,6 +82,8 @@ class Fts5File:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._second: sqlite3.Connection | None = None  # see _reader
+        self._pool: Any = None
         target = ":memory:" if path is None else str(path)
         self._con = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         try:
@@ -101,9 +103,10 @@ class Fts5File:
         )
         c.execute("PRAGMA synchronous = NORMAL")
         c.execute("PRAGMA cache_size = -65536")
-        cols = [r[1] for r in c.execute("PRAGMA table_info(docs)").fetchall()]
-        if cols and tuple(cols) != COLUMNS:
-            # an index from before the fulltext column: derived, so dropped and rebuilt
+        row = c.execute("SELECT sql FROM sqlite_master WHERE name = 'docs'").fetchone()
+        if row and row[0] != _SCHEMA.replace(" IF NOT EXISTS", ""):
+            # an index made otherwise (before the fulltext column, before the prefix
+            # index of 4 letters): derived, so dropped and rebuilt
             c.execute("DROP TABLE docs")
             c.execute("DROP TABLE IF EXISTS meta")
         c.execute(_SCHEMA)
@@ -111,6 +114,12 @@ class Fts5File:
 
     def close(self) -> None:
         with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+            if self._second is not None:
+                self._second.close()
+                self._second = None
             self._con.close()
 
     # -- state -----------------------------------------------------------------------
@@ -179,32 +188,50 @@ class Fts5File:
         """Sorted ids of the documents matching an FTS5 expression, unscored (fast:
         one string from SQLite, parsed by numpy)."""
         with self._lock:
-            row = self._con.execute(
-                "SELECT group_concat(rowid) FROM docs WHERE docs MATCH ?", [expression]
-            ).fetchone()
-        if not row or not row[0]:
-            return np.zeros(0, dtype=np.int64)
-        # numpy's own text parser: 7x faster than str.split + np.array (4 vs 30 ms for
-        # the 300k ids a two-letter prefix matches in a million papers)
-        return np.sort(np.fromstring(row[0], dtype=np.int64, sep=","))
+            return _match_ids(self._con, expression)
 
     def newest_scores(self, expression: str, limit: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """BM25 scores of the newest ``limit`` matching documents (ids sorted), and
         whether those are all the matches. One MATCH, read backwards by rowid and
         stopped after ``limit + 1`` rows, so a word typed halfway ("qua") costs the
         same as a rare one."""
-        w = ", ".join(str(x) for x in WEIGHTS)
         with self._lock:
-            rows = self._con.execute(
-                f"SELECT rowid, -bm25(docs, {w}) FROM docs WHERE docs MATCH ? "
-                "ORDER BY rowid DESC LIMIT ?",
-                [expression, limit + 1],
-            ).fetchall()
-        complete = len(rows) <= limit
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), True
-        arr = np.array(rows[:limit], dtype=np.float64)[::-1]
-        return arr[:, 0].astype(np.int64), np.ascontiguousarray(arr[:, 1]), complete
+            return _newest_scores(self._con, expression, limit)
+
+    def search(self, expression: str, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every matching id (sorted), and the BM25 scores of the newest ``limit``
+        matches (their ids sorted, and the scores): :meth:`match_ids` and
+        :meth:`newest_scores` in one. For an index file the two run at the same time
+        on two connections (SQLite lets go of the GIL while it reads), so a word typed
+        halfway costs the slower of the two, not their sum; nothing is written between
+        them (both hold the lock), so they see the same index."""
+        with self._lock:
+            reader = self._reader()
+            if reader is None:
+                sids, sscores, complete = _newest_scores(self._con, expression, limit)
+                ids = sids if complete else _match_ids(self._con, expression)
+                return ids, sids, sscores
+            assert self._pool is not None
+            every = self._pool.submit(_match_ids, reader, expression)
+            try:
+                sids, sscores, complete = _newest_scores(self._con, expression, limit)
+            finally:
+                ids = every.result()
+            return (sids if complete else ids), sids, sscores
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """The second connection of an index file (``None`` in memory), opened on first
+        use, with the thread that reads on it."""
+        if self.path is None:
+            return None
+        if self._second is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            con = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            con.execute("PRAGMA cache_size = -65536")
+            self._second = con
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="fts5-matches")
+        return self._second
 
     def snippet(self, paper_id: int, expression: str, tokens: int = 16) -> str:
         """Where the words of ``expression`` occur in a paper's full text: a few words
@@ -255,15 +282,26 @@ class TextIndex:
         self._read_only = read_only
         self._file: Fts5File | None = None
         self._stale = True
+        self._generation: tuple[int, int] | None = None  # (write-lock version, value)
 
     def generation(self) -> int:
-        """The library's text generation (what the index must reflect to be current)."""
+        """The library's text generation (what the index must reflect to be current).
+        Read again only after a writer let go of the write lock (every change of it is
+        a write under that lock, and no other process writes a library held open), so a
+        keystroke's search does not ask DuckDB for it twice."""
+        version = getattr(self._write_lock, "version", None)  # read before the value
+        cached = self._generation
+        if version is not None and cached is not None and cached[0] == version:
+            return cached[1]
         row = (
             self._cursor()
             .execute("SELECT value FROM library_state WHERE key = 'text_generation'")
             .fetchone()
         )
-        return int(row[0]) if row else 0
+        value = int(row[0]) if row else 0
+        if version is not None:
+            self._generation = (version, value)
+        return value
 
     def mark_changed(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Call inside a write transaction that changes paper text."""
@@ -340,6 +378,34 @@ class TextIndex:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _match_ids(con: sqlite3.Connection, expression: str) -> np.ndarray:
+    row = con.execute(
+        "SELECT group_concat(rowid) FROM docs WHERE docs MATCH ?", [expression]
+    ).fetchone()
+    if not row or not row[0]:
+        return np.zeros(0, dtype=np.int64)
+    # numpy's own text parser: 7x faster than str.split + np.array (4 vs 30 ms for
+    # the 300k ids a two-letter prefix matches in a million papers)
+    return np.sort(np.fromstring(row[0], dtype=np.int64, sep=","))
+
+
+_NEWEST_SQL = (
+    f"SELECT rowid, -bm25(docs, {', '.join(str(x) for x in WEIGHTS)}) FROM docs "
+    "WHERE docs MATCH ? ORDER BY rowid DESC LIMIT ?"
+)
+
+
+def _newest_scores(
+    con: sqlite3.Connection, expression: str, limit: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    rows = con.execute(_NEWEST_SQL, [expression, limit + 1]).fetchall()
+    complete = len(rows) <= limit
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), True
+    arr = np.array(rows[:limit], dtype=np.float64)[::-1]
+    return arr[:, 0].astype(np.int64), np.ascontiguousarray(arr[:, 1]), complete
 
 
 def _batches(rows: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -29,7 +29,12 @@ class TagsMixin(StoreBase):
     """Mixed into :class:`paperscope.library.store.Store`."""
 
     def tags(self) -> list[Tag]:
-        """Every tag in number-key order, with how many papers carry it."""
+        """Every tag in number-key order, with how many papers carry it. Read again
+        only after a writer let go of the write lock (every table row fetched asks)."""
+        version = self._write_lock.version  # read before the rows
+        hit: tuple[int, list[Tag]] | None = self.__dict__.get("_tags_cache")
+        if hit is not None and hit[0] == version:
+            return list(hit[1])
         rows = (
             self.cursor()
             .execute(
@@ -40,10 +45,12 @@ class TagsMixin(StoreBase):
             )
             .fetchall()
         )
-        return [
+        tags = [
             Tag(r[0], r[1], r[2] or DEFAULT_COLORS[(r[0] - 1) % len(DEFAULT_COLORS)], i, r[4])
             for i, r in enumerate(rows)
         ]
+        self.__dict__["_tags_cache"] = (version, tags)
+        return list(tags)
 
     def tag_id(self, name: str, create: bool = False, color: str | None = None) -> int | None:
         """The id of the tag called ``name`` (case-insensitive); created when asked."""
