@@ -44,6 +44,27 @@ def window(qtbot: QtBot, demo_library: Path) -> Iterator[object]:
 
 
 @pytest.fixture(autouse=True)
+def _no_keyboard_modifiers_held() -> Iterator[None]:
+    """Every test starts with no modifier held. Qt takes the application's keyboard
+    modifiers from the last input event; offscreen, a test that ends on a
+    Ctrl+Shift shortcut (``qtbot.keyClick(..., Ctrl | Shift)``) leaves them "held", and
+    a later test in the same process saw ``selectRow()`` toggle the row instead of
+    selecting it (``test_main_window`` after ``test_papers_actions``). A release of
+    Ctrl with no modifiers, sent to a widget of its own, clears them."""
+    yield
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    if QApplication.instance() is None or not QApplication.keyboardModifiers():
+        return
+    sink = QWidget()
+    QTest.keyRelease(sink, Qt.Key.Key_Control, Qt.KeyboardModifier.NoModifier)
+    sink.deleteLater()
+    assert not QApplication.keyboardModifiers(), QApplication.keyboardModifiers()
+
+
+@pytest.fixture(autouse=True)
 def _no_leaked_threads() -> Iterator[None]:
     """Fail a test that leaves a Python thread running (napari's habit)."""
     before = set(threading.enumerate())
