@@ -61,7 +61,7 @@ def _load_error(path: Path) -> str | None:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+    return f"{n / 2**20:.1f} MiB"
 
 
 def _size(path: Path) -> int:
@@ -105,6 +105,9 @@ def prune(bundle: Path) -> dict[str, int]:
     for p in sorted(internal.rglob("tests"), key=lambda p: -len(p.parts)):
         if p.is_dir() and not any(q.suffix == ".so" for q in p.rglob("*")):
             _remove(p, "stubs, headers, tests", freed)
+
+    for link in [p for p in internal.rglob("*") if p.is_symlink() and not p.exists()]:
+        link.unlink()  # PyInstaller's top-level links to what went (libQt6EglFs*)
 
     seen: dict[tuple[str, int], Path] = {}
     for lib in sorted(internal.glob("*.libs/*")):

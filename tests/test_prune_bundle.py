@@ -37,6 +37,9 @@ def _bundle(tmp_path: Path) -> Path:
     ):
         (qt / rel).parent.mkdir(parents=True, exist_ok=True)
         (qt / rel).write_bytes(b"not an ELF")
+    (internal / "libQt6EglFSDeviceIntegration.so.6").symlink_to(
+        "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6"
+    )
     (internal / "paperscope" / "resources" / "screenshots").mkdir(parents=True)
     (internal / "paperscope" / "resources" / "screenshots" / "map.png").write_bytes(b"png")
     (internal / "pkg" / "tests").mkdir(parents=True)
@@ -72,6 +75,7 @@ def test_prune_removes_unloaded_files_and_strips_safely(tmp_path: Path) -> None:
     assert (qt / "plugins" / "platforms" / "libqxcb.so").exists()
     assert not (qt / "plugins" / "egldeviceintegrations").exists()
     assert not (qt / "lib" / "libQt6EglFSDeviceIntegration.so.6").exists()
+    assert not (internal / "libQt6EglFSDeviceIntegration.so.6").is_symlink()
     assert not (internal / "paperscope" / "resources" / "screenshots").exists()
     assert not (internal / "pkg" / "tests").exists()
     assert not (internal / "pkg" / "stub.pyi").exists()
