@@ -136,7 +136,7 @@ def prune(bundle: Path) -> dict[str, int]:
             freed["symbol tables (strip)"] += before - path.stat().st_size
             backup.unlink()
         else:
-            print(f"prune: {path.relative_to(bundle)} no longer loads as before once stripped: kept as it was")
+            print(f"prune: {path.relative_to(bundle)} loads differently stripped: kept")
             backup.replace(path)
 
     present = {p.name for p in internal.rglob("*") if p.is_file()}
