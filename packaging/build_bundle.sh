@@ -12,7 +12,9 @@
 # environment's versions: plain onnxruntime and onnxruntime-gpu never share one (both write
 # the same package folder). The CPU bundle also leaves out what only a GPU uses (the CUDA
 # provider, the fp16 and int8 graphs, the model's safetensors). Each build ends with the
-# smoke test.
+# smoke test. matplotlib's PDF and SVG backends are named: the figure export picks them
+# by the file's suffix (PyInstaller sees only the Agg one, which the map render names).
+# packaging/prune_bundle.py then removes what the app never loads and strips symbol tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXPORT_PY="${EXPORT_PYTHON:-.venv/bin/python}"
@@ -64,6 +66,8 @@ for variant in "${variants[@]}"; do
         --collect-binaries onnxruntime \
         --collect-submodules onnxruntime.capi \
         --hidden-import tokenizers \
+        --hidden-import matplotlib.backends.backend_pdf \
+        --hidden-import matplotlib.backends.backend_svg \
         --collect-all pypdfium2 --collect-all pypdfium2_raw \
         --exclude-module torch --exclude-module torchvision --exclude-module sentence_transformers \
         --exclude-module transformers --exclude-module tensorboard --exclude-module tensorflow \
@@ -88,6 +92,9 @@ for variant in "${variants[@]}"; do
         rm -f "$model_dir/model.safetensors" "$model_dir/pytorch_model.bin"
     fi
     echo "built $variant in $(( $(date +%s) - start )) s; size: $(du -sm "dist/paperscope-$variant" | cut -f1) MB"
+    # what the app never loads, and symbol tables (see the script; the smoke test checks)
+    "$EXPORT_PY" packaging/prune_bundle.py "dist/paperscope-$variant"
+    echo "pruned: $(du -sm "dist/paperscope-$variant" | cut -f1) MB"
     packaging/smoke_test_bundle.sh "dist/paperscope-$variant"
     tar -C dist -cf - "paperscope-$variant" | xz -T2 -3 > "dist/paperscope-$variant-linux-x86_64.tar.xz"
     echo "download (tar.xz): $(du -m "dist/paperscope-$variant-linux-x86_64.tar.xz" | cut -f1) MB"

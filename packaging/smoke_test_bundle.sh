@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the built bundle (CI-optional: the build takes minutes): the bundled app
-# starts, imports a paper file, loads runs, embeds with the shipped ONNX export and
-# renders its window offscreen.
+# starts, imports a paper file, loads runs, embeds with the shipped ONNX export, builds
+# the semantic map (UMAP: numba, pynndescent, scikit-learn's clustering) and renders it,
+# plots runs as a publication figure (matplotlib, PDF and SVG) and renders its window
+# offscreen, the map pane included.
 #
 #     packaging/smoke_test_bundle.sh [BUNDLE_DIR]     (default dist/paperscope-cpu)
 set -euo pipefail
@@ -19,10 +21,23 @@ export PAPERSCOPE_HOME="$home" QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1
 # Unix tools do; under pipefail only that status is forgiven
 { "$app" runs resources/demo/runs --json || [ $? -eq 141 ]; } | head -c 300; echo
 "$app" --library "$home/lib.duckdb" embed
+"$app" --library "$home/lib.duckdb" map --method umap --out "$home/map.png"
+"$app" plot resources/demo/runs/rl-trained-agents --metric rollout/ep_reward \
+    --out "$home/plot.pdf" --csv "$home/plot.csv"
+"$app" plot resources/demo/runs/rl-trained-agents --metric rollout/ep_reward --out "$home/plot.svg"
 t=$(date +%s.%N)
 "$app" --library "$home/lib.duckdb" --screenshot "$home/bundle.png"
 echo "start to rendered window: $(echo "$(date +%s.%N) - $t" | bc) s"
-python3 -c "import sys; d=open(sys.argv[1],'rb').read(8); assert d==b'\x89PNG\r\n\x1a\n', d" "$home/bundle.png"
+python3 - "$home" <<'PY'
+import sys
+from pathlib import Path
+home = Path(sys.argv[1])
+for name, magic in (("bundle.png", b"\x89PNG\r\n\x1a\n"), ("map.png", b"\x89PNG\r\n\x1a\n"),
+                    ("plot.pdf", b"%PDF-"), ("plot.svg", b"<?xml")):
+    head = (home / name).read_bytes()[: len(magic)]
+    assert head == magic, (name, head)
+assert len((home / "plot.csv").read_text().splitlines()) > 1, "plot.csv is empty"
+PY
 shot="build/$(basename "$bundle")-screenshot.png"
 mkdir -p build && cp "$home/bundle.png" "$shot"
 echo "smoke test passed: $shot"
