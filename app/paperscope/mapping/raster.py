@@ -483,13 +483,19 @@ class PointGrid:
         j0, j1 = (int(v) for v in self._cell_y(np.array([y0, y1])))
         return i0, i1, j0, j1
 
-    def count_upper(self, view: View) -> int:
-        """Points in the cells the view touches (at least those inside it)."""
+    def count_upper(self, view: View, max_cells: int = 128) -> int:
+        """Points in the cells the view touches (at least those inside it), summed on
+        the finest level where that is at most ``max_cells`` cells a side (the whole map
+        at level 0 would be four million cells: milliseconds a frame)."""
         r = self.cell_range(view)
         if r is None:
             return 0
         i0, i1, j0, j1 = r
-        return int(self.levels[0][j0 : j1 + 1, i0 : i1 + 1].sum(dtype=np.float64))
+        level = 0
+        while max(i1 - i0, j1 - j0) >= max_cells and level + 1 < len(self.levels):
+            i0, i1, j0, j1 = i0 // 2, i1 // 2, j0 // 2, j1 // 2
+            level += 1
+        return int(self.levels[level][j0 : j1 + 1, i0 : i1 + 1].sum(dtype=np.float64))
 
     def _slots(self, view: View) -> I64:
         """Positions in ``rows`` / ``xy`` of the cells the view touches (one ascending
