@@ -775,8 +775,8 @@ def colour_counts(counts: npt.NDArray[Any], table: npt.NDArray[np.uint32]) -> np
     highest count at its last entry (an empty pixel: entry 0)."""
     levels = np.log1p(np.asarray(counts, dtype=np.float32))
     top = float(levels.max()) if levels.size else 0.0
-    scale = (table.shape[0] - 1) / top if top > 0 else 0.0
-    idx = (levels * np.float32(scale)).astype(np.intp)
+    scale = table.shape[0] / top if top > 0 else 0.0  # the top count: the last entry
+    idx = np.minimum((levels * np.float32(scale)).astype(np.intp), table.shape[0] - 1)
     if top > 0:  # one count still shows: at least the first entry after the empty one
         idx[(counts > 0) & (idx == 0)] = 1
     out: npt.NDArray[np.uint32] = table[idx]

@@ -283,6 +283,10 @@ class MapView(QWidget):
             self.legend.addItem(sample, name)
         self._render_timer.start()
 
+    def draw_order(self) -> npt.NDArray[np.int64]:
+        """The rows' fixed random draw order (kept when the same points move)."""
+        return self._order
+
     def colours(self) -> npt.NDArray[np.uint32]:
         """The points' ``0xAARRGGBB`` colours, row-aligned with ``ids``."""
         return self._colours.copy()
