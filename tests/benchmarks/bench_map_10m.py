@@ -155,6 +155,10 @@ def jumps(rng: np.random.Generator, frames: int) -> list[Any]:
     return ranges
 
 
+def _box(cx: float, cy: float, half: float) -> Any:
+    return (cx - half, cx + half), (cy - half * 0.8, cy + half * 0.8)
+
+
 def pan_zoom_path(coords: np.ndarray, rng: np.random.Generator, steps: int = 16) -> list[Any]:
     """What a user does: from the whole map, wheel steps (x0.8 each, about one notch)
     towards a dense spot, drag steps of 80 px, further in, panning, then back out;
@@ -164,25 +168,22 @@ def pan_zoom_path(coords: np.ndarray, rng: np.random.Generator, steps: int = 16)
         cx, cy, half = 0.0, 0.0, 25.0
         tx, ty = coords[int(rng.integers(coords.shape[0]))].astype(float)
 
-        def add() -> None:
-            ranges.append(((cx - half, cx + half), (cy - half * 0.8, cy + half * 0.8)))
-
         for _ in range(steps):  # zoom in under a cursor on the target
             cx, cy, half = tx + (cx - tx) * 0.8, ty + (cy - ty) * 0.8, half * 0.8
-            add()
+            ranges.append(_box(cx, cy, half))
         angle = float(rng.uniform(0, 2 * np.pi))
         for _ in range(steps):  # drag
             cx, cy = cx + 0.16 * half * np.cos(angle), cy + 0.16 * half * np.sin(angle)
-            add()
+            ranges.append(_box(cx, cy, half))
         for _ in range(steps // 2):  # further in
             half *= 0.8
-            add()
+            ranges.append(_box(cx, cy, half))
         for _ in range(steps):  # drag back
             cx, cy = cx - 0.16 * half * np.cos(angle), cy - 0.16 * half * np.sin(angle)
-            add()
+            ranges.append(_box(cx, cy, half))
         for _ in range(steps + steps // 2):  # out again
             half = min(half / 0.8, 25.0)
-            add()
+            ranges.append(_box(cx, cy, half))
     return ranges
 
 
@@ -309,7 +310,7 @@ def main() -> None:
         bt = frame_times(base, base.getPlotItem().vb, jump[: args.baseline_frames], lambda: None)
         bm = p(bt, 50)
         print(f"  pyqtgraph ScatterPlotItem: build {base_build:.1f} s, frame p50 {bm:.0f} ms over "
-              f"{len(bt)} jump frames -> ours is {bm / p(t_jump, 50):.0f}x faster (p50)")  # fmt: skip
+              f"{len(bt)} jumps -> ours is {bm / p(t_jump, 50):.0f}x faster (p50)")  # fmt: skip
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  peak RSS with the ScatterPlotItem too: {rss:.0f} MB")
 

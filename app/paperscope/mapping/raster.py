@@ -770,7 +770,9 @@ def splat_discs(
     return out
 
 
-def colour_counts(counts: npt.NDArray[Any], table: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+def colour_counts(
+    counts: npt.NDArray[Any], table: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.uint32]:
     """Counts per pixel as ARGB32 colours: ``log1p`` scaled to the table's length, the
     highest count at its last entry (an empty pixel: entry 0)."""
     levels = np.log1p(np.asarray(counts, dtype=np.float32))

@@ -94,7 +94,8 @@ class _FrameItem(pg.GraphicsObject):
         self._rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         buf = np.ascontiguousarray(argb, dtype=np.uint32)
         # no copy: the QImage keeps ``buf`` alive as its ``data``
-        self._qimage = pg.functions.ndarray_to_qimage(buf, QImage.Format.Format_ARGB32_Premultiplied)
+        fmt = QImage.Format.Format_ARGB32_Premultiplied
+        self._qimage = pg.functions.ndarray_to_qimage(buf, fmt)
         self.update()
 
     def clear(self) -> None:
