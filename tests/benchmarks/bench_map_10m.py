@@ -37,19 +37,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def clustered_points(n: int, seed: int = 0) -> np.ndarray:
+def clustered_points(n: int, seed: int = 0, with_clusters: bool = False) -> Any:
     """A map-like float32 layout: 60 Gaussian clusters of uneven size and spread (as
-    ``bench_map_view.py``), made in parts."""
+    ``bench_map_view.py``), made in parts; with ``with_clusters`` also each point's
+    cluster."""
     rng = np.random.default_rng(seed)
     centres = rng.uniform(-20, 20, size=(60, 2))
     sizes = rng.dirichlet(np.ones(60) * 0.7)
     spread = rng.uniform(0.3, 2.0, size=60)
     out = np.empty((n, 2), dtype=np.float32)
+    clusters = np.empty(n, dtype=np.int32)
     for s in range(0, n, 1_000_000):
         m = min(1_000_000, n - s)
         which = rng.choice(60, size=m, p=sizes)
         out[s : s + m] = centres[which] + rng.normal(size=(m, 2)) * spread[which, None]
-    return out
+        clusters[s : s + m] = which
+    return (out, clusters) if with_clusters else out
 
 
 def _set_base(base: Any, rgba_or_levels: np.ndarray, view: tuple[float, ...], **kw: Any) -> None:
