@@ -522,6 +522,12 @@ class PointGrid:
         out: I64 = self.rows[self._slots(view)]
         return out
 
+    def candidate_points(self, view: View) -> tuple[I64, npt.NDArray[Any]]:
+        """``(slots, xy)``: positions in ``rows`` / ``xy`` of the points of the cells the
+        view touches (a superset of the inside) and their coordinates."""
+        slots = self._slots(view)
+        return slots, self.xy[slots]
+
     def inside_slots(self, view: View) -> I64:
         """Positions in ``rows`` / ``xy`` of the points inside the view (edges included):
         ``xy[slots]`` are their coordinates, read from a few contiguous runs."""

@@ -372,11 +372,13 @@ class MapView(QWidget):
             counts, rect = tile
             self._show_density(counts, rect)
             return
-        slots = self._grid.inside_slots(view)
-        if slots.shape[0] > DENSITY_ABOVE:
-            self._show_density(raster.density(self._grid.xy[slots], view, shape), view)
+        slots, xy = self._grid.candidate_points(view)  # the cells' points, read once
+        x0, x1, y0, y1 = view
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if int(np.count_nonzero(inside)) > DENSITY_ABOVE:  # the counts skip the outside
+            self._show_density(raster.density(xy, view, shape), view)
         else:
-            self._show_points(slots, view, shape)
+            self._show_points(slots[inside], view, shape)
 
     def _show_density(self, counts: npt.NDArray[np.float32], rect: raster.View) -> None:
         self.image.set_argb(raster.colour_counts(counts, self._density_lut), rect)
