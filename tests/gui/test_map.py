@@ -438,3 +438,37 @@ def test_a_big_map_is_prepared_off_the_ui_thread(
     qtbot.waitUntil(lambda: not pane.preparing(), timeout=60000)
     np.testing.assert_array_equal(view.coords, stored.coords)
     assert pane._map is stored
+
+
+def test_the_frame_puts_each_point_where_the_view_says(qtbot: QtBot) -> None:
+    """Issue #17: the frame is one ARGB buffer drawn through a flipped painter; a point
+    near the top-left corner of the view is drawn there on screen (not mirrored), in its
+    colour, at least 2 × 2 px; zoomed out over many points the frame is density."""
+    from PySide6.QtGui import QColor
+
+    from paperscope.gui.map.map_view import MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    coords = np.array([[1.0, 7.0], [9.0, 1.0], [5.0, 4.0]], dtype=np.float32)
+    view.set_points([1, 2, 3], coords)
+    view.set_colours(np.array([0xFFFF0000, 0xFF0000FF, 0xFF00FF00], dtype=np.uint32))
+    view.view_box.setRange(xRange=(0, 10), yRange=(0, 8), padding=0)
+    view.render_now()
+    assert view.mode == "points"
+    shot = view.grab().toImage()
+    ratio = shot.devicePixelRatio()
+    for (x, y), colour in zip(coords, ("#ff0000", "#0000ff", "#00ff00"), strict=True):
+        at = view.plot.mapFromScene(view.view_box.mapViewToScene(QPointF(float(x), float(y))))
+        px, py = int(at.x() * ratio), int(at.y() * ratio)
+        near = [QColor(shot.pixel(px + dx, py + dy)).name() for dx in range(-2, 3)
+                for dy in range(-2, 3)]  # fmt: skip
+        assert near.count(colour) >= 4, (colour, near)
+    rng = np.random.default_rng(0)
+    many = rng.normal(size=(400_000, 2)).astype(np.float32)
+    view.set_points(np.arange(1, 400_001), many)
+    view.render_now()
+    frame = view.image.argb()
+    assert view.mode == "density" and frame is not None and (frame != 0).any()
