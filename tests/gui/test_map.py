@@ -389,3 +389,86 @@ def test_library_menu_exports_and_imports_vectors_and_maps_them(
     np.testing.assert_allclose(after.coords, before.coords, rtol=0, atol=1e-5)
     assert [c.label for c in after.clusters] == [c.label for c in before.clusters]
     assert mapped.map_pane.view.ids.size == 79
+
+
+def test_a_big_map_is_prepared_off_the_ui_thread(
+    mapped: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #17: a map above ``prepare_off_thread_above`` points is prepared for the view
+    (grid, density tiles) on the task runner, never on the UI thread; the view shows the
+    last map meanwhile. Maps asked for while one is prepared are coalesced (the newest
+    shown last, what the skipped ones had to do done too), and a small map shown
+    meanwhile is not replaced by an older big one arriving late."""
+    import dataclasses
+    import threading
+
+    from paperscope.mapping import raster
+
+    pane, view = mapped.map_pane, mapped.map_pane.view
+    stored = pane._map
+    on_ui: list[bool] = []
+    real = raster.prepare_points
+
+    def spy(*args: Any, **kwargs: Any) -> raster.PreparedPoints:
+        on_ui.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(raster, "prepare_points", spy)
+    monkeypatch.setattr(pane, "prepare_off_thread_above", 10)  # the 79 papers count as big
+    moved = [dataclasses.replace(stored, coords=stored.coords * 2 + k) for k in (5, 6, 7)]
+    order = view.draw_order().copy()
+    pane.show_map(moved[0])
+    pane.show_map(moved[1])  # waits for the first, then is replaced by the third
+    pane.show_map(moved[2])
+    assert pane.preparing()
+    np.testing.assert_array_equal(view.coords, stored.coords)  # the last map meanwhile
+    assert pane._map is stored
+    qtbot.waitUntil(lambda: not pane.preparing(), timeout=60000)
+    assert on_ui == [False, False]  # the first and the newest, each on a worker
+    np.testing.assert_array_equal(view.coords, moved[2].coords)
+    assert pane._map is moved[2] and len(view._labels) == len(stored.clusters)
+    np.testing.assert_array_equal(view.draw_order(), order)  # the same points: same order
+    view.render_now()
+    assert view.mode == "points"
+    # a small map shown while a big one is prepared wins: the big one arrives, unseen
+    pane.show_map(moved[0])
+    monkeypatch.setattr(pane, "prepare_off_thread_above", 1000)
+    pane.show_map(stored)
+    np.testing.assert_array_equal(view.coords, stored.coords)
+    qtbot.waitUntil(lambda: not pane.preparing(), timeout=60000)
+    np.testing.assert_array_equal(view.coords, stored.coords)
+    assert pane._map is stored
+
+
+def test_the_frame_puts_each_point_where_the_view_says(qtbot: QtBot) -> None:
+    """Issue #17: the frame is one ARGB buffer drawn through a flipped painter; a point
+    near the top-left corner of the view is drawn there on screen (not mirrored), in its
+    colour, at least 2 × 2 px; zoomed out over many points the frame is density."""
+    from PySide6.QtGui import QColor
+
+    from paperscope.gui.map.map_view import MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    coords = np.array([[1.0, 7.0], [9.0, 1.0], [5.0, 4.0]], dtype=np.float32)
+    view.set_points([1, 2, 3], coords)
+    view.set_colours(np.array([0xFFFF0000, 0xFF0000FF, 0xFF00FF00], dtype=np.uint32))
+    view.view_box.setRange(xRange=(0, 10), yRange=(0, 8), padding=0)
+    view.render_now()
+    assert view.mode == "points"
+    shot = view.grab().toImage()
+    ratio = shot.devicePixelRatio()
+    for (x, y), colour in zip(coords, ("#ff0000", "#0000ff", "#00ff00"), strict=True):
+        at = view.plot.mapFromScene(view.view_box.mapViewToScene(QPointF(float(x), float(y))))
+        px, py = int(at.x() * ratio), int(at.y() * ratio)
+        near = [QColor(shot.pixel(px + dx, py + dy)).name() for dx in range(-2, 3)
+                for dy in range(-2, 3)]  # fmt: skip
+        assert near.count(colour) >= 4, (colour, near)
+    rng = np.random.default_rng(0)
+    many = rng.normal(size=(400_000, 2)).astype(np.float32)
+    view.set_points(np.arange(1, 400_001), many)
+    view.render_now()
+    frame = view.image.argb()
+    assert view.mode == "density" and frame is not None and (frame != 0).any()

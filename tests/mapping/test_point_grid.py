@@ -1,7 +1,7 @@
-"""The map's level of detail (``raster.PointGrid``) on a million synthetic points:
-hover finds the nearest point and box/lasso select exactly the points inside, each
-checked against a brute-force search written out here; the density tiles hold every
-point. Seeded points, so the verdict is the same on any machine (the 10M run and the
+"""The map's level of detail (``raster.PointGrid``) on a million synthetic points, and
+once on ten million: hover finds the nearest point and box/lasso select exactly the
+points inside, each checked against a brute-force search written out here; the density
+tiles hold every point. Seeded points, so the verdict is the same on any machine (the
 timings are in ``tests/benchmarks/bench_map_10m.py``)."""
 
 from __future__ import annotations
@@ -114,3 +114,40 @@ def test_non_finite_rows_are_never_found() -> None:
         assert grid.nearest(qx, qy) == int(np.nanargmin(d))
     assert len(PointGrid(np.zeros((0, 2), np.float32))) == 0
     assert PointGrid(np.zeros((0, 2), np.float32)).nearest(0.0, 0.0) == -1
+
+
+@pytest.mark.slow
+def test_ten_million_points_hover_box_and_lasso_exact() -> None:
+    """Issue #17 at its size: ten million points prepared as the map view prepares them
+    (``prepare_points``: float32 kept, every row once, the tiles count them all); hover
+    finds the nearest point, a box and a lasso select exactly the points inside, each
+    against the brute-force search above."""
+    from paperscope.mapping.raster import prepare_points
+
+    n = 10_000_000
+    xy = clustered(n, seed=5)
+    points = prepare_points(np.arange(1, n + 1), xy)
+    grid = points.grid
+    assert points.coords.dtype == np.float32 and grid.xy.dtype == np.float32
+    assert grid.cells == 2048 and len(grid) == n
+    assert all(level.sum() == n for level in grid.levels)
+    assert np.array_equal(np.bincount(grid.rows, minlength=n), np.ones(n))
+    rng = np.random.default_rng(6)
+    x, y = xy[:, 0].astype(np.float64), xy[:, 1].astype(np.float64)
+    queries = np.vstack([np.c_[x[rng.integers(0, n, 4)], y[rng.integers(0, n, 4)]]
+                         + rng.normal(scale=0.01, size=(4, 2)),
+                         rng.uniform(-30, 30, size=(3, 2))])  # fmt: skip
+    for qx, qy in queries:
+        d = np.hypot(x - qx, y - qy)
+        row = grid.nearest(qx, qy)
+        assert row >= 0 and d[row] == d.min()
+    del d
+    t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    r = 7 * (1 + 0.4 * np.sin(5 * t))
+    poly = np.c_[r * np.cos(t) + 2, 0.7 * r * np.sin(t) - 1]
+    want = np.flatnonzero(_inside_polygon(xy, poly))
+    got = grid.select_lasso(poly)
+    assert want.size > 100_000 and np.array_equal(got, want)
+    x0, x1, y0, y1 = -3.0, 9.5, -12.0, 4.0
+    box = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+    assert box.size > 100_000 and np.array_equal(grid.select_box(x0, x1, y0, y1), box)

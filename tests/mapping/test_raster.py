@@ -204,3 +204,42 @@ def test_pick_labels_never_overlap_and_grow_with_zoom(real_map: RealMap) -> None
     small = (cx + 1e-3, cx + 1.0, cy + 1e-3, cy + 1.0)
     assert 0 not in pick_labels(centres, sizes, boxes, small, (300, 400))
     assert pick_labels([], [], [], view, (10, 10)) == []
+
+
+def test_splat_discs_draws_every_point_in_order_and_cut_at_the_edges() -> None:
+    """The points frame (issue #17): each point's disc of ``disc_offsets`` at its pixel,
+    later points over earlier ones, discs reaching in from outside drawn in part, all
+    as a per-point loop over every pixel would draw them."""
+    from paperscope.mapping.raster import disc_offsets, splat_discs
+
+    rng = np.random.default_rng(4)
+    view, (h, w) = (0.0, 10.0, 0.0, 8.0), (40, 50)
+    xy = rng.uniform(-0.5, 10.5, size=(300, 2)).astype(np.float32)  # some just outside
+    xy[:, 1] *= 0.8
+    cols = rng.integers(1, 2**32, size=300, dtype=np.uint64).astype(np.uint32)
+    for radius in (1, 2, 3):
+        got = splat_discs(xy, cols, view, (h, w), radius)
+        want = np.zeros((h, w), dtype=np.uint32)
+        fx = (xy[:, 0] - np.float32(0.0)) * np.float32(w / 10.0)
+        fy = (np.float32(8.0) - xy[:, 1]) * np.float32(h / 8.0)
+        for dx, dy in disc_offsets(radius):  # the same pass order: offset by offset
+            for k in range(xy.shape[0]):
+                px, py = int(np.floor(fx[k])) + dx, int(np.floor(fy[k])) + dy
+                if 0 <= px < w and 0 <= py < h:
+                    want[py, px] = cols[k]
+        np.testing.assert_array_equal(got, want)
+    assert len(disc_offsets(1)) == 4  # never under 2 x 2 px
+
+
+def test_colour_counts_maps_empty_to_transparent_and_the_top_to_the_last_colour() -> None:
+    from paperscope.mapping.raster import colour_counts
+
+    table = np.arange(256, dtype=np.uint32) | np.uint32(0xFF000000)
+    table[0] = 0
+    counts = np.array([[0, 1, 5], [50, 500, 0]], dtype=np.float32)
+    got = colour_counts(counts, table)
+    assert got[0, 0] == 0 and got[1, 2] == 0  # empty: transparent
+    assert got[1, 1] == table[-1]  # the most
+    assert got[0, 1] >= table[1]  # one point still shows
+    assert (np.diff(got[[0, 0, 1, 1], [1, 2, 0, 1]].astype(np.int64)) > 0).all()
+    assert (colour_counts(np.zeros((3, 4), np.float32), table) == 0).all()

@@ -3,6 +3,8 @@ the similar-papers table, papers deleted after the map was built."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -144,3 +146,43 @@ def test_cluster_levels_and_parents_survive_the_store(small: tuple[Store, np.nda
     shown = store.load_layout(lid)
     assert shown is not None and shown.clusters == clusters  # level 0 first, then by size
     assert store.schema_version() >= 130
+
+
+def test_mapped_vectors_are_unit_rows_on_disk_and_follow_every_change(
+    small: tuple[Store, np.ndarray],
+) -> None:
+    """Issue #17: the vectors as a read-only memory map of unit rows in a side file
+    beside the library, written in chunks (here 5 rows), the same rows as the table
+    normalised; reused while nothing changes, rewritten after a put, a delete or a
+    deleted paper; ``VectorIndex.open`` gives it to the GUI's queries."""
+    from paperscope.mapping.neighbours import normalise
+    from paperscope.workflows.map import VectorIndex, similar_papers
+
+    store, ids = small
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 8)).astype(np.float32)
+    x[3] = 0.0  # an all-zero row stays zero
+    store.put_vectors("m", ids, ["h"] * 12, x)
+    got_ids, got = store.mapped_vectors("m", chunk=5)
+    assert isinstance(got, np.memmap) and not got.flags.writeable
+    assert got.filename is not None and Path(got.filename).parent == store.vector_files_dir()
+    want_ids, want = store.vectors("m")
+    np.testing.assert_array_equal(got_ids, want_ids)
+    np.testing.assert_array_equal(np.asarray(got), normalise(want))
+    first = got.filename
+    again = store.mapped_vectors("m")[1]
+    assert again.filename == first  # nothing changed: the same file, not rewritten
+    store.put_vectors("m", ids[:2], ["h2"] * 2, x[:2] * -1)  # a change: a new file
+    changed = store.mapped_vectors("m")[1]
+    assert changed.filename != first and not list(store.vector_files_dir().glob("*.part"))
+    np.testing.assert_array_equal(np.asarray(changed), normalise(store.vectors("m")[1]))
+    assert len(list(store.vector_files_dir().glob("*.npy"))) == 2  # the old ones deleted
+    store.delete_papers([int(ids[0])])  # a deleted paper leaves the map too
+    assert int(ids[0]) not in store.mapped_vectors("m")[0]
+    index = VectorIndex.open(store, "m")
+    hits = similar_papers(store, int(ids[4]), k=3, vectors=index)
+    full = similar_papers(store, int(ids[4]), k=3, vectors=VectorIndex.load(store, "m"))
+    assert [h.id for h in hits] == [h.id for h in full]
+    store.delete_vectors("m")
+    assert not list(store.vector_files_dir().glob("*.npy"))
+    assert store.mapped_vectors("m")[0].size == 0

@@ -55,7 +55,7 @@ def load_vectors_task(
     """The library's vectors of its main model (``None`` when it has none)."""
     counts = store.vector_models()
     try:
-        return VectorIndex.load(store), counts
+        return VectorIndex.open(store), counts  # memory-mapped: 10M vectors stay on disk
     except MapError:
         return None
 

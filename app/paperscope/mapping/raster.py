@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from paperscope.core.tasks import CancelToken, Progress, no_progress
 
 View = tuple[float, float, float, float]
 I64 = npt.NDArray[np.int64]
@@ -480,13 +483,19 @@ class PointGrid:
         j0, j1 = (int(v) for v in self._cell_y(np.array([y0, y1])))
         return i0, i1, j0, j1
 
-    def count_upper(self, view: View) -> int:
-        """Points in the cells the view touches (at least those inside it)."""
+    def count_upper(self, view: View, max_cells: int = 128) -> int:
+        """Points in the cells the view touches (at least those inside it), summed on
+        the finest level where that is at most ``max_cells`` cells a side (the whole map
+        at level 0 would be four million cells: milliseconds a frame)."""
         r = self.cell_range(view)
         if r is None:
             return 0
         i0, i1, j0, j1 = r
-        return int(self.levels[0][j0 : j1 + 1, i0 : i1 + 1].sum(dtype=np.float64))
+        level = 0
+        while max(i1 - i0, j1 - j0) >= max_cells and level + 1 < len(self.levels):
+            i0, i1, j0, j1 = i0 // 2, i1 // 2, j0 // 2, j1 // 2
+            level += 1
+        return int(self.levels[level][j0 : j1 + 1, i0 : i1 + 1].sum(dtype=np.float64))
 
     def _slots(self, view: View) -> I64:
         """Positions in ``rows`` / ``xy`` of the cells the view touches (one ascending
@@ -512,6 +521,17 @@ class PointGrid:
         """The rows of the cells the view touches, by cell (a superset of the inside)."""
         out: I64 = self.rows[self._slots(view)]
         return out
+
+    def candidate_points(self, view: View) -> tuple[I64, npt.NDArray[Any]]:
+        """``(slots, xy)``: positions in ``rows`` / ``xy`` of the points of the cells the
+        view touches (a superset of the inside) and their coordinates."""
+        slots = self._slots(view)
+        return slots, self.xy[slots]
+
+    def inside_slots(self, view: View) -> I64:
+        """Positions in ``rows`` / ``xy`` of the points inside the view (edges included):
+        ``xy[slots]`` are their coordinates, read from a few contiguous runs."""
+        return self._inside_slots(view)
 
     def _inside_slots(self, view: View) -> I64:
         slots = self._slots(view)
@@ -658,3 +678,114 @@ class PointGrid:
         tile = np.ascontiguousarray(counts[j0:j1, i0:i1][::-1])
         rect = (self.x0 + i0 * cw, self.x0 + i1 * cw, self.y0 + j0 * ch, self.y0 + j1 * ch)
         return tile, rect
+
+
+def _no_cancel() -> CancelToken:
+    return CancelToken()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedPoints:
+    """A layout made ready for the map view: ``ids`` and float32 ``coords`` row-aligned,
+    ``order`` the draw order, ``grid`` the :class:`PointGrid` (in that order), ``bulk``
+    the view that fits the bulk (:func:`bulk_bounds`), ``id_order`` the rows by id."""
+
+    ids: I64
+    coords: npt.NDArray[np.float32]
+    order: I64
+    grid: PointGrid
+    bulk: View
+    id_order: I64
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+def prepare_points(
+    ids: npt.ArrayLike,
+    coords: npt.ArrayLike,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    order: I64 | None = None,
+) -> PreparedPoints:
+    """Build what a map view of these points needs, once per layout (ten million
+    points: seconds, so the GUI runs this on a worker). ``order``: a draw order to keep
+    (the same points laid out again); by default :func:`draw_order`."""
+    cancel = cancel or _no_cancel()
+    pid = np.asarray(ids, dtype=np.int64)
+    xy = np.ascontiguousarray(coords, dtype=np.float32).reshape(-1, 2)
+    if xy.shape[0] != pid.shape[0]:
+        raise ValueError(f"{pid.shape[0]} ids for {xy.shape[0]} points")
+    n = pid.shape[0]
+    progress(0.0, f"Preparing {n:,} points")
+    if order is None or order.shape[0] != n:
+        order = draw_order(n)
+    cancel.check()
+    progress(0.1, "Sorting the points into cells")
+    grid = PointGrid(xy, order)
+    cancel.check()
+    progress(0.7, "Fitting the view")
+    bulk = bulk_bounds(xy)
+    cancel.check()
+    id_order = np.argsort(pid, kind="stable").astype(np.int64)
+    progress(1.0, "")
+    return PreparedPoints(pid, xy, order, grid, bulk, id_order)
+
+
+def disc_offsets(radius: int) -> list[tuple[int, int]]:
+    """Pixel offsets of a point drawn with ``radius`` (1: a 2 × 2 square, never under
+    2 px; more: a disc)."""
+    if radius <= 1:
+        return [(0, 0), (1, 0), (0, 1), (1, 1)]
+    r = radius - 1
+    return [(dx, dy) for dx in range(-r, r + 1) for dy in range(-r, r + 1)
+            if dx * dx + dy * dy <= r * r + r]  # fmt: skip
+
+
+def splat_discs(
+    xy: npt.NDArray[Any],
+    colours: npt.NDArray[np.uint32],
+    view: View,
+    shape: tuple[int, int],
+    radius: int,
+) -> npt.NDArray[np.uint32]:
+    """An ARGB32 image (``height × width``, row 0 at the top) with each point a disc of
+    :func:`disc_offsets` in its colour; later points paint over earlier ones (the
+    order of ``xy``). Points whose disc only partly lies in view are drawn partly."""
+    h, w = int(shape[0]), int(shape[1])
+    offsets = disc_offsets(radius)
+    lo = min(min(dx, dy) for dx, dy in offsets)
+    hi = max(max(dx, dy) for dx, dy in offsets)
+    pad = hi - lo  # the padded image takes every offset of every point that touches the view
+    wp = w + 2 * pad
+    img = np.zeros((h + 2 * pad) * wp, dtype=np.uint32)
+    if xy.shape[0] and w > 0 and h > 0:
+        x0, x1, y0, y1 = view
+        fx = (xy[:, 0] - np.float32(x0)) * np.float32(w / (x1 - x0))
+        fy = (np.float32(y1) - xy[:, 1]) * np.float32(h / (y1 - y0))
+        # the points whose disc reaches into the view (pixel floor(f) + offset in 0..w-1)
+        ok = (fx >= -hi) & (fx < w - lo) & (fy >= -hi) & (fy < h - lo)
+        if not ok.all():
+            fx, fy, colours = fx[ok], fy[ok], colours[ok]
+        base = (np.floor(fy).astype(np.int64) + pad) * wp + np.floor(fx).astype(np.int64) + pad
+        for dx, dy in offsets:
+            img[base + (dy * wp + dx)] = colours  # numpy: the last write to a pixel wins
+    out: npt.NDArray[np.uint32] = np.ascontiguousarray(
+        img.reshape(h + 2 * pad, wp)[pad : pad + h, pad : pad + w]
+    )
+    return out
+
+
+def colour_counts(
+    counts: npt.NDArray[Any], table: npt.NDArray[np.uint32]
+) -> npt.NDArray[np.uint32]:
+    """Counts per pixel as ARGB32 colours: ``log1p`` scaled to the table's length, the
+    highest count at its last entry (an empty pixel: entry 0)."""
+    levels = np.log1p(np.asarray(counts, dtype=np.float32))
+    top = float(levels.max()) if levels.size else 0.0
+    scale = table.shape[0] / top if top > 0 else 0.0  # the top count: the last entry
+    idx = np.minimum((levels * np.float32(scale)).astype(np.intp), table.shape[0] - 1)
+    if top > 0:  # one count still shows: at least the first entry after the empty one
+        idx[(counts > 0) & (idx == 0)] = 1
+    out: npt.NDArray[np.uint32] = table[idx]
+    return out

@@ -94,14 +94,19 @@ class ScoredPaper:
     score: float
 
 
+def _main_model(store: Store) -> str:
+    """The model with the most stored vectors."""
+    counts = store.vector_models()
+    if not counts:
+        raise MapError("no paper in this library has an embedding yet: run `paperscope embed`")
+    return max(counts, key=lambda m: (counts[m], m))
+
+
 def load_vectors(store: Store, model_id: str | None = None) -> tuple[str, Vectors]:
     """``(model_id, (paper_ids, matrix))`` from the library's stored embeddings
     (``model_id=None``: the model with the most stored vectors)."""
     if model_id is None:
-        counts = store.vector_models()
-        if not counts:
-            raise MapError("no paper in this library has an embedding yet: run `paperscope embed`")
-        model_id = max(counts, key=lambda m: (counts[m], m))
+        model_id = _main_model(store)
     ids, matrix = store.vectors(model_id)
     ids = np.asarray(ids, dtype=np.int64)
     if ids.size == 0:
@@ -123,6 +128,19 @@ class VectorIndex:
     def load(cls, store: Store, model_id: str | None = None) -> VectorIndex:
         model, (ids, matrix) = load_vectors(store, model_id)
         return cls(model, ids, matrix)
+
+    @classmethod
+    def open(cls, store: Store, model_id: str | None = None) -> VectorIndex:
+        """As :meth:`load`, but the matrix is the store's memory map of unit rows
+        (``Store.mapped_vectors``): ten million vectors are read from disk as queries
+        touch them, never copied into memory."""
+        model = _main_model(store) if model_id is None else model_id
+        ids, matrix = store.mapped_vectors(model)
+        if ids.size == 0:
+            raise MapError(f"no paper has an embedding of model {model}: run `paperscope embed`")
+        index = cls.__new__(cls)
+        index.model_id, index.ids, index.matrix = model, ids, matrix
+        return index
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])

@@ -5,11 +5,18 @@ embedded yet and lays the papers out (PCA at once, then UMAP streaming into the 
 A build is all or nothing: the library stores the new map only when it completes, and
 Cancel (or an error) puts the stored map back on screen (points, colours, labels,
 text) with the button enabled again.
+
+A map of more than ``MapPane.prepare_off_thread_above`` points is prepared for the
+view (its grid and density tiles, :func:`raster.prepare_points`: some 18 s at ten
+million) on the task runner; the view shows the previous map until it is ready. Frames
+arriving meanwhile are coalesced: the newest waits for the one being prepared, none is
+cancelled half-way (a build's frames every 0.5 s would otherwise never get shown).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +145,9 @@ class MapPane(QWidget):
     frame_interval_s = 0.5
     """How often a layout on its way reaches the view (seconds)."""
 
+    prepare_off_thread_above = 500_000
+    """Maps with more points are prepared for the view on a worker (about 1 s at 500k)."""
+
     def __init__(
         self,
         store: Store,
@@ -153,6 +163,10 @@ class MapPane(QWidget):
         self._build: Any = None  # the running build's task
         self._frames = 0  # layouts of the running build shown so far
         self._frame_method = ""  # the method of the last one
+        self._points_gen = 0  # requests to show points, numbered
+        self._shown_gen = 0  # the request on the view: an older one arriving is dropped
+        self._preparing: Any = None  # the task preparing points for the view
+        self._next_points: _PointsRequest | None = None  # the newest waiting for it
         self.view: MapView | None = None
         self.message = QLabel(
             "The semantic map of your papers appears here once their abstracts are embedded.\n"
@@ -222,9 +236,12 @@ class MapPane(QWidget):
         return self.view
 
     def show_map(self, stored: Any) -> None:
+        """Show a stored map (a big one once it is prepared, the last map meanwhile)."""
+        self._show_points(stored.paper_ids, stored.coords, lambda: self._shown_map(stored))
+
+    def _shown_map(self, stored: Any) -> None:
         self._map = stored
         view = self._ensure_view()
-        view.set_points(stored.paper_ids, stored.coords)
         view.set_labels([(c.label, c.centre[0], c.centre[1], c.size, c.level)
                          for c in stored.clusters])  # fmt: skip
         self._apply_colours()
@@ -233,6 +250,63 @@ class MapPane(QWidget):
         ran = describe_run(stored.info.params)  # which kNN and layout path ran
         head = f"{count(len(stored), 'paper')} · {stored.info.method.upper()}"
         self.info.setText(f"{head} · {ran}" if ran else head)
+
+    def _show_points(
+        self, ids: np.ndarray, coords: np.ndarray, then: Callable[[], None],
+        keep_view: bool = False,
+    ) -> None:  # fmt: skip
+        """Put points on the view, then call ``then``: at once for a small map, after
+        :func:`raster.prepare_points` on a worker for a big one."""
+        self._points_gen += 1
+        view = self._ensure_view()
+        if ids.shape[0] <= self.prepare_off_thread_above:
+            self._next_points = None  # a waiting big one is older: dropped
+            self._shown_gen = self._points_gen  # and one being prepared is not shown
+            view.set_points(ids, coords, keep_view=keep_view)
+            then()
+            return
+        request = _PointsRequest(self._points_gen, ids, coords, [then], keep_view)
+        if self._next_points is not None and self._preparing is not None:
+            # the newest waits; what the one it replaces still had to do is done too
+            request.then = self._next_points.then + request.then
+            request.keep_view = request.keep_view and self._next_points.keep_view
+        self._next_points = request
+        if self._preparing is None:
+            self._prepare_next()
+
+    def _prepare_next(self) -> None:
+        from paperscope.mapping import raster
+
+        request, self._next_points = self._next_points, None
+        if request is None:
+            return
+        view = self._ensure_view()
+        order = view.draw_order() if view.ids.shape[0] == request.ids.shape[0] else None
+
+        def arrived(points: Any) -> None:
+            self._preparing = None
+            # shown unless something newer is on the view already (a small map shown
+            # meanwhile); a newer big one still waiting follows it
+            if self.view is not None and request.gen > self._shown_gen:
+                self._shown_gen = request.gen
+                self.view.show_prepared(points, keep_view=request.keep_view)
+                for then in request.then:
+                    then()
+            self._prepare_next()
+
+        def failed(message: str, _details: str) -> None:
+            self._preparing = None
+            self.message.setText(message)
+            self._prepare_next()
+
+        self._preparing = self._runner.submit(
+            raster.prepare_points, request.ids, request.coords, order=order,
+            title="Preparing the map view", on_result=arrived, on_error=failed,
+        )  # fmt: skip
+
+    def preparing(self) -> bool:
+        """Whether points are being prepared for the view (the view shows the last map)."""
+        return self._preparing is not None or self._next_points is not None
 
     def _apply_colours(self) -> None:
         if self._map is None or self.view is None:
@@ -300,18 +374,21 @@ class MapPane(QWidget):
         new_method = first or frame.method != self._frame_method
         self._frames += 1
         self._frame_method = frame.method
+        step = f" {frame.epoch}/{frame.n_epochs}" if frame.n_epochs else ""
+        text = f"{count(frame.paper_ids.shape[0], 'paper')} · {frame.method.upper()}{step}"
         if first:  # the old names would sit over moved points; colours follow the papers
             old_ids, old_colours = view.ids.copy(), view.colours()
             self._map = None  # "Colour by" waits for the finished map
             view.set_labels([])
-            view.set_points(frame.paper_ids, frame.coords)
-            view.set_colours(_carry_colours(old_ids, old_colours, frame.paper_ids))
+
+            def carried() -> None:
+                view.set_colours(_carry_colours(old_ids, old_colours, frame.paper_ids))
+                self.info.setText(text)
+
+            self._show_points(frame.paper_ids, frame.coords, carried)
         else:  # the first UMAP frame is fitted (it starts at another scale), then kept
-            view.set_points(frame.paper_ids, frame.coords, keep_view=not new_method)
-        step = f" {frame.epoch}/{frame.n_epochs}" if frame.n_epochs else ""
-        self.info.setText(
-            f"{count(frame.paper_ids.shape[0], 'paper')} · {frame.method.upper()}{step}"
-        )
+            self._show_points(frame.paper_ids, frame.coords, lambda: self.info.setText(text),
+                              keep_view=not new_method)  # fmt: skip
 
     def _on_task_ended(self, task_id: int, outcome: str) -> None:
         if self._build is None or task_id != self._build.id:
@@ -339,7 +416,8 @@ class MapPane(QWidget):
         self._map = None
         if self.view is not None:
             self.view.set_labels([])
-            self.view.set_points(np.zeros(0, dtype=np.int64), np.zeros((0, 2), np.float32))
+            self._show_points(np.zeros(0, dtype=np.int64), np.zeros((0, 2), np.float32),
+                              lambda: None)  # fmt: skip
         self.info.setText("")
         self.colour_box.setEnabled(False)
         self.export_button.setEnabled(False)
@@ -358,6 +436,17 @@ class MapPane(QWidget):
         )
         if path and self.view is not None:
             self.view.export(Path(path))
+
+
+@dataclass(slots=True)
+class _PointsRequest:
+    """Points waiting to be prepared for the view, and what to do once they are shown."""
+
+    gen: int
+    ids: np.ndarray
+    coords: np.ndarray
+    then: list[Callable[[], None]]
+    keep_view: bool
 
 
 def _carry_colours(old_ids: np.ndarray, old_colours: np.ndarray, ids: np.ndarray) -> np.ndarray:
