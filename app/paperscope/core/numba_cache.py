@@ -19,16 +19,24 @@ from numba.core import config  # noqa: TID253 - imported by numba only, once it 
 from numba.core.caching import UserWideCacheLocator  # noqa: TID253
 
 
+def _cache_dir() -> str:
+    """``NUMBA_CACHE_DIR`` as numba read it ("" when unset)."""
+    return str(getattr(config, "CACHE_DIR", "") or "")
+
+
 class BundleCacheLocator(UserWideCacheLocator):  # type: ignore[misc]
     """numba's frozen-app locator, writing under ``NUMBA_CACHE_DIR`` instead of ``~/.cache``."""
 
     def __init__(self, py_func: Any, py_file: str) -> None:
-        super().__init__(py_func, py_file)
-        self._cache_path = os.path.join(config.CACHE_DIR, self.get_suitable_cache_subpath(py_file))
+        super().__init__(py_func, py_file)  # type: ignore[no-untyped-call]
+        subpath: str = self.get_suitable_cache_subpath(py_file)  # type: ignore[no-untyped-call]
+        self._cache_path = os.path.join(_cache_dir(), subpath)
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> BundleCacheLocator | None:
-        if not config.CACHE_DIR:
+        if not _cache_dir():
             return None
-        locator: BundleCacheLocator | None = super().from_function(py_func, py_file)
+        locator: BundleCacheLocator | None = super().from_function(  # type: ignore[no-untyped-call]
+            py_func, py_file
+        )
         return locator
