@@ -16,6 +16,8 @@ if __name__ == "__main__":
     if getattr(sys, "frozen", False):  # before numba is imported (lazily, by the map)
         os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir() / "numba"))
         os.environ.setdefault(
-            "NUMBA_CACHE_LOCATOR_CLASSES", "paperscope.core.numba_cache.BundleCacheLocator"
+            "NUMBA_CACHE_LOCATOR_CLASSES",
+            # numba's own frozen-app locator (~/.cache/numba) if that folder is unwritable
+            "paperscope.core.numba_cache.BundleCacheLocator,UserWideCacheLocator",
         )
     raise SystemExit(main())
