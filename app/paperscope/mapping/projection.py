@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,6 +93,43 @@ def _load_umap() -> None:
         warnings.filterwarnings("ignore", category=ImportWarning)
         warnings.filterwarnings("ignore", message=".*Tensorflow.*")
         import umap  # noqa: F401
+    if getattr(sys, "frozen", False) and not _UMAP_CACHED:
+        _cache_umap_kernels()
+
+
+_UMAP_CACHED: list[bool] = []
+_UMAP_KERNELS = {
+    "umap.umap_": (
+        "smooth_knn_dist",
+        "compute_membership_strengths",
+        "fast_intersection",
+        "reset_local_metrics",
+        "reprocess_row",
+        "init_transform",
+        "init_update",
+    ),
+    "umap.layouts": (
+        "clip",
+        "_nb_optimize_layout_euclidean_single_epoch",
+        "_nb_optimize_layout_euclidean_single_epoch_parallel",
+    ),
+}
+
+
+def _cache_umap_kernels() -> None:
+    """In the bundle, let numba cache the umap-learn kernels it compiles without
+    ``cache=True`` (the fuzzy graph, the single-epoch SGD): each map build in a new
+    process otherwise recompiles them (about 20 s on 2 cores). Compiled code lands
+    where ``paperscope.core.numba_cache`` says; a pip install is left as umap made it."""
+    import importlib
+
+    for module_name, names in _UMAP_KERNELS.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            kernel = getattr(module, name, None)
+            if kernel is not None and hasattr(kernel, "enable_caching"):
+                kernel.enable_caching()
+    _UMAP_CACHED.append(True)
 
 
 ROWS_SGD_ABOVE = 50_000  # sgd="auto": the parallel row SGD above this many papers
