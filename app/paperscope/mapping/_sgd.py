@@ -32,6 +32,20 @@ def _clip(v):
 
 
 @numba.njit(inline="always")
+def _attraction(d2, a, b):
+    """UMAP's attractive gradient coefficient at squared distance ``d2``."""
+    if d2 > 0.0:
+        return -2.0 * a * b * d2 ** (b - 1.0) / (a * d2**b + 1.0)
+    return 0.0
+
+
+@numba.njit(inline="always")
+def _repulsion(d2, a, b, gamma):
+    """UMAP's repulsive gradient coefficient at squared distance ``d2`` (> 0)."""
+    return 2.0 * gamma * b / ((0.001 + d2) * (a * d2**b + 1.0))
+
+
+@numba.njit(inline="always")
 def _next(state, row):
     """xorshift64* on ``state[row]``: the next 64-bit draw of that row's stream."""
     x = state[row]
@@ -73,10 +87,7 @@ def epoch(
             dx = cx - prev[k, 0]
             dy = cy - prev[k, 1]
             d2 = dx * dx + dy * dy
-            if d2 > 0.0:
-                g = -2.0 * a * b * d2 ** (b - 1.0) / (a * d2**b + 1.0)
-            else:
-                g = 0.0
+            g = _attraction(d2, a, b)
             cx += 2.0 * _clip(g * dx) * alpha
             cy += 2.0 * _clip(g * dy) * alpha
             next_pos[e] += epochs_per_sample[e]
@@ -89,7 +100,7 @@ def epoch(
                 dy = cy - prev[k, 1]
                 d2 = dx * dx + dy * dy
                 if d2 > 0.0:
-                    g = 2.0 * gamma * b / ((0.001 + d2) * (a * d2**b + 1.0))
+                    g = _repulsion(d2, a, b, gamma)
                     cx += _clip(g * dx) * alpha
                     cy += _clip(g * dy) * alpha
             next_neg[e] += n_neg * epochs_per_neg[e]
@@ -143,10 +154,7 @@ def place_epoch(
             dx = cx - fixed[k, 0]
             dy = cy - fixed[k, 1]
             d2 = dx * dx + dy * dy
-            if d2 > 0.0:
-                g = -2.0 * a * b * d2 ** (b - 1.0) / (a * d2**b + 1.0)
-            else:
-                g = 0.0
+            g = _attraction(d2, a, b)
             cx += _clip(g * dx) * alpha
             cy += _clip(g * dy) * alpha
             next_pos[e] += epochs_per_sample[e]
@@ -157,7 +165,7 @@ def place_epoch(
                 dy = cy - fixed[k, 1]
                 d2 = dx * dx + dy * dy
                 if d2 > 0.0:
-                    g = 2.0 * gamma * b / ((0.001 + d2) * (a * d2**b + 1.0))
+                    g = _repulsion(d2, a, b, gamma)
                     cx += _clip(g * dx) * alpha
                     cy += _clip(g * dy) * alpha
             next_neg[e] += n_neg * epochs_per_neg[e]
