@@ -218,7 +218,8 @@ class BulkMixin(StoreBase):
                     SELECT 1 FROM paper_keys p WHERE p.key = x.key AND p.paper_id = x.pid)
                 """
             )
-            # stored papers met again: fill what they lack
+            # stored papers met again: fill what they lack (only those that lack
+            # something: rewriting 100k unchanged rows took DuckDB ~27 s)
             n_hits = cur.execute("SELECT count(*) FROM bulk_hit").fetchone()
             if n_hits and n_hits[0]:
                 cur.execute(
@@ -239,7 +240,14 @@ class BulkMixin(StoreBase):
                                  first(b.date) AS date, first(b.venue) AS venue,
                                  first(b.authors) AS authors
                           FROM bulk_hit h JOIN bulk b USING (rn) GROUP BY h.pid) b
-                    WHERE p.id = b.pid
+                    WHERE p.id = b.pid AND (
+                        (p.abstract = '' AND b.abstract <> '')
+                        OR (p.arxiv_id IS NULL AND b.arxiv_id IS NOT NULL)
+                        OR (p.doi IS NULL AND b.doi IS NOT NULL)
+                        OR (p.date IS NULL AND b.date IS NOT NULL)
+                        OR (p.year IS NULL AND b.date IS NOT NULL)
+                        OR (p.venue IS NULL AND b.venue IS NOT NULL)
+                        OR (len(p.authors) = 0 AND len(b.authors) > 0))
                     """
                 )
             added = int(cur.execute("SELECT count(*) FROM bulk_new").fetchone()[0])  # type: ignore[index]
