@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from paperscope.library.dedup import normalised_title
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
-from tests.conftest import PAPERS
+from tests.conftest import PAPERS, ids_with_key
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -190,11 +190,7 @@ def test_detail_pane_shows_the_whole_record(window: MainWindow, qtbot: QtBot) ->
     as plain text below the abstract; a CSL item shows its variables."""
     store = window.store
     import_file(window, qtbot, PAPERS / "memlab.bib")
-    (pid,) = [
-        int(i)
-        for i in store.all_ids()
-        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
-    ]
+    (pid,) = ids_with_key(store, "LohnEtal11b")
     window.detail_pane.show_paper(pid)
     text = window.detail_pane.text()
     for line in (
@@ -253,11 +249,7 @@ def test_the_record_form_offers_the_entry_types_fields_and_edits_with_undo(
 
     store = window.store
     import_file(window, qtbot, PAPERS / "memlab.bib")
-    (pid,) = [
-        int(i)
-        for i in store.all_ids()
-        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
-    ]
+    (pid,) = ids_with_key(store, "LohnEtal11b")
     pane = window.detail_pane
     pane.show_paper(pid)
     form = pane.form
@@ -294,11 +286,7 @@ def test_names_as_the_user_prefers(window: MainWindow, qtbot: QtBot) -> None:
     store = window.store
     import_file(window, qtbot, PAPERS / "memlab.bib")
     model = window.papers_view.model
-    (pid,) = [
-        int(i)
-        for i in store.all_ids()
-        if (store.paper_row(int(i)) or {}).get("citation_key") == "LohnEtal11b"
-    ]
+    (pid,) = ids_with_key(store, "LohnEtal11b")
     row = next(r for r in range(model.rowCount()) if model.paper_id(r) == pid)
     col = next(c for c in range(model.columnCount())
                if model.headerData(c, Qt.Orientation.Horizontal) == "Authors")  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 
 from paperscope.library.store import Store
 from paperscope.workflows.papers import export_papers, import_paths
-from tests.conftest import PAPERS
+from tests.conftest import PAPERS, ids_with_key
 from tests.library import fidelity as F
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -23,9 +23,7 @@ def test_lohnas_2011_keeps_volume_number_and_pages(tmp_path: Path) -> None:
 
     with Store(tmp_path / "lib.duckdb") as store:
         import_paths(store, [PAPERS / "memlab.bib"])
-        ids = [
-            i for i in store.all_ids() if store.paper_row(int(i))["citation_key"] == "LohnEtal11b"
-        ]
+        ids = ids_with_key(store, "LohnEtal11b")
         row = store.paper_row(int(ids[0]))
         assert row["fields"]["volume"] == "64" and row["fields"]["number"] == "3"
         assert row["fields"]["pages"] == "249-255"

@@ -9,7 +9,7 @@ import pytest
 from paperscope.core.records import Paper
 from paperscope.library.store import Store
 from paperscope.workflows.papers import import_paths
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, ids_with_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -171,11 +171,7 @@ def test_a_field_of_the_record_is_edited_and_exported(tmp_path: Path) -> None:
 
     with Store(tmp_path / "lib.duckdb") as store:
         import_paths(store, [PAPERS / "memlab.bib"])
-        (pid,) = [
-            int(i)
-            for i in store.all_ids()
-            if store.paper_row(int(i))["citation_key"] == "LohnEtal11b"
-        ]
+        (pid,) = ids_with_key(store, "LohnEtal11b")
         assert store.set_field(pid, "pages", "249--256") == "249-255"
         assert store.set_field(pid, "note", "Special issue") is None
         assert store.set_field(pid, "journal", "JML") == "Journal of Memory and Language"
