@@ -440,6 +440,63 @@ def test_a_big_map_is_prepared_off_the_ui_thread(
     assert pane._map is stored
 
 
+def test_a_big_map_is_coloured_off_the_ui_thread_and_the_newest_choice_wins(
+    mapped: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Colouring a map above ``prepare_off_thread_above`` points (a column of ten million
+    papers read and coloured) runs on the task runner; choosing Year then Organisation
+    at once ends with the organisation colours, whatever order the workers finish in."""
+    import threading
+
+    from paperscope.gui.map import map_pane as mp
+
+    pane, view = mapped.map_pane, mapped.map_pane.view
+    on_ui: list[tuple[str, bool]] = []
+    real = mp.map_colours
+
+    def spy(store: Any, stored: Any, by: str) -> Any:
+        on_ui.append((by, threading.current_thread() is threading.main_thread()))
+        return real(store, stored, by)
+
+    monkeypatch.setattr(mp, "map_colours", spy)
+    monkeypatch.setattr(pane, "prepare_off_thread_above", 10)  # the 79 papers count as big
+    before = view.colours().copy()
+    pane.colour_box.setCurrentText("Year")
+    pane.colour_box.setCurrentText("Organisation")
+    assert pane.colouring()
+    np.testing.assert_array_equal(view.colours(), before)  # the old colours meanwhile
+    qtbot.waitUntil(lambda: not pane.colouring(), timeout=30000)
+    qtbot.waitUntil(lambda: not mapped.runner.running(), timeout=30000)
+    assert ("Organisation", False) in on_ui and all(not ui for _by, ui in on_ui)
+    want, legend = real(mapped.store, pane._map, "Organisation")
+    np.testing.assert_array_equal(view.colours(), want)
+    assert [label.text for _s, label in view.legend.items] == [name for name, _c in legend]
+
+
+def test_vectorised_colours_match_the_plain_loop() -> None:
+    """categorical_colours (pandas factorisation) gives what counting in a dict gives:
+    the ``top`` most frequent values, ties to the first seen, missing and the rest grey;
+    numeric_colours bins numbers and greys None."""
+    from paperscope.gui.map.map_pane import categorical_colours, numeric_colours
+    from paperscope.mapping.palette import CATEGORICAL, OTHER, argb
+
+    rng = np.random.default_rng(4)
+    values = list(rng.choice(["a", "b", "c", "d", "e", "", None], size=500))
+    values += ["z"] * 3 + [2020, 2021, 2020]
+    got, legend = categorical_colours(values, top=4)
+    keys = ["—" if v is None or v == "" else str(v) for v in values]
+    counts: dict[str, int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    ranked = [k for k in sorted(counts, key=lambda k: -counts[k]) if k != "—"][:4]
+    lut = {k: argb(CATEGORICAL[i]) for i, k in enumerate(ranked)}
+    np.testing.assert_array_equal(got, [lut.get(k, argb(OTHER)) for k in keys])
+    assert [n for n, _c in legend] == [f"{k} ({counts[k]:,})" for k in ranked] + ["other / none"]
+    nums, nlegend = numeric_colours([1, 2, None, 3, 4.5, None, 6])
+    assert nums[2] == nums[5] == argb(OTHER) and len(set(nums.tolist())) > 3
+    assert nlegend[-1][0] == "none"
+
+
 def test_the_frame_puts_each_point_where_the_view_says(qtbot: QtBot) -> None:
     """Issue #17: the frame is one ARGB buffer drawn through a flipped painter; a point
     near the top-left corner of the view is drawn there on screen (not mirrored), in its

@@ -11,6 +11,8 @@ view (its grid and density tiles, :func:`raster.prepare_points`: some 18 s at te
 million) on the task runner; the view shows the previous map until it is ready. Frames
 arriving meanwhile are coalesced: the newest waits for the one being prepared, none is
 cancelled half-way (a build's frames every 0.5 s would otherwise never get shown).
+Such a map is coloured on the task runner too (:func:`map_colours`), the newest choice
+of the colour box winning.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from PySide6.QtWidgets import (
 from paperscope.core.tasks import CancelToken, Progress
 from paperscope.core.text import count
 from paperscope.gui.state import AppState
-from paperscope.gui.task_runner import TaskRunner
+from paperscope.gui.task_runner import TaskRunner, preload
 from paperscope.library.store import Store
 from paperscope.mapping import palette
 from paperscope.mapping.palette import CATEGORICAL, OTHER
@@ -57,22 +59,36 @@ _COLUMN = {
 _argb = palette.argb
 
 
+def _missing(values: np.ndarray) -> np.ndarray:
+    """Where an object array holds no value (None, NaN or "")."""
+    import pandas as pd
+
+    return np.asarray(pd.isna(values) | (values == ""), dtype=bool)
+
+
 def categorical_colours(
     values: Sequence[Any], top: int = 10
 ) -> tuple[np.ndarray, list[tuple[str, QColor]]]:
-    """Colours for the ``top`` most frequent values; the rest (and missing) grey."""
-    keys = ["—" if v is None or v == "" else str(v) for v in values]
-    counts: dict[str, int] = {}
-    for k in keys:
-        counts[k] = counts.get(k, 0) + 1
-    ranked = [k for k in sorted(counts, key=lambda k: -counts[k]) if k != "—"][:top]
-    lut = {k: _argb(CATEGORICAL[i % len(CATEGORICAL)]) for i, k in enumerate(ranked)}
-    colours = np.array([lut.get(k, _argb(OTHER)) for k in keys], dtype=np.uint32)
+    """Colours for the ``top`` most frequent values (ties: the first seen first); the
+    rest (and missing) grey. Vectorised (pandas' hash factorisation): ten million
+    values take about a second, where a Python loop took ten."""
+    import pandas as pd
+
+    arr = np.asarray(values, dtype=object)
+    missing = _missing(arr)
+    codes, uniques = pd.factorize(arr[~missing])  # codes in order of first appearance
+    counts = np.bincount(codes, minlength=len(uniques))
+    ranked = np.argsort(-counts, kind="stable")[:top]
+    lut = np.full(len(uniques) + 1, _argb(OTHER), dtype=np.uint32)
+    for i, u in enumerate(ranked):
+        lut[u] = _argb(CATEGORICAL[i % len(CATEGORICAL)])
+    colours = np.full(arr.shape[0], _argb(OTHER), dtype=np.uint32)
+    colours[~missing] = lut[codes]
     legend = [
-        (f"{k} ({counts[k]:,})", QColor(CATEGORICAL[i % len(CATEGORICAL)]))
-        for i, k in enumerate(ranked)
+        (f"{uniques[u]} ({int(counts[u]):,})", QColor(CATEGORICAL[i % len(CATEGORICAL)]))
+        for i, u in enumerate(ranked)
     ]
-    if len(ranked) < len(counts):
+    if len(ranked) < len(uniques) + int(missing.any()):
         legend.append(("other / none", QColor(OTHER)))
     return colours, legend
 
@@ -83,7 +99,10 @@ def numeric_colours(
     """A sequential scale in ``bins`` quantile bins; missing values grey."""
     import pyqtgraph as pg
 
-    nums = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    arr = np.asarray(values, dtype=object)
+    nums = np.full(arr.shape[0], np.nan, dtype=np.float64)
+    present = ~_missing(arr)
+    nums[present] = arr[present].astype(np.float64)
     ok = np.isfinite(nums)
     colours = np.full(nums.shape[0], _argb(OTHER), dtype=np.uint32)
     if not ok.any():
@@ -93,14 +112,53 @@ def numeric_colours(
         edges = np.array([edges[0], edges[0] + 1])
     which = np.clip(np.searchsorted(edges, nums[ok], side="right") - 1, 0, edges.size - 2)
     cmap = pg.colormap.get("viridis")
+    lut = np.zeros(edges.size - 1, dtype=np.uint32)
     legend = []
     for b in range(edges.size - 1):
         c = cmap.map(b / max(edges.size - 2, 1), mode="qcolor")
-        colours[np.flatnonzero(ok)[which == b]] = int(c.rgba()) & 0xFFFFFFFF
+        lut[b] = int(c.rgba()) & 0xFFFFFFFF
         legend.append((f"{edges[b]:g} – {edges[b + 1]:g}", c))
+    colours[ok] = lut[which]
     if (~ok).any():
         legend.append(("none", QColor(OTHER)))
     return colours, legend
+
+
+def map_colours(store: Store, stored: Any, by: str) -> tuple[np.ndarray, list[tuple[str, QColor]]]:
+    """Each point's colour and the legend for colouring ``stored`` by ``by`` (one of
+    :data:`COLOUR_BY`). Safe on a worker: it reads the store on the calling thread's
+    cursor and makes no widget."""
+    ids = stored.paper_ids
+    if by == "Cluster":
+        # noise points take a lighter shade of their nearest cluster
+        finest = [c for c in stored.clusters if c.level == 0]  # the points' clusters
+        colours = palette.cluster_colours(
+            stored.clusters_of, stored.nearest_cluster,
+            [c.id for c in finest], [c.centre for c in finest],
+        )  # fmt: skip
+        return colours, []  # the clusters' names are drawn on the map itself
+    if by in FLAG_COLOURS:
+        from paperscope.workflows.results import paper_flags
+
+        flags = paper_flags(store, ids, FLAG_COLOURS[by])
+        on = CATEGORICAL[3]
+        n = int(flags.sum())
+        legend = [(f"{by.lower()} ({n:,})", QColor(on)),
+                  (f"none ({flags.size - n:,})", QColor(OTHER))]  # fmt: skip
+        return palette.flag_colours(flags, on), legend
+    if by in ("Year", "Upvotes"):
+        return numeric_colours(store.column_values(ids, _COLUMN[by]))
+    return categorical_colours(store.column_values(ids, _COLUMN[by]))
+
+
+def _colour_task(
+    store: Store, stored: Any, by: str, progress: Progress, cancel: CancelToken
+) -> tuple[np.ndarray, list[tuple[str, QColor]]]:
+    progress(0.0, f"Colouring {count(len(stored), 'paper')} by {by.lower()}")
+    preload("pandas", "pyqtgraph")
+    result = map_colours(store, stored, by)
+    cancel.check()
+    return result
 
 
 def _build_task(
@@ -117,7 +175,6 @@ def _build_task(
     busy machine) are imported here first, so the first frame does not import them on
     the UI thread, and with umap and sklearn through :func:`preload`, so no full garbage
     collection over what they create stalls the UI thread meanwhile."""
-    from paperscope.gui.task_runner import preload
     from paperscope.workflows.map import build_map, embed_and_build_map
 
     preload("paperscope.gui.map.map_view", "umap", "sklearn.cluster", "scipy.spatial",
@@ -167,6 +224,8 @@ class MapPane(QWidget):
         self._shown_gen = 0  # the request on the view: an older one arriving is dropped
         self._preparing: Any = None  # the task preparing points for the view
         self._next_points: _PointsRequest | None = None  # the newest waiting for it
+        self._colour_gen = 0  # colourings asked for, numbered: an older one is dropped
+        self._colouring: Any = None  # the task colouring a big map
         self.view: MapView | None = None
         self.message = QLabel(
             "The semantic map of your papers appears here once their abstracts are embedded.\n"
@@ -309,33 +368,41 @@ class MapPane(QWidget):
         return self._preparing is not None or self._next_points is not None
 
     def _apply_colours(self) -> None:
+        """Colour the points by the box's choice: at once for a small map; on a worker
+        for one above ``prepare_off_thread_above`` points (reading a column of ten
+        million papers and colouring them takes seconds), the old colours meanwhile.
+        A colouring that arrives after another was asked for, or for another map, is
+        dropped."""
         if self._map is None or self.view is None:
             return
-        by = self.colour_box.currentText()
-        ids = self._map.paper_ids
-        legend: list[tuple[str, QColor]]
-        if by == "Cluster":
-            # noise points take a lighter shade of their nearest cluster
-            finest = [c for c in self._map.clusters if c.level == 0]  # the points' clusters
-            colours = palette.cluster_colours(
-                self._map.clusters_of, self._map.nearest_cluster,
-                [c.id for c in finest], [c.centre for c in finest],
-            )  # fmt: skip
-            legend = []  # the clusters' names are drawn on the map itself
-        elif by in FLAG_COLOURS:
-            from paperscope.workflows.results import paper_flags
+        stored, by = self._map, self.colour_box.currentText()
+        self._colour_gen += 1
+        if len(stored) <= self.prepare_off_thread_above:
+            self._colouring = None
+            self.view.set_colours(*map_colours(self._store, stored, by))
+            return
+        gen = self._colour_gen
 
-            flags = paper_flags(self._store, ids, FLAG_COLOURS[by])
-            on = CATEGORICAL[3]
-            colours = palette.flag_colours(flags, on)
-            n = int(flags.sum())
-            legend = [(f"{by.lower()} ({n:,})", QColor(on)),
-                      (f"none ({flags.size - n:,})", QColor(OTHER))]  # fmt: skip
-        elif by in ("Year", "Upvotes"):
-            colours, legend = numeric_colours(self._store.column_values(ids, _COLUMN[by]))
-        else:
-            colours, legend = categorical_colours(self._store.column_values(ids, _COLUMN[by]))
-        self.view.set_colours(colours, legend)
+        def arrived(result: tuple[np.ndarray, list[tuple[str, QColor]]]) -> None:
+            if gen != self._colour_gen:
+                return
+            self._colouring = None
+            if self._map is stored and self.view is not None:
+                self.view.set_colours(*result)
+
+        def failed(message: str, _details: str) -> None:
+            if gen == self._colour_gen:
+                self._colouring = None
+                self.info.setText(message)
+
+        self._colouring = self._runner.submit(
+            _colour_task, self._store, stored, by, title=f"Colouring the map by {by.lower()}",
+            key="map-colours", on_result=arrived, on_error=failed,
+        )  # fmt: skip
+
+    def colouring(self) -> bool:
+        """Whether a big map's colours are being computed on a worker."""
+        return self._colouring is not None
 
     def refresh_colours(self) -> None:
         """Colour again (runs were linked, results added: "has my runs" changed)."""
