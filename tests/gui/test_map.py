@@ -473,6 +473,38 @@ def test_a_big_map_is_coloured_off_the_ui_thread_and_the_newest_choice_wins(
     assert [label.text for _s, label in view.legend.items] == [name for name, _c in legend]
 
 
+def test_a_big_stored_map_is_read_off_the_ui_thread(
+    mapped: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a library whose map has more than ``prepare_off_thread_above`` points
+    reads it on the task runner (its size is counted first, without reading it); the
+    view keeps what it showed until the map arrives, then shows it whole."""
+    import threading
+
+    from paperscope.workflows import map as map_wf
+
+    pane = mapped.map_pane
+    stored = pane._map
+    assert mapped.store.latest_layout_size() == len(stored) == 79
+    on_ui: list[bool] = []
+    real = map_wf.open_map
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        on_ui.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(map_wf, "open_map", spy)
+    monkeypatch.setattr(pane, "prepare_off_thread_above", 10)
+    pane._map = None  # as if nothing were shown yet
+    assert pane.load() and pane.opening()
+    qtbot.waitUntil(lambda: not pane.opening() and not pane.preparing(), timeout=30000)
+    qtbot.waitUntil(lambda: not pane.colouring(), timeout=30000)
+    assert on_ui == [False]
+    assert pane._map is not None and pane._map.info.id == stored.info.id
+    np.testing.assert_array_equal(pane.view.coords, stored.coords)
+    assert len(pane.view._labels) == len(stored.clusters)
+
+
 def test_vectorised_colours_match_the_plain_loop() -> None:
     """categorical_colours (pandas factorisation) gives what counting in a dict gives:
     the ``top`` most frequent values, ties to the first seen, missing and the rest grey;

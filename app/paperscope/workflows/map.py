@@ -518,6 +518,11 @@ def open_map(store: Store, model_id: str | None = None) -> StoredMap | None:
     return store.latest_layout(model_id)
 
 
+def stored_map_size(store: Store, model_id: str | None = None) -> int:
+    """How many points :func:`open_map` would read (0: the library has no map)."""
+    return store.latest_layout_size(model_id)
+
+
 def _titled(store: Store, hits: Sequence[tuple[int, float]]) -> list[ScoredPaper]:
     rows = store.table_rows([i for i, _ in hits], ["title"])
     return [ScoredPaper(i, str(rows[i][0]), s) for i, s in hits if i in rows]

@@ -161,6 +161,15 @@ def _colour_task(
     return result
 
 
+def _open_task(store: Store, progress: Progress, cancel: CancelToken) -> Any:
+    from paperscope.workflows.map import open_map
+
+    progress(0.0, "Reading the stored map")
+    stored = open_map(store)
+    cancel.check()
+    return stored
+
+
 def _build_task(
     store: Store,
     progress: Progress,
@@ -226,6 +235,7 @@ class MapPane(QWidget):
         self._next_points: _PointsRequest | None = None  # the newest waiting for it
         self._colour_gen = 0  # colourings asked for, numbered: an older one is dropped
         self._colouring: Any = None  # the task colouring a big map
+        self._opening: Any = None  # the task reading a big stored map
         self.view: MapView | None = None
         self.message = QLabel(
             "The semantic map of your papers appears here once their abstracts are embedded.\n"
@@ -270,14 +280,39 @@ class MapPane(QWidget):
 
     # -- the stored map --------------------------------------------------------------
     def load(self) -> bool:
-        """Show the library's stored map, if it has one (instant: nothing is computed)."""
-        from paperscope.workflows.map import open_map
+        """Show the library's stored map, if it has one (nothing is computed): read at
+        once when small, on a worker above ``prepare_off_thread_above`` points (reading
+        ten million points takes seconds), the view showing what it showed meanwhile."""
+        from paperscope.workflows.map import open_map, stored_map_size
 
-        stored = open_map(self._store)
-        if stored is None or len(stored) == 0:
+        size = stored_map_size(self._store)
+        if size == 0:
             return False
-        self.show_map(stored)
+        if size <= self.prepare_off_thread_above:
+            stored = open_map(self._store)
+            if stored is None or len(stored) == 0:
+                return False
+            self.show_map(stored)
+            return True
+
+        def arrived(stored: Any) -> None:
+            self._opening = None
+            if stored is not None and len(stored) > 0:
+                self.show_map(stored)
+
+        def failed(message: str, _details: str) -> None:
+            self._opening = None
+            self.message.setText(message)
+
+        self._opening = self._runner.submit(
+            _open_task, self._store, title=f"Reading the map of {count(size, 'paper')}",
+            key="map-open", on_result=arrived, on_error=failed,
+        )  # fmt: skip
         return True
+
+    def opening(self) -> bool:
+        """Whether a big stored map is being read on a worker."""
+        return self._opening is not None
 
     def _ensure_view(self) -> MapView:
         if self.view is None:

@@ -209,11 +209,31 @@ class MapsMixin(StoreBase):
         self, model_id: str | None = None, method: str | None = None
     ) -> StoredMap | None:
         """The layout to show on opening: a complete UMAP layout first, then the newest."""
+        best = self._latest_info(model_id, method)
+        return None if best is None else self.load_layout(best.id)
+
+    def _latest_info(self, model_id: str | None, method: str | None) -> LayoutInfo | None:
         infos = [i for i in self.layouts(model_id) if method is None or i.method == method]
         if not infos:
             return None
-        best = sorted(infos, key=lambda i: (i.method == "umap" and i.complete, i.id))[-1]
-        return self.load_layout(best.id)
+        return sorted(infos, key=lambda i: (i.method == "umap" and i.complete, i.id))[-1]
+
+    def latest_layout_size(self, model_id: str | None = None) -> int:
+        """How many points :meth:`latest_layout` would read (0: no map), without reading
+        them: the GUI reads a map of millions on a worker."""
+        best = self._latest_info(model_id, None)
+        if best is None:
+            return 0
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT count(*) FROM map_points m JOIN papers p ON p.id = m.paper_id "
+                "WHERE m.layout_id = ?",
+                [best.id],
+            )
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
 
     def load_layout(self, layout_id: int) -> StoredMap | None:
         info = next((i for i in self.layouts() if i.id == layout_id), None)
