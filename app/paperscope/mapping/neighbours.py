@@ -353,14 +353,57 @@ def recall_of(found: npt.ArrayLike, exact: npt.ArrayLike) -> float:
     return float(np.sum(hits)) / float(e.size)
 
 
-def _nn_descent(m: F32, width: int, seed: int | None) -> I64:
+# pynndescent's modules whose numba kernels it compiles without ``cache=True``
+_NND_MODULES = (
+    "pynndescent.pynndescent_",
+    "pynndescent.utils",
+    "pynndescent.rp_trees",
+    "pynndescent.distances",
+    "pynndescent.graph_utils",
+)
+# kernels numba cannot cache ("uses dynamic globals": the distance function they take)
+_NND_UNCACHEABLE = frozenset({"nn_descent", "nn_descent_internal"})
+_NND_CACHED: list[int] = []
+
+
+def _load_nndescent() -> Any:
+    """pynndescent's ``NNDescent``, imported once, quietly, with numba's on-disk cache
+    turned on for the kernels pynndescent compiles without it (it caches only a few):
+    otherwise every new process recompiles them at its first map build or placement:
+    NN-descent's first call on 5,000 vectors took 42-58 s on 2 cores, 14-15 s from the
+    cache (``nn_descent`` itself cannot be cached). Cached where umap's kernels are
+    (:func:`paperscope.mapping.projection._cache_umap_kernels`)."""
+    import importlib
     import warnings
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ImportWarning)
         from pynndescent import NNDescent
+    if not _NND_CACHED:
+        _NND_CACHED.append(_cache_nndescent_kernels(importlib.import_module))
+    return NNDescent
 
-    index = NNDescent(m, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
+
+def _cache_nndescent_kernels(import_module: Any) -> int:
+    """Turn numba's cache on for every uncached, cacheable pynndescent kernel; how many."""
+    from numba.core.registry import CPUDispatcher
+
+    count = 0
+    for module_name in _NND_MODULES:
+        for name, kernel in vars(import_module(module_name)).items():
+            if (
+                isinstance(kernel, CPUDispatcher)
+                and name not in _NND_UNCACHEABLE
+                and type(getattr(kernel, "_cache", None)).__name__ == "NullCache"
+            ):
+                kernel.enable_caching()
+                count += 1
+    return count
+
+
+def _nn_descent(m: F32, width: int, seed: int | None) -> I64:
+    nn_descent = _load_nndescent()
+    index = nn_descent(m, metric="dot", n_neighbors=width, random_state=seed, low_memory=True)
     idx, _ = index.neighbor_graph
     return np.asarray(idx, dtype=np.int64)
 
@@ -468,8 +511,6 @@ def approximate_query(
     again at the next width. Each search starts from the index's fixed
     random state, so the answer is deterministic. ``(indices, cosines, check)``, best
     first, cosines exact for the pairs found."""
-    import warnings
-
     cancel = cancel or CancelToken()
     b = np.ascontiguousarray(base, dtype=np.float32)
     q = np.ascontiguousarray(queries, dtype=np.float32)
@@ -478,9 +519,7 @@ def approximate_query(
         empty = np.zeros((q.shape[0], k), np.int64), np.zeros((q.shape[0], k), np.float32)
         return empty[0], empty[1], KnnCheck(0, 1.0, 0, ())
     progress(None, f"Approximate neighbours of {q.shape[0]:,} papers among {b.shape[0]:,}")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ImportWarning)
-        from pynndescent import NNDescent
+    nn_descent = _load_nndescent()
 
     rows = check_rows(q.shape[0], check, seed)
     kc = int(min(10, k))
@@ -507,8 +546,8 @@ def approximate_query(
         width = int(min(b.shape[0], max(k, round(factor * k))))
         if tried and width <= tried[-1]:
             continue
-        index = NNDescent(b, metric="dot", n_neighbors=width, random_state=seed,
-                          low_memory=True)  # fmt: skip
+        index = nn_descent(b, metric="dot", n_neighbors=width, random_state=seed,
+                           low_memory=True)  # fmt: skip
         tried.append(width)
         cancel.check()
         got, _ = search(index, q[rows], width)
