@@ -75,6 +75,29 @@ class Merged:
 
     def __init__(self, pyramids: list[Pyramid]) -> None:
         self.pyramids = pyramids
+        self.longest = max((len(p) for p in pyramids), default=0)
+        self.points = sum(len(p) for p in pyramids)
+        self._full: tuple[FloatArray, FloatArray] | None = None
+
+    def full(self) -> tuple[FloatArray, FloatArray]:
+        """Every curve's raw points, joined by NaN gaps (made once): what
+        :meth:`view` gives for any range once no curve is longer than twice the
+        pixels, less the clipping a drawing does itself."""
+        if self._full is None:
+            xs: list[FloatArray] = []
+            ys: list[FloatArray] = []
+            gap = np.array([np.nan])
+            for p in self.pyramids:
+                if len(p):
+                    if xs:
+                        xs.append(gap)
+                        ys.append(gap)
+                    xs.append(p.x[0])
+                    ys.append(p.lo[0])
+            if not xs:
+                return np.empty(0), np.empty(0)
+            self._full = (np.concatenate(xs), np.concatenate(ys))
+        return self._full
 
     def view(self, x0: float, x1: float, pixels: int) -> tuple[FloatArray, FloatArray]:
         xs: list[FloatArray] = []

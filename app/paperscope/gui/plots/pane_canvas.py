@@ -44,6 +44,9 @@ MAX_RAW = 40  # more curves than this: no faint raw lines behind them
 MAX_READOUT = 12
 
 
+# merged runs of at least this many points in all are painted as one numba-drawn image
+RASTER_ABOVE = 100_000
+WHOLE_POINTS = 4_000_000  # merged runs drawn whole (not re-cut each frame) up to this
 LINE_WIDTH = 1.0  # a run's curve, logical px at 100 %
 GROUP_WIDTH = 2.0  # a group's centre line
 REF_WIDTH = 1.5  # a reference line (dashed)
@@ -110,6 +113,7 @@ class PlotCanvas(QWidget):
         self._wall_axis = False
         self._drawn: dict[str, tuple[Any, Curve | GroupCurve]] = {}
         self._decimated: list[tuple[Any, Pyramid | Merged]] = []
+        self.raster: Any = None  # the image painting the merged curves (raster_curves)
         self._pyramids: dict[int, Pyramid] = {}
         self._updating = False
         self._fit_key: tuple[Any, ...] | None = None
@@ -192,6 +196,7 @@ class PlotCanvas(QWidget):
         self._pyramids = pyramids or {}
         self._drawn.clear()
         self._decimated.clear()
+        self.raster = None
         self.readout = []
         self.refs.clear()
         if self.plot is None and data is None:
@@ -362,17 +367,31 @@ class PlotCanvas(QWidget):
         width = max(int(plot.getPlotItem().getViewBox().width()), 100)
         x0 = min(float(c.x[0]) for c in curves if len(c))
         x1 = max(float(c.x[-1]) for c in curves if len(c))
+        # one image paints every merged curve (see raster_curves) when there are many
+        raster = None
+        if sum(len(c) for c in curves) >= RASTER_ABOVE:
+            from paperscope.gui.plots.raster_curves import raster_curves_class
+
+            raster = raster_curves_class()()
+        self.raster = raster
         # the faint runs first, the selected ones (wider) drawn over them
         for (colour, faint), members in sorted(by_colour.items(), key=lambda kv: not kv[0][1]):
             merged = Merged([self._pyramids.get(id(c.y)) or Pyramid(c.x, c.y) for c in members])
             w = GROUP_WIDTH if self.selected and not faint else LINE_WIDTH
             pen = pg.mkPen(_alpha(colour, 70) if faint else colour,
                            width=pen_width(w, self.devicePixelRatioF()))  # fmt: skip
-            item = pg.PlotDataItem(*merged.view(x0, x1, width), pen=pen, connect="finite")
+            whole = self._whole(merged, width)
+            item = pg.PlotDataItem(*(merged.full() if whole else merged.view(x0, x1, width)),
+                                   pen=pen, connect="finite")  # fmt: skip
+            item.whole = whole
             plot.addItem(item)
+            if raster is not None:
+                raster.adopt(item)
             self._decimated.append((item, merged))
             for c in members:
                 self._drawn[c.label] = (item, c)
+        if raster is not None:
+            plot.addItem(raster, ignoreBounds=True)
         if self.legend is not None:
             for c in curves[:MAX_LEGEND]:
                 self.legend.addItem(self._drawn[c.label][0], c.label)
@@ -389,9 +408,26 @@ class PlotCanvas(QWidget):
         self._updating = True
         try:
             for item, pyramid in self._decimated:
-                item.setData(*pyramid.view(x0, x1, width))
+                if isinstance(pyramid, Merged) and self._whole(pyramid, width):
+                    if getattr(item, "whole", False):  # drawn whole already, clipped by
+                        continue  # the image: nothing to redo for this range
+                    item.setData(*pyramid.full())
+                    item.whole = True
+                else:
+                    item.setData(*pyramid.view(x0, x1, width))
+                    item.whole = False
         finally:
             self._updating = False
+
+    def _whole(self, merged: Merged, width: int) -> bool:
+        """Whether merged runs are drawn whole: painted as one image (which clips each
+        segment in a few ns), with no run long enough to need decimating at this
+        width, and not more than :data:`WHOLE_POINTS` points in all."""
+        return (
+            self.raster is not None
+            and merged.longest <= 2 * width
+            and merged.points <= WHOLE_POINTS
+        )
 
     def _set_x_axis(self, x: str) -> None:
         import pyqtgraph as pg
