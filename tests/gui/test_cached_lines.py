@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pytest
 
 from paperscope.state.hyper import Axis, HyperSettings
 
@@ -29,16 +30,25 @@ def _canvas(qtbot: QtBot, n: int = 300) -> tuple[Any, list[Axis], list[str], Hyp
     return canvas, axes, colours, HyperSettings(axes=tuple(a.key for a in axes))
 
 
-def _pixels(widget: Any) -> np.ndarray:
+def _pixels(widget: Any, ratio: int = 1) -> np.ndarray:
+    """The widget as painted, at ``ratio`` device pixels per logical one (2: 200 %)."""
     from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QWidget
 
-    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    image = QImage(widget.size() * ratio, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(0xFFFFFFFF)
+    QWidget.render(widget, image)  # the widget itself (not QGraphicsView.render)
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
     ptr = image.constBits()
     rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine())
     return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[..., :3].copy()
 
 
-def test_the_cached_lines_look_like_pyqtgraphs_curves(qtbot: QtBot) -> None:
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_the_cached_lines_look_like_pyqtgraphs_curves(qtbot: QtBot, ratio: int) -> None:
+    """At 100 % and on a 200 % device (where the lines were once drawn at twice
+    their scale, off the axes)."""
     import pyqtgraph as pg
 
     from paperscope.gui.plots.hyper_canvas import polylines
@@ -46,7 +56,7 @@ def test_the_cached_lines_look_like_pyqtgraphs_curves(qtbot: QtBot) -> None:
     canvas, axes, colours, settings = _canvas(qtbot)
     none = np.zeros(len(colours), dtype=bool)
     canvas.draw_parallel(axes, colours, none, settings)
-    cached = _pixels(canvas.plot)
+    cached = _pixels(canvas.plot, ratio)
     lines = canvas.line_items[0]
     assert lines.renders == 1
     # the same lines as plain pyqtgraph curve items, one per colour, in place of the cache
@@ -56,7 +66,7 @@ def test_the_cached_lines_look_like_pyqtgraphs_curves(qtbot: QtBot) -> None:
         rows = [i for i, c in enumerate(colours) if c == colour]
         x, y = polylines(positions[rows])
         canvas.plot.addItem(pg.PlotCurveItem(x, y, pen=pg.mkPen(colour), connect="finite"))
-    plain = _pixels(canvas.plot)
+    plain = _pixels(canvas.plot, ratio)
     assert cached.shape == plain.shape
     background = plain[0, 0]
     on_plain = (plain != background).any(axis=2)

@@ -43,14 +43,22 @@ def _pane(qtbot: QtBot, runs: list[Any]) -> Any:
     return pane
 
 
-def _pixels(pane: Any) -> np.ndarray:
-    """The plot's view box as ARGB pixels (h × w uint32)."""
+def _pixels(pane: Any, ratio: int = 1) -> np.ndarray:
+    """The plot's view box as ARGB pixels (h × w uint32), rendered at ``ratio`` device
+    pixels per logical one (2: a 200 % screen)."""
+    from PySide6.QtCore import QRect
     from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QWidget
 
-    image = pane.plot.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    size = pane.plot.size()
+    image = QImage(size * ratio, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(0xFFFFFFFF)
+    QWidget.render(pane.plot, image)  # the widget as painted (not QGraphicsView.render)
+    image = image.convertToFormat(QImage.Format.Format_ARGB32)
     vb = pane.plot.getPlotItem().getViewBox()
     r = vb.mapRectToScene(vb.boundingRect()).toAlignedRect().adjusted(2, 2, -2, -2)
-    image = image.copy(r)
+    image = image.copy(QRect(r.topLeft() * ratio, r.size() * ratio))
     a = np.frombuffer(image.constBits(), np.uint32, image.width() * image.height())
     return a.reshape(image.height(), image.width()).copy()
 
@@ -87,6 +95,10 @@ def test_many_runs_are_painted_as_one_image_that_matches_qts_drawing(
     drawn = np.count_nonzero(ours != 0xFFFFFFFF)
     assert abs(drawn - np.count_nonzero(qts != 0xFFFFFFFF)) <= 0.08 * drawn
     assert _near(ours, qts) >= 0.97 and _near(qts, ours) >= 0.97
+    # on a 200 % screen too: Qt 6's painter maps straight to device pixels
+    ours2, qts2 = _pixels(fast, 2), _pixels(slow, 2)
+    assert ours2.shape == qts2.shape == (2 * ours.shape[0], 2 * ours.shape[1])
+    assert _near(ours2, qts2) >= 0.97 and _near(qts2, ours2) >= 0.97
 
 
 def test_a_hidden_merged_item_leaves_the_image(qtbot: QtBot) -> None:

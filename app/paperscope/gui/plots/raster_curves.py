@@ -27,8 +27,10 @@ def raster_curves_class() -> Any:
     """The item class (pyqtgraph loads with the first plot)."""
     import numpy as np
     import pyqtgraph as pg
-    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtCore import QRectF
     from PySide6.QtGui import QImage, QPaintEngine
+
+    from paperscope.gui.plots.cached_lines import device_area, draw_device_image
 
     class RasterCurves(pg.GraphicsObject):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -76,24 +78,13 @@ def raster_curves_class() -> Any:
                 return
             from paperscope.results.raster import premultiplied, stroke_polylines
 
-            device = painter.device()
-            ratio = float(device.devicePixelRatioF())
-            t = painter.combinedTransform()  # item → the device's logical pixels
-            area = QRectF(0, 0, device.width(), device.height())
-            if painter.hasClipping():
-                area = area.intersected(t.mapRect(painter.clipBoundingRect()))
-            area = area.intersected(t.mapRect(self.boundingRect()).adjusted(-4, -4, 4, 4))
-            if area.isEmpty():
+            area = device_area(painter, self.boundingRect())
+            if area is None:
                 return
-            x0 = math.floor(area.left() * ratio)
-            y0 = math.floor(area.top() * ratio)
-            w = math.ceil(area.right() * ratio) - x0
-            h = math.ceil(area.bottom() * ratio) - y0
-            if w <= 0 or h <= 0:
-                return
+            x0, y0, w, h = area
+            t = painter.combinedTransform()  # item → the device's pixels
             buffer = np.zeros((h, w), dtype=np.uint32)
-            m = (t.m11() * ratio, t.m12() * ratio, t.m21() * ratio, t.m22() * ratio,
-                 t.dx() * ratio - x0, t.dy() * ratio - y0)  # fmt: skip
+            m = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx() - x0, t.dy() - y0)
             pixels = 0
             for x, y, pen in curves:
                 c = pen.color()
@@ -104,11 +95,7 @@ def raster_curves_class() -> Any:
                     width = max(1, round(pen.widthF() * math.hypot(m[0], m[1])))
                 pixels += stroke_polylines(buffer, x, y, m, colour, width)
             image = QImage(buffer.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
-            image.setDevicePixelRatio(ratio)
-            painter.save()
-            painter.resetTransform()
-            painter.drawImage(QPointF(x0 / ratio, y0 / ratio), image)
-            painter.restore()
+            draw_device_image(painter, image, x0, y0)
             self.renders += 1
             self.pixels = pixels
 
