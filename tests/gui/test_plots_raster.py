@@ -130,3 +130,25 @@ def test_panning_whole_runs_sets_no_data_and_svg_keeps_vectors(
     assert all(item.getData()[0] is d for item, d in zip(items, data, strict=True))
     svg = export_item(pane.plot.getPlotItem(), tmp_path / "pane.svg").read_text()
     assert "<image" not in svg and svg.count("<path") >= 8
+
+
+def test_loading_many_runs_readies_the_rasteriser_on_the_worker() -> None:
+    """The numba kernel is loaded (or compiled) where the runs were read, not at the
+    first paint on the UI thread: in a new process, ``prepare_plotting`` for many runs
+    leaves it compiled for the types a paint passes; for a few runs it is not loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from paperscope.gui.plots.plots_view import prepare_plotting\n"
+        "prepare_plotting(many_runs=False)\n"
+        "print('paperscope.results.raster' in sys.modules)\n"
+        "prepare_plotting(many_runs=True)\n"
+        "from paperscope.results import raster\n"
+        "print(len(raster._stroke.signatures))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.split()
+    assert out == ["False", "1"]

@@ -213,3 +213,9 @@ def stroke_polylines(
         raise ValueError("the image must be a 2-D uint32 array")
     m = np.asarray(transform, dtype=np.float64)
     return int(_stroke(image, xs, ys, m, int(colour), max(int(width), 1)))
+
+
+def warm_up() -> None:
+    """Load (or compile) the kernel for the types the panes pass it, on a worker."""
+    image = np.zeros((2, 2), dtype=np.uint32)
+    stroke_polylines(image, [0.0, 1.0], [0.0, 1.0], (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0xFF000000)

@@ -32,7 +32,7 @@ from paperscope.state.plot_pane import PlotPaneState
 from paperscope.state.plots import HyperLeaf, Leaf, Node, PlotsState, Split, Tab
 from paperscope.state.runs import RunsState
 from paperscope.state.runs_table import RunSelection, RunsTableState
-from paperscope.workflows.plots import metric_names
+from paperscope.workflows.plots import MERGE_ABOVE, metric_names
 from paperscope.workflows.references import ReferenceFinder
 
 if TYPE_CHECKING:
@@ -52,18 +52,25 @@ def watch_runs_for_plots(
     from paperscope.workflows.runs import watch_runs
 
     result = watch_runs(paths, progress, cancel)
-    prepare_plotting()
+    prepare_plotting(many_runs=len(result[1]) > MERGE_ABOVE)
     return result
 
 
-def prepare_plotting() -> None:
+def prepare_plotting(many_runs: bool = False) -> None:
     """Import what the first draw needs (pyqtgraph ~0.3 s, ``scipy.signal`` for the
     smoothing ~1 s) on the worker that loaded the runs, with the garbage collector
     paused (:func:`paperscope.gui.task_runner.preload`), so neither the import nor a
-    full collection over what it created blocks the UI thread."""
+    full collection over what it created blocks the UI thread. ``many_runs``: also
+    the numba rasteriser that paints merged runs (``results/raster.py``), its kernel
+    loaded from numba's cache (or compiled, once per install: ~5 s), not at the paint."""
     from paperscope.gui.task_runner import preload
 
     preload("pyqtgraph", "scipy.signal")
+    if many_runs:
+        preload("paperscope.results.raster")
+        from paperscope.results.raster import warm_up
+
+        warm_up()
 
 
 ORIENTATIONS = {"horizontal": Qt.Orientation.Horizontal, "vertical": Qt.Orientation.Vertical}
