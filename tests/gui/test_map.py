@@ -194,6 +194,25 @@ def test_details_list_similar_papers_and_more_like_these(mapped: MainWindow, qtb
     assert mapped.papers_view.model.paper_id(0) == found[0]
 
 
+def test_similar_papers_without_an_exact_table_are_found_on_a_worker(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """A library with vectors but no exact similar-papers table (no map yet, or a big
+    one's approximate table): the paper's nearest papers are computed on the task
+    runner, never on the UI thread (which once read every vector there), and they are
+    the exact ones."""
+    from paperscope.workflows.map import similar_papers
+
+    ids, _matrix = _demo_vectors(window)
+    paper = int(ids[3])
+    window.state.set_current_paper(paper)
+    # asked, not answered, when the selection returns: the UI thread did not compute it
+    assert window.similar_list.note.text() == "Finding similar papers…"
+    assert window.similar_list.ids() == []
+    qtbot.waitUntil(lambda: len(window.similar_list.ids()) == 10, timeout=60000)
+    assert window.similar_list.ids() == [h.id for h in similar_papers(window.store, paper, 10)]
+
+
 def _cancel_at_the_first_umap_frames(pane: MapPane, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the next build cancel itself at UMAP epoch 5, once the window has drawn a
     UMAP frame (the build waits for it): deterministic, no timer. The pane's info texts

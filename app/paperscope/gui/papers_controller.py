@@ -20,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
 
+from paperscope.core.tasks import CancelToken, Progress
 from paperscope.core.text import count
 from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.papers.actions import PaperActions
@@ -70,6 +71,8 @@ class PapersController(QObject):
         self._parent = parent
         self._index_task: Any = None
         self._applying = False
+        # (store, vector counts, VectorIndex) for similar papers computed on a worker
+        self._similar_index: tuple[Any, dict[str, int], Any] | None = None
         self.view: PapersView | None = None
         self.map_pane: MapPane | None = None
         self.recommend = RecommendController(session, status, sidebar, similar_list, parent)
@@ -216,20 +219,53 @@ class PapersController(QObject):
             self.central.setCurrentWidget(self.view)
 
     def show_similar(self, paper_id: int) -> None:
-        """The current paper's nearest papers (stored with the map: about a millisecond)."""
-        from paperscope.workflows.map import MapError, similar_papers
+        """The current paper's nearest papers: from the table stored with the map when
+        it is exact (about a millisecond), else computed exactly from the vectors on a
+        worker (a big library's map stores an approximate table, or none), the newest
+        paper winning."""
+        from paperscope.workflows.map import stored_similar
 
         if paper_id < 0:
             self.similar_list.show_note("")
             return
+        store = self.session.store
+        hits = stored_similar(store, paper_id, 10)
+        if hits is not None:
+            self.similar_list.show_results(hits)
+            return
+        self.similar_list.show_note("Finding similar papers…")
+        self.session.runner.submit(
+            self._similar_task, store, paper_id, title="Finding similar papers",
+            key="similar", on_result=self._on_similar, on_error=self._on_similar_failed,
+        )  # fmt: skip
+
+    def _similar_task(
+        self, store: Any, paper_id: int, progress: Progress, cancel: CancelToken
+    ) -> list[Any] | None:
+        """On a worker: the library's vectors opened once (memory-mapped, reopened
+        when their count changes), the paper's nearest ones exactly; None without any."""
+        from paperscope.workflows.map import MapError, VectorIndex, similar_papers
+
         try:
-            hits = similar_papers(self.session.store, paper_id, 10)
+            counts = store.vector_models()
+            index = self._similar_index
+            if index is None or index[0] is not store or index[1] != counts:
+                self._similar_index = index = (store, counts, VectorIndex.open(store))
+            cancel.check()
+            return similar_papers(store, paper_id, 10, vectors=index[2])
         except MapError:
+            return None
+
+    def _on_similar(self, hits: list[Any] | None) -> None:
+        if hits is None:
             self.similar_list.show_note(
                 "Build the map (Library → Build map) to see similar papers here."
             )
-            return
-        self.similar_list.show_results(hits)
+        else:
+            self.similar_list.show_results(hits)
+
+    def _on_similar_failed(self, _title: str, message: str) -> None:
+        self.similar_list.show_note(f"Similar papers could not be found: {message}")
 
     def more_like_these(self) -> None:
         """Papers like the selected ones (the mean of their vectors), in the table."""

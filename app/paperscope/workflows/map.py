@@ -26,6 +26,7 @@ recomputation. Papers embedded after the build are placed with :func:`place_new_
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from paperscope.library.store import Store
 from paperscope.library.store.maps import NewLayout, NewNeighbours, StoredMap
 from paperscope.mapping import clusters as clustering
 from paperscope.mapping import neighbours, projection
+from paperscope.mapping.exact_search import SketchIndex
 
 METHODS = ("pca", "umap")
 UMAP_NEIGHBOURS = 15  # UMAP's n_neighbors (the paper itself included)
@@ -49,6 +51,8 @@ EXACT_LIMIT = 50_000  # knn="auto" on a CPU: above this the graph is approximate
 KNN_MODES = ("auto", "exact", "approx")
 SAMPLE_ABOVE = 200_000  # UMAP on a sample above this many papers, the rest placed on it
 SAMPLE_SIZE = 100_000  # the sample's size (seeded)
+SKETCH_ABOVE = 50_000  # VectorIndex.similar searches through an exact sketch above this
+SKETCH_MAX = 3_000_000  # and up to this (the sketch is 37 % of the vectors' size)
 DEFAULT_SEED = 0  # every map is reproducible unless a caller asks for seed=None
 
 Vectors = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
@@ -123,6 +127,8 @@ class VectorIndex:
     def __init__(self, model_id: str, ids: npt.ArrayLike, matrix: npt.ArrayLike) -> None:
         self.model_id = model_id
         self.ids, self.matrix = _prepare((np.asarray(ids), np.asarray(matrix)))
+        self._sketch: SketchIndex | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, store: Store, model_id: str | None = None) -> VectorIndex:
@@ -140,10 +146,43 @@ class VectorIndex:
             raise MapError(f"no paper has an embedding of model {model}: run `paperscope embed`")
         index = cls.__new__(cls)
         index.model_id, index.ids, index.matrix = model, ids, matrix
+        index._sketch, index._lock = None, threading.Lock()
         return index
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
+
+    def sketch(self) -> SketchIndex | None:
+        """The exact-search sketch (:mod:`paperscope.mapping.exact_search`), made on
+        first use between :data:`SKETCH_ABOVE` and :data:`SKETCH_MAX` vectors (1M:
+        ~5 s, 370 MB; a query then takes 47 ms instead of 117, tests/benchmarks/
+        bench_similar.py); None below, where one pass over the vectors is as quick,
+        and above, where the sketch would not fit beside memory-mapped vectors."""
+        if not SKETCH_ABOVE <= len(self) <= SKETCH_MAX:
+            return None
+        with self._lock:  # two queries at once build it once
+            if self._sketch is None:
+                from paperscope.mapping import exact_search
+
+                self._sketch = exact_search.SketchIndex(self.matrix, exact_search.SKETCH_DIM)
+            return self._sketch
+
+    def similar(self, paper_id: int, k: int = 10) -> neighbours.Hits:
+        """The ``k`` papers most similar to ``paper_id`` (itself left out), exactly:
+        through the sketch when there is one. ``KeyError`` when it has no vector."""
+        rows = neighbours.rows_of(self.ids, [paper_id])
+        if rows.size == 0:
+            raise KeyError(f"paper {paper_id} has no vector")
+        sketch = self.sketch()
+        if sketch is None:
+            return neighbours.similar(self.ids, self.matrix, paper_id, k)
+        q = np.asarray(self.matrix[rows[0]], dtype=np.float32)
+        top = sketch.top_k(q, k, exclude=rows)
+        scores = np.asarray(self.matrix[np.sort(top)] @ q, dtype=np.float32)
+        order = np.argsort(top)
+        found = np.empty_like(scores)
+        found[order] = scores
+        return neighbours.Hits(self.ids[top], found)
 
 
 def _prepare(vectors: Vectors | VectorIndex) -> Vectors:
@@ -544,9 +583,10 @@ def similar_papers(
     from the stored table when it is exact and holds enough, otherwise exactly from the
     vectors (an approximate table only when the library has no vectors)."""
     if vectors is None:
+        exact = stored_similar(store, paper_id, k, model_id)
+        if exact is not None:
+            return exact
         stored = store.stored_neighbours(paper_id, k, model_id)
-        if len(stored) >= k and not _table_is_approximate(store, model_id):
-            return _titled(store, stored)
         try:
             model_id, vectors = load_vectors(store, model_id)
         except MapError:
@@ -556,12 +596,27 @@ def similar_papers(
                 f"paper {paper_id} has no similar papers yet: "
                 "run `paperscope embed`, then `paperscope map`"
             ) from None
-    ids, matrix = _prepare(vectors)
     try:
-        hits = neighbours.similar(ids, matrix, paper_id, k)
+        if isinstance(vectors, VectorIndex):
+            hits = vectors.similar(paper_id, k)
+        else:
+            ids, matrix = _prepare(vectors)
+            hits = neighbours.similar(ids, matrix, paper_id, k)
     except KeyError as exc:
         raise MapError(f"paper {paper_id} has no embedding") from exc
     return _titled_hits(store, hits)
+
+
+def stored_similar(
+    store: Store, paper_id: int, k: int = 10, model_id: str | None = None
+) -> list[ScoredPaper] | None:
+    """The stored similar-papers table's answer when it is exact and holds ``k``
+    papers (a millisecond: the GUI asks it on the UI thread), else None: then
+    :func:`similar_papers` computes it from the vectors (on a worker)."""
+    stored = store.stored_neighbours(paper_id, k, model_id)
+    if len(stored) >= k and not _table_is_approximate(store, model_id):
+        return _titled(store, stored)
+    return None
 
 
 def _table_is_approximate(store: Store, model_id: str | None) -> bool:
