@@ -50,6 +50,9 @@ def test_for_you_collection_sort_and_why(qtbot: QtBot, window: MainWindow) -> No
     # the sidebar's For you entry: its count, and a click shows the ranking
     item = window.sidebar.item_for("For you")
     assert item is not None and item.text(1) == f"{len(rec.for_you):,}"
+    # under a section of its own name, not a second "For you" (the screenshot showed
+    # "For you" inside "For you")
+    assert item.parent() is not None and item.parent().text(0) == "Recommended"
     window.sidebar._on_item(item)
     shown = window.session.papers.value.shown
     assert shown is not None and shown.origin == "recommended"

@@ -26,6 +26,7 @@ QUERY_ROLE = Qt.ItemDataRole.UserRole
 REFINE_ROLE = Qt.ItemDataRole.UserRole + 1
 RECOMMEND_ROLE = Qt.ItemDataRole.UserRole + 3  # "" (overall) or a tag's name
 FOR_YOU = "For you"
+RECOMMENDED_SECTION = "Recommended"  # holds For you and More like <tag>
 FACET_LIMIT = 12  # values per facet; more years than this are shown by decade
 RESULTS_SECTION = "In the results"  # the facets of what the table shows
 FACET_TITLES = (("year", "Year"), ("status", "Status"), ("tag", "Tag"), ("org", "Organisation"))
@@ -108,7 +109,7 @@ class Sidebar(QWidget):
 
     def _recommendations(self, tags: Sequence[Any]) -> None:
         count, note = self.for_you
-        sec = self._section(FOR_YOU)
+        sec = self._section(RECOMMENDED_SECTION)
         item = self._entry(sec, FOR_YOU, count, "")
         item.setData(0, QUERY_ROLE, None)
         item.setData(0, RECOMMEND_ROLE, "")
