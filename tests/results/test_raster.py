@@ -110,3 +110,17 @@ def test_bad_arrays_are_refused() -> None:
         stroke_polylines(img, [1.0, 2.0], [1.0], IDENTITY, RED)
     with pytest.raises(ValueError, match="uint32"):
         stroke_polylines(np.zeros((4, 4)), [1.0], [1.0], IDENTITY, RED)
+
+
+def test_a_faint_polyline_blends_each_pixel_once_even_where_it_crosses_itself() -> None:
+    white = premultiplied(255, 255, 255, 255)
+    faint = premultiplied(0, 0, 255, 70)
+    img = np.full((12, 12), white, np.uint32)
+    # one polyline: along row 2 and back over it, then an X across it
+    x = [1.5, 10.5, 1.5, 1.5, 10.5, 1.5, 10.5]
+    y = [2.5, 2.5, 2.5, 1.5, 10.5, 10.5, 1.5]
+    stroke_polylines(img, x, y, IDENTITY, faint)
+    once = np.full((1, 1), white, np.uint32)
+    stroke_polylines(once, [0.5], [0.5], IDENTITY, faint)
+    drawn = img[img != white]
+    assert drawn.size > 15 and set(drawn.tolist()) == {int(once[0, 0])}

@@ -9,7 +9,7 @@ a few milliseconds: each segment is clipped to the image (Liang-Barsky) and walk
 pixel along its longer axis, as a DDA; NaN or infinite points break the line (pyqtgraph's
 ``connect="finite"``) and a finite point between two gaps is drawn as a dot. A colour
 with alpha is blended over what is there (source-over, premultiplied), every pixel of a
-polyline once.
+polyline once, even where it crosses itself (as Qt blends one stroked path).
 
 This module imports numba: import it lazily. The kernel is cached by numba on disk.
 """
@@ -212,7 +212,25 @@ def stroke_polylines(
     if image.dtype != np.uint32 or image.ndim != 2:
         raise ValueError("the image must be a 2-D uint32 array")
     m = np.asarray(transform, dtype=np.float64)
-    return int(_stroke(image, xs, ys, m, int(colour), max(int(width), 1)))
+    size = max(int(width), 1)
+    if (int(colour) >> 24) & 0xFF == 0xFF:
+        return int(_stroke(image, xs, ys, m, int(colour), size))
+    # a colour with alpha: the polyline's pixels marked first (opaque, the fast path),
+    # then each blended once, as Qt blends one stroked path (even where it crosses itself)
+    mask = np.zeros(image.shape, dtype=np.uint32)
+    drawn = int(_stroke(mask, xs, ys, m, 0xFFFFFFFF, size))
+    _composite(image, mask, int(colour))
+    return drawn
+
+
+@numba.njit(cache=True, nogil=True)
+def _composite(img: U32, mask: U32, colour: int) -> None:
+    h, w = img.shape
+    inv = 255 - ((colour >> 24) & 0xFF)
+    for yy in range(h):
+        for xx in range(w):
+            if mask[yy, xx]:
+                img[yy, xx] = _blend(int(img[yy, xx]), colour, inv)
 
 
 def warm_up() -> None:
