@@ -373,32 +373,16 @@ def _load_nndescent() -> Any:
     NN-descent's first call on 5,000 vectors took 42-58 s on 2 cores, 14-15 s from the
     cache (``nn_descent`` itself cannot be cached). Cached where umap's kernels are
     (:func:`paperscope.mapping.projection._cache_umap_kernels`)."""
-    import importlib
     import warnings
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ImportWarning)
         from pynndescent import NNDescent
     if not _NND_CACHED:
-        _NND_CACHED.append(_cache_nndescent_kernels(importlib.import_module))
+        from paperscope.mapping._kernel_cache import enable_caching
+
+        _NND_CACHED.append(enable_caching(dict.fromkeys(_NND_MODULES), _NND_UNCACHEABLE))
     return NNDescent
-
-
-def _cache_nndescent_kernels(import_module: Any) -> int:
-    """Turn numba's cache on for every uncached, cacheable pynndescent kernel; how many."""
-    from numba.core.registry import CPUDispatcher
-
-    count = 0
-    for module_name in _NND_MODULES:
-        for name, kernel in vars(import_module(module_name)).items():
-            if (
-                isinstance(kernel, CPUDispatcher)
-                and name not in _NND_UNCACHEABLE
-                and type(getattr(kernel, "_cache", None)).__name__ == "NullCache"
-            ):
-                kernel.enable_caching()
-                count += 1
-    return count
 
 
 def _nn_descent(m: F32, width: int, seed: int | None) -> I64:

@@ -118,18 +118,10 @@ _UMAP_KERNELS = {
 def _cache_umap_kernels() -> None:
     """Let numba cache the umap-learn kernels it compiles without ``cache=True`` (the
     fuzzy graph, the single-epoch SGD): each map build in a new process otherwise
-    recompiles them (``warm_up``: 14-16 s on 2 cores, 0.3 s from the cache). In a pip
-    install they are cached where numba caches (``umap/__pycache__``, or its user-wide
-    folder when that is read-only); in the bundle where ``paperscope.core.numba_cache``
-    says."""
-    import importlib
+    recompiles them (``warm_up``: 14-16 s on 2 cores, 0.3 s from the cache)."""
+    from paperscope.mapping._kernel_cache import enable_caching
 
-    for module_name, names in _UMAP_KERNELS.items():
-        module = importlib.import_module(module_name)
-        for name in names:
-            kernel = getattr(module, name, None)
-            if kernel is not None and hasattr(kernel, "enable_caching"):
-                kernel.enable_caching()
+    enable_caching(_UMAP_KERNELS)
     _UMAP_CACHED.append(True)
 
 

@@ -84,36 +84,28 @@ class Merged:
         :meth:`view` gives for any range once no curve is longer than twice the
         pixels, less the clipping a drawing does itself."""
         if self._full is None:
-            xs: list[FloatArray] = []
-            ys: list[FloatArray] = []
-            gap = np.array([np.nan])
-            for p in self.pyramids:
-                if len(p):
-                    if xs:
-                        xs.append(gap)
-                        ys.append(gap)
-                    xs.append(p.x[0])
-                    ys.append(p.lo[0])
-            if not xs:
-                return np.empty(0), np.empty(0)
-            self._full = (np.concatenate(xs), np.concatenate(ys))
+            self._full = _joined([(p.x[0], p.lo[0]) for p in self.pyramids])
         return self._full
 
     def view(self, x0: float, x1: float, pixels: int) -> tuple[FloatArray, FloatArray]:
-        xs: list[FloatArray] = []
-        ys: list[FloatArray] = []
-        gap = np.array([np.nan])
-        for p in self.pyramids:
-            x, y = p.view(x0, x1, pixels)
-            if x.size:
-                if xs:
-                    xs.append(gap)
-                    ys.append(gap)
-                xs.append(x)
-                ys.append(y)
-        if not xs:
-            return np.empty(0), np.empty(0)
-        return np.concatenate(xs), np.concatenate(ys)
+        return _joined([p.view(x0, x1, pixels) for p in self.pyramids])
+
+
+def _joined(parts: list[tuple[FloatArray, FloatArray]]) -> tuple[FloatArray, FloatArray]:
+    """The non-empty ``(x, y)`` parts as one curve, a NaN between each two."""
+    xs: list[FloatArray] = []
+    ys: list[FloatArray] = []
+    gap = np.array([np.nan])
+    for x, y in parts:
+        if x.size:
+            if xs:
+                xs.append(gap)
+                ys.append(gap)
+            xs.append(x)
+            ys.append(y)
+    if not xs:
+        return np.empty(0), np.empty(0)
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 BAND_BLOCKS = 4096  # a long band is drawn as the envelope of this many blocks

@@ -44,23 +44,14 @@ def _blend(d: int, colour: int, inv: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _plot(img: U32, px: int, py: int, colour: int, alpha: int, half: int, size: int) -> None:
+def _plot(img: U32, px: int, py: int, colour: int, half: int, size: int) -> None:
+    """A ``size`` × ``size`` square of ``colour`` around ``(px, py)``, clipped."""
     h, w = img.shape
-    if size == 1:
-        if 0 <= px < w and 0 <= py < h:
-            if alpha == 255:
-                img[py, px] = colour
-            else:
-                img[py, px] = _blend(int(img[py, px]), colour, 255 - alpha)
-        return
     y0 = py - half
     x0 = px - half
     for yy in range(max(y0, 0), min(y0 + size, h)):
         for xx in range(max(x0, 0), min(x0 + size, w)):
-            if alpha == 255:
-                img[yy, xx] = colour
-            else:
-                img[yy, xx] = _blend(int(img[yy, xx]), colour, 255 - alpha)
+            img[yy, xx] = colour
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -104,8 +95,7 @@ def _stroke(
     size: int,
 ) -> int:
     h, w = img.shape
-    alpha = (colour >> 24) & 0xFF
-    fast = size == 1 and alpha == 255
+    fast = size == 1
     half = (size - 1) // 2
     margin = float(size)
     lo_x, lo_y = -margin, -margin
@@ -130,7 +120,7 @@ def _stroke(
                 # a point between two gaps: a dot
                 last_x = int(np.floor(px1))
                 last_y = int(np.floor(py1))
-                _plot(img, last_x, last_y, colour, alpha, half, size)
+                _plot(img, last_x, last_y, colour, half, size)
                 drawn += 1
             px0, py0 = px1, py1
             prev_ok = True
@@ -153,13 +143,13 @@ def _stroke(
         if dx <= 1 and dy >= -1:  # the usual case: the next pixel or the same
             if not (ix == last_x and iy == last_y):
                 if not fast:
-                    _plot(img, ix, iy, colour, alpha, half, size)
+                    _plot(img, ix, iy, colour, half, size)
                 elif 0 <= ix < w and 0 <= iy < h:
                     img[iy, ix] = colour
                 drawn += 1
             if ix1 != ix or iy1 != iy:
                 if not fast:
-                    _plot(img, ix1, iy1, colour, alpha, half, size)
+                    _plot(img, ix1, iy1, colour, half, size)
                 elif 0 <= ix1 < w and 0 <= iy1 < h:
                     img[iy1, ix1] = colour
                 drawn += 1
@@ -172,12 +162,12 @@ def _stroke(
         while True:
             if skip:
                 skip = False
-            elif fast:
+            elif fast:  # one pixel, written here (a call per pixel costs 2x)
                 if 0 <= ix < w and 0 <= iy < h:
                     img[iy, ix] = colour
                 drawn += 1
             else:
-                _plot(img, ix, iy, colour, alpha, half, size)
+                _plot(img, ix, iy, colour, half, size)
                 drawn += 1
             if ix == ix1 and iy == iy1:
                 break

@@ -178,11 +178,7 @@ class VectorIndex:
             return neighbours.similar(self.ids, self.matrix, paper_id, k)
         q = np.asarray(self.matrix[rows[0]], dtype=np.float32)
         top = sketch.top_k(q, k, exclude=rows)
-        scores = np.asarray(self.matrix[np.sort(top)] @ q, dtype=np.float32)
-        order = np.argsort(top)
-        found = np.empty_like(scores)
-        found[order] = scores
-        return neighbours.Hits(self.ids[top], found)
+        return neighbours.Hits(self.ids[top], np.asarray(self.matrix[top] @ q, np.float32))
 
 
 def _prepare(vectors: Vectors | VectorIndex) -> Vectors:
@@ -583,10 +579,9 @@ def similar_papers(
     from the stored table when it is exact and holds enough, otherwise exactly from the
     vectors (an approximate table only when the library has no vectors)."""
     if vectors is None:
-        exact = stored_similar(store, paper_id, k, model_id)
-        if exact is not None:
-            return exact
-        stored = store.stored_neighbours(paper_id, k, model_id)
+        stored, exact = _stored(store, paper_id, k, model_id)
+        if exact:
+            return _titled(store, stored)
         try:
             model_id, vectors = load_vectors(store, model_id)
         except MapError:
@@ -613,10 +608,16 @@ def stored_similar(
     """The stored similar-papers table's answer when it is exact and holds ``k``
     papers (a millisecond: the GUI asks it on the UI thread), else None: then
     :func:`similar_papers` computes it from the vectors (on a worker)."""
+    stored, exact = _stored(store, paper_id, k, model_id)
+    return _titled(store, stored) if exact else None
+
+
+def _stored(
+    store: Store, paper_id: int, k: int, model_id: str | None
+) -> tuple[list[tuple[int, float]], bool]:
+    """The stored neighbours of ``paper_id``, and whether they are the exact answer."""
     stored = store.stored_neighbours(paper_id, k, model_id)
-    if len(stored) >= k and not _table_is_approximate(store, model_id):
-        return _titled(store, stored)
-    return None
+    return stored, len(stored) >= k and not _table_is_approximate(store, model_id)
 
 
 def _table_is_approximate(store: Store, model_id: str | None) -> bool:
