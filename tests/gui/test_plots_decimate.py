@@ -120,3 +120,34 @@ def test_band_envelope_holds_every_value_of_a_long_band() -> None:
     assert blo.min() == np.nanmin(lower) and bhi.max() == upper.max()
     short = band_envelope(x[:100], lower[:100], upper[:100], blocks=1000)
     assert short[0] is not None and len(short[0]) == 100
+
+
+def test_many_real_runs_are_fitted_whole_not_to_the_first_view(qtbot: QtBot) -> None:
+    """Dopamine's own baselines (../shared/data/runs/dopamine, Apache-2.0): 50 runs of
+    200 iterations, drawn merged. The first fit once saw only the runs' cut to pyqtgraph's
+    initial view and shrank onto it: the pane showed iterations 0-3 of 200."""
+    from paperscope.gui.plots.plot_pane import PlotPane
+    from paperscope.gui.plots.runs_panel import RunsModel
+    from paperscope.workflows.runs import watch_runs
+    from tests.conftest import RUNS
+
+    folder = RUNS / "dopamine" / "baselines" / "atari" / "data"
+    _watcher, runs, issues = watch_runs([folder / "breakout.json", folder / "pong.json"])
+    assert not issues and len(runs) > 40
+    last = max(float(r.series["return"].steps[-1]) for r in runs)
+    pane = PlotPane(RunsModel())
+    qtbot.addWidget(pane)
+    pane.resize(900, 500)
+    pane.show()
+    pane.add_runs(runs)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # what is pending when the window next paints
+    vb = pane.plot.getPlotItem().getViewBox()
+    (x0, x1), _ = vb.viewRange()
+    assert x0 <= 0 and x1 >= last
+    # a zoom still cuts each merged item to the range shown
+    vb.setXRange(50, 60, padding=0)
+    x, _y = pane.items()[next(iter(pane.curves()))].getData()
+    finite = x[np.isfinite(x)]
+    assert finite.min() >= 40 and finite.max() <= 70

@@ -402,7 +402,11 @@ class PlotCanvas(QWidget):
             return
         vb = self.plot.getPlotItem().getViewBox()
         (x0, x1), _ = vb.viewRange()
-        if self.state.value.log_x:
+        if vb.autoRangeEnabled()[0] is not False:
+            # fitting the view to the data: every curve whole (decimated), or the fit
+            # would see only what the last view showed and shrink onto it
+            x0, x1 = -math.inf, math.inf
+        elif self.state.value.log_x:
             x0, x1 = 10.0**x0, 10.0**x1
         width = max(int(vb.width()), 100)
         self._updating = True
