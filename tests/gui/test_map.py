@@ -131,6 +131,14 @@ def test_search_lights_up_its_papers_on_the_map(mapped: MainWindow, qtbot: QtBot
     view = mapped.map_pane.view
     qtbot.waitUntil(lambda: len(view.overlay.data) > 0, timeout=3000)
     assert len(view.overlay.data) == mapped.papers_view.model.rowCount() < 79
+    # float mode shows every paper, the matches on top: only the matches are lit up
+    mapped.papers_view.set_float_mode(True)
+    mapped.papers_view.set_query("")
+    qtbot.waitUntil(lambda: len(view.overlay.data) == 0, timeout=3000)
+    mapped.papers_view.set_query("reward")
+    model = mapped.papers_view.model
+    assert model.rowCount() == 79 > model.n_matches > 0
+    qtbot.waitUntil(lambda: len(view.overlay.data) == model.n_matches, timeout=3000)
 
 
 def test_colour_by_year_and_export(mapped: MainWindow, tmp_path: Path) -> None:

@@ -82,6 +82,10 @@ def test_sorting_puts_missing_values_last(store: Store) -> None:
     rows = store.table_rows(ids, ["upvotes"])
     assert [rows[int(i)][0] for i in ids] == [50, 3, None]
     assert len(store.paper_ids(contains="MANY")) == 1
+    # a reversed (negative-stride) view of ids: DuckDB cannot scan one as it is
+    backwards = store.order_ids(None, "id")[::-1]
+    assert set(store.table_rows(backwards, ["upvotes"])) == set(backwards.tolist())
+    assert list(store.order_ids(backwards, "upvotes", True)) == ids.tolist()
 
 
 SECOND = textwrap.dedent(

@@ -526,7 +526,7 @@ class MapPane(QWidget):
         self.stack.setCurrentWidget(self.message)
 
     # -- linking ---------------------------------------------------------------------
-    def highlight(self, paper_ids: Sequence[int]) -> None:
+    def highlight(self, paper_ids: Sequence[int] | np.ndarray) -> None:
         if self.view is not None:
             self.view.set_highlight(np.asarray(paper_ids, dtype=np.int64))
 

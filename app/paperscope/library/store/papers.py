@@ -600,7 +600,7 @@ class PapersMixin(StoreBase):
                 raise ValueError(f"unknown column {c!r}")
         if len(ids) == 0:
             return {}
-        wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
+        wanted = {"id": np.ascontiguousarray(ids, dtype=np.int64)}  # noqa: F841  (DuckDB cannot scan a reversed view)
         cols = ", ".join(_DERIVED.get(c, f"p.{c}") for c in columns)
         rows = (
             self.cursor()

@@ -202,7 +202,7 @@ class SearchMixin(StoreBase):
         if ids is None:
             res = self.cursor().execute(f"SELECT id FROM papers ORDER BY {order}").fetchnumpy()
         else:
-            wanted = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
+            wanted = {"id": np.ascontiguousarray(ids, dtype=np.int64)}  # noqa: F841  (DuckDB cannot scan a reversed view)
             res = (
                 self.cursor()
                 .execute(
@@ -394,7 +394,7 @@ class SearchMixin(StoreBase):
         if ids is None:
             src = "papers"
         else:
-            scope = {"id": np.asarray(ids, dtype=np.int64)}  # noqa: F841
+            scope = {"id": np.ascontiguousarray(ids, dtype=np.int64)}  # noqa: F841
             src = "(SELECT p.* FROM papers p SEMI JOIN scope s ON s.id = p.id)"
         out: dict[str, list[tuple[Any, int]]] = {}
         out["year"] = [
