@@ -28,6 +28,11 @@ from paperscope.core.ids import normalise_arxiv_id, normalise_doi
 
 FORMAT = "_format"
 PREAMBLE = "_preamble"  # a BibTeX file's @preamble blocks, kept with its entries
+# a BibTeX field's value as written, where its TeX says more than the plain text does
+# (brace-protected capitals, {Corporate} names, \texttt, biblatex's \autocap):
+# name -> [the plain value it was read as, the TeX]; the exporter writes the TeX while
+# the field still holds that plain value (an edit writes the new plain text instead)
+TEX = "_tex"
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
@@ -464,7 +469,11 @@ def merge_fields(
     if not theirs:
         return dict(mine)
     fmt = str(mine.get(FORMAT) or "bibtex")
-    return {**in_format(theirs, kind, fmt), **mine}
+    out = {**in_format(theirs, kind, fmt), **mine}
+    mine_tex, their_tex = mine.get(TEX), theirs.get(TEX)
+    if isinstance(mine_tex, dict) and isinstance(their_tex, dict):
+        out[TEX] = {**their_tex, **mine_tex}  # each applies only to the value it was read as
+    return out
 
 
 # the fields a form offers for each BibTeX entry type, in Zotero's item-pane order (the

@@ -29,6 +29,7 @@ from paperscope.core.fields import (
     RIS_NAME_TAGS,
     RIS_TITLES,
     RIS_VENUES,
+    TEX,
     VENUE_FIELDS,
     bibtex_to_csl,
     bibtex_to_ris,
@@ -263,6 +264,32 @@ def bibtex_name(c: Creator) -> str:
     return last
 
 
+def _tex_of(p: Paper) -> dict[str, Any]:
+    """The TeX the record's fields were read from (``TEX``; BibTeX records only)."""
+    fields = p.fields or {}
+    tex = fields.get(TEX) if fields.get(FORMAT) == "bibtex" else None
+    return tex if isinstance(tex, dict) else {}
+
+
+def _as_read(tex: Mapping[str, Any], name: str, value: Any) -> bool:
+    """Whether the field still holds the value it was read as from its TeX (then the
+    TeX is written: brace-protected capitals, {Corporate} names and macros kept)."""
+    got = tex.get(name)
+    return (
+        isinstance(got, list) and len(got) == 2 and isinstance(got[1], str)
+        and got[0] == value and _balanced(got[1])
+    )  # fmt: skip
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for m in re.finditer(r"(?<!\\)[{}]", text):
+        depth += 1 if m.group(0) == "{" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _bib_value(name: str, value: str) -> str:
     if is_verbatim(name):
         return value
@@ -332,12 +359,16 @@ def to_bibtex(papers: Iterable[Paper], preprint: bool = False) -> str:
             fields["eprint"], fields["archiveprefix"] = p.arxiv_id, "arXiv"
         kind = bibtex_type(p)
         out: list[tuple[str, str]] = []
-        # the inner braces keep the title's capitals as written
-        out.append(("title", "{" + _escape_tex(fields.pop("title", p.title)) + "}"))
+        tex = _tex_of(p)
+        title = fields.pop("title", p.title)
+        if _as_read(tex, "title", title):
+            out.append(("title", tex["title"][1]))  # its own braces keep its capitals
+        else:  # the inner braces keep the title's capitals as written
+            out.append(("title", "{" + _escape_tex(title) + "}"))
         people = _people(p)
         for role in ("author", "editor"):
             names = [bibtex_name(c) for c in people if c.role == role]
-            if names:
+            if names:  # from their parts: Unicode, braced where BibTeX needs it
                 out.append((role, " and ".join(names)))
             fields.pop(role, None)
         if p.kind and kind == "misc" and p.kind.lower() != "misc" and "type" not in fields:
@@ -346,7 +377,8 @@ def to_bibtex(papers: Iterable[Paper], preprint: bool = False) -> str:
             fields["file"] = files
         for name, value in fields.items():
             if value and _FIELD_NAME.fullmatch(name):
-                out.append((name, _bib_value(name, value)))
+                as_read = _as_read(tex, name, value) and name != "file"
+                out.append((name, tex[name][1] if as_read else _bib_value(name, value)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in out)
         chunks.append(f"@{kind}{{{key},\n{body}\n}}\n")
     head = [f"@preamble{{{pre}}}\n" for pre in preambles]

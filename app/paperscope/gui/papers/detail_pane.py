@@ -52,7 +52,7 @@ MAX_SHOWN = 20_000
 
 
 # columns the pane shows above the record (not repeated in it)
-_SHOWN_ABOVE = {"title", "abstract", "_format"}
+_SHOWN_ABOVE = {"title", "abstract", "_format", "_tex"}  # _tex: the TeX as read (export)
 _FORMATS = {"bibtex": "BibTeX", "csl": "CSL-JSON", "ris": "RIS"}
 
 

@@ -26,7 +26,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from paperscope.core.fields import FORMAT, NAME_FIELDS, PREAMBLE, bibtex_columns, is_verbatim
+from paperscope.core.fields import (
+    FORMAT,
+    NAME_FIELDS,
+    PREAMBLE,
+    TEX,
+    bibtex_columns,
+    is_verbatim,
+)  # fmt: skip
 from paperscope.core.names import display_names
 from paperscope.core.records import Creator, Paper, ReadError, ReadIssue, ReadResult
 from paperscope.core.tasks import CancelToken, Progress
@@ -167,14 +174,28 @@ def parse_names(raw: str, role: str = "author") -> list[Creator]:
 
 
 def plain_fields(fields: Mapping[str, str]) -> dict[str, Any]:
-    """Resolved raw values as the stored plain-text fields (names left out)."""
+    """Resolved raw values as the stored plain-text fields (names left out), and under
+    ``TEX`` the TeX of the title and of every field whose TeX says more than its plain
+    text, for the exporter to write back as written."""
     out: dict[str, Any] = {FORMAT: "bibtex"}
+    tex: dict[str, list[Any]] = {}
     for name, raw in fields.items():
-        if name in NAME_FIELDS:
+        if name in NAME_FIELDS:  # names are kept as their parts (Creator)
             continue
         text = clean_text(raw)
-        out[name] = text if is_verbatim(name) else decode(text)
+        plain = text if is_verbatim(name) else decode(text)
+        out[name] = plain
+        if plain != text or name == "title" or (not is_verbatim(name) and _HAS_TEX.search(text)):
+            # a title as read too: its capitals are the style's to change where the
+            # file did not brace them (the exporter braces titles from elsewhere whole)
+            tex[name] = [plain, text]
+    if tex:
+        out[TEX] = tex
     return out
+
+
+# what the exporter would write otherwise than as read (escaped, or braces dropped)
+_HAS_TEX = re.compile(r"[\\{}~&%#_$^]")
 
 
 def entry_to_paper(
