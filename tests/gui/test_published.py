@@ -70,7 +70,8 @@ def test_merge_dialog_offers_the_preprint_and_its_venue(
     # File → Export papers: the venue by default, the preprint when asked
     window.papers_view.set_query(f'title:"{TITLE}"')
     qtbot.waitUntil(lambda: len(window.papers_view.model.matching_ids()) == 1, timeout=30000)
-    for preprint, journal in ((False, "eLife"), (True, "bioRxiv")):
+    # (as the .bib files write them: {{eLife}}, {{bioRxiv}}, their capitals braced)
+    for preprint, journal in ((False, "{eLife}"), (True, "{bioRxiv}")):
         export = window.show_export_dialog()
         export.search_radio.setChecked(True)
         export.set_format("bibtex")
