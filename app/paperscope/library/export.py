@@ -377,7 +377,7 @@ def to_bibtex(papers: Iterable[Paper], preprint: bool = False) -> str:
             fields["file"] = files
         for name, value in fields.items():
             if value and _FIELD_NAME.fullmatch(name):
-                as_read = _as_read(tex, name, value) and name != "file"
+                as_read = _as_read(tex, name, value)
                 out.append((name, tex[name][1] if as_read else _bib_value(name, value)))
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in out)
         chunks.append(f"@{kind}{{{key},\n{body}\n}}\n")

@@ -173,6 +173,10 @@ def parse_names(raw: str, role: str = "author") -> list[Creator]:
     return [parse_name(n, role) for n in split_multiple_persons_names(text) if n.strip()]
 
 
+# what the exporter would write otherwise than as read (escaped, or braces dropped)
+_HAS_TEX = re.compile(r"[\\{}~&%#_$^]")
+
+
 def plain_fields(fields: Mapping[str, str]) -> dict[str, Any]:
     """Resolved raw values as the stored plain-text fields (names left out), and under
     ``TEX`` the TeX of the title and of every field whose TeX says more than its plain
@@ -192,10 +196,6 @@ def plain_fields(fields: Mapping[str, str]) -> dict[str, Any]:
     if tex:
         out[TEX] = tex
     return out
-
-
-# what the exporter would write otherwise than as read (escaped, or braces dropped)
-_HAS_TEX = re.compile(r"[\\{}~&%#_$^]")
 
 
 def entry_to_paper(
