@@ -54,6 +54,21 @@ def test_sketch_search_gives_what_a_full_scan_gives(kind: str) -> None:
     assert index.top_k(q, len(m) + 5, exclude=[0, 1]).shape == (len(m) - 2,)
 
 
+def test_ties_and_most_rows_left_out_still_give_the_full_scan() -> None:
+    """The first round's threshold (every few bounds) meets equal bounds (each row four
+    times) and, with most rows left out, too few rows above it: the answer is the
+    scan's either way, ties to the lower row."""
+    base = _real_like(5_000, seed=4)
+    m = np.ascontiguousarray(np.repeat(base, 4, axis=0))
+    index = SketchIndex(m, seed=0)
+    rng = np.random.default_rng(8)
+    for r in rng.choice(len(m), size=8, replace=False):
+        np.testing.assert_array_equal(index.top_k(m[r], 12), _scan(m, m[r], 12, []))
+        left_out = [int(i) for i in rng.choice(len(m), size=len(m) - 300, replace=False)]
+        got = index.top_k(m[r], 40, exclude=left_out)
+        np.testing.assert_array_equal(got, _scan(m, m[r], 40, left_out))
+
+
 def test_the_sketch_bounds_every_score_from_above() -> None:
     m = _real_like(5_000, seed=2)
     index = SketchIndex(m, dim=32, seed=0)
