@@ -55,8 +55,8 @@ def test_sketch_search_gives_what_a_full_scan_gives(kind: str) -> None:
 
 
 def test_ties_and_most_rows_left_out_still_give_the_full_scan() -> None:
-    """The first round's threshold (every few bounds) meets equal bounds (each row four
-    times) and, with most rows left out, too few rows above it: the answer is the
+    """Every row four times (equal bounds and scores at the top), and all but 300 rows
+    left out (the first round asks for more rows than remain): the answer is the
     scan's either way, ties to the lower row."""
     base = _real_like(5_000, seed=4)
     m = np.ascontiguousarray(np.repeat(base, 4, axis=0))
