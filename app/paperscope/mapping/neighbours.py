@@ -14,7 +14,7 @@ embedding engine stores them so; :func:`normalise` makes any matrix so).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -264,6 +264,90 @@ def knn_graph(
     best_val[best_val == np.inf] = 1.0
     progress(1.0, f"Nearest neighbours of {n:,} papers")
     return KnnGraph(best_idx, best_val)
+
+
+class RowChunk(NamedTuple):
+    """Finished rows of :func:`knn_rows`: their positions, and their ``k`` nearest
+    other rows (positions) with scores, best first; ``counts[i]`` of them are real
+    (fewer than ``k`` only when there are fewer other rows)."""
+
+    rows: I64
+    indices: I64
+    scores: F32
+    counts: I64
+
+
+def knn_rows(
+    matrix: F32,
+    rows: npt.ArrayLike,
+    k: int,
+    block: int = 2048,
+    fixed_block: int = 32_768,
+    cancel: CancelToken | None = None,
+) -> Iterator[RowChunk]:
+    """The exact ``k`` nearest neighbours (each row itself left out) of ``rows``
+    (sorted positions) among all rows of ``matrix``, yielded a block of rows at a time
+    as soon as each block is final, so a caller can store them and a cancel keeps them.
+
+    As :func:`knn_graph`: the blocks of ``rows`` meet each other in tiles that serve
+    both sides (the upper triangle once), after the diagonal tiles gave every row a
+    finite threshold; a block is final once it has met the blocks after it (the ones
+    before it met it earlier). The other rows of ``matrix`` (``fixed``: rows already
+    done) only lend columns, ``fixed_block`` at a time, one-sided. ``matrix`` may be a
+    memory map: it is read a block at a time.
+    """
+    cancel = cancel or CancelToken()
+    todo = np.asarray(rows, dtype=np.int64)
+    n, t = int(matrix.shape[0]), int(todo.shape[0])
+    k = int(min(k, n - 1))
+    if t == 0 or k <= 0:
+        return
+    fixed = np.setdiff1d(np.arange(n, dtype=np.int64), todo, assume_unique=True)
+    best_idx = np.zeros((t, k), dtype=np.int32)
+    best_val = np.full((t, k), -np.inf, dtype=np.float32)
+    starts = list(range(0, t, block))
+
+    def part(i: int) -> F32:  # read when needed: a memory map stays on disk
+        return np.ascontiguousarray(matrix[todo[starts[i] : starts[i] + block]], dtype=np.float32)
+
+    for i, s in enumerate(starts):  # the diagonal tiles first: every row a threshold
+        a = part(i)
+        tile = a @ a.T
+        np.fill_diagonal(tile, -np.inf)
+        kk = min(k, tile.shape[1])
+        top = np.argpartition(-tile, kk - 1, axis=1)[:, :kk]
+        vals = np.take_along_axis(tile, top, axis=1)
+        order = np.argsort(-vals, axis=1, kind="stable")
+        # column numbers are positions in matrix (todo[...]); int32 holds them
+        best_idx[s : s + a.shape[0], :kk] = todo[s + np.take_along_axis(top, order, axis=1)]
+        best_val[s : s + a.shape[0], :kk] = np.take_along_axis(vals, order, axis=1)
+        cancel.check()
+    for i, s in enumerate(starts):
+        a = part(i)
+        e = s + a.shape[0]
+        for f in range(0, fixed.shape[0], fixed_block):
+            cols = fixed[f : f + fixed_block]
+            tile = a @ np.asarray(matrix[cols], dtype=np.float32).T
+            r, c = _above(tile, best_val[s:e, k - 1][:, None])
+            if r.size:
+                _merge(best_idx, best_val, r + s, cols[c], tile[r, c])
+            cancel.check()
+        for j in range(i + 1, len(starts)):
+            b = part(j)
+            sj = starts[j]
+            tile = a @ b.T
+            r, c = _above(tile, best_val[s:e, k - 1][:, None])
+            if r.size:
+                _merge(best_idx, best_val, r + s, todo[sj + c], tile[r, c])
+            r, c = _above(tile, best_val[sj : sj + b.shape[0], k - 1][None, :])
+            if r.size:
+                _merge(best_idx, best_val, c + sj, todo[s + r], tile[r, c])
+        cancel.check()
+        vals = best_val[s:e]
+        yield RowChunk(
+            todo[s:e], best_idx[s:e].astype(np.int64), vals.copy(),
+            np.isfinite(vals).sum(axis=1).astype(np.int64),
+        )  # fmt: skip
 
 
 def self_first(indices: npt.ArrayLike, scores: npt.ArrayLike) -> KnnGraph:

@@ -576,8 +576,13 @@ def similar_papers(
     model_id: str | None = None,
 ) -> list[ScoredPaper]:
     """The ``k`` papers most similar to ``paper_id`` with cosine scores, best first:
-    from the stored table when it is exact and holds enough, otherwise exactly from the
-    vectors (an approximate table only when the library has no vectors)."""
+    from the exact table computed in the background when it is current
+    (:mod:`paperscope.workflows.similar_table`), else from the map's stored table when it
+    is exact and holds enough, otherwise exactly from the vectors (an approximate table
+    only when the library has no vectors)."""
+    table = _exact_table(store, paper_id, k, model_id)
+    if table is not None:
+        return _titled(store, table)
     if vectors is None:
         stored, exact = _stored(store, paper_id, k, model_id)
         if exact:
@@ -608,8 +613,23 @@ def stored_similar(
     """The stored similar-papers table's answer when it is exact and holds ``k``
     papers (a millisecond: the GUI asks it on the UI thread), else None: then
     :func:`similar_papers` computes it from the vectors (on a worker)."""
+    table = _exact_table(store, paper_id, k, model_id)
+    if table is not None:
+        return _titled(store, table)
     stored, exact = _stored(store, paper_id, k, model_id)
     return _titled(store, stored) if exact else None
+
+
+def _exact_table(
+    store: Store, paper_id: int, k: int, model_id: str | None
+) -> list[tuple[int, float]] | None:
+    """The answer of the exact table computed in the background
+    (:mod:`paperscope.workflows.similar_table`) when it is current and has the paper."""
+    try:
+        model = model_id or _main_model(store)
+    except MapError:
+        return None
+    return store.exact_similar(paper_id, k, model)
 
 
 def _stored(

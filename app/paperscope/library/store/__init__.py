@@ -33,6 +33,7 @@ from paperscope.library.store.organize import (
 from paperscope.library.store.papers import PapersMixin
 from paperscope.library.store.results import ResultsMixin
 from paperscope.library.store.searching import SearchMixin
+from paperscope.library.store.similar import ExactSimilarMixin
 from paperscope.library.store.vectors import VectorsMixin
 
 __all__ = [
@@ -68,6 +69,7 @@ class Store(
     BulkMixin,
     VectorsMixin,
     MapsMixin,
+    ExactSimilarMixin,
     ResultsMixin,
     AttachmentsMixin,
     MappingsMixin,

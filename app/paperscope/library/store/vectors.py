@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.library.store._base import StoreBase
+from paperscope.library.store.similar import bump_vector_generation
 
 # paper columns that may make up the embedded text
 TEXT_FIELDS = ("title", "abstract", "authors", "venue", "keywords", "notes")
@@ -87,6 +88,12 @@ class VectorsMixin(StoreBase):
         }
         self._drop_vector_files(model_id)
         with self._transaction() as cur:
+            (old,) = cur.execute(
+                "SELECT count(*) FROM paper_vectors WHERE model_id = ? AND paper_id IN "
+                "(SELECT paper_id FROM keys)",
+                [model_id],
+            ).fetchone() or (0,)
+            bump_vector_generation(cur, model_id, replaced=int(old) > 0)
             cur.execute(
                 "DELETE FROM paper_vectors WHERE model_id = ? AND paper_id IN "
                 "(SELECT paper_id FROM keys)",
@@ -120,8 +127,8 @@ class VectorsMixin(StoreBase):
     def delete_vectors(self, model_id: str | None = None) -> int:
         """Delete every vector of ``model_id`` (``None``: of every model); returns how many."""
         self._drop_vector_files(model_id)
-        with self._write_lock:
-            cur = self.cursor()
+        with self._transaction() as cur:
+            bump_vector_generation(cur, model_id, replaced=True)
             if model_id is None:
                 row = cur.execute("SELECT count(*) FROM paper_vectors").fetchone()
                 cur.execute("DELETE FROM paper_vectors")

@@ -1,0 +1,208 @@
+"""Similar papers for every paper, exactly, computed in the background.
+
+A big library's map is laid out on an approximate neighbour graph (or on a sample), so
+its similar-papers table is not exact, and the exact answer for one paper reads every
+vector (at 1M papers about 47 ms through the sketch of :mod:`paperscope.mapping.
+exact_search`). :func:`build_exact_similar` ranks every paper against all the others
+by blocked matrix products (BLAS on every core) and stores the rows a chunk at a time
+(``Store.write_exact_similar``); a lookup is then one indexed read. The job can be
+cancelled at any point and goes on from the rows it stored the next time. Papers
+embedded since are merged into the stored rows (their products with the new vectors
+only) and get rows of their own; replaced vectors make it begin again (see
+:mod:`paperscope.library.store.similar`). Until a paper has a current row,
+:func:`paperscope.workflows.map.similar_papers` answers from the vectors.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from paperscope.core.tasks import CancelToken, Progress, no_progress
+from paperscope.library.store import Store
+from paperscope.library.store.similar import StaleSimilarTable
+from paperscope.mapping import neighbours
+
+I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+
+STORED = 20  # neighbours kept per paper (workflows.map.SIMILAR_STORED: ten shown, ten spare)
+CHUNK = 2048  # papers ranked (and stored) per step
+COLUMN_BLOCK = 32_768  # new vectors per product when merging: a 2048 × 32768 tile is 256 MiB
+
+
+class SimilarTableError(RuntimeError):
+    """No vectors to rank, or they changed under the job in a way it cannot follow."""
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarTableResult:
+    model_id: str
+    papers: int  # vectors the rows are ranked among
+    rows_before: int  # papers that had a current row when the job began
+    computed: int  # rows ranked from scratch by this job
+    merged: int  # stored rows that new vectors changed
+    seconds: float
+    complete: bool  # every paper has a current row (False: stopped at max_rows)
+
+
+def top_k_rows(matrix: F32, rows: I64, k: int, columns: I64) -> tuple[I64, F32]:
+    """The ``k`` best of ``columns`` (sorted positions in ``matrix``) for each of
+    ``rows`` by dot product, best first, each row itself left out (ties at the k-th
+    score may go either way). Returns positions and scores, ``len(rows) × k'`` with
+    ``k' = min(k, len(columns))`` (a row among the columns has one fewer: its last is
+    ``-inf``)."""
+    q = np.ascontiguousarray(matrix[rows], dtype=np.float32)
+    best_i = np.empty((rows.shape[0], 0), dtype=np.int64)
+    best_s = np.empty((rows.shape[0], 0), dtype=np.float32)
+    kk = int(min(k, columns.shape[0]))
+    if kk == 0:
+        return best_i, best_s
+    for start in range(0, columns.shape[0], COLUMN_BLOCK):
+        block = columns[start : start + COLUMN_BLOCK]
+        tile = q @ np.asarray(matrix[block], dtype=np.float32).T
+        at = np.minimum(np.searchsorted(block, rows), block.shape[0] - 1)
+        own = np.flatnonzero(block[at] == rows)  # the row itself never counts
+        tile[own, at[own]] = -np.inf
+        take = min(kk, block.shape[0])
+        part = np.argpartition(-tile, take - 1, axis=1)[:, :take]
+        best_i = np.concatenate([best_i, block[part]], axis=1)
+        best_s = np.concatenate([best_s, np.take_along_axis(tile, part, axis=1)], axis=1)
+        if best_i.shape[1] > 4 * kk:
+            best_i, best_s = _keep_best(best_i, best_s, kk)
+    return _keep_best(best_i, best_s, kk)
+
+
+def _keep_best(idx: I64, score: F32, k: int) -> tuple[I64, F32]:
+    """Each row's ``k`` best (score descending, then position ascending)."""
+    order = np.lexsort((idx, -score), axis=1)[:, :k]
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(score, order, axis=1)
+
+
+def build_exact_similar(
+    store: Store,
+    progress: Progress = no_progress,
+    cancel: CancelToken | None = None,
+    *,
+    model_id: str | None = None,
+    chunk: int = CHUNK,
+    max_rows: int | None = None,
+) -> SimilarTableResult:
+    """Bring the exact similar-papers table of ``model_id`` (None: the model with the
+    most vectors) up to date: begin it, go on with it, or merge new vectors into it (see
+    the module docstring). ``max_rows``: rank at most that many papers from scratch in
+    this call (the rest another time). :class:`Cancelled` keeps every finished chunk."""
+    from paperscope.workflows.map import MapError, _main_model
+
+    cancel = cancel or CancelToken()
+    t0 = time.perf_counter()
+    try:
+        model = model_id or _main_model(store)
+    except MapError as exc:
+        raise SimilarTableError(str(exc)) from None
+    gen, rep = store.vector_generation(model)
+    ids, matrix = store.mapped_vectors(model)
+    if store.vector_generation(model) != (gen, rep):
+        raise SimilarTableError("the vectors changed while they were read: run it again")
+    n = int(ids.shape[0])
+    if n < 2:
+        raise SimilarTableError(f"similar papers need at least 2 embedded papers, {n} have one")
+    state = store.exact_similar_state(model)
+    rows_before = state.rows if state is not None and state.current else 0
+    fresh = state is None or state.replaced != rep
+    if fresh:
+        store.begin_exact_similar(model, rep)
+        cols = np.empty(0, dtype=np.int64)
+    else:
+        cols = store.exact_similar_cols(model)
+    done, low, count = store.exact_similar_rows_done(model)
+    merged = 0
+    added = np.setdiff1d(ids, cols, assume_unique=True)
+    if done.size and added.size:
+        progress(0.0, f"Similar papers: merging {added.size:,} new papers into {done.size:,}")
+        try:
+            merged = _merge_new(store, model, rep, ids, matrix, done, low, count, added, cancel)
+        except StaleSimilarTable as exc:
+            raise SimilarTableError(f"{exc}: run it again") from None
+    if fresh or state is None or state.generation != gen or cols.size != n or added.size:
+        try:
+            store.set_exact_similar_cols(model, ids, gen, rep)
+        except StaleSimilarTable as exc:
+            raise SimilarTableError(f"{exc}: run it again") from None
+    todo = np.setdiff1d(ids, done, assume_unique=True)
+    left = int(todo.shape[0])
+    if max_rows is not None:
+        todo = todo[: max(max_rows, 0)]
+    total, finished = int(todo.shape[0]), 0
+    if total:
+        progress(0.0, f"Similar papers: {n - left:,} of {n:,} papers")
+    for chunk_rows in neighbours.knn_rows(
+        matrix, np.searchsorted(ids, todo), STORED, block=chunk, cancel=cancel
+    ):
+        try:
+            store.write_exact_similar(
+                model, rep, ids[chunk_rows.rows], ids[chunk_rows.indices], chunk_rows.scores,
+                chunk_rows.counts,
+            )  # fmt: skip
+        except StaleSimilarTable as exc:
+            raise SimilarTableError(f"{exc}: run it again") from None
+        finished += int(chunk_rows.rows.shape[0])
+        progress(finished / total, f"Similar papers: {n - left + finished:,} of {n:,} papers")
+    complete = total == left
+    progress(1.0, f"Similar papers of {n:,} papers" if complete else "Similar papers: paused")
+    return SimilarTableResult(
+        model, n, rows_before, total, merged, time.perf_counter() - t0, complete
+    )
+
+
+def _merge_new(
+    store: Store,
+    model: str,
+    rep: int,
+    ids: I64,
+    matrix: F32,
+    done: I64,
+    low: F32,
+    count: I64,
+    added: I64,
+    cancel: CancelToken,
+) -> int:
+    """Merge the vectors of ``added`` into the stored rows ``done``: the products of
+    the done rows with the new vectors only; a row changes when a new paper beats its
+    lowest stored score (or it holds fewer than :data:`STORED`). Rerunning it after a
+    cancel is harmless: a neighbour already in a row is not added twice."""
+    live = np.isin(done, ids)
+    rows_ids, rows_low, rows_n = done[live], low[live], count[live]
+    rows = np.searchsorted(ids, rows_ids)
+    new_pos = np.searchsorted(ids, added)
+    changed = 0
+    for at in range(0, rows.shape[0], CHUNK):
+        cancel.check()
+        part = slice(at, at + CHUNK)
+        cand_i, cand_s = top_k_rows(matrix, rows[part], STORED, columns=new_pos)
+        if cand_i.shape[1] == 0:
+            continue
+        beats = (cand_s > rows_low[part, None]) | (rows_n[part, None] < STORED)
+        hit = np.flatnonzero(beats.any(axis=1))
+        if hit.size == 0:
+            continue
+        pids = rows_ids[part][hit]
+        lists = store.exact_similar_lists(model, pids)
+        out_i = np.zeros((hit.size, STORED), dtype=np.int64)
+        out_s = np.zeros((hit.size, STORED), dtype=np.float32)
+        out_n = np.zeros(hit.size, dtype=np.int64)
+        for j, (pid, h) in enumerate(zip(pids.tolist(), hit.tolist(), strict=True)):
+            old_i, old_s = lists.get(pid, (np.empty(0, np.int64), np.empty(0, np.float32)))
+            new_i = ids[cand_i[h]]
+            new = ~np.isin(new_i, old_i) & np.isfinite(cand_s[h])
+            all_i = np.concatenate([old_i, new_i[new]])
+            all_s = np.concatenate([old_s, cand_s[h][new]])
+            order = np.lexsort((all_i, -all_s))[:STORED]
+            out_n[j] = order.size
+            out_i[j, : order.size], out_s[j, : order.size] = all_i[order], all_s[order]
+        store.write_exact_similar(model, rep, pids, out_i, out_s, out_n)
+        changed += int(hit.size)
+    return changed
