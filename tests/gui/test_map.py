@@ -221,6 +221,35 @@ def test_similar_papers_without_an_exact_table_are_found_on_a_worker(
     assert window.similar_list.ids() == [h.id for h in similar_papers(window.store, paper, 10)]
 
 
+def test_similar_papers_for_every_paper_from_the_library_menu(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """Library → Similar papers for every paper computes the exact table on the task
+    runner (issue #17: "computed in the background"); the similar list then answers
+    from it at once, on the UI thread, with the exact nearest papers."""
+    from PySide6.QtGui import QAction
+
+    from paperscope.mapping import neighbours
+
+    ids, matrix = _demo_vectors(window)
+    (action,) = [
+        a for a in window.findChildren(QAction) if a.text() == "&Similar papers for every paper"
+    ]
+    action.trigger()
+
+    def stored() -> bool:
+        state = window.store.exact_similar_state("test-minilm")
+        return state is not None and state.current and state.rows == len(ids)
+
+    qtbot.waitUntil(stored, timeout=60000)
+    qtbot.waitUntil(lambda: "Similar papers of 79 papers stored" in window.status.label.text(),
+                    timeout=20000)  # fmt: skip
+    paper = int(ids[3])
+    window.state.set_current_paper(paper)
+    want = neighbours.similar(ids, neighbours.normalise(matrix), paper, 10)
+    assert window.similar_list.ids() == want.ids.tolist()  # no worker: from the table
+
+
 def _cancel_at_the_first_umap_frames(pane: MapPane, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the next build cancel itself at UMAP epoch 5, once the window has drawn a
     UMAP frame (the build waits for it): deterministic, no timer. The pane's info texts

@@ -194,3 +194,29 @@ def test_a_replacement_during_the_job_stops_it_and_deleted_papers_drop_out(
     with pytest.raises(SimilarTableError, match="embedding"):
         store.delete_vectors(MODEL)
         build_exact_similar(store)
+
+
+def test_the_command_line_computes_it_goes_on_and_answers_from_it(
+    library: tuple[Store, np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from paperscope.cli import main
+
+    store, ids, vectors = library
+    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    path = store.path
+    store.close()
+    lib = ["--library", str(path)]
+    assert main([*lib, "similar", "--all", "--max-rows", "100", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["papers"], first["computed"], first["complete"]) == (len(ids), 100, False)
+    assert main([*lib, "similar", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(ids) - 100:,} ranked" in out and "(complete)" in out
+    a = int(ids[42])
+    assert main([*lib, "similar", str(a), "--json"]) == 0
+    got = [json.loads(x)["id"] for x in capsys.readouterr().out.splitlines()]
+    assert got == neighbours.similar(ids, neighbours.normalise(vectors), a, 10).ids.tolist()
+    assert main([*lib, "similar"]) == 2
+    assert "PAPER_ID, or --all" in capsys.readouterr().err

@@ -75,8 +75,8 @@ def _connect(name: str) -> Any:
 def forward(args: argparse.Namespace, library: Path) -> int | None:
     """Run the command in the window that holds ``library``: its exit code, after its
     output was printed here; ``None`` when no window answers (or it refuses)."""
-    if args.command not in REMOTE_COMMANDS:
-        return None
+    if args.command not in REMOTE_COMMANDS or getattr(args, "all", False):
+        return None  # (`similar --all` is a long job: Library → Similar papers… there)
     encoded, replacements = encode_args(args)
     request = {
         "v": instance.VERSION,

@@ -275,6 +275,26 @@ class PapersController(QObject):
     def _on_similar_failed(self, _title: str, message: str) -> None:
         self.similar_list.show_note(f"Similar papers could not be found: {message}")
 
+    def compute_all_similar(self) -> None:
+        """Library → Similar papers for every paper: the exact table of every paper's
+        nearest papers, computed on a worker with progress and Cancel (a cancel keeps
+        the finished part; the next run goes on from it, and merges papers embedded
+        since). The similar list then answers from it in a millisecond."""
+        from paperscope.workflows.similar_table import build_exact_similar
+
+        def done(r: Any) -> None:
+            rest = "" if r.complete else " (not complete: run it again to go on)"
+            self.status.show_message(
+                f"Similar papers of {count(r.papers, 'paper')} stored{rest}: "
+                f"{r.computed:,} ranked, {r.merged:,} updated with new papers"
+            )
+            self.show_similar(self.session.app.current_paper)  # now from the table
+
+        self.session.runner.submit(
+            build_exact_similar, self.session.store, title="Similar papers for every paper",
+            key="similar-table", on_result=done,
+        )  # fmt: skip
+
     def more_like_these(self) -> None:
         """Papers like the selected ones (the mean of their vectors), in the table."""
         from paperscope.workflows.map import more_like_these
