@@ -250,6 +250,29 @@ def test_similar_papers_for_every_paper_from_the_library_menu(
     assert window.similar_list.ids() == want.ids.tolist()  # no worker: from the table
 
 
+def test_a_map_on_approximate_neighbours_brings_the_exact_table_up_to_date(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """After a map whose own similar-papers table is not exact (a big library's map is
+    laid out on NN-descent's graph; its params say so), the window computes the exact
+    table in the background; after an exact map of a library without a table, not."""
+    from paperscope.mapping.projection import pca_layout
+
+    ids, matrix = _demo_vectors(window)
+    coords = pca_layout(matrix).coords
+    window.store.save_layout("test-minilm", "pca", {}, ids, coords)
+    window.map_pane.map_built.emit()
+    assert not window.store.exact_similar_begun("test-minilm")
+    window.store.save_layout("test-minilm", "pca", {"knn": "nndescent"}, ids, coords)
+    window.map_pane.map_built.emit()
+
+    def stored() -> bool:
+        state = window.store.exact_similar_state("test-minilm")
+        return state is not None and state.current and state.rows == len(ids)
+
+    qtbot.waitUntil(stored, timeout=60000)
+
+
 def _cancel_at_the_first_umap_frames(pane: MapPane, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make the next build cancel itself at UMAP epoch 5, once the window has drawn a
     UMAP frame (the build waits for it): deterministic, no timer. The pane's info texts

@@ -104,7 +104,7 @@ def build_menus(w: MainWindow) -> None:
     library_menu.addSeparator()
     library_menu.addAction(action(w, "Build &map", lambda: w.map_pane.build_map()))
     library_menu.addAction(
-        action(w, "&Similar papers for every paper", w.papers.compute_all_similar)
+        action(w, "&Similar papers for every paper", lambda: w.papers.compute_all_similar())
     )
     library_menu.addAction(
         action(w, "Build map (&PCA, instant)", lambda: w.map_pane.build_map("pca"))

@@ -114,7 +114,7 @@ class PapersController(QObject):
         )
         view.table.horizontalHeader().sortIndicatorChanged.connect(self._on_sort_changed)
         map_pane.selection_filtered.connect(self.show_map_selection)
-        map_pane.map_built.connect(lambda: self.show_similar(self.session.app.current_paper))
+        map_pane.map_built.connect(self._after_map_built)
         map_pane.colour_box.currentTextChanged.connect(
             lambda text: self.session.map.update(colour_by=text)
         )
@@ -275,11 +275,24 @@ class PapersController(QObject):
     def _on_similar_failed(self, _title: str, message: str) -> None:
         self.similar_list.show_note(f"Similar papers could not be found: {message}")
 
-    def compute_all_similar(self) -> None:
+    def _after_map_built(self) -> None:
+        """A new map: similar papers of the current paper, and, when the map's own
+        table is not exact (a big library) or a table was begun, the exact table
+        brought up to date in the background (see :meth:`compute_all_similar`)."""
+        from paperscope.workflows.similar_table import model_to_follow
+
+        self.show_similar(self.session.app.current_paper)
+        model = model_to_follow(self.session.store)
+        if model is not None:
+            self.compute_all_similar(model)
+
+    def compute_all_similar(self, model_id: str | None = None) -> None:
         """Library → Similar papers for every paper: the exact table of every paper's
         nearest papers, computed on a worker with progress and Cancel (a cancel keeps
         the finished part; the next run goes on from it, and merges papers embedded
         since). The similar list then answers from it in a millisecond."""
+        from functools import partial
+
         from paperscope.workflows.similar_table import build_exact_similar
 
         def done(r: Any) -> None:
@@ -291,8 +304,8 @@ class PapersController(QObject):
             self.show_similar(self.session.app.current_paper)  # now from the table
 
         self.session.runner.submit(
-            build_exact_similar, self.session.store, title="Similar papers for every paper",
-            key="similar-table", on_result=done,
+            partial(build_exact_similar, model_id=model_id), self.session.store,
+            title="Similar papers for every paper", key="similar-table", on_result=done,
         )  # fmt: skip
 
     def more_like_these(self) -> None:

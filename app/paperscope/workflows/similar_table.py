@@ -82,6 +82,22 @@ def _keep_best(idx: I64, score: F32, k: int) -> tuple[I64, F32]:
     return np.take_along_axis(idx, order, axis=1), np.take_along_axis(score, order, axis=1)
 
 
+def model_to_follow(store: Store) -> str | None:
+    """The model whose table the window brings up to date after a map build, or None:
+    the newest map's own similar-papers table is not exact (laid out on an approximate
+    graph, or on a sample, which stores none), or a table was begun before (then new
+    papers are merged in, which is quick). A quick check, for the UI thread."""
+    layouts = store.layouts()
+    if not layouts:
+        return None
+    newest = layouts[0]
+    params = newest.params
+    approximate = params.get("knn") == "nndescent" or params.get("layout_path") == (
+        "sample+transform"
+    )
+    return newest.model_id if approximate or store.exact_similar_begun(newest.model_id) else None
+
+
 def build_exact_similar(
     store: Store,
     progress: Progress = no_progress,

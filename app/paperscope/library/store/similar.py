@@ -77,6 +77,15 @@ class ExactSimilarMixin(StoreBase):
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
+    def exact_similar_begun(self, model_id: str) -> bool:
+        """Whether a job has begun the model's table (a quick check)."""
+        return (
+            self.cursor()
+            .execute("SELECT 1 FROM exact_similar_state WHERE model_id = ?", [model_id])
+            .fetchone()
+            is not None
+        )
+
     def exact_similar_state(self, model_id: str) -> ExactSimilarState | None:
         """Where the model's exact table stands; None when no job has begun one."""
         cur = self.cursor()
