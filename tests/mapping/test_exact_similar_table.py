@@ -220,3 +220,23 @@ def test_the_command_line_computes_it_goes_on_and_answers_from_it(
     assert got == neighbours.similar(ids, neighbours.normalise(vectors), a, 10).ids.tolist()
     assert main([*lib, "similar"]) == 2
     assert "PAPER_ID, or --all" in capsys.readouterr().err
+
+
+def test_papers_back_from_an_undone_merge_are_merged_into_the_table(
+    library: tuple[Store, np.ndarray, np.ndarray],
+) -> None:
+    """A merge deletes the other paper (its vector stays); ranked while it was gone, the
+    table lacks it, so undoing the merge makes the table stale until the job takes the
+    paper back in."""
+    store, ids, vectors = library
+    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    a, b = int(ids[30]), int(ids[31])
+    store.merge(a, [b])
+    build_exact_similar(store, chunk=128)
+    left = ids != b
+    assert_rows_exact(store, ids[left], neighbours.normalise(vectors[left]))
+    store.undo_merge()
+    assert store.exact_similar(a, 10, MODEL) is None
+    again = build_exact_similar(store, chunk=128)
+    assert again.computed == 1  # paper b's own row; the others took it in
+    assert_rows_exact(store, ids, neighbours.normalise(vectors))

@@ -18,6 +18,7 @@ from typing import Any
 
 from paperscope.core.fields import merge_fields
 from paperscope.library.store._base import StoreBase
+from paperscope.library.store.similar import bump_vector_generation
 
 # what a merge may take from either paper
 MERGE_FIELDS = (
@@ -470,6 +471,8 @@ class MergeMixin(StoreBase):
                 "WHERE merge_id = ?",
                 [mid],
             )
+            # papers back with their vectors: the exact similar table must take them in
+            bump_vector_generation(cur, None, replaced=False)
             cur.execute(
                 "INSERT INTO paper_keys SELECT key, paper_id FROM merge_keys WHERE merge_id = ?",
                 [mid],
