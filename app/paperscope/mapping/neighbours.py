@@ -268,7 +268,8 @@ def knn_graph(
 
 class RowChunk(NamedTuple):
     """Finished rows of :func:`knn_rows`: their positions, and their ``k`` nearest
-    other rows (positions) with scores, best first; ``counts[i]`` of them are real
+    other rows (positions) with scores, best first (equal scores: the lower position
+    first); ``counts[i]`` of them are real
     (fewer than ``k`` only when there are fewer other rows)."""
 
     rows: I64
@@ -343,9 +344,11 @@ def knn_rows(
             if r.size:
                 _merge(best_idx, best_val, c + sj, todo[s + r], tile[r, c])
         cancel.check()
-        vals = best_val[s:e]
+        idx, vals = best_idx[s:e].astype(np.int64), best_val[s:e]
+        order = np.lexsort((idx, -vals), axis=1)  # equal scores: the lower position first
+        vals = np.take_along_axis(vals, order, axis=1)
         yield RowChunk(
-            todo[s:e], best_idx[s:e].astype(np.int64), vals.copy(),
+            todo[s:e], np.take_along_axis(idx, order, axis=1), vals,
             np.isfinite(vals).sum(axis=1).astype(np.int64),
         )  # fmt: skip
 
