@@ -84,7 +84,12 @@ def test_the_table_is_exact_and_similar_papers_answers_from_it(
     unit = neighbours.normalise(vectors)
     store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
     assert stored_similar(store, int(ids[0]), 10) is None  # no map, no table
-    result = build_exact_similar(store, chunk=64)
+    fractions: list[float] = []
+    result = build_exact_similar(store, lambda f, _m: fractions.append(f), chunk=64)
+    # the bar follows the work: the first blocks meet every later block, the last none
+    steps = np.diff(fractions)
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and (steps >= 0).all()
+    assert steps[0] > steps[-2] > 0  # (the last step is the final 1.0 again)
     assert (result.papers, result.computed, result.merged, result.complete) == (
         len(ids), len(ids), 0, True,
     )  # fmt: skip

@@ -155,8 +155,13 @@ def build_exact_similar(
     total, finished = int(todo.shape[0]), 0
     if total:
         progress(0.0, f"Similar papers: {n - left:,} of {n:,} papers")
-    for chunk_rows in neighbours.knn_rows(
-        matrix, np.searchsorted(ids, todo), STORED, block=chunk, cancel=cancel
+    # the work of each block of rows: the columns it meets (the blocks after it, and
+    # the rows not in this job), so the bar moves with the time, not the row count
+    blocks = -(-total // chunk)
+    work = np.array([(blocks - i) * chunk + (n - total) for i in range(blocks)], dtype=np.float64)
+    share = np.cumsum(work) / max(float(work.sum()), 1.0)
+    for b, chunk_rows in enumerate(
+        neighbours.knn_rows(matrix, np.searchsorted(ids, todo), STORED, block=chunk, cancel=cancel)
     ):
         try:
             store.write_exact_similar(
@@ -166,7 +171,7 @@ def build_exact_similar(
         except StaleSimilarTable as exc:
             raise SimilarTableError(f"{exc}: run it again") from None
         finished += int(chunk_rows.rows.shape[0])
-        progress(finished / total, f"Similar papers: {n - left + finished:,} of {n:,} papers")
+        progress(float(share[b]), f"Similar papers: {n - left + finished:,} of {n:,} papers")
     complete = total == left
     progress(1.0, f"Similar papers of {n:,} papers" if complete else "Similar papers: paused")
     return SimilarTableResult(
