@@ -296,10 +296,13 @@ class PapersController(QObject):
         from paperscope.workflows.similar_table import build_exact_similar
 
         def done(r: Any) -> None:
-            rest = "" if r.complete else " (not complete: run it again to go on)"
+            parts = [f"{r.computed:,} ranked"] if r.computed else []
+            if r.merged:
+                parts.append(f"{r.merged:,} updated with new papers")
+            what = ", ".join(parts) or "up to date"
+            rest = "" if r.complete else "; not complete: run it again to go on"
             self.status.show_message(
-                f"Similar papers of {count(r.papers, 'paper')} stored{rest}: "
-                f"{r.computed:,} ranked, {r.merged:,} updated with new papers"
+                f"Similar papers of {count(r.papers, 'paper')} stored ({what}{rest})"
             )
             self.show_similar(self.session.app.current_paper)  # now from the table
 
