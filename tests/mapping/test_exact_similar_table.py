@@ -194,8 +194,8 @@ def test_a_replacement_during_the_job_stops_it_and_deleted_papers_drop_out(
     store.delete_papers([gone])
     left_ids, left_unit = store.mapped_vectors(MODEL)
     after = store.exact_similar(a, 10, MODEL)
-    assert after is not None and gone not in [i for i, _ in after]
-    assert [i for i, _ in after] == neighbours.similar(left_ids, left_unit, a, 10).ids.tolist()
+    assert after is not None and gone not in [i for i, *_ in after]
+    assert [i for i, *_ in after] == neighbours.similar(left_ids, left_unit, a, 10).ids.tolist()
     with pytest.raises(SimilarTableError, match="embedding"):
         store.delete_vectors(MODEL)
         build_exact_similar(store)

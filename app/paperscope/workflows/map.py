@@ -582,7 +582,7 @@ def similar_papers(
     only when the library has no vectors)."""
     table = _exact_table(store, paper_id, k, model_id)
     if table is not None:
-        return _titled(store, table)
+        return table
     if vectors is None:
         stored, exact = _stored(store, paper_id, k, model_id)
         if exact:
@@ -615,21 +615,18 @@ def stored_similar(
     :func:`similar_papers` computes it from the vectors (on a worker)."""
     table = _exact_table(store, paper_id, k, model_id)
     if table is not None:
-        return _titled(store, table)
+        return table
     stored, exact = _stored(store, paper_id, k, model_id)
     return _titled(store, stored) if exact else None
 
 
 def _exact_table(
     store: Store, paper_id: int, k: int, model_id: str | None
-) -> list[tuple[int, float]] | None:
+) -> list[ScoredPaper] | None:
     """The answer of the exact table computed in the background
     (:mod:`paperscope.workflows.similar_table`) when it is current and has the paper."""
-    try:
-        model = model_id or _main_model(store)
-    except MapError:
-        return None
-    return store.exact_similar(paper_id, k, model)
+    hits = store.exact_similar(paper_id, k, model_id)
+    return None if hits is None else [ScoredPaper(i, t, s) for i, s, t in hits]
 
 
 def _stored(

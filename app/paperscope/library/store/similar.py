@@ -234,19 +234,28 @@ class ExactSimilarMixin(StoreBase):
                 f"the vectors of {model_id} were replaced while similar papers were computed"
             )
 
-    def exact_similar(self, paper_id: int, k: int, model_id: str) -> list[tuple[int, float]] | None:
-        """The ``k`` most similar papers to ``paper_id`` from the exact table, best
-        first; None when the table is not current or has no row for it yet. A stored
-        row keeps more neighbours than are shown, so deleted papers drop out of it and
-        the rest is still exact while ``k`` remain (or it held every other paper)."""
+    def exact_similar(
+        self, paper_id: int, k: int, model_id: str | None = None
+    ) -> list[tuple[int, float, str]] | None:
+        """``(paper id, cosine, title)`` of the ``k`` most similar papers to
+        ``paper_id`` from the exact table, best first; None when the table is not
+        current or has no row for it yet (``model_id=None``: the one model that has a
+        table; None when there are several). A stored row keeps more neighbours than
+        are shown, so deleted papers drop out of it and the rest is still exact while
+        ``k`` remain (or it held every other paper). Three small reads: this runs on the
+        UI thread."""
         cur = self.cursor()
-        row = cur.execute(
-            "SELECT s.generation = coalesce(g.generation, 0) "
+        states = cur.execute(
+            "SELECT s.model_id, s.generation = coalesce(g.generation, 0) "
             "AND s.replaced = coalesce(g.replaced, 0) FROM exact_similar_state s "
-            "LEFT JOIN vector_generations g ON g.model_id = s.model_id WHERE s.model_id = ?",
-            [model_id],
-        ).fetchone()
-        if row is None or not row[0]:
+            "LEFT JOIN vector_generations g ON g.model_id = s.model_id"
+        ).fetchall()
+        current = {str(m): bool(ok) for m, ok in states}
+        if model_id is None:
+            if len(current) != 1:
+                return None
+            (model_id,) = current
+        if not current.get(model_id):
             return None
         got = cur.execute(
             "SELECT neighbour_id, score FROM exact_similar WHERE model_id = ? AND paper_id = ? "
@@ -256,13 +265,13 @@ class ExactSimilarMixin(StoreBase):
         if not got:
             return None
         ids = [int(r[0]) for r in got]
-        alive = {
-            int(r[0])
+        titles = {
+            int(r[0]): str(r[1] or "")
             for r in cur.execute(
-                f"SELECT id FROM papers WHERE id IN ({', '.join('?' * len(ids))})", ids
+                f"SELECT id, title FROM papers WHERE id IN ({', '.join('?' * len(ids))})", ids
             ).fetchall()
         }
-        hits = [(int(r[0]), float(r[1])) for r in got if int(r[0]) in alive]
+        hits = [(int(r[0]), float(r[1]), titles[int(r[0])]) for r in got if int(r[0]) in titles]
         if len(hits) < k:
             (ncols,) = cur.execute(
                 "SELECT count(*) FROM exact_similar_cols WHERE model_id = ?", [model_id]
