@@ -51,6 +51,16 @@ def assert_rows_exact(store: Store, ids: np.ndarray, unit: np.ndarray) -> None:
         assert (got_i[untied] == want_ids[r, :k][untied]).all()
 
 
+@pytest.fixture
+def embedded(
+    library: tuple[Store, np.ndarray, np.ndarray],
+) -> tuple[Store, np.ndarray, np.ndarray, np.ndarray]:
+    """The real library with every paper's vector stored: store, ids, vectors, unit rows."""
+    store, ids, vectors = library
+    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    return store, ids, vectors, neighbours.normalise(vectors)
+
+
 def test_knn_rows_gives_the_exact_graph_of_real_abstracts_block_by_block(corpus) -> None:
     m = corpus.vectors
     graph = neighbours.knn_graph(m, STORED + 2)  # one more: ties across the cut show
@@ -78,11 +88,9 @@ def test_knn_rows_gives_the_exact_graph_of_real_abstracts_block_by_block(corpus)
 
 
 def test_the_table_is_exact_and_similar_papers_answers_from_it(
-    library: tuple[Store, np.ndarray, np.ndarray],
+    embedded: tuple[Store, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    store, ids, vectors = library
-    unit = neighbours.normalise(vectors)
-    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    store, ids, _vectors, unit = embedded
     assert stored_similar(store, int(ids[0]), 10) is None  # no map, no table
     fractions: list[float] = []
     result = build_exact_similar(store, lambda f, _m: fractions.append(f), chunk=64)
@@ -111,11 +119,9 @@ def test_the_table_is_exact_and_similar_papers_answers_from_it(
 
 
 def test_cancel_keeps_finished_chunks_and_the_next_run_goes_on(
-    library: tuple[Store, np.ndarray, np.ndarray],
+    embedded: tuple[Store, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    store, ids, vectors = library
-    unit = neighbours.normalise(vectors)
-    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    store, ids, _vectors, unit = embedded
     cancel = CancelToken()
     written: list[float] = []
 
@@ -171,10 +177,9 @@ def test_new_vectors_are_merged_and_replaced_ones_start_over(
 
 
 def test_a_replacement_during_the_job_stops_it_and_deleted_papers_drop_out(
-    library: tuple[Store, np.ndarray, np.ndarray],
+    embedded: tuple[Store, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    store, ids, vectors = library
-    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    store, ids, vectors, _unit = embedded
     calls: list[float] = []
 
     def progress(fraction: float, _message: str) -> None:
@@ -202,14 +207,13 @@ def test_a_replacement_during_the_job_stops_it_and_deleted_papers_drop_out(
 
 
 def test_the_command_line_computes_it_goes_on_and_answers_from_it(
-    library: tuple[Store, np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
+    embedded: tuple[Store, np.ndarray, np.ndarray, np.ndarray], capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
     from paperscope.cli import main
 
-    store, ids, vectors = library
-    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    store, ids, vectors, _unit = embedded
     path = store.path
     store.close()
     lib = ["--library", str(path)]
@@ -228,13 +232,12 @@ def test_the_command_line_computes_it_goes_on_and_answers_from_it(
 
 
 def test_papers_back_from_an_undone_merge_are_merged_into_the_table(
-    library: tuple[Store, np.ndarray, np.ndarray],
+    embedded: tuple[Store, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """A merge deletes the other paper (its vector stays); ranked while it was gone, the
     table lacks it, so undoing the merge makes the table stale until the job takes the
     paper back in."""
-    store, ids, vectors = library
-    store.put_vectors(MODEL, ids, ["v1"] * len(ids), vectors)
+    store, ids, vectors, _unit = embedded
     a, b = int(ids[30]), int(ids[31])
     store.merge(a, [b])
     build_exact_similar(store, chunk=128)
