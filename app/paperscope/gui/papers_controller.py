@@ -291,8 +291,6 @@ class PapersController(QObject):
         nearest papers, computed on a worker with progress and Cancel (a cancel keeps
         the finished part; the next run goes on from it, and merges papers embedded
         since). The similar list then answers from it in a millisecond."""
-        from functools import partial
-
         from paperscope.workflows.similar_table import build_exact_similar
 
         def done(r: Any) -> None:
@@ -307,7 +305,7 @@ class PapersController(QObject):
             self.show_similar(self.session.app.current_paper)  # now from the table
 
         self.session.runner.submit(
-            partial(build_exact_similar, model_id=model_id), self.session.store,
+            build_exact_similar, self.session.store, model_id=model_id,
             title="Similar papers for every paper", key="similar-table", on_result=done,
         )  # fmt: skip
 

@@ -353,6 +353,41 @@ def knn_rows(
         )  # fmt: skip
 
 
+def top_k_among(
+    matrix: F32, rows: I64, k: int, columns: I64, column_block: int = 32_768
+) -> tuple[I64, F32]:
+    """The ``k`` best of ``columns`` (sorted positions in ``matrix``) for each of
+    ``rows`` by dot product, best first, each row itself left out (ties at the k-th
+    score may go either way). Returns positions and scores, ``len(rows) × k'`` with
+    ``k' = min(k, len(columns))`` (a row among the columns has one fewer: its last is
+    ``-inf``). ``column_block`` columns per product (2048 rows × 32768: 256 MiB)."""
+    q = np.ascontiguousarray(matrix[rows], dtype=np.float32)
+    best_i = np.empty((rows.shape[0], 0), dtype=np.int64)
+    best_s = np.empty((rows.shape[0], 0), dtype=np.float32)
+    kk = int(min(k, columns.shape[0]))
+    if kk == 0:
+        return best_i, best_s
+    for start in range(0, columns.shape[0], column_block):
+        block = columns[start : start + column_block]
+        tile = q @ np.asarray(matrix[block], dtype=np.float32).T
+        at = np.minimum(np.searchsorted(block, rows), block.shape[0] - 1)
+        own = np.flatnonzero(block[at] == rows)  # the row itself never counts
+        tile[own, at[own]] = -np.inf
+        take = min(kk, block.shape[0])
+        part = np.argpartition(-tile, take - 1, axis=1)[:, :take]
+        best_i = np.concatenate([best_i, block[part]], axis=1)
+        best_s = np.concatenate([best_s, np.take_along_axis(tile, part, axis=1)], axis=1)
+        if best_i.shape[1] > 4 * kk:
+            best_i, best_s = _keep_best(best_i, best_s, kk)
+    return _keep_best(best_i, best_s, kk)
+
+
+def _keep_best(idx: I64, score: F32, k: int) -> tuple[I64, F32]:
+    """Each row's ``k`` best (score descending, then position ascending)."""
+    order = np.lexsort((idx, -score), axis=1)[:, :k]
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(score, order, axis=1)
+
+
 def self_first(indices: npt.ArrayLike, scores: npt.ArrayLike) -> KnnGraph:
     """A graph in :class:`KnnGraph`'s conventions from any per-row top-k (best first):
     row ``i``'s own position moved to the front with score 1 (inserted, dropping the

@@ -25,13 +25,13 @@ from paperscope.core.tasks import CancelToken, Progress, no_progress
 from paperscope.library.store import Store
 from paperscope.library.store.similar import StaleSimilarTable
 from paperscope.mapping import neighbours
+from paperscope.workflows.map import SIMILAR_STORED, MapError, _main_model
 
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
 
-STORED = 20  # neighbours kept per paper (workflows.map.SIMILAR_STORED: ten shown, ten spare)
+STORED = SIMILAR_STORED  # neighbours kept per paper: ten shown, ten spare for deletions
 CHUNK = 2048  # papers ranked (and stored) per step
-COLUMN_BLOCK = 32_768  # new vectors per product when merging: a 2048 × 32768 tile is 256 MiB
 
 
 class SimilarTableError(RuntimeError):
@@ -47,39 +47,6 @@ class SimilarTableResult:
     merged: int  # stored rows that new vectors changed
     seconds: float
     complete: bool  # every paper has a current row (False: stopped at max_rows)
-
-
-def top_k_rows(matrix: F32, rows: I64, k: int, columns: I64) -> tuple[I64, F32]:
-    """The ``k`` best of ``columns`` (sorted positions in ``matrix``) for each of
-    ``rows`` by dot product, best first, each row itself left out (ties at the k-th
-    score may go either way). Returns positions and scores, ``len(rows) × k'`` with
-    ``k' = min(k, len(columns))`` (a row among the columns has one fewer: its last is
-    ``-inf``)."""
-    q = np.ascontiguousarray(matrix[rows], dtype=np.float32)
-    best_i = np.empty((rows.shape[0], 0), dtype=np.int64)
-    best_s = np.empty((rows.shape[0], 0), dtype=np.float32)
-    kk = int(min(k, columns.shape[0]))
-    if kk == 0:
-        return best_i, best_s
-    for start in range(0, columns.shape[0], COLUMN_BLOCK):
-        block = columns[start : start + COLUMN_BLOCK]
-        tile = q @ np.asarray(matrix[block], dtype=np.float32).T
-        at = np.minimum(np.searchsorted(block, rows), block.shape[0] - 1)
-        own = np.flatnonzero(block[at] == rows)  # the row itself never counts
-        tile[own, at[own]] = -np.inf
-        take = min(kk, block.shape[0])
-        part = np.argpartition(-tile, take - 1, axis=1)[:, :take]
-        best_i = np.concatenate([best_i, block[part]], axis=1)
-        best_s = np.concatenate([best_s, np.take_along_axis(tile, part, axis=1)], axis=1)
-        if best_i.shape[1] > 4 * kk:
-            best_i, best_s = _keep_best(best_i, best_s, kk)
-    return _keep_best(best_i, best_s, kk)
-
-
-def _keep_best(idx: I64, score: F32, k: int) -> tuple[I64, F32]:
-    """Each row's ``k`` best (score descending, then position ascending)."""
-    order = np.lexsort((idx, -score), axis=1)[:, :k]
-    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(score, order, axis=1)
 
 
 def model_to_follow(store: Store) -> str | None:
@@ -111,8 +78,6 @@ def build_exact_similar(
     most vectors) up to date: begin it, go on with it, or merge new vectors into it (see
     the module docstring). ``max_rows``: rank at most that many papers from scratch in
     this call (the rest another time). :class:`Cancelled` keeps every finished chunk."""
-    from paperscope.workflows.map import MapError, _main_model
-
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     try:
@@ -134,44 +99,43 @@ def build_exact_similar(
         cols = np.empty(0, dtype=np.int64)
     else:
         cols = store.exact_similar_cols(model)
-    done, low, count = store.exact_similar_rows_done(model)
-    merged = 0
-    added = np.setdiff1d(ids, cols, assume_unique=True)
-    if done.size and added.size:
-        progress(0.0, f"Similar papers: merging {added.size:,} new papers into {done.size:,}")
-        try:
+    try:  # every write checks that no vector was replaced since the job began
+        done, low, count = store.exact_similar_rows_done(model)
+        merged = 0
+        added = np.setdiff1d(ids, cols, assume_unique=True)
+        if done.size and added.size:
+            progress(0.0, f"Similar papers: merging {added.size:,} new papers into {done.size:,}")
             merged = _merge_new(store, model, rep, ids, matrix, done, low, count, added, cancel)
-        except StaleSimilarTable as exc:
-            raise SimilarTableError(f"{exc}: run it again") from None
-    if fresh or state is None or state.generation != gen or cols.size != n or added.size:
-        try:
+        # (a fresh table has no columns yet; the same size and nothing added: the same set)
+        if cols.size != n or added.size or state is None or state.generation != gen:
             store.set_exact_similar_cols(model, ids, gen, rep)
-        except StaleSimilarTable as exc:
-            raise SimilarTableError(f"{exc}: run it again") from None
-    todo = np.setdiff1d(ids, done, assume_unique=True)
-    left = int(todo.shape[0])
-    if max_rows is not None:
-        todo = todo[: max(max_rows, 0)]
-    total, finished = int(todo.shape[0]), 0
-    if total:
-        progress(0.0, f"Similar papers: {n - left:,} of {n:,} papers")
-    # the work of each block of rows: the columns it meets (the blocks after it, and
-    # the rows not in this job), so the bar moves with the time, not the row count
-    blocks = -(-total // chunk)
-    work = np.array([(blocks - i) * chunk + (n - total) for i in range(blocks)], dtype=np.float64)
-    share = np.cumsum(work) / max(float(work.sum()), 1.0)
-    for b, chunk_rows in enumerate(
-        neighbours.knn_rows(matrix, np.searchsorted(ids, todo), STORED, block=chunk, cancel=cancel)
-    ):
-        try:
+        todo = np.setdiff1d(ids, done, assume_unique=True)
+        left = int(todo.shape[0])
+        if max_rows is not None:
+            todo = todo[: max(max_rows, 0)]
+        total, finished = int(todo.shape[0]), 0
+        if total:
+            progress(0.0, f"Similar papers: {n - left:,} of {n:,} papers")
+        # the work of each block of rows: the columns it meets (the blocks after it, and
+        # the rows not in this job), so the bar moves with the time, not the row count
+        blocks = -(-total // chunk)
+        work = np.array(
+            [(blocks - i) * chunk + (n - total) for i in range(blocks)], dtype=np.float64
+        )
+        share = np.cumsum(work) / max(float(work.sum()), 1.0)
+        for b, chunk_rows in enumerate(
+            neighbours.knn_rows(
+                matrix, np.searchsorted(ids, todo), STORED, block=chunk, cancel=cancel
+            )
+        ):
             store.write_exact_similar(
                 model, rep, ids[chunk_rows.rows], ids[chunk_rows.indices], chunk_rows.scores,
                 chunk_rows.counts,
             )  # fmt: skip
-        except StaleSimilarTable as exc:
-            raise SimilarTableError(f"{exc}: run it again") from None
-        finished += int(chunk_rows.rows.shape[0])
-        progress(float(share[b]), f"Similar papers: {n - left + finished:,} of {n:,} papers")
+            finished += int(chunk_rows.rows.shape[0])
+            progress(float(share[b]), f"Similar papers: {n - left + finished:,} of {n:,} papers")
+    except StaleSimilarTable as exc:
+        raise SimilarTableError(f"{exc}: run it again") from None
     complete = total == left
     progress(1.0, f"Similar papers of {n:,} papers" if complete else "Similar papers: paused")
     return SimilarTableResult(
@@ -203,7 +167,7 @@ def _merge_new(
     for at in range(0, rows.shape[0], CHUNK):
         cancel.check()
         part = slice(at, at + CHUNK)
-        cand_i, cand_s = top_k_rows(matrix, rows[part], STORED, columns=new_pos)
+        cand_i, cand_s = neighbours.top_k_among(matrix, rows[part], STORED, new_pos)
         if cand_i.shape[1] == 0:
             continue
         beats = (cand_s > rows_low[part, None]) | (rows_n[part, None] < STORED)

@@ -347,13 +347,7 @@ class MapsMixin(StoreBase):
         nb: npt.NDArray[np.int64],
         sc: npt.NDArray[np.float32],
     ) -> None:
-        k = nb.shape[1]
-        nbrs = {  # noqa: F841
-            "paper_id": np.repeat(ids, k),
-            "rank": np.tile(np.arange(1, k + 1, dtype=np.int16), ids.shape[0]),
-            "neighbour_id": nb.reshape(-1),
-            "score": sc.reshape(-1),
-        }
+        nbrs = neighbour_columns(ids, nb, sc)  # noqa: F841
         cur.execute("DELETE FROM paper_neighbours WHERE model_id = ?", [model_id])
         cur.execute(
             "INSERT INTO paper_neighbours SELECT ?, paper_id, rank, neighbour_id, score FROM nbrs",
@@ -423,6 +417,28 @@ def _check_layout(
         return ids, xy, None, None
     lab, near = _check_labels(ids, lay.labels, lay.nearest)
     return ids, xy, lab, near
+
+
+def neighbour_columns(
+    ids: npt.NDArray[np.int64],
+    nb: npt.NDArray[np.int64],
+    sc: npt.NDArray[np.float32],
+    counts: npt.NDArray[np.int64] | None = None,
+) -> dict[str, npt.NDArray[Any]]:
+    """An ``n × k`` neighbour table (row i of ``nb``/``sc`` for ``ids[i]``, best first)
+    as the columns DuckDB scans: paper_id, rank (1 = most similar), neighbour_id, score;
+    only the first ``counts[i]`` of row i when ``counts`` is given."""
+    k = nb.shape[1]
+    cols = {
+        "paper_id": np.repeat(ids, k),
+        "rank": np.tile(np.arange(1, k + 1, dtype=np.int16), ids.shape[0]),
+        "neighbour_id": nb.reshape(-1),
+        "score": sc.reshape(-1),
+    }
+    if counts is None:
+        return cols
+    keep = (np.arange(k)[None, :] < counts[:, None]).reshape(-1)
+    return {name: col[keep] for name, col in cols.items()}
 
 
 def _check_neighbours(

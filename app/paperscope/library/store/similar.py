@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.library.store._base import StoreBase
+from paperscope.library.store.maps import NewNeighbours, _check_neighbours, neighbour_columns
 
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
@@ -192,20 +193,9 @@ class ExactSimilarMixin(StoreBase):
         """Store (replacing) the rows of ``paper_ids``: row i of the ``n × k`` arrays,
         best first, its first ``counts[i]`` entries (all when None). Raises
         :class:`StaleSimilarTable` when the vectors were replaced since ``replaced``."""
-        ids = np.asarray(paper_ids, dtype=np.int64)
-        nb = np.asarray(neighbour_ids, dtype=np.int64)
-        sc = np.asarray(scores, dtype=np.float32)
-        if nb.ndim != 2 or nb.shape[0] != ids.shape[0] or sc.shape != nb.shape:
-            raise ValueError(f"neighbour rows {nb.shape}/{sc.shape} for {ids.shape[0]} papers")
-        k = nb.shape[1]
-        n_of = np.full(ids.shape[0], k) if counts is None else np.asarray(counts, dtype=np.int64)
-        keep = np.arange(k)[None, :] < n_of[:, None]
-        rows = {  # noqa: F841  (scanned by DuckDB by name)
-            "paper_id": np.repeat(ids, k)[keep.reshape(-1)],
-            "rank": np.tile(np.arange(1, k + 1, dtype=np.int16), ids.shape[0])[keep.reshape(-1)],
-            "neighbour_id": nb.reshape(-1)[keep.reshape(-1)],
-            "score": sc.reshape(-1)[keep.reshape(-1)],
-        }
+        ids, nb, sc = _check_neighbours(NewNeighbours(paper_ids, neighbour_ids, scores))
+        n_of = None if counts is None else np.asarray(counts, dtype=np.int64)
+        rows = neighbour_columns(ids, nb, sc, n_of)  # noqa: F841  (scanned by DuckDB)
         wanted = {"id": ids}  # noqa: F841
         with self._transaction() as cur:
             self._check_replaced(cur, model_id, replaced)
