@@ -423,6 +423,14 @@ def pair_scores(matrix: F32, indices: npt.ArrayLike, block: int = 1024) -> F32:
 
 
 WIDTHS = (1.0, 2.0, 3.0)  # the widths tried in turn (times k) until the recall is met
+# From this many rows the first width is 2 × k: on real-like vectors (bench_map_layout.py)
+# k candidates keep recall@10 0.975 at 100k but 0.921 at 200k, and the second run of
+# NN-descent cost as much as the first (1M: 118 s at 21, 248 s at 42 on two cores).
+WIDE_ABOVE = 150_000
+# From this many rows one width only (2 × k), its recall recorded whatever it is: at 1M
+# NN-descent keeps recall@10 0.934 even at 3 × k (its three runs took 667 s of a 782 s
+# map), so a wider run costs minutes and does not reach MIN_RECALL anyway.
+ONE_WIDTH_ABOVE = 500_000
 MIN_RECALL = 0.96  # recall@10 a graph must show on the check rows (0.95 promised, margin)
 CHECK_ROWS = 500  # rows whose exact 10 nearest neighbours check an approximate graph
 
@@ -528,6 +536,13 @@ def _rescored(m: F32, idx: I64, k: int) -> KnnGraph:
     )
 
 
+def widths_for(n: int) -> tuple[float, ...]:
+    """The NN-descent widths (times k) tried in turn for ``n`` rows."""
+    if n > ONE_WIDTH_ABOVE:
+        return WIDTHS[1:2]
+    return WIDTHS[1:] if n > WIDE_ABOVE else WIDTHS
+
+
 def approximate_knn(
     matrix: F32,
     k: int,
@@ -535,14 +550,15 @@ def approximate_knn(
     progress: Progress = no_progress,
     cancel: CancelToken | None = None,
     min_recall: float = MIN_RECALL,
-    widths: Sequence[float] = WIDTHS,
+    widths: Sequence[float] | None = None,
     check: int = CHECK_ROWS,
 ) -> tuple[KnnGraph, KnnCheck]:
     """Approximate ``k`` nearest neighbours by NN-descent (pynndescent, what umap-learn
     uses) with a measured recall: the graph found with ``widths[0] × k`` candidates per
     row (re-scored exactly, the best ``k`` kept) is checked against the exact 10 nearest
     neighbours of ``check`` seeded sample rows; while its recall@10 is below
-    ``min_recall`` NN-descent runs again with the next, wider width. Same shape and
+    ``min_recall`` NN-descent runs again with the next, wider width. ``widths``:
+    :func:`widths_for` the number of rows unless given. Same shape and
     conventions as :func:`knn_graph`.
 
     Real embeddings need the first width (all-MiniLM-like vectors: recall@10 0.996 at
@@ -554,6 +570,7 @@ def approximate_knn(
     cancel = cancel or CancelToken()
     m = np.ascontiguousarray(matrix, dtype=np.float32)
     n = m.shape[0]
+    widths = widths_for(n) if widths is None else tuple(widths)
     k = int(min(k, n))
     if n == 0 or k == 0:
         empty = KnnGraph(np.zeros((n, k), np.int32), np.zeros((n, k), np.float32))

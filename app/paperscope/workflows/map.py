@@ -49,7 +49,12 @@ UMAP_NEIGHBOURS = 15  # UMAP's n_neighbors (the paper itself included)
 SIMILAR_STORED = 20  # similar papers kept per paper
 EXACT_LIMIT = 50_000  # knn="auto" on a CPU: above this the graph is approximate (exact is O(n²))
 KNN_MODES = ("auto", "exact", "approx")
-SAMPLE_ABOVE = 200_000  # UMAP on a sample above this many papers, the rest placed on it
+# UMAP on a sample above this many papers, the rest placed on it. Up to here UMAP runs on
+# all papers: at 1M real-like vectors (tests/benchmarks/bench_map_layout.py) the sample of
+# 100k with 900k placed kept 0.001 of the 10-NN among the 30-NN on the map, in 1,072 s
+# (NN-descent queries of the placed papers run on one core); UMAP on all of them is both
+# faster and a map (the figures are in the benchmark's docstring).
+SAMPLE_ABOVE = 1_000_000
 SAMPLE_SIZE = 100_000  # the sample's size (seeded)
 SKETCH_ABOVE = 50_000  # VectorIndex.similar searches through an exact sketch above this
 SKETCH_MAX = 3_000_000  # and up to this (the sketch is 37 % of the vectors' size)
@@ -254,7 +259,8 @@ def build_map(
     (:func:`neighbours.knn_graph`); ``"approx"``: NN-descent (pynndescent, seeded by
     ``seed``, widened until its recall@10 against the exact neighbours of seeded check
     rows is >= 0.96, recorded as ``params["knn_recall"]`` and ``["knn_width"]``; see
-    tests/mapping/test_knn_paths);
+    tests/mapping/test_knn_paths; above ``neighbours.ONE_WIDTH_ABOVE`` papers one width
+    only, whatever recall it shows, which the status bar then says);
     ``"auto"``: exact on the GPU (the ONNX MatMul + TopK graph of
     :mod:`paperscope.mapping.onnx_knn`) when onnxruntime has CUDA, else exact up to
     ``exact_limit`` papers and approximate above. Similar papers stay exact: the table
@@ -450,10 +456,13 @@ def _build_sampled(
 
 def describe_run(params: dict[str, Any]) -> str:
     """What a stored layout's build ran, for the status bar and the CLI: e.g.
-    ``"kNN exact · UMAP on all papers"`` or ``"kNN nndescent · UMAP on a sample of
-    100,000, the rest placed (kNN nndescent)"``."""
+    ``"kNN exact · UMAP on all papers"``, ``"kNN nndescent (recall@10 0.934) · UMAP on
+    all papers"`` or ``"kNN exact · UMAP on a sample of 100,000, the rest placed (kNN
+    nndescent)"``."""
     knn = params.get("knn")
     parts = [] if knn is None else [f"kNN {knn}"]
+    if knn == "nndescent" and "knn_recall" in params:  # measured on its check rows
+        parts[0] += f" (recall@10 {float(params['knn_recall']):.3f})"
     if params.get("layout_path") == "sample+transform":
         parts.append(f"UMAP on a sample of {int(params.get('sample', 0)):,}, the rest placed "
                      f"(kNN {params.get('placed_knn', '?')})")  # fmt: skip
