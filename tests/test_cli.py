@@ -111,3 +111,20 @@ def test_a_window_start_imports_no_pandas(tmp_path: Path) -> None:
                 if line.startswith("import time:")}  # fmt: skip
     assert "duckdb" in imported and "PySide6.QtWidgets" in imported  # the check can see
     assert not imported & {"pandas", "pyarrow"}
+
+
+def test_search_can_build_the_word_index_first(tmp_path: Path) -> None:
+    """``search --index-words`` builds the word postings (whatever the library's size)
+    and then answers from them: the same lines as FTS5 printed before."""
+    lib = tmp_path / "lib.duckdb"
+    assert run_cli("--library", str(lib), "import", str(PAGE), home=tmp_path).returncode == 0
+    args = ("--library", str(lib), "search", "rew* model", "--json", "--limit", "0")
+    plain = run_cli(*args, home=tmp_path)
+    built = run_cli(*args, "--index-words", home=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "word index built for 79 papers" in built.stderr
+    assert built.stdout == plain.stdout and built.stdout.count("\n") > 10
+    (folder,) = (tmp_path / "lib.duckdb.search.sqlite.terms").iterdir()
+    assert (folder / "docs.npy").exists()
+    again = run_cli(*args, "--index-words", home=tmp_path)
+    assert "the word index is current" in again.stderr and again.stdout == plain.stdout

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from PySide6.QtCore import Qt
 
 from paperscope.gui.papers.table_model import COLUMNS
@@ -248,3 +249,34 @@ def test_the_window_marks_the_index_busy_while_building_it(
     assert window.papers_view.index_busy
     qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
     assert not window.papers_view.index_busy
+
+
+def test_a_big_library_gets_word_postings_in_the_background(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``TERMS_ABOVE`` papers (lowered here for the demo library) the window
+    builds the word postings after the text index, and again once paper text changed;
+    meanwhile FTS5 answers, with the same results."""
+    from paperscope.library.store import term_index
+
+    store = window.store
+    view = window.papers_view
+    view.set_query("reward")
+    before = (view.model.n_matches, view.model.index(0, 1).data())
+    assert not store.term_index_current()
+    monkeypatch.setattr(term_index, "TERMS_ABOVE", 10)
+    window.papers.prepare_library()
+    qtbot.waitUntil(lambda: not window.runner.running(), timeout=20000)
+    assert store.term_index_current()
+    view.set_query("")
+    view.set_query("reward")
+    assert (view.model.n_matches, view.model.index(0, 1).data()) == before
+    pid = int(store.search_ids("reward")[0][-1])
+    store.update_paper(pid, title="Quokka rewards")
+    window.state.notify_library_changed()
+    assert not store.term_index_current()
+    view.set_query("quokka")  # FTS5 answers at once
+    assert view.model.n_matches == 1
+    qtbot.waitUntil(store.term_index_current, timeout=20000)  # after the pause
+    view.set_query("quokk")
+    assert view.model.n_matches == 1

@@ -91,7 +91,10 @@ class PapersController(QObject):
         session.papers.changed.connect(self._on_papers_state_changed)
         session.map.changed.connect(self._on_map_state_changed)
         session.app.search_changed.connect(self._on_app_search_changed)
-        session.app.library_changed.connect(self.refresh_sidebar)
+        # the word postings are built again once paper text stops changing
+        self._words_timer = QTimer(self, singleShot=True, interval=2000)
+        self._words_timer.timeout.connect(self._index_words)
+        session.app.library_changed.connect(self._on_library_changed)
         status.runner.task_ended.connect(self._on_task_ended)
 
     # -- binding ---------------------------------------------------------------------
@@ -368,9 +371,7 @@ class PapersController(QObject):
             store.ensure_text_index, title="Preparing the search index", key="text-index",
             on_result=lambda _r: runner.submit(
                 store.warm_sort_cache, title="Preparing to sort", key="sort-cache",
-                on_result=lambda _r: self.status.show_message(
-                    f"{count(store.paper_count(), 'paper')} ready"
-                ),
+                on_result=lambda _r: self._index_words(ready=True),
             ),
         )  # fmt: skip
         self.refresh_sidebar()
@@ -381,6 +382,29 @@ class PapersController(QObject):
                 extract_fulltext, store, title="Reading the PDFs' text", key="pdf-fulltext",
                 on_result=lambda _n: self.session.app.notify_library_changed(),
             )  # fmt: skip
+
+    def _index_words(self, ready: bool = False) -> None:
+        """Build the word postings of a big library in the background when they do not
+        reflect it (after opening it, and once paper text changed): until they do, FTS5
+        answers, correctly but slower (``library/store/term_index.py``)."""
+        from paperscope.library.store.term_index import TERMS_ABOVE
+
+        store, runner = self.session.store, self.session.runner
+        n = store.paper_count()
+        done = (
+            (lambda _r: self.status.show_message(f"{count(n, 'paper')} ready")) if ready else None
+        )
+        # (on opening, the worker reads the last build from disk and checks it there)
+        if n < TERMS_ABOVE or (not ready and store.term_index_current()):
+            if done is not None:
+                done(None)
+            return
+        runner.submit(store.ensure_term_index, title="Indexing words for search",
+                      key="term-index", on_result=done)  # fmt: skip
+
+    def _on_library_changed(self) -> None:
+        self.refresh_sidebar()
+        self._words_timer.start()  # after a pause: an import is many changes
 
     def _on_task_ended(self, task_id: int, _outcome: str) -> None:
         if self._index_task is not None and task_id == self._index_task.id:

@@ -49,6 +49,11 @@ def _keep(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return kept
 
 
+def _ored(terms: Sequence[Term]) -> list[Term]:
+    """Negated terms as one OR group (any of them rules a paper out)."""
+    return [Term(t.text, t.column, t.phrase, t.prefix, False, True) for t in terms]
+
+
 def _drop(ids: np.ndarray, gone: np.ndarray) -> np.ndarray:
     if len(ids) == 0 or len(gone) == 0:
         return ids
@@ -77,6 +82,20 @@ class SearchMixin(StoreBase):
         as a task after opening a library; a search does it on demand. Returns whether
         a rebuild happened."""
         return self.text_index.ensure(progress, cancel)
+
+    def ensure_term_index(
+        self, progress: Progress = no_progress, cancel: CancelToken | None = None,
+        minimum: int | None = None,
+    ) -> bool:  # fmt: skip
+        """The text index, then the word postings that answer plain words without
+        FTS5's per-row BM25 (``term_index.py``) when the library has at least
+        ``minimum`` papers (default ``term_index.TERMS_ABOVE``). The GUI runs this after
+        opening a library and after paper text changes. Returns whether it built them."""
+        return self.text_index.ensure_terms(progress, cancel, minimum)
+
+    def term_index_current(self) -> bool:
+        """Whether plain words are answered by current word postings."""
+        return self.text_index.terms() is not None
 
     def rebuild_text_index(
         self, progress: Progress = no_progress, cancel: CancelToken | None = None
@@ -132,14 +151,25 @@ class SearchMixin(StoreBase):
             self.text_index.ensure()
             index = self.text_index.file()
             pos, neg = index.plan_expression(plan)
+            # plain words are answered by the word postings when a big library has
+            # them (the same ids and BM25 as FTS5, without its per-row bm25())
+            terms = self.text_index.terms()
             if pos is not None:
                 # scoring costs per matching paper: the newest SCORE_LIMIT matches are
                 # scored; every match's id is read beside them, unscored
-                ids, sids, sscores = index.search(pos, SCORE_LIMIT)
+                groups = self.text_index.plain_groups(plan.positive_terms) if terms else None
+                if terms is not None and groups is not None:
+                    ids, sids, sscores = terms.search(groups, SCORE_LIMIT)
+                else:
+                    ids, sids, sscores = index.search(pos, SCORE_LIMIT)
             else:
                 ids = self.all_ids()
             if neg is not None:
-                ids = _drop(ids, index.match_ids(neg))
+                words = self.text_index.plain_groups(_ored(plan.negative_terms)) if terms else None
+                if terms is not None and words is not None:
+                    ids = _drop(ids, terms.union([w for group in words for w in group]))
+                else:
+                    ids = _drop(ids, index.match_ids(neg))
         else:
             ids = self.all_ids()
         if plan.filters:

@@ -35,6 +35,8 @@ from paperscope.library.store._transaction import transaction
 if TYPE_CHECKING:
     import duckdb
 
+    from paperscope.library.store.term_index import Group, TermPostings, Tokenizer
+
 # BM25 column weights: title, authors, abstract, the attached PDFs' full text (a word
 # found only in a PDF's body ranks below one in a title or an abstract)
 WEIGHTS = (8.0, 4.0, 1.0, 0.25)
@@ -51,6 +53,19 @@ FULLTEXT_SQL = (
     "coalesce((SELECT string_agg(a.fulltext, chr(10) ORDER BY a.id) FROM attachments a "
     "WHERE a.paper_id = papers.id AND a.fulltext IS NOT NULL), '')"
 )
+
+
+def fingerprint() -> str:
+    """What word postings must have been built for: this schema and these weights."""
+    import hashlib
+
+    text = f"{_SCHEMA}|{WEIGHTS}|{COLUMNS}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def tokenizer_spec() -> str:
+    """The ``tokenize`` option of the index (for the query words' tokenizer)."""
+    return _SCHEMA.split("tokenize = ", 1)[1].split(", prefix", 1)[0]
 
 
 def _quote(text: str) -> str:
@@ -233,6 +248,25 @@ class Fts5File:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="fts5-matches")
         return self._second
 
+    def build_postings(
+        self, folder: Path | None, progress: Progress = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> TermPostings:  # fmt: skip
+        """The word postings of this index (``term_index.build_postings``), read on a
+        connection of their own for an index file (searches go on meanwhile), under the
+        lock in memory."""
+        from paperscope.library.store.term_index import build_postings
+
+        if self.path is None:
+            with self._lock:
+                return build_postings(self._con, None, fingerprint(), COLUMNS, WEIGHTS,
+                                      progress, cancel)  # fmt: skip
+        con = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        try:
+            return build_postings(con, folder, fingerprint(), COLUMNS, WEIGHTS, progress, cancel)
+        finally:
+            con.close()
+
     def snippet(self, paper_id: int, expression: str, tokens: int = 16) -> str:
         """Where the words of ``expression`` occur in a paper's full text: a few words
         around the best match, the matched words between ``[`` and ``]`` ("" when the
@@ -283,6 +317,10 @@ class TextIndex:
         self._file: Fts5File | None = None
         self._stale = True
         self._generation: tuple[int, int] | None = None  # (write-lock version, value)
+        self._terms: TermPostings | None = None  # see term_index.py
+        self._terms_looked = False  # whether a build on disk was looked for
+        self._tokenizer: Tokenizer | None = None
+        self.use_terms = True  # False: FTS5 answers everything (benchmarks compare)
 
     def generation(self) -> int:
         """The library's text generation (what the index must reflect to be current).
@@ -374,7 +412,62 @@ class TextIndex:
             index.upsert(rows)
         index.set_generation(generation)
 
+    # -- word postings (term_index.py) ---------------------------------------------------
+    def terms_folder(self) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.name + ".terms")
+
+    def terms(self) -> TermPostings | None:
+        """The word postings when they reflect the index and the library, else ``None``
+        (FTS5 answers until the next :meth:`ensure_terms`)."""
+        if not self._terms_looked:
+            self._terms_looked = True
+            folder = self.terms_folder()
+            if folder is not None and self._terms is None:
+                from paperscope.library.store.term_index import newest_build
+
+                self._terms = newest_build(folder, fingerprint())
+        built = self._terms
+        if built is None or not self.use_terms:
+            return None
+        index = self.file()  # (opening it decides whether it is stale)
+        if self._stale:
+            return None
+        generation = index.generation
+        if built.generation != generation or generation != self.generation():
+            return None
+        return built
+
+    def plain_groups(self, terms: Sequence[Term]) -> list[Group] | None:
+        """The terms as plain-word groups the postings answer, or ``None``."""
+        from paperscope.library.store.term_index import Tokenizer, plan_groups
+
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer(tokenizer_spec())
+        return plan_groups(terms, self._tokenizer)
+
+    def ensure_terms(
+        self, progress: Progress = no_progress, cancel: CancelToken | None = None,
+        minimum: int | None = None,
+    ) -> bool:  # fmt: skip
+        """Build the word postings if the library has at least ``minimum`` papers
+        (``term_index.TERMS_ABOVE``) and they do not reflect it; whether it did. The
+        index is made current first. A cancelled or failed build leaves the last one."""
+        from paperscope.library.store.term_index import TERMS_ABOVE
+
+        self.ensure(progress, cancel)
+        if self.terms() is not None:
+            return False
+        if self._paper_count() < (TERMS_ABOVE if minimum is None else minimum):
+            return False
+        built = self.file().build_postings(self.terms_folder(), progress, cancel)
+        self._terms, self._terms_looked = built, True
+        return True
+
     def close(self) -> None:
+        if self._tokenizer is not None:
+            self._tokenizer.close()
+            self._tokenizer = None
+        self._terms = None
         if self._file is not None:
             self._file.close()
             self._file = None
