@@ -413,14 +413,17 @@ def _build(
 
 
 def newest_build(folder: Path, fingerprint: str) -> TermPostings | None:
-    """The newest complete build in ``folder`` that this format can read."""
+    """The last complete build written in ``folder`` that this format can read (each
+    build removes the earlier ones; one still mapped by a reader on Windows may stay)."""
     if not folder.is_dir():
         return None
-    best: TermPostings | None = None
-    for sub in sorted(folder.iterdir()):
-        if sub.name.startswith(".") or not sub.is_dir():
-            continue
+    done = []
+    for sub in folder.iterdir():
+        meta = sub / "meta.json"
+        if not sub.name.startswith(".") and meta.is_file():
+            done.append((meta.stat().st_mtime_ns, sub.name, sub))
+    for _mtime, _name, sub in sorted(done, reverse=True):
         built = TermPostings.load(sub, fingerprint)
-        if built is not None and (best is None or built.generation > best.generation):
-            best = built
-    return best
+        if built is not None:
+            return built
+    return None

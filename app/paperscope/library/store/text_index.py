@@ -455,7 +455,7 @@ class TextIndex:
         from paperscope.library.store.term_index import TERMS_ABOVE
 
         self.ensure(progress, cancel)
-        if self.terms() is not None:
+        if self._read_only or self.terms() is not None:
             return False
         if self._paper_count() < (TERMS_ABOVE if minimum is None else minimum):
             return False
