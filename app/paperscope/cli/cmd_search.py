@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with open_store(args) as store:
         store.ensure_text_index()
-        if args.index_words:
+        if getattr(args, "index_words", False):  # (a window gets what an older CLI sent)
             _index_words(store)
         ids, scores = store.run_plan(plan)
         if args.limit and args.limit > 0:

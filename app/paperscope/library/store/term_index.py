@@ -94,7 +94,7 @@ class TermPostings:
             if terms == [""]:
                 terms = []
             arrays = {
-                name: np.load(folder / f"{name}.npy", mmap_mode="r")
+                name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
                 for name in ("offsets", "docs", "freq", "doclen")
             }
         except (OSError, ValueError, KeyError):
