@@ -280,3 +280,44 @@ def test_a_big_library_gets_word_postings_in_the_background(
     qtbot.waitUntil(store.term_index_current, timeout=20000)  # after the pause
     view.set_query("quokk")
     assert view.model.n_matches == 1
+
+
+def test_typing_searches_on_each_keystroke_while_searches_keep_up(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """A keystroke searches at once while the last search took at most LIVE_SEARCH_S;
+    after a slower one typing waits for a pause (the debounce), and a ~meaning query
+    always waits. The view's clock is a fake one here: each search "takes" ``cost``."""
+    from paperscope.gui.papers import papers_view
+
+    view = window.papers_view
+    now, cost = [0.0], [0.01]
+    view.clock = lambda: now[0]
+    real = view.model.set_query
+
+    def timed_set_query(text: str) -> None:
+        real(text)
+        now[0] += cost[0]
+
+    view.model.set_query = timed_set_query  # type: ignore[method-assign]
+    semantic: list[str] = []
+    view.semantic_query.connect(semantic.append)
+    window.focus_search()
+    qtbot.keyClick(view.search, "r")
+    assert view.model.query == "r"  # at once: no event loop ran
+    qtbot.keyClick(view.search, "e")
+    assert view.model.query == "re"
+    cost[0] = papers_view.LIVE_SEARCH_S * 4
+    qtbot.keyClick(view.search, "w")  # searches at once, and is slow
+    assert view.model.query == "rew"
+    qtbot.keyClick(view.search, "a")  # so this one waits for the pause
+    assert view.model.query == "rew"
+    qtbot.waitUntil(lambda: view.model.query == "rewa", timeout=3000)
+    cost[0] = 0.0
+    qtbot.keyClick(view.search, "r")  # the slow search was the last: still the pause
+    qtbot.waitUntil(lambda: view.model.query == "rewar", timeout=3000)
+    qtbot.keyClick(view.search, "d")  # and the one after a fast one is at once again
+    assert view.model.query == "reward" and view.model.n_matches == 49
+    view.set_query("")
+    qtbot.keyClicks(view.search, "~a")
+    assert semantic == []  # a meaning query embeds: it waits for the pause

@@ -10,6 +10,7 @@ query (``year:abc``) are shown under the box.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,10 @@ from paperscope.library.search import parse
 from paperscope.library.store import Store
 
 SEMANTIC_PREFIX = "~"
+# a search that took at most this long keeps up with typing: the next keystroke searches
+# at once; after a slower one (FTS5 alone on a big library, an index being built)
+# typing waits for a pause of 120 ms
+LIVE_SEARCH_S = 0.05
 TITLE_MIN = 240  # the Title column never gets narrower (the table scrolls sideways)
 # the columns beside the (stretching) title: (width when there is room, narrowest)
 _WIDTHS = {
@@ -290,10 +295,14 @@ class PapersView(QWidget):
         layout.addWidget(self.problems_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
-        # typing searches after a short pause so each keystroke does not query
+        # typing searches on the keystroke itself while searches keep up with it (the
+        # last one took at most LIVE_SEARCH_S), else after a short pause in typing
         self._debounce = QTimer(self, singleShot=True, interval=120)
         self._debounce.timeout.connect(self._apply_search)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.clock = time.perf_counter  # (a test may put a clock of its own here)
+        self._last_search_s = 0.0
+        self._programmatic = False  # set_query searches once, itself
+        self.search.textChanged.connect(self._on_typed)
         self.search.escaped.connect(self._apply_search)
         self.search.down_pressed.connect(self._focus_table)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
@@ -372,9 +381,21 @@ class PapersView(QWidget):
 
     def set_query(self, text: str) -> None:
         """Put ``text`` in the box and search at once (sidebar clicks, tests)."""
-        self.search.setText(text)
+        self._programmatic = True
+        try:
+            self.search.setText(text)
+        finally:
+            self._programmatic = False
         self._debounce.stop()
         self._apply_search()
+
+    def _on_typed(self, text: str) -> None:
+        if self._programmatic:
+            return
+        if self._last_search_s <= LIVE_SEARCH_S and not text.lstrip().startswith(SEMANTIC_PREFIX):
+            self._apply_search()  # (a ~meaning query waits for the pause: it embeds)
+        else:
+            self._debounce.start()
 
     def set_float_mode(self, on: bool) -> None:
         self.float_button.setChecked(on)
@@ -403,7 +424,9 @@ class PapersView(QWidget):
             return
         self._show_problems(plan.problems)
         selected = self._state.selection
+        started = self.clock()
         self.model.set_query(text)
+        self._last_search_s = self.clock() - started
         if self.table.isColumnHidden(COLUMN_INDEX["score"]) == bool(text.strip()):
             self.table.setColumnHidden(COLUMN_INDEX["score"], not text.strip())
             self._fit_columns()
