@@ -371,7 +371,8 @@ def _build(
             doclen += np.bincount(doc, minlength=size)
             done += acc
             t = end
-            progress(done / max(all_inst, 1), f"Indexing words: {done:,} of {all_inst:,}")
+            fraction = done / max(all_inst, 1)
+            progress(fraction, f"Indexing the words of {int(n_rows):,} papers: {fraction:.0%}")
         meta = {
             "format": FORMAT,
             "fingerprint": fingerprint,
