@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +51,11 @@ def create_demo_library(path: Path | None = None) -> Path:
 
     path = path or app_paths.demo_library_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (path, path.with_name(path.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    for suffix in ("", ".wal", ".search.sqlite", ".search.sqlite-wal", ".search.sqlite-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    # the derived side files of the older demo (its word postings, its vectors' map)
+    for folder in (".search.sqlite.terms", ".vectors"):
+        shutil.rmtree(path.with_name(path.name + folder), ignore_errors=True)
     with Store(path) as store:
         import_paths(store, [demo_page()])
     return path
