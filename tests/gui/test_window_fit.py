@@ -121,3 +121,25 @@ def test_title_column_fills_a_wide_table(window: MainWindow, qtbot: QtBot) -> No
         header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c)
     )
     assert abs(used - table.viewport().width()) <= 2, (used, table.viewport().width())
+
+
+def test_the_runs_panel_keeps_its_wrapped_buttons_when_the_plots_dock_is_smallest(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """The runs panel's buttons wrap onto a second row in a narrow column; the Plots
+    dock dragged to its smallest used to cut that row off (its minimum counted one row)."""
+    from paperscope.gui.plots.runs_panel import RunsPanel
+
+    _fit(window, qtbot, LAPTOP)
+    (panel,) = window.findChildren(RunsPanel)
+    # as small as the window lets it be
+    window.resizeDocks([window.plots_dock], [1], Qt.Orientation.Vertical)
+    for _ in range(5):
+        QApplication.processEvents()
+    last, first = panel.group_button, panel.count
+    assert last.y() > first.y()  # wrapped: the last button is on a row of its own
+    for button in (first, panel.columns_button, panel.show_all, panel.hide_all, last):
+        assert button.isVisible()
+        box = QRect(button.mapTo(panel, button.rect().topLeft()), button.size())
+        assert panel.rect().contains(box), button.text() if hasattr(button, "text") else button
+        assert box.bottom() < panel.height()
