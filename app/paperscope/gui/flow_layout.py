@@ -15,6 +15,7 @@ class FlowLayout(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing
+        self._height: int | None = None  # of the rows at the last geometry's width
         self.setContentsMargins(QMargins(0, 0, 0, 0))
 
     def addItem(self, item: QLayoutItem) -> None:
@@ -40,7 +41,11 @@ class FlowLayout(QLayout):
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
-        self._do_layout(rect, apply=True)
+        height = self._do_layout(rect, apply=True)
+        if height != self._height:
+            # wrapped onto more (or fewer) rows: the layouts above ask the minimum again
+            self._height = height
+            self.invalidate()
 
     def sizeHint(self) -> QSize:
         # one row when there is room
@@ -52,11 +57,16 @@ class FlowLayout(QLayout):
         return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
 
     def minimumSize(self) -> QSize:
+        """The widest item's minimum, and every row the items wrap onto at the width
+        the layout has (a dock squeezed to one row's height cut the others off)."""
         size = QSize()
         for item in self._shown():
             size = size.expandedTo(item.minimumSize())
         m = self.contentsMargins()
-        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+        size += QSize(m.left() + m.right(), m.top() + m.bottom())
+        if self._height is not None:
+            size.setHeight(max(size.height(), self._height))
+        return size
 
     def _shown(self) -> list[QLayoutItem]:
         return [i for i in self._items if not i.isEmpty()]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -137,9 +137,7 @@ class RunsPanel(QWidget):
         for w in (self.count, self.columns_button, self.copy_button, self.show_all,
                   self.hide_all, self.group_button):  # fmt: skip
             buttons.addWidget(w)
-        self._flows = (top, buttons)
         layout = QVBoxLayout(self)
-        self._column = layout
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.filter_error)
@@ -154,20 +152,6 @@ class RunsPanel(QWidget):
         self.table_state.changed.connect(self._on_state)
         self._on_state(frozenset({"filter_text", "name_regex", "sort_key"}))
         self._update_count()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """The panel's minimum height counts the rows its controls wrap onto at this
-        width (a layout's own minimum counts one: a dock squeezed to it cut the second
-        row of buttons off)."""
-        super().resizeEvent(event)
-        width = event.size().width()
-        spacing = max(0, self._column.spacing())
-        needed = sum(flow.heightForWidth(width) for flow in self._flows)
-        needed += self.table.minimumSizeHint().height() + 3 * spacing
-        if self.filter_error.isVisible():
-            needed += self.filter_error.sizeHint().height() + spacing
-        if needed != self.minimumHeight():
-            self.setMinimumHeight(needed)
 
     # -- state → widgets -------------------------------------------------------------
     def _on_state(self, fields: frozenset[str]) -> None:
