@@ -9,7 +9,7 @@ from pathlib import Path
 
 from paperscope.core import paths as app_paths
 from paperscope.core.records import ReadIssue
-from paperscope.library.store import Store
+from paperscope.library.store import Store, derived_paths
 from paperscope.readers import registry
 
 
@@ -51,11 +51,12 @@ def create_demo_library(path: Path | None = None) -> Path:
 
     path = path or app_paths.demo_library_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", ".wal", ".search.sqlite", ".search.sqlite-wal", ".search.sqlite-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-    # the derived side files of the older demo (its word postings, its vectors' map)
-    for folder in (".search.sqlite.terms", ".vectors"):
-        shutil.rmtree(path.with_name(path.name + folder), ignore_errors=True)
+    # the older demo, its WAL and everything the store derived from it
+    for stale in (path, path.with_name(path.name + ".wal"), *derived_paths(path)):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     with Store(path) as store:
         import_paths(store, [demo_page()])
     return path

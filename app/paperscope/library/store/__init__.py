@@ -16,7 +16,13 @@ from pathlib import Path
 
 import duckdb
 
-from paperscope.library.store._base import LibraryError, LibraryLocked, StoreBase, _migrations
+from paperscope.library.store._base import (
+    LibraryError,
+    LibraryLocked,
+    StoreBase,
+    _migrations,
+    derived_paths,
+)
 from paperscope.library.store._transaction import VersionedLock
 from paperscope.library.store.attachments import AttachmentsMixin
 from paperscope.library.store.bulk import BulkMixin
@@ -43,6 +49,7 @@ __all__ = [
     "StoreBase",
     "VersionedLock",
     "_migrations",
+    "derived_paths",
     "fts_extension_path",
 ]
 

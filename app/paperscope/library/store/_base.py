@@ -17,7 +17,7 @@ import duckdb
 
 from paperscope.library.store import _pandas_guard
 from paperscope.library.store._transaction import VersionedLock, transaction
-from paperscope.library.store.text_index import TextIndex
+from paperscope.library.store.text_index import TextIndex, terms_folder_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,6 +40,25 @@ class LibraryLocked(LibraryError):
             f"The library {path} is already open in {who}, probably another PaperScope "
             "window. Close it there first, or use --library to open a different library."
         )
+
+
+def text_index_path_of(library: Path) -> Path:
+    """The FTS5 side index of the library file ``library``."""
+    return library.with_name(library.name + ".search.sqlite")
+
+
+def vector_files_of(library: Path) -> Path:
+    """The folder of the library's memory-mapped vectors."""
+    return library.with_name(library.name + ".vectors")
+
+
+def derived_paths(library: Path) -> list[Path]:
+    """Every side file and folder the store derives from the library file ``library``
+    (the text index with its WAL, the word postings, the vectors' map): what goes when
+    the library is replaced by another."""
+    index = text_index_path_of(library)
+    return [index, index.with_name(index.name + "-wal"), index.with_name(index.name + "-shm"),
+            terms_folder_of(index), vector_files_of(library)]  # fmt: skip
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -144,7 +163,7 @@ class StoreBase:
         """Where the side index lives (``None``: in memory)."""
         if str(self.path) == ":memory:":
             return None
-        return self.path.with_name(self.path.name + ".search.sqlite")
+        return text_index_path_of(self.path)
 
     # -- schema ----------------------------------------------------------------------
     def schema_version(self) -> int:

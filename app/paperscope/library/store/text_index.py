@@ -63,6 +63,11 @@ def fingerprint() -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def terms_folder_of(index: Path) -> Path:
+    """Where the word postings of the index file ``index`` live (``term_index.py``)."""
+    return index.with_name(index.name + ".terms")
+
+
 def tokenizer_spec() -> str:
     """The ``tokenize`` option of the index (for the query words' tokenizer)."""
     return _SCHEMA.split("tokenize = ", 1)[1].split(", prefix", 1)[0]
@@ -414,7 +419,7 @@ class TextIndex:
 
     # -- word postings (term_index.py) ---------------------------------------------------
     def terms_folder(self) -> Path | None:
-        return None if self.path is None else self.path.with_name(self.path.name + ".terms")
+        return None if self.path is None else terms_folder_of(self.path)
 
     def terms(self) -> TermPostings | None:
         """The word postings when they reflect the index and the library, else ``None``

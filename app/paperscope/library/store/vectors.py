@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.library.store._base import StoreBase
+from paperscope.library.store._base import StoreBase, vector_files_of
 from paperscope.library.store.similar import bump_vector_generation
 
 # paper columns that may make up the embedded text
@@ -155,7 +155,7 @@ class VectorsMixin(StoreBase):
         """Where the memory-mapped vectors live (``None``: a library in memory)."""
         if str(self.path) == ":memory:":
             return None
-        return self.path.with_name(self.path.name + ".vectors")
+        return vector_files_of(self.path)
 
     @staticmethod
     def _model_stem(model_id: str) -> str:
