@@ -49,11 +49,6 @@ def _keep(ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return kept
 
 
-def _ored(terms: Sequence[Term]) -> list[Term]:
-    """Negated terms as one OR group (any of them rules a paper out)."""
-    return [Term(t.text, t.column, t.phrase, t.prefix, False, True) for t in terms]
-
-
 def _drop(ids: np.ndarray, gone: np.ndarray) -> np.ndarray:
     if len(ids) == 0 or len(gone) == 0:
         return ids
@@ -165,9 +160,9 @@ class SearchMixin(StoreBase):
             else:
                 ids = self.all_ids()
             if neg is not None:
-                words = self.text_index.plain_groups(_ored(plan.negative_terms)) if terms else None
+                words = self.text_index.plain_words(plan.negative_terms) if terms else None
                 if terms is not None and words is not None:
-                    ids = _drop(ids, terms.union([w for group in words for w in group]))
+                    ids = _drop(ids, terms.union(words))
                 else:
                     ids = _drop(ids, index.match_ids(neg))
         else:

@@ -234,21 +234,33 @@ def plan_groups(terms: Sequence[Term], tokenizer: Tokenizer) -> list[Group] | No
     ``text_index.fts_expression`` does), or ``None`` when one of them is not a plain
     word in every column (a phrase, a ``title:`` word, a word FTS5 reads as several
     tokens): FTS5 answers those."""
+    words = plain_words(terms, tokenizer)
+    if words is None:
+        return None
     groups: list[Group] = []
     group: Group = []
-    for t in terms:
-        if t.phrase or t.column is not None:
-            return None
-        tokens = tokenizer.tokens(t.text)
-        if len(tokens) != 1:
-            return None
-        group.append((tokens[0], t.prefix))
+    for t, word in zip(terms, words, strict=True):
+        group.append(word)
         if not t.or_next:
             groups.append(group)
             group = []
     if group:
         groups.append(group)
     return groups
+
+
+def plain_words(terms: Sequence[Term], tokenizer: Tokenizer) -> list[Word] | None:
+    """Each term as a plain word (its one FTS5 token, and whether it is a prefix), or
+    ``None`` when one of them is not (see :func:`plan_groups`)."""
+    words: list[Word] = []
+    for t in terms:
+        if t.phrase or t.column is not None:
+            return None
+        tokens = tokenizer.tokens(t.text)
+        if len(tokens) != 1:
+            return None
+        words.append((tokens[0], t.prefix))
+    return words
 
 
 # -- building --------------------------------------------------------------------------

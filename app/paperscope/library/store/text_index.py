@@ -35,7 +35,7 @@ from paperscope.library.store._transaction import transaction
 if TYPE_CHECKING:
     import duckdb
 
-    from paperscope.library.store.term_index import Group, TermPostings, Tokenizer
+    from paperscope.library.store.term_index import Group, TermPostings, Tokenizer, Word
 
 # BM25 column weights: title, authors, abstract, the attached PDFs' full text (a word
 # found only in a PDF's body ranks below one in a title or an abstract)
@@ -444,11 +444,22 @@ class TextIndex:
 
     def plain_groups(self, terms: Sequence[Term]) -> list[Group] | None:
         """The terms as plain-word groups the postings answer, or ``None``."""
-        from paperscope.library.store.term_index import Tokenizer, plan_groups
+        from paperscope.library.store.term_index import plan_groups
+
+        return plan_groups(terms, self._word_tokenizer())
+
+    def plain_words(self, terms: Sequence[Term]) -> list[Word] | None:
+        """The terms as plain words (the negated ones: any of them rules a paper out)."""
+        from paperscope.library.store.term_index import plain_words
+
+        return plain_words(terms, self._word_tokenizer())
+
+    def _word_tokenizer(self) -> Tokenizer:
+        from paperscope.library.store.term_index import Tokenizer
 
         if self._tokenizer is None:
             self._tokenizer = Tokenizer(tokenizer_spec())
-        return plan_groups(terms, self._tokenizer)
+        return self._tokenizer
 
     def ensure_terms(
         self, progress: Progress = no_progress, cancel: CancelToken | None = None,
