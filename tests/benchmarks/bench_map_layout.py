@@ -14,23 +14,36 @@ of the approximate kNN that ran against the exact one on sampled rows.
 
 ``--data real-like`` (the default): ``bench_map.synthetic_vectors``, topics and
 subtopics of the real abstracts with their covariance, calibrated to their mean cosine to
-the 10 nearest neighbours; ``--data hard``: isotropic noise around 8 centres (no
-low-dimensional structure: NN-descent needs 3 × k candidates a row there).
+the 10 nearest neighbours; ``--data denser``: ``bench_map.denser_vectors``, those at 100k
+made denser to ``--n`` the way a growing library is (new papers between related ones);
+``--data hard``: isotropic noise around 8 centres (no low-dimensional structure:
+NN-descent needs 3 × k candidates a row there). Each run prints the vectors' local
+dimension (median Levina-Bickel estimate at k = 20, ``bench_map.local_dimension``): how
+hard their nearest neighbours are to find. Real vectors: 15.7 (6,867 all-MiniLM-L6-v2
+title vectors of cdl.bib + memlab.bib), 18.9 (the 462 real abstracts); real-like 16.0
+at 6,867 papers, 20.3 at 100k, 43.7 at 1M; denser 23.5 at 1M.
 
-Measured on this 2-core machine (real-like vectors, seed 0; 10-NN kept among 30-NN):
+Measured on this 2-core machine (seed 0; 10-NN kept among 30-NN; recall@10 on the
+build's 500 check rows, and on 1,000 other rows where a second figure is given):
 
-=========  ===============================================  ========  =======  ======
-papers     path                                             to map    recall   kept
-=========  ===============================================  ========  =======  ======
-200k       NN-descent 21 then 42 candidates, UMAP on all    73.0 s    0.991    0.367
-200k       NN-descent 42 (``WIDE_ABOVE``), UMAP on all      58.5 s    0.991    0.367
-1M         sample of 100k, 900k placed (the old path)       1,072 s   0.93*    0.001
-1M         NN-descent 42 then 63, UMAP on all               782 s     0.934    0.069
-1M         NN-descent 42 (``ONE_WIDTH_ABOVE``), UMAP on all 407.5 s   0.837    0.066
-=========  ===============================================  ========  =======  ======
+======  =========  =============================================  =======  ===========  =====
+papers  data       path                                           to map   recall       kept
+======  =========  =============================================  =======  ===========  =====
+200k    real-like  NN-descent 21 then 42 candidates, UMAP on all  73.0 s   0.991        0.367
+200k    real-like  NN-descent 42 (``WIDE_ABOVE``), UMAP on all    58.5 s   0.991        0.367
+1M      real-like  sample of 100k, 900k placed (the old path)     1,072 s  0.93*        0.001
+1M      real-like  NN-descent 42 then 63, UMAP on all             782 s    0.934        0.069
+1M      real-like  NN-descent 42 only, UMAP on all                407.5 s  0.837        0.066
+1M      real-like  NN-descent 21 then 42 (``TWO_WIDTHS_ABOVE``)   540.9 s  0.837        0.066
+1M      denser     NN-descent 21 (met at k), UMAP on all          263.2 s  0.997/0.997  0.373
+======  =========  =============================================  =======  ===========  =====
 
-(* the placed papers' neighbours in the sample.) At 1M: knn 269.7 s, fuzzy graph
-11.1 s, UMAP's row SGD 122.4 s (100 epochs), clusters 6.4 s, store 4.9 s.
+(* the placed papers' neighbours in the sample.) At 1M real-like, 21 then 42: knn 365.0
+s, fuzzy graph 13.1 s, UMAP's row SGD 159.7 s (100 epochs), clusters 6.9 s, store 5.0
+s; denser: knn 87.4 s, fuzzy graph 10.8 s, row SGD 157.8 s. NN-descent alone at 1M, 42
+candidates: 0.9996 on denser vectors of local dimension 23.5 (215 s), 0.997 at
+local dimension 34.0 (noise 0.65; 196 s; 21 candidates: 0.984 in 98 s), 0.837 on
+real-like (local dimension 43.7).
 
 umap's and NN-descent's numba kernels are compiled first on small inputs (paid once per
 process, cached by numba after) and that time is reported apart. The baseline measured
@@ -55,7 +68,7 @@ sys.path.insert(0, str(REPO / "app"))
 from paperscope.mapping import neighbours, projection  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_map import synthetic_vectors  # noqa: E402
+from bench_map import denser_vectors, local_dimension, synthetic_vectors  # noqa: E402
 
 K = 21
 
@@ -135,7 +148,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--data", choices=("real-like", "hard"), default="real-like")
+    ap.add_argument("--data", choices=("real-like", "denser", "hard"), default="real-like")
     ap.add_argument("--knn", choices=("auto", "exact", "approx"), default="auto")
     ap.add_argument("--sample-above", type=int, default=SAMPLE_ABOVE)
     ap.add_argument("--sample-size", type=int, default=SAMPLE_SIZE)
@@ -158,10 +171,12 @@ def main() -> None:
           flush=True)  # fmt: skip
     n = args.n
     t0 = time.perf_counter()
-    x = clustered_unit_vectors(n) if args.data == "hard" else synthetic_vectors(n)
+    make = {"hard": clustered_unit_vectors, "denser": denser_vectors}
+    x = make.get(args.data, synthetic_vectors)(n)
     ids = np.arange(1, n + 1, dtype=np.int64)
     made = time.perf_counter() - t0
-    print(f"{n:,} synthetic {args.data} unit vectors × 384 made in {made:.1f} s")
+    print(f"{n:,} synthetic {args.data} unit vectors × 384 made in {made:.1f} s; local "
+          f"dimension (median, k = 20) {local_dimension(x):.1f}", flush=True)  # fmt: skip
     rows = np.sort(np.random.default_rng(5).choice(n, size=min(args.rows, n), replace=False))
     kw = {"knn": args.knn, "sample_above": args.sample_above, "sample_size": args.sample_size}
     cpu0 = time.process_time()

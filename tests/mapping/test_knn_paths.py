@@ -229,24 +229,26 @@ def test_onnx_knn_graph_on_cuda_matches_cpu(corpus: Corpus) -> None:
 
 def test_large_graphs_start_at_the_second_width(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above WIDE_ABOVE rows NN-descent starts at 2 × k candidates (k alone misses the
-    recall there and the second run costs as much as the first), above ONE_WIDTH_ABOVE
-    it runs at that width only: the schedule, and that approximate_knn follows it when
-    no widths are given."""
+    recall there and the second run costs as much as the first), above TWO_WIDTHS_ABOVE
+    it tries k, then 2 × k and no wider (a third run costs minutes at 1M): the
+    schedule, and that approximate_knn follows it when no widths are given."""
     from paperscope.mapping import neighbours
 
     assert neighbours.widths_for(neighbours.WIDE_ABOVE) == neighbours.WIDTHS
     assert neighbours.widths_for(neighbours.WIDE_ABOVE + 1) == neighbours.WIDTHS[1:]
-    assert neighbours.widths_for(neighbours.ONE_WIDTH_ABOVE) == neighbours.WIDTHS[1:]
-    assert neighbours.widths_for(neighbours.ONE_WIDTH_ABOVE + 1) == neighbours.WIDTHS[1:2]
+    assert neighbours.widths_for(neighbours.TWO_WIDTHS_ABOVE) == neighbours.WIDTHS[1:]
+    assert neighbours.widths_for(neighbours.TWO_WIDTHS_ABOVE + 1) == neighbours.WIDTHS[:2]
     x = neighbours.normalise(np.random.default_rng(0).standard_normal((400, 16)))
     _, check = neighbours.approximate_knn(x, 10, seed=0, check=50, min_recall=0.0)
     assert check.widths == (10,)
     monkeypatch.setattr(neighbours, "WIDE_ABOVE", 300)
     _, check = neighbours.approximate_knn(x, 10, seed=0, check=50, min_recall=1.01)
     assert check.widths == (20, 30)
-    monkeypatch.setattr(neighbours, "ONE_WIDTH_ABOVE", 300)
+    monkeypatch.setattr(neighbours, "TWO_WIDTHS_ABOVE", 300)
     _, check = neighbours.approximate_knn(x, 10, seed=0, check=50, min_recall=1.01)
-    assert check.widths == (20,) and len(check.recalls) == 1
+    assert check.widths == (10, 20) and len(check.recalls) == 2
+    _, check = neighbours.approximate_knn(x, 10, seed=0, check=50, min_recall=0.0)
+    assert check.widths == (10,)  # met at k: no second run
 
 
 def test_the_status_bar_names_an_approximate_graphs_recall() -> None:
@@ -255,3 +257,7 @@ def test_the_status_bar_names_an_approximate_graphs_recall() -> None:
     ran = describe_run({"knn": "nndescent", "knn_recall": 0.9342, "layout_path": "full"})
     assert ran == "kNN nndescent (recall@10 0.934) · UMAP on all papers"
     assert describe_run({"knn": "exact", "layout_path": "full"}) == "kNN exact · UMAP on all papers"
+    on_gpu = {"knn": "onnx-cuda", "layout_path": "full", "sgd_threads": 16}
+    assert describe_run(on_gpu) == "kNN onnx-cuda (GPU) · UMAP on all papers on 16 cores"
+    one = {"knn": "exact", "layout_path": "full", "sgd_threads": 1}
+    assert describe_run(one) == "kNN exact · UMAP on all papers on 1 core"

@@ -427,10 +427,13 @@ WIDTHS = (1.0, 2.0, 3.0)  # the widths tried in turn (times k) until the recall 
 # k candidates keep recall@10 0.975 at 100k but 0.921 at 200k, and the second run of
 # NN-descent cost as much as the first (1M: 118 s at 21, 248 s at 42 on two cores).
 WIDE_ABOVE = 150_000
-# From this many rows one width only (2 × k), its recall recorded whatever it is: at 1M
-# NN-descent keeps recall@10 0.934 even at 3 × k (its three runs took 667 s of a 782 s
-# map), so a wider run costs minutes and does not reach MIN_RECALL anyway.
-ONE_WIDTH_ABOVE = 500_000
+# From this many rows at most two widths, k then 2 × k, the last recall recorded whatever
+# it is. Vectors that a growing library makes denser (bench_map.denser_vectors, local
+# dimension 23.5-34 at 1M) meet MIN_RECALL at k: 0.984 in 98 s at 1M; vectors without
+# structure at the 10-NN scale (bench_map.synthetic_vectors at 1M, local dimension 44)
+# reach 0.837 at 2 × k and only 0.934 at 3 × k (three runs: 667 s of a 782 s map), so
+# a third, wider run costs minutes and does not reach MIN_RECALL anyway.
+TWO_WIDTHS_ABOVE = 500_000
 MIN_RECALL = 0.96  # recall@10 a graph must show on the check rows (0.95 promised, margin)
 CHECK_ROWS = 500  # rows whose exact 10 nearest neighbours check an approximate graph
 
@@ -538,8 +541,8 @@ def _rescored(m: F32, idx: I64, k: int) -> KnnGraph:
 
 def widths_for(n: int) -> tuple[float, ...]:
     """The NN-descent widths (times k) tried in turn for ``n`` rows."""
-    if n > ONE_WIDTH_ABOVE:
-        return WIDTHS[1:2]
+    if n > TWO_WIDTHS_ABOVE:
+        return WIDTHS[:2]
     return WIDTHS[1:] if n > WIDE_ABOVE else WIDTHS
 
 

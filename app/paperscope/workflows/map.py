@@ -259,8 +259,8 @@ def build_map(
     (:func:`neighbours.knn_graph`); ``"approx"``: NN-descent (pynndescent, seeded by
     ``seed``, widened until its recall@10 against the exact neighbours of seeded check
     rows is >= 0.96, recorded as ``params["knn_recall"]`` and ``["knn_width"]``; see
-    tests/mapping/test_knn_paths; above ``neighbours.ONE_WIDTH_ABOVE`` papers one width
-    only, whatever recall it shows, which the status bar then says);
+    tests/mapping/test_knn_paths; above ``neighbours.TWO_WIDTHS_ABOVE`` papers two widths
+    at most, the second's recall kept whatever it is, which the status bar then says);
     ``"auto"``: exact on the GPU (the ONNX MatMul + TopK graph of
     :mod:`paperscope.mapping.onnx_knn`) when onnxruntime has CUDA, else exact up to
     ``exact_limit`` papers and approximate above. Similar papers stay exact: the table
@@ -457,17 +457,22 @@ def _build_sampled(
 def describe_run(params: dict[str, Any]) -> str:
     """What a stored layout's build ran, for the status bar and the CLI: e.g.
     ``"kNN exact · UMAP on all papers"``, ``"kNN nndescent (recall@10 0.934) · UMAP on
-    all papers"`` or ``"kNN exact · UMAP on a sample of 100,000, the rest placed (kNN
-    nndescent)"``."""
+    all papers on 16 cores"``, ``"kNN onnx-cuda (GPU) · …"`` or ``"kNN exact · UMAP on a
+    sample of 100,000, the rest placed (kNN nndescent)"``: where each step ran."""
     knn = params.get("knn")
     parts = [] if knn is None else [f"kNN {knn}"]
     if knn == "nndescent" and "knn_recall" in params:  # measured on its check rows
         parts[0] += f" (recall@10 {float(params['knn_recall']):.3f})"
+    elif knn is not None and str(knn).endswith("-cuda"):
+        parts[0] += " (GPU)"
     if params.get("layout_path") == "sample+transform":
         parts.append(f"UMAP on a sample of {int(params.get('sample', 0)):,}, the rest placed "
                      f"(kNN {params.get('placed_knn', '?')})")  # fmt: skip
     elif params.get("layout_path") == "full":
         parts.append("UMAP on all papers")
+    threads = params.get("sgd_threads")
+    if threads and len(parts) > (knn is not None):
+        parts[-1] += f" on {int(threads)} core{'s' if int(threads) != 1 else ''}"
     return " · ".join(parts)
 
 
