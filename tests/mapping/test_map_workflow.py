@@ -256,7 +256,7 @@ def test_same_library_same_map(
     # --knn picks the layout's kNN; what ran is said (and stored with the layout)
     assert main(["--library", str(path), "map", "--knn", "exact"]) == 0
     out = capsys.readouterr().out
-    assert "  ran: kNN exact · UMAP on all papers" in out.splitlines()
+    assert "  ran: kNN exact · UMAP on all papers on 1 core" in out.splitlines()
     with Store(path) as again:
         shown = open_map(again, MODEL)
         assert shown is not None and shown.info.params["knn"] == "exact"

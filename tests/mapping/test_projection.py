@@ -188,7 +188,8 @@ def test_row_sgd_gives_the_same_layout_on_any_number_of_threads(
     other = umap_layout(g, start, seed=1, n_epochs=80, sgd="rows").coords
     assert not np.array_equal(other, layouts[0])
     rows = umap_layout(g, start, seed=0, sgd="rows")
-    assert rows.params["sgd"] == "rows"
+    assert rows.params["sgd"] == "rows" and rows.params["sgd_threads"] == before
+    assert real_map.params["sgd_threads"] == 1  # umap-learn's seeded kernel: one thread
     q_rows = neighbour_preservation(corpus.vectors, rows.coords)
     q_umap = neighbour_preservation(corpus.vectors, real_map.umap)
     print(f"10-NN kept among 30-NN: row SGD {q_rows:.3f}, umap-learn's SGD {q_umap:.3f}")

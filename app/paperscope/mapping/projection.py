@@ -240,12 +240,17 @@ def umap_layout(
     if sgd == "auto":
         sgd = "rows" if n > ROWS_SGD_ABOVE else "umap"
     params["sgd"] = sgd
+    import numba
+
+    parallel = seed is None
+    # the cores the optimisation ran on (what the status bar says): the row SGD uses all
+    # of numba's threads, umap-learn's kernel all of them only unseeded (Hogwild)
+    params["sgd_threads"] = int(numba.get_num_threads()) if sgd == "rows" or parallel else 1
     if sgd == "rows":
         rows_seed = int(rng.integers(0, 2**63 - 1))
         emb = _rows_sgd(fuzzy, emb, n_epochs, float(a), float(b), rows_seed, on_partial,
                         partial_every_s, progress, cancel)  # fmt: skip
         return Layout(emb, "umap", params)
-    parallel = seed is None
     kernel = _epoch_kernel(parallel)
     last_sent = time.monotonic()
     if kernel is None:  # a umap-learn without the per-epoch kernel: one call, no stream
