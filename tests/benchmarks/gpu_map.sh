@@ -4,11 +4,5 @@
 # then one run per piece: `mkdir -p /tmp/ortp && cp .gpu/pK/* /tmp/ortp/` for K = 0..5);
 # this run carries .gpu/meta. Results land in $OUT (gpu_map.md, gpu_map.json, log.txt).
 set -uo pipefail
-export PYTHONUNBUFFERED=1 PYTHONPATH=/tmp/site:app${PYTHONPATH:+:$PYTHONPATH}
-OUT=${OUT:-$PWD/gpu-out}; mkdir -p "$OUT"
-if [ ! -d /tmp/site/onnxruntime ]; then
-  name=$(cat .gpu/meta/name)
-  cat /tmp/ortp/piece.* > "/tmp/ortp/$name" &&
-  python3 -m pip install -q --no-index --no-deps --target /tmp/site "/tmp/ortp/$name" || echo "onnxruntime-gpu install failed"
-fi
+. tests/benchmarks/gpu_install.sh
 timeout "${BENCH_TIMEOUT:-480}" python3 tests/benchmarks/gpu_map.py --out "$OUT" "$@" 2>&1 | tee "$OUT/log.txt"
