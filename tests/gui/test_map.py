@@ -83,6 +83,23 @@ def test_map_shows_every_paper_with_named_clusters(mapped: MainWindow) -> None:
     assert mapped.map_pane.colour_box.currentText() == "Cluster"
 
 
+def test_the_info_line_shows_what_the_map_is_and_how_it_was_built(
+    mapped: MainWindow, qtbot: QtBot
+) -> None:
+    """At 1280 x 800 in the default layout the map dock is narrow; the line saying what
+    the map is and where it was built (kNN, layout path, the SGD's cores) sits under
+    the buttons with the dock's width (beside them it once got no width at all), the
+    whole text in its tooltip."""
+    mapped.resize(1280, 800)
+    qtbot.waitUntil(lambda: mapped.map_pane.info.width() > 200, timeout=5000)
+    info = mapped.map_pane.info
+    assert info.isVisible() and info.height() > 0
+    text = info.text()
+    assert text.startswith("79 papers · UMAP · kNN exact · UMAP on all papers on 1 core"), text
+    assert info.toolTip() == text
+    assert info.geometry().bottom() < mapped.map_pane.stack.geometry().top()
+
+
 def _screen_pos(view: MapView, x: float, y: float) -> QPoint:
     scene = view.view_box.mapViewToScene(QPointF(x, y))
     return view.plot.mapFromScene(scene)
@@ -209,8 +226,11 @@ def test_similar_papers_without_an_exact_table_are_found_on_a_worker(
     one's approximate table): the paper's nearest papers are computed on the task
     runner, never on the UI thread (which once read every vector there), and they are
     the exact ones."""
+    from paperscope.gui.papers.similar_list import NO_PAPER
     from paperscope.workflows.map import similar_papers
 
+    # before any paper is current the list says what it will show, not "build the map"
+    assert window.similar_list.note.text() == NO_PAPER
     ids, _matrix = _demo_vectors(window)
     paper = int(ids[3])
     window.state.set_current_paper(paper)
@@ -219,6 +239,8 @@ def test_similar_papers_without_an_exact_table_are_found_on_a_worker(
     assert window.similar_list.ids() == []
     qtbot.waitUntil(lambda: len(window.similar_list.ids()) == 10, timeout=60000)
     assert window.similar_list.ids() == [h.id for h in similar_papers(window.store, paper, 10)]
+    window.state.set_current_paper(-1)  # no paper current again: the same note
+    assert window.similar_list.note.text() == NO_PAPER
 
 
 def test_similar_papers_for_every_paper_from_the_library_menu(

@@ -26,7 +26,7 @@ from paperscope.gui.map.map_pane import MapPane
 from paperscope.gui.papers.actions import PaperActions
 from paperscope.gui.papers.papers_view import PapersView
 from paperscope.gui.papers.sidebar import Sidebar, sidebar_data
-from paperscope.gui.papers.similar_list import SimilarList
+from paperscope.gui.papers.similar_list import NO_PAPER, SimilarList
 from paperscope.gui.papers.table_model import RECOMMENDED
 from paperscope.gui.recommend_controller import RecommendController
 from paperscope.gui.state import AppState
@@ -237,7 +237,7 @@ class PapersController(QObject):
         from paperscope.workflows.map import stored_similar
 
         if paper_id < 0:
-            self.similar_list.show_note("")
+            self.similar_list.show_note(NO_PAPER)
             return
         store = self.session.store
         hits = stored_similar(store, paper_id, 10)

@@ -251,8 +251,11 @@ class MapPane(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._on_export_clicked)
         self.info = QLabel()
-        # the bar shrinks with the dock: the info text is cut, the box elides its text
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # a line of its own under the bar, never widening the dock (beside the buttons a
+        # narrow dock gave it no width at all: what the map is and how it was built went
+        # unseen); cut at the dock's edge, the whole text in its tooltip
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.info.setTextFormat(Qt.TextFormat.PlainText)
         self.colour_box.setMinimumContentsLength(8)
         self.colour_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -261,22 +264,27 @@ class MapPane(QWidget):
         bar.addWidget(QLabel("Colour by:"))
         bar.addWidget(self.colour_box)
         bar.addStretch(1)
-        bar.addWidget(self.info)
         bar.addWidget(self.export_button)
         bar.addWidget(self.build_button)
         self.stack = QStackedWidget()
         # what the stack shows (the message, then the map) never resizes the dock: the
         # window kept growing by a few pixels and the docks jumped when a map arrived
         self.stack.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.stack.setMinimumSize(160, 100)
+        self.stack.setMinimumSize(160, 80)  # 100 before the info line moved under the bar
         self.stack.addWidget(self.message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addWidget(self.info)
         layout.addWidget(self.stack, 1)
         self.colour_box.setEnabled(False)
         self.export_button.setEnabled(False)
         runner.task_ended.connect(self._on_task_ended)
+
+    def _say(self, text: str) -> None:
+        """The info line under the bar, and the same in its tooltip (the line may be cut)."""
+        self.info.setText(text)
+        self.info.setToolTip(text)
 
     # -- the stored map --------------------------------------------------------------
     def load(self) -> bool:
@@ -343,7 +351,7 @@ class MapPane(QWidget):
 
         ran = describe_run(stored.info.params)  # which kNN and layout path ran
         head = f"{count(len(stored), 'paper')} · {stored.info.method.upper()}"
-        self.info.setText(f"{head} · {ran}" if ran else head)
+        self._say(f"{head} · {ran}" if ran else head)
 
     def _show_points(
         self, ids: np.ndarray, coords: np.ndarray, then: Callable[[], None],
@@ -428,7 +436,7 @@ class MapPane(QWidget):
         def failed(message: str, _details: str) -> None:
             if gen == self._colour_gen:
                 self._colouring = None
-                self.info.setText(message)
+                self._say(message)
 
         self._colouring = self._runner.submit(
             _colour_task, self._store, stored, by, title=f"Colouring the map by {by.lower()}",
@@ -485,11 +493,11 @@ class MapPane(QWidget):
 
             def carried() -> None:
                 view.set_colours(_carry_colours(old_ids, old_colours, frame.paper_ids))
-                self.info.setText(text)
+                self._say(text)
 
             self._show_points(frame.paper_ids, frame.coords, carried)
         else:  # the first UMAP frame is fitted (it starts at another scale), then kept
-            self._show_points(frame.paper_ids, frame.coords, lambda: self.info.setText(text),
+            self._show_points(frame.paper_ids, frame.coords, lambda: self._say(text),
                               keep_view=not new_method)  # fmt: skip
 
     def _on_task_ended(self, task_id: int, outcome: str) -> None:
@@ -520,7 +528,7 @@ class MapPane(QWidget):
             self.view.set_labels([])
             self._show_points(np.zeros(0, dtype=np.int64), np.zeros((0, 2), np.float32),
                               lambda: None)  # fmt: skip
-        self.info.setText("")
+        self._say("")
         self.colour_box.setEnabled(False)
         self.export_button.setEnabled(False)
         self.stack.setCurrentWidget(self.message)

@@ -9,6 +9,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+# what the list says while no paper is current (one without vectors says how to get them)
+NO_PAPER = "Select a paper to see the papers most like it."
+
 
 class SimilarList(QWidget):
     """Signal ``paper_chosen(int)`` when a similar paper is clicked."""
@@ -39,7 +42,7 @@ class SimilarList(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.note)
-        self.show_note("Build the map (Library → Build map) to see similar papers here.")
+        self.show_note(NO_PAPER)
 
     def show_results(self, hits: list[Any]) -> None:
         """``hits``: ``ScoredPaper(id, title, score)``, best first."""
