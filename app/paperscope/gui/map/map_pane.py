@@ -350,7 +350,9 @@ class MapPane(QWidget):
         from paperscope.workflows.map import describe_run
 
         ran = describe_run(stored.info.params)  # which kNN and layout path ran
-        head = f"{count(len(stored), 'paper')} · {stored.info.method.upper()}"
+        head = count(len(stored), "paper")
+        if stored.info.method.upper() not in ran:  # "UMAP on all papers" says it already
+            head += f" · {stored.info.method.upper()}"
         self._say(f"{head} · {ran}" if ran else head)
 
     def _show_points(
