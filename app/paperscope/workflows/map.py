@@ -465,14 +465,13 @@ def describe_run(params: dict[str, Any]) -> str:
         parts[0] += f" (recall@10 {float(params['knn_recall']):.3f})"
     elif knn is not None and str(knn).endswith("-cuda"):
         parts[0] += " (GPU)"
+    threads = int(params.get("sgd_threads") or 0)
+    cores = f" on {threads} core{'s' if threads != 1 else ''}" if threads else ""
     if params.get("layout_path") == "sample+transform":
-        parts.append(f"UMAP on a sample of {int(params.get('sample', 0)):,}, the rest placed "
-                     f"(kNN {params.get('placed_knn', '?')})")  # fmt: skip
+        parts.append(f"UMAP on a sample of {int(params.get('sample', 0)):,}{cores}, the rest "
+                     f"placed (kNN {params.get('placed_knn', '?')})")  # fmt: skip
     elif params.get("layout_path") == "full":
-        parts.append("UMAP on all papers")
-    threads = params.get("sgd_threads")
-    if threads and len(parts) > (knn is not None):
-        parts[-1] += f" on {int(threads)} core{'s' if int(threads) != 1 else ''}"
+        parts.append(f"UMAP on all papers{cores}")
     return " · ".join(parts)
 
 
